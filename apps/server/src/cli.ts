@@ -1,0 +1,64 @@
+import { Command } from "commander";
+import { ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
+import { connectDatabase } from "./db/client.js";
+import { runMigrations } from "./db/migrate.js";
+import { createLogger } from "./http/logger.js";
+import { boot, resolveDatabase } from "./runtime/boot.js";
+import { stopOnSignals } from "./runtime/signals.js";
+
+function configOrExit() {
+  loadDotEnv();
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const program = new Command("sip2teams").description("sip2teams portal: API server, workers and administration");
+
+program
+  .command("serve")
+  .description("Run the API and web portal (with workers unless RUN_WORKERS=false)")
+  .action(async () => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL);
+    const runtime = await boot(config, log, { http: true, workers: config.RUN_WORKERS });
+    stopOnSignals(runtime.stop, log);
+    await runtime.app!.listen({ host: config.HOST, port: config.PORT });
+    log.info(`sip2teams portal ready at ${config.publicUrl}`);
+    console.log(`\n  Portal: ${config.publicUrl}\n`);
+  });
+
+program
+  .command("worker")
+  .description("Run background job workers only (scale out by running several)")
+  .action(async () => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL);
+    const runtime = await boot(config, log, { http: false, workers: true });
+    stopOnSignals(runtime.stop, log);
+  });
+
+program
+  .command("migrate")
+  .description("Apply database migrations and exit")
+  .action(async () => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL);
+    const { url, embedded } = await resolveDatabase(config, log);
+    const database = connectDatabase(url);
+    try {
+      await runMigrations(database);
+      log.info("migrations applied");
+    } finally {
+      await database.close();
+      await embedded?.stop();
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,103 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const booleanFromEnv = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
+/** Every environment variable sip2teams reads. Documented in docs/configuration.md. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: optionalUrl,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: optionalUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  RUN_WORKERS: booleanFromEnv.default(true),
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().min(3).default("sip2teams <no-reply@sip2teams.localhost>"),
+  SECRETS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
+    .optional(),
+  SECRETS_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/, "letters, digits, dot, dash or underscore, at most 32")
+    .default("k1"),
+  PORTAL_NAME: z.string().min(1).default("sip2teams"),
+  TRUST_PROXY: booleanFromEnv.default(false),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(60),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
+  M365_EMULATOR: z.enum(["auto", "on", "off"]).default("auto"),
+  M365_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MICROSOFT_LOGIN_URL: z.string().url().default("https://login.microsoftonline.com"),
+  MICROSOFT_GRAPH_URL: z.string().url().default("https://graph.microsoft.com"),
+  TEAMS_ADMIN_URL: z.string().url().default("https://api.interfaces.records.teams.microsoft.com"),
+  MICROSOFT_CLIENT_ID: z.string().uuid().optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  EXTRA_CA_FILE: z.string().optional(),
+  DEMO_SEED: booleanFromEnv.default(true),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  dataDir: string;
+  publicUrl: string;
+  isProduction: boolean;
+  isSmtpConfigured: boolean;
+  usesEmbeddedPostgres: boolean;
+  usesM365Emulator: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const raw = parsed.data;
+  const problems: string[] = [];
+  const isProduction = raw.NODE_ENV === "production";
+  if (isProduction && !raw.SECRETS_KEY) problems.push("SECRETS_KEY: required when NODE_ENV=production");
+  if (raw.MICROSOFT_CLIENT_ID && !raw.MICROSOFT_CLIENT_SECRET) {
+    problems.push("MICROSOFT_CLIENT_SECRET: required when MICROSOFT_CLIENT_ID is set");
+  }
+  if (raw.EXTRA_CA_FILE && !existsSync(raw.EXTRA_CA_FILE)) problems.push("EXTRA_CA_FILE: file does not exist");
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const usesM365Emulator =
+    raw.M365_EMULATOR === "on" || (raw.M365_EMULATOR === "auto" && !raw.MICROSOFT_CLIENT_ID);
+  return {
+    ...raw,
+    dataDir: path.resolve(raw.DATA_DIR),
+    publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ""),
+    isProduction,
+    isSmtpConfigured: Boolean(raw.SMTP_URL),
+    usesEmbeddedPostgres: !raw.DATABASE_URL,
+    usesM365Emulator,
+  };
+}
+
+/** Loads `.env` from the working directory, if present, without overriding the real environment. */
+export function loadDotEnv(file = ".env"): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}

@@ -1,0 +1,40 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+
+/** Thrown by a handler that was told to wait (e.g. HTTP 429 Retry-After): the job runs again after `seconds`. */
+export class RetryLater extends Error {
+  constructor(
+    readonly seconds: number,
+    message = `retry in ${seconds}s`,
+  ) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
+export interface JobRunContext {
+  jobId: string;
+  attempt: number;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * One kind of background work: a queue name, a zod payload and one handler.
+ * Handlers must be idempotent: a job may run again after a crash or a retry.
+ */
+export interface JobDefinition<Payload = unknown> {
+  name: string;
+  payload: z.ZodType<Payload>;
+  handle(payload: Payload, context: JobRunContext): Promise<unknown>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  /** Jobs of this queue run at most this many at once per worker process. */
+  concurrency?: number;
+}
+
+export function defineJob<Payload>(definition: JobDefinition<Payload>): JobDefinition<Payload> {
+  return definition;
+}

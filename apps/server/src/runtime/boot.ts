@@ -1,0 +1,74 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import { loadSecretBox } from "../crypto/secret-key-file.js";
+import { connectDatabase, type DatabaseHandle } from "../db/client.js";
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
+import { runMigrations } from "../db/migrate.js";
+import { buildApp, type AppDeps } from "../http/app.js";
+import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
+import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
+import { jobDefinitions } from "./jobs.js";
+
+export interface Runtime {
+  deps: AppDeps;
+  app: FastifyInstance | null;
+  database: DatabaseHandle;
+  jobs: JobQueue;
+  /** Stops in reverse order: HTTP (drains requests), workers, database pool, embedded Postgres. */
+  stop(): Promise<void>;
+}
+
+export interface BootOptions {
+  http: boolean;
+  workers: boolean;
+}
+
+/** Resolves the database URL, starting embedded Postgres under DATA_DIR when DATABASE_URL is unset. */
+export async function resolveDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
+  await mkdir(config.dataDir, { recursive: true });
+  const embedded = await startEmbeddedPostgres(path.join(config.dataDir, "postgres"), (message) =>
+    log.debug({ component: "postgres" }, message),
+  );
+  log.info({ port: embedded.port }, "embedded PostgreSQL started");
+  return { url: embedded.url, embedded };
+}
+
+export async function boot(config: Config, log: Logger, options: BootOptions): Promise<Runtime> {
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    while (stack.length > 0) {
+      const step = stack.pop()!;
+      await step().catch((error) => log.error({ err: error }, "shutdown step failed"));
+    }
+  };
+  try {
+    const { url, embedded } = await resolveDatabase(config, log);
+    if (embedded) stack.push(() => embedded.stop());
+    const database = connectDatabase(url, config.DATABASE_POOL_SIZE);
+    stack.push(() => database.close());
+    await runMigrations(database);
+
+    const secrets = await loadSecretBox(config);
+    const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log) : outboxMailer(database.db, log);
+    const deps: Omit<AppDeps, "jobs"> = { config, db: database.db, log, mailer, secrets };
+    const jobs = await createJobQueue({ databaseUrl: url, log, definitions: jobDefinitions(deps) });
+    stack.push(() => jobs.stop());
+    const fullDeps: AppDeps = { ...deps, jobs };
+    if (options.workers) await jobs.startWorkers();
+
+    let app: FastifyInstance | null = null;
+    if (options.http) {
+      const built = await buildApp(fullDeps);
+      app = built.app;
+      stack.push(() => built.app.close());
+    }
+    return { deps: fullDeps, app, database, jobs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
