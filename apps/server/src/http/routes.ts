@@ -1,10 +1,15 @@
 import type { FastifyInstance } from "fastify";
+import { dashboardRoutes } from "../modules/dashboard/routes.js";
 import { healthRoutes } from "../modules/health/routes.js";
+import { sessionRoutes } from "../modules/identity/session-routes.js";
 import { devMailboxRoutes } from "../modules/mail/routes.js";
+import { tenancyDashboard } from "../modules/tenancy/dashboard.js";
 import type { AppDeps } from "./app.js";
 
 /** The one place where every module's routes are wired to their dependencies. */
 export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(healthRoutes(deps));
+  await app.register(sessionRoutes(deps));
+  await app.register(dashboardRoutes(deps, [tenancyDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

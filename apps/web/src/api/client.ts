@@ -1,0 +1,54 @@
+import createClient, { type Middleware } from "openapi-fetch";
+import type { paths } from "./schema";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A problem+json response from the API, thrown by `unwrap`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly errors: FieldError[],
+  ) {
+    super(detail ?? title);
+    this.name = "ApiError";
+  }
+
+  /** Per-field messages keyed by field path, for Mantine forms' `setErrors`. */
+  fieldErrors(): Record<string, string> {
+    return Object.fromEntries(this.errors.map((e) => [e.field, e.message]));
+  }
+}
+
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
+const csrf: Middleware = {
+  onRequest({ request }) {
+    if (csrfToken && !["GET", "HEAD"].includes(request.method)) request.headers.set("x-csrf-token", csrfToken);
+    return request;
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: "/" });
+api.use(csrf);
+
+interface ProblemLike {
+  title?: string;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+/** Returns `data` or throws an ApiError carrying the problem details. */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  const problem = (error ?? {}) as ProblemLike;
+  throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.errors ?? []);
+}

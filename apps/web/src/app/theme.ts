@@ -1,0 +1,7 @@
+import { createTheme } from "@mantine/core";
+
+export const theme = createTheme({
+  primaryColor: "indigo",
+  fontFamily: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+  defaultRadius: "md",
+});

@@ -1,0 +1,6 @@
+import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { EnterprisesPage } from "./EnterprisesPage";
+
+export function enterprisesRoutes(parent: AnyRoute) {
+  return [createRoute({ getParentRoute: () => parent, path: "/enterprises", component: EnterprisesPage })];
+}

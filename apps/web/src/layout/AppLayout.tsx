@@ -1,0 +1,87 @@
+import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { IconBuilding, IconChevronDown, IconLayoutDashboard, IconPlugConnected, IconSettings, IconUsers } from "@tabler/icons-react";
+import { Link, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
+import { signOut, useSession } from "../app/session";
+import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
+import { TeamsMenu } from "../features/microsoft/TeamsMenu";
+
+/** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
+export function AppLayout() {
+  const [opened, { toggle }] = useDisclosure();
+  const { accountId } = useParams({ from: "/a/$accountId" });
+  const { data: session } = useSession();
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+  const navigate = useNavigate();
+  const base = `/a/${accountId}`;
+
+  const nav = [
+    { label: "Dashboard", href: `${base}/dashboard`, icon: IconLayoutDashboard },
+    { label: "Enterprises", href: `${base}/enterprises`, icon: IconBuilding },
+    { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
+  ];
+
+  return (
+    <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group>
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text fw={700} size="lg" c="indigo">
+              sip2teams
+            </Text>
+            <AccountSwitcher accountId={accountId} />
+          </Group>
+          <Group>
+            <TeamsMenu accountId={accountId} />
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <UnstyledButton aria-label="Your profile">
+                  <Group gap={4}>
+                    <Text size="sm">{session?.user.name}</Text>
+                    <IconChevronDown size={14} />
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{session?.user.email}</Menu.Label>
+                <Menu.Item
+                  onClick={async () => {
+                    await signOut();
+                    await navigate({ to: "/sign-in" });
+                  }}
+                >
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        {nav.map((item) => (
+          <NavLink
+            key={item.label}
+            component={Link}
+            to={item.href}
+            label={item.label}
+            leftSection={<item.icon size={18} />}
+            active={pathname.startsWith(item.href)}
+          />
+        ))}
+        <NavLink label="Settings" leftSection={<IconSettings size={18} />} defaultOpened={pathname.startsWith(`${base}/settings`)}>
+          <NavLink
+            component={Link}
+            to={`${base}/settings/users`}
+            label="User Management"
+            leftSection={<IconUsers size={16} />}
+            active={pathname.startsWith(`${base}/settings/users`)}
+          />
+        </NavLink>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
