@@ -19,7 +19,9 @@ describe("portal shell", () => {
     await page.goto("/");
     await page.waitForURL("**/sign-in**");
     await expect(page.getByLabel("Username").isVisible()).resolves.toBe(true);
-    await expect(page.getByRole("button", { name: "Continue with username" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("button", { name: "Continue with username" }).isVisible()).resolves.toBe(
+      true,
+    );
   });
 
   it("serves the API reference and a problem+json 404 next to the app", async () => {

@@ -15,7 +15,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const executable = chromiumPath();
   if (!existsSync(executable)) {
-    throw new Error(`Chromium not found at ${executable}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    throw new Error(
+      `Chromium not found at ${executable}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).`,
+    );
   }
   const root = path.resolve(import.meta.dirname, "../..");
   for (const built of ["apps/server/dist/cli.js", "apps/web/dist/index.html"]) {

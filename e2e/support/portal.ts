@@ -26,29 +26,36 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Run
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-e2e-data-"));
   const url = `http://localhost:${port}`;
   const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, "apps/server/bin/sip2teams.js"), "serve"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: "test",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "info",
-      DEMO_SEED: "false",
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(root, "apps/server/bin/sip2teams.js"), "serve"],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: "test",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        PUBLIC_URL: url,
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "info",
+        DEMO_SEED: "false",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   child.stdout?.on("data", (chunk) => output.push(chunk.toString()));
   child.stderr?.on("data", (chunk) => output.push(chunk.toString()));
 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`portal exited early:\n${output.join("")}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`portal not ready within 60 s:\n${output.join("")}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

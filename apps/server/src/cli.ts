@@ -19,7 +19,9 @@ function configOrExit() {
   }
 }
 
-const program = new Command("sip2teams").description("sip2teams portal: API server, workers and administration");
+const program = new Command("sip2teams").description(
+  "sip2teams portal: API server, workers and administration",
+);
 
 program
   .command("serve")

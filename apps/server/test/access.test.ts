@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
-import { type TestApp, startTestApp } from "./support/test-app.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
 
 describe("session, CSRF and account scope", () => {
   let t: TestApp;
@@ -18,13 +18,22 @@ describe("session, CSRF and account scope", () => {
 
   it("lets a partner read its own and descendant accounts, and hides others behind 404", async () => {
     const user = await createSignedInUser(t.deps.db, tree.partner, "Read-only");
-    const own = await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: user.headers });
+    const own = await t.app.inject({
+      url: `/api/accounts/${tree.partner.id}/dashboard`,
+      headers: user.headers,
+    });
     expect(own.statusCode).toBe(200);
     expect(own.json().counts).toContainEqual({ key: "enterprises", label: "Enterprises", value: 1 });
-    const child = await t.app.inject({ url: `/api/accounts/${tree.enterprise.id}/dashboard`, headers: user.headers });
+    const child = await t.app.inject({
+      url: `/api/accounts/${tree.enterprise.id}/dashboard`,
+      headers: user.headers,
+    });
     expect(child.statusCode).toBe(200);
     for (const foreign of [tree.operator.id, tree.sibling.id, tree.siblingEnterprise.id, "not-a-uuid"]) {
-      const response = await t.app.inject({ url: `/api/accounts/${foreign}/dashboard`, headers: user.headers });
+      const response = await t.app.inject({
+        url: `/api/accounts/${foreign}/dashboard`,
+        headers: user.headers,
+      });
       expect(response.statusCode, foreign).toBe(404);
     }
   });

@@ -4,7 +4,7 @@ import { validate } from "@readme/openapi-parser";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type TestApp, startTestApp } from "./support/test-app.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const probeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -23,10 +23,15 @@ const probeRoutes: FastifyPluginAsyncZod = async (app) => {
 describe("HTTP foundation", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({}, { workers: false, beforeReady: async (app) => {
-        await app.register(probeRoutes);
+    t = await startTestApp(
+      {},
+      {
+        workers: false,
+        beforeReady: async (app) => {
+          await app.register(probeRoutes);
+        },
       },
-    });
+    );
   });
   afterAll(() => t?.stop());
 
@@ -58,7 +63,10 @@ describe("HTTP foundation", () => {
   });
 
   it("hides internal errors and logs them with the request id", async () => {
-    const response = await t.app.inject({ url: "/api/probe/boom", headers: { "x-request-id": "req-test-12345" } });
+    const response = await t.app.inject({
+      url: "/api/probe/boom",
+      headers: { "x-request-id": "req-test-12345" },
+    });
     expect(response.statusCode).toBe(500);
     expect(response.headers["x-request-id"]).toBe("req-test-12345");
     const body = response.json();

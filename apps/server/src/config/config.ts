@@ -81,7 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.MICROSOFT_CLIENT_ID && !raw.MICROSOFT_CLIENT_SECRET) {
     problems.push("MICROSOFT_CLIENT_SECRET: required when MICROSOFT_CLIENT_ID is set");
   }
-  if (raw.EXTRA_CA_FILE && !existsSync(raw.EXTRA_CA_FILE)) problems.push("EXTRA_CA_FILE: file does not exist");
+  if (raw.EXTRA_CA_FILE && !existsSync(raw.EXTRA_CA_FILE))
+    problems.push("EXTRA_CA_FILE: file does not exist");
   if (problems.length > 0) throw new ConfigError(problems);
 
   const usesM365Emulator =

@@ -11,7 +11,9 @@ import { createSecretBox, type SecretBox } from "./secret-box.js";
  */
 export async function loadSecretBox(config: Config): Promise<SecretBox> {
   if (config.SECRETS_KEY) {
-    return createSecretBox(config.SECRETS_KEY_ID, { [config.SECRETS_KEY_ID]: Buffer.from(config.SECRETS_KEY, "base64") });
+    return createSecretBox(config.SECRETS_KEY_ID, {
+      [config.SECRETS_KEY_ID]: Buffer.from(config.SECRETS_KEY, "base64"),
+    });
   }
   const file = path.join(config.dataDir, "secrets-key.json");
   if (!existsSync(file)) {

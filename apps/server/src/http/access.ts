@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Account } from "../modules/tenancy/schema.js";
 import type { PortalRole } from "../modules/identity/schema.js";
 import { type Permission, reaches, roleAllows } from "../modules/tenancy/policies.js";
+import type { Account } from "../modules/tenancy/schema.js";
 import { Problem } from "./problem.js";
 
 /**
@@ -11,10 +11,7 @@ import { Problem } from "./problem.js";
  * - `account`: the route has an `:accountId` param; the actor must reach that account and hold `permission`
  * A route without a declaration fails at registration, so none can be forgotten.
  */
-export type Access =
-  | { kind: "public" }
-  | { kind: "session" }
-  | { kind: "account"; permission: Permission };
+export type Access = { kind: "public" } | { kind: "session" } | { kind: "account"; permission: Permission };
 
 export interface Actor {
   userId: string;

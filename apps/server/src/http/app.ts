@@ -86,7 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       info: {
         title: "sip2teams API",
         version: "0.1.0",
-        description: "Portal API: accounts, enterprises, trunk profiles, Microsoft Teams connection and users.",
+        description:
+          "Portal API: accounts, enterprises, trunk profiles, Microsoft Teams connection and users.",
       },
       components: {
         securitySchemes: {
@@ -116,7 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   const routes = registerAccessControl(app, (id) => accounts.findById(id));
   registerSessionAuth(
     app,
-    sessionStore(deps.db, { idleMinutes: config.SESSION_IDLE_MINUTES, absoluteHours: config.SESSION_ABSOLUTE_HOURS }),
+    sessionStore(deps.db, {
+      idleMinutes: config.SESSION_IDLE_MINUTES,
+      absoluteHours: config.SESSION_ABSOLUTE_HOURS,
+    }),
     config.publicUrl,
   );
 
@@ -127,9 +131,16 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     await app.register(fastifyStatic, { root: webDistFolder, wildcard: false, index: false });
   }
   app.setNotFoundHandler((request, reply) => {
-    const wantsPage = request.method === "GET" && !request.url.startsWith("/api/") && request.headers.accept?.includes("text/html");
+    const wantsPage =
+      request.method === "GET" &&
+      !request.url.startsWith("/api/") &&
+      request.headers.accept?.includes("text/html");
     if (hasWeb && wantsPage) return reply.type("text/html").sendFile("index.html");
-    return sendProblem(reply, request, Problem.notFound(`No route for ${request.method} ${request.url.split("?")[0]}.`));
+    return sendProblem(
+      reply,
+      request,
+      Problem.notFound(`No route for ${request.method} ${request.url.split("?")[0]}.`),
+    );
   });
 
   return { app, routes };

@@ -82,19 +82,32 @@ function validationProblem(error: FastifyError): Problem {
     return { field: fromPath || missing || context || "body", message: issue.message ?? "is invalid" };
   });
   const where = context === "querystring" ? "query" : (context ?? "request");
-  return Problem.invalid(errors, `The ${where} has invalid fields: ${errors.map((e) => e.field).join(", ")}.`);
+  return Problem.invalid(
+    errors,
+    `The ${where} has invalid fields: ${errors.map((e) => e.field).join(", ")}.`,
+  );
 }
 
 /** Renders every error as problem+json; 5xx details are logged with the request id, never sent. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof Problem) return sendProblem(reply, request, error);
-  if (hasZodFastifySchemaValidationErrors(error) || error.validation) return sendProblem(reply, request, validationProblem(error));
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (hasZodFastifySchemaValidationErrors(error) || error.validation)
+    return sendProblem(reply, request, validationProblem(error));
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status < 500) {
     return sendProblem(reply, request, new Problem(status, titleFor(status), error.message));
   }
   request.log.error({ err: error }, "request failed");
-  return sendProblem(reply, request, new Problem(500, "Internal Server Error", "Something went wrong. Quote the request id when reporting it."));
+  return sendProblem(
+    reply,
+    request,
+    new Problem(
+      500,
+      "Internal Server Error",
+      "Something went wrong. Quote the request id when reporting it.",
+    ),
+  );
 }
 
 function titleFor(status: number): string {

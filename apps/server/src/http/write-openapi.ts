@@ -10,7 +10,14 @@ import { type AppDeps, buildApp } from "./app.js";
  * Writes apps/server/openapi.json, from which the web client's types are generated.
  * Building the route table touches no dependency, so none is connected here.
  */
-const unused = new Proxy({}, { get: () => { throw new Error("not available while writing the OpenAPI document"); } });
+const unused = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error("not available while writing the OpenAPI document");
+    },
+  },
+);
 const deps = {
   config: loadConfig({ NODE_ENV: "test", M365_EMULATOR: "off" }),
   db: unused,

@@ -29,7 +29,11 @@ export async function createJobQueue(options: {
   const byName = new Map(definitions.map((d) => [d.name, d]));
   if (byName.size !== definitions.length) throw new Error("two job definitions share a name");
 
-  const boss = new PgBoss({ connectionString: options.databaseUrl, schema: PGBOSS_SCHEMA, max: options.poolSize ?? 5 });
+  const boss = new PgBoss({
+    connectionString: options.databaseUrl,
+    schema: PGBOSS_SCHEMA,
+    max: options.poolSize ?? 5,
+  });
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
   for (const definition of definitions) {
@@ -64,11 +68,18 @@ export async function createJobQueue(options: {
             const jobLog = log.child({ job: definition.name, jobId: job.id });
             const payload = definition.payload.parse(job.data);
             try {
-              return await definition.handle(payload, { jobId: job.id, attempt: job.retryCount, log: jobLog, signal: job.signal });
+              return await definition.handle(payload, {
+                jobId: job.id,
+                attempt: job.retryCount,
+                log: jobLog,
+                signal: job.signal,
+              });
             } catch (error) {
               if (error instanceof RetryLater) {
                 jobLog.info({ seconds: error.seconds }, "job asked to wait; rescheduled");
-                await boss.send(definition.name, job.data as object, { startAfter: Math.ceil(error.seconds) });
+                await boss.send(definition.name, job.data as object, {
+                  startAfter: Math.ceil(error.seconds),
+                });
                 return { rescheduledAfterSeconds: error.seconds };
               }
               jobLog.warn({ err: error, attempt: job.retryCount }, "job attempt failed");

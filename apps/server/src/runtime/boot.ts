@@ -7,7 +7,7 @@ import { loadSecretBox } from "../crypto/secret-key-file.js";
 import { connectDatabase, type DatabaseHandle } from "../db/client.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { runMigrations } from "../db/migrate.js";
-import { buildApp, type AppDeps } from "../http/app.js";
+import { type AppDeps, buildApp } from "../http/app.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
 import { jobDefinitions } from "./jobs.js";
@@ -27,7 +27,10 @@ export interface BootOptions {
 }
 
 /** Resolves the database URL, starting embedded Postgres under DATA_DIR when DATABASE_URL is unset. */
-export async function resolveDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+export async function resolveDatabase(
+  config: Config,
+  log: Logger,
+): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
   await mkdir(config.dataDir, { recursive: true });
   const embedded = await startEmbeddedPostgres(path.join(config.dataDir, "postgres"), (message) =>
@@ -53,7 +56,9 @@ export async function boot(config: Config, log: Logger, options: BootOptions): P
     await runMigrations(database);
 
     const secrets = await loadSecretBox(config);
-    const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log) : outboxMailer(database.db, log);
+    const mailer = config.SMTP_URL
+      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log)
+      : outboxMailer(database.db, log);
     const deps: Omit<AppDeps, "jobs"> = { config, db: database.db, log, mailer, secrets };
     const jobs = await createJobQueue({ databaseUrl: url, log, definitions: jobDefinitions(deps) });
     stack.push(() => jobs.stop());

@@ -7,7 +7,12 @@ import type { Account } from "../../src/modules/tenancy/schema.js";
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-export async function createAccount(db: Database, kind: Account["kind"], parent: Account | null, name?: string) {
+export async function createAccount(
+  db: Database,
+  kind: Account["kind"],
+  parent: Account | null,
+  name?: string,
+) {
   return accountRepository(db).create({ kind, name: name ?? `${kind} ${unique()}`, parent });
 }
 
@@ -29,7 +34,11 @@ export interface SignedInUser {
 }
 
 /** An active portal user with a live session, created directly in the database. */
-export async function createSignedInUser(db: Database, account: Account, role: PortalRole = "Admin"): Promise<SignedInUser> {
+export async function createSignedInUser(
+  db: Database,
+  account: Account,
+  role: PortalRole = "Admin",
+): Promise<SignedInUser> {
   const email = `${role.toLowerCase().replace(/[^a-z]/g, "")}-${unique()}@example.test`;
   const [user] = await db
     .insert(portalUsers)

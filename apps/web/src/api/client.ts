@@ -31,7 +31,8 @@ export function setCsrfToken(token: string | null) {
 
 const csrf: Middleware = {
   onRequest({ request }) {
-    if (csrfToken && !["GET", "HEAD"].includes(request.method)) request.headers.set("x-csrf-token", csrfToken);
+    if (csrfToken && !["GET", "HEAD"].includes(request.method))
+      request.headers.set("x-csrf-token", csrfToken);
     return request;
   },
 };
@@ -46,9 +47,16 @@ interface ProblemLike {
 }
 
 /** Returns `data` or throws an ApiError carrying the problem details. */
-export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+export async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
   const { data, error, response } = await call;
   if (response.ok) return data as T;
   const problem = (error ?? {}) as ProblemLike;
-  throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.errors ?? []);
+  throw new ApiError(
+    response.status,
+    problem.title ?? response.statusText,
+    problem.detail,
+    problem.errors ?? [],
+  );
 }

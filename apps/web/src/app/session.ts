@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, ApiError, setCsrfToken, unwrap } from "../api/client";
+import { ApiError, api, setCsrfToken, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { queryClient } from "./query-client";
 

@@ -1,10 +1,17 @@
 import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBuilding, IconChevronDown, IconLayoutDashboard, IconPlugConnected, IconSettings, IconUsers } from "@tabler/icons-react";
+import {
+  IconBuilding,
+  IconChevronDown,
+  IconLayoutDashboard,
+  IconPlugConnected,
+  IconSettings,
+  IconUsers,
+} from "@tabler/icons-react";
 import { Link, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useSession } from "../app/session";
-import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
+import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
 
 /** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
 export function AppLayout() {
@@ -22,11 +29,21 @@ export function AppLayout() {
   ];
 
   return (
-    <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="lg"
+    >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group>
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Toggle navigation"
+            />
             <Text fw={700} size="lg" c="indigo">
               sip2teams
             </Text>
@@ -69,7 +86,11 @@ export function AppLayout() {
             active={pathname.startsWith(item.href)}
           />
         ))}
-        <NavLink label="Settings" leftSection={<IconSettings size={18} />} defaultOpened={pathname.startsWith(`${base}/settings`)}>
+        <NavLink
+          label="Settings"
+          leftSection={<IconSettings size={18} />}
+          defaultOpened={pathname.startsWith(`${base}/settings`)}
+        >
           <NavLink
             component={Link}
             to={`${base}/settings/users`}

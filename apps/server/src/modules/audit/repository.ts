@@ -24,7 +24,9 @@ export function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(
-      Object.entries(value).filter(([key]) => !SECRET_KEYS.test(key)).map(([key, v]) => [key, withoutSecrets(v)]),
+      Object.entries(value)
+        .filter(([key]) => !SECRET_KEYS.test(key))
+        .map(([key, v]) => [key, withoutSecrets(v)]),
     );
   }
   return value;

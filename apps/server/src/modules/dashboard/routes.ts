@@ -5,7 +5,11 @@ import { buildDashboard, type DashboardContributor } from "./service.js";
 
 const dashboardView = z
   .object({
-    account: z.object({ id: z.uuid(), name: z.string(), kind: z.enum(["operator", "partner", "enterprise"]) }),
+    account: z.object({
+      id: z.uuid(),
+      name: z.string(),
+      kind: z.enum(["operator", "partner", "enterprise"]),
+    }),
     counts: z.array(z.object({ key: z.string(), label: z.string(), value: z.number().int() })),
     actionItems: z.array(
       z.object({
@@ -20,7 +24,10 @@ const dashboardView = z
   })
   .meta({ id: "Dashboard" });
 
-export function dashboardRoutes(deps: Pick<AppDeps, "db">, contributors: DashboardContributor[]): FastifyPluginAsyncZod {
+export function dashboardRoutes(
+  deps: Pick<AppDeps, "db">,
+  contributors: DashboardContributor[],
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/dashboard",

@@ -1,6 +1,6 @@
 import { and, eq, gt, ne } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
+import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
 import { accounts } from "../tenancy/schema.js";
 import { portalUsers, sessions } from "./schema.js";
@@ -55,7 +55,12 @@ export function sessionStore(db: Executor, policy: SessionPolicy) {
         email: row.user.email,
         name: row.user.name,
         role: row.user.role,
-        account: { id: row.account.id, kind: row.account.kind, name: row.account.name, path: row.account.path },
+        account: {
+          id: row.account.id,
+          kind: row.account.kind,
+          name: row.account.name,
+          path: row.account.path,
+        },
         sessionIdHash: idHash,
         csrfToken: row.session.csrfToken,
       };
@@ -69,7 +74,11 @@ export function sessionStore(db: Executor, policy: SessionPolicy) {
     async revokeAllOf(userId: string, exceptIdHash?: string) {
       await db
         .delete(sessions)
-        .where(exceptIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptIdHash)) : eq(sessions.userId, userId));
+        .where(
+          exceptIdHash
+            ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptIdHash))
+            : eq(sessions.userId, userId),
+        );
     },
   };
 }

@@ -28,7 +28,13 @@ export function smtpMailer(smtpUrl: string, from: string, log: Logger): Mailer {
   return {
     transport: "smtp",
     async send(mail) {
-      await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await transporter.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      });
       log.info({ to: mail.to, subject: mail.subject }, "mail sent");
     },
   };
@@ -40,7 +46,10 @@ export function outboxMailer(db: Executor, log: Logger): Mailer {
     transport: "outbox",
     async send(mail) {
       await db.insert(mailMessages).values({ ...mail, transport: "outbox" });
-      log.info({ to: mail.to, subject: mail.subject, links: mail.links.map((l) => `${l.label}: ${l.url}`) }, "mail stored in dev outbox");
+      log.info(
+        { to: mail.to, subject: mail.subject, links: mail.links.map((l) => `${l.label}: ${l.url}`) },
+        "mail stored in dev outbox",
+      );
     },
   };
 }

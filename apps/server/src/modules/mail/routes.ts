@@ -4,7 +4,10 @@ import type { Database } from "../../db/client.js";
 import { mailMessages } from "./schema.js";
 
 const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 
 /** /dev/mailbox: the dev outbox, registered only when no SMTP server is configured (never in production). */
 export function devMailboxRoutes(db: Database): FastifyPluginAsync {

@@ -7,13 +7,16 @@ export function DashboardPage() {
   const { accountId } = useParams({ strict: false }) as { accountId: string };
   const dashboard = useQuery({
     queryKey: ["dashboard", accountId],
-    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
+    queryFn: () =>
+      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
   });
 
   return (
     <Stack>
       <Title order={2}>Dashboard</Title>
-      {dashboard.isError && <Alert color="red">Could not load the dashboard: {dashboard.error.message}</Alert>}
+      {dashboard.isError && (
+        <Alert color="red">Could not load the dashboard: {dashboard.error.message}</Alert>
+      )}
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
         {dashboard.isPending
           ? [1, 2, 3, 4].map((n) => <Skeleton key={n} h={90} />)
@@ -33,7 +36,11 @@ export function DashboardPage() {
         <Text c="dimmed">Nothing needs your attention right now.</Text>
       )}
       {dashboard.data?.actionItems.map((item) => (
-        <Alert key={item.key} color={item.severity === "error" ? "red" : item.severity === "warning" ? "yellow" : "blue"} title={item.title}>
+        <Alert
+          key={item.key}
+          color={item.severity === "error" ? "red" : item.severity === "warning" ? "yellow" : "blue"}
+          title={item.title}
+        >
           <Group justify="space-between">
             <Text size="sm">{item.description}</Text>
             <Button size="xs" component={Link} to={`/a/${accountId}${item.href}`}>

@@ -1,4 +1,4 @@
-import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute } from "@tanstack/react-router";
 import { DashboardPage } from "./DashboardPage";
 
 export function dashboardRoutes(parent: AnyRoute) {

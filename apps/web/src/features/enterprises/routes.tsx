@@ -1,4 +1,4 @@
-import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute } from "@tanstack/react-router";
 import { EnterprisesPage } from "./EnterprisesPage";
 
 export function enterprisesRoutes(parent: AnyRoute) {

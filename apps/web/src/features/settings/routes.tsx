@@ -1,6 +1,8 @@
-import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute } from "@tanstack/react-router";
 import { UserManagementPage } from "./UserManagementPage";
 
 export function settingsRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/settings/users", component: UserManagementPage })];
+  return [
+    createRoute({ getParentRoute: () => parent, path: "/settings/users", component: UserManagementPage }),
+  ];
 }

@@ -1,4 +1,4 @@
-import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute } from "@tanstack/react-router";
 import { TrunksPage } from "./TrunksPage";
 
 export function trunksRoutes(parent: AnyRoute) {
