@@ -19,6 +19,14 @@ export const portalUsers = pgTable(
     passwordHash: text("password_hash"),
     failedSignIns: integer("failed_sign_ins").notNull().default(0),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    /** TOTP secret sealed with the SecretBox; set once enrolment is confirmed. */
+    totpSecret: text("totp_secret"),
+    /** A secret being enrolled, not yet confirmed with a code. */
+    totpPendingSecret: text("totp_pending_secret"),
+    totpEnabledAt: timestamp("totp_enabled_at", { withTimezone: true }),
+    /** The last accepted TOTP time step: codes at or before it are refused (replay protection). */
+    totpLastStep: integer("totp_last_step"),
+    lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -48,3 +56,53 @@ export const sessions = pgTable(
 
 export type PortalUser = typeof portalUsers.$inferSelect;
 export type PortalRole = (typeof portalRole.enumValues)[number];
+
+export const userTokenPurpose = pgEnum("user_token_purpose", ["activation", "password-reset"]);
+
+/** Single-use activation and password-reset tokens. Only hashes are stored. */
+export const userTokens = pgTable(
+  "user_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => portalUsers.id, { onDelete: "cascade" }),
+    purpose: userTokenPurpose("purpose").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** Activation only: argon2id hash of the temporary password sent with the link. */
+    temporaryPasswordHash: text("temporary_password_hash"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("user_tokens_hash_idx").on(table.tokenHash), index("user_tokens_user_idx").on(table.userId)],
+);
+
+/** One-time TOTP recovery codes (SHA-256 hashes). */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => portalUsers.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+);
+
+/**
+ * Failure counters for rate limiting and lockout, shared by every API process.
+ * `key` is e.g. `ip:203.0.113.7`, `user:alice@example.com`, `reset-ip:…`.
+ */
+export const authThrottle = pgTable("auth_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
+  lockedUntil: timestamp("locked_until", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type UserToken = typeof userTokens.$inferSelect;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const accountKind = pgEnum("account_kind", ["operator", "partner", "enterprise"]);
 export const accountStatus = pgEnum("account_status", ["active", "suspended"]);
@@ -18,6 +18,8 @@ export const accounts = pgTable(
     parentId: uuid("parent_id"),
     path: text("path").notNull(),
     status: accountStatus("status").notNull().default("active"),
+    /** Set by an Admin: every user of this account must use two-factor authentication. */
+    requireTwoFactor: boolean("require_two_factor").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
