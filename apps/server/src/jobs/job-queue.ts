@@ -41,7 +41,7 @@ export async function createJobQueue(options: {
       retryLimit: definition.retryLimit ?? 5,
       retryDelay: definition.retryDelaySeconds ?? 5,
       retryBackoff: definition.retryBackoff ?? true,
-      retryDelayMax: 600,
+      ...((definition.retryBackoff ?? true) ? { retryDelayMax: 600 } : {}),
       expireInSeconds: definition.expireInSeconds ?? 900,
     });
   }
@@ -109,11 +109,12 @@ export async function createJobQueue(options: {
 
 /** A queued job whose name nothing handles would wait forever; refuse to start instead. */
 async function assertEveryQueueHasHandler(boss: PgBoss, handled: Map<string, unknown>) {
-  const queues = await boss.getQueues();
-  const orphaned = queues
-    .filter((queue) => !queue.name.startsWith("__") && !handled.has(queue.name))
-    .filter((queue) => (queue.queuedCount ?? 0) + (queue.activeCount ?? 0) + (queue.deferredCount ?? 0) > 0)
-    .map((queue) => queue.name);
+  const waiting = (await boss
+    .getDb()
+    .executeSql(
+      `select distinct name from ${PGBOSS_SCHEMA}.job where state in ('created', 'retry', 'active') and name not like '\\_\\_%'`,
+    )) as { rows: { name: string }[] };
+  const orphaned = waiting.rows.map((row) => row.name).filter((name) => !handled.has(name));
   if (orphaned.length > 0) {
     throw new Error(`Jobs are queued for names no handler is registered for: ${orphaned.join(", ")}`);
   }

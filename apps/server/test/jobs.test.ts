@@ -1,0 +1,65 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineJob, RetryLater } from "../src/jobs/define-job.js";
+import { createJobQueue, type JobQueue } from "../src/jobs/job-queue.js";
+import { freshDatabaseUrl } from "./support/database.js";
+
+const log = pino({ level: "silent" });
+
+async function waitFor(check: () => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("job queue", () => {
+  let url: string;
+  const queues: JobQueue[] = [];
+  beforeAll(async () => {
+    url = await freshDatabaseUrl();
+  });
+  afterAll(async () => {
+    for (const queue of queues) await queue.stop();
+  });
+
+  it("runs a typed job, retries a failure and reschedules on RetryLater", async () => {
+    const seen: string[] = [];
+    let failures = 0;
+    let waits = 0;
+    const job = defineJob({
+      name: "test.greet",
+      payload: z.object({ who: z.string() }),
+      retryDelaySeconds: 1,
+      retryBackoff: false,
+      async handle({ who }) {
+        if (who === "flaky" && failures++ === 0) throw new Error("first attempt fails");
+        if (who === "throttled" && waits++ === 0) throw new RetryLater(1);
+        seen.push(who);
+      },
+    });
+    const queue = await createJobQueue({ databaseUrl: url, log, definitions: [job] });
+    queues.push(queue);
+    await queue.startWorkers();
+    await queue.enqueue(job, { who: "ada" });
+    await queue.enqueue(job, { who: "flaky" });
+    await queue.enqueue(job, { who: "throttled" });
+    await waitFor(() => seen.length === 3);
+    expect(seen.sort()).toEqual(["ada", "flaky", "throttled"]);
+    expect(failures).toBe(2);
+    expect(waits).toBe(2);
+    await expect(queue.enqueue(job, { who: 42 } as never)).rejects.toThrow();
+  });
+
+  it("refuses to start workers when a queued job has no handler", async () => {
+    const orphan = defineJob({ name: "test.orphan", payload: z.object({}), handle: async () => {} });
+    const producer = await createJobQueue({ databaseUrl: url, log, definitions: [orphan] });
+    queues.push(producer);
+    await producer.enqueue(orphan, {});
+    const worker = await createJobQueue({ databaseUrl: url, log, definitions: [] });
+    queues.push(worker);
+    await expect(worker.startWorkers()).rejects.toThrow(/test\.orphan/);
+  });
+});

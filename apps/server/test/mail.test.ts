@@ -1,0 +1,82 @@
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { smtpMailer } from "../src/modules/mail/mailer.js";
+import { composeMail } from "../src/modules/mail/templates.js";
+import { type TestApp, startTestApp } from "./support/test-app.js";
+
+const mail = composeMail({
+  to: "ada@example.test",
+  subject: "Activate your account",
+  portalName: "sip2teams",
+  paragraphs: ["Welcome."],
+  links: [{ label: "Activate Your Account", url: "http://localhost:3000/activate?token=abc" }],
+});
+
+describe("mail", () => {
+  let smtp: SMTPServer;
+  const received: string[] = [];
+  let port = 0;
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS"],
+      onData(stream, _session, callback) {
+        let data = "";
+        stream.on("data", (chunk) => {
+          data += chunk.toString();
+        });
+        stream.on("end", () => {
+          received.push(data);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+    port = (smtp.server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+
+  it("delivers through a real SMTP server", async () => {
+    const mailer = smtpMailer(`smtp://127.0.0.1:${port}`, "sip2teams <no-reply@example.test>", pino({ level: "silent" }));
+    await mailer.send(mail);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toContain("Subject: Activate your account");
+    expect(received[0]).toContain("To: ada@example.test");
+    expect(received[0]).toContain("Activate Your Account");
+    expect(received[0]).toContain("localhost:3000/activate");
+  });
+
+  describe("dev outbox", () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({}, { workers: false });
+    });
+    afterAll(() => t?.stop());
+
+    it("stores messages, prints their links and shows them at /dev/mailbox", async () => {
+      expect(t.deps.mailer.transport).toBe("outbox");
+      await t.deps.mailer.send(mail);
+      const logged = t.logs.find((line) => line.msg === "mail stored in dev outbox");
+      expect(JSON.stringify(logged)).toContain("activate?token=abc");
+      const page = await t.app.inject({ url: "/dev/mailbox" });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain("Activate your account");
+      expect(page.body).toContain("Activate Your Account");
+    });
+  });
+
+  describe("with SMTP configured", () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}` }, { workers: false });
+    });
+    afterAll(() => t?.stop());
+
+    it("has no dev mailbox", async () => {
+      expect(t.deps.mailer.transport).toBe("smtp");
+      expect((await t.app.inject({ url: "/dev/mailbox" })).statusCode).toBe(404);
+    });
+  });
+});
