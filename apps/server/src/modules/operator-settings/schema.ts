@@ -1,0 +1,40 @@
+import { sql } from "drizzle-orm";
+import { integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * The operator's platform settings: one row (`id = 'default'`). Every Microsoft field is an override:
+ * null means "use the configuration" (Microsoft's endpoints, or the emulator's in the zero-setup default).
+ */
+export const operatorSettings = pgTable("operator_settings", {
+  id: text("id").primaryKey().default("default"),
+  sbcBaseDomain: text("sbc_base_domain"),
+  portalDisplayName: text("portal_display_name"),
+  publisher: text("publisher"),
+  appClientId: text("app_client_id"),
+  /** Sealed with the secret box (AES-256-GCM); never returned by the API. */
+  appClientSecretSealed: text("app_client_secret_sealed"),
+  loginUrl: text("login_url"),
+  graphUrl: text("graph_url"),
+  teamsAdminUrl: text("teams_admin_url"),
+  /** SKU id of the Teams Phone licence given to activation users (default: Teams Phone Standard, MCOEV). */
+  teamsPhoneSkuId: text("teams_phone_sku_id"),
+  /** `manual` (operator publishes TXT records) or `emulator` (published through the M365 emulator's control API). */
+  dnsAdapter: text("dns_adapter"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The operator's SBC regions, e.g. "CA Central" with its SBC FQDNs and SIP signalling port. */
+export const sbcRegions = pgTable(
+  "sbc_regions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    sbcFqdns: text("sbc_fqdns").array().notNull(),
+    sipPort: integer("sip_port").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("sbc_regions_name_idx").on(sql`lower(${table.name})`)],
+);
+
+export type OperatorSettingsRow = typeof operatorSettings.$inferSelect;
+export type SbcRegion = typeof sbcRegions.$inferSelect;
