@@ -5,6 +5,7 @@ import { runMigrations } from "./db/migrate.js";
 import { createLogger } from "./http/logger.js";
 import { boot, resolveDatabase } from "./runtime/boot.js";
 import { stopOnSignals } from "./runtime/signals.js";
+import { startBanner } from "./runtime/start-banner.js";
 
 function configOrExit() {
   loadDotEnv();
@@ -34,6 +35,19 @@ program
     await runtime.app!.listen({ host: config.HOST, port: config.PORT });
     log.info(`sip2teams portal ready at ${config.publicUrl}`);
     console.log(`\n  Portal: ${config.publicUrl}\n`);
+  });
+
+program
+  .command("start")
+  .description("All-in-one for trying sip2teams: serve with workers, dev mailbox, emulator and demo data")
+  .action(async () => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL);
+    const runtime = await boot(config, log, { http: true, workers: true });
+    stopOnSignals(runtime.stop, log);
+    await runtime.app!.listen({ host: config.HOST, port: config.PORT });
+    const lines = await startBanner(runtime);
+    console.log(`\n${lines.join("\n")}\n`);
   });
 
 program
