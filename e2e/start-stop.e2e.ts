@@ -1,0 +1,75 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../apps/server/src/db/embedded-postgres.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+interface Started {
+  child: ChildProcess;
+  output: string[];
+  url: string;
+}
+
+/** `sip2teams start` exactly as `npm start` runs it, with embedded Postgres under its own data folder. */
+async function start(dataDir: string): Promise<Started> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const output: string[] = [];
+  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(root, "apps/server/bin/sip2teams.js"), "start"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk) => output.push(chunk.toString()));
+  child.stderr?.on("data", (chunk) => output.push(chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.join("").includes("sip2teams portal:")) {
+    if (child.exitCode !== null) throw new Error(`start exited early:\n${output.join("")}`);
+    if (Date.now() > deadline) throw new Error(`no start banner within 60 s:\n${output.join("")}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, output, url };
+}
+
+async function interrupt({ child }: Started) {
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.kill("SIGINT");
+  return exited;
+}
+
+function postgresProcessesUsing(dataDir: string): string[] {
+  const listing = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+  return listing.split("\n").filter((line) => line.includes(dataDir) && line.includes("postgres"));
+}
+
+describe("npm start", () => {
+  let dataDir = "";
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves the portal on embedded Postgres, stops cleanly and keeps its data", async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-start-"));
+    const first = await start(dataDir);
+    expect(first.output.join("")).toContain(`sip2teams portal:  ${first.url}`);
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    const page = await fetch(`${first.url}/sign-in`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    expect(existsSync(path.join(dataDir, "postgres", "PG_VERSION"))).toBe(true);
+
+    expect(await interrupt(first)).toBe(0);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+
+    const second = await start(dataDir);
+    expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+    expect(await interrupt(second)).toBe(0);
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  });
+});
