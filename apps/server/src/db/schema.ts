@@ -9,3 +9,6 @@ export * from "../modules/microsoft/schema.js";
 export * from "../modules/operator-settings/schema.js";
 export * from "../modules/teams-profiles/schema.js";
 export * from "../modules/trunks/schema.js";
+export * from "../modules/teams-users/schema.js";
+export * from "../modules/numbers/schema.js";
+export * from "../modules/bulk-import/schema.js";
