@@ -3,6 +3,8 @@ import { ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
 import { connectDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
 import { createLogger } from "./http/logger.js";
+import { Problem } from "./http/problem.js";
+import { identityService } from "./modules/identity/service.js";
 import { boot, resolveDatabase } from "./runtime/boot.js";
 import { stopOnSignals } from "./runtime/signals.js";
 import { startBanner } from "./runtime/start-banner.js";
@@ -74,6 +76,41 @@ program
     } finally {
       await database.close();
       await embedded?.stop();
+    }
+  });
+
+const operator = program.command("operator").description("Manage the operator account");
+operator
+  .command("create")
+  .description("Create the operator account and its first Admin; prints a one-time activation link")
+  .requiredOption("--email <email>", "email address (username) of the first Admin")
+  .requiredOption("--name <name>", "name of the operator (your company)")
+  .option("--admin-name <name>", "name of the first Admin", "Administrator")
+  .action(async (options: { email: string; name: string; adminName: string }) => {
+    const config = configOrExit();
+    const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+    const runtime = await boot(config, log, { http: false, workers: false });
+    try {
+      const created = await identityService(runtime.deps).createOperator(
+        { name: options.name, email: options.email, adminName: options.adminName },
+        { actor: null },
+      );
+      console.log(`Operator "${created.account.name}" created with Admin ${created.user.email}.`);
+      console.log(
+        `Activation link (single use, expires in ${config.INVITATION_TTL_DAYS} days):\n  ${created.activationUrl}`,
+      );
+      console.log(`Temporary password (enter it as Current Password):\n  ${created.temporaryPassword}`);
+    } catch (error) {
+      if (error instanceof Problem) {
+        console.error(
+          `Could not create the operator: ${error.errors?.map((e) => e.message).join(" ") || error.detail}`,
+        );
+        process.exitCode = 1;
+      } else {
+        throw error;
+      }
+    } finally {
+      await runtime.stop();
     }
   });
 

@@ -21,6 +21,8 @@ export interface Actor {
   account: Pick<Account, "id" | "kind" | "name" | "path">;
   sessionIdHash: string;
   csrfToken: string;
+  /** The account requires two-factor authentication and this user has not enrolled: only `session` routes work. */
+  twoFactorSetupRequired: boolean;
 }
 
 declare module "fastify" {
@@ -59,7 +61,8 @@ export function registerAccessControl(app: FastifyInstance, findAccount: Account
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, access });
   });
 
-  app.addHook("preHandler", async (request) => {
+  // Before body validation, so callers without access learn nothing from validation messages.
+  app.addHook("preValidation", async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || access.kind === "public") return;
     await authorize(request, access, findAccount);
@@ -76,5 +79,10 @@ async function authorize(request: FastifyRequest, access: Access, findAccount: A
   const target = UUID.test(accountId) ? await findAccount(accountId) : undefined;
   if (!target || !reaches(actor.account, target)) throw Problem.notFound("No such account.");
   if (!roleAllows(actor.role, access.permission)) throw Problem.forbidden();
+  if (actor.twoFactorSetupRequired) {
+    throw Problem.forbidden(
+      "Your account requires two-factor authentication. Set it up under Settings › Security first.",
+    );
+  }
   request.targetAccount = target;
 }

@@ -12,7 +12,8 @@ export interface AuditEntry {
 }
 
 export interface AuditContext {
-  actor: Pick<Actor, "userId" | "email" | "account"> | null;
+  /** Who acted (an `Actor` fits); null for anonymous requests such as failed sign-ins. */
+  actor: (Pick<Actor, "userId" | "email"> & { account: Pick<Actor["account"], "id"> }) | null;
   ip?: string;
   requestId?: string;
 }

@@ -75,7 +75,10 @@ export const userTokens = pgTable(
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [uniqueIndex("user_tokens_hash_idx").on(table.tokenHash), index("user_tokens_user_idx").on(table.userId)],
+  (table) => [
+    uniqueIndex("user_tokens_hash_idx").on(table.tokenHash),
+    index("user_tokens_user_idx").on(table.userId),
+  ],
 );
 
 /** One-time TOTP recovery codes (SHA-256 hashes). */

@@ -3,6 +3,7 @@ import { hashToken, randomToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
 import { accounts } from "../tenancy/schema.js";
+import { mustEnrolTwoFactor } from "./policies.js";
 import { portalUsers, sessions } from "./schema.js";
 
 export const SESSION_COOKIE = "s2t_session";
@@ -63,6 +64,7 @@ export function sessionStore(db: Executor, policy: SessionPolicy) {
         },
         sessionIdHash: idHash,
         csrfToken: row.session.csrfToken,
+        twoFactorSetupRequired: mustEnrolTwoFactor(row.account, row.user),
       };
     },
 

@@ -1,0 +1,116 @@
+import type { FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { problemSchema } from "../../http/problem.js";
+import { identityService, type RequestMeta } from "./service.js";
+import { sessionView, startSession } from "./session-routes.js";
+
+const meta = (request: FastifyRequest): RequestMeta => ({
+  ip: request.ip,
+  userAgent: request.headers["user-agent"],
+  requestId: request.id,
+});
+
+const password = z.string().max(1024);
+const errors = { 400: problemSchema, 401: problemSchema, 429: problemSchema };
+
+/** Signed-out flows: sign-in, activation, forgotten password. All public, all rate limited. */
+export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  const identity = identityService(deps);
+  return async (app) => {
+    app.post(
+      "/api/auth/sign-in",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["identity"],
+          operationId: "signIn",
+          description:
+            "Username (email) and password, plus `totpCode` or `recoveryCode` when two-factor authentication is on " +
+            "(a 401 of type `urn:sip2teams:problem:two-factor-required` asks for it). Starts a new session.",
+          body: z.object({
+            username: z.string().min(1, "Enter your username.").max(320),
+            password: password.min(1, "Enter your password."),
+            totpCode: z.string().max(20).optional(),
+            recoveryCode: z.string().max(40).optional(),
+          }),
+          response: { 200: sessionView, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const user = await identity.signIn(request.body, meta(request));
+        return startSession(deps, request, reply, user.id);
+      },
+    );
+
+    app.post(
+      "/api/auth/activate",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["identity"],
+          operationId: "activateAccount",
+          description:
+            "Activation link token + the temporary password from the email + a new password. Signs the user in.",
+          body: z.object({
+            token: z.string().min(1, "The activation link is incomplete.").max(200),
+            currentPassword: password.min(1, "Enter the temporary password from the email."),
+            newPassword: password.min(1, "Choose a new password."),
+            confirmPassword: password.min(1, "Re-enter your new password."),
+          }),
+          response: { 200: sessionView, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const user = await identity.activate(request.body, meta(request));
+        return startSession(deps, request, reply, user.id);
+      },
+    );
+
+    app.post(
+      "/api/auth/forgot-password",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["identity"],
+          operationId: "forgotPassword",
+          description: 'Sends "Reset password instructions" if the user exists. Answers 202 either way.',
+          body: z.object({ username: z.string().min(1, "Enter your username.").max(320) }),
+          response: {
+            202: z.object({ status: z.literal("sent-if-exists") }),
+            400: problemSchema,
+            429: problemSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        await identity.requestPasswordReset(request.body, meta(request));
+        return reply.code(202).send({ status: "sent-if-exists" as const });
+      },
+    );
+
+    app.post(
+      "/api/auth/reset-password",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["identity"],
+          operationId: "resetPassword",
+          description:
+            "Sets a new password from a reset link, revokes every other session of the user and signs in.",
+          body: z.object({
+            token: z.string().min(1, "The reset link is incomplete.").max(200),
+            newPassword: password.min(1, "Choose a new password."),
+            confirmPassword: password.min(1, "Re-enter your new password."),
+          }),
+          response: { 200: sessionView, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const user = await identity.resetPassword(request.body, meta(request));
+        return startSession(deps, request, reply, user.id);
+      },
+    );
+  };
+}

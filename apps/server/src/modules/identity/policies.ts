@@ -1,0 +1,38 @@
+import type { Account } from "../tenancy/schema.js";
+import type { PortalRole } from "./schema.js";
+
+type UserState = { role: PortalRole; status: "invited" | "active" | "disabled" };
+
+const isActiveAdmin = (user: UserState) => user.role === "Admin" && user.status === "active";
+
+/**
+ * An account can never lose its last active Admin: a change that turns an active Admin into
+ * something else (other role, disabled, deleted) needs another active Admin in the account.
+ */
+export function losesLastAdmin(
+  before: UserState,
+  after: UserState | null,
+  otherActiveAdmins: number,
+): boolean {
+  if (!isActiveAdmin(before)) return false;
+  if (after && isActiveAdmin(after)) return false;
+  return otherActiveAdmins === 0;
+}
+
+/** Partners sit below the operator or another partner; enterprises have no children but themselves. */
+export function mayHavePartners(account: Pick<Account, "kind">): boolean {
+  return account.kind === "operator" || account.kind === "partner";
+}
+
+/** Users sign in only when they, and their account, are active. */
+export function maySignIn(user: UserState, account: Pick<Account, "status">): boolean {
+  return user.status === "active" && account.status === "active";
+}
+
+/** Whether the user must enrol in two-factor authentication before using the portal. */
+export function mustEnrolTwoFactor(
+  account: Pick<Account, "requireTwoFactor">,
+  user: { totpEnabledAt: Date | null },
+): boolean {
+  return account.requireTwoFactor && !user.totpEnabledAt;
+}

@@ -1,0 +1,192 @@
+import { and, asc, count, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { hashToken } from "../../crypto/tokens.js";
+import type { Executor } from "../../db/client.js";
+import { type Account, accounts } from "../tenancy/schema.js";
+import { type PortalUser, portalUsers, recoveryCodes, sessions, userTokens } from "./schema.js";
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** Portal users, always read within one account (the acting account) unless looked up by credentials. */
+export function userRepository(db: Executor) {
+  return {
+    async findByEmail(email: string): Promise<{ user: PortalUser; account: Account } | undefined> {
+      const [row] = await db
+        .select({ user: portalUsers, account: accounts })
+        .from(portalUsers)
+        .innerJoin(accounts, eq(accounts.id, portalUsers.accountId))
+        .where(eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)));
+      return row;
+    },
+
+    async emailInUse(email: string): Promise<boolean> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(portalUsers)
+        .where(eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)));
+      return (row?.n ?? 0) > 0;
+    },
+
+    async findById(id: string): Promise<PortalUser | undefined> {
+      const [row] = await db.select().from(portalUsers).where(eq(portalUsers.id, id));
+      return row;
+    },
+
+    /** A user of exactly `accountId`; other accounts' users are invisible (the caller answers 404). */
+    async findInAccount(accountId: string, userId: string): Promise<PortalUser | undefined> {
+      const [row] = await db
+        .select()
+        .from(portalUsers)
+        .where(and(eq(portalUsers.accountId, accountId), eq(portalUsers.id, userId)));
+      return row;
+    },
+
+    async listInAccount(accountId: string): Promise<PortalUser[]> {
+      return db
+        .select()
+        .from(portalUsers)
+        .where(eq(portalUsers.accountId, accountId))
+        .orderBy(asc(portalUsers.name), asc(portalUsers.email));
+    },
+
+    /** Locks the account row so concurrent role changes cannot both remove "the other" Admin. */
+    async lockAccount(accountId: string): Promise<void> {
+      await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).for("update");
+    },
+
+    async countOtherActiveAdmins(accountId: string, exceptUserId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(portalUsers)
+        .where(
+          and(
+            eq(portalUsers.accountId, accountId),
+            eq(portalUsers.role, "Admin"),
+            eq(portalUsers.status, "active"),
+            ne(portalUsers.id, exceptUserId),
+          ),
+        );
+      return row?.n ?? 0;
+    },
+
+    async insert(values: typeof portalUsers.$inferInsert): Promise<PortalUser> {
+      const [row] = await db.insert(portalUsers).values(values).returning();
+      return row!;
+    },
+
+    async update(userId: string, values: Partial<typeof portalUsers.$inferInsert>): Promise<PortalUser> {
+      const [row] = await db
+        .update(portalUsers)
+        .set({ ...values, updatedAt: new Date() })
+        .where(eq(portalUsers.id, userId))
+        .returning();
+      return row!;
+    },
+
+    async delete(userId: string): Promise<void> {
+      await db.delete(portalUsers).where(eq(portalUsers.id, userId));
+    },
+
+    async revokeSessions(userId: string): Promise<void> {
+      await db.delete(sessions).where(eq(sessions.userId, userId));
+    },
+  };
+}
+
+/** Single-use activation and reset tokens, looked up by hash only. */
+export function tokenRepository(db: Executor) {
+  return {
+    async issue(input: {
+      userId: string;
+      purpose: "activation" | "password-reset";
+      token: string;
+      expiresAt: Date;
+      temporaryPasswordHash?: string;
+    }) {
+      // Issuing a new token kills every earlier unused token of the same purpose.
+      await db
+        .update(userTokens)
+        .set({ usedAt: new Date() })
+        .where(
+          and(
+            eq(userTokens.userId, input.userId),
+            eq(userTokens.purpose, input.purpose),
+            isNull(userTokens.usedAt),
+          ),
+        );
+      await db.insert(userTokens).values({
+        userId: input.userId,
+        purpose: input.purpose,
+        tokenHash: hashToken(input.token),
+        expiresAt: input.expiresAt,
+        temporaryPasswordHash: input.temporaryPasswordHash ?? null,
+      });
+    },
+
+    /** The token if it exists, is unused and has not expired. */
+    async findUsable(token: string, purpose: "activation" | "password-reset") {
+      const [row] = await db
+        .select()
+        .from(userTokens)
+        .where(
+          and(
+            eq(userTokens.tokenHash, hashToken(token)),
+            eq(userTokens.purpose, purpose),
+            isNull(userTokens.usedAt),
+            gt(userTokens.expiresAt, new Date()),
+          ),
+        );
+      return row;
+    },
+
+    /** Marks the token used; false if another request used it first. */
+    async consume(id: string): Promise<boolean> {
+      const rows = await db
+        .update(userTokens)
+        .set({ usedAt: new Date() })
+        .where(and(eq(userTokens.id, id), isNull(userTokens.usedAt)))
+        .returning({ id: userTokens.id });
+      return rows.length === 1;
+    },
+  };
+}
+
+export function recoveryCodeRepository(db: Executor) {
+  return {
+    async replace(userId: string, codes: string[]) {
+      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await db
+        .insert(recoveryCodes)
+        .values(codes.map((code) => ({ userId, codeHash: hashToken(normalizeRecoveryCode(code)) })));
+    },
+
+    /** Uses one code; false if it does not exist or was used already. */
+    async consume(userId: string, code: string): Promise<boolean> {
+      const rows = await db
+        .update(recoveryCodes)
+        .set({ usedAt: new Date() })
+        .where(
+          and(
+            eq(recoveryCodes.userId, userId),
+            eq(recoveryCodes.codeHash, hashToken(normalizeRecoveryCode(code))),
+            isNull(recoveryCodes.usedAt),
+          ),
+        )
+        .returning({ id: recoveryCodes.id });
+      return rows.length === 1;
+    },
+
+    async remaining(userId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(recoveryCodes)
+        .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+      return row?.n ?? 0;
+    },
+
+    async clear(userId: string) {
+      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+    },
+  };
+}
+
+export const normalizeRecoveryCode = (code: string) => code.replace(/[\s-]/g, "").toLowerCase();

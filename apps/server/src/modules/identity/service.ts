@@ -1,0 +1,603 @@
+import type { Logger } from "pino";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import { randomToken } from "../../crypto/tokens.js";
+import type { Database, Executor } from "../../db/client.js";
+import { type FieldError, Problem } from "../../http/problem.js";
+import { type AuditContext, recordAudit } from "../audit/repository.js";
+import type { Mailer } from "../mail/mailer.js";
+import { accountRepository } from "../tenancy/repository.js";
+import type { Account } from "../tenancy/schema.js";
+import { invitationMail, passwordResetMail } from "./mails.js";
+import { checkPasswordPolicy, hashPassword, temporaryPassword, verifyPassword } from "./passwords.js";
+import { losesLastAdmin, mayHavePartners, maySignIn } from "./policies.js";
+import { normalizeEmail, tokenRepository, userRepository } from "./repository.js";
+import type { PortalRole, PortalUser } from "./schema.js";
+import { THROTTLE_RULES, throttleKeys, throttleStore } from "./throttle.js";
+import { verifySecondFactor } from "./two-factor.js";
+
+export interface IdentityDeps {
+  db: Database;
+  config: Config;
+  mailer: Mailer;
+  secrets: SecretBox;
+  log: Logger;
+}
+
+export interface RequestMeta {
+  ip: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+export interface InviteInput {
+  accountId: string;
+  name: string;
+  email: string;
+  role: PortalRole;
+}
+
+/** What the outside world may see of a portal user (never hashes or secrets). */
+export function publicUser(user: PortalUser) {
+  return {
+    id: user.id,
+    accountId: user.accountId,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    status: user.status,
+    twoFactorEnabled: Boolean(user.totpEnabledAt),
+    lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+const auditUser = (user: PortalUser) => ({
+  name: user.name,
+  email: user.email,
+  role: user.role,
+  status: user.status,
+});
+
+const INVALID_CREDENTIALS = "The username or password is incorrect.";
+const INVALID_ACTIVATION =
+  "This activation link is invalid, was already used or has expired. Ask your administrator for a new invitation.";
+const INVALID_RESET =
+  "This password reset link is invalid, was already used or has expired. Request a new one.";
+
+function tooMany(until: Date): Problem {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+  return Problem.tooManyRequests(
+    `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+  );
+}
+
+function checkNewPassword(
+  input: { newPassword: string; confirmPassword: string },
+  email: string,
+): FieldError[] {
+  const errors = checkPasswordPolicy(input.newPassword, { email, field: "newPassword" });
+  if (input.newPassword !== input.confirmPassword) {
+    errors.push({ field: "confirmPassword", message: "The passwords do not match." });
+  }
+  return errors;
+}
+
+/**
+ * Invitations, activation, sign-in, password reset and user management.
+ * Every write runs in a transaction with its audit record.
+ */
+export function identityService(deps: IdentityDeps) {
+  const { db, config, mailer, log } = deps;
+  const throttle = throttleStore(db);
+
+  /**
+   * Creates an invited user in `accountId` with a single-use activation link and temporary password,
+   * records `user.invited` and sends the activation email before returning. Run it inside the caller's
+   * transaction (`tx`) so the user exists only if the rest of the caller's work commits.
+   */
+  async function inviteUser(tx: Executor, input: InviteInput, context: AuditContext): Promise<PortalUser> {
+    const users = userRepository(tx);
+    const email = normalizeEmail(input.email);
+    const name = input.name.trim();
+    const errors: FieldError[] = [];
+    if (!name) errors.push({ field: "name", message: "Enter a name." });
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      errors.push({ field: "email", message: "Enter a valid email address." });
+    if (errors.length > 0) throw Problem.invalid(errors);
+    if (await users.emailInUse(email)) {
+      throw Problem.conflict("This email address is already in use.", [
+        { field: "email", message: "This email address is already in use." },
+      ]);
+    }
+    const account = await accountRepository(tx).findById(input.accountId);
+    if (!account) throw Problem.notFound("No such account.");
+    const user = await users.insert({
+      accountId: account.id,
+      email,
+      name,
+      role: input.role,
+      status: "invited",
+    });
+    await recordAudit(tx, context, {
+      action: "user.invited",
+      accountId: account.id,
+      targetType: "user",
+      targetId: user.id,
+      after: auditUser(user),
+    });
+    await sendInvitation(tx, user, account);
+    return user;
+  }
+
+  async function sendInvitation(tx: Executor, user: PortalUser, account: Account) {
+    const token = randomToken();
+    const password = temporaryPassword();
+    await tokenRepository(tx).issue({
+      userId: user.id,
+      purpose: "activation",
+      token,
+      temporaryPasswordHash: await hashPassword(password),
+      expiresAt: new Date(Date.now() + config.INVITATION_TTL_DAYS * 86_400_000),
+    });
+    await mailer.send(
+      invitationMail(config, {
+        to: user.email,
+        name: user.name,
+        accountName: account.name,
+        token,
+        temporaryPassword: password,
+      }),
+    );
+    return { token, temporaryPassword: password };
+  }
+
+  async function loadUserInAccount(tx: Executor, account: Account, userId: string) {
+    const user = await userRepository(tx).findInAccount(account.id, userId);
+    if (!user) throw Problem.notFound("No such user.");
+    return user;
+  }
+
+  return {
+    inviteUser,
+
+    /** Issues a new activation link and temporary password; the old ones stop working. */
+    async resendInvitation(account: Account, userId: string, context: AuditContext) {
+      return db.transaction(async (tx) => {
+        const user = await loadUserInAccount(tx, account, userId);
+        if (user.status !== "invited") {
+          throw Problem.conflict("Only invited users who have not activated yet can get a new invitation.");
+        }
+        await recordAudit(tx, context, {
+          action: "user.invitation-resent",
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+        });
+        await sendInvitation(tx, user, account);
+        return user;
+      });
+    },
+
+    /** Creates the operator account and its first Admin; returns the one-time activation link details. */
+    async createOperator(input: { name: string; email: string; adminName: string }, context: AuditContext) {
+      return db.transaction(async (tx) => {
+        const accountsRepo = accountRepository(tx);
+        if (await accountsRepo.findOperator()) throw Problem.conflict("An operator account already exists.");
+        const account = await accountsRepo.create({
+          kind: "operator",
+          name: input.name.trim(),
+          parent: null,
+        });
+        await recordAudit(tx, context, {
+          action: "account.created",
+          accountId: account.id,
+          targetType: "account",
+          targetId: account.id,
+          after: { kind: account.kind, name: account.name },
+        });
+        const users = userRepository(tx);
+        const email = normalizeEmail(input.email);
+        if (await users.emailInUse(email))
+          throw Problem.field("email", "This email address is already in use.");
+        const user = await users.insert({
+          accountId: account.id,
+          email,
+          name: input.adminName.trim(),
+          role: "Admin",
+          status: "invited",
+        });
+        await recordAudit(tx, context, {
+          action: "user.invited",
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+          after: auditUser(user),
+        });
+        const sent = await sendInvitation(tx, user, account);
+        return {
+          account,
+          user,
+          activationUrl: `${config.publicUrl}/activate?token=${encodeURIComponent(sent.token)}`,
+          temporaryPassword: sent.temporaryPassword,
+        };
+      });
+    },
+
+    /** A partner (below an operator or partner) with its first Admin, who gets an activation email. */
+    async createPartner(
+      parent: Account,
+      input: { name: string; adminName: string; adminEmail: string },
+      context: AuditContext,
+    ) {
+      if (!mayHavePartners(parent))
+        throw Problem.forbidden("Partners can only be created below the operator or a partner.");
+      const name = input.name.trim();
+      if (!name) throw Problem.field("name", "Enter the partner's company name.");
+      return db.transaction(async (tx) => {
+        const account = await accountRepository(tx).create({ kind: "partner", name, parent });
+        await recordAudit(tx, context, {
+          action: "account.created",
+          accountId: account.id,
+          targetType: "account",
+          targetId: account.id,
+          after: { kind: account.kind, name: account.name, parentId: parent.id },
+        });
+        try {
+          const admin = await inviteUser(
+            tx,
+            { accountId: account.id, name: input.adminName, email: input.adminEmail, role: "Admin" },
+            context,
+          );
+          return { account, admin };
+        } catch (error) {
+          // Field names of the invitation map onto the partner form.
+          if (error instanceof Problem && error.errors) {
+            const mapped = error.errors.map((e) => ({
+              ...e,
+              field: e.field === "email" ? "adminEmail" : e.field === "name" ? "adminName" : e.field,
+            }));
+            throw new Problem(error.status, error.title, error.detail, mapped);
+          }
+          throw error;
+        }
+      });
+    },
+
+    async listUsers(account: Account) {
+      return userRepository(db).listInAccount(account.id);
+    },
+
+    async updateUser(
+      account: Account,
+      userId: string,
+      patch: { name?: string; role?: PortalRole; status?: "active" | "disabled" },
+      context: AuditContext,
+    ) {
+      return db.transaction(async (tx) => {
+        const users = userRepository(tx);
+        await users.lockAccount(account.id);
+        const user = await loadUserInAccount(tx, account, userId);
+        const next = { ...user };
+        if (patch.name !== undefined) {
+          if (!patch.name.trim()) throw Problem.field("name", "Enter a name.");
+          next.name = patch.name.trim();
+        }
+        if (patch.role) next.role = patch.role;
+        if (patch.status === "disabled") next.status = "disabled";
+        if (patch.status === "active" && user.status === "disabled")
+          next.status = user.passwordHash ? "active" : "invited";
+        const others = await users.countOtherActiveAdmins(account.id, user.id);
+        if (losesLastAdmin(user, next, others)) {
+          throw Problem.conflict("An account needs at least one active Admin.", [
+            {
+              field: patch.role && patch.role !== "Admin" ? "role" : "status",
+              message: "An account needs at least one active Admin.",
+            },
+          ]);
+        }
+        const updated = await users.update(user.id, {
+          name: next.name,
+          role: next.role,
+          status: next.status,
+        });
+        if (updated.status === "disabled") await users.revokeSessions(user.id);
+        const action =
+          user.role !== updated.role
+            ? "user.role-changed"
+            : user.status !== updated.status
+              ? `user.${updated.status === "disabled" ? "disabled" : "enabled"}`
+              : "user.updated";
+        await recordAudit(tx, context, {
+          action,
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+          before: auditUser(user),
+          after: auditUser(updated),
+        });
+        return updated;
+      });
+    },
+
+    async deleteUser(account: Account, userId: string, context: AuditContext) {
+      await db.transaction(async (tx) => {
+        const users = userRepository(tx);
+        await users.lockAccount(account.id);
+        const user = await loadUserInAccount(tx, account, userId);
+        if (losesLastAdmin(user, null, await users.countOtherActiveAdmins(account.id, user.id))) {
+          throw Problem.conflict("An account needs at least one active Admin.", [
+            { field: "id", message: "An account needs at least one active Admin." },
+          ]);
+        }
+        await users.delete(user.id);
+        await recordAudit(tx, context, {
+          action: "user.deleted",
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+          before: auditUser(user),
+        });
+      });
+    },
+
+    /** Activation: the temporary password from the email plus a new password. Returns the now active user. */
+    async activate(
+      input: { token: string; currentPassword: string; newPassword: string; confirmPassword: string },
+      meta: RequestMeta,
+    ): Promise<PortalUser> {
+      const ipKey = throttleKeys.ip(meta.ip);
+      const lockedIp = await throttle.lockedUntil([ipKey]);
+      if (lockedIp) throw tooMany(lockedIp);
+      const tokens = tokenRepository(db);
+      const token = await tokens.findUsable(input.token, "activation");
+      const user = token ? await userRepository(db).findById(token.userId) : undefined;
+      if (!token || !user || user.status !== "invited") {
+        await throttle.fail(ipKey, THROTTLE_RULES.ip);
+        throw Problem.field("token", INVALID_ACTIVATION);
+      }
+      const tokenKey = throttleKeys.activationToken(token.tokenHash);
+      if (!(await verifyPassword(token.temporaryPasswordHash, input.currentPassword))) {
+        await throttle.fail(ipKey, THROTTLE_RULES.ip);
+        const outcome = await throttle.fail(tokenKey, THROTTLE_RULES.activationToken);
+        const context = { actor: null, ip: meta.ip, requestId: meta.requestId };
+        await recordAudit(db, context, {
+          action: "user.activation-failed",
+          accountId: user.accountId,
+          targetType: "user",
+          targetId: user.id,
+        });
+        if (outcome.newlyLocked) {
+          // Too many wrong temporary passwords: the link is burnt; an Admin must resend the invitation.
+          await tokens.consume(token.id);
+          throw Problem.field("token", INVALID_ACTIVATION);
+        }
+        throw Problem.field("currentPassword", "The temporary password is incorrect.");
+      }
+      const errors = checkNewPassword(input, user.email);
+      if (input.newPassword === input.currentPassword)
+        errors.push({ field: "newPassword", message: "Choose a password different from the temporary one." });
+      if (errors.length > 0) throw Problem.invalid(errors);
+      const passwordHash = await hashPassword(input.newPassword);
+      return db.transaction(async (tx) => {
+        if (!(await tokenRepository(tx).consume(token.id))) throw Problem.field("token", INVALID_ACTIVATION);
+        const activated = await userRepository(tx).update(user.id, {
+          passwordHash,
+          status: "active",
+          lastSignInAt: new Date(),
+        });
+        await throttle.clear(tokenKey);
+        const context: AuditContext = {
+          actor: { userId: user.id, email: user.email, account: { id: user.accountId } },
+          ip: meta.ip,
+          requestId: meta.requestId,
+        };
+        await recordAudit(tx, context, {
+          action: "user.activated",
+          accountId: user.accountId,
+          targetType: "user",
+          targetId: user.id,
+          before: auditUser(user),
+          after: auditUser(activated),
+        });
+        return activated;
+      });
+    },
+
+    /**
+     * Username + password (+ second factor when enrolled). Rate limited per IP and per username in Postgres;
+     * every failure answers the same, whether or not the user exists.
+     */
+    async signIn(
+      input: { username: string; password: string; totpCode?: string; recoveryCode?: string },
+      meta: RequestMeta,
+    ): Promise<PortalUser> {
+      const username = normalizeEmail(input.username);
+      const userKey = throttleKeys.username(username);
+      const ipKey = throttleKeys.ip(meta.ip);
+      const anonymous: AuditContext = { actor: null, ip: meta.ip, requestId: meta.requestId };
+      const locked = await throttle.lockedUntil([userKey, ipKey]);
+      if (locked) {
+        log.warn({ ip: meta.ip }, "sign-in refused: throttled");
+        throw tooMany(locked);
+      }
+      const found = await userRepository(db).findByEmail(username);
+      const passwordOk = await verifyPassword(found?.user.passwordHash, input.password);
+
+      const fail = async (reason: string, problem: Problem): Promise<never> => {
+        const [userOutcome, ipOutcome] = await Promise.all([
+          throttle.fail(userKey, THROTTLE_RULES.username),
+          throttle.fail(ipKey, THROTTLE_RULES.ip),
+        ]);
+        const accountId = found?.account.id ?? null;
+        await recordAudit(db, anonymous, {
+          action: "sign-in.failed",
+          accountId,
+          targetType: "user",
+          targetId: found?.user.id,
+          after: { username, reason },
+        });
+        if (userOutcome.newlyLocked || ipOutcome.newlyLocked) {
+          await recordAudit(db, anonymous, {
+            action: "sign-in.locked-out",
+            accountId,
+            targetType: "user",
+            targetId: found?.user.id,
+            after: {
+              username,
+              scope: userOutcome.newlyLocked ? "username" : "ip",
+              lockedUntil: (userOutcome.lockedUntil ?? ipOutcome.lockedUntil)?.toISOString(),
+            },
+          });
+        }
+        throw problem;
+      };
+
+      if (!found || !passwordOk || !maySignIn(found.user, found.account)) {
+        return fail(
+          found ? (passwordOk ? "inactive" : "password") : "unknown-user",
+          Problem.unauthorized(INVALID_CREDENTIALS),
+        );
+      }
+      const { user, account } = found;
+      if (user.totpEnabledAt) {
+        if (!input.totpCode && !input.recoveryCode) {
+          throw new Problem(
+            401,
+            "Unauthorized",
+            "Enter the code from your authenticator app.",
+            [{ field: "totpCode", message: "Enter the code from your authenticator app." }],
+            "urn:sip2teams:problem:two-factor-required",
+          );
+        }
+        const second = await verifySecondFactor(db, deps.secrets, user, input);
+        if (!second.ok) {
+          return fail(
+            "second-factor",
+            Problem.invalid(
+              [
+                {
+                  field: input.recoveryCode ? "recoveryCode" : "totpCode",
+                  message: "The code is incorrect.",
+                },
+              ],
+              "The code is incorrect.",
+            ),
+          );
+        }
+        if (second.usedRecoveryCode) {
+          await recordAudit(
+            db,
+            { ...anonymous, actor: { userId: user.id, email: user.email, account } },
+            {
+              action: "two-factor.recovery-code-used",
+              accountId: account.id,
+              targetType: "user",
+              targetId: user.id,
+            },
+          );
+        }
+      }
+      await throttle.clear(userKey);
+      const signedIn = await userRepository(db).update(user.id, { lastSignInAt: new Date() });
+      await recordAudit(
+        db,
+        { ...anonymous, actor: { userId: user.id, email: user.email, account } },
+        {
+          action: "sign-in.succeeded",
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+        },
+      );
+      return signedIn;
+    },
+
+    /** Always resolves the same way; sends "Reset password instructions" only to active users. */
+    async requestPasswordReset(input: { username: string }, meta: RequestMeta): Promise<void> {
+      const username = normalizeEmail(input.username);
+      const ipKey = throttleKeys.resetIp(meta.ip);
+      const locked = await throttle.lockedUntil([ipKey]);
+      if (locked) throw tooMany(locked);
+      // Every request counts against the IP budget, found or not.
+      await throttle.fail(ipKey, THROTTLE_RULES.resetIp);
+      const found = await userRepository(db).findByEmail(username);
+      if (!found || !maySignIn(found.user, found.account)) return;
+      const perUser = await throttle.fail(throttleKeys.resetUsername(username), THROTTLE_RULES.resetUsername);
+      if (perUser.failures > THROTTLE_RULES.resetUsername.limit) {
+        log.warn({ userId: found.user.id }, "password reset email suppressed: too many requests");
+        return;
+      }
+      const { user, account } = found;
+      const token = randomToken();
+      await db.transaction(async (tx) => {
+        await tokenRepository(tx).issue({
+          userId: user.id,
+          purpose: "password-reset",
+          token,
+          expiresAt: new Date(Date.now() + config.PASSWORD_RESET_TTL_MINUTES * 60_000),
+        });
+        await recordAudit(
+          tx,
+          { actor: null, ip: meta.ip, requestId: meta.requestId },
+          {
+            action: "password-reset.requested",
+            accountId: account.id,
+            targetType: "user",
+            targetId: user.id,
+          },
+        );
+      });
+      // Not awaited: the response time must not depend on whether the user exists.
+      mailer.send(passwordResetMail(config, { to: user.email, name: user.name, token })).catch((error) => {
+        log.error({ err: error, userId: user.id }, "could not send the password reset email");
+      });
+    },
+
+    /** Sets a new password from a reset link and revokes every session of the user. */
+    async resetPassword(
+      input: { token: string; newPassword: string; confirmPassword: string },
+      meta: RequestMeta,
+    ): Promise<PortalUser> {
+      const ipKey = throttleKeys.resetIp(meta.ip);
+      const locked = await throttle.lockedUntil([ipKey]);
+      if (locked) throw tooMany(locked);
+      const token = await tokenRepository(db).findUsable(input.token, "password-reset");
+      const found = token ? await userRepository(db).findById(token.userId) : undefined;
+      if (!token || !found || found.status !== "active") {
+        await throttle.fail(ipKey, THROTTLE_RULES.resetIp);
+        throw Problem.field("token", INVALID_RESET);
+      }
+      const errors = checkNewPassword(input, found.email);
+      if (errors.length > 0) throw Problem.invalid(errors);
+      const passwordHash = await hashPassword(input.newPassword);
+      return db.transaction(async (tx) => {
+        if (!(await tokenRepository(tx).consume(token.id))) throw Problem.field("token", INVALID_RESET);
+        const users = userRepository(tx);
+        const updated = await users.update(found.id, { passwordHash, lastSignInAt: new Date() });
+        await users.revokeSessions(found.id);
+        await throttleStore(tx).clear(throttleKeys.username(found.email));
+        const context: AuditContext = {
+          actor: { userId: found.id, email: found.email, account: { id: found.accountId } },
+          ip: meta.ip,
+          requestId: meta.requestId,
+        };
+        await recordAudit(tx, context, {
+          action: "password-reset.completed",
+          accountId: found.accountId,
+          targetType: "user",
+          targetId: found.id,
+        });
+        return updated;
+      });
+    },
+
+    /** Verifies the signed-in user's password (e.g. before disabling two-factor authentication). */
+    async checkOwnPassword(userId: string, password: string): Promise<boolean> {
+      const user = await userRepository(db).findById(userId);
+      return verifyPassword(user?.passwordHash, password);
+    },
+  };
+}
+
+export type IdentityService = ReturnType<typeof identityService>;

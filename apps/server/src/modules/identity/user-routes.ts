@@ -1,0 +1,146 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { problemSchema } from "../../http/problem.js";
+import { requestAuditContext } from "../audit/service.js";
+import { identityService, publicUser } from "./service.js";
+
+export const portalUserView = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid(),
+    name: z.string(),
+    email: z.string(),
+    role: z.enum(["Admin", "User", "Read-only"]),
+    status: z.enum(["invited", "active", "disabled"]),
+    twoFactorEnabled: z.boolean(),
+    lastSignInAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "PortalUser" });
+
+const role = z.enum(["Admin", "User", "Read-only"], { error: "Choose a role: Admin, User or Read-only." });
+const params = z.object({ accountId: z.string() });
+const userParams = z.object({ accountId: z.string(), userId: z.uuid() });
+const manage = { config: { access: { kind: "account" as const, permission: "manage-users" as const } } };
+const problems = { 400: problemSchema, 404: problemSchema, 409: problemSchema };
+
+/** Settings › User Management: the users of the acting account (Admins only). */
+export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  const identity = identityService(deps);
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/users",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "listUsers",
+          params,
+          response: { 200: z.object({ items: z.array(portalUserView) }) },
+        },
+      },
+      async (request) => ({ items: (await identity.listUsers(request.targetAccount!)).map(publicUser) }),
+    );
+
+    app.post(
+      "/api/accounts/:accountId/users",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "inviteUser",
+          description: "Add User: creates an invited user and sends the activation email.",
+          params,
+          body: z.object({
+            name: z.string().trim().min(1, "Enter a name.").max(200),
+            email: z.email("Enter a valid email address.").max(320),
+            role,
+          }),
+          response: { 201: portalUserView, ...problems },
+        },
+      },
+      async (request, reply) => {
+        const user = await deps.db.transaction((tx) =>
+          identity.inviteUser(
+            tx,
+            { accountId: request.targetAccount!.id, ...request.body },
+            requestAuditContext(request),
+          ),
+        );
+        return reply.code(201).send(publicUser(user));
+      },
+    );
+
+    app.patch(
+      "/api/accounts/:accountId/users/:userId",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "updateUser",
+          description: "Change name or role, disable or enable. An account keeps at least one active Admin.",
+          params: userParams,
+          body: z.object({
+            name: z.string().max(200).optional(),
+            role: role.optional(),
+            status: z.enum(["active", "disabled"]).optional(),
+          }),
+          response: { 200: portalUserView, ...problems },
+        },
+      },
+      async (request) =>
+        publicUser(
+          await identity.updateUser(
+            request.targetAccount!,
+            request.params.userId,
+            request.body,
+            requestAuditContext(request),
+          ),
+        ),
+    );
+
+    app.delete(
+      "/api/accounts/:accountId/users/:userId",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "deleteUser",
+          params: userParams,
+          response: { 204: z.undefined(), ...problems },
+        },
+      },
+      async (request, reply) => {
+        await identity.deleteUser(
+          request.targetAccount!,
+          request.params.userId,
+          requestAuditContext(request),
+        );
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/users/:userId/resend-invitation",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "resendInvitation",
+          description: "A new activation link and temporary password; the previous ones stop working.",
+          params: userParams,
+          response: { 200: portalUserView, ...problems },
+        },
+      },
+      async (request) =>
+        publicUser(
+          await identity.resendInvitation(
+            request.targetAccount!,
+            request.params.userId,
+            requestAuditContext(request),
+          ),
+        ),
+    );
+  };
+}
