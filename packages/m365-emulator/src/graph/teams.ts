@@ -1,0 +1,203 @@
+import { findNumberById, settleOperations, startNumberOperation, updateNumber } from "../state/numbers.js";
+import { findUser } from "../state/users.js";
+import { bareIdentity, findPolicyById, GRAPH_ASSIGNABLE_POLICY_TYPES, grantPolicy, policyId, voiceTypeSpec } from "../state/voice.js";
+import { collection, type GraphCall, type GraphResult, objectBody, requirePermission, route } from "./call.js";
+import { numberAssignmentEntity, operationEntity, USER_DEFAULT_SELECT, userConfigurationEntity, userEntity } from "./entities.js";
+import { badRequest, resourceNotFound } from "./errors.js";
+import { compileFilter } from "./odata-filter.js";
+import { encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
+
+const TNM = "/admin/teams/telephoneNumberManagement";
+const READ_NUMBERS = ["TeamsTelephoneNumber.Read.All", "TeamsTelephoneNumber.ReadWrite.All"];
+const WRITE_NUMBERS = ["TeamsTelephoneNumber.ReadWrite.All"];
+const NUMBER_TYPE = "microsoft.graph.teamsAdministration.numberAssignment";
+const CONFIG_TYPE = "microsoft.graph.teamsAdministration.teamsUserConfiguration";
+
+function listNumbers(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_NUMBERS);
+  settleOperations(call.tenant);
+  let items = [...call.tenant.numbers.values()].map(numberAssignmentEntity);
+  const f = call.query.get("$filter");
+  if (f) {
+    const compiled = compileFilter(f, NUMBER_TYPE);
+    if (compiled.features.has("path:id") || compiled.features.has("path:city")) {
+      throw badRequest("Filtering on 'id' or 'city' is not supported.", "BadRequest");
+    }
+    items = items.filter((i) => compiled.test(i));
+  }
+  const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), NUMBER_TYPE);
+  const { page, nextOffset } = paginate(items, call.query, { def: 500, max: 1000, allowSkip: true });
+  const extra: Record<string, unknown> = {};
+  if (nextOffset !== null) extra["@odata.nextLink"] = nextLink(call.base, `${TNM}/numberAssignments`, call.query, encodeToken({ o: nextOffset }));
+  return {
+    status: 200,
+    body: collection(call, "admin/teams/telephoneNumberManagement/numberAssignments", page.map((i) => project(i, select)), extra),
+  };
+}
+
+function getNumber(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_NUMBERS);
+  settleOperations(call.tenant);
+  const n = findNumberById(call.tenant, call.params.id ?? "");
+  if (!n) throw resourceNotFound(call.params.id ?? "");
+  return {
+    status: 200,
+    body: {
+      "@odata.context": `${call.base}/$metadata#admin/teams/telephoneNumberManagement/numberAssignments/$entity`,
+      ...numberAssignmentEntity(n),
+    },
+  };
+}
+
+function numberOperation(kind: "assign" | "unassign") {
+  return (call: GraphCall): GraphResult => {
+    requirePermission(call, ...WRITE_NUMBERS);
+    const op = startNumberOperation(call.tenant, kind, objectBody(call), call.ctx.state.settings.operationDelayMs);
+    call.ctx.state.scheduleSettle(call.tenant, call.ctx.state.settings.operationDelayMs);
+    return { status: 202, headers: { location: `${call.base}${TNM}/operations('${op.id}')` } };
+  };
+}
+
+function updateNumberAction(call: GraphCall): GraphResult {
+  requirePermission(call, ...WRITE_NUMBERS);
+  updateNumber(call.tenant, objectBody(call));
+  return { status: 200 };
+}
+
+function getOperation(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_NUMBERS);
+  settleOperations(call.tenant);
+  const id = decodeURIComponent(call.params.id ?? "");
+  const op = call.tenant.operations.get(id);
+  if (!op) throw resourceNotFound(id);
+  return {
+    status: 200,
+    body: {
+      "@odata.context": `${call.base}/$metadata#admin/teams/telephoneNumberManagement/operations/$entity`,
+      ...operationEntity(call.base, call.tenant, op),
+    },
+  };
+}
+
+function expandUser(call: GraphCall, entity: Record<string, unknown>): Record<string, unknown> {
+  const expand = call.query.get("$expand");
+  if (!expand) return entity;
+  if (expand.trim() !== "user") throw badRequest(`Could not find a navigation property named '${expand}'.`);
+  const u = call.tenant.users.get(String(entity.id));
+  return { ...entity, user: u ? project(userEntity(call.tenant, u), null, USER_DEFAULT_SELECT) : null };
+}
+
+function listUserConfigurations(call: GraphCall): GraphResult {
+  requirePermission(call, "TeamsUserConfiguration.Read.All");
+  settleOperations(call.tenant);
+  let items = [...call.tenant.users.values()].map((u) => userConfigurationEntity(call.tenant, u));
+  const f = call.query.get("$filter");
+  if (f) {
+    const compiled = compileFilter(f, CONFIG_TYPE);
+    items = items.filter((i) => compiled.test(i));
+  }
+  const orderby = call.query.get("$orderby");
+  if (orderby) {
+    const [prop = "", dir = "asc"] = orderby.split(/\s+/);
+    const sign = dir === "desc" ? -1 : 1;
+    items.sort((a, b) => sign * String(a[prop] ?? "").localeCompare(String(b[prop] ?? "")));
+  }
+  const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), CONFIG_TYPE);
+  const { page, nextOffset } = paginate(items, call.query, { def: 100, max: 999 });
+  const extra: Record<string, unknown> = {};
+  if (nextOffset !== null) {
+    extra["@odata.nextLink"] = nextLink(call.base, "/admin/teams/userConfigurations", call.query, encodeToken({ o: nextOffset }));
+  }
+  return {
+    status: 200,
+    body: collection(
+      call,
+      "admin/teams/userConfigurations",
+      page.map((i) => expandUser(call, project(i, select))),
+      extra,
+    ),
+  };
+}
+
+function getUserConfiguration(call: GraphCall): GraphResult {
+  requirePermission(call, "TeamsUserConfiguration.Read.All");
+  settleOperations(call.tenant);
+  const u = findUser(call.tenant, call.params.id ?? "");
+  if (!u) throw resourceNotFound(call.params.id ?? "");
+  const select = parseSelect(call.query, Object.keys(userConfigurationEntity(call.tenant, u)), CONFIG_TYPE);
+  return {
+    status: 200,
+    body: {
+      "@odata.context": `${call.base}/$metadata#admin/teams/userConfigurations/$entity`,
+      ...expandUser(call, project(userConfigurationEntity(call.tenant, u), select)),
+    },
+  };
+}
+
+function policyAssignments(kind: "assign" | "unassign") {
+  return (call: GraphCall): GraphResult => {
+    requirePermission(call, "TeamsPolicyUserAssign.ReadWrite.All");
+    const value = objectBody(call).value;
+    if (!Array.isArray(value) || value.length === 0) throw badRequest("The 'value' collection is required.", "BadRequest");
+    const plan = value.map((raw: Record<string, unknown>) => {
+      const userId = String(raw?.userId ?? "");
+      const policyType = String(raw?.policyType ?? "");
+      const user = findUser(call.tenant, userId);
+      if (!user) throw resourceNotFound(userId);
+      if (!GRAPH_ASSIGNABLE_POLICY_TYPES.some((t) => t.toLowerCase() === policyType.toLowerCase())) {
+        throw badRequest(`Policy type '${policyType}' is not supported.`, "BadRequest");
+      }
+      if (kind === "unassign") return { user, policyType, name: null };
+      const id = String(raw?.policyId ?? "");
+      const name = findPolicyById(call.tenant, policyType, id);
+      if (!name) throw badRequest(`Policy '${id}' of type '${policyType}' was not found.`, "BadRequest");
+      return { user, policyType, name };
+    });
+    for (const p of plan) grantPolicy(call.tenant, p.user, p.policyType, p.name);
+    return { status: 204 };
+  };
+}
+
+function getPolicyId(call: GraphCall): GraphResult {
+  requirePermission(call, "TeamsPolicyUserAssign.ReadWrite.All", "TeamsUserConfiguration.Read.All");
+  const type = decodeURIComponent(call.params.type ?? "");
+  const name = decodeURIComponent(call.params.name ?? "");
+  let spec: ReturnType<typeof voiceTypeSpec>;
+  try {
+    spec = voiceTypeSpec(type);
+  } catch {
+    throw badRequest(`Policy type '${type}' is not supported.`, "BadRequest");
+  }
+  const obj = call.tenant.voice.get(spec.type)?.get(bareIdentity(name).toLowerCase());
+  if (!obj) throw resourceNotFound(name);
+  const pid = policyId(call.tenant, spec.type, obj.Identity);
+  return {
+    status: 200,
+    body: collection(call, "Collection(microsoft.graph.teamsAdministration.policyIdentifierDetail)", [
+      { id: pid, name: obj.Identity === "Global" ? "Global" : `Tag:${obj.Identity}`, policyId: pid },
+    ]),
+  };
+}
+
+export const teamsRoutes = [
+  route("GET", `${TNM}/numberAssignments`, listNumbers),
+  route("POST", `${TNM}/numberAssignments/assignNumber`, numberOperation("assign")),
+  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.assignNumber`, numberOperation("assign")),
+  route("POST", `${TNM}/numberAssignments/unassignNumber`, numberOperation("unassign")),
+  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber`, numberOperation("unassign")),
+  route("POST", `${TNM}/numberAssignments/updateNumber`, updateNumberAction),
+  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.updateNumber`, updateNumberAction),
+  route("GET", `${TNM}/numberAssignments/{id}`, getNumber),
+  route("GET", `${TNM}/operations/{id}`, getOperation),
+  route("GET", `${TNM}/operations({id})`, getOperation),
+  route("GET", "/admin/teams/userConfigurations", listUserConfigurations),
+  route("GET", "/admin/teams/userConfigurations/{id}", getUserConfiguration),
+  route("POST", "/admin/teams/policy/userAssignments/assign", policyAssignments("assign")),
+  route("POST", "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.assign", policyAssignments("assign")),
+  route("POST", "/admin/teams/policy/userAssignments/unassign", policyAssignments("unassign")),
+  route("POST", "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.unassign", policyAssignments("unassign")),
+  route("GET", "/admin/teams/policy/getPolicyId(type={type},name={name})", getPolicyId),
+  route("GET", "/admin/teams/policy/microsoft.graph.teamsAdministration.getPolicyId(type={type},name={name})", getPolicyId),
+];
+
+

@@ -1,0 +1,262 @@
+import type { EmulatorContext } from "../context.js";
+import { EmulatorError } from "../state/errors.js";
+import type { Tenant, User, VoicemailSettings } from "../state/model.js";
+import { numbersOfUser, settleOperations, startNumberOperation } from "../state/numbers.js";
+import { findUser } from "../state/users.js";
+import { createVoice, deleteVoice, getVoice, grantPolicy, listVoice, upsertVoice } from "../state/voice.js";
+import { onlineUserView } from "../teams-admin/views.js";
+import { type BoundCommand, PsError } from "./cmdlets.js";
+import type { PsValue } from "./parser.js";
+
+function psError(type: string, message: string, category: string, cmdlet: string, id = "Microsoft.Teams.ConfigAPI.Cmdlets"): PsError {
+  return new PsError({ type, message, category, fullyQualifiedErrorId: `${id},${cmdlet}` });
+}
+
+function pascal(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), v]));
+}
+
+function requireUser(tenant: Tenant, identity: PsValue | undefined, cmdlet: string): User {
+  const id = String(identity ?? "").replace(/^sip:/i, "");
+  const u = findUser(tenant, id);
+  if (!u) {
+    throw psError(
+      "ManagementException",
+      `Management object not found for identity "${String(identity ?? "")}".`,
+      "ObjectNotFound",
+      cmdlet,
+    );
+  }
+  return u;
+}
+
+function voicemailView(u: User): Record<string, unknown> {
+  return { ...u.voice.voicemail };
+}
+
+/** Applies `Set-CsOnlinePstnUsage -Usage @{Add=...}|@{Remove=...}|@{Replace=...}|list` to the current list. */
+function applyUsageChange(current: string[], usage: PsValue): string[] {
+  const list = (v: PsValue | undefined) => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  if (usage && typeof usage === "object" && !Array.isArray(usage)) {
+    const table = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k.toLowerCase(), v]));
+    if (table.replace !== undefined) return list(table.replace);
+    let next = [...current];
+    for (const a of list(table.add)) if (!next.some((x) => x.toLowerCase() === a.toLowerCase())) next.push(a);
+    const remove = list(table.remove).map((x) => x.toLowerCase());
+    next = next.filter((x) => !remove.includes(x.toLowerCase()));
+    return next;
+  }
+  return list(usage);
+}
+
+function normaliseList(v: PsValue | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (v && typeof v === "object" && !Array.isArray(v)) return undefined;
+  return v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function mergeListParam(existing: unknown, v: PsValue | undefined): string[] | undefined {
+  if (v && typeof v === "object" && !Array.isArray(v)) return applyUsageChange(Array.isArray(existing) ? (existing as string[]) : [], v);
+  return normaliseList(v);
+}
+
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function runNumberOp(ctx: EmulatorContext, tenant: Tenant, kind: "assign" | "unassign", body: Record<string, unknown>, cmdlet: string) {
+  const op = startNumberOperation(tenant, kind, body, 0);
+  settleOperations(tenant);
+  if (op.status === "failed") throw psError("ApiException", op.statusDetail ?? "Operation failed.", "InvalidOperation", cmdlet);
+  void ctx;
+}
+
+/** Executes a bound cmdlet against a tenant's state; returns the PowerShell output object. */
+export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCommand): unknown {
+  const p = cmd.parameters;
+  const c = cmd.cmdlet;
+  try {
+    switch (c) {
+      case "Get-CsOnlineVoicemailUserSettings":
+        return voicemailView(requireUser(tenant, p.Identity, c));
+      case "Set-CsOnlineVoicemailUserSettings": {
+        const u = requireUser(tenant, p.Identity, c);
+        const vm = u.voice.voicemail as unknown as Record<string, unknown>;
+        for (const key of Object.keys(u.voice.voicemail) as (keyof VoicemailSettings)[]) {
+          if (p[key] !== undefined) vm[key] = p[key];
+        }
+        if (p.CallAnswerRule && /Transfer/.test(String(p.CallAnswerRule)) && !u.voice.voicemail.TransferTarget) {
+          throw psError("ApiException", "TransferTarget is required for this CallAnswerRule.", "InvalidArgument", c);
+        }
+        return voicemailView(u);
+      }
+      case "Get-CsOnlineUser": {
+        settleOperations(tenant);
+        if (p.Identity !== undefined) return pascal(onlineUserView(tenant, requireUser(tenant, p.Identity, c)));
+        let users = [...tenant.users.values()];
+        if (p.AccountType) users = users.filter((u) => (u.isResourceAccount ? "ResourceAccount" : "User") === p.AccountType);
+        if (typeof p.ResultSize === "number") users = users.slice(0, p.ResultSize);
+        return users.map((u) => pascal(onlineUserView(tenant, u)));
+      }
+      case "Get-CsOnlinePstnUsage":
+        return getVoice(tenant, "OnlinePstnUsages", "Global");
+      case "Set-CsOnlinePstnUsage": {
+        const current = getVoice(tenant, "OnlinePstnUsages", "Global").Usage as string[];
+        upsertVoice(tenant, "OnlinePstnUsages", "Global", { Usage: applyUsageChange(current, p.Usage ?? null) });
+        return null;
+      }
+      case "Get-CsOnlineVoiceRoute":
+      case "Get-CsOnlineVoiceRoutingPolicy":
+      case "Get-CsTenantDialPlan": {
+        const type = { "Get-CsOnlineVoiceRoute": "OnlineVoiceRoute", "Get-CsOnlineVoiceRoutingPolicy": "OnlineVoiceRoutingPolicy" }[
+          c as "Get-CsOnlineVoiceRoute"
+        ] ?? "TenantDialPlan";
+        if (p.Identity !== undefined) return getVoice(tenant, type, String(p.Identity));
+        return listVoice(tenant, type);
+      }
+      case "New-CsOnlineVoiceRoute":
+      case "Set-CsOnlineVoiceRoute": {
+        const existing = c.startsWith("Set") ? getVoice(tenant, "OnlineVoiceRoute", String(p.Identity)) : undefined;
+        const body = withoutUndefined({
+          Identity: String(p.Identity),
+          NumberPattern: p.NumberPattern,
+          Priority: p.Priority,
+          Description: p.Description,
+          BridgeSourcePhoneNumber: p.BridgeSourcePhoneNumber,
+          OnlinePstnGatewayList: mergeListParam(existing?.OnlinePstnGatewayList, p.OnlinePstnGatewayList),
+          OnlinePstnUsages: mergeListParam(existing?.OnlinePstnUsages, p.OnlinePstnUsages),
+        });
+        const out = existing ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity), body) : createVoice(tenant, "OnlineVoiceRoute", body);
+        return c.startsWith("New") ? out : null;
+      }
+      case "New-CsOnlineVoiceRoutingPolicy":
+      case "Set-CsOnlineVoiceRoutingPolicy": {
+        const existing = c.startsWith("Set") ? getVoice(tenant, "OnlineVoiceRoutingPolicy", String(p.Identity)) : undefined;
+        const body = withoutUndefined({
+          Identity: String(p.Identity),
+          Description: p.Description,
+          OnlinePstnUsages: mergeListParam(existing?.OnlinePstnUsages, p.OnlinePstnUsages),
+        });
+        const out = existing
+          ? upsertVoice(tenant, "OnlineVoiceRoutingPolicy", String(p.Identity), body)
+          : createVoice(tenant, "OnlineVoiceRoutingPolicy", body);
+        return c.startsWith("New") ? out : null;
+      }
+      case "New-CsTenantDialPlan":
+      case "Set-CsTenantDialPlan": {
+        const existing = c.startsWith("Set") ? getVoice(tenant, "TenantDialPlan", String(p.Identity)) : undefined;
+        const rules = p.NormalizationRules;
+        const normalizationRules =
+          rules === undefined
+            ? undefined
+            : rules && typeof rules === "object" && !Array.isArray(rules)
+              ? [...((existing?.NormalizationRules as PsValue[]) ?? []), ...((Array.isArray(rules.Add) ? rules.Add : rules.Add ? [rules.Add] : []) as PsValue[])]
+              : rules === null
+                ? []
+                : Array.isArray(rules)
+                  ? rules
+                  : [rules];
+        const body = withoutUndefined({
+          Identity: String(p.Identity),
+          SimpleName: p.SimpleName ?? (existing ? undefined : String(p.Identity)),
+          Description: p.Description,
+          NormalizationRules: normalizationRules,
+        });
+        const out = existing ? upsertVoice(tenant, "TenantDialPlan", String(p.Identity), body) : createVoice(tenant, "TenantDialPlan", body);
+        return c.startsWith("New") ? out : null;
+      }
+      case "Remove-CsOnlineVoiceRoute":
+        deleteVoice(tenant, "OnlineVoiceRoute", String(p.Identity));
+        return null;
+      case "Remove-CsOnlineVoiceRoutingPolicy":
+        deleteVoice(tenant, "OnlineVoiceRoutingPolicy", String(p.Identity));
+        return null;
+      case "Remove-CsTenantDialPlan":
+        deleteVoice(tenant, "TenantDialPlan", String(p.Identity));
+        return null;
+      case "Grant-CsOnlineVoiceRoutingPolicy":
+      case "Grant-CsTenantDialPlan": {
+        const type = c === "Grant-CsTenantDialPlan" ? "TenantDialPlan" : "OnlineVoiceRoutingPolicy";
+        const name = (p.PolicyName as string | null | undefined) ?? null;
+        if (p.Global) {
+          if (name === null) delete tenant.tenantPolicies[type];
+          else {
+            getVoice(tenant, type, name);
+            tenant.tenantPolicies[type] = name;
+          }
+          return null;
+        }
+        grantPolicy(tenant, requireUser(tenant, p.Identity, c), type, name);
+        return null;
+      }
+      case "Set-CsPhoneNumberAssignment": {
+        const u = requireUser(tenant, p.Identity, c);
+        if (p.PhoneNumber === undefined) {
+          if (p.EnterpriseVoiceEnabled === undefined) {
+            throw psError("ParameterBindingException", "Parameter set cannot be resolved using the specified named parameters.", "InvalidArgument", c);
+          }
+          u.voice.enterpriseVoiceEnabled = p.EnterpriseVoiceEnabled === true;
+          return null;
+        }
+        const numberType = String(p.PhoneNumberType ?? "");
+        if (!numberType) {
+          throw psError("ParameterBindingException", "Cannot process command because of one or more missing mandatory parameters: PhoneNumberType.", "InvalidArgument", c);
+        }
+        runNumberOp(
+          ctx,
+          tenant,
+          "assign",
+          withoutUndefined({
+            telephoneNumber: String(p.PhoneNumber),
+            assignmentTargetId: u.id,
+            numberType: numberType.charAt(0).toLowerCase() + numberType.slice(1),
+            assignmentCategory: p.AssignmentCategory ? String(p.AssignmentCategory).toLowerCase() : undefined,
+            locationId: p.LocationId,
+          }),
+          c,
+        );
+        return null;
+      }
+      case "Remove-CsPhoneNumberAssignment": {
+        const u = requireUser(tenant, p.Identity, c);
+        const targets = p.RemoveAll ? numbersOfUser(tenant, u.id) : numbersOfUser(tenant, u.id).filter((n) => n.telephoneNumber === p.PhoneNumber);
+        if (targets.length === 0) {
+          throw psError("ApiException", `The telephone number '${String(p.PhoneNumber ?? "")}' is not assigned to '${u.userPrincipalName}'.`, "InvalidOperation", c);
+        }
+        for (const n of targets) runNumberOp(ctx, tenant, "unassign", { telephoneNumber: n.telephoneNumber, numberType: n.numberType }, c);
+        return null;
+      }
+      case "Get-CsPhoneNumberAssignment": {
+        settleOperations(tenant);
+        let items = [...tenant.numbers.values()];
+        if (p.TelephoneNumber) items = items.filter((n) => n.telephoneNumber === p.TelephoneNumber);
+        if (p.AssignedPstnTargetId) {
+          const u = findUser(tenant, String(p.AssignedPstnTargetId));
+          items = items.filter((n) => n.assignmentTargetId === (u?.id ?? p.AssignedPstnTargetId));
+        }
+        if (p.NumberType) items = items.filter((n) => n.numberType.toLowerCase() === String(p.NumberType).toLowerCase());
+        if (p.PstnAssignmentStatus) items = items.filter((n) => n.assignmentStatus.toLowerCase() === String(p.PstnAssignmentStatus).toLowerCase());
+        if (typeof p.Top === "number") items = items.slice(0, p.Top);
+        return items.map((n) => ({
+          TelephoneNumber: n.telephoneNumber,
+          NumberType: n.numberType.charAt(0).toUpperCase() + n.numberType.slice(1),
+          ActivationState: n.activationState.charAt(0).toUpperCase() + n.activationState.slice(1),
+          AssignedPstnTargetId: n.assignmentTargetId,
+          AssignmentCategory: n.assignmentCategory ? n.assignmentCategory.charAt(0).toUpperCase() + n.assignmentCategory.slice(1) : null,
+          Capability: n.capabilities.map((x) => x.charAt(0).toUpperCase() + x.slice(1)),
+          City: n.city,
+          IsoCountryCode: n.isoCountryCode,
+          LocationId: n.locationId,
+          NetworkSiteId: n.networkSiteId,
+          NumberSource: n.numberSource === "online" ? "Online" : "OnPremises",
+          PstnAssignmentStatus: n.assignmentStatus.charAt(0).toUpperCase() + n.assignmentStatus.slice(1),
+        }));
+      }
+      default:
+        throw psError("NotSupportedException", `The stand-in does not implement '${c}' against the emulator.`, "NotImplemented", c);
+    }
+  } catch (e) {
+    if (e instanceof EmulatorError) throw psError("ApiException", e.message, e.status === 404 ? "ObjectNotFound" : "InvalidArgument", c);
+    throw e;
+  }
+}

@@ -1,0 +1,139 @@
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { decodeJwt } from "jose";
+import { registerControlRoutes } from "./control/routes.js";
+import type { EmulatorContext } from "./context.js";
+import { graphError } from "./graph/errors.js";
+import { registerGraphRoutes } from "./graph/routes.js";
+import { stsError } from "./identity/sts-errors.js";
+import { registerIdentityRoutes } from "./identity/routes.js";
+import type { FaultAction } from "./state/faults.js";
+import type { RequestLogEntry } from "./state/model.js";
+import { registerTeamsAdminRoutes } from "./teams-admin/routes.js";
+
+export interface ServerOptions {
+  key: string;
+  cert: string;
+  latencyMs: number;
+  pwshStandIn: boolean;
+}
+
+function surfaceOf(path: string): RequestLogEntry["surface"] {
+  if (path.startsWith("/graph/")) return "graph";
+  if (path.startsWith("/teams-admin/")) return "teams-admin";
+  if (path.startsWith("/_emulator/pwsh/")) return "pwsh";
+  if (path.startsWith("/_emulator")) return "other";
+  return "login";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function bearerClaims(req: FastifyRequest): { tid?: string; appid?: string } {
+  const h = req.headers.authorization;
+  if (!h?.toLowerCase().startsWith("bearer ")) return {};
+  try {
+    const c = decodeJwt(h.slice(7).trim()) as { tid?: string; appid?: string };
+    return { tid: c.tid, appid: c.appid };
+  } catch {
+    return {};
+  }
+}
+
+function sendFault(req: FastifyRequest, reply: FastifyReply, action: FaultAction & { kind: "status" }) {
+  if (action.retryAfter !== undefined) reply.header("retry-after", String(action.retryAfter));
+  reply.code(action.status);
+  if (action.body !== undefined) return reply.send(action.body);
+  const surface = req.emu.surface;
+  if (surface === "graph") {
+    const code = action.status === 429 ? "TooManyRequests" : action.status === 503 ? "serviceNotAvailable" : "generalException";
+    const message =
+      action.status === 429
+        ? "Too many requests. Please retry after the number of seconds given in the Retry-After header."
+        : "The service is temporarily unavailable. Please retry.";
+    const body = graphError(req, code, message);
+    if (action.status === 429) (body.error.innerError as Record<string, unknown>).code = "throttledRequest";
+    return reply.send(body);
+  }
+  if (surface === "login") {
+    return reply.send(stsError(req.headers.host ?? "localhost", "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."));
+  }
+  return reply.send({
+    error: { code: action.status === 429 ? "TooManyRequests" : "ServiceUnavailable", message: "Service is unavailable. Please try again" },
+  });
+}
+
+export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: { key: opts.key, cert: opts.cert },
+    logger: false,
+    bodyLimit: 20 * 1024 * 1024,
+    routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 4096 },
+  });
+  await app.register(formbody);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = new Error("The request body is not valid JSON.") as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.decorateRequest("emu", undefined as unknown as FastifyRequest["emu"]);
+
+  app.addHook("onRequest", async (req) => {
+    req.emu = { tenantId: null, clientId: null, surface: surfaceOf(req.url), startedAt: performance.now() };
+  });
+
+  app.addHook("preHandler", async (req, reply) => {
+    const surface = req.emu.surface;
+    if (surface === "other") return;
+    const claims = bearerClaims(req);
+    const tenantId = claims.tid ?? ctx.state.findTenant(String((req.params as { tenant?: string })?.tenant ?? ""))?.id ?? null;
+    const clientId = claims.appid ?? ((req.body as { client_id?: string } | undefined)?.client_id ?? null);
+    const latency = opts.latencyMs + ctx.state.faults.config.latencyMs;
+    if (latency > 0) await sleep(latency);
+    const action = ctx.state.faults.decide({
+      method: req.method,
+      path: req.url.split("?")[0] ?? req.url,
+      tenantId,
+      appId: clientId,
+      apiSurface: surface === "graph" || surface === "teams-admin",
+    });
+    if (!action) return;
+    req.emu.tenantId = tenantId;
+    req.emu.clientId = clientId;
+    if (action.kind === "reset") {
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
+    return sendFault(req, reply, action);
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const e = req.emu;
+    if (!e || e.surface === "other") return;
+    const url = new URL(req.url, "https://x");
+    ctx.state.logRequest(e.tenantId, {
+      time: new Date().toISOString(),
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: e.logBody !== undefined ? e.logBody : (req.body ?? null),
+      status: reply.statusCode,
+      durationMs: Math.round((performance.now() - e.startedAt) * 10) / 10,
+      clientId: e.clientId,
+      surface: e.surface,
+    });
+  });
+
+  registerIdentityRoutes(app, ctx);
+  registerGraphRoutes(app, ctx);
+  registerTeamsAdminRoutes(app, ctx);
+  registerControlRoutes(app, ctx, { pwshStandIn: opts.pwshStandIn });
+  return app;
+}

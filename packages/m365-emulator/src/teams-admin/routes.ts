@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { baseUrl, type EmulatorContext } from "../context.js";
+import { GraphHttpError } from "../graph/errors.js";
+import { authenticateBearer } from "../graph/routes.js";
+import type { EmulatorTokenClaims } from "../identity/tokens.js";
+import { TEAMS_ADMIN_RESOURCE, TEAMS_ADMIN_ROLES } from "../state/catalog.js";
+import { EmulatorError } from "../state/errors.js";
+import type { Tenant } from "../state/model.js";
+import { settleOperations } from "../state/numbers.js";
+import { findUser } from "../state/users.js";
+import { createVoice, deleteVoice, getVoice, grantPolicy, listVoice, upsertVoice, voiceTypeSpec } from "../state/voice.js";
+import { onlineUserView, sipDomains } from "./views.js";
+
+export class TeamsAdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Verifies a Teams admin token: audience 48ac35b8-… and a Teams admin directory role in `wids`. */
+export async function authenticateTeamsAdmin(
+  ctx: EmulatorContext,
+  req: FastifyRequest,
+): Promise<{ tenant: Tenant; claims: EmulatorTokenClaims }> {
+  let auth: { tenant: Tenant; claims: EmulatorTokenClaims };
+  try {
+    auth = await authenticateBearer(ctx, req, [TEAMS_ADMIN_RESOURCE, `api://${TEAMS_ADMIN_RESOURCE}`]);
+  } catch (e) {
+    if (e instanceof GraphHttpError) throw new TeamsAdminError(401, "Unauthorized", `Authentication failed: ${e.message}`);
+    throw e;
+  }
+  const wids = auth.claims.wids ?? [];
+  if (!wids.some((w) => TEAMS_ADMIN_ROLES.includes(w))) {
+    throw new TeamsAdminError(
+      403,
+      "Forbidden",
+      "The caller does not have a Teams administrator role. Assign the Teams Administrator role to the application's service principal and request a new token.",
+    );
+  }
+  return auth;
+}
+
+type Handler = (tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply) => unknown;
+
+function objectBody(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body;
+  if (b === undefined || b === null || b === "") return {};
+  if (typeof b !== "object" || Array.isArray(b)) throw new TeamsAdminError(400, "BadRequest", "The request body must be a JSON object.");
+  return b as Record<string, unknown>;
+}
+
+function policyConfigurations(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
+  // parts: ["Skype.Policy", "configurations", Type, ("configuration", Identity)?]
+  const type = parts[2] ?? "";
+  voiceTypeSpec(type);
+  if (parts.length === 3) {
+    if (req.method === "GET") return listVoice(tenant, type);
+    if (req.method === "POST") return createVoice(tenant, type, objectBody(req));
+  } else if (parts.length === 5 && parts[3]?.toLowerCase() === "configuration") {
+    const identity = parts[4] ?? "";
+    if (req.method === "GET") return getVoice(tenant, type, identity);
+    if (req.method === "PUT" || req.method === "PATCH") return upsertVoice(tenant, type, identity, objectBody(req));
+    if (req.method === "DELETE") {
+      deleteVoice(tenant, type, identity);
+      reply.code(204);
+      return null;
+    }
+  }
+  throw new TeamsAdminError(405, "MethodNotAllowed", `${req.method} is not supported on this resource.`);
+}
+
+function grantToUser(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
+  if (req.method !== "PUT" && req.method !== "POST") throw new TeamsAdminError(405, "MethodNotAllowed", "Use PUT.");
+  const user = findUser(tenant, parts[2] ?? "");
+  if (!user) throw new TeamsAdminError(404, "NotFound", `Management object not found for identity '${parts[2] ?? ""}'.`);
+  const b = objectBody(req);
+  if (typeof b.PolicyType !== "string") throw new TeamsAdminError(400, "BadRequest", "PolicyType is required.");
+  if (b.PolicyName !== null && b.PolicyName !== undefined && typeof b.PolicyName !== "string") {
+    throw new TeamsAdminError(400, "BadRequest", "PolicyName must be a string or null.");
+  }
+  grantPolicy(tenant, user, b.PolicyType, (b.PolicyName as string | null | undefined) ?? null);
+  reply.code(204);
+  return null;
+}
+
+function tenantDefault(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
+  const type = voiceTypeSpec(parts[3] ?? "").type;
+  const b = objectBody(req);
+  const name = (b.PolicyName as string | null | undefined) ?? null;
+  if (name === null) delete tenant.tenantPolicies[type];
+  else {
+    getVoice(tenant, type, name);
+    tenant.tenantPolicies[type] = name;
+  }
+  reply.code(204);
+  return null;
+}
+
+function teamsUsers(tenant: Tenant, req: FastifyRequest, parts: string[]): unknown {
+  if (req.method !== "GET") throw new TeamsAdminError(405, "MethodNotAllowed", "Use GET.");
+  settleOperations(tenant);
+  if (parts.length >= 3) {
+    const u = findUser(tenant, parts[2] ?? "");
+    if (!u) throw new TeamsAdminError(404, "NotFound", `Management object not found for identity '${parts[2] ?? ""}'.`);
+    return onlineUserView(tenant, u);
+  }
+  return { users: [...tenant.users.values()].map((u) => onlineUserView(tenant, u)) };
+}
+
+export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+  app.all("/teams-admin/*", async (req, reply) => {
+    reply.header("x-ms-correlation-id", String(req.headers["x-ms-correlation-id"] ?? randomUUID()));
+    try {
+      const { tenant, claims } = await authenticateTeamsAdmin(ctx, req);
+      req.emu.tenantId = tenant.id;
+      req.emu.clientId = claims.appid ?? null;
+      const url = new URL(req.url, "https://x");
+      const parts = url.pathname
+        .slice("/teams-admin/".length)
+        .split("/")
+        .filter(Boolean)
+        .map((p) => decodeURIComponent(p));
+      const [service = "", resource = ""] = parts;
+      const s = service.toLowerCase();
+      const r = resource.toLowerCase();
+      let handler: Handler | undefined;
+      if (s === "skype.policy" && r === "configurations") handler = policyConfigurations;
+      else if (s === "skype.policy" && r === "users" && parts.length === 3) handler = grantToUser;
+      else if (s === "skype.policy" && r === "tenants" && parts[2]?.toLowerCase() === "policies") handler = tenantDefault;
+      else if (s === "teams.user" && r === "users") handler = teamsUsers;
+      else if (s === "teams.tenant" && r === "tenants") {
+        handler = (t) => ({
+          tenantId: t.id,
+          displayName: t.displayName,
+          verifiedDomains: [...t.domains.values()].filter((d) => d.isVerified).map((d) => ({ name: d.id, status: "Enabled" })),
+          serviceDiscovery: serviceDiscovery(baseUrl(req)),
+        });
+      } else if (s === "teams.tenant" && r === "servicediscovery") handler = () => serviceDiscovery(baseUrl(req));
+      else if (s === "teams.tenant" && r === "verifiedsipdomains") handler = (t) => sipDomains(t);
+      if (!handler) throw new TeamsAdminError(404, "NotFound", `No resource at '${url.pathname}'.`);
+      const result = await handler(tenant, req, parts, reply);
+      if (reply.statusCode === 204) return reply.send();
+      return reply.send(result);
+    } catch (e) {
+      if (e instanceof TeamsAdminError || e instanceof EmulatorError) {
+        return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
+      }
+      throw e;
+    }
+  });
+}
+
+function serviceDiscovery(base: string) {
+  return {
+    Endpoints: { ConfigApiEndpoint: `${base}/teams-admin`, AdminServiceEndpoint: `${base}/teams-admin` },
+    Headers: { "X-MS-Forest": "emulator" },
+  };
+}
