@@ -72,7 +72,10 @@ export async function batch(call: GraphCall): Promise<GraphResult> {
 
 async function execute(call: GraphCall, step: BatchStep): Promise<BatchResponse> {
   let url = step.url.startsWith("/") ? step.url : `/${step.url}`;
-  if (url.startsWith("/v1.0/")) url = url.slice(5);
+  // Clients that build steps from absolute URLs strip only scheme and host (graph-client does), leaving our
+  // /graph prefix and the version segment in place.
+  if (url.startsWith("/graph/")) url = url.slice("/graph".length);
+  if (url.startsWith("/v1.0/")) url = url.slice("/v1.0".length);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = String(v);
   headers.authorization = String(call.req.headers.authorization ?? "");
