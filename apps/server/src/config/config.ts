@@ -59,6 +59,8 @@ export interface Config extends RawConfig {
   isSmtpConfigured: boolean;
   usesEmbeddedPostgres: boolean;
   usesM365Emulator: boolean;
+  /** Set by runtime/boot.ts when it started the built-in Microsoft 365 emulator (its base URL). */
+  m365EmulatorUrl?: string;
 }
 
 export class ConfigError extends Error {

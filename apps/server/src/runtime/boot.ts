@@ -10,6 +10,7 @@ import { runMigrations } from "../db/migrate.js";
 import { type AppDeps, buildApp } from "../http/app.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
+import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { jobDefinitions } from "./jobs.js";
 
 export interface Runtime {
@@ -40,7 +41,8 @@ export async function resolveDatabase(
   return { url: embedded.url, embedded };
 }
 
-export async function boot(config: Config, log: Logger, options: BootOptions): Promise<Runtime> {
+export async function boot(baseConfig: Config, log: Logger, options: BootOptions): Promise<Runtime> {
+  let config = baseConfig;
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
     while (stack.length > 0) {
@@ -49,6 +51,11 @@ export async function boot(config: Config, log: Logger, options: BootOptions): P
     }
   };
   try {
+    if (config.usesM365Emulator) {
+      const emulator = await startBuiltInEmulator(config, log);
+      stack.push(() => emulator.stop());
+      config = emulator.config;
+    }
     const { url, embedded } = await resolveDatabase(config, log);
     if (embedded) stack.push(() => embedded.stop());
     const database = connectDatabase(url, config.DATABASE_POOL_SIZE);

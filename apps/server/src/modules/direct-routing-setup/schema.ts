@@ -2,7 +2,13 @@ import { integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } fr
 import { accounts } from "../tenancy/schema.js";
 
 export const setupStatus = pgEnum("setup_status", ["queued", "running", "waiting", "completed", "failed"]);
-export const setupStepStatus = pgEnum("setup_step_status", ["pending", "running", "waiting", "done", "failed"]);
+export const setupStepStatus = pgEnum("setup_step_status", [
+  "pending",
+  "running",
+  "waiting",
+  "done",
+  "failed",
+]);
 
 /** The Direct Routing setup of one enterprise's tenant: overall state of the latest run. */
 export const directRoutingSetups = pgTable("direct_routing_setups", {

@@ -20,7 +20,9 @@ export const microsoftConnections = pgTable(
     disconnectedAt: timestamp("disconnected_at", { withTimezone: true }),
   },
   (table) => [
-    uniqueIndex("microsoft_connections_tenant_idx").on(table.tenantId).where(sql`${table.status} = 'connected'`),
+    uniqueIndex("microsoft_connections_tenant_idx")
+      .on(table.tenantId)
+      .where(sql`${table.status} = 'connected'`),
   ],
 );
 

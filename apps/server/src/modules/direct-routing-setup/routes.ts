@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
+import { recordAudit } from "../audit/repository.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
+import { auditOf } from "../enterprises/routes.js";
+import { startSetupIfReady } from "./jobs.js";
+import { setupView } from "./service.js";
+
+const params = z.object({ accountId: z.string() });
+
+const stepStatus = z.enum(["pending", "running", "waiting", "done", "failed"]);
+export const setupSchema = z
+  .object({
+    status: z.enum(["not-started", "queued", "running", "waiting", "completed", "failed"]),
+    lastError: z.string().nullable(),
+    missing: z.array(z.string()),
+    completedAt: z.string().nullable(),
+    steps: z.array(
+      z.object({
+        key: z.string(),
+        title: z.string(),
+        status: stepStatus,
+        lastError: z.string().nullable(),
+        attempts: z.number().int(),
+        updatedAt: z.string().nullable(),
+        txtRecord: z.object({ name: z.string(), value: z.string(), ttl: z.number() }).nullable(),
+      }),
+    ),
+  })
+  .meta({ id: "DirectRoutingSetup" });
+
+export function directRoutingSetupRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/direct-routing-setup",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["teams"],
+          operationId: "getDirectRoutingSetup",
+          params,
+          response: { 200: setupSchema },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return setupView(deps.db, request.targetAccount!.id);
+      },
+    );
+
+    // "Run again" (failed steps, or everything with recheck) and "Verify" (the DNS step) both queue a run.
+    for (const [path, operationId, recheck] of [
+      ["run", "runDirectRoutingSetup", false],
+      ["verify-dns", "verifyDirectRoutingDns", false],
+      ["recheck", "recheckDirectRoutingSetup", true],
+    ] as const) {
+      app.post(
+        `/api/accounts/:accountId/direct-routing-setup/${path}`,
+        {
+          config: { access: { kind: "account", permission: "write" } },
+          schema: { tags: ["teams"], operationId, params, response: { 202: setupSchema } },
+        },
+        async (request, reply) => {
+          const target = request.targetAccount!;
+          assertEnterprise(target);
+          assertManagedFromAbove(request.actor!, target);
+          const started = await startSetupIfReady(deps, target.id, { recheck });
+          if (!started) {
+            const view = await setupView(deps.db, target.id);
+            throw Problem.conflict(`The setup needs ${view.missing.join(", ")} first.`);
+          }
+          await recordAudit(deps.db, auditOf(request), {
+            action: `direct-routing-setup.${path}`,
+            accountId: target.id,
+            targetType: "direct-routing-setup",
+            targetId: target.id,
+          });
+          return reply.code(202).send(await setupView(deps.db, target.id));
+        },
+      );
+    }
+  };
+}

@@ -1,0 +1,290 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Database } from "../../db/client.js";
+import { RetryLater } from "../../jobs/define-job.js";
+import { MicrosoftApiError } from "../microsoft/api-client.js";
+import { graphClient } from "../microsoft/graph-client.js";
+import { microsoftRuntime } from "../microsoft/runtime.js";
+import { microsoftConnections } from "../microsoft/schema.js";
+import { teamsAdminClient } from "../microsoft/teams-admin-client.js";
+import { MicrosoftNotConfigured } from "../microsoft/tokens.js";
+import { sbcRegions } from "../operator-settings/schema.js";
+import { teamsProfiles } from "../teams-profiles/schema.js";
+import { accounts } from "../tenancy/schema.js";
+import { trunkProfiles } from "../trunks/schema.js";
+import { dnsAdapterFor } from "./dns.js";
+import { type DirectRoutingSetupStep, directRoutingSetupSteps, directRoutingSetups } from "./schema.js";
+import { SETUP_STEPS, SetupError, STEP_KEYS, type StepContext, type StepKey } from "./steps.js";
+
+export interface SetupDeps {
+  db: Database;
+  config: Config;
+  secrets: SecretBox;
+  log: Logger;
+}
+
+/** Seconds between automatic DNS re-checks while the TXT record is not visible to Microsoft. */
+export const DNS_RECHECK_SECONDS = 300;
+
+export type SetupOutcome = "completed" | "waiting" | "failed" | "not-ready";
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** The job attempt; the last one turns a transient error into a visible failure. */
+  attempt?: number;
+  lastAttempt?: boolean;
+  /** Inline wait limit for Retry-After (tests use short ones). */
+  maxInlineWaitSeconds?: number;
+}
+
+/** What the setup needs before it can start, or a sentence saying what is missing. */
+export async function setupPrerequisites(db: Database, enterpriseAccountId: string) {
+  const [connection] = await db
+    .select()
+    .from(microsoftConnections)
+    .where(
+      and(
+        eq(microsoftConnections.enterpriseAccountId, enterpriseAccountId),
+        eq(microsoftConnections.status, "connected"),
+      ),
+    );
+  const [trunk] = await db
+    .select()
+    .from(trunkProfiles)
+    .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
+  const [teams] = await db
+    .select()
+    .from(teamsProfiles)
+    .where(eq(teamsProfiles.enterpriseAccountId, enterpriseAccountId));
+  const missing = [
+    ...(trunk ? [] : ["a trunk profile"]),
+    ...(teams ? [] : ["a Teams profile"]),
+    ...(connection ? [] : ["the customer's Microsoft Teams connection"]),
+  ];
+  return { connection, trunk, teams, missing };
+}
+
+async function ensureRows(db: Database, enterpriseAccountId: string, tenantId: string) {
+  await db
+    .insert(directRoutingSetups)
+    .values({ enterpriseAccountId, tenantId, status: "queued" })
+    .onConflictDoUpdate({ target: directRoutingSetups.enterpriseAccountId, set: { tenantId } });
+  await db
+    .insert(directRoutingSetupSteps)
+    .values(STEP_KEYS.map((key) => ({ enterpriseAccountId, key })))
+    .onConflictDoNothing();
+}
+
+async function setStep(
+  db: Database,
+  enterpriseAccountId: string,
+  key: StepKey,
+  values: Partial<DirectRoutingSetupStep>,
+) {
+  await db
+    .update(directRoutingSetupSteps)
+    .set({ ...values, updatedAt: new Date() })
+    .where(
+      and(
+        eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId),
+        eq(directRoutingSetupSteps.key, key),
+      ),
+    );
+}
+
+async function setSetup(
+  db: Database,
+  enterpriseAccountId: string,
+  values: Partial<typeof directRoutingSetups.$inferInsert>,
+) {
+  await db
+    .update(directRoutingSetups)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(directRoutingSetups.enterpriseAccountId, enterpriseAccountId));
+}
+
+/**
+ * Runs the Direct Routing setup of one enterprise's tenant, resuming after the last finished step.
+ * One run per enterprise at a time (a transaction-scoped advisory lock, released if the process dies).
+ */
+export async function runDirectRoutingSetup(
+  deps: SetupDeps,
+  enterpriseAccountId: string,
+  options: RunOptions = {},
+): Promise<SetupOutcome> {
+  return deps.db.transaction(async (lockTx) => {
+    const locked = await lockTx.execute(
+      sql`select pg_try_advisory_xact_lock(hashtext(${`dr-setup:${enterpriseAccountId}`})) as ok`,
+    );
+    if (!(locked.rows[0] as { ok: boolean } | undefined)?.ok)
+      throw new RetryLater(10, "another run of this setup is in progress");
+    return runLocked(deps, enterpriseAccountId, options);
+  });
+}
+
+async function runLocked(
+  deps: SetupDeps,
+  enterpriseAccountId: string,
+  options: RunOptions,
+): Promise<SetupOutcome> {
+  const { db } = deps;
+  const [account] = await db.select().from(accounts).where(eq(accounts.id, enterpriseAccountId));
+  if (!account) return "not-ready";
+  const { connection, trunk, teams, missing } = await setupPrerequisites(db, enterpriseAccountId);
+  if (!connection || !trunk || !teams) {
+    deps.log.info({ enterpriseAccountId, missing }, "Direct Routing setup not ready");
+    return "not-ready";
+  }
+  const runtime = microsoftRuntime(deps);
+  const settings = await runtime.settings();
+  if (!settings.microsoft.clientId) throw new MicrosoftNotConfigured();
+  const regions = await db
+    .select()
+    .from(sbcRegions)
+    .where(inArray(sbcRegions.id, teams.regionIds))
+    .orderBy(asc(sbcRegions.name));
+
+  await ensureRows(db, enterpriseAccountId, connection.tenantId);
+  await setSetup(db, enterpriseAccountId, { status: "running", lastError: null });
+  const rows = await db
+    .select()
+    .from(directRoutingSetupSteps)
+    .where(eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId));
+  const byKey = new Map(rows.map((r) => [r.key as StepKey, r]));
+  const clientOptions = { signal: options.signal, maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 30 };
+  const ctx: StepContext = {
+    tenantId: connection.tenantId,
+    clientId: settings.microsoft.clientId,
+    trunk,
+    teams,
+    regions,
+    teamsPhoneSkuId: settings.teamsPhoneSkuId,
+    graph: graphClient(settings.microsoft, runtime.tokens, connection.tenantId, clientOptions),
+    teamsAdmin: teamsAdminClient(settings.microsoft, runtime.tokens, connection.tenantId, clientOptions),
+    tokens: runtime.tokens,
+    dns: dnsAdapterFor(settings.dnsAdapter, settings.microsoft),
+    data: (key) => byKey.get(key)?.data ?? {},
+  };
+
+  for (const step of SETUP_STEPS) {
+    const row = byKey.get(step.key);
+    if (row?.status === "done") continue;
+    options.signal?.throwIfAborted();
+    await setStep(db, enterpriseAccountId, step.key, {
+      status: "running",
+      attempts: (row?.attempts ?? 0) + 1,
+    });
+    try {
+      const result = await step.run(ctx);
+      const data = { ...(row?.data ?? {}), ...(result.data ?? {}) };
+      if (result.status === "waiting") {
+        await setStep(db, enterpriseAccountId, step.key, {
+          status: "waiting",
+          lastError: result.message,
+          data,
+        });
+        await setSetup(db, enterpriseAccountId, { status: "waiting", lastError: result.message });
+        byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "waiting", data });
+        throw new RetryLater(step.key === "dns" ? DNS_RECHECK_SECONDS : 30, result.message);
+      }
+      await setStep(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
+      byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "done", data });
+    } catch (error) {
+      if (error instanceof RetryLater) {
+        if (byKey.get(step.key)?.status !== "waiting") {
+          const message = `Microsoft is throttling requests; retrying in ${Math.ceil(error.seconds)} s.`;
+          await setStep(db, enterpriseAccountId, step.key, { status: "pending", lastError: message });
+        }
+        throw error;
+      }
+      const permanent =
+        error instanceof SetupError ||
+        error instanceof MicrosoftNotConfigured ||
+        (error instanceof MicrosoftApiError && !error.transient);
+      const message = (error as Error).message;
+      if (permanent || options.lastAttempt) {
+        await setStep(db, enterpriseAccountId, step.key, { status: "failed", lastError: message });
+        await setSetup(db, enterpriseAccountId, { status: "failed", lastError: `${step.title}: ${message}` });
+        deps.log.warn(
+          { enterpriseAccountId, step: step.key, err: error },
+          "Direct Routing setup step failed",
+        );
+        return "failed";
+      }
+      await setStep(db, enterpriseAccountId, step.key, {
+        status: "pending",
+        lastError: `${message} (retrying)`,
+      });
+      throw error;
+    }
+  }
+  await setSetup(db, enterpriseAccountId, { status: "completed", lastError: null, completedAt: new Date() });
+  await db
+    .update(trunkProfiles)
+    .set({ status: "active", updatedAt: new Date() })
+    .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
+  return "completed";
+}
+
+/**
+ * Prepares a new run: failed and waiting steps go back to pending; with `recheck`, every step does, so
+ * the job reads the tenant again (and writes only what drifted).
+ */
+export async function resetForRun(
+  db: Database,
+  enterpriseAccountId: string,
+  options: { recheck?: boolean } = {},
+) {
+  const statuses = options.recheck
+    ? (["done", "failed", "waiting", "pending", "running"] as const)
+    : (["failed", "waiting", "running"] as const);
+  await db
+    .update(directRoutingSetupSteps)
+    .set({ status: "pending", updatedAt: new Date() })
+    .where(
+      and(
+        eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId),
+        inArray(directRoutingSetupSteps.status, [...statuses]),
+      ),
+    );
+  await db
+    .update(directRoutingSetups)
+    .set({ status: "queued", lastError: null, updatedAt: new Date() })
+    .where(eq(directRoutingSetups.enterpriseAccountId, enterpriseAccountId));
+}
+
+export async function setupView(db: Database, enterpriseAccountId: string) {
+  const [setup] = await db
+    .select()
+    .from(directRoutingSetups)
+    .where(eq(directRoutingSetups.enterpriseAccountId, enterpriseAccountId));
+  const { missing } = await setupPrerequisites(db, enterpriseAccountId);
+  const rows = setup
+    ? await db
+        .select()
+        .from(directRoutingSetupSteps)
+        .where(eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId))
+    : [];
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  return {
+    status: setup?.status ?? ("not-started" as const),
+    lastError: setup?.lastError ?? null,
+    missing,
+    completedAt: setup?.completedAt?.toISOString() ?? null,
+    steps: SETUP_STEPS.map((step) => {
+      const row = byKey.get(step.key);
+      const record = (row?.data?.record as { name: string; value: string; ttl: number } | undefined) ?? null;
+      return {
+        key: step.key,
+        title: step.title,
+        status: row?.status ?? ("pending" as const),
+        lastError: row?.lastError ?? null,
+        attempts: row?.attempts ?? 0,
+        updatedAt: row?.updatedAt.toISOString() ?? null,
+        txtRecord: step.key === "dns" || step.key === "txt" ? record : null,
+      };
+    }),
+  };
+}

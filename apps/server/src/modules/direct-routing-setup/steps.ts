@@ -1,0 +1,339 @@
+import { randomBytes } from "node:crypto";
+import { MicrosoftApiError } from "../microsoft/api-client.js";
+import { type GraphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
+import type { ConfigurationObject, TeamsAdminClient } from "../microsoft/teams-admin-client.js";
+import type { TokenProvider } from "../microsoft/tokens.js";
+import type { SbcRegion } from "../operator-settings/schema.js";
+import type { NormalizationRule, TeamsProfile } from "../teams-profiles/schema.js";
+import { regionObjectName } from "../teams-profiles/service.js";
+import type { TrunkProfile } from "../trunks/schema.js";
+import type { DnsAdapter, TxtRecord } from "./dns.js";
+
+/** A failure that retrying will not fix; the checklist shows its message and the job stops. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}
+
+export interface StepContext {
+  tenantId: string;
+  clientId: string;
+  trunk: TrunkProfile;
+  teams: TeamsProfile;
+  regions: SbcRegion[];
+  teamsPhoneSkuId: string;
+  graph: GraphClient;
+  teamsAdmin: TeamsAdminClient;
+  tokens: TokenProvider;
+  dns: DnsAdapter;
+  /** Data saved by an earlier step of this setup. */
+  data(key: StepKey): Record<string, unknown>;
+}
+
+export type StepResult =
+  | { status: "done"; data?: Record<string, unknown> }
+  | { status: "waiting"; message: string; data?: Record<string, unknown> };
+
+export interface SetupStep {
+  key: StepKey;
+  title: string;
+  run(ctx: StepContext): Promise<StepResult>;
+}
+
+export const STEP_KEYS = [
+  "role",
+  "domain",
+  "txt",
+  "dns",
+  "verify",
+  "activation-user",
+  "licence",
+  "pstn-usage",
+  "voice-routes",
+  "voice-routing-policies",
+  "dial-plan",
+] as const;
+export type StepKey = (typeof STEP_KEYS)[number];
+
+export const ACTIVATION_USER_PREFIX = "teams-activation";
+export const activationUpn = (fqdn: string) => `${ACTIVATION_USER_PREFIX}@${fqdn}`;
+
+const done = (data?: Record<string, unknown>): StepResult => ({ status: "done", data });
+const alreadyVerified = (ctx: StepContext) =>
+  ctx.data("domain").isVerified === true ||
+  ctx.data("dns").isVerified === true ||
+  ctx.data("verify").isVerified === true;
+
+function sameList(a: unknown, b: string[]): boolean {
+  return (
+    Array.isArray(a) &&
+    a.length === b.length &&
+    a.every((v, i) => String(v).toLowerCase() === b[i]!.toLowerCase())
+  );
+}
+
+function sameRules(a: unknown, rules: NormalizationRule[]): boolean {
+  if (!Array.isArray(a) || a.length !== rules.length) return false;
+  return rules.every((rule, i) => {
+    const other = a[i] as Record<string, unknown>;
+    return (
+      other?.Name === rule.name &&
+      other.Pattern === rule.pattern &&
+      other.Translation === rule.translation &&
+      Boolean(other.IsInternalExtension) === rule.isInternalExtension
+    );
+  });
+}
+
+function findIdentity(list: ConfigurationObject[], identity: string): ConfigurationObject | undefined {
+  const want = identity.toLowerCase();
+  return list.find((o) => o.Identity.toLowerCase() === want || o.Identity.toLowerCase() === `tag:${want}`);
+}
+
+export function offeredRegions(ctx: Pick<StepContext, "teams" | "regions">): SbcRegion[] {
+  // The default region first, so its route gets the lowest priority number.
+  const byId = new Map(ctx.regions.map((r) => [r.id, r]));
+  const ids = [
+    ctx.teams.defaultRegionId,
+    ...ctx.teams.regionIds.filter((id) => id !== ctx.teams.defaultRegionId),
+  ];
+  return ids.map((id) => byId.get(id)).filter((r): r is SbcRegion => Boolean(r));
+}
+
+/**
+ * The carrier (hosting) model checklist, per customer tenant. Each step reads first and writes only what
+ * is missing or different, so re-running it on a configured tenant changes nothing.
+ */
+export const SETUP_STEPS: SetupStep[] = [
+  {
+    key: "role",
+    title: "Give the app the Teams Administrator role",
+    async run(ctx) {
+      const spId = await ctx.graph.servicePrincipalId(ctx.clientId);
+      if (!spId)
+        throw new SetupError(
+          "The app has no service principal in the tenant: connect to Microsoft Teams again (admin consent).",
+        );
+      const assignments = await ctx.graph.roleAssignments(spId);
+      if (!assignments.some((a) => a.roleDefinitionId === TEAMS_ADMINISTRATOR_ROLE)) {
+        await ctx.graph.assignDirectoryRole(spId, TEAMS_ADMINISTRATOR_ROLE);
+        // Tokens issued before the assignment do not carry the role.
+        ctx.tokens.invalidate(ctx.tenantId);
+      }
+      return done({ servicePrincipalId: spId });
+    },
+  },
+  {
+    key: "domain",
+    title: "Add the trunk subdomain to the tenant",
+    async run(ctx) {
+      const existing = await ctx.graph.getDomain(ctx.trunk.fqdn);
+      if (existing) return done({ isVerified: existing.isVerified });
+      const created = await ctx.graph.addDomain(ctx.trunk.fqdn);
+      return done({ isVerified: created.isVerified === true });
+    },
+  },
+  {
+    key: "txt",
+    title: "Get the TXT verification record",
+    async run(ctx) {
+      if (alreadyVerified(ctx)) return done({ skipped: "already verified" });
+      const records = await ctx.graph.verificationRecords(ctx.trunk.fqdn);
+      const txt = records.find((r) => r.recordType.toLowerCase() === "txt" && r.text);
+      if (!txt) throw new SetupError("Microsoft returned no TXT verification record for the subdomain.");
+      const record: TxtRecord = { name: txt.label || ctx.trunk.fqdn, value: txt.text!, ttl: txt.ttl };
+      return done({ record });
+    },
+  },
+  {
+    key: "dns",
+    title: "Publish the TXT record in DNS",
+    async run(ctx) {
+      if (alreadyVerified(ctx)) return done({ skipped: "already verified" });
+      const record = ctx.data("txt").record as TxtRecord;
+      if (await ctx.dns.publish(ctx.tenantId, record)) return done({ record, publishedBy: ctx.dns.kind });
+      // Manual DNS: the operator publishes the record; "Verify" (or the automatic re-check) tries Microsoft.
+      try {
+        const domain = await ctx.graph.verifyDomain(ctx.trunk.fqdn);
+        if (domain.isVerified) return done({ record, publishedBy: "operator", isVerified: true });
+      } catch (error) {
+        if (!(error instanceof MicrosoftApiError) || error.transient) throw error;
+      }
+      return {
+        status: "waiting",
+        message: `Publish the TXT record ${record.name} = "${record.value}" (TTL ${record.ttl}) in DNS, then click Verify.`,
+        data: { record },
+      };
+    },
+  },
+  {
+    key: "verify",
+    title: "Verify the subdomain",
+    async run(ctx) {
+      if (alreadyVerified(ctx)) return done({ isVerified: true });
+      try {
+        const domain = await ctx.graph.verifyDomain(ctx.trunk.fqdn);
+        if (domain.isVerified) return done({ isVerified: true });
+      } catch (error) {
+        if (!(error instanceof MicrosoftApiError) || error.transient) throw error;
+      }
+      return {
+        status: "waiting",
+        message: "Microsoft does not see the TXT record yet (DNS propagation); checking again shortly.",
+      };
+    },
+  },
+  {
+    key: "activation-user",
+    title: "Create the activation user in the subdomain",
+    async run(ctx) {
+      const upn = activationUpn(ctx.trunk.fqdn);
+      const existing = await ctx.graph.getUser(upn);
+      if (existing) {
+        return done({
+          userId: existing.id,
+          upn,
+          skuIds: (existing.assignedLicenses ?? []).map((l) => l.skuId),
+          usageLocation: existing.usageLocation ?? null,
+        });
+      }
+      const organization = await ctx.graph.organization();
+      const usageLocation = organization.defaultUsageLocation ?? organization.countryLetterCode ?? "US";
+      const created = await ctx.graph.createUser({
+        displayName: `Teams Direct Routing activation (${ctx.trunk.fqdn})`,
+        mailNickname: `${ACTIVATION_USER_PREFIX}-${ctx.trunk.label}`,
+        userPrincipalName: upn,
+        usageLocation,
+        // Nobody signs in as this user; the password is random and not kept.
+        password: `${randomBytes(18).toString("base64url")}aA1!`,
+      });
+      return done({ userId: created.id, upn, skuIds: [], usageLocation });
+    },
+  },
+  {
+    key: "licence",
+    title: "Give the activation user a Teams Phone licence",
+    async run(ctx) {
+      const user = ctx.data("activation-user");
+      const userId = String(user.userId);
+      if ((user.skuIds as string[] | undefined)?.includes(ctx.teamsPhoneSkuId))
+        return done({ skuId: ctx.teamsPhoneSkuId });
+      const skus = await ctx.graph.subscribedSkus();
+      const sku = skus.find((s) => s.skuId.toLowerCase() === ctx.teamsPhoneSkuId.toLowerCase());
+      if (sku?.capabilityStatus !== "Enabled") {
+        throw new SetupError(
+          `The tenant has no active subscription for the Teams Phone licence (SKU ${ctx.teamsPhoneSkuId}). Buy one, or choose another SKU in Operator settings, then retry.`,
+        );
+      }
+      const free = sku.prepaidUnits.enabled - sku.consumedUnits;
+      if (free < 1) {
+        throw new SetupError(
+          `No free Teams Phone licence (${sku.skuPartNumber}) in the tenant: all ${sku.prepaidUnits.enabled} are assigned. Free one or buy more, then retry.`,
+        );
+      }
+      await ctx.graph.assignLicense(userId, sku.skuId);
+      return done({ skuId: sku.skuId });
+    },
+  },
+  {
+    key: "pstn-usage",
+    title: "Add the PSTN usage",
+    async run(ctx) {
+      const [global] = await ctx.teamsAdmin.list("OnlinePstnUsages");
+      const usages = ((global?.Usage as string[] | undefined) ?? []).map(String);
+      if (usages.some((u) => u.toLowerCase() === ctx.teams.pstnUsage.toLowerCase()))
+        return done({ usage: ctx.teams.pstnUsage });
+      await ctx.teamsAdmin.update("OnlinePstnUsages", "Global", {
+        Identity: "Global",
+        Usage: [...usages, ctx.teams.pstnUsage],
+      });
+      return done({ usage: ctx.teams.pstnUsage });
+    },
+  },
+  {
+    key: "voice-routes",
+    title: "Create a voice route per region to the trunk",
+    async run(ctx) {
+      const existing = await ctx.teamsAdmin.list("OnlineVoiceRoute");
+      const names: string[] = [];
+      for (const [index, region] of offeredRegions(ctx).entries()) {
+        const identity = regionObjectName(ctx.teams.pstnUsage, region.name);
+        names.push(identity);
+        const wanted = {
+          NumberPattern: ".*",
+          OnlinePstnGatewayList: [ctx.trunk.fqdn],
+          OnlinePstnUsages: [ctx.teams.pstnUsage],
+          Priority: index + 1,
+          Description: `${region.name} via ${ctx.trunk.fqdn}`,
+        };
+        const found = findIdentity(existing, identity);
+        if (!found) {
+          await ctx.teamsAdmin.create("OnlineVoiceRoute", { Identity: identity, ...wanted });
+        } else if (
+          !sameList(found.OnlinePstnGatewayList, wanted.OnlinePstnGatewayList) ||
+          !sameList(found.OnlinePstnUsages, wanted.OnlinePstnUsages)
+        ) {
+          await ctx.teamsAdmin.update("OnlineVoiceRoute", found.Identity, {
+            OnlinePstnGatewayList: wanted.OnlinePstnGatewayList,
+            OnlinePstnUsages: wanted.OnlinePstnUsages,
+          });
+        }
+      }
+      return done({ routes: names });
+    },
+  },
+  {
+    key: "voice-routing-policies",
+    title: "Create a voice routing policy per region",
+    async run(ctx) {
+      const existing = await ctx.teamsAdmin.list("OnlineVoiceRoutingPolicy");
+      const names: string[] = [];
+      for (const region of offeredRegions(ctx)) {
+        const identity = regionObjectName(ctx.teams.pstnUsage, region.name);
+        names.push(identity);
+        const found = findIdentity(existing, identity);
+        if (!found) {
+          await ctx.teamsAdmin.create("OnlineVoiceRoutingPolicy", {
+            Identity: identity,
+            OnlinePstnUsages: [ctx.teams.pstnUsage],
+            Description: `Outbound calls via ${region.name}`,
+          });
+        } else if (!sameList(found.OnlinePstnUsages, [ctx.teams.pstnUsage])) {
+          await ctx.teamsAdmin.update("OnlineVoiceRoutingPolicy", found.Identity, {
+            OnlinePstnUsages: [ctx.teams.pstnUsage],
+          });
+        }
+      }
+      return done({ policies: names });
+    },
+  },
+  {
+    key: "dial-plan",
+    title: "Create the tenant dial plan",
+    async run(ctx) {
+      const existing = await ctx.teamsAdmin.list("TenantDialPlan");
+      const rules = ctx.teams.normalizationRules.map((rule, priority) => ({
+        Name: rule.name,
+        Pattern: rule.pattern,
+        Translation: rule.translation,
+        Description: rule.description ?? "",
+        IsInternalExtension: rule.isInternalExtension,
+        Priority: priority,
+      }));
+      const found = findIdentity(existing, ctx.teams.dialPlanName);
+      if (!found) {
+        await ctx.teamsAdmin.create("TenantDialPlan", {
+          Identity: ctx.teams.dialPlanName,
+          SimpleName: ctx.teams.dialPlanName,
+          Description: "Managed by the portal",
+          NormalizationRules: rules,
+        });
+      } else if (!sameRules(found.NormalizationRules, ctx.teams.normalizationRules)) {
+        await ctx.teamsAdmin.update("TenantDialPlan", found.Identity, { NormalizationRules: rules });
+      }
+      return done({ dialPlan: ctx.teams.dialPlanName });
+    },
+  },
+];

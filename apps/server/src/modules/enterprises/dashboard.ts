@@ -1,0 +1,95 @@
+import { and, count, eq, isNull, like, or } from "drizzle-orm";
+import type { ActionItem, DashboardContributor } from "../dashboard/service.js";
+import { directRoutingSetups } from "../direct-routing-setup/schema.js";
+import { microsoftConnections } from "../microsoft/schema.js";
+import { teamsProfiles } from "../teams-profiles/schema.js";
+import { accounts } from "../tenancy/schema.js";
+import { trunkProfiles } from "../trunks/schema.js";
+import { enterprises } from "./schema.js";
+
+const LIMIT = 5;
+
+/** Onboarding counts and action items for the account and everything below it. */
+export const onboardingDashboard: DashboardContributor = {
+  async counts(db, account) {
+    const inScope = like(accounts.path, `${account.path}%`);
+    const [trunks] = await db
+      .select({ n: count() })
+      .from(trunkProfiles)
+      .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
+      .where(inScope);
+    const [teams] = await db
+      .select({ n: count() })
+      .from(teamsProfiles)
+      .innerJoin(accounts, eq(accounts.id, teamsProfiles.enterpriseAccountId))
+      .where(inScope);
+    const [connected] = await db
+      .select({ n: count() })
+      .from(microsoftConnections)
+      .innerJoin(accounts, eq(accounts.id, microsoftConnections.enterpriseAccountId))
+      .where(and(inScope, eq(microsoftConnections.status, "connected")));
+    return [
+      { key: "trunk-profiles", label: "Trunk profiles", value: trunks?.n ?? 0 },
+      { key: "teams-profiles", label: "Teams profiles", value: teams?.n ?? 0 },
+      { key: "connected-tenants", label: "Connected tenants", value: connected?.n ?? 0 },
+    ];
+  },
+
+  async actionItems(db, account) {
+    const inScope = like(accounts.path, `${account.path}%`);
+    const own = account.kind === "enterprise";
+    const items: ActionItem[] = [];
+
+    const pending = await db
+      .select({ id: accounts.id, name: accounts.name })
+      .from(accounts)
+      .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
+      .leftJoin(microsoftConnections, eq(microsoftConnections.enterpriseAccountId, accounts.id))
+      .where(
+        and(
+          inScope,
+          eq(enterprises.lifecycle, "active"),
+          or(isNull(microsoftConnections.status), eq(microsoftConnections.status, "disconnected")),
+        ),
+      )
+      .limit(LIMIT);
+    for (const e of pending) {
+      items.push({
+        key: `connect-${e.id}`,
+        severity: "warning",
+        title: "Connect to Microsoft Teams",
+        description: own
+          ? "Authorize the portal on your Microsoft 365 tenant (Global Admin needed)."
+          : `${e.name} has not connected its Microsoft 365 tenant yet.`,
+        href: own ? "/microsoft" : `/enterprises/${e.id}`,
+        actionLabel: own ? "Connect to Microsoft Teams" : "Open enterprise",
+      });
+    }
+
+    const setups = await db
+      .select({
+        id: accounts.id,
+        name: accounts.name,
+        status: directRoutingSetups.status,
+        lastError: directRoutingSetups.lastError,
+      })
+      .from(directRoutingSetups)
+      .innerJoin(accounts, eq(accounts.id, directRoutingSetups.enterpriseAccountId))
+      .where(
+        and(inScope, or(eq(directRoutingSetups.status, "waiting"), eq(directRoutingSetups.status, "failed"))),
+      )
+      .limit(LIMIT * 2);
+    for (const s of setups) {
+      const failed = s.status === "failed";
+      items.push({
+        key: `${failed ? "setup-failed" : "dns"}-${s.id}`,
+        severity: failed ? "error" : "info",
+        title: failed ? "Direct Routing setup failed" : "DNS record to publish",
+        description: `${s.name}: ${s.lastError ?? (failed ? "the setup stopped." : "publish the TXT record, then click Verify.")}`,
+        href: own ? "/enterprise" : `/enterprises/${s.id}`,
+        actionLabel: failed ? "Review setup" : "Show record",
+      });
+    }
+    return items;
+  },
+};

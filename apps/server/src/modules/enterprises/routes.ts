@@ -1,0 +1,210 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import type { AuditContext } from "../audit/repository.js";
+import { enqueueEnterpriseDeletion } from "./jobs.js";
+import { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
+import {
+  createEnterprise,
+  enterpriseView,
+  findEnterprise,
+  listEnterprises,
+  requestEnterpriseDeletion,
+  setEnterpriseStatus,
+  updateEnterprise,
+} from "./service.js";
+
+export const auditOf = (request: { actor: AuditContext["actor"]; ip: string; id: string }): AuditContext => ({
+  actor: request.actor,
+  ip: request.ip,
+  requestId: request.id,
+});
+
+const params = z.object({ accountId: z.string() });
+const services = z.array(z.enum(["teams-direct-routing"])).min(1, "Choose at least one service.");
+
+export const enterpriseViewSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    status: z.enum(["active", "suspended", "deleting"]),
+    parentId: z.string().nullable(),
+    adminName: z.string(),
+    adminEmail: z.string(),
+    regionIds: z.array(z.string()),
+    services: z.array(z.enum(["teams-direct-routing"])),
+    userLimit: z.number().int(),
+    billingReference: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "Enterprise" });
+
+const listItem = enterpriseViewSchema
+  .extend({
+    trunkFqdn: z.string().nullable(),
+    microsoftConnection: z.enum(["connected", "disconnected", "not-connected"]),
+    tenantDomain: z.string().nullable(),
+    setupStatus: z.enum(["queued", "running", "waiting", "completed", "failed"]).nullable(),
+  })
+  .meta({ id: "EnterpriseListItem" });
+
+const companyName = z.string().trim().min(1, "Enter the company name.").max(120);
+const userLimit = z
+  .number()
+  .int("Whole number.")
+  .min(1, "At least 1 user.")
+  .max(100000, "At most 100000 users.");
+const billingReference = z
+  .string()
+  .trim()
+  .max(100)
+  .nullable()
+  .transform((v) => (v === "" ? null : v));
+
+const createBody = z.object({
+  companyName,
+  adminName: z.string().trim().min(1, "Enter the customer admin's name.").max(120),
+  adminEmail: z.email("Enter a valid email address."),
+  regionIds: z.array(z.string()).max(20),
+  services,
+  userLimit,
+  billingReference,
+});
+const updateBody = z.object({
+  companyName,
+  regionIds: z.array(z.string()).max(20),
+  services,
+  userLimit,
+  billingReference,
+});
+
+export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/enterprises",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["enterprises"],
+          operationId: "listEnterprises",
+          params,
+          querystring: z.object({
+            search: z.string().max(100).optional(),
+            sort: z.enum(["name", "createdAt", "status"]).default("name"),
+            order: z.enum(["asc", "desc"]).default("asc"),
+            page: z.coerce.number().int().min(1).default(1),
+            pageSize: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+          response: { 200: z.object({ items: z.array(listItem), total: z.number().int() }) },
+        },
+      },
+      async (request) => listEnterprises(deps.db, request.targetAccount!, request.query),
+    );
+
+    app.post(
+      "/api/accounts/:accountId/enterprises",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["enterprises"],
+          operationId: "createEnterprise",
+          params,
+          body: createBody,
+          response: { 201: enterpriseViewSchema },
+        },
+      },
+      async (request, reply) => {
+        assertMayHaveEnterprises(request.targetAccount!);
+        const account = await createEnterprise(deps, auditOf(request), request.targetAccount!, request.body);
+        return reply.code(201).send(enterpriseView(account, await findEnterprise(deps.db, account)));
+      },
+    );
+
+    app.get(
+      "/api/accounts/:accountId/enterprise",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["enterprises"],
+          operationId: "getEnterprise",
+          params,
+          response: { 200: enterpriseViewSchema },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return enterpriseView(request.targetAccount!, await findEnterprise(deps.db, request.targetAccount!));
+      },
+    );
+
+    app.put(
+      "/api/accounts/:accountId/enterprise",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["enterprises"],
+          operationId: "updateEnterprise",
+          params,
+          body: updateBody,
+          response: { 200: enterpriseViewSchema },
+        },
+      },
+      async (request) => {
+        const target = request.targetAccount!;
+        assertEnterprise(target);
+        assertManagedFromAbove(request.actor!, target);
+        await updateEnterprise(deps.db, auditOf(request), target, request.body);
+        const account = { ...target, name: request.body.companyName };
+        return enterpriseView(account, await findEnterprise(deps.db, target));
+      },
+    );
+
+    for (const [action, status] of [
+      ["suspend", "suspended"],
+      ["resume", "active"],
+    ] as const) {
+      app.post(
+        `/api/accounts/:accountId/enterprise/${action}`,
+        {
+          config: { access: { kind: "account", permission: "write" } },
+          schema: {
+            tags: ["enterprises"],
+            operationId: `${action}Enterprise`,
+            params,
+            response: { 204: z.undefined() },
+          },
+        },
+        async (request, reply) => {
+          assertEnterprise(request.targetAccount!);
+          assertManagedFromAbove(request.actor!, request.targetAccount!);
+          await setEnterpriseStatus(deps.db, auditOf(request), request.targetAccount!, status);
+          return reply.code(204).send();
+        },
+      );
+    }
+
+    app.delete(
+      "/api/accounts/:accountId/enterprise",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["enterprises"],
+          operationId: "deleteEnterprise",
+          params,
+          response: { 202: z.object({ status: z.literal("deleting") }) },
+        },
+      },
+      async (request, reply) => {
+        assertEnterprise(request.targetAccount!);
+        assertManagedFromAbove(request.actor!, request.targetAccount!);
+        await requestEnterpriseDeletion(
+          deps,
+          auditOf(request),
+          request.targetAccount!,
+          enqueueEnterpriseDeletion,
+        );
+        return reply.code(202).send({ status: "deleting" as const });
+      },
+    );
+  };
+}

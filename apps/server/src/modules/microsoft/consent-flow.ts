@@ -1,0 +1,325 @@
+import { createHash } from "node:crypto";
+import { and, eq, ne } from "drizzle-orm";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { randomToken } from "../../crypto/tokens.js";
+import type { Database } from "../../db/client.js";
+import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { accounts } from "../tenancy/schema.js";
+import { graphClient } from "./graph-client.js";
+import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
+
+export const CONSENT_FLOW_MINUTES = 15;
+const VERIFIER_AD = "microsoft-consent-flow:code-verifier";
+
+/** Why a connection attempt failed; each has its own message and a retry. */
+export type ConsentErrorCode =
+  | "consent_cancelled"
+  | "not_global_admin"
+  | "tenant_linked_elsewhere"
+  | "state_expired"
+  | "tenant_mismatch"
+  | "microsoft_error"
+  | "not_configured";
+
+export const CONSENT_ERROR_MESSAGES: Record<ConsentErrorCode, string> = {
+  consent_cancelled:
+    "The permissions were not accepted, so nothing was connected. Try again and click Accept on the Microsoft permissions screen.",
+  not_global_admin:
+    "The Microsoft account you signed in with is not a Global Admin of its Microsoft 365 tenant. Try again and sign in with a Global Admin account.",
+  tenant_linked_elsewhere:
+    "This Microsoft 365 tenant is already connected to another enterprise in the portal. Sign in with an account of your own organization's tenant, or ask your telephony provider to disconnect the other enterprise first.",
+  state_expired:
+    "This authorization link has expired or was already used. Start again with Connect to Microsoft Teams.",
+  tenant_mismatch:
+    "You signed in to a different Microsoft 365 tenant than the one that granted the permissions. Try again and use the same Global Admin account throughout.",
+  microsoft_error: "Microsoft could not complete the authorization. Try again in a few minutes.",
+  not_configured:
+    "The portal's Microsoft app registration is not configured yet. Ask your telephony provider.",
+};
+
+export class ConsentFailure extends Error {
+  constructor(
+    readonly code: ConsentErrorCode,
+    readonly detail?: string,
+  ) {
+    super(CONSENT_ERROR_MESSAGES[code]);
+    this.name = "ConsentFailure";
+  }
+}
+
+export function redirectUri(deps: MicrosoftDeps): string {
+  return `${deps.config.publicUrl}/api/microsoft/callback`;
+}
+
+const s256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
+
+/** Starts a "Connect to Microsoft Teams" attempt: returns the Microsoft admin-consent URL to send the browser to. */
+export async function startConsent(
+  deps: MicrosoftDeps & { db: Database },
+  input: { enterpriseAccountId: string; startedByUserId: string | null },
+): Promise<{ flowId: string; authorizeUrl: string }> {
+  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  if (!settings.clientId || !settings.clientSecret) throw new ConsentFailure("not_configured");
+  const flowId = randomToken(32);
+  await deps.db.insert(microsoftConsentFlows).values({
+    id: flowId,
+    enterpriseAccountId: input.enterpriseAccountId,
+    startedByUserId: input.startedByUserId,
+    stage: "admin-consent",
+    nonce: randomToken(24),
+    codeVerifierSealed: deps.secrets.seal(randomToken(48), VERIFIER_AD),
+    expiresAt: new Date(Date.now() + CONSENT_FLOW_MINUTES * 60_000),
+  });
+  const url = new URL(`${settings.loginUrl}/organizations/v2.0/adminconsent`);
+  url.searchParams.set("client_id", settings.clientId);
+  url.searchParams.set("redirect_uri", redirectUri(deps));
+  url.searchParams.set("scope", "https://graph.microsoft.com/.default");
+  url.searchParams.set("state", flowId);
+  return { flowId, authorizeUrl: url.toString() };
+}
+
+export type CallbackQuery = Record<string, string | undefined>;
+
+export type CallbackResult =
+  | { kind: "redirect-to-microsoft"; url: string }
+  | { kind: "done"; flowId: string | null; errorCode?: ConsentErrorCode };
+
+/** Handles every redirect back from Microsoft (admin consent, then the OpenID sign-in). */
+export async function handleCallback(
+  deps: MicrosoftDeps & { db: Database },
+  query: CallbackQuery,
+  audit: AuditContext,
+): Promise<CallbackResult> {
+  const state = query.state ?? "";
+  const [flow] = state
+    ? await deps.db.select().from(microsoftConsentFlows).where(eq(microsoftConsentFlows.id, state))
+    : [];
+  if (!flow) return { kind: "done", flowId: null, errorCode: "state_expired" };
+  if (flow.outcome !== "pending" || flow.expiresAt.getTime() < Date.now()) {
+    if (flow.outcome === "pending") await fail(deps.db, flow, "state_expired");
+    return { kind: "done", flowId: flow.id, errorCode: "state_expired" };
+  }
+  try {
+    if (query.error) throw classifyMicrosoftError(query);
+    if (flow.stage === "admin-consent") return await afterAdminConsent(deps, flow, query);
+    return await afterSignIn(deps, flow, query, audit);
+  } catch (error) {
+    const failure =
+      error instanceof ConsentFailure
+        ? error
+        : new ConsentFailure("microsoft_error", (error as Error).message);
+    await fail(deps.db, flow, failure.code, failure.detail);
+    return { kind: "done", flowId: flow.id, errorCode: failure.code };
+  }
+}
+
+function classifyMicrosoftError(query: CallbackQuery): ConsentFailure {
+  const description = query.error_description ?? "";
+  if (/AADSTS90094|AADSTS90008|AADSTS65005/.test(description))
+    return new ConsentFailure("not_global_admin", description);
+  if (
+    /AADSTS65004/.test(description) ||
+    query.error === "access_denied" ||
+    query.error === "consent_required"
+  ) {
+    return new ConsentFailure("consent_cancelled", description);
+  }
+  return new ConsentFailure("microsoft_error", `${query.error}: ${description}`);
+}
+
+async function afterAdminConsent(
+  deps: MicrosoftDeps & { db: Database },
+  flow: ConsentFlow,
+  query: CallbackQuery,
+): Promise<CallbackResult> {
+  const tenant = query.tenant ?? "";
+  if (query.admin_consent?.toLowerCase() !== "true" || !/^[0-9a-f-]{36}$/i.test(tenant)) {
+    throw new ConsentFailure(
+      "microsoft_error",
+      "admin consent answered without admin_consent=True and a tenant id",
+    );
+  }
+  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  // The redirect's `tenant` is only a hint: the sign-in below yields a signed id token whose `tid` decides.
+  await deps.db
+    .update(microsoftConsentFlows)
+    .set({ stage: "sign-in", consentedTenantId: tenant.toLowerCase() })
+    .where(eq(microsoftConsentFlows.id, flow.id));
+  const verifier = deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD);
+  const url = new URL(`${settings.loginUrl}/${tenant.toLowerCase()}/oauth2/v2.0/authorize`);
+  url.searchParams.set("client_id", settings.clientId!);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("redirect_uri", redirectUri(deps));
+  url.searchParams.set("response_mode", "query");
+  url.searchParams.set("scope", "openid profile");
+  url.searchParams.set("state", flow.id);
+  url.searchParams.set("nonce", flow.nonce);
+  url.searchParams.set("code_challenge", s256(verifier));
+  url.searchParams.set("code_challenge_method", "S256");
+  return { kind: "redirect-to-microsoft", url: url.toString() };
+}
+
+const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+async function afterSignIn(
+  deps: MicrosoftDeps & { db: Database },
+  flow: ConsentFlow,
+  query: CallbackQuery,
+  audit: AuditContext,
+): Promise<CallbackResult> {
+  if (!query.code) throw new ConsentFailure("microsoft_error", "sign-in answered without a code");
+  const runtime = microsoftRuntime(deps);
+  const settings = (await runtime.settings()).microsoft;
+  const consentedTenant = flow.consentedTenantId!;
+  const response = await fetch(`${settings.loginUrl}/${consentedTenant}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: settings.clientId!,
+      client_secret: settings.clientSecret!,
+      code: query.code,
+      redirect_uri: redirectUri(deps),
+      code_verifier: deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD),
+      scope: "openid profile",
+    }),
+  });
+  const tokenBody = (await response.json().catch(() => ({}))) as {
+    id_token?: string;
+    error?: string;
+    error_description?: string;
+  };
+  if (!response.ok || !tokenBody.id_token) {
+    throw new ConsentFailure("microsoft_error", `token endpoint: ${tokenBody.error ?? response.status}`);
+  }
+  const jwksUrl = `${settings.loginUrl}/${consentedTenant}/discovery/v2.0/keys`;
+  let jwks = jwksCache.get(jwksUrl);
+  if (!jwks) {
+    jwks = createRemoteJWKSet(new URL(jwksUrl));
+    jwksCache.set(jwksUrl, jwks);
+  }
+  const { payload } = await jwtVerify(tokenBody.id_token, jwks, {
+    audience: settings.clientId!,
+    issuer: `${settings.loginUrl}/${consentedTenant}/v2.0`,
+    algorithms: ["RS256"],
+  }).catch((error: Error) => {
+    throw new ConsentFailure("microsoft_error", `id token rejected: ${error.message}`);
+  });
+  if (payload.nonce !== flow.nonce) throw new ConsentFailure("microsoft_error", "id token nonce mismatch");
+  const tid = String(payload.tid ?? "").toLowerCase();
+  if (tid !== consentedTenant) throw new ConsentFailure("tenant_mismatch");
+  const adminUpn = String(payload.preferred_username ?? "");
+  const adminObjectId = String(payload.oid ?? "");
+
+  const [other] = await deps.db
+    .select({ id: microsoftConnections.enterpriseAccountId })
+    .from(microsoftConnections)
+    .where(
+      and(
+        eq(microsoftConnections.tenantId, tid),
+        eq(microsoftConnections.status, "connected"),
+        ne(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId),
+      ),
+    );
+  if (other) throw new ConsentFailure("tenant_linked_elsewhere");
+
+  // The tenant's default domain, read with the app's own (just consented) Graph permission.
+  const organization = await graphClient(settings, runtime.tokens, tid, {
+    maxInlineWaitSeconds: 5,
+    attempts: 2,
+  }).organization();
+  const tenantDomain =
+    organization.verifiedDomains.find((d) => d.isDefault)?.name ??
+    adminUpn.split("@")[1] ??
+    organization.displayName;
+
+  await deps.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(microsoftConnections)
+      .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId));
+    const values = {
+      tenantId: tid,
+      tenantDomain,
+      adminUpn,
+      adminObjectId,
+      status: "connected" as const,
+      connectedAt: new Date(),
+      disconnectedAt: null,
+    };
+    await tx
+      .insert(microsoftConnections)
+      .values({ enterpriseAccountId: flow.enterpriseAccountId, ...values })
+      .onConflictDoUpdate({ target: microsoftConnections.enterpriseAccountId, set: values });
+    await tx
+      .update(microsoftConsentFlows)
+      .set({ stage: "done", outcome: "connected", adminUpn, tenantDomain })
+      .where(eq(microsoftConsentFlows.id, flow.id));
+    await recordAudit(tx, audit, {
+      action: "microsoft.connect",
+      accountId: flow.enterpriseAccountId,
+      targetType: "microsoft-tenant",
+      targetId: tid,
+      before,
+      after: { ...values, enterpriseAccountId: flow.enterpriseAccountId },
+    });
+  });
+  return { kind: "done", flowId: flow.id };
+}
+
+async function fail(db: Database, flow: ConsentFlow, code: ConsentErrorCode, detail?: string) {
+  await db
+    .update(microsoftConsentFlows)
+    .set({ outcome: "failed", errorCode: code, errorMessage: detail?.slice(0, 1000) ?? null })
+    .where(eq(microsoftConsentFlows.id, flow.id));
+}
+
+export interface ConsentFlowView {
+  outcome: "pending" | "connected" | "failed";
+  errorCode: ConsentErrorCode | null;
+  message: string | null;
+  adminUpn: string | null;
+  tenantDomain: string | null;
+  portalName: string;
+  enterpriseAccountId: string;
+  enterpriseName: string;
+}
+
+/** The result of an attempt, for the confirmation (or failure) page. Known only to whoever holds the state. */
+export async function consentFlowView(
+  deps: MicrosoftDeps & { db: Database },
+  flowId: string,
+): Promise<ConsentFlowView | null> {
+  const [row] = await deps.db
+    .select({ flow: microsoftConsentFlows, name: accounts.name })
+    .from(microsoftConsentFlows)
+    .innerJoin(accounts, eq(accounts.id, microsoftConsentFlows.enterpriseAccountId))
+    .where(eq(microsoftConsentFlows.id, flowId));
+  if (!row || row.flow.createdAt.getTime() < Date.now() - 24 * 3600_000) return null;
+  const settings = await microsoftRuntime(deps).settings();
+  const code = row.flow.errorCode as ConsentErrorCode | null;
+  return {
+    outcome: row.flow.outcome,
+    errorCode: code,
+    message: code ? CONSENT_ERROR_MESSAGES[code] : null,
+    adminUpn: row.flow.adminUpn,
+    tenantDomain: row.flow.tenantDomain,
+    portalName: settings.portalDisplayName,
+    enterpriseAccountId: row.flow.enterpriseAccountId,
+    enterpriseName: row.name,
+  };
+}
+
+/** Starts a new attempt for the same enterprise (the "Try again" button of a failure page). */
+export async function retryConsent(deps: MicrosoftDeps & { db: Database }, flowId: string) {
+  const [flow] = await deps.db
+    .select()
+    .from(microsoftConsentFlows)
+    .where(eq(microsoftConsentFlows.id, flowId));
+  if (!flow || flow.createdAt.getTime() < Date.now() - 24 * 3600_000) return null;
+  return startConsent(deps, {
+    enterpriseAccountId: flow.enterpriseAccountId,
+    startedByUserId: flow.startedByUserId,
+  });
+}

@@ -1,0 +1,229 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
+import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
+import { auditOf } from "../enterprises/routes.js";
+import {
+  CONSENT_ERROR_MESSAGES,
+  ConsentFailure,
+  consentFlowView,
+  handleCallback,
+  retryConsent,
+  startConsent,
+} from "./consent-flow.js";
+import { microsoftRuntime } from "./runtime.js";
+import { disconnect, findAuthorizationRequest, findConnection, sendAuthorizationRequest } from "./service.js";
+
+const params = z.object({ accountId: z.string() });
+const authorizeUrl = z.object({ authorizeUrl: z.string() }).meta({ id: "MicrosoftAuthorizeUrl" });
+
+export const connectionSchema = z
+  .object({
+    status: z.enum(["connected", "disconnected", "not-connected"]),
+    tenantId: z.string().nullable(),
+    tenantDomain: z.string().nullable(),
+    adminUpn: z.string().nullable(),
+    connectedAt: z.string().nullable(),
+    portalName: z.string(),
+  })
+  .meta({ id: "MicrosoftConnection" });
+
+const flowSchema = z
+  .object({
+    outcome: z.enum(["pending", "connected", "failed"]),
+    errorCode: z.string().nullable(),
+    message: z.string().nullable(),
+    adminUpn: z.string().nullable(),
+    tenantDomain: z.string().nullable(),
+    portalName: z.string(),
+    enterpriseAccountId: z.string(),
+    enterpriseName: z.string(),
+  })
+  .meta({ id: "MicrosoftConsentResult" });
+
+async function startOrExplain(run: () => Promise<{ authorizeUrl: string }>) {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ConsentFailure) throw Problem.conflict(error.message);
+    throw error;
+  }
+}
+
+export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/microsoft/connection",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "getMicrosoftConnection",
+          params,
+          response: { 200: connectionSchema },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        const row = await findConnection(deps.db, request.targetAccount!.id);
+        const settings = await microsoftRuntime(deps).settings();
+        return {
+          status: row?.status ?? ("not-connected" as const),
+          tenantId: row?.tenantId ?? null,
+          tenantDomain: row?.tenantDomain ?? null,
+          adminUpn: row?.adminUpn ?? null,
+          connectedAt: row?.connectedAt.toISOString() ?? null,
+          portalName: settings.portalDisplayName,
+        };
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/microsoft/connect",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "connectMicrosoft",
+          params,
+          response: { 200: authorizeUrl },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return startOrExplain(() =>
+          startConsent(deps, {
+            enterpriseAccountId: request.targetAccount!.id,
+            startedByUserId: request.actor!.userId,
+          }),
+        );
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/microsoft/disconnect",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "disconnectMicrosoft",
+          params,
+          response: { 204: z.undefined() },
+        },
+      },
+      async (request, reply) => {
+        assertEnterprise(request.targetAccount!);
+        await disconnect(deps.db, auditOf(request), request.targetAccount!);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/microsoft/authorization-requests",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "sendMicrosoftAuthorizationRequest",
+          params,
+          body: z.object({
+            email: z.email("Enter a valid email address."),
+            name: z.string().trim().min(1, "Enter the recipient's name.").max(120),
+          }),
+          response: { 204: z.undefined() },
+        },
+      },
+      async (request, reply) => {
+        assertEnterprise(request.targetAccount!);
+        assertManagedFromAbove(request.actor!, request.targetAccount!);
+        await sendAuthorizationRequest(deps, auditOf(request), request.targetAccount!, request.body);
+        return reply.code(204).send();
+      },
+    );
+
+    // The emailed link: starts the flow for the link's enterprise, without a portal session.
+    app.post(
+      "/api/microsoft/authorization-requests/:token/connect",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "connectMicrosoftFromRequest",
+          params: z.object({ token: z.string().max(100) }),
+          response: { 200: authorizeUrl },
+        },
+      },
+      async (request) => {
+        const found = await findAuthorizationRequest(deps.db, request.params.token);
+        if (!found)
+          throw Problem.notFound(
+            "This authorization link has expired. Ask your telephony provider for a new one.",
+          );
+        return startOrExplain(() =>
+          startConsent(deps, { enterpriseAccountId: found.enterpriseAccountId, startedByUserId: null }),
+        );
+      },
+    );
+
+    app.get(
+      "/api/microsoft/callback",
+      {
+        config: { access: { kind: "public" } },
+        schema: { hide: true, querystring: z.record(z.string(), z.string()) },
+      },
+      async (request, reply) => {
+        const result = await handleCallback(deps, request.query as Record<string, string>, auditOf(request));
+        if (result.kind === "redirect-to-microsoft") return reply.redirect(result.url, 302);
+        if (!result.errorCode && result.flowId) {
+          const view = await consentFlowView(deps, result.flowId);
+          if (view) await startSetupIfReady(deps, view.enterpriseAccountId, { recheck: true });
+        }
+        const target = result.flowId
+          ? `/microsoft/result/${encodeURIComponent(result.flowId)}`
+          : `/microsoft/result/unknown?error=${result.errorCode}`;
+        return reply.redirect(target, 302);
+      },
+    );
+
+    app.get(
+      "/api/microsoft/consent-flows/:flowId",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "getMicrosoftConsentResult",
+          params: z.object({ flowId: z.string().max(100) }),
+          response: { 200: flowSchema },
+        },
+      },
+      async (request) => {
+        const view = await consentFlowView(deps, request.params.flowId);
+        if (!view) throw Problem.notFound(CONSENT_ERROR_MESSAGES.state_expired);
+        return view;
+      },
+    );
+
+    app.post(
+      "/api/microsoft/consent-flows/:flowId/retry",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "retryMicrosoftConsent",
+          params: z.object({ flowId: z.string().max(100) }),
+          response: { 200: authorizeUrl },
+        },
+      },
+      async (request) => {
+        const started = await startOrExplain(async () => {
+          const result = await retryConsent(deps, request.params.flowId);
+          if (!result) throw Problem.notFound(CONSENT_ERROR_MESSAGES.state_expired);
+          return result;
+        });
+        return { authorizeUrl: started.authorizeUrl };
+      },
+    );
+  };
+}

@@ -1,0 +1,225 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Executor } from "../../db/client.js";
+import { type FieldError, Problem } from "../../http/problem.js";
+import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { type OperatorSettingsRow, operatorSettings, type SbcRegion, sbcRegions } from "./schema.js";
+
+/** Teams Phone Standard (MCOEV), the default licence of activation users. */
+export const TEAMS_PHONE_STANDARD_SKU = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
+export type DnsAdapterKind = "manual" | "emulator";
+
+/** What the rest of the portal needs, with every override resolved against the configuration. */
+export interface EffectiveOperatorSettings {
+  sbcBaseDomain: string | null;
+  portalDisplayName: string;
+  publisher: string;
+  teamsPhoneSkuId: string;
+  dnsAdapter: DnsAdapterKind;
+  microsoft: MicrosoftAppSettings;
+}
+
+export interface MicrosoftAppSettings {
+  clientId: string | null;
+  clientSecret: string | null;
+  loginUrl: string;
+  graphUrl: string;
+  teamsAdminUrl: string;
+  /** True when the endpoints are the built-in Microsoft 365 emulator's. */
+  emulated: boolean;
+}
+
+const SECRET_AD = "operator-settings:app-client-secret";
+
+export async function loadSettingsRow(db: Executor): Promise<OperatorSettingsRow | undefined> {
+  const [row] = await db.select().from(operatorSettings).where(eq(operatorSettings.id, "default"));
+  return row;
+}
+
+export async function effectiveOperatorSettings(deps: {
+  db: Executor;
+  config: Config;
+  secrets: SecretBox;
+}): Promise<EffectiveOperatorSettings> {
+  const row = await loadSettingsRow(deps.db);
+  const { config } = deps;
+  const trimSlash = (url: string) => url.replace(/\/+$/, "");
+  const loginUrl = trimSlash(row?.loginUrl ?? config.MICROSOFT_LOGIN_URL);
+  return {
+    sbcBaseDomain: row?.sbcBaseDomain ?? null,
+    portalDisplayName: row?.portalDisplayName ?? config.PORTAL_NAME,
+    publisher: row?.publisher ?? config.PORTAL_NAME,
+    teamsPhoneSkuId: row?.teamsPhoneSkuId ?? TEAMS_PHONE_STANDARD_SKU,
+    dnsAdapter:
+      (row?.dnsAdapter as DnsAdapterKind | null) ?? (config.m365EmulatorUrl ? "emulator" : "manual"),
+    microsoft: {
+      clientId: row?.appClientId ?? config.MICROSOFT_CLIENT_ID ?? null,
+      clientSecret: row?.appClientSecretSealed
+        ? deps.secrets.open(row.appClientSecretSealed, SECRET_AD)
+        : (config.MICROSOFT_CLIENT_SECRET ?? null),
+      loginUrl,
+      graphUrl: trimSlash(row?.graphUrl ?? config.MICROSOFT_GRAPH_URL),
+      teamsAdminUrl: trimSlash(row?.teamsAdminUrl ?? config.TEAMS_ADMIN_URL),
+      emulated: Boolean(config.m365EmulatorUrl) && loginUrl === trimSlash(config.m365EmulatorUrl ?? ""),
+    },
+  };
+}
+
+export interface OperatorSettingsInput {
+  sbcBaseDomain: string | null;
+  portalDisplayName: string | null;
+  publisher: string | null;
+  appClientId: string | null;
+  /** undefined keeps the stored secret, null clears it. */
+  appClientSecret?: string | null;
+  loginUrl: string | null;
+  graphUrl: string | null;
+  teamsAdminUrl: string | null;
+  teamsPhoneSkuId: string | null;
+  dnsAdapter: DnsAdapterKind | null;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export function isDnsName(value: string): boolean {
+  return DNS_NAME.test(value);
+}
+
+export async function updateOperatorSettings(
+  deps: { db: Executor; secrets: SecretBox },
+  audit: AuditContext,
+  operatorAccountId: string,
+  input: OperatorSettingsInput,
+): Promise<void> {
+  const errors: FieldError[] = [];
+  if (input.sbcBaseDomain !== null && !isDnsName(input.sbcBaseDomain)) {
+    errors.push({
+      field: "sbcBaseDomain",
+      message: "Enter a domain name such as customers.sbc.example.net (lowercase).",
+    });
+  }
+  if (input.sbcBaseDomain !== null && input.sbcBaseDomain.length > 46) {
+    errors.push({
+      field: "sbcBaseDomain",
+      message: "Too long: a trunk FQDN (label + this domain) must fit in 48 characters.",
+    });
+  }
+  if (errors.length > 0) throw Problem.invalid(errors);
+  const values = {
+    sbcBaseDomain: input.sbcBaseDomain,
+    portalDisplayName: input.portalDisplayName,
+    publisher: input.publisher,
+    appClientId: input.appClientId,
+    loginUrl: input.loginUrl,
+    graphUrl: input.graphUrl,
+    teamsAdminUrl: input.teamsAdminUrl,
+    teamsPhoneSkuId: input.teamsPhoneSkuId,
+    dnsAdapter: input.dnsAdapter,
+    updatedAt: new Date(),
+    ...(input.appClientSecret !== undefined
+      ? {
+          appClientSecretSealed:
+            input.appClientSecret === null ? null : deps.secrets.seal(input.appClientSecret, SECRET_AD),
+        }
+      : {}),
+  };
+  await (deps.db as import("../../db/client.js").Database).transaction(async (tx) => {
+    const before = await loadSettingsRow(tx);
+    await tx
+      .insert(operatorSettings)
+      .values({ id: "default", ...values })
+      .onConflictDoUpdate({ target: operatorSettings.id, set: values });
+    await recordAudit(tx, audit, {
+      action: "operator-settings.update",
+      accountId: operatorAccountId,
+      targetType: "operator-settings",
+      targetId: "default",
+      before,
+      after: values,
+    });
+  });
+}
+
+export async function listRegions(db: Executor): Promise<SbcRegion[]> {
+  return db.select().from(sbcRegions).orderBy(asc(sbcRegions.name));
+}
+
+export interface RegionInput {
+  name: string;
+  sbcFqdns: string[];
+  sipPort: number;
+}
+
+function validateRegion(input: RegionInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!input.name.trim())
+    errors.push({ field: "name", message: "Enter the region's name, e.g. CA Central." });
+  if (input.sbcFqdns.length === 0)
+    errors.push({ field: "sbcFqdns", message: "Enter at least one SBC FQDN." });
+  input.sbcFqdns.forEach((fqdn, i) => {
+    if (!isDnsName(fqdn)) errors.push({ field: `sbcFqdns.${i}`, message: `"${fqdn}" is not a valid FQDN.` });
+  });
+  if (!Number.isInteger(input.sipPort) || input.sipPort < 1 || input.sipPort > 65535) {
+    errors.push({ field: "sipPort", message: "The SIP port must be between 1 and 65535." });
+  }
+  return errors;
+}
+
+export async function createRegion(
+  db: import("../../db/client.js").Database,
+  audit: AuditContext,
+  operatorAccountId: string,
+  input: RegionInput,
+) {
+  const errors = validateRegion(input);
+  if (errors.length > 0) throw Problem.invalid(errors);
+  return db.transaction(async (tx) => {
+    const [clash] = await tx
+      .select()
+      .from(sbcRegions)
+      .where(sql`lower(${sbcRegions.name}) = lower(${input.name.trim()})`);
+    if (clash) throw Problem.invalid([{ field: "name", message: "A region with this name exists already." }]);
+    const [row] = await tx
+      .insert(sbcRegions)
+      .values({ ...input, name: input.name.trim() })
+      .returning();
+    await recordAudit(tx, audit, {
+      action: "sbc-region.create",
+      accountId: operatorAccountId,
+      targetType: "sbc-region",
+      targetId: row!.id,
+      after: row,
+    });
+    return row!;
+  });
+}
+
+export async function updateRegion(
+  db: import("../../db/client.js").Database,
+  audit: AuditContext,
+  operatorAccountId: string,
+  id: string,
+  input: RegionInput,
+) {
+  const errors = validateRegion(input);
+  if (errors.length > 0) throw Problem.invalid(errors);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(sbcRegions).where(eq(sbcRegions.id, id));
+    if (!before) throw Problem.notFound("No such region.");
+    const [row] = await tx
+      .update(sbcRegions)
+      .set({ ...input, name: input.name.trim() })
+      .where(eq(sbcRegions.id, id))
+      .returning();
+    await recordAudit(tx, audit, {
+      action: "sbc-region.update",
+      accountId: operatorAccountId,
+      targetType: "sbc-region",
+      targetId: id,
+      before,
+      after: row,
+    });
+    return row!;
+  });
+}

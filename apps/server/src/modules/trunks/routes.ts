@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
+import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
+import { auditOf } from "../enterprises/routes.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
+import { CODECS, findTrunkProfile, listTrunkProfiles, saveTrunkProfile, trunkView } from "./service.js";
+
+const params = z.object({ accountId: z.string() });
+
+export const trunkViewSchema = z
+  .object({
+    id: z.uuid(),
+    enterpriseId: z.uuid(),
+    label: z.string(),
+    fqdn: z.string(),
+    pbxHost: z.string(),
+    pbxPort: z.number().int(),
+    transport: z.enum(["UDP", "TCP", "TLS"]),
+    sipDomain: z.string(),
+    outboundProxy: z.string().nullable(),
+    mode: z.enum(["registration", "static-ip"]),
+    allowedIps: z.array(z.string()),
+    maxConcurrentCalls: z.number().int(),
+    codecs: z.array(z.string()),
+    status: z.enum(["pending", "active", "disabled"]),
+  })
+  .meta({ id: "TrunkProfile" });
+
+const trunkInput = z.object({
+  label: z.string().trim().toLowerCase(),
+  pbxHost: z.string().trim().toLowerCase().min(1, "Enter the PBX or registrar host."),
+  pbxPort: z.number().int("Whole number."),
+  transport: z.enum(["UDP", "TCP", "TLS"]),
+  sipDomain: z.string().trim().toLowerCase().min(1, "Enter the SIP domain."),
+  outboundProxy: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .nullable()
+    .transform((v) => (v === "" ? null : v)),
+  mode: z.enum(["registration", "static-ip"]),
+  allowedIps: z.array(z.string().trim()).max(50),
+  maxConcurrentCalls: z.number().int("Whole number."),
+  codecs: z.array(z.string()).max(CODECS.length),
+});
+
+export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/trunk-profiles",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["trunks"],
+          operationId: "listTrunkProfiles",
+          params,
+          querystring: z.object({
+            search: z.string().max(100).optional(),
+            page: z.coerce.number().int().min(1).default(1),
+            pageSize: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+          response: {
+            200: z.object({
+              items: z.array(trunkViewSchema.extend({ enterpriseName: z.string() })),
+              total: z.number().int(),
+            }),
+          },
+        },
+      },
+      async (request) => listTrunkProfiles(deps.db, request.targetAccount!, request.query),
+    );
+
+    app.get(
+      "/api/accounts/:accountId/trunk-profile",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["trunks"],
+          operationId: "getTrunkProfile",
+          params,
+          response: {
+            200: z.object({ profile: trunkViewSchema.nullable(), baseDomain: z.string().nullable() }),
+          },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        const profile = await findTrunkProfile(deps.db, request.targetAccount!.id);
+        const { sbcBaseDomain } = await effectiveOperatorSettings(deps);
+        return { profile: profile ? trunkView(profile) : null, baseDomain: sbcBaseDomain };
+      },
+    );
+
+    app.put(
+      "/api/accounts/:accountId/trunk-profile",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["trunks"],
+          operationId: "saveTrunkProfile",
+          params,
+          body: trunkInput,
+          response: { 200: trunkViewSchema },
+        },
+      },
+      async (request) => {
+        const target = request.targetAccount!;
+        assertEnterprise(target);
+        assertManagedFromAbove(request.actor!, target);
+        const { sbcBaseDomain } = await effectiveOperatorSettings(deps);
+        if (!sbcBaseDomain)
+          throw Problem.conflict("The operator has not set the SBC base domain yet (Operator settings).");
+        const saved = await saveTrunkProfile(deps.db, auditOf(request), target, request.body, sbcBaseDomain);
+        await startSetupIfReady(deps, target.id);
+        return trunkView(saved);
+      },
+    );
+  };
+}

@@ -1,0 +1,223 @@
+import { isIP } from "node:net";
+import { and, asc, count, eq, ilike, like, ne, or, type SQL, sql } from "drizzle-orm";
+import type { Database, Executor } from "../../db/client.js";
+import { type FieldError, Problem } from "../../http/problem.js";
+import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { isDnsName } from "../operator-settings/service.js";
+import { type Account, accounts } from "../tenancy/schema.js";
+import { type TrunkProfile, trunkProfiles } from "./schema.js";
+
+/** Entra ID accepts domain names up to 48 characters for the derived trunk FQDN. */
+export const MAX_TRUNK_FQDN = 48;
+export const CODECS = ["PCMU", "PCMA", "G722", "G729", "OPUS", "SILK"] as const;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export interface TrunkProfileInput {
+  label: string;
+  pbxHost: string;
+  pbxPort: number;
+  transport: "UDP" | "TCP" | "TLS";
+  sipDomain: string;
+  outboundProxy: string | null;
+  mode: "registration" | "static-ip";
+  allowedIps: string[];
+  maxConcurrentCalls: number;
+  codecs: string[];
+}
+
+export function deriveTrunkFqdn(label: string, baseDomain: string): string {
+  return `${label}.${baseDomain}`;
+}
+
+const isHost = (value: string) => isDnsName(value) || isIP(value) !== 0 || /^[a-z0-9-]{1,63}$/.test(value);
+
+/** Every rule of a trunk profile, as per-field errors (nothing is written when any fails). */
+export async function validateTrunkProfile(
+  db: Executor,
+  input: TrunkProfileInput,
+  baseDomain: string | null,
+  enterpriseAccountId: string,
+): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (!baseDomain) {
+    errors.push({
+      field: "label",
+      message: "The operator has not set the SBC base domain yet (Operator settings).",
+    });
+  } else if (!DNS_LABEL.test(input.label)) {
+    errors.push({
+      field: "label",
+      message:
+        "Use a DNS label: lowercase letters, digits and hyphens, 1–63 characters, not starting or ending with a hyphen.",
+    });
+  } else {
+    const fqdn = deriveTrunkFqdn(input.label, baseDomain);
+    if (fqdn.length > MAX_TRUNK_FQDN) {
+      errors.push({
+        field: "label",
+        message: `The trunk FQDN ${fqdn} has ${fqdn.length} characters; Microsoft allows at most ${MAX_TRUNK_FQDN}. Use a shorter label.`,
+      });
+    } else {
+      const [clash] = await db
+        .select({ id: trunkProfiles.id })
+        .from(trunkProfiles)
+        .where(
+          and(
+            sql`lower(${trunkProfiles.fqdn}) = ${fqdn}`,
+            ne(trunkProfiles.enterpriseAccountId, enterpriseAccountId),
+          ),
+        );
+      if (clash)
+        errors.push({
+          field: "label",
+          message: `The trunk FQDN ${fqdn} is used by another enterprise already.`,
+        });
+    }
+  }
+  if (!isHost(input.pbxHost))
+    errors.push({ field: "pbxHost", message: "Enter the PBX or registrar host name or IP address." });
+  if (!Number.isInteger(input.pbxPort) || input.pbxPort < 1 || input.pbxPort > 65535) {
+    errors.push({ field: "pbxPort", message: "The port must be between 1 and 65535." });
+  }
+  if (!isDnsName(input.sipDomain) && isIP(input.sipDomain) === 0)
+    errors.push({ field: "sipDomain", message: "Enter the SIP domain, e.g. pbx.example.com." });
+  if (input.outboundProxy !== null) {
+    const [host, port] = input.outboundProxy.split(":");
+    if (!host || !isHost(host) || (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))) {
+      errors.push({ field: "outboundProxy", message: "Enter host or host:port (port 1–65535)." });
+    }
+  }
+  if (input.mode === "static-ip" && input.allowedIps.length === 0) {
+    errors.push({ field: "allowedIps", message: "A static-IP trunk needs at least one allowed IP address." });
+  }
+  input.allowedIps.forEach((ip, i) => {
+    const [address, prefix] = ip.split("/");
+    const family = isIP(address ?? "");
+    const prefixOk =
+      prefix === undefined ||
+      (Number.isInteger(Number(prefix)) &&
+        Number(prefix) >= 0 &&
+        Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk)
+      errors.push({ field: `allowedIps.${i}`, message: `"${ip}" is not an IP address or CIDR range.` });
+  });
+  if (
+    !Number.isInteger(input.maxConcurrentCalls) ||
+    input.maxConcurrentCalls < 1 ||
+    input.maxConcurrentCalls > 10000
+  ) {
+    errors.push({ field: "maxConcurrentCalls", message: "Between 1 and 10000 concurrent calls." });
+  }
+  if (input.codecs.length === 0) errors.push({ field: "codecs", message: "Choose at least one codec." });
+  input.codecs.forEach((codec, i) => {
+    if (!(CODECS as readonly string[]).includes(codec))
+      errors.push({ field: `codecs.${i}`, message: `Unknown codec ${codec}.` });
+  });
+  return errors;
+}
+
+export async function findTrunkProfile(
+  db: Executor,
+  enterpriseAccountId: string,
+): Promise<TrunkProfile | undefined> {
+  const [row] = await db
+    .select()
+    .from(trunkProfiles)
+    .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
+  return row;
+}
+
+/** Creates or replaces the enterprise's trunk profile. */
+export async function saveTrunkProfile(
+  db: Database,
+  audit: AuditContext,
+  enterprise: Account,
+  input: TrunkProfileInput,
+  baseDomain: string | null,
+): Promise<TrunkProfile> {
+  const errors = await validateTrunkProfile(db, input, baseDomain, enterprise.id);
+  if (errors.length > 0) throw Problem.invalid(errors);
+  const fqdn = deriveTrunkFqdn(input.label, baseDomain!);
+  return db.transaction(async (tx) => {
+    const before = await findTrunkProfile(tx, enterprise.id);
+    if (before && before.fqdn !== fqdn) {
+      // The FQDN is the tenant's verified subdomain; once set up, changing it would orphan that setup.
+      const { directRoutingSetups } = await import("../direct-routing-setup/schema.js");
+      const [setup] = await tx
+        .select()
+        .from(directRoutingSetups)
+        .where(eq(directRoutingSetups.enterpriseAccountId, enterprise.id));
+      if (setup)
+        throw Problem.invalid([
+          { field: "label", message: "The trunk FQDN cannot change after the Direct Routing setup started." },
+        ]);
+    }
+    const values = { ...input, fqdn, updatedAt: new Date() };
+    const [row] = await tx
+      .insert(trunkProfiles)
+      .values({ enterpriseAccountId: enterprise.id, ...values })
+      .onConflictDoUpdate({ target: trunkProfiles.enterpriseAccountId, set: values })
+      .returning();
+    await recordAudit(tx, audit, {
+      action: before ? "trunk-profile.update" : "trunk-profile.create",
+      accountId: enterprise.id,
+      targetType: "trunk-profile",
+      targetId: row!.id,
+      before,
+      after: row,
+    });
+    return row!;
+  });
+}
+
+/** Every trunk profile in the scope of `scope` (its own and its descendants'), paged and searchable. */
+export async function listTrunkProfiles(
+  db: Database,
+  scope: Account,
+  query: { search?: string; page: number; pageSize: number },
+) {
+  const conditions: SQL[] = [like(accounts.path, `${scope.path}%`)];
+  if (query.search?.trim()) {
+    const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
+    conditions.push(
+      or(ilike(trunkProfiles.fqdn, term), ilike(accounts.name, term), ilike(trunkProfiles.pbxHost, term))!,
+    );
+  }
+  const where = and(...conditions);
+  const rows = await db
+    .select({ trunk: trunkProfiles, enterpriseName: accounts.name })
+    .from(trunkProfiles)
+    .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
+    .where(where)
+    .orderBy(asc(trunkProfiles.fqdn))
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize);
+  const [total] = await db
+    .select({ n: count() })
+    .from(trunkProfiles)
+    .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
+    .where(where);
+  return {
+    total: total?.n ?? 0,
+    items: rows.map((r) => ({ ...trunkView(r.trunk), enterpriseName: r.enterpriseName })),
+  };
+}
+
+export function trunkView(t: TrunkProfile) {
+  return {
+    id: t.id,
+    enterpriseId: t.enterpriseAccountId,
+    label: t.label,
+    fqdn: t.fqdn,
+    pbxHost: t.pbxHost,
+    pbxPort: t.pbxPort,
+    transport: t.transport,
+    sipDomain: t.sipDomain,
+    outboundProxy: t.outboundProxy,
+    mode: t.mode,
+    allowedIps: t.allowedIps,
+    maxConcurrentCalls: t.maxConcurrentCalls,
+    codecs: t.codecs,
+    status: t.status,
+  };
+}
