@@ -1,0 +1,208 @@
+import { randomUUID } from "node:crypto";
+import type { InjectOptions } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/client.js";
+import type { RegisteredRoute } from "../src/http/access.js";
+import { portalUsers } from "../src/modules/identity/schema.js";
+import type { Account } from "../src/modules/tenancy/schema.js";
+import { createAccountTree, createSignedInUser } from "./support/factories.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+/**
+ * Authorization across EVERY registered /api route, read from the route table, so routes added later are
+ * covered without touching this file. For each route: an anonymous caller, a Read-only user, a User and an
+ * Admin of the acting account, and an Admin of a sibling account; foreign ids must answer 404, never 403.
+ *
+ * When you add a route:
+ * - a public route must be listed in PUBLIC_ROUTES (a reviewer sees it in the diff);
+ * - a new kind of `:xId` param should get a SAMPLE_IDS entry (an own and a foreign record), otherwise a
+ *   random UUID is used and a 404 from allowed callers is accepted;
+ * - a route whose body needs valid fields to reach its handler can get a SAMPLE_BODIES entry.
+ */
+const PUBLIC_ROUTES = new Set([
+  "GET /api/openapi.json",
+  "POST /api/auth/sign-in",
+  "POST /api/auth/activate",
+  "POST /api/auth/forgot-password",
+  "POST /api/auth/reset-password",
+]);
+
+/** URL fragments whose routes only Admins may use. */
+const ADMIN_ONLY_FRAGMENTS = ["/users", "/audit"];
+
+interface Fixture {
+  db: Database;
+  own: Account;
+  foreign: Account;
+}
+
+/** Per param name: a record in the acting account and one in a sibling account (fresh for every route). */
+const SAMPLE_IDS: Record<string, (f: Fixture) => Promise<{ own: string; foreign: string }>> = {
+  async userId({ db, own, foreign }) {
+    const insert = async (account: Account) => {
+      const [row] = await db
+        .insert(portalUsers)
+        .values({
+          accountId: account.id,
+          email: `sample-${randomUUID()}@example.test`,
+          name: "Sample",
+          role: "User",
+          status: "invited",
+        })
+        .returning();
+      return row!.id;
+    };
+    return { own: await insert(own), foreign: await insert(foreign) };
+  },
+};
+
+/** Valid bodies, so that a foreign id reaches the handler (and must answer 404 there). */
+const SAMPLE_BODIES: Record<string, unknown> = {
+  "PATCH /api/accounts/:accountId/users/:userId": { role: "Read-only" },
+};
+
+type Caller = "anonymous" | "Read-only" | "User" | "Admin" | "sibling Admin";
+
+function expected(route: RegisteredRoute, caller: Caller): "allowed" | 401 | 403 | 404 {
+  const { access } = route;
+  if (access.kind === "public") return "allowed";
+  if (caller === "anonymous") return 401;
+  if (access.kind === "session") return "allowed";
+  if (caller === "sibling Admin") return 404;
+  if (caller === "Read-only" && access.permission !== "read") return 403;
+  if (caller === "User" && access.permission === "manage-users") return 403;
+  return "allowed";
+}
+
+const key = (route: RegisteredRoute) => `${route.method} ${route.url}`;
+
+describe("authorization of every registered route", () => {
+  let t: TestApp;
+  let routes: RegisteredRoute[];
+  let tree: Awaited<ReturnType<typeof createAccountTree>>;
+
+  beforeAll(async () => {
+    t = await startTestApp({}, { workers: false });
+    // Build the route table the same way the server does, from the real app.
+    const { buildApp } = await import("../src/http/app.js");
+    const built = await buildApp(t.deps);
+    routes = built.routes.filter((r) => r.url.startsWith("/api/"));
+    await built.app.close();
+    tree = await createAccountTree(t.deps.db);
+  });
+  afterAll(() => t?.stop());
+
+  it("finds the routes of this feature in the table", () => {
+    const keys = routes.map(key);
+    for (const expectedKey of [
+      "POST /api/auth/sign-in",
+      "GET /api/accounts/:accountId/users",
+      "GET /api/accounts/:accountId/switchable",
+      "GET /api/accounts/:accountId/audit",
+      "GET /api/accounts/:accountId/dashboard",
+    ]) {
+      expect(keys).toContain(expectedKey);
+    }
+  });
+
+  it("declares a sensible policy on every route", () => {
+    const problems: string[] = [];
+    for (const route of routes) {
+      const { access } = route;
+      if (access.kind === "public" && !PUBLIC_ROUTES.has(key(route)))
+        problems.push(`${key(route)} is public but not reviewed`);
+      if (access.kind === "session" && route.url.includes(":accountId"))
+        problems.push(`${key(route)} takes :accountId but is not an account route`);
+      if (access.kind === "account" && route.method !== "GET" && access.permission === "read") {
+        problems.push(`${key(route)} changes state with only the "read" permission`);
+      }
+      if (
+        access.kind === "account" &&
+        ADMIN_ONLY_FRAGMENTS.some((f) => route.url.includes(f)) &&
+        access.permission !== "manage-users"
+      ) {
+        problems.push(`${key(route)} must require manage-users`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lets exactly the allowed callers through, and answers 404 for foreign ids", async () => {
+    const failures: string[] = [];
+    const fixture: Fixture = { db: t.deps.db, own: tree.partner, foreign: tree.sibling };
+    for (const route of routes) {
+      const paramNames = [...route.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+      const own: Record<string, string> = {};
+      const foreign: Record<string, string> = {};
+      for (const name of paramNames) {
+        if (name === "accountId") {
+          own[name] = tree.partner.id;
+          foreign[name] = tree.sibling.id;
+        } else if (SAMPLE_IDS[name]) {
+          const sample = await SAMPLE_IDS[name](fixture);
+          own[name] = sample.own;
+          foreign[name] = sample.foreign;
+        } else {
+          own[name] = randomUUID();
+          foreign[name] = randomUUID();
+        }
+      }
+      const url = (values: Record<string, string>) =>
+        route.url.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => values[name]!).replace("*", "x");
+      const payload =
+        route.method === "GET" || route.method === "DELETE" ? undefined : (SAMPLE_BODIES[key(route)] ?? {});
+      const send = (headers: Record<string, string>, target = url(own)) =>
+        t.app.inject({
+          method: route.method as InjectOptions["method"],
+          url: target,
+          headers,
+          ...(payload === undefined ? {} : { payload }),
+        });
+
+      // Fresh users per route: some routes (sign out everywhere, delete) end their caller's session or data.
+      const users = {
+        "Read-only": await createSignedInUser(t.deps.db, tree.partner, "Read-only"),
+        User: await createSignedInUser(t.deps.db, tree.partner, "User"),
+        Admin: await createSignedInUser(t.deps.db, tree.partner, "Admin"),
+        "sibling Admin": await createSignedInUser(t.deps.db, tree.sibling, "Admin"),
+      };
+      const callers: [Caller, Record<string, string>][] = [
+        ["anonymous", {}],
+        ["sibling Admin", users["sibling Admin"].headers],
+        ["Read-only", users["Read-only"].headers],
+        ["User", users.User.headers],
+      ];
+
+      // Foreign ids first (as an Admin of the acting account), before any call may change the samples.
+      if (route.access.kind === "account") {
+        for (const [label, target] of [
+          ["a sibling account", url({ ...own, accountId: tree.sibling.id })],
+          ["a parent account", url({ ...own, accountId: tree.operator.id })],
+          ["a malformed account id", url({ ...own, accountId: "not-a-uuid" })],
+        ] as const) {
+          const response = await send(users.Admin.headers, target);
+          if (response.statusCode !== 404)
+            failures.push(`${key(route)} with ${label}: ${response.statusCode}, expected 404`);
+        }
+        for (const name of paramNames.filter((n) => n !== "accountId" && SAMPLE_IDS[n])) {
+          const response = await send(users.Admin.headers, url({ ...own, [name]: foreign[name]! }));
+          if (response.statusCode !== 404)
+            failures.push(`${key(route)} with a foreign ${name}: ${response.statusCode}, expected 404`);
+        }
+      }
+
+      callers.push(["Admin", users.Admin.headers]);
+      for (const [caller, headers] of callers) {
+        const response = await send(headers);
+        const want = expected(route, caller);
+        const got = response.statusCode;
+        const ok = want === "allowed" ? got !== 401 && got !== 403 && got < 500 : got === want;
+        if (!ok)
+          failures.push(
+            `${key(route)} as ${caller}: ${got}, expected ${want} (${response.body.slice(0, 160)})`,
+          );
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
