@@ -95,6 +95,10 @@ export function userEntity(tenant: Tenant, u: User): Record<string, unknown> {
     country: null,
     city: null,
     companyName: tenant.displayName,
+    // Non-nullable in the CSDL; Graph returns these defaults when unset.
+    birthday: "0001-01-01T00:00:00Z",
+    hireDate: "0001-01-01T00:00:00Z",
+    deviceEnrollmentLimit: 5,
   };
   const out: Record<string, unknown> = {};
   for (const p of USER_PROPERTIES) {
