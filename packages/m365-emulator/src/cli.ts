@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "./scenario/demo.js";
 import { startM365Emulator } from "./index.js";
+import { DEMO_PASSWORDS, DEMO_TENANTS } from "./scenario/demo.js";
 
 const USAGE = `Usage: sip2teams-m365-emulator [--scenario demo|<file.json|yaml>] [--port N] [--host H]
                                [--data-dir DIR] [--generate-users N] [--latency-ms N] [--json]`;
@@ -49,7 +49,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     for (const t of info.tenants) console.log(`  Tenant ${t.name}: ${t.id} (${t.users} users)`);
     if (emu.state.scenarioName === "demo") {
       for (const t of Object.values(DEMO_TENANTS)) {
-        console.log(`  Demo admin: admin@${t.domain} / ${DEMO_PASSWORDS.admin}   user: user1@${t.domain} / ${DEMO_PASSWORDS.user}`);
+        console.log(
+          `  Demo admin: admin@${t.domain} / ${DEMO_PASSWORDS.admin}   user: user1@${t.domain} / ${DEMO_PASSWORDS.user}`,
+        );
       }
     }
   }

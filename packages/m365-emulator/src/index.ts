@@ -10,7 +10,14 @@ import { buildServer } from "./server.js";
 import { EmulatorState } from "./state/store.js";
 import { issueServerCertificate, loadOrCreateCa } from "./tls/ca.js";
 
-export { DEMO_APP, DEMO_APP_PERMISSIONS, DEMO_COUNTS, DEMO_PASSWORDS, DEMO_TENANTS, demoScenario } from "./scenario/demo.js";
+export {
+  DEMO_APP,
+  DEMO_APP_PERMISSIONS,
+  DEMO_COUNTS,
+  DEMO_PASSWORDS,
+  DEMO_TENANTS,
+  demoScenario,
+} from "./scenario/demo.js";
 export { GENERATED_USER_MIX, generatedUserCounts, generateUsers } from "./scenario/generator.js";
 export { resolveScenario } from "./scenario/load.js";
 export type { ParsedScenario, Scenario } from "./scenario/schema.js";
@@ -58,7 +65,12 @@ export async function startM365Emulator(opts: StartOptions): Promise<StartedEmul
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const state = new EmulatorState();
   state.load(resolveScenario(opts.scenario));
-  const ctx: EmulatorContext = { state, tokens: new TokenService(signingKey), signingKey, caCertPem: ca.certPem };
+  const ctx: EmulatorContext = {
+    state,
+    tokens: new TokenService(signingKey),
+    signingKey,
+    caCertPem: ca.certPem,
+  };
   const app = await buildServer(ctx, {
     key: leaf.keyPem,
     cert: leaf.certPem,

@@ -1,12 +1,12 @@
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { decodeJwt } from "jose";
-import { registerControlRoutes } from "./control/routes.js";
 import type { EmulatorContext } from "./context.js";
+import { registerControlRoutes } from "./control/routes.js";
 import { graphError } from "./graph/errors.js";
 import { registerGraphRoutes } from "./graph/routes.js";
-import { stsError } from "./identity/sts-errors.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
+import { stsError } from "./identity/sts-errors.js";
 import type { FaultAction } from "./state/faults.js";
 import type { RequestLogEntry } from "./state/model.js";
 import { registerTeamsAdminRoutes } from "./teams-admin/routes.js";
@@ -45,7 +45,12 @@ function sendFault(req: FastifyRequest, reply: FastifyReply, action: FaultAction
   if (action.body !== undefined) return reply.send(action.body);
   const surface = req.emu.surface;
   if (surface === "graph") {
-    const code = action.status === 429 ? "TooManyRequests" : action.status === 503 ? "serviceNotAvailable" : "generalException";
+    const code =
+      action.status === 429
+        ? "TooManyRequests"
+        : action.status === 503
+          ? "serviceNotAvailable"
+          : "generalException";
     const message =
       action.status === 429
         ? "Too many requests. Please retry after the number of seconds given in the Retry-After header."
@@ -55,10 +60,20 @@ function sendFault(req: FastifyRequest, reply: FastifyReply, action: FaultAction
     return reply.send(body);
   }
   if (surface === "login") {
-    return reply.send(stsError(req.headers.host ?? "localhost", "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."));
+    return reply.send(
+      stsError(
+        req.headers.host ?? "localhost",
+        "temporarily_unavailable",
+        90033,
+        "A transient error has occurred. Please try again.",
+      ),
+    );
   }
   return reply.send({
-    error: { code: action.status === 429 ? "TooManyRequests" : "ServiceUnavailable", message: "Service is unavailable. Please try again" },
+    error: {
+      code: action.status === 429 ? "TooManyRequests" : "ServiceUnavailable",
+      message: "Service is unavailable. Please try again",
+    },
   });
 }
 
@@ -71,7 +86,7 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
   });
   await app.register(formbody);
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
     try {
@@ -93,8 +108,11 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
     const surface = req.emu.surface;
     if (surface === "other") return;
     const claims = bearerClaims(req);
-    const tenantId = claims.tid ?? ctx.state.findTenant(String((req.params as { tenant?: string })?.tenant ?? ""))?.id ?? null;
-    const clientId = claims.appid ?? ((req.body as { client_id?: string } | undefined)?.client_id ?? null);
+    const tenantId =
+      claims.tid ??
+      ctx.state.findTenant(String((req.params as { tenant?: string })?.tenant ?? ""))?.id ??
+      null;
+    const clientId = claims.appid ?? (req.body as { client_id?: string } | undefined)?.client_id ?? null;
     const latency = opts.latencyMs + ctx.state.faults.config.latencyMs;
     if (latency > 0) await sleep(latency);
     const action = ctx.state.faults.decide({

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_APP, DEMO_PASSWORDS, type StartedEmulator } from "../src/index.js";
-import { CONTOSO, claimsOf, FABRIKAM, FormBrowser, GRAPH_SCOPE, graph, signIn, startDemo, tokenResponse } from "./helpers.js";
+import {
+  CONTOSO,
+  claimsOf,
+  FABRIKAM,
+  FormBrowser,
+  GRAPH_SCOPE,
+  graph,
+  signIn,
+  startDemo,
+  tokenResponse,
+} from "./helpers.js";
 
 let emu: StartedEmulator;
 beforeAll(async () => {
@@ -32,7 +42,12 @@ describe("admin consent", () => {
 
   it("refuses a non-admin with AADSTS90094 and redirects back with an error", async () => {
     const browser = new FormBrowser(emu.url);
-    const page = await signIn(browser, adminConsentUrl(FABRIKAM.id), "user1@fabrikam.example", DEMO_PASSWORDS.user);
+    const page = await signIn(
+      browser,
+      adminConsentUrl(FABRIKAM.id),
+      "user1@fabrikam.example",
+      DEMO_PASSWORDS.user,
+    );
     expect(page.html).toContain("Need admin approval");
     expect(page.html).toContain("AADSTS90094");
     const back = /id="return" href="([^"]+)"/.exec(page.html ?? "")?.[1] ?? "";
@@ -40,12 +55,19 @@ describe("admin consent", () => {
     expect(redirect.redirect?.searchParams.get("error")).toBe("access_denied");
     expect(redirect.redirect?.searchParams.get("error_description")).toMatch(/^AADSTS90094/);
     expect(redirect.redirect?.searchParams.get("state")).toBe("s1");
-    expect(emu.state.servicePrincipalFor(emu.state.requireTenant(FABRIKAM.id), DEMO_APP.clientId)).toBeUndefined();
+    expect(
+      emu.state.servicePrincipalFor(emu.state.requireTenant(FABRIKAM.id), DEMO_APP.clientId),
+    ).toBeUndefined();
   });
 
   it("cancel on the permissions page redirects with access_denied / AADSTS65004", async () => {
     const browser = new FormBrowser(emu.url);
-    const page = await signIn(browser, adminConsentUrl(FABRIKAM.id, "s2"), "admin@fabrikam.example", DEMO_PASSWORDS.admin);
+    const page = await signIn(
+      browser,
+      adminConsentUrl(FABRIKAM.id, "s2"),
+      "admin@fabrikam.example",
+      DEMO_PASSWORDS.admin,
+    );
     expect(page.html).toContain("Cataleya Private Limited");
     const r = await browser.submit(page.html ?? "", {}, "Cancel");
     expect(r.redirect?.searchParams.get("error")).toBe("access_denied");
@@ -56,7 +78,12 @@ describe("admin consent", () => {
 
   it("a Global Administrator grants consent: service principal, roles in tokens, documented redirect", async () => {
     const browser = new FormBrowser(emu.url);
-    const page = await signIn(browser, adminConsentUrl("organizations", "s3"), "admin@fabrikam.example", DEMO_PASSWORDS.admin);
+    const page = await signIn(
+      browser,
+      adminConsentUrl("organizations", "s3"),
+      "admin@fabrikam.example",
+      DEMO_PASSWORDS.admin,
+    );
     expect(page.html).toContain("Link2Teams");
     for (const p of ["User.ReadWrite.All", "Domain.ReadWrite.All", "TeamsTelephoneNumber.ReadWrite.All"]) {
       expect(page.html).toContain(p);
@@ -76,8 +103,15 @@ describe("admin consent", () => {
     });
     expect(tok.status).toBe(200);
     const token = tok.body.access_token as string;
-    expect(claimsOf(token).roles).toEqual(expect.arrayContaining(["User.ReadWrite.All", "RoleManagement.ReadWrite.Directory"]));
-    const sps = await graph(emu, token, "GET", `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${DEMO_APP.clientId}'`)}&$select=id`);
+    expect(claimsOf(token).roles).toEqual(
+      expect.arrayContaining(["User.ReadWrite.All", "RoleManagement.ReadWrite.Directory"]),
+    );
+    const sps = await graph(
+      emu,
+      token,
+      "GET",
+      `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${DEMO_APP.clientId}'`)}&$select=id`,
+    );
     expect(sps.status).toBe(200);
     expect(sps.body.value).toEqual([{ id: claimsOf(token).oid }]);
     // The other tenant is unaffected.

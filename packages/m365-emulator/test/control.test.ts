@@ -18,12 +18,21 @@ const control = async (method: string, path: string, body?: unknown) => {
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text,
+  };
 };
 
 describe("throttling and faults", () => {
   it("returns 429 with Retry-After once the per-tenant, per-app bucket is empty", async () => {
-    expect((await control("POST", "/faults", { throttle: { capacity: 3, refillPerSecond: 1, tenantId: CONTOSO.id } })).status).toBe(200);
+    expect(
+      (
+        await control("POST", "/faults", {
+          throttle: { capacity: 3, refillPerSecond: 1, tenantId: CONTOSO.id },
+        })
+      ).status,
+    ).toBe(200);
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     let body: { error?: { code: string; innerError: Record<string, string> } } = {};
@@ -62,7 +71,11 @@ describe("control API", () => {
     expect(tenants.body.map((t: { name: string }) => t.name)).toEqual(["contoso", "fabrikam"]);
     const state = await control("GET", `/tenants/${CONTOSO.id}`);
     expect(state.body.users).toHaveLength(50);
-    expect(state.body.servicePrincipals.some((sp: { appId: string }) => sp.appId === "5e1a7c2b-0d3f-4a6e-9b1c-2f8d4e6a0b01")).toBe(true);
+    expect(
+      state.body.servicePrincipals.some(
+        (sp: { appId: string }) => sp.appId === "5e1a7c2b-0d3f-4a6e-9b1c-2f8d4e6a0b01",
+      ),
+    ).toBe(true);
     await graph(emu, token, "PATCH", "/users/user1@contoso.example", { jobTitle: "Tester" });
     const log = await control("GET", "/tenants/contoso/requests");
     expect(log.body.at(-1)).toMatchObject({

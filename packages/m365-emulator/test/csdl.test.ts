@@ -19,7 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => emu?.close());
 
-async function collect(path: string, init?: { method?: string; body?: unknown }): Promise<Record<string, unknown>[]> {
+async function collect(
+  path: string,
+  init?: { method?: string; body?: unknown },
+): Promise<Record<string, unknown>[]> {
   const r = await graph(emu, token, init?.method ?? "GET", path, init?.body);
   expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
   if (!r.body) return [];
@@ -44,8 +47,13 @@ describe("Graph entities conform to the v1.0 CSDL", () => {
     expectValid(await collect("/users?$top=50"), `${G}.user`);
     expectValid(await collect(`/users?$top=50&$select=${USER_PROPERTIES.join(",")}`), `${G}.user`);
     const tenant = emu.state.requireTenant(CONTOSO.id);
-    expectValid([...tenant.users.values()].map((u) => userEntity(tenant, u)), `${G}.user`);
-    const delta = await collect("/users/delta?$select=id,displayName,assignedLicenses,assignedPlans,accountEnabled");
+    expectValid(
+      [...tenant.users.values()].map((u) => userEntity(tenant, u)),
+      `${G}.user`,
+    );
+    const delta = await collect(
+      "/users/delta?$select=id,displayName,assignedLicenses,assignedPlans,accountEnabled",
+    );
     expectValid(delta, `${G}.user`);
   });
 
@@ -54,7 +62,10 @@ describe("Graph entities conform to the v1.0 CSDL", () => {
     expectValid(await collect("/organization"), `${G}.organization`);
     await collect("/domains", { method: "POST", body: { id: "cust1.customers.example.net" } });
     expectValid(await collect("/domains"), `${G}.domain`);
-    expectValid(await collect("/domains/cust1.customers.example.net/verificationDnsRecords"), `${G}.domainDnsRecord`);
+    expectValid(
+      await collect("/domains/cust1.customers.example.net/verificationDnsRecords"),
+      `${G}.domainDnsRecord`,
+    );
   });
 
   it("servicePrincipals and unifiedRoleAssignment", async () => {
@@ -62,20 +73,35 @@ describe("Graph entities conform to the v1.0 CSDL", () => {
     expectValid(sps, `${G}.servicePrincipal`);
     const created = await collect("/roleManagement/directory/roleAssignments", {
       method: "POST",
-      body: { principalId: sps[0]?.id, roleDefinitionId: "69091246-20e8-4a56-aa4d-066075b2a7a8", directoryScopeId: "/" },
+      body: {
+        principalId: sps[0]?.id,
+        roleDefinitionId: "69091246-20e8-4a56-aa4d-066075b2a7a8",
+        directoryScopeId: "/",
+      },
     });
     expectValid(created, `${G}.unifiedRoleAssignment`);
     expectValid(await collect("/roleManagement/directory/roleAssignments"), `${G}.unifiedRoleAssignment`);
   });
 
   it("Teams administration: numberAssignment, operation, teamsUserConfiguration, policyIdentifierDetail", async () => {
-    expectValid(await collect("/admin/teams/telephoneNumberManagement/numberAssignments"), `${TA}.numberAssignment`);
-    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.userPrincipalName === "user1@contoso.example");
-    const r = await graph(emu, token, "POST", "/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber", {
-      telephoneNumber: "+14255550119",
-      assignmentTargetId: user?.id,
-      numberType: "directRouting",
-    });
+    expectValid(
+      await collect("/admin/teams/telephoneNumberManagement/numberAssignments"),
+      `${TA}.numberAssignment`,
+    );
+    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
+      (u) => u.userPrincipalName === "user1@contoso.example",
+    );
+    const r = await graph(
+      emu,
+      token,
+      "POST",
+      "/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber",
+      {
+        telephoneNumber: "+14255550119",
+        assignmentTargetId: user?.id,
+        numberType: "directRouting",
+      },
+    );
     expect(r.status).toBe(202);
     const location = r.headers.get("location") ?? "";
     const opPath = location.slice(location.indexOf("/admin/"));

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { XMLParser } from "fast-xml-parser";
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed XML nodes are untyped
+type XmlNode = Record<string, any>;
+
 /** Minimal CSDL model: structured types with their (inherited) properties, and enum members. */
 interface PropertyDef {
   type: string;
@@ -21,16 +24,18 @@ export class Csdl {
     const parser = new XMLParser({
       ignoreAttributes: false,
       attributeNamePrefix: "",
-      isArray: (name) => ["Schema", "EntityType", "ComplexType", "EnumType", "Property", "Member"].includes(name),
+      isArray: (name) =>
+        ["Schema", "EntityType", "ComplexType", "EnumType", "Property", "Member"].includes(name),
     });
     const doc = parser.parse(readFileSync(path, "utf8"));
-    const schemas = doc["edmx:Edmx"]["edmx:DataServices"].Schema as Record<string, any>[];
+    const schemas = doc["edmx:Edmx"]["edmx:DataServices"].Schema as XmlNode[];
     for (const s of schemas) if (s.Alias) this.aliases.set(s.Alias, s.Namespace);
     for (const s of schemas) {
       for (const kind of ["EntityType", "ComplexType"]) {
         for (const t of s[kind] ?? []) {
           const props = new Map<string, PropertyDef>();
-          for (const p of t.Property ?? []) props.set(p.Name, { type: this.qualify(p.Type), nullable: p.Nullable !== "false" });
+          for (const p of t.Property ?? [])
+            props.set(p.Name, { type: this.qualify(p.Type), nullable: p.Nullable !== "false" });
           this.types.set(`${s.Namespace}.${t.Name}`, {
             baseType: t.BaseType ? this.qualify(t.BaseType) : null,
             properties: props,
@@ -84,13 +89,15 @@ export class Csdl {
   /** Returns a list of problems (empty when the value conforms). */
   validate(value: unknown, typeName: string, path = "$"): string[] {
     const errors: string[] = [];
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${path}: expected object of ${typeName}`];
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return [`${path}: expected object of ${typeName}`];
     const rec = value as Record<string, unknown>;
     let actual = typeName;
     const odataType = rec["@odata.type"];
     if (typeof odataType === "string") {
       actual = odataType.replace(/^#/, "");
-      if (!this.isSubtypeOf(actual, typeName)) errors.push(`${path}: @odata.type ${actual} is not a ${typeName}`);
+      if (!this.isSubtypeOf(actual, typeName))
+        errors.push(`${path}: @odata.type ${actual} is not a ${typeName}`);
     }
     const props = this.propertiesOf(actual);
     for (const [k, v] of Object.entries(rec)) {
@@ -128,9 +135,13 @@ export class Csdl {
       case "Edm.Decimal":
         return ok(typeof v === "number");
       case "Edm.Guid":
-        return ok(typeof v === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v));
+        return ok(
+          typeof v === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+        );
       case "Edm.DateTimeOffset":
-        return ok(typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v));
+        return ok(
+          typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v),
+        );
       case "Edm.Date":
         return ok(typeof v === "string" && /^\d{4}-\d\d-\d\d$/.test(v));
       case "Edm.Binary":

@@ -2,8 +2,8 @@ import {
   BatchRequestContent,
   BatchResponseContent,
   Client,
-  PageIterator,
   type PageCollection,
+  PageIterator,
 } from "@microsoft/microsoft-graph-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedEmulator } from "../src/index.js";
@@ -80,17 +80,25 @@ describe("@microsoft/microsoft-graph-client against the emulator", () => {
   });
 
   it("limits $batch to 20 requests", async () => {
-    const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: "GET", url: "/organization" }));
+    const requests = Array.from({ length: 21 }, (_, i) => ({
+      id: String(i + 1),
+      method: "GET",
+      url: "/organization",
+    }));
     await expect(client.api("/$batch").post({ requests })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("RetryHandler honours 429 + Retry-After", async () => {
-    emu.state.setFaults({ rules: [{ pathPattern: "/users/admin@contoso.example", count: 1, status: 429, retryAfter: 1 }] });
+    emu.state.setFaults({
+      rules: [{ pathPattern: "/users/admin@contoso.example", count: 1, status: 429, retryAfter: 1 }],
+    });
     const started = Date.now();
     const user = await client.api("/users/admin@contoso.example").get();
     expect(user.userPrincipalName).toBe("admin@contoso.example");
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    const calls = emu.state.requests(CONTOSO.id).filter((e) => e.path === "/graph/v1.0/users/admin@contoso.example");
+    const calls = emu.state
+      .requests(CONTOSO.id)
+      .filter((e) => e.path === "/graph/v1.0/users/admin@contoso.example");
     expect(calls.map((c) => c.status).slice(-2)).toEqual([429, 200]);
   });
 });

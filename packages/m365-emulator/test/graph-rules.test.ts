@@ -49,7 +49,9 @@ describe("users, licences and delta", () => {
     const plain = await g("GET", `/users?$filter=${filter}`);
     expect(plain.status).toBe(400);
     expect(plain.body.error.code).toBe("Request_UnsupportedQuery");
-    const r = await g("GET", `/users?$filter=${filter}&$count=true&$select=id`, undefined, { ConsistencyLevel: "eventual" });
+    const r = await g("GET", `/users?$filter=${filter}&$count=true&$select=id`, undefined, {
+      ConsistencyLevel: "eventual",
+    });
     expect(r.status).toBe(200);
     expect(r.body["@odata.count"]).toBe(DEMO_COUNTS.teamsPhoneEligible);
     const count = await g("GET", "/users/$count", undefined, { ConsistencyLevel: "eventual" });
@@ -70,22 +72,34 @@ describe("users, licences and delta", () => {
     });
     expect(bad.status).toBe(400);
     const id = await newUser("licensee");
-    const noLoc = await g("POST", `/users/${id}/assignLicense`, { addLicenses: [{ skuId: MCOEV, disabledPlans: [] }], removeLicenses: [] });
+    const noLoc = await g("POST", `/users/${id}/assignLicense`, {
+      addLicenses: [{ skuId: MCOEV, disabledPlans: [] }],
+      removeLicenses: [],
+    });
     expect(noLoc.status).toBe(400);
     expect(noLoc.body.error.message).toContain("invalid usage location");
     expect(noLoc.body.error.innerError["request-id"]).toBeTruthy();
     expect((await g("PATCH", `/users/${id}`, { usageLocation: "US" })).status).toBe(204);
     // SPE_E5 has exactly one free seat in the demo tenant.
-    const ok = await g("POST", `/users/${id}/assignLicense`, { addLicenses: [{ skuId: E5, disabledPlans: [] }], removeLicenses: [] });
+    const ok = await g("POST", `/users/${id}/assignLicense`, {
+      addLicenses: [{ skuId: E5, disabledPlans: [] }],
+      removeLicenses: [],
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.id).toBe(id);
     const other = await newUser("nolicence", "US");
-    const full = await g("POST", `/users/${other}/assignLicense`, { addLicenses: [{ skuId: E5 }], removeLicenses: [] });
+    const full = await g("POST", `/users/${other}/assignLicense`, {
+      addLicenses: [{ skuId: E5 }],
+      removeLicenses: [],
+    });
     expect(full.status).toBe(400);
     expect(full.body.error.message).toContain("does not have any available licenses");
     // Deleting a licensed user frees the seat.
     expect((await g("DELETE", `/users/${id}`)).status).toBe(204);
-    const again = await g("POST", `/users/${other}/assignLicense`, { addLicenses: [{ skuId: E5 }], removeLicenses: [] });
+    const again = await g("POST", `/users/${other}/assignLicense`, {
+      addLicenses: [{ skuId: E5 }],
+      removeLicenses: [],
+    });
     expect(again.status).toBe(200);
   });
 
@@ -94,7 +108,10 @@ describe("users, licences and delta", () => {
     let initial = 0;
     while (page.body["@odata.nextLink"]) {
       initial += page.body.value.length;
-      page = await g("GET", page.body["@odata.nextLink"].slice(page.body["@odata.nextLink"].indexOf("/users")));
+      page = await g(
+        "GET",
+        page.body["@odata.nextLink"].slice(page.body["@odata.nextLink"].indexOf("/users")),
+      );
     }
     initial += page.body.value.length;
     expect(initial).toBe(emu.state.requireTenant(CONTOSO.id).users.size);
@@ -102,10 +119,17 @@ describe("users, licences and delta", () => {
     expect(deltaLink).toContain("$deltatoken=");
 
     const added = await newUser("delta-added", "GB");
-    const target = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.licenses.length === 0 && u.usageLocation && u.accountEnabled);
-    const lic = await g("POST", `/users/${target?.id}/assignLicense`, { addLicenses: [{ skuId: MCOEV }], removeLicenses: [] });
+    const target = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
+      (u) => u.licenses.length === 0 && u.usageLocation && u.accountEnabled,
+    );
+    const lic = await g("POST", `/users/${target?.id}/assignLicense`, {
+      addLicenses: [{ skuId: MCOEV }],
+      removeLicenses: [],
+    });
     expect(lic.status).toBe(200);
-    const victim = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.userPrincipalName.startsWith("ra-"));
+    const victim = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) =>
+      u.userPrincipalName.startsWith("ra-"),
+    );
     expect((await g("DELETE", `/users/${victim?.id}`)).status).toBe(204);
 
     const changes = await g("GET", deltaLink.slice(deltaLink.indexOf("/users")));
@@ -162,10 +186,20 @@ describe("Teams number assignment (async operations and rules)", () => {
     const tenant = emu.state.requireTenant(CONTOSO.id);
     const users = [...tenant.users.values()];
     const phoneUser = users.find((u) => u.userPrincipalName === "user1@contoso.example");
-    const other = users.find((u) => u.accountEnabled && !u.isResourceAccount && u.licenses.some((l) => l.skuId === MCOEV) && u !== phoneUser);
+    const other = users.find(
+      (u) =>
+        u.accountEnabled &&
+        !u.isResourceAccount &&
+        u.licenses.some((l) => l.skuId === MCOEV) &&
+        u !== phoneUser,
+    );
     const unlicensed = users.find((u) => u.accountEnabled && u.licenses.length === 0);
     const assign = (target: string | undefined, n: string) =>
-      g("POST", `${TNM}/numberAssignments/assignNumber`, { telephoneNumber: n, assignmentTargetId: target, numberType: "directRouting" });
+      g("POST", `${TNM}/numberAssignments/assignNumber`, {
+        telephoneNumber: n,
+        assignmentTargetId: target,
+        numberType: "directRouting",
+      });
 
     const r = await assign(phoneUser?.id, "+14255550110");
     expect(r.status).toBe(202);
@@ -175,31 +209,50 @@ describe("Teams number assignment (async operations and rules)", () => {
     expect(["notStarted", "running"]).toContain(first.body.status);
     expect((await waitForOperation(location)).status).toBe("succeeded");
 
-    const taken = await waitForOperation((await assign(other?.id, "+14255550110")).headers.get("location") ?? "");
+    const taken = await waitForOperation(
+      (await assign(other?.id, "+14255550110")).headers.get("location") ?? "",
+    );
     expect(taken.status).toBe("failed");
     expect(taken.numbers[0].statusDetail).toContain("already been assigned");
 
-    const nolicence = await waitForOperation((await assign(unlicensed?.id, "+14255550111")).headers.get("location") ?? "");
+    const nolicence = await waitForOperation(
+      (await assign(unlicensed?.id, "+14255550111")).headers.get("location") ?? "",
+    );
     expect(nolicence.status).toBe("failed");
     expect(nolicence.numbers[0].statusDetail).toContain("lacks appropriate licenses");
 
     const filter = encodeURIComponent(`telephoneNumber eq '+14255550110'`);
     const listed = await g("GET", `${TNM}/numberAssignments?$filter=${filter}`);
     expect(listed.body.value).toHaveLength(1);
-    expect(listed.body.value[0]).toMatchObject({ assignmentTargetId: phoneUser?.id, assignmentStatus: "userAssigned" });
+    expect(listed.body.value[0]).toMatchObject({
+      assignmentTargetId: phoneUser?.id,
+      assignmentStatus: "userAssigned",
+    });
     const config = await g("GET", `/admin/teams/userConfigurations/${phoneUser?.id}`);
-    expect(config.body).toMatchObject({ isEnterpriseVoiceEnabled: true, telephoneNumbers: [{ telephoneNumber: "+14255550110", assignmentCategory: "primary" }] });
+    expect(config.body).toMatchObject({
+      isEnterpriseVoiceEnabled: true,
+      telephoneNumbers: [{ telephoneNumber: "+14255550110", assignmentCategory: "primary" }],
+    });
 
-    expect((await g("POST", `${TNM}/numberAssignments/assignNumber`, { telephoneNumber: "+1425" })).status).toBe(400);
+    expect(
+      (await g("POST", `${TNM}/numberAssignments/assignNumber`, { telephoneNumber: "+1425" })).status,
+    ).toBe(400);
     const top = await g("GET", `${TNM}/numberAssignments?$top=1001`);
     expect(top.status).toBe(400);
   });
 
   it("completes operations when the tenant clock is advanced", async () => {
     emu.state.settings.operationDelayMs = 3_600_000;
-    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.userPrincipalName === "user1@contoso.example");
-    const r = await g("POST", `${TNM}/numberAssignments/unassignNumber`, { telephoneNumber: "+14255550110", numberType: "directRouting" });
-    const path = (r.headers.get("location") ?? "").slice((r.headers.get("location") ?? "").indexOf("/admin/"));
+    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
+      (u) => u.userPrincipalName === "user1@contoso.example",
+    );
+    const r = await g("POST", `${TNM}/numberAssignments/unassignNumber`, {
+      telephoneNumber: "+14255550110",
+      numberType: "directRouting",
+    });
+    const path = (r.headers.get("location") ?? "").slice(
+      (r.headers.get("location") ?? "").indexOf("/admin/"),
+    );
     expect((await g("GET", path)).body.status).toBe("notStarted");
     const clock = await fetch(`${emu.url}/_emulator/tenants/contoso/clock`, {
       method: "POST",
@@ -216,8 +269,13 @@ describe("Teams number assignment (async operations and rules)", () => {
   });
 
   it("assigns policies through getPolicyId + userAssignments/assign", async () => {
-    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.userPrincipalName === "user1@contoso.example");
-    const id = await g("GET", "/admin/teams/policy/getPolicyId(type='TeamsCallingPolicy',name='AllowCalling')");
+    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
+      (u) => u.userPrincipalName === "user1@contoso.example",
+    );
+    const id = await g(
+      "GET",
+      "/admin/teams/policy/getPolicyId(type='TeamsCallingPolicy',name='AllowCalling')",
+    );
     expect(id.body.value[0].name).toBe("Tag:AllowCalling");
     const policyId = id.body.value[0].policyId;
     const assign = await g("POST", "/admin/teams/policy/userAssignments/assign", {
@@ -230,14 +288,22 @@ describe("Teams number assignment (async operations and rules)", () => {
       policyAssignment: { displayName: "AllowCalling", assignmentType: "direct", policyId, groupId: null },
     });
     const missing = await g("POST", "/admin/teams/policy/userAssignments/assign", {
-      value: [{ userId: user?.id, policyType: "TeamsCallingPolicy", policyId: "00000000-0000-0000-0000-000000000000" }],
+      value: [
+        {
+          userId: user?.id,
+          policyType: "TeamsCallingPolicy",
+          policyId: "00000000-0000-0000-0000-000000000000",
+        },
+      ],
     });
     expect(missing.status).toBe(400);
   });
 
   it("denies a tenant's data to tokens from another tenant and to apps without the role", async () => {
     consentDemoApp(emu, FABRIKAM.id);
-    emu.state.grantAdminConsent(FABRIKAM.id, "5e1a7c2b-0d3f-4a6e-9b1c-2f8d4e6a0b01").grantedAppRoles = ["User.Read.All"];
+    emu.state.grantAdminConsent(FABRIKAM.id, "5e1a7c2b-0d3f-4a6e-9b1c-2f8d4e6a0b01").grantedAppRoles = [
+      "User.Read.All",
+    ];
     const limited = await appToken(emu, FABRIKAM.id);
     const r = await graph(emu, limited, "POST", `${TNM}/numberAssignments/assignNumber`, {});
     expect(r.status).toBe(403);

@@ -5,6 +5,9 @@ import tls from "node:tls";
 import { DEMO_APP, DEMO_TENANTS, type StartedEmulator, startM365Emulator } from "../src/index.js";
 import type { Scenario } from "../src/scenario/schema.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies in tests are loosely typed JSON
+export type Json = any;
+
 export const CONTOSO = DEMO_TENANTS.contoso;
 export const FABRIKAM = DEMO_TENANTS.fabrikam;
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -49,7 +52,10 @@ export async function appToken(emu: StartedEmulator, tenant: string, scope = GRA
 }
 
 export function claimsOf(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Consents the demo app in a tenant and optionally gives its service principal directory roles. */
@@ -66,7 +72,7 @@ export async function graph(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const res = await fetch(`${emu.graphUrl}/v1.0${path}`, {
     method,
     headers: {
@@ -107,7 +113,10 @@ export class FormBrowser {
   }
 
   /** Returns either an HTML page from the emulator or the final redirect to the app. */
-  async request(url: string, init: RequestInit = {}): Promise<{ html?: string; redirect?: URL; status: number }> {
+  async request(
+    url: string,
+    init: RequestInit = {},
+  ): Promise<{ html?: string; redirect?: URL; status: number }> {
     let target = url;
     let options: RequestInit = init;
     for (let hops = 0; hops < 10; hops++) {
@@ -136,11 +145,15 @@ export class FormBrowser {
     if (!form) throw new Error(`no form in page: ${html.slice(0, 300)}`);
     const action = decodeEntities(form[1] ?? "");
     const data = new URLSearchParams();
-    for (const m of (form[2] ?? "").matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) {
+    for (const m of (form[2] ?? "").matchAll(
+      /<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g,
+    )) {
       data.set(m[1] ?? "", decodeEntities(m[2] ?? ""));
     }
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
-    const btn = [...(form[2] ?? "").matchAll(/<button([^>]*)>([^<]+)<\/button>/g)].find((m) => m[2]?.trim() === button);
+    const btn = [...(form[2] ?? "").matchAll(/<button([^>]*)>([^<]+)<\/button>/g)].find(
+      (m) => m[2]?.trim() === button,
+    );
     if (!btn) throw new Error(`no button '${button}' in form`);
     const name = /name="([^"]+)"/.exec(btn[1] ?? "")?.[1];
     const value = /value="([^"]+)"/.exec(btn[1] ?? "")?.[1];

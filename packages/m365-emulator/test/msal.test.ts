@@ -5,8 +5,8 @@ import { DEMO_APP, DEMO_PASSWORDS, ROLE, type StartedEmulator } from "../src/ind
 import {
   CONTOSO,
   claimsOf,
-  FABRIKAM,
   consentDemoApp,
+  FABRIKAM,
   FormBrowser,
   GRAPH_SCOPE,
   graph,
@@ -35,7 +35,9 @@ afterAll(() => emu?.close());
 
 describe("@azure/msal-node against the emulator", () => {
   it("gets a Graph token with client credentials once the app is consented", async () => {
-    await expect(cca.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: true })).rejects.toMatchObject({
+    await expect(
+      cca.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE], skipCache: true }),
+    ).rejects.toMatchObject({
       errorCode: "unauthorized_client",
     });
     consentDemoApp(emu, CONTOSO.id);
@@ -50,9 +52,15 @@ describe("@azure/msal-node against the emulator", () => {
       idtyp: "app",
       ver: "1.0",
     });
-    expect(claims.roles).toEqual(expect.arrayContaining(["User.ReadWrite.All", "TeamsTelephoneNumber.ReadWrite.All"]));
-    const header = JSON.parse(Buffer.from((result?.accessToken ?? "").split(".")[0] ?? "", "base64url").toString());
-    const jwks = (await (await fetch(`${emu.url}/${CONTOSO.id}/discovery/v2.0/keys`)).json()) as { keys: { kid: string }[] };
+    expect(claims.roles).toEqual(
+      expect.arrayContaining(["User.ReadWrite.All", "TeamsTelephoneNumber.ReadWrite.All"]),
+    );
+    const header = JSON.parse(
+      Buffer.from((result?.accessToken ?? "").split(".")[0] ?? "", "base64url").toString(),
+    );
+    const jwks = (await (await fetch(`${emu.url}/${CONTOSO.id}/discovery/v2.0/keys`)).json()) as {
+      keys: { kid: string }[];
+    };
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
     const users = await graph(emu, result?.accessToken ?? "", "GET", "/users?$top=1");
     expect(users.status).toBe(200);
@@ -61,7 +69,9 @@ describe("@azure/msal-node against the emulator", () => {
   it("gets a Teams admin token whose wids reflect the service principal's roles at issuance", async () => {
     const spId = consentDemoApp(emu, CONTOSO.id);
     const before = await cca.acquireTokenByClientCredential({ scopes: [TEAMS_SCOPE], skipCache: true });
-    expect(claimsOf(before?.accessToken ?? "")).toMatchObject({ aud: "48ac35b8-9aa8-4d74-927d-1f4a14a0b239" });
+    expect(claimsOf(before?.accessToken ?? "")).toMatchObject({
+      aud: "48ac35b8-9aa8-4d74-927d-1f4a14a0b239",
+    });
     const denied = await fetch(`${emu.teamsAdminUrl}/Teams.User/users`, {
       headers: { authorization: `Bearer ${before?.accessToken}` },
     });
@@ -73,7 +83,9 @@ describe("@azure/msal-node against the emulator", () => {
     expect(stale.status).toBe(403);
     const after = await cca.acquireTokenByClientCredential({ scopes: [TEAMS_SCOPE], skipCache: true });
     expect(claimsOf(after?.accessToken ?? "").wids).toContain(ROLE.TEAMS_ADMINISTRATOR);
-    const ok = await fetch(`${emu.teamsAdminUrl}/Teams.User/users`, { headers: { authorization: `Bearer ${after?.accessToken}` } });
+    const ok = await fetch(`${emu.teamsAdminUrl}/Teams.User/users`, {
+      headers: { authorization: `Bearer ${after?.accessToken}` },
+    });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { users: unknown[] }).users).toHaveLength(50);
   });
@@ -186,10 +198,17 @@ describe("@azure/msal-node against the emulator", () => {
       }),
     });
     expect(bad.status).toBe(400);
-    const body = (await bad.json()) as { error: string; error_codes: number[]; error_description: string; trace_id: string };
+    const body = (await bad.json()) as {
+      error: string;
+      error_codes: number[];
+      error_description: string;
+      trace_id: string;
+    };
     expect(body.error).toBe("invalid_grant");
     expect(body.error_codes).toEqual([501481]);
-    expect(body.error_description).toMatch(/^AADSTS501481: .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s);
+    expect(body.error_description).toMatch(
+      /^AADSTS501481: .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s,
+    );
 
     const secret = await fetch(`${emu.url}/${CONTOSO.id}/oauth2/v2.0/token`, {
       method: "POST",

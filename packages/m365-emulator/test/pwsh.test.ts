@@ -4,14 +4,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE, type StartedEmulator } from "../src/index.js";
 import { parseCommandLine } from "../src/pwsh/parser.js";
-import { appToken, CONTOSO, consentDemoApp, startDemo, TEAMS_SCOPE } from "./helpers.js";
+import { appToken, CONTOSO, consentDemoApp, type Json, startDemo, TEAMS_SCOPE } from "./helpers.js";
 
 let emu: StartedEmulator;
 let child: ChildProcessWithoutNullStreams;
 let lines: Interface;
 const pending: ((line: string) => void)[] = [];
 
-async function run(command: string): Promise<{ ok: boolean; output?: any; error?: any }> {
+async function run(command: string): Promise<{ ok: boolean; output?: Json; error?: Json }> {
   const reply = new Promise<string>((resolve) => pending.push(resolve));
   child.stdin.write(`${command}\n`);
   return JSON.parse(await reply);
@@ -21,7 +21,12 @@ beforeAll(async () => {
   emu = await startDemo();
   consentDemoApp(emu, CONTOSO.id, [ROLE.TEAMS_ADMINISTRATOR]);
   child = spawn(process.execPath, [fileURLToPath(new URL("../bin/m365-emulator-pwsh.js", import.meta.url))], {
-    env: { ...process.env, M365_EMULATOR_URL: emu.url, M365_EMULATOR_CA: emu.caCertPath, M365_EMULATOR_SOURCE: "1" },
+    env: {
+      ...process.env,
+      M365_EMULATOR_URL: emu.url,
+      M365_EMULATOR_CA: emu.caCertPath,
+      M365_EMULATOR_SOURCE: "1",
+    },
   });
   lines = createInterface({ input: child.stdout });
   lines.on("line", (l) => pending.shift()?.(l));
@@ -34,7 +39,9 @@ afterAll(async () => {
 
 describe("PowerShell parsing", () => {
   it("parses arrays, hashtables, booleans and colon syntax", () => {
-    const cmd = parseCommandLine(`Set-CsOnlinePstnUsage -Identity Global -Usage @{Add="A","B"; Remove='C'} -Verbose:$false`);
+    const cmd = parseCommandLine(
+      `Set-CsOnlinePstnUsage -Identity Global -Usage @{Add="A","B"; Remove='C'} -Verbose:$false`,
+    );
     expect(cmd.args).toEqual([
       { name: "Identity", value: undefined, colon: false },
       { name: null, value: "Global", colon: false },
@@ -60,14 +67,21 @@ describe("m365-emulator-pwsh stand-in", () => {
 
     const before = await run("Get-CsOnlineVoicemailUserSettings -Identity user1@contoso.example");
     expect(before.output.VoicemailEnabled).toBe(true);
-    const set = await run("Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -VoicemailEnabled $false");
+    const set = await run(
+      "Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -VoicemailEnabled $false",
+    );
     expect(set.ok).toBe(true);
-    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find((u) => u.userPrincipalName === "user1@contoso.example");
+    const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
+      (u) => u.userPrincipalName === "user1@contoso.example",
+    );
     expect(user?.voice.voicemail.VoicemailEnabled).toBe(false);
     const after = await run(`Get-CsOnlineVoicemailUserSettings -Identity ${user?.id}`);
     expect(after.output.VoicemailEnabled).toBe(false);
     const online = await run("Get-CsOnlineUser -Identity user1@contoso.example | ConvertTo-Json -Depth 5");
-    expect(online.output).toMatchObject({ UserPrincipalName: "user1@contoso.example", FeatureTypes: ["PhoneSystem"] });
+    expect(online.output).toMatchObject({
+      UserPrincipalName: "user1@contoso.example",
+      FeatureTypes: ["PhoneSystem"],
+    });
     const log = emu.state.requests(CONTOSO.id).filter((e) => e.surface === "pwsh");
     expect(log.length).toBeGreaterThanOrEqual(4);
   });
@@ -76,25 +90,50 @@ describe("m365-emulator-pwsh stand-in", () => {
     const unknown = await run("Set-CsFancyThing -Identity x");
     expect(unknown).toMatchObject({ ok: false, error: { type: "CommandNotFoundException" } });
     expect(unknown.error.message).toContain("The term 'Set-CsFancyThing' is not recognized");
-    const badParam = await run("Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -Colour blue");
+    const badParam = await run(
+      "Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -Colour blue",
+    );
     expect(badParam.error.message).toBe("A parameter cannot be found that matches parameter name 'Colour'.");
-    expect(badParam.error.fullyQualifiedErrorId).toBe("NamedParameterNotFound,Set-CsOnlineVoicemailUserSettings");
-    const badBool = await run("Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -VoicemailEnabled false");
+    expect(badParam.error.fullyQualifiedErrorId).toBe(
+      "NamedParameterNotFound,Set-CsOnlineVoicemailUserSettings",
+    );
+    const badBool = await run(
+      "Set-CsOnlineVoicemailUserSettings -Identity user1@contoso.example -VoicemailEnabled false",
+    );
     expect(badBool.error.message).toContain("Cannot convert value");
     const missing = await run("Get-CsOnlineVoicemailUserSettings");
     expect(missing.error.message).toContain("missing mandatory parameters: Identity");
   });
 
   it("applies voice cmdlets with Microsoft's rules", async () => {
-    const route = await run(`New-CsOnlineVoiceRoute -Identity R1 -OnlinePstnUsages "CarrierX" -OnlinePstnGatewayList "contoso.example"`);
+    const route = await run(
+      `New-CsOnlineVoiceRoute -Identity R1 -OnlinePstnUsages "CarrierX" -OnlinePstnGatewayList "contoso.example"`,
+    );
     expect(route.ok).toBe(false);
     expect((await run(`Set-CsOnlinePstnUsage -Identity Global -Usage @{Add="CarrierX"}`)).ok).toBe(true);
-    expect((await run(`New-CsOnlineVoiceRoute -Identity R1 -OnlinePstnUsages "CarrierX" -OnlinePstnGatewayList "contoso.example"`)).ok).toBe(true);
-    expect((await run(`New-CsOnlineVoiceRoutingPolicy -Identity CarrierX -OnlinePstnUsages CarrierX`)).output.Identity).toBe("Tag:CarrierX");
-    expect((await run(`Grant-CsOnlineVoiceRoutingPolicy -Identity user1@contoso.example -PolicyName CarrierX`)).ok).toBe(true);
-    const assign = await run(`Set-CsPhoneNumberAssignment -Identity user1@contoso.example -PhoneNumber +14255550118 -PhoneNumberType DirectRouting`);
+    expect(
+      (
+        await run(
+          `New-CsOnlineVoiceRoute -Identity R1 -OnlinePstnUsages "CarrierX" -OnlinePstnGatewayList "contoso.example"`,
+        )
+      ).ok,
+    ).toBe(true);
+    expect(
+      (await run(`New-CsOnlineVoiceRoutingPolicy -Identity CarrierX -OnlinePstnUsages CarrierX`)).output
+        .Identity,
+    ).toBe("Tag:CarrierX");
+    expect(
+      (await run(`Grant-CsOnlineVoiceRoutingPolicy -Identity user1@contoso.example -PolicyName CarrierX`)).ok,
+    ).toBe(true);
+    const assign = await run(
+      `Set-CsPhoneNumberAssignment -Identity user1@contoso.example -PhoneNumber +14255550118 -PhoneNumberType DirectRouting`,
+    );
     expect(assign.ok).toBe(true);
     const online = await run("Get-CsOnlineUser -Identity user1@contoso.example");
-    expect(online.output).toMatchObject({ LineUri: "tel:+14255550118", EnterpriseVoiceEnabled: true, OnlineVoiceRoutingPolicy: "CarrierX" });
+    expect(online.output).toMatchObject({
+      LineUri: "tel:+14255550118",
+      EnterpriseVoiceEnabled: true,
+      OnlineVoiceRoutingPolicy: "CarrierX",
+    });
   });
 });

@@ -46,14 +46,28 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
     expect((await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route)).status).toBe(400);
     const usages = await ta("GET", "/Skype.Policy/configurations/OnlinePstnUsages");
     expect(usages.body).toEqual([{ Identity: "Global", Usage: [] }]);
-    expect((await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", { Usage: ["CarrierX"] })).status).toBe(200);
+    expect(
+      (
+        await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", {
+          Usage: ["CarrierX"],
+        })
+      ).status,
+    ).toBe(200);
     // Gateway must exist (or be a verified domain, i.e. a derived trunk).
     const noGw = await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route);
     expect(noGw.status).toBe(400);
     expect(noGw.body.error.message).toContain("gateway");
-    const gw = await ta("POST", "/Skype.Policy/configurations/OnlinePSTNGateway", { Fqdn: "sbc.carrier.example", SipSignalingPort: 5068 });
+    const gw = await ta("POST", "/Skype.Policy/configurations/OnlinePSTNGateway", {
+      Fqdn: "sbc.carrier.example",
+      SipSignalingPort: 5068,
+    });
     expect(gw.status).toBe(200);
-    expect(gw.body).toMatchObject({ Identity: "sbc.carrier.example", Enabled: false, SendSipOptions: true, FailoverTimeSeconds: 10 });
+    expect(gw.body).toMatchObject({
+      Identity: "sbc.carrier.example",
+      Enabled: false,
+      SendSipOptions: true,
+      FailoverTimeSeconds: 10,
+    });
     expect((await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route)).status).toBe(200);
     const derived = await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", {
       ...route,
@@ -67,36 +81,74 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
       OnlinePstnUsages: ["CarrierX"],
     });
     expect(policy.body.Identity).toBe("Tag:CarrierX");
-    expect((await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy", { Identity: "Bad", OnlinePstnUsages: ["Nope"] })).status).toBe(400);
+    expect(
+      (
+        await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy", {
+          Identity: "Bad",
+          OnlinePstnUsages: ["Nope"],
+        })
+      ).status,
+    ).toBe(400);
     // A usage in use cannot be removed.
-    expect((await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", { Usage: [] })).status).toBe(400);
+    expect(
+      (await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", { Usage: [] }))
+        .status,
+    ).toBe(400);
 
     const plan = await ta("POST", "/Skype.Policy/configurations/TenantDialPlan", {
       Identity: "DE-Berlin",
-      NormalizationRules: [{ Name: "Ext4", Pattern: "^(\\d{4})$", Translation: "+49301234$1", IsInternalExtension: true }],
+      NormalizationRules: [
+        { Name: "Ext4", Pattern: "^(\\d{4})$", Translation: "+49301234$1", IsInternalExtension: true },
+      ],
     });
     expect(plan.status).toBe(200);
     expect(plan.body.NormalizationRules[0]).toMatchObject({ Name: "Ext4", Priority: 0 });
-    expect((await ta("POST", "/Skype.Policy/configurations/TenantDialPlan", { Identity: "bad name!" })).status).toBe(400);
-    const upd = await ta("PUT", "/Skype.Policy/configurations/TenantDialPlan/configuration/Tag:DE-Berlin", { Description: "Berlin" });
+    expect(
+      (await ta("POST", "/Skype.Policy/configurations/TenantDialPlan", { Identity: "bad name!" })).status,
+    ).toBe(400);
+    const upd = await ta("PUT", "/Skype.Policy/configurations/TenantDialPlan/configuration/Tag:DE-Berlin", {
+      Description: "Berlin",
+    });
     expect(upd.body).toMatchObject({ Identity: "Tag:DE-Berlin", Description: "Berlin" });
   });
 
   it("grants policies to users and shows them in /Teams.User/users", async () => {
     const upn = "user1@contoso.example";
-    const grant = await ta("PUT", `/Skype.Policy/users/${upn}`, { PolicyType: "OnlineVoiceRoutingPolicy", PolicyName: "CarrierX" });
+    const grant = await ta("PUT", `/Skype.Policy/users/${upn}`, {
+      PolicyType: "OnlineVoiceRoutingPolicy",
+      PolicyName: "CarrierX",
+    });
     expect(grant.status).toBe(204);
-    expect((await ta("PUT", `/Skype.Policy/users/${upn}`, { PolicyType: "TenantDialPlan", PolicyName: "Nope" })).status).toBe(404);
+    expect(
+      (await ta("PUT", `/Skype.Policy/users/${upn}`, { PolicyType: "TenantDialPlan", PolicyName: "Nope" }))
+        .status,
+    ).toBe(404);
     const users = await ta("GET", "/Teams.User/users");
     const user = users.body.users.find((u: { userPrincipalName: string }) => u.userPrincipalName === upn);
     expect(user).toMatchObject({ onlineVoiceRoutingPolicy: "CarrierX", featureTypes: ["PhoneSystem"] });
     expect(user.effectivePolicyAssignments).toContainEqual(
-      expect.objectContaining({ policyType: "OnlineVoiceRoutingPolicy", policyAssignment: expect.objectContaining({ displayName: "CarrierX" }) }),
+      expect.objectContaining({
+        policyType: "OnlineVoiceRoutingPolicy",
+        policyAssignment: expect.objectContaining({ displayName: "CarrierX" }),
+      }),
     );
     // A policy in use cannot be deleted; unassign first.
-    expect((await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX")).status).toBe(400);
-    expect((await ta("PUT", `/Skype.Policy/users/${upn}`, { PolicyType: "OnlineVoiceRoutingPolicy", PolicyName: null })).status).toBe(204);
-    expect((await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX")).status).toBe(204);
+    expect(
+      (await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX"))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await ta("PUT", `/Skype.Policy/users/${upn}`, {
+          PolicyType: "OnlineVoiceRoutingPolicy",
+          PolicyName: null,
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX"))
+        .status,
+    ).toBe(204);
     const domains = await ta("GET", "/Teams.Tenant/VerifiedSipDomains");
     expect(domains.body).toContainEqual({ Name: "contoso.example", Status: "Enabled" });
   });

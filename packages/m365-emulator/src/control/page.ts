@@ -1,13 +1,15 @@
 import { escapeHtml } from "../identity/pages.js";
-import { consumedUnits } from "../state/users.js";
 import type { EmulatorState } from "../state/store.js";
+import { consumedUnits } from "../state/users.js";
 
 /** GET /_emulator: a human-readable summary of the emulator's state. */
 export function controlPage(state: EmulatorState, base: string): string {
   const tenants = [...state.tenants.values()]
     .map((t) => {
       const sps = [...t.servicePrincipals.values()].filter((sp) => sp.consentedAt !== null);
-      const skus = t.skus.map((s) => `${escapeHtml(s.skuPartNumber)} ${consumedUnits(t, s.skuId)}/${s.units}`).join(", ");
+      const skus = t.skus
+        .map((s) => `${escapeHtml(s.skuPartNumber)} ${consumedUnits(t, s.skuId)}/${s.units}`)
+        .join(", ");
       const assigned = [...t.numbers.values()].filter((n) => n.assignmentTargetId).length;
       return `<section><h2>${escapeHtml(t.displayName)} <small>${t.id}</small></h2>
 <ul>

@@ -14,7 +14,8 @@ import { controlPage } from "./page.js";
 type TidReq = FastifyRequest<{ Params: { tid: string } }>;
 
 function fail(reply: FastifyReply, e: unknown) {
-  if (e instanceof z.ZodError) return reply.code(400).send({ error: { code: "BadRequest", message: z.prettifyError(e) } });
+  if (e instanceof z.ZodError)
+    return reply.code(400).send({ error: { code: "BadRequest", message: z.prettifyError(e) } });
   if (e instanceof EmulatorError || e instanceof TeamsAdminError) {
     return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
   }
@@ -23,11 +24,22 @@ function fail(reply: FastifyReply, e: unknown) {
 }
 
 const clockSchema = z.object({ advanceSeconds: z.number().optional(), advanceMs: z.number().optional() });
-const dnsSchema = z.object({ name: z.string().min(1), value: z.string().min(1), type: z.literal("TXT").optional() });
+const dnsSchema = z.object({
+  name: z.string().min(1),
+  value: z.string().min(1),
+  type: z.literal("TXT").optional(),
+});
 const consentSchema = z.object({ clientId: z.string(), directoryRoles: z.array(z.string()).default([]) });
-const generateSchema = z.object({ count: z.number().int().positive().max(500_000), seed: z.number().int().optional() });
+const generateSchema = z.object({
+  count: z.number().int().positive().max(500_000),
+  seed: z.number().int().optional(),
+});
 
-export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext, opts: { pwshStandIn: boolean }): void {
+export function registerControlRoutes(
+  app: FastifyInstance,
+  ctx: EmulatorContext,
+  opts: { pwshStandIn: boolean },
+): void {
   const state = ctx.state;
   const guard = <R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => unknown) => {
     return async (req: R, reply: FastifyReply) => {
@@ -39,8 +51,12 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     };
   };
 
-  app.get("/_emulator", async (req, reply) => reply.type("text/html; charset=utf-8").send(controlPage(state, baseUrl(req))));
-  app.get("/_emulator/ca.pem", async (_req, reply) => reply.type("application/x-pem-file").send(ctx.caCertPem));
+  app.get("/_emulator", async (req, reply) =>
+    reply.type("text/html; charset=utf-8").send(controlPage(state, baseUrl(req))),
+  );
+  app.get("/_emulator/ca.pem", async (_req, reply) =>
+    reply.type("application/x-pem-file").send(ctx.caCertPem),
+  );
   app.get("/_emulator/scenario", async () => ({
     name: state.scenarioName,
     settings: state.settings,
@@ -69,8 +85,14 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       users: t.users.size,
     })),
   );
-  app.get("/_emulator/tenants/:tid", guard(async (req: TidReq) => state.summary(state.requireTenant(req.params.tid))));
-  app.get("/_emulator/tenants/:tid/requests", guard(async (req: TidReq) => state.requests(req.params.tid)));
+  app.get(
+    "/_emulator/tenants/:tid",
+    guard(async (req: TidReq) => state.summary(state.requireTenant(req.params.tid))),
+  );
+  app.get(
+    "/_emulator/tenants/:tid/requests",
+    guard(async (req: TidReq) => state.requests(req.params.tid)),
+  );
   app.delete(
     "/_emulator/tenants/:tid/requests",
     guard(async (req: TidReq, reply) => {
@@ -80,7 +102,10 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   );
   app.get("/_emulator/requests", async () => state.globalLog);
   app.get("/_emulator/faults", async () => state.faults.config);
-  app.post("/_emulator/faults", guard(async (req: FastifyRequest<{ Body: unknown }>) => state.setFaults((req.body ?? {}) as object)));
+  app.post(
+    "/_emulator/faults",
+    guard(async (req: FastifyRequest<{ Body: unknown }>) => state.setFaults((req.body ?? {}) as object)),
+  );
   app.delete("/_emulator/faults", async (_req, reply) => {
     state.clearFaults();
     return reply.code(204).send();
@@ -120,55 +145,75 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   if (!opts.pwshStandIn) return;
 
   /** Connect-MicrosoftTeams -AccessTokens: validates the Graph and Teams tokens (either order). */
-  app.post("/_emulator/pwsh/connect", async (req: FastifyRequest<{ Body: { accessTokens?: unknown } }>, reply) => {
-    const tokens = Array.isArray(req.body?.accessTokens) ? (req.body.accessTokens as unknown[]).map(String) : [];
-    if (tokens.length !== 2) {
-      return reply.code(400).send({
-        error: { code: "InvalidArgument", message: "AccessTokens must contain a Microsoft Graph token and a Teams admin token." },
-      });
-    }
-    const results = await Promise.all(
-      tokens.map(async (t) => {
-        const fake = { headers: { authorization: `Bearer ${t}` } } as FastifyRequest;
-        try {
-          return { ok: true as const, ...(await authenticateBearer(ctx, fake, Object.values(RESOURCE_AUDIENCE))) };
-        } catch (e) {
-          return { ok: false as const, message: e instanceof Error ? e.message : String(e) };
-        }
-      }),
-    );
-    const bad = results.find((r) => !r.ok);
-    if (bad && !bad.ok) return reply.code(401).send({ error: { code: "Unauthorized", message: bad.message } });
-    const valid = results.filter((r) => r.ok);
-    const graph = valid.find((r) => r.claims.aud === RESOURCE_AUDIENCE.graph);
-    const teams = valid.find((r) => r.claims.aud === RESOURCE_AUDIENCE.teams);
-    if (!graph || !teams) {
-      return reply.code(400).send({
-        error: { code: "InvalidArgument", message: "AccessTokens must contain one Microsoft Graph token and one Teams admin token." },
-      });
-    }
-    if (graph.tenant.id !== teams.tenant.id) {
-      return reply.code(400).send({ error: { code: "InvalidArgument", message: "Both tokens must be issued for the same tenant." } });
-    }
-    req.emu.surface = "pwsh";
-    req.emu.tenantId = teams.tenant.id;
-    req.emu.clientId = teams.claims.appid ?? null;
-    req.emu.logBody = { accessTokens: ["***", "***"] };
-    const roles = teams.claims.wids ?? [];
-    if (!roles.some((w) => TEAMS_ADMIN_ROLES.includes(w))) {
-      return reply.code(403).send({
-        error: { code: "Forbidden", message: "The application does not have a Teams administrator role in this tenant." },
-      });
-    }
-    const domain = [...teams.tenant.domains.values()].find((d) => d.isDefault);
-    return {
-      Account: teams.claims.appid,
-      Environment: "AzureCloud",
-      Tenant: teams.tenant.id,
-      TenantId: teams.tenant.id,
-      TenantDomain: domain?.id ?? null,
-    };
-  });
+  app.post(
+    "/_emulator/pwsh/connect",
+    async (req: FastifyRequest<{ Body: { accessTokens?: unknown } }>, reply) => {
+      const tokens = Array.isArray(req.body?.accessTokens)
+        ? (req.body.accessTokens as unknown[]).map(String)
+        : [];
+      if (tokens.length !== 2) {
+        return reply.code(400).send({
+          error: {
+            code: "InvalidArgument",
+            message: "AccessTokens must contain a Microsoft Graph token and a Teams admin token.",
+          },
+        });
+      }
+      const results = await Promise.all(
+        tokens.map(async (t) => {
+          const fake = { headers: { authorization: `Bearer ${t}` } } as FastifyRequest;
+          try {
+            return {
+              ok: true as const,
+              ...(await authenticateBearer(ctx, fake, Object.values(RESOURCE_AUDIENCE))),
+            };
+          } catch (e) {
+            return { ok: false as const, message: e instanceof Error ? e.message : String(e) };
+          }
+        }),
+      );
+      const bad = results.find((r) => !r.ok);
+      if (bad && !bad.ok)
+        return reply.code(401).send({ error: { code: "Unauthorized", message: bad.message } });
+      const valid = results.filter((r) => r.ok);
+      const graph = valid.find((r) => r.claims.aud === RESOURCE_AUDIENCE.graph);
+      const teams = valid.find((r) => r.claims.aud === RESOURCE_AUDIENCE.teams);
+      if (!graph || !teams) {
+        return reply.code(400).send({
+          error: {
+            code: "InvalidArgument",
+            message: "AccessTokens must contain one Microsoft Graph token and one Teams admin token.",
+          },
+        });
+      }
+      if (graph.tenant.id !== teams.tenant.id) {
+        return reply.code(400).send({
+          error: { code: "InvalidArgument", message: "Both tokens must be issued for the same tenant." },
+        });
+      }
+      req.emu.surface = "pwsh";
+      req.emu.tenantId = teams.tenant.id;
+      req.emu.clientId = teams.claims.appid ?? null;
+      req.emu.logBody = { accessTokens: ["***", "***"] };
+      const roles = teams.claims.wids ?? [];
+      if (!roles.some((w) => TEAMS_ADMIN_ROLES.includes(w))) {
+        return reply.code(403).send({
+          error: {
+            code: "Forbidden",
+            message: "The application does not have a Teams administrator role in this tenant.",
+          },
+        });
+      }
+      const domain = [...teams.tenant.domains.values()].find((d) => d.isDefault);
+      return {
+        Account: teams.claims.appid,
+        Environment: "AzureCloud",
+        Tenant: teams.tenant.id,
+        TenantId: teams.tenant.id,
+        TenantDomain: domain?.id ?? null,
+      };
+    },
+  );
 
   app.post("/_emulator/pwsh/invoke", async (req: FastifyRequest<{ Body: { command?: unknown } }>, reply) => {
     try {
@@ -176,13 +221,18 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       req.emu.tenantId = tenant.id;
       req.emu.clientId = claims.appid ?? null;
       const command = req.body?.command as { name?: string; args?: unknown[] } | undefined;
-      if (!command?.name) return reply.code(400).send({ ok: false, error: { type: "ArgumentException", message: "command is required" } });
+      if (!command?.name)
+        return reply
+          .code(400)
+          .send({ ok: false, error: { type: "ArgumentException", message: "command is required" } });
       const bound = bindCommand(command as Parameters<typeof bindCommand>[0]);
       return { ok: true, output: executeCmdlet(ctx, tenant, bound) ?? null };
     } catch (e) {
       if (e instanceof PsError) return { ok: false, error: e.record };
       if (e instanceof TeamsAdminError) {
-        return reply.code(e.status).send({ ok: false, error: { type: "UnauthorizedAccessException", message: e.message } });
+        return reply
+          .code(e.status)
+          .send({ ok: false, error: { type: "UnauthorizedAccessException", message: e.message } });
       }
       throw e;
     }

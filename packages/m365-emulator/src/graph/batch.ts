@@ -87,7 +87,9 @@ async function execute(call: GraphCall, step: BatchStep): Promise<BatchResponse>
         id: step.id,
         status: 400,
         headers: { "content-type": "application/json" },
-        body: { error: { code: "BadRequest", message: "Content-Type header is required when a body is present." } },
+        body: {
+          error: { code: "BadRequest", message: "Content-Type header is required when a body is present." },
+        },
       };
     }
     payload = typeof step.body === "string" ? step.body : JSON.stringify(step.body);
@@ -101,7 +103,8 @@ async function execute(call: GraphCall, step: BatchStep): Promise<BatchResponse>
   const out: Record<string, string> = {};
   for (const k of ["content-type", "location", "retry-after"]) {
     const v = res.headers[k];
-    if (v !== undefined) out[k === "content-type" ? "Content-Type" : k === "location" ? "Location" : "Retry-After"] = String(v);
+    if (v !== undefined)
+      out[k === "content-type" ? "Content-Type" : k === "location" ? "Location" : "Retry-After"] = String(v);
   }
   let body: unknown;
   if (res.body) {

@@ -38,23 +38,23 @@ export interface GraphRoute {
 /** `/users/{id}/assignLicense` → regex; `{id}` also matches OData key syntax `('id')` when written `({id})`. */
 export function route(method: string, template: string, handler: GraphHandler): GraphRoute {
   const keys: string[] = [];
-  const source = template
-    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
-    .replace(/\{(\w+)\}/g, (_m, k: string) => {
-      keys.push(k);
-      return "'?([^/()']+)'?";
-    });
+  const source = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, k: string) => {
+    keys.push(k);
+    return "'?([^/()']+)'?";
+  });
   return { method, pattern: new RegExp(`^${source}$`, "i"), keys, handler };
 }
 
 /** Passes when the token carries any of the permissions (app roles for app tokens, scp for user tokens). */
 export function requirePermission(call: GraphCall, ...anyOf: string[]): void {
-  const granted = call.claims.idtyp === "app" ? (call.claims.roles ?? []) : (call.claims.scp ?? "").split(" ");
+  const granted =
+    call.claims.idtyp === "app" ? (call.claims.roles ?? []) : (call.claims.scp ?? "").split(" ");
   if (!anyOf.some((p) => granted.includes(p))) throw forbidden();
 }
 
 export function hasPermission(call: GraphCall, ...anyOf: string[]): boolean {
-  const granted = call.claims.idtyp === "app" ? (call.claims.roles ?? []) : (call.claims.scp ?? "").split(" ");
+  const granted =
+    call.claims.idtyp === "app" ? (call.claims.roles ?? []) : (call.claims.scp ?? "").split(" ");
   return anyOf.some((p) => granted.includes(p));
 }
 
@@ -67,7 +67,12 @@ export function objectBody(call: GraphCall): Record<string, unknown> {
   return b as Record<string, unknown>;
 }
 
-export function collection(call: GraphCall, contextPath: string, value: unknown[], extra: Record<string, unknown> = {}) {
+export function collection(
+  call: GraphCall,
+  contextPath: string,
+  value: unknown[],
+  extra: Record<string, unknown> = {},
+) {
   return {
     "@odata.context": `${call.base}/$metadata#${contextPath}`,
     ...(extra["@odata.count"] !== undefined ? { "@odata.count": extra["@odata.count"] } : {}),
@@ -76,5 +81,10 @@ export function collection(call: GraphCall, contextPath: string, value: unknown[
   };
 }
 
-export const READ_USERS = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+export const READ_USERS = [
+  "User.Read.All",
+  "User.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+];
 export const WRITE_USERS = ["User.ReadWrite.All", "Directory.ReadWrite.All"];

@@ -1,6 +1,15 @@
 import { resolveRoleTemplate } from "../state/catalog.js";
 import type { Domain } from "../state/model.js";
-import { collection, type GraphCall, type GraphResult, hasPermission, objectBody, requirePermission, route } from "./call.js";
+import {
+  collection,
+  type GraphCall,
+  type GraphResult,
+  hasPermission,
+  objectBody,
+  requirePermission,
+  route,
+} from "./call.js";
+import { resolveTxt } from "./dns.js";
 import {
   domainEntity,
   organizationEntity,
@@ -12,14 +21,36 @@ import {
 import { badRequest, resourceNotFound } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
 import { parseSelect, project } from "./query.js";
-import { resolveTxt } from "./dns.js";
 
-const READ_ORG = ["Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-const READ_DOMAINS = ["Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-const READ_APPS = ["Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-const READ_ROLES = ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"];
+const READ_ORG = [
+  "Organization.Read.All",
+  "Organization.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+];
+const READ_DOMAINS = [
+  "Domain.Read.All",
+  "Domain.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+];
+const READ_APPS = [
+  "Application.Read.All",
+  "Application.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+];
+const READ_ROLES = [
+  "RoleManagement.Read.Directory",
+  "RoleManagement.ReadWrite.Directory",
+  "Directory.Read.All",
+];
 
-function selectable(call: GraphCall, items: Record<string, unknown>[], typeName: string): Record<string, unknown>[] {
+function selectable(
+  call: GraphCall,
+  items: Record<string, unknown>[],
+  typeName: string,
+): Record<string, unknown>[] {
   const first = items[0];
   if (!first) return items;
   const select = parseSelect(call.query, Object.keys(first), typeName);
@@ -39,14 +70,20 @@ function subscribedSkus(call: GraphCall): GraphResult {
     throw badRequest("Only $select is supported on subscribedSkus.", "Request_UnsupportedQuery");
   }
   const items = call.tenant.skus.map((s) => skuEntity(call.tenant, s));
-  return { status: 200, body: collection(call, "subscribedSkus", selectable(call, items, "microsoft.graph.subscribedSku")) };
+  return {
+    status: 200,
+    body: collection(call, "subscribedSkus", selectable(call, items, "microsoft.graph.subscribedSku")),
+  };
 }
 
 function subscribedSku(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_ORG, "LicenseAssignment.Read.All");
   const item = call.tenant.skus.map((s) => skuEntity(call.tenant, s)).find((s) => s.id === call.params.id);
   if (!item) throw resourceNotFound(call.params.id ?? "");
-  return { status: 200, body: { "@odata.context": `${call.base}/$metadata#subscribedSkus/$entity`, ...item } };
+  return {
+    status: 200,
+    body: { "@odata.context": `${call.base}/$metadata#subscribedSkus/$entity`, ...item },
+  };
 }
 
 function organization(call: GraphCall): GraphResult {
@@ -54,9 +91,15 @@ function organization(call: GraphCall): GraphResult {
   const items = [organizationEntity(call.tenant)];
   if (call.params.id && call.params.id !== call.tenant.id) throw resourceNotFound(call.params.id);
   if (call.params.id) {
-    return { status: 200, body: { "@odata.context": `${call.base}/$metadata#organization/$entity`, ...items[0] } };
+    return {
+      status: 200,
+      body: { "@odata.context": `${call.base}/$metadata#organization/$entity`, ...items[0] },
+    };
   }
-  return { status: 200, body: collection(call, "organization", selectable(call, items, "microsoft.graph.organization")) };
+  return {
+    status: 200,
+    body: collection(call, "organization", selectable(call, items, "microsoft.graph.organization")),
+  };
 }
 
 function requireDomain(call: GraphCall): Domain {
@@ -69,12 +112,21 @@ function requireDomain(call: GraphCall): Domain {
 function listDomains(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_DOMAINS);
   const items = filtered(call, [...call.tenant.domains.values()].map(domainEntity), "microsoft.graph.domain");
-  return { status: 200, body: collection(call, "domains", selectable(call, items, "microsoft.graph.domain")) };
+  return {
+    status: 200,
+    body: collection(call, "domains", selectable(call, items, "microsoft.graph.domain")),
+  };
 }
 
 function getDomain(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_DOMAINS);
-  return { status: 200, body: { "@odata.context": `${call.base}/$metadata#domains/$entity`, ...domainEntity(requireDomain(call)) } };
+  return {
+    status: 200,
+    body: {
+      "@odata.context": `${call.base}/$metadata#domains/$entity`,
+      ...domainEntity(requireDomain(call)),
+    },
+  };
 }
 
 const FQDN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -83,13 +135,16 @@ function createDomain(call: GraphCall): GraphResult {
   requirePermission(call, "Domain.ReadWrite.All", "Directory.ReadWrite.All");
   const b = objectBody(call);
   const extra = Object.keys(b).filter((k) => k !== "id");
-  if (extra.length > 0) throw badRequest(`Property '${extra[0]}' cannot be set when creating a domain; only 'id' is allowed.`);
+  if (extra.length > 0)
+    throw badRequest(`Property '${extra[0]}' cannot be set when creating a domain; only 'id' is allowed.`);
   const id = String(b.id ?? "").toLowerCase();
   if (!FQDN.test(id)) throw badRequest("Invalid domain name.");
   for (const t of call.ctx.state.tenants.values()) {
     const existing = t.domains.get(id);
     if (existing && (t === call.tenant || existing.isVerified)) {
-      throw badRequest("A conflicting object with one or more of the specified property values is present in the directory.");
+      throw badRequest(
+        "A conflicting object with one or more of the specified property values is present in the directory.",
+      );
     }
   }
   const d: Domain = {
@@ -103,13 +158,19 @@ function createDomain(call: GraphCall): GraphResult {
     createdAt: Date.now(),
   };
   call.tenant.domains.set(id, d);
-  return { status: 201, body: { "@odata.context": `${call.base}/$metadata#domains/$entity`, ...domainEntity(d) } };
+  return {
+    status: 201,
+    body: { "@odata.context": `${call.base}/$metadata#domains/$entity`, ...domainEntity(d) },
+  };
 }
 
 function verificationDnsRecords(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_DOMAINS);
   const d = requireDomain(call);
-  return { status: 200, body: collection(call, `domains('${d.id}')/verificationDnsRecords`, verificationRecords(d)) };
+  return {
+    status: 200,
+    body: collection(call, `domains('${d.id}')/verificationDnsRecords`, verificationRecords(d)),
+  };
 }
 
 async function verifyDomain(call: GraphCall): Promise<GraphResult> {
@@ -124,7 +185,10 @@ async function verifyDomain(call: GraphCall): Promise<GraphResult> {
     }
     d.isVerified = true;
   }
-  return { status: 200, body: { "@odata.context": `${call.base}/$metadata#domains/$entity`, ...domainEntity(d) } };
+  return {
+    status: 200,
+    body: { "@odata.context": `${call.base}/$metadata#domains/$entity`, ...domainEntity(d) },
+  };
 }
 
 function deleteDomain(call: GraphCall): GraphResult {
@@ -145,13 +209,22 @@ function listServicePrincipals(call: GraphCall): GraphResult {
   const all = hasPermission(call, ...READ_APPS);
   let items = [...call.tenant.servicePrincipals.values()];
   if (!all) {
-    requirePermission(call, ...READ_APPS, "RoleManagement.ReadWrite.Directory", "RoleManagement.Read.Directory");
+    requirePermission(
+      call,
+      ...READ_APPS,
+      "RoleManagement.ReadWrite.Directory",
+      "RoleManagement.Read.Directory",
+    );
     items = items.filter((sp) => sp.appId === call.claims.appid);
   }
   const entities = filtered(call, items.map(servicePrincipalEntity), "microsoft.graph.servicePrincipal");
   return {
     status: 200,
-    body: collection(call, "servicePrincipals", selectable(call, entities, "microsoft.graph.servicePrincipal")),
+    body: collection(
+      call,
+      "servicePrincipals",
+      selectable(call, entities, "microsoft.graph.servicePrincipal"),
+    ),
   };
 }
 
@@ -161,7 +234,10 @@ function getServicePrincipal(call: GraphCall): GraphResult {
   if (sp.appId !== call.claims.appid) requirePermission(call, ...READ_APPS);
   return {
     status: 200,
-    body: { "@odata.context": `${call.base}/$metadata#servicePrincipals/$entity`, ...servicePrincipalEntity(sp) },
+    body: {
+      "@odata.context": `${call.base}/$metadata#servicePrincipals/$entity`,
+      ...servicePrincipalEntity(sp),
+    },
   };
 }
 
@@ -227,5 +303,3 @@ export const directoryRoutes = [
   route("POST", "/roleManagement/directory/roleAssignments", createRoleAssignment),
   route("DELETE", "/roleManagement/directory/roleAssignments/{id}", deleteRoleAssignment),
 ];
-
-

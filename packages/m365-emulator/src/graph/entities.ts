@@ -164,7 +164,9 @@ export function organizationEntity(tenant: Tenant): Record<string, unknown> {
     verifiedDomains: [...tenant.domains.values()]
       .filter((d) => d.isVerified)
       .map((d) => ({
-        capabilities: d.isInitial ? "Email, OfficeCommunicationsOnline" : d.supportedServices.join(", ") || "None",
+        capabilities: d.isInitial
+          ? "Email, OfficeCommunicationsOnline"
+          : d.supportedServices.join(", ") || "None",
         isDefault: d.isDefault,
         isInitial: d.isInitial,
         name: d.id,
@@ -287,7 +289,9 @@ export function operationEntity(base: string, tenant: Tenant, op: NumberOperatio
 
 export function userConfigurationEntity(tenant: Tenant, u: User): Record<string, unknown> {
   const features: string[] = [];
-  const plans = [...u.plans.values()].filter((p) => p.capabilityStatus === "Enabled").map((p) => p.servicePlanId);
+  const plans = [...u.plans.values()]
+    .filter((p) => p.capabilityStatus === "Enabled")
+    .map((p) => p.servicePlanId);
   if (plans.includes("57ff2da0-773e-42df-b2af-ffb7a2317929")) features.push("Teams");
   if (plans.includes("0feaeb32-d00e-4d66-bd5a-43b5b83db82c")) features.push("AudioConferencing");
   if (plans.includes("4828c8ec-dc2e-4779-b502-87ac9ce28ab7")) features.push("PhoneSystem");

@@ -24,17 +24,23 @@ export function graphError(req: FastifyRequest, code: string, message: string) {
     error: {
       code,
       message,
-      innerError: { date: graphDate(), "request-id": requestId, "client-request-id": clientRequestId } as Record<
-        string,
-        unknown
-      >,
+      innerError: {
+        date: graphDate(),
+        "request-id": requestId,
+        "client-request-id": clientRequestId,
+      } as Record<string, unknown>,
     },
   };
 }
 
 export const forbidden = () =>
-  new GraphHttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
-export const badRequest = (message: string, code = "Request_BadRequest") => new GraphHttpError(400, code, message);
+  new GraphHttpError(
+    403,
+    "Authorization_RequestDenied",
+    "Insufficient privileges to complete the operation.",
+  );
+export const badRequest = (message: string, code = "Request_BadRequest") =>
+  new GraphHttpError(400, code, message);
 export const unsupportedQuery = (message = "Unsupported Query.") =>
   new GraphHttpError(400, "Request_UnsupportedQuery", message);
 export const resourceNotFound = (id: string) =>

@@ -158,7 +158,10 @@ class Parser {
     const lower = word.toLowerCase();
     if (lower === "true" || lower === "false") return { t: "lit", v: lower === "true" };
     if (lower === "null") return { t: "lit", v: null };
-    if (this.peek()?.v === "(" && ["startswith", "endswith", "contains", "tolower", "toupper"].includes(lower)) {
+    if (
+      this.peek()?.v === "(" &&
+      ["startswith", "endswith", "contains", "tolower", "toupper"].includes(lower)
+    ) {
       this.next();
       const args: Node[] = [];
       while (this.peek()?.v !== ")") {
@@ -294,7 +297,8 @@ export function compileFilter(src: string, typeName: string): CompiledFilter {
   };
   const resolvePath = (segs: string[], root: unknown, scope: Record<string, unknown>): unknown => {
     const [first, ...rest] = segs;
-    let cur: unknown = first !== undefined && first in scope ? scope[first] : prop(root, first ?? "", typeName);
+    let cur: unknown =
+      first !== undefined && first in scope ? scope[first] : prop(root, first ?? "", typeName);
     for (const s of rest) cur = prop(cur, s, typeName);
     return cur;
   };

@@ -27,11 +27,18 @@ export function parseTop(query: URLSearchParams, def: number, max: number): numb
   return n;
 }
 
-export function parseSelect(query: URLSearchParams, allowed: readonly string[], typeName: string): string[] | null {
+export function parseSelect(
+  query: URLSearchParams,
+  allowed: readonly string[],
+  typeName: string,
+): string[] | null {
   const raw = query.get("$select");
   if (!raw) return null;
   const out: string[] = [];
-  for (const name of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const name of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
     if (!match) throw badRequest(`Could not find a property named '${name}' on type '${typeName}'.`);
     out.push(match);
@@ -39,7 +46,11 @@ export function parseSelect(query: URLSearchParams, allowed: readonly string[], 
   return out;
 }
 
-export function project(obj: Record<string, unknown>, select: string[] | null, defaults?: readonly string[]): Record<string, unknown> {
+export function project(
+  obj: Record<string, unknown>,
+  select: string[] | null,
+  defaults?: readonly string[],
+): Record<string, unknown> {
   const keys = select ?? defaults;
   if (!keys) return obj;
   const out: Record<string, unknown> = {};
@@ -69,7 +80,8 @@ export function paginate<T>(
   if (skiptoken) offset = decodeToken<{ o: number }>(skiptoken).o;
   const skip = query.get("$skip");
   if (skip !== null) {
-    if (!opts.allowSkip) throw badRequest("'$skip' is not supported by this API.", "Request_UnsupportedQuery");
+    if (!opts.allowSkip)
+      throw badRequest("'$skip' is not supported by this API.", "Request_UnsupportedQuery");
     const n = Number(skip);
     if (!Number.isInteger(n) || n < 0) throw badRequest(`Invalid $skip value '${skip}'.`);
     if (!skiptoken) offset = n;

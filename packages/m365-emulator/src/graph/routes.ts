@@ -14,7 +14,8 @@ import { teamsRoutes } from "./teams.js";
 import { userRoutes } from "./users.js";
 
 const ROUTES: GraphRoute[] = [...userRoutes, ...directoryRoutes, ...teamsRoutes];
-const JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const JSON_TYPE =
+  "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 export async function authenticateBearer(
   ctx: EmulatorContext,
@@ -22,7 +23,8 @@ export async function authenticateBearer(
   audiences: string[],
 ): Promise<{ tenant: Tenant; claims: EmulatorTokenClaims }> {
   const h = req.headers.authorization ?? "";
-  if (!/^bearer\s+\S/i.test(h)) throw new GraphHttpError(401, "InvalidAuthenticationToken", "Access token is empty.");
+  if (!/^bearer\s+\S/i.test(h))
+    throw new GraphHttpError(401, "InvalidAuthenticationToken", "Access token is empty.");
   const token = h.replace(/^bearer\s+/i, "").trim();
   const result = await ctx.tokens.verify(token, audiences, (claims) => {
     const t = claims.tid ? ctx.state.tenants.get(claims.tid) : undefined;
@@ -30,7 +32,8 @@ export async function authenticateBearer(
   });
   if (!result.ok) throw new GraphHttpError(401, "InvalidAuthenticationToken", result.reason);
   const tenant = ctx.state.tenants.get(result.claims.tid);
-  if (!tenant) throw new GraphHttpError(401, "InvalidAuthenticationToken", "The tenant for this token does not exist.");
+  if (!tenant)
+    throw new GraphHttpError(401, "InvalidAuthenticationToken", "The tenant for this token does not exist.");
   return { tenant, claims: result.claims };
 }
 
@@ -63,7 +66,10 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: EmulatorContext):
     req.headers["x-emulator-request-id"] = requestId;
     reply.header("request-id", requestId);
     reply.header("client-request-id", String(req.headers["client-request-id"] ?? requestId));
-    reply.header("x-ms-ags-diagnostic", JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E" } }));
+    reply.header(
+      "x-ms-ags-diagnostic",
+      JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E" } }),
+    );
     reply.header("odata-version", "4.0");
     try {
       const url = new URL(req.url, "https://x");
@@ -105,7 +111,12 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: EmulatorContext):
         });
         return send(req, reply, await r.handler(call));
       }
-      if (methodMismatch) throw new GraphHttpError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+      if (methodMismatch)
+        throw new GraphHttpError(
+          405,
+          "Request_BadRequest",
+          "Specified HTTP method is not allowed for the request target.",
+        );
       const segment = path.split("/").filter(Boolean).pop() ?? "";
       throw new GraphHttpError(400, "BadRequest", `Resource not found for the segment '${segment}'.`);
     } catch (e) {

@@ -1,8 +1,28 @@
 import { findNumberById, settleOperations, startNumberOperation, updateNumber } from "../state/numbers.js";
 import { findUser } from "../state/users.js";
-import { bareIdentity, findPolicyById, GRAPH_ASSIGNABLE_POLICY_TYPES, grantPolicy, policyId, voiceTypeSpec } from "../state/voice.js";
-import { collection, type GraphCall, type GraphResult, objectBody, requirePermission, route } from "./call.js";
-import { numberAssignmentEntity, operationEntity, USER_DEFAULT_SELECT, userConfigurationEntity, userEntity } from "./entities.js";
+import {
+  bareIdentity,
+  findPolicyById,
+  GRAPH_ASSIGNABLE_POLICY_TYPES,
+  grantPolicy,
+  policyId,
+  voiceTypeSpec,
+} from "../state/voice.js";
+import {
+  collection,
+  type GraphCall,
+  type GraphResult,
+  objectBody,
+  requirePermission,
+  route,
+} from "./call.js";
+import {
+  numberAssignmentEntity,
+  operationEntity,
+  USER_DEFAULT_SELECT,
+  userConfigurationEntity,
+  userEntity,
+} from "./entities.js";
 import { badRequest, resourceNotFound } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
 import { encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
@@ -28,10 +48,21 @@ function listNumbers(call: GraphCall): GraphResult {
   const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), NUMBER_TYPE);
   const { page, nextOffset } = paginate(items, call.query, { def: 500, max: 1000, allowSkip: true });
   const extra: Record<string, unknown> = {};
-  if (nextOffset !== null) extra["@odata.nextLink"] = nextLink(call.base, `${TNM}/numberAssignments`, call.query, encodeToken({ o: nextOffset }));
+  if (nextOffset !== null)
+    extra["@odata.nextLink"] = nextLink(
+      call.base,
+      `${TNM}/numberAssignments`,
+      call.query,
+      encodeToken({ o: nextOffset }),
+    );
   return {
     status: 200,
-    body: collection(call, "admin/teams/telephoneNumberManagement/numberAssignments", page.map((i) => project(i, select)), extra),
+    body: collection(
+      call,
+      "admin/teams/telephoneNumberManagement/numberAssignments",
+      page.map((i) => project(i, select)),
+      extra,
+    ),
   };
 }
 
@@ -52,7 +83,12 @@ function getNumber(call: GraphCall): GraphResult {
 function numberOperation(kind: "assign" | "unassign") {
   return (call: GraphCall): GraphResult => {
     requirePermission(call, ...WRITE_NUMBERS);
-    const op = startNumberOperation(call.tenant, kind, objectBody(call), call.ctx.state.settings.operationDelayMs);
+    const op = startNumberOperation(
+      call.tenant,
+      kind,
+      objectBody(call),
+      call.ctx.state.settings.operationDelayMs,
+    );
     call.ctx.state.scheduleSettle(call.tenant, call.ctx.state.settings.operationDelayMs);
     return { status: 202, headers: { location: `${call.base}${TNM}/operations('${op.id}')` } };
   };
@@ -106,7 +142,12 @@ function listUserConfigurations(call: GraphCall): GraphResult {
   const { page, nextOffset } = paginate(items, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
   if (nextOffset !== null) {
-    extra["@odata.nextLink"] = nextLink(call.base, "/admin/teams/userConfigurations", call.query, encodeToken({ o: nextOffset }));
+    extra["@odata.nextLink"] = nextLink(
+      call.base,
+      "/admin/teams/userConfigurations",
+      call.query,
+      encodeToken({ o: nextOffset }),
+    );
   }
   return {
     status: 200,
@@ -138,7 +179,8 @@ function policyAssignments(kind: "assign" | "unassign") {
   return (call: GraphCall): GraphResult => {
     requirePermission(call, "TeamsPolicyUserAssign.ReadWrite.All");
     const value = objectBody(call).value;
-    if (!Array.isArray(value) || value.length === 0) throw badRequest("The 'value' collection is required.", "BadRequest");
+    if (!Array.isArray(value) || value.length === 0)
+      throw badRequest("The 'value' collection is required.", "BadRequest");
     const plan = value.map((raw: Record<string, unknown>) => {
       const userId = String(raw?.userId ?? "");
       const policyType = String(raw?.policyType ?? "");
@@ -182,22 +224,44 @@ function getPolicyId(call: GraphCall): GraphResult {
 export const teamsRoutes = [
   route("GET", `${TNM}/numberAssignments`, listNumbers),
   route("POST", `${TNM}/numberAssignments/assignNumber`, numberOperation("assign")),
-  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.assignNumber`, numberOperation("assign")),
+  route(
+    "POST",
+    `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.assignNumber`,
+    numberOperation("assign"),
+  ),
   route("POST", `${TNM}/numberAssignments/unassignNumber`, numberOperation("unassign")),
-  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber`, numberOperation("unassign")),
+  route(
+    "POST",
+    `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.unassignNumber`,
+    numberOperation("unassign"),
+  ),
   route("POST", `${TNM}/numberAssignments/updateNumber`, updateNumberAction),
-  route("POST", `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.updateNumber`, updateNumberAction),
+  route(
+    "POST",
+    `${TNM}/numberAssignments/microsoft.graph.teamsAdministration.updateNumber`,
+    updateNumberAction,
+  ),
   route("GET", `${TNM}/numberAssignments/{id}`, getNumber),
   route("GET", `${TNM}/operations/{id}`, getOperation),
   route("GET", `${TNM}/operations({id})`, getOperation),
   route("GET", "/admin/teams/userConfigurations", listUserConfigurations),
   route("GET", "/admin/teams/userConfigurations/{id}", getUserConfiguration),
   route("POST", "/admin/teams/policy/userAssignments/assign", policyAssignments("assign")),
-  route("POST", "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.assign", policyAssignments("assign")),
+  route(
+    "POST",
+    "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.assign",
+    policyAssignments("assign"),
+  ),
   route("POST", "/admin/teams/policy/userAssignments/unassign", policyAssignments("unassign")),
-  route("POST", "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.unassign", policyAssignments("unassign")),
+  route(
+    "POST",
+    "/admin/teams/policy/userAssignments/microsoft.graph.teamsAdministration.unassign",
+    policyAssignments("unassign"),
+  ),
   route("GET", "/admin/teams/policy/getPolicyId(type={type},name={name})", getPolicyId),
-  route("GET", "/admin/teams/policy/microsoft.graph.teamsAdministration.getPolicyId(type={type},name={name})", getPolicyId),
+  route(
+    "GET",
+    "/admin/teams/policy/microsoft.graph.teamsAdministration.getPolicyId(type={type},name={name})",
+    getPolicyId,
+  ),
 ];
-
-

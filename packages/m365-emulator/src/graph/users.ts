@@ -33,12 +33,18 @@ function present(tenant: Tenant, u: User, select: string[] | null): Record<strin
 
 function searchMatches(search: string, entity: Record<string, unknown>): boolean {
   const clauses = [...search.matchAll(/"([^":]+):([^"]*)"/g)];
-  if (clauses.length === 0) throw badRequest("Invalid $search value. Use \"property:value\".");
+  if (clauses.length === 0) throw badRequest('Invalid $search value. Use "property:value".');
   const or = /\bOR\b/.test(search);
   const test = (m: RegExpMatchArray) => {
     const v = entity[m[1] ?? ""];
     const needle = (m[2] ?? "").toLowerCase();
-    return typeof v === "string" && v.toLowerCase().split(/[\s.@_-]+/).some((w) => w.startsWith(needle));
+    return (
+      typeof v === "string" &&
+      v
+        .toLowerCase()
+        .split(/[\s.@_-]+/)
+        .some((w) => w.startsWith(needle))
+    );
   };
   return or ? clauses.some(test) : clauses.every(test);
 }
@@ -51,8 +57,12 @@ function queryUsers(call: GraphCall): User[] {
   const filter = q.get("$filter");
   const search = q.get("$search");
   const orderby = q.get("$orderby");
-  if (q.get("$count") === "true" && !eventual) throw unsupportedQuery("$count is not currently supported without ConsistencyLevel: eventual.");
-  if (search && !eventual) throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+  if (q.get("$count") === "true" && !eventual)
+    throw unsupportedQuery("$count is not currently supported without ConsistencyLevel: eventual.");
+  if (search && !eventual)
+    throw unsupportedQuery(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
   if (filter) {
     const f = compileFilter(filter, USER_TYPE);
     if (!eventual && ADVANCED_FEATURES.some((x) => f.features.has(x))) throw unsupportedQuery();
@@ -62,9 +72,12 @@ function queryUsers(call: GraphCall): User[] {
   if (search) users = users.filter((u) => searchMatches(search, userEntity(call.tenant, u)));
   if (orderby) {
     const [prop = "", dir = "asc"] = orderby.trim().split(/\s+/);
-    if (!["displayName", "userPrincipalName"].includes(prop)) throw unsupportedQuery("Sorting not supported for current query.");
+    if (!["displayName", "userPrincipalName"].includes(prop))
+      throw unsupportedQuery("Sorting not supported for current query.");
     const sign = dir.toLowerCase() === "desc" ? -1 : 1;
-    users.sort((a, b) => sign * String(a[prop as "displayName"]).localeCompare(String(b[prop as "displayName"])));
+    users.sort(
+      (a, b) => sign * String(a[prop as "displayName"]).localeCompare(String(b[prop as "displayName"])),
+    );
   }
   return users;
 }
@@ -76,16 +89,23 @@ function listUsers(call: GraphCall): GraphResult {
   const { page, nextOffset } = paginate(users, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
   if (call.query.get("$count") === "true") extra["@odata.count"] = users.length;
-  if (nextOffset !== null) extra["@odata.nextLink"] = nextLink(call.base, "/users", call.query, encodeToken({ o: nextOffset }));
+  if (nextOffset !== null)
+    extra["@odata.nextLink"] = nextLink(call.base, "/users", call.query, encodeToken({ o: nextOffset }));
   return {
     status: 200,
-    body: collection(call, contextFor(select), page.map((u) => present(call.tenant, u, select)), extra),
+    body: collection(
+      call,
+      contextFor(select),
+      page.map((u) => present(call.tenant, u, select)),
+      extra,
+    ),
   };
 }
 
 function countUsers(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_USERS);
-  if (!isEventual(call)) throw unsupportedQuery("$count is not currently supported without ConsistencyLevel: eventual.");
+  if (!isEventual(call))
+    throw unsupportedQuery("$count is not currently supported without ConsistencyLevel: eventual.");
   return { status: 200, body: String(queryUsers(call).length), headers: { "content-type": "text/plain" } };
 }
 
@@ -102,19 +122,29 @@ function getUser(call: GraphCall): GraphResult {
   const u = requireUserFrom(call);
   return {
     status: 200,
-    body: { "@odata.context": `${call.base}/$metadata#${contextFor(select)}/$entity`, ...present(call.tenant, u, select) },
+    body: {
+      "@odata.context": `${call.base}/$metadata#${contextFor(select)}/$entity`,
+      ...present(call.tenant, u, select),
+    },
   };
 }
 
 function me(call: GraphCall): GraphResult {
   if (call.claims.idtyp === "app") {
-    throw new GraphHttpError(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
+    throw new GraphHttpError(
+      400,
+      "BadRequest",
+      "/me request is only valid with delegated authentication flow.",
+    );
   }
   requirePermission(call, "User.Read", ...READ_USERS);
   const u = call.tenant.users.get(call.claims.oid ?? "");
   if (!u) throw resourceNotFound(call.claims.oid ?? "me");
   const select = parseSelect(call.query, USER_PROPERTIES, USER_TYPE);
-  return { status: 200, body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, select) } };
+  return {
+    status: 200,
+    body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, select) },
+  };
 }
 
 function createUser(call: GraphCall): GraphResult {
@@ -144,7 +174,10 @@ function createUser(call: GraphCall): GraphResult {
     department: (b.department as string | undefined) ?? null,
     usageLocation: (b.usageLocation as string | undefined) ?? null,
   });
-  return { status: 201, body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, null) } };
+  return {
+    status: 201,
+    body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, null) },
+  };
 }
 
 function updateUser(call: GraphCall): GraphResult {
@@ -166,16 +199,24 @@ function licenseUser(call: GraphCall): GraphResult {
   const add = b.addLicenses;
   const remove = b.removeLicenses;
   if (!Array.isArray(add) || !Array.isArray(remove)) {
-    throw badRequest("Both 'addLicenses' and 'removeLicenses' are required; send an empty array when not used.");
+    throw badRequest(
+      "Both 'addLicenses' and 'removeLicenses' are required; send an empty array when not used.",
+    );
   }
   assignLicense(call.tenant, u, {
     addLicenses: add.map((a: { skuId?: unknown; disabledPlans?: unknown }) => {
       if (typeof a?.skuId !== "string") throw badRequest("Invalid value specified for property 'skuId'.");
-      return { skuId: a.skuId, disabledPlans: Array.isArray(a.disabledPlans) ? a.disabledPlans.map(String) : [] };
+      return {
+        skuId: a.skuId,
+        disabledPlans: Array.isArray(a.disabledPlans) ? a.disabledPlans.map(String) : [],
+      };
     }),
     removeLicenses: remove.map(String).map((s) => s.toLowerCase()),
   });
-  return { status: 200, body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, null) } };
+  return {
+    status: 200,
+    body: { "@odata.context": `${call.base}/$metadata#users/$entity`, ...present(call.tenant, u, null) },
+  };
 }
 
 interface DeltaSkip {
@@ -214,7 +255,11 @@ function delta(call: GraphCall): GraphResult {
   else if (dtok) {
     const t = decodeToken<DeltaToken>(dtok, "$deltatoken");
     if (tenantNow(tenant) - t.t > DELTA_TOKEN_TTL_MS || t.s > tenant.changeSeq) {
-      throw new GraphHttpError(410, "syncStateNotFound", "The sync state is no longer available; resync is required.");
+      throw new GraphHttpError(
+        410,
+        "syncStateNotFound",
+        "The sync state is no longer available; resync is required.",
+      );
     }
     state = { p: "c", o: 0, s: tenant.changeSeq, from: t.s, sel: t.sel };
   } else {
@@ -228,7 +273,9 @@ function delta(call: GraphCall): GraphResult {
     }
     state = { p: "i", o: 0, s: tenant.changeSeq, sel };
   }
-  const select = state.sel ? parseSelect(new URLSearchParams({ $select: state.sel }), USER_PROPERTIES, USER_TYPE) : null;
+  const select = state.sel
+    ? parseSelect(new URLSearchParams({ $select: state.sel }), USER_PROPERTIES, USER_TYPE)
+    : null;
   let items: Record<string, unknown>[];
   let total: number;
   if (state.p === "i") {
@@ -251,9 +298,13 @@ function delta(call: GraphCall): GraphResult {
       return { id, "@removed": { reason: removed ?? "deleted" } };
     });
   }
-  const body: Record<string, unknown> = { "@odata.context": `${call.base}/$metadata#${contextFor(select)}`, value: items };
+  const body: Record<string, unknown> = {
+    "@odata.context": `${call.base}/$metadata#${contextFor(select)}`,
+    value: items,
+  };
   if (state.o + size < total) {
-    body["@odata.nextLink"] = `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size })}`;
+    body["@odata.nextLink"] =
+      `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size })}`;
   } else {
     body["@odata.deltaLink"] = deltaLinkFor(call, { s: state.s, sel: state.sel, t: tenantNow(tenant) });
   }

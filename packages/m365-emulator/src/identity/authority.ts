@@ -1,5 +1,5 @@
-import type { EmulatorState } from "../state/store.js";
 import type { Tenant } from "../state/model.js";
+import type { EmulatorState } from "../state/store.js";
 import { StsError } from "./sts-errors.js";
 
 export const MULTI_TENANT_SEGMENTS = new Set(["common", "organizations", "consumers"]);
@@ -42,9 +42,25 @@ export function openIdConfiguration(base: string, segment: string, tenant: Tenan
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/${pathTenant}/oauth2/v2.0/logout`,
     claims_supported: [
-      "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host",
-      "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
-      "c_hash", "email",
+      "sub",
+      "iss",
+      "cloud_instance_name",
+      "cloud_instance_host_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "acr",
+      "nonce",
+      "preferred_username",
+      "name",
+      "tid",
+      "ver",
+      "at_hash",
+      "c_hash",
+      "email",
     ],
     kerberos_endpoint: `${base}/${pathTenant}/kerberos`,
     tenant_region_scope: tenant ? "EU" : null,

@@ -72,7 +72,11 @@ function delegatedScopes(app: AppRegistration, scopes: string[]): string[] {
   return [...out];
 }
 
-export function redirectWith(reply: FastifyReply, flow: PendingFlow, params: Record<string, string | undefined>): FastifyReply {
+export function redirectWith(
+  reply: FastifyReply,
+  flow: PendingFlow,
+  params: Record<string, string | undefined>,
+): FastifyReply {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) if (v !== undefined) fields[k] = v;
   if (flow.state !== null && fields.state === undefined) fields.state = flow.state;
@@ -81,7 +85,8 @@ export function redirectWith(reply: FastifyReply, flow: PendingFlow, params: Rec
   }
   const url = new URL(flow.redirectUri);
   const qs = new URLSearchParams(fields).toString();
-  const location = flow.responseMode === "fragment" ? `${url.toString().split("#")[0]}#${qs}` : appendQuery(url, fields);
+  const location =
+    flow.responseMode === "fragment" ? `${url.toString().split("#")[0]}#${qs}` : appendQuery(url, fields);
   return reply.redirect(location, 302);
 }
 
@@ -90,8 +95,18 @@ function appendQuery(url: URL, fields: Record<string, string>): string {
   return url.toString();
 }
 
-function htmlError(reply: FastifyReply, status: number, title: string, code: number, message: string, returnUrl?: string) {
-  return reply.code(status).type("text/html; charset=utf-8").send(errorPage({ title, code, message, returnUrl }));
+function htmlError(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  code: number,
+  message: string,
+  returnUrl?: string,
+) {
+  return reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .send(errorPage({ title, code, message, returnUrl }));
 }
 
 function denyParams(flow: PendingFlow, code: number, message: string): Record<string, string | undefined> {
@@ -105,7 +120,10 @@ function denyParams(flow: PendingFlow, code: number, message: string): Record<st
 
 /** GET /{tenant}/oauth2/v2.0/authorize and /{tenant}/[v2.0/]adminconsent. */
 export function startFlow(ctx: EmulatorContext, kind: PendingFlow["kind"], legacy: boolean) {
-  return async (req: FastifyRequest<{ Params: { tenant: string }; Querystring: Query }>, reply: FastifyReply) => {
+  return async (
+    req: FastifyRequest<{ Params: { tenant: string }; Querystring: Query }>,
+    reply: FastifyReply,
+  ) => {
     req.emu.surface = "login";
     const q = req.query;
     const segment = req.params.tenant.toLowerCase();
@@ -152,7 +170,9 @@ export function startFlow(ctx: EmulatorContext, kind: PendingFlow["kind"], legac
       nonce: q.nonce ?? null,
       responseMode: ["query", "fragment", "form_post"].includes(responseMode) ? responseMode : "query",
       codeChallenge: q.code_challenge ?? null,
-      codeChallengeMethod: q.code_challenge ? ((q.code_challenge_method ?? "plain") as "S256" | "plain") : null,
+      codeChallengeMethod: q.code_challenge
+        ? ((q.code_challenge_method ?? "plain") as "S256" | "plain")
+        : null,
       prompt: q.prompt ?? null,
       loginHint: q.login_hint ?? null,
       userId: null,
@@ -216,7 +236,8 @@ export function startFlow(ctx: EmulatorContext, kind: PendingFlow["kind"], legac
 
 function pruneFlows(ctx: EmulatorContext): void {
   const cutoff = Date.now() - FLOW_TTL_MS;
-  for (const [id, f] of ctx.state.identity.flows) if (f.createdAt < cutoff) ctx.state.identity.flows.delete(id);
+  for (const [id, f] of ctx.state.identity.flows)
+    if (f.createdAt < cutoff) ctx.state.identity.flows.delete(id);
 }
 
 /** POST /{tenant}/login: the email step, then the password step. */
@@ -227,7 +248,13 @@ export function signInHandler(ctx: EmulatorContext) {
     req.emu.logBody = { ...body, passwd: body.passwd ? "***" : undefined };
     const flow = ctx.state.identity.flows.get(body.ctx ?? "");
     if (!flow) {
-      return htmlError(reply, 400, "Sorry, but we're having trouble signing you in.", 50196, "The server terminated an operation because it encountered a client request loop. Start the sign-in again.");
+      return htmlError(
+        reply,
+        400,
+        "Sorry, but we're having trouble signing you in.",
+        50196,
+        "The server terminated an operation because it encountered a client request loop. Start the sign-in again.",
+      );
     }
     req.emu.clientId = flow.clientId;
     const login = (body.login ?? "").trim();
@@ -238,7 +265,8 @@ export function signInHandler(ctx: EmulatorContext) {
         return reply.type("text/html; charset=utf-8").send(
           signInEmailPage(action, flow.id, {
             loginHint: login,
-            error: "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
+            error:
+              "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
           }),
         );
       }
@@ -248,14 +276,19 @@ export function signInHandler(ctx: EmulatorContext) {
       if (found) req.emu.tenantId = found.tenant.id;
       return reply
         .type("text/html; charset=utf-8")
-        .send(signInPasswordPage(action, flow.id, login, "Your account or password is incorrect. (AADSTS50126)"));
+        .send(
+          signInPasswordPage(action, flow.id, login, "Your account or password is incorrect. (AADSTS50126)"),
+        );
     }
     const { tenant, user } = found;
     req.emu.tenantId = tenant.id;
     if (!user.accountEnabled) {
       return htmlError(reply, 400, "Your account has been locked", 50057, "The user account is disabled.");
     }
-    if (!MULTI_TENANT_SEGMENTS.has(flow.tenantSegment) && ctx.state.findTenant(flow.tenantSegment)?.id !== tenant.id) {
+    if (
+      !MULTI_TENANT_SEGMENTS.has(flow.tenantSegment) &&
+      ctx.state.findTenant(flow.tenantSegment)?.id !== tenant.id
+    ) {
       return htmlError(
         reply,
         400,
@@ -265,7 +298,11 @@ export function signInHandler(ctx: EmulatorContext) {
       );
     }
     const sessionId = randomBytes(24).toString("base64url");
-    ctx.state.identity.sessions.set(sessionId, { userId: user.id, tenantId: tenant.id, createdAt: Date.now() });
+    ctx.state.identity.sessions.set(sessionId, {
+      userId: user.id,
+      tenantId: tenant.id,
+      createdAt: Date.now(),
+    });
     reply.header("set-cookie", `${SESSION_COOKIE}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=None`);
     flow.userId = user.id;
     flow.tenantId = tenant.id;
@@ -283,10 +320,22 @@ function permissionList(names: string[]) {
   return names.map((name) => ({ name, description: PERMISSION_TEXT[name] ?? name }));
 }
 
-async function afterSignIn(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyReply, flow: PendingFlow) {
+async function afterSignIn(
+  ctx: EmulatorContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  flow: PendingFlow,
+) {
   const who = flowUser(ctx, flow);
   const app = ctx.state.apps.get(flow.clientId);
-  if (!who || !app) return htmlError(reply, 400, "Sorry, but we're having trouble signing you in.", 50058, "Session information is not sufficient for single-sign-on.");
+  if (!who || !app)
+    return htmlError(
+      reply,
+      400,
+      "Sorry, but we're having trouble signing you in.",
+      50058,
+      "Session information is not sufficient for single-sign-on.",
+    );
   const { tenant, user } = who;
   req.emu.tenantId = tenant.id;
   const returnUrl = `/${flow.tenantSegment}/consent?ctx=${encodeURIComponent(flow.id)}&action=return`;
@@ -305,7 +354,10 @@ async function afterSignIn(ctx: EmulatorContext, req: FastifyRequest, reply: Fas
   }
   const wanted = delegatedScopes(app, flow.scopes);
   const sp = ctx.state.servicePrincipalFor(tenant, app.clientId);
-  const granted = new Set([...(sp?.adminConsentedScopes ?? []), ...(sp?.userConsentedScopes.get(user.id) ?? [])]);
+  const granted = new Set([
+    ...(sp?.adminConsentedScopes ?? []),
+    ...(sp?.userConsentedScopes.get(user.id) ?? []),
+  ]);
   const missing = wanted.filter((s) => !granted.has(s));
   if (missing.length === 0 && flow.prompt !== "consent") return issueCode(ctx, req, reply, flow);
   const needsAdmin = wanted.filter((s) => !USER_CONSENTABLE_SCOPES.has(s));
@@ -363,7 +415,13 @@ export function consentHandler(ctx: EmulatorContext) {
     const who = flow ? flowUser(ctx, flow) : undefined;
     const app = flow ? ctx.state.apps.get(flow.clientId) : undefined;
     if (!flow || !who || !app) {
-      return htmlError(reply, 400, "Sorry, but we're having trouble signing you in.", 50058, "Session information is not sufficient for single-sign-on.");
+      return htmlError(
+        reply,
+        400,
+        "Sorry, but we're having trouble signing you in.",
+        50058,
+        "Session information is not sufficient for single-sign-on.",
+      );
     }
     req.emu.tenantId = who.tenant.id;
     req.emu.clientId = app.clientId;
@@ -376,17 +434,28 @@ export function consentHandler(ctx: EmulatorContext) {
       });
     }
     if (input.action !== "accept") {
-      return redirectWith(reply, flow, denyParams(flow, 65004, "User declined to consent to access the app."));
+      return redirectWith(
+        reply,
+        flow,
+        denyParams(flow, 65004, "User declined to consent to access the app."),
+      );
     }
     const { tenant, user } = who;
     if (flow.kind === "adminconsent") {
       if (!isGlobalAdmin(user)) {
-        return htmlError(reply, 403, "Need admin approval", 90094, "Admin consent is required for the permissions requested by this application.");
+        return htmlError(
+          reply,
+          403,
+          "Need admin approval",
+          90094,
+          "Admin consent is required for the permissions requested by this application.",
+        );
       }
       ctx.state.grantAdminConsent(tenant.id, app.clientId);
       const scope = flow.legacy
         ? undefined
-        : app.applicationPermissions.map((p) => `https://graph.microsoft.com/${p}`).join(" ") || flow.scopes.join(" ");
+        : app.applicationPermissions.map((p) => `https://graph.microsoft.com/${p}`).join(" ") ||
+          flow.scopes.join(" ");
       return redirectWith(reply, flow, { admin_consent: "True", tenant: tenant.id, scope });
     }
     const sp = ctx.state.ensureServicePrincipal(tenant, app);
@@ -394,7 +463,9 @@ export function consentHandler(ctx: EmulatorContext) {
     if (wanted.some((s) => !USER_CONSENTABLE_SCOPES.has(s)) && isGlobalAdmin(user)) {
       sp.adminConsentedScopes = [...new Set([...sp.adminConsentedScopes, ...wanted])];
     } else {
-      sp.userConsentedScopes.set(user.id, [...new Set([...(sp.userConsentedScopes.get(user.id) ?? []), ...wanted])]);
+      sp.userConsentedScopes.set(user.id, [
+        ...new Set([...(sp.userConsentedScopes.get(user.id) ?? []), ...wanted]),
+      ]);
     }
     return issueCode(ctx, req, reply, flow);
   };
@@ -434,6 +505,8 @@ export function logoutHandler(ctx: EmulatorContext) {
     reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Max-Age=0`);
     const target = req.query.post_logout_redirect_uri;
     if (target) return reply.redirect(target, 302);
-    return reply.type("text/html; charset=utf-8").send(`<!DOCTYPE html><p>You signed out of your account (${baseUrl(req)}).</p>`);
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(`<!DOCTYPE html><p>You signed out of your account (${baseUrl(req)}).</p>`);
   };
 }

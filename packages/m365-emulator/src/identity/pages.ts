@@ -1,7 +1,10 @@
 /** Plain-HTML pages of the browser flows: no JavaScript needed to complete them. */
 
 export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
 function layout(title: string, body: string): string {
   return `<!DOCTYPE html>
@@ -15,7 +18,11 @@ li{margin:6px 0}</style></head>
 <body><main><div class="muted">Microsoft (emulator)</div>${body}</main></body></html>`;
 }
 
-export function signInEmailPage(action: string, ctx: string, opts: { loginHint?: string | null; error?: string }): string {
+export function signInEmailPage(
+  action: string,
+  ctx: string,
+  opts: { loginHint?: string | null; error?: string },
+): string {
   return layout(
     "Sign in to your account",
     `<h1>Sign in</h1>
@@ -57,7 +64,10 @@ export function consentPage(opts: {
   forOrganization: boolean;
 }): string {
   const items = opts.permissions
-    .map((p) => `<li><strong>${escapeHtml(p.name)}</strong><br><span class="muted">${escapeHtml(p.description)}</span></li>`)
+    .map(
+      (p) =>
+        `<li><strong>${escapeHtml(p.name)}</strong><br><span class="muted">${escapeHtml(p.description)}</span></li>`,
+    )
     .join("\n");
   return layout(
     "Permissions requested",
@@ -78,7 +88,12 @@ ${opts.forOrganization ? "<p>Accepting these permissions means that you allow th
   );
 }
 
-export function errorPage(opts: { title: string; code: number; message: string; returnUrl?: string }): string {
+export function errorPage(opts: {
+  title: string;
+  code: number;
+  message: string;
+  returnUrl?: string;
+}): string {
   return layout(
     opts.title,
     `<h1>${escapeHtml(opts.title)}</h1>

@@ -10,7 +10,8 @@ export function redirectUriMatches(registered: string[], requested: string): boo
   } catch {
     return false;
   }
-  if (req.protocol !== "http:" || (req.hostname !== "localhost" && req.hostname !== "127.0.0.1")) return false;
+  if (req.protocol !== "http:" || (req.hostname !== "localhost" && req.hostname !== "127.0.0.1"))
+    return false;
   return registered.some((r) => {
     try {
       const reg = new URL(r);

@@ -28,7 +28,8 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: EmulatorContex
       req.emu.tenantId = tenant?.id ?? null;
       return openIdConfiguration(baseUrl(req), req.params.tenant, tenant);
     } catch (e) {
-      if (e instanceof StsError) return reply.code(e.status).send(stsError(hostOf(req), e.error, e.code, e.message));
+      if (e instanceof StsError)
+        return reply.code(e.status).send(stsError(hostOf(req), e.error, e.code, e.message));
       throw e;
     }
   };

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 
 export function stsTimestamp(d = new Date()): string {
-  return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  return d
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 export interface StsErrorBody {

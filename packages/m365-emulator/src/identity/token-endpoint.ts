@@ -54,7 +54,10 @@ async function authenticateClient(
     for (const pem of app.certificates) {
       try {
         const key = await importX509(pem, "RS256");
-        const { payload } = await jwtVerify(form.client_assertion, key, { issuer: app.clientId, subject: app.clientId });
+        const { payload } = await jwtVerify(form.client_assertion, key, {
+          issuer: app.clientId,
+          subject: app.clientId,
+        });
         const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
         const path = new URL(tokenUrl).pathname.toLowerCase();
         if (!aud.some((a) => a && new URL(a).pathname.toLowerCase() === path)) continue;
@@ -79,7 +82,11 @@ async function authenticateClient(
   );
 }
 
-function pkceMatches(verifier: string | undefined, challenge: string, method: "S256" | "plain" | null): boolean {
+function pkceMatches(
+  verifier: string | undefined,
+  challenge: string,
+  method: "S256" | "plain" | null,
+): boolean {
   if (!verifier) return false;
   if (method === "S256") return createHash("sha256").update(verifier).digest("base64url") === challenge;
   return verifier === challenge;
@@ -99,11 +106,21 @@ function userResource(scopes: string[]): { resource: Resource; names: string[] }
 }
 
 export function tokenHandler(ctx: EmulatorContext) {
-  return async (req: FastifyRequest<{ Params: { tenant: string }; Body: Form | undefined }>, reply: FastifyReply) => {
+  return async (
+    req: FastifyRequest<{ Params: { tenant: string }; Body: Form | undefined }>,
+    reply: FastifyReply,
+  ) => {
     req.emu.surface = "login";
     const form: Form = req.body && typeof req.body === "object" ? req.body : {};
     const redacted: Form = { ...form };
-    for (const k of ["client_secret", "client_assertion", "code", "refresh_token", "code_verifier", "password"]) {
+    for (const k of [
+      "client_secret",
+      "client_assertion",
+      "code",
+      "refresh_token",
+      "code_verifier",
+      "password",
+    ]) {
       if (redacted[k]) redacted[k] = "***";
     }
     req.emu.logBody = redacted;
@@ -131,12 +148,22 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
   const clientId = (form.client_id ?? basic?.id ?? "").toLowerCase();
   req.emu.clientId = clientId || null;
   if (!clientId) {
-    throw new StsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+    throw new StsError(
+      400,
+      "invalid_request",
+      900144,
+      "The request body must contain the following parameter: 'client_id'.",
+    );
   }
   const app = ctx.state.apps.get(clientId);
   const grantType = form.grant_type;
   if (!grantType) {
-    throw new StsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+    throw new StsError(
+      400,
+      "invalid_request",
+      900144,
+      "The request body must contain the following parameter: 'grant_type'.",
+    );
   }
   const appNotFound = (tenantName: string) =>
     new StsError(
@@ -203,27 +230,71 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
     if (grantType === "authorization_code") {
       const code = ctx.state.identity.codes.get(form.code ?? "");
       if (!code) {
-        throw new StsError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          9002313,
+          "Invalid request. Request is malformed or invalid.",
+        );
       }
       tenant = ctx.state.tenants.get(code.tenantId);
-      if (!tenant) throw new StsError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+      if (!tenant)
+        throw new StsError(
+          400,
+          "invalid_grant",
+          9002313,
+          "Invalid request. Request is malformed or invalid.",
+        );
       if (code.used) {
-        throw new StsError(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          54005,
+          "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+        );
       }
       if (tenantNow(tenant) > code.expiresAt) {
-        throw new StsError(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          70008,
+          "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+        );
       }
       if (code.clientId !== app.clientId) {
-        throw new StsError(400, "invalid_grant", 70000, "The provided authorization code was issued to a different client.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          70000,
+          "The provided authorization code was issued to a different client.",
+        );
       }
       if (form.redirect_uri !== code.redirectUri) {
-        throw new StsError(400, "invalid_grant", 50011, `The redirect URI '${form.redirect_uri ?? ""}' specified in the request does not match the one used to request the authorization code.`);
+        throw new StsError(
+          400,
+          "invalid_grant",
+          50011,
+          `The redirect URI '${form.redirect_uri ?? ""}' specified in the request does not match the one used to request the authorization code.`,
+        );
       }
-      if (code.codeChallenge && !pkceMatches(form.code_verifier, code.codeChallenge, code.codeChallengeMethod)) {
-        throw new StsError(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+      if (
+        code.codeChallenge &&
+        !pkceMatches(form.code_verifier, code.codeChallenge, code.codeChallengeMethod)
+      ) {
+        throw new StsError(
+          400,
+          "invalid_grant",
+          501481,
+          "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
       }
       if (authorityTenant && authorityTenant.id !== tenant.id) {
-        throw new StsError(400, "invalid_grant", 50020, "The authorization code was issued for another tenant.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          50020,
+          "The authorization code was issued for another tenant.",
+        );
       }
       code.used = true;
       userId = code.userId;
@@ -232,7 +303,12 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
     } else {
       const grant = ctx.state.identity.refreshTokens.get(form.refresh_token ?? "");
       if (!grant || grant.clientId !== app.clientId) {
-        throw new StsError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+        throw new StsError(
+          400,
+          "invalid_grant",
+          9002313,
+          "Invalid request. Request is malformed or invalid.",
+        );
       }
       tenant = ctx.state.tenants.get(grant.tenantId);
       userId = grant.userId;
@@ -242,13 +318,20 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
     if (!tenant || !user) {
       throw new StsError(400, "invalid_grant", 50034, "The user account does not exist in the directory.");
     }
-    if (!user.accountEnabled) throw new StsError(400, "invalid_grant", 50057, "The user account is disabled.");
+    if (!user.accountEnabled)
+      throw new StsError(400, "invalid_grant", 50057, "The user account is disabled.");
     req.emu.tenantId = tenant.id;
     const requested = (form.scope ?? "").split(" ").filter(Boolean);
-    const scopes = requested.length > 0 ? [...new Set([...requested, ...grantedScopes.filter((s) => OIDC_SCOPES.has(s))])] : grantedScopes;
+    const scopes =
+      requested.length > 0
+        ? [...new Set([...requested, ...grantedScopes.filter((s) => OIDC_SCOPES.has(s))])]
+        : grantedScopes;
     const { resource, names } = userResource(scopes);
     const sp = ctx.state.servicePrincipalFor(tenant, app.clientId);
-    const consented = new Set([...(sp?.adminConsentedScopes ?? []), ...(sp?.userConsentedScopes.get(user.id) ?? [])]);
+    const consented = new Set([
+      ...(sp?.adminConsentedScopes ?? []),
+      ...(sp?.userConsentedScopes.get(user.id) ?? []),
+    ]);
     const effective = names.flatMap((n) => (n === ".default" ? [...consented] : [n]));
     const missing = effective.filter((n) => !consented.has(n));
     if (missing.length > 0) {
@@ -261,8 +344,17 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
       );
     }
     const nowMs = tenantNow(tenant);
-    const accessToken = await ctx.tokens.userToken({ tenant, app, user, resource, scopes: effective, nowMs, lifetime });
-    const resourcePrefix = resource === "graph" ? "https://graph.microsoft.com/" : "48ac35b8-9aa8-4d74-927d-1f4a14a0b239/";
+    const accessToken = await ctx.tokens.userToken({
+      tenant,
+      app,
+      user,
+      resource,
+      scopes: effective,
+      nowMs,
+      lifetime,
+    });
+    const resourcePrefix =
+      resource === "graph" ? "https://graph.microsoft.com/" : "48ac35b8-9aa8-4d74-927d-1f4a14a0b239/";
     const oidc = scopes.filter((s) => OIDC_SCOPES.has(s));
     const out: Record<string, unknown> = {
       token_type: "Bearer",
@@ -273,11 +365,24 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
     };
     if (scopes.includes("offline_access")) {
       const rt = newOpaque("1.AQ");
-      ctx.state.identity.refreshTokens.set(rt, { clientId: app.clientId, userId: user.id, tenantId: tenant.id, scopes });
+      ctx.state.identity.refreshTokens.set(rt, {
+        clientId: app.clientId,
+        userId: user.id,
+        tenantId: tenant.id,
+        scopes,
+      });
       out.refresh_token = rt;
     }
     if (scopes.includes("openid")) {
-      out.id_token = await ctx.tokens.idToken({ base: baseUrl(req), tenant, app, user, nonce, nowMs, sid: null });
+      out.id_token = await ctx.tokens.idToken({
+        base: baseUrl(req),
+        tenant,
+        app,
+        user,
+        nonce,
+        nowMs,
+        sid: null,
+      });
     }
     out.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString("base64url");
     return out;

@@ -184,7 +184,8 @@ export class TokenService {
       return { ok: true, claims };
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === "ERR_JWT_EXPIRED") return { ok: false, reason: "Lifetime validation failed, the token is expired." };
+      if (code === "ERR_JWT_EXPIRED")
+        return { ok: false, reason: "Lifetime validation failed, the token is expired." };
       return { ok: false, reason: "Invalid signature." };
     }
   }

@@ -39,7 +39,13 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     PromptLanguage: { type: "string" },
     CallAnswerRule: {
       type: "string",
-      validateSet: ["DeclineCall", "PromptOnly", "PromptOnlyWithTransfer", "RegularVoicemail", "VoicemailWithTransferOption"],
+      validateSet: [
+        "DeclineCall",
+        "PromptOnly",
+        "PromptOnlyWithTransfer",
+        "RegularVoicemail",
+        "VoicemailWithTransferOption",
+      ],
     },
     TransferTarget: { type: "string" },
     DefaultGreetingPromptOverwrite: { type: "string" },
@@ -54,7 +60,10 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     Identity: identity(false),
     Filter: { type: "string" },
     Properties: { type: "strings" },
-    AccountType: { type: "string", validateSet: ["User", "ResourceAccount", "Guest", "SfBOnPremUser", "IneligibleUser"] },
+    AccountType: {
+      type: "string",
+      validateSet: ["User", "ResourceAccount", "Guest", "SfBOnPremUser", "IneligibleUser"],
+    },
     ResultSize: { type: "int" },
   },
   "Get-CsOnlinePstnUsage": { Identity: identity(false) },
@@ -64,8 +73,16 @@ export const CMDLETS: Record<string, CmdletSpec> = {
   "Set-CsOnlineVoiceRoute": { Identity: identity(), Name: { type: "string" }, ...ROUTE_PARAMS },
   "Remove-CsOnlineVoiceRoute": { Identity: identity() },
   "Get-CsOnlineVoiceRoutingPolicy": { Identity: identity(false), Filter: { type: "string" } },
-  "New-CsOnlineVoiceRoutingPolicy": { Identity: identity(), OnlinePstnUsages: { type: "any" }, Description: { type: "string" } },
-  "Set-CsOnlineVoiceRoutingPolicy": { Identity: identity(), OnlinePstnUsages: { type: "any" }, Description: { type: "string" } },
+  "New-CsOnlineVoiceRoutingPolicy": {
+    Identity: identity(),
+    OnlinePstnUsages: { type: "any" },
+    Description: { type: "string" },
+  },
+  "Set-CsOnlineVoiceRoutingPolicy": {
+    Identity: identity(),
+    OnlinePstnUsages: { type: "any" },
+    Description: { type: "string" },
+  },
   "Remove-CsOnlineVoiceRoutingPolicy": { Identity: identity() },
   "Grant-CsOnlineVoiceRoutingPolicy": {
     Identity: identity(false),
@@ -96,7 +113,11 @@ export const CMDLETS: Record<string, CmdletSpec> = {
   "Set-CsPhoneNumberAssignment": {
     Identity: { type: "string", mandatory: true },
     PhoneNumber: { type: "string", aliases: ["TelephoneNumber"] },
-    PhoneNumberType: { type: "string", aliases: ["NumberType"], validateSet: ["DirectRouting", "CallingPlan", "OperatorConnect"] },
+    PhoneNumberType: {
+      type: "string",
+      aliases: ["NumberType"],
+      validateSet: ["DirectRouting", "CallingPlan", "OperatorConnect"],
+    },
     LocationId: { type: "string" },
     AssignmentCategory: { type: "string", validateSet: ["Primary", "Private", "Alternate"] },
     NetworkSiteId: { type: "string" },
@@ -106,7 +127,11 @@ export const CMDLETS: Record<string, CmdletSpec> = {
   "Remove-CsPhoneNumberAssignment": {
     Identity: { type: "string", mandatory: true },
     PhoneNumber: { type: "string", aliases: ["TelephoneNumber"] },
-    PhoneNumberType: { type: "string", aliases: ["NumberType"], validateSet: ["DirectRouting", "CallingPlan", "OperatorConnect"] },
+    PhoneNumberType: {
+      type: "string",
+      aliases: ["NumberType"],
+      validateSet: ["DirectRouting", "CallingPlan", "OperatorConnect"],
+    },
     RemoveAll: { type: "switch" },
     Notify: { type: "switch" },
   },
@@ -161,7 +186,12 @@ export function commandNotFound(name: string): PsError {
 }
 
 function bindingError(cmdlet: string, id: string, message: string, category = "InvalidArgument"): PsError {
-  return new PsError({ type: "ParameterBindingException", message, category, fullyQualifiedErrorId: `${id},${cmdlet}` });
+  return new PsError({
+    type: "ParameterBindingException",
+    message,
+    category,
+    fullyQualifiedErrorId: `${id},${cmdlet}`,
+  });
 }
 
 export function resolveCmdlet(name: string): string | undefined {
@@ -184,7 +214,11 @@ function matchParam(cmdlet: string, spec: CmdletSpec, typed: string): string | "
       `Parameter cannot be processed because the parameter name '${typed}' is ambiguous. Possible matches include: ${candidates.map((c) => `-${c}`).join(" ")}.`,
     );
   }
-  throw bindingError(cmdlet, "NamedParameterNotFound", `A parameter cannot be found that matches parameter name '${typed}'.`);
+  throw bindingError(
+    cmdlet,
+    "NamedParameterNotFound",
+    `A parameter cannot be found that matches parameter name '${typed}'.`,
+  );
 }
 
 function convert(cmdlet: string, param: string, p: ParamSpec, v: PsValue | undefined): PsValue {
@@ -268,7 +302,11 @@ export function bindCommand(cmd: PsCommand): BoundCommand {
     }
     if (name === "common") continue;
     if (name in parameters) {
-      throw bindingError(cmdlet, "ParameterAlreadyBound", `Cannot bind parameter because parameter '${name}' is specified more than once.`);
+      throw bindingError(
+        cmdlet,
+        "ParameterAlreadyBound",
+        `Cannot bind parameter because parameter '${name}' is specified more than once.`,
+      );
     }
     parameters[name] = convert(cmdlet, name, spec[name] as ParamSpec, value);
   }

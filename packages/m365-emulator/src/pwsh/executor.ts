@@ -8,7 +8,13 @@ import { onlineUserView } from "../teams-admin/views.js";
 import { type BoundCommand, PsError } from "./cmdlets.js";
 import type { PsValue } from "./parser.js";
 
-function psError(type: string, message: string, category: string, cmdlet: string, id = "Microsoft.Teams.ConfigAPI.Cmdlets"): PsError {
+function psError(
+  type: string,
+  message: string,
+  category: string,
+  cmdlet: string,
+  id = "Microsoft.Teams.ConfigAPI.Cmdlets",
+): PsError {
   return new PsError({ type, message, category, fullyQualifiedErrorId: `${id},${cmdlet}` });
 }
 
@@ -36,7 +42,8 @@ function voicemailView(u: User): Record<string, unknown> {
 
 /** Applies `Set-CsOnlinePstnUsage -Usage @{Add=...}|@{Remove=...}|@{Replace=...}|list` to the current list. */
 function applyUsageChange(current: string[], usage: PsValue): string[] {
-  const list = (v: PsValue | undefined) => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  const list = (v: PsValue | undefined) =>
+    v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
   if (usage && typeof usage === "object" && !Array.isArray(usage)) {
     const table = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k.toLowerCase(), v]));
     if (table.replace !== undefined) return list(table.replace);
@@ -56,7 +63,8 @@ function normaliseList(v: PsValue | undefined): string[] | undefined {
 }
 
 function mergeListParam(existing: unknown, v: PsValue | undefined): string[] | undefined {
-  if (v && typeof v === "object" && !Array.isArray(v)) return applyUsageChange(Array.isArray(existing) ? (existing as string[]) : [], v);
+  if (v && typeof v === "object" && !Array.isArray(v))
+    return applyUsageChange(Array.isArray(existing) ? (existing as string[]) : [], v);
   return normaliseList(v);
 }
 
@@ -64,10 +72,17 @@ function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-function runNumberOp(ctx: EmulatorContext, tenant: Tenant, kind: "assign" | "unassign", body: Record<string, unknown>, cmdlet: string) {
+function runNumberOp(
+  ctx: EmulatorContext,
+  tenant: Tenant,
+  kind: "assign" | "unassign",
+  body: Record<string, unknown>,
+  cmdlet: string,
+) {
   const op = startNumberOperation(tenant, kind, body, 0);
   settleOperations(tenant);
-  if (op.status === "failed") throw psError("ApiException", op.statusDetail ?? "Operation failed.", "InvalidOperation", cmdlet);
+  if (op.status === "failed")
+    throw psError("ApiException", op.statusDetail ?? "Operation failed.", "InvalidOperation", cmdlet);
   void ctx;
 }
 
@@ -85,16 +100,27 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         for (const key of Object.keys(u.voice.voicemail) as (keyof VoicemailSettings)[]) {
           if (p[key] !== undefined) vm[key] = p[key];
         }
-        if (p.CallAnswerRule && /Transfer/.test(String(p.CallAnswerRule)) && !u.voice.voicemail.TransferTarget) {
-          throw psError("ApiException", "TransferTarget is required for this CallAnswerRule.", "InvalidArgument", c);
+        if (
+          p.CallAnswerRule &&
+          /Transfer/.test(String(p.CallAnswerRule)) &&
+          !u.voice.voicemail.TransferTarget
+        ) {
+          throw psError(
+            "ApiException",
+            "TransferTarget is required for this CallAnswerRule.",
+            "InvalidArgument",
+            c,
+          );
         }
         return voicemailView(u);
       }
       case "Get-CsOnlineUser": {
         settleOperations(tenant);
-        if (p.Identity !== undefined) return pascal(onlineUserView(tenant, requireUser(tenant, p.Identity, c)));
+        if (p.Identity !== undefined)
+          return pascal(onlineUserView(tenant, requireUser(tenant, p.Identity, c)));
         let users = [...tenant.users.values()];
-        if (p.AccountType) users = users.filter((u) => (u.isResourceAccount ? "ResourceAccount" : "User") === p.AccountType);
+        if (p.AccountType)
+          users = users.filter((u) => (u.isResourceAccount ? "ResourceAccount" : "User") === p.AccountType);
         if (typeof p.ResultSize === "number") users = users.slice(0, p.ResultSize);
         return users.map((u) => pascal(onlineUserView(tenant, u)));
       }
@@ -102,21 +128,27 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         return getVoice(tenant, "OnlinePstnUsages", "Global");
       case "Set-CsOnlinePstnUsage": {
         const current = getVoice(tenant, "OnlinePstnUsages", "Global").Usage as string[];
-        upsertVoice(tenant, "OnlinePstnUsages", "Global", { Usage: applyUsageChange(current, p.Usage ?? null) });
+        upsertVoice(tenant, "OnlinePstnUsages", "Global", {
+          Usage: applyUsageChange(current, p.Usage ?? null),
+        });
         return null;
       }
       case "Get-CsOnlineVoiceRoute":
       case "Get-CsOnlineVoiceRoutingPolicy":
       case "Get-CsTenantDialPlan": {
-        const type = { "Get-CsOnlineVoiceRoute": "OnlineVoiceRoute", "Get-CsOnlineVoiceRoutingPolicy": "OnlineVoiceRoutingPolicy" }[
-          c as "Get-CsOnlineVoiceRoute"
-        ] ?? "TenantDialPlan";
+        const type =
+          {
+            "Get-CsOnlineVoiceRoute": "OnlineVoiceRoute",
+            "Get-CsOnlineVoiceRoutingPolicy": "OnlineVoiceRoutingPolicy",
+          }[c as "Get-CsOnlineVoiceRoute"] ?? "TenantDialPlan";
         if (p.Identity !== undefined) return getVoice(tenant, type, String(p.Identity));
         return listVoice(tenant, type);
       }
       case "New-CsOnlineVoiceRoute":
       case "Set-CsOnlineVoiceRoute": {
-        const existing = c.startsWith("Set") ? getVoice(tenant, "OnlineVoiceRoute", String(p.Identity)) : undefined;
+        const existing = c.startsWith("Set")
+          ? getVoice(tenant, "OnlineVoiceRoute", String(p.Identity))
+          : undefined;
         const body = withoutUndefined({
           Identity: String(p.Identity),
           NumberPattern: p.NumberPattern,
@@ -126,12 +158,16 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           OnlinePstnGatewayList: mergeListParam(existing?.OnlinePstnGatewayList, p.OnlinePstnGatewayList),
           OnlinePstnUsages: mergeListParam(existing?.OnlinePstnUsages, p.OnlinePstnUsages),
         });
-        const out = existing ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity), body) : createVoice(tenant, "OnlineVoiceRoute", body);
+        const out = existing
+          ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity), body)
+          : createVoice(tenant, "OnlineVoiceRoute", body);
         return c.startsWith("New") ? out : null;
       }
       case "New-CsOnlineVoiceRoutingPolicy":
       case "Set-CsOnlineVoiceRoutingPolicy": {
-        const existing = c.startsWith("Set") ? getVoice(tenant, "OnlineVoiceRoutingPolicy", String(p.Identity)) : undefined;
+        const existing = c.startsWith("Set")
+          ? getVoice(tenant, "OnlineVoiceRoutingPolicy", String(p.Identity))
+          : undefined;
         const body = withoutUndefined({
           Identity: String(p.Identity),
           Description: p.Description,
@@ -144,13 +180,18 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
       }
       case "New-CsTenantDialPlan":
       case "Set-CsTenantDialPlan": {
-        const existing = c.startsWith("Set") ? getVoice(tenant, "TenantDialPlan", String(p.Identity)) : undefined;
+        const existing = c.startsWith("Set")
+          ? getVoice(tenant, "TenantDialPlan", String(p.Identity))
+          : undefined;
         const rules = p.NormalizationRules;
         const normalizationRules =
           rules === undefined
             ? undefined
             : rules && typeof rules === "object" && !Array.isArray(rules)
-              ? [...((existing?.NormalizationRules as PsValue[]) ?? []), ...((Array.isArray(rules.Add) ? rules.Add : rules.Add ? [rules.Add] : []) as PsValue[])]
+              ? [
+                  ...((existing?.NormalizationRules as PsValue[]) ?? []),
+                  ...((Array.isArray(rules.Add) ? rules.Add : rules.Add ? [rules.Add] : []) as PsValue[]),
+                ]
               : rules === null
                 ? []
                 : Array.isArray(rules)
@@ -162,7 +203,9 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           Description: p.Description,
           NormalizationRules: normalizationRules,
         });
-        const out = existing ? upsertVoice(tenant, "TenantDialPlan", String(p.Identity), body) : createVoice(tenant, "TenantDialPlan", body);
+        const out = existing
+          ? upsertVoice(tenant, "TenantDialPlan", String(p.Identity), body)
+          : createVoice(tenant, "TenantDialPlan", body);
         return c.startsWith("New") ? out : null;
       }
       case "Remove-CsOnlineVoiceRoute":
@@ -193,14 +236,24 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         const u = requireUser(tenant, p.Identity, c);
         if (p.PhoneNumber === undefined) {
           if (p.EnterpriseVoiceEnabled === undefined) {
-            throw psError("ParameterBindingException", "Parameter set cannot be resolved using the specified named parameters.", "InvalidArgument", c);
+            throw psError(
+              "ParameterBindingException",
+              "Parameter set cannot be resolved using the specified named parameters.",
+              "InvalidArgument",
+              c,
+            );
           }
           u.voice.enterpriseVoiceEnabled = p.EnterpriseVoiceEnabled === true;
           return null;
         }
         const numberType = String(p.PhoneNumberType ?? "");
         if (!numberType) {
-          throw psError("ParameterBindingException", "Cannot process command because of one or more missing mandatory parameters: PhoneNumberType.", "InvalidArgument", c);
+          throw psError(
+            "ParameterBindingException",
+            "Cannot process command because of one or more missing mandatory parameters: PhoneNumberType.",
+            "InvalidArgument",
+            c,
+          );
         }
         runNumberOp(
           ctx,
@@ -219,11 +272,25 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
       }
       case "Remove-CsPhoneNumberAssignment": {
         const u = requireUser(tenant, p.Identity, c);
-        const targets = p.RemoveAll ? numbersOfUser(tenant, u.id) : numbersOfUser(tenant, u.id).filter((n) => n.telephoneNumber === p.PhoneNumber);
+        const targets = p.RemoveAll
+          ? numbersOfUser(tenant, u.id)
+          : numbersOfUser(tenant, u.id).filter((n) => n.telephoneNumber === p.PhoneNumber);
         if (targets.length === 0) {
-          throw psError("ApiException", `The telephone number '${String(p.PhoneNumber ?? "")}' is not assigned to '${u.userPrincipalName}'.`, "InvalidOperation", c);
+          throw psError(
+            "ApiException",
+            `The telephone number '${String(p.PhoneNumber ?? "")}' is not assigned to '${u.userPrincipalName}'.`,
+            "InvalidOperation",
+            c,
+          );
         }
-        for (const n of targets) runNumberOp(ctx, tenant, "unassign", { telephoneNumber: n.telephoneNumber, numberType: n.numberType }, c);
+        for (const n of targets)
+          runNumberOp(
+            ctx,
+            tenant,
+            "unassign",
+            { telephoneNumber: n.telephoneNumber, numberType: n.numberType },
+            c,
+          );
         return null;
       }
       case "Get-CsPhoneNumberAssignment": {
@@ -234,15 +301,21 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           const u = findUser(tenant, String(p.AssignedPstnTargetId));
           items = items.filter((n) => n.assignmentTargetId === (u?.id ?? p.AssignedPstnTargetId));
         }
-        if (p.NumberType) items = items.filter((n) => n.numberType.toLowerCase() === String(p.NumberType).toLowerCase());
-        if (p.PstnAssignmentStatus) items = items.filter((n) => n.assignmentStatus.toLowerCase() === String(p.PstnAssignmentStatus).toLowerCase());
+        if (p.NumberType)
+          items = items.filter((n) => n.numberType.toLowerCase() === String(p.NumberType).toLowerCase());
+        if (p.PstnAssignmentStatus)
+          items = items.filter(
+            (n) => n.assignmentStatus.toLowerCase() === String(p.PstnAssignmentStatus).toLowerCase(),
+          );
         if (typeof p.Top === "number") items = items.slice(0, p.Top);
         return items.map((n) => ({
           TelephoneNumber: n.telephoneNumber,
           NumberType: n.numberType.charAt(0).toUpperCase() + n.numberType.slice(1),
           ActivationState: n.activationState.charAt(0).toUpperCase() + n.activationState.slice(1),
           AssignedPstnTargetId: n.assignmentTargetId,
-          AssignmentCategory: n.assignmentCategory ? n.assignmentCategory.charAt(0).toUpperCase() + n.assignmentCategory.slice(1) : null,
+          AssignmentCategory: n.assignmentCategory
+            ? n.assignmentCategory.charAt(0).toUpperCase() + n.assignmentCategory.slice(1)
+            : null,
           Capability: n.capabilities.map((x) => x.charAt(0).toUpperCase() + x.slice(1)),
           City: n.city,
           IsoCountryCode: n.isoCountryCode,
@@ -253,10 +326,16 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         }));
       }
       default:
-        throw psError("NotSupportedException", `The stand-in does not implement '${c}' against the emulator.`, "NotImplemented", c);
+        throw psError(
+          "NotSupportedException",
+          `The stand-in does not implement '${c}' against the emulator.`,
+          "NotImplemented",
+          c,
+        );
     }
   } catch (e) {
-    if (e instanceof EmulatorError) throw psError("ApiException", e.message, e.status === 404 ? "ObjectNotFound" : "InvalidArgument", c);
+    if (e instanceof EmulatorError)
+      throw psError("ApiException", e.message, e.status === 404 ? "ObjectNotFound" : "InvalidArgument", c);
     throw e;
   }
 }

@@ -145,7 +145,9 @@ export function parseCommandLine(line: string): PsCommand {
     if (r.ch() === "|") {
       const rest = r.s.slice(r.i + 1).trim();
       if (/^(ConvertTo-Json|Out-Null|Out-String|Format-List)\b/i.test(rest)) break;
-      throw new PsParseError(`Pipelines into '${rest.split(/\s/)[0] ?? ""}' are not supported by the stand-in.`);
+      throw new PsParseError(
+        `Pipelines into '${rest.split(/\s/)[0] ?? ""}' are not supported by the stand-in.`,
+      );
     }
     if (r.ch() === ";") throw new PsParseError("Only one statement per line is supported by the stand-in.");
     if (r.ch() === "-" && /[A-Za-z]/.test(r.s[r.i + 1] ?? "")) {

@@ -89,8 +89,14 @@ export class StandIn {
       }
     } catch (e) {
       if (e instanceof PsError) return { ok: false, error: e.record };
-      if (e instanceof PsParseError) return fail("ParseException", e.message, "ParserError", "ParseException");
-      return fail("RuntimeException", e instanceof Error ? e.message : String(e), "NotSpecified", "RuntimeException");
+      if (e instanceof PsParseError)
+        return fail("ParseException", e.message, "ParserError", "ParseException");
+      return fail(
+        "RuntimeException",
+        e instanceof Error ? e.message : String(e),
+        "NotSpecified",
+        "RuntimeException",
+      );
     }
     if (!this.session) {
       return fail(
@@ -101,15 +107,35 @@ export class StandIn {
       );
     }
     try {
-      const res = await postJson(`${this.base}/_emulator/pwsh/invoke`, { command: cmd }, this.session.teamsToken, this.ca);
+      const res = await postJson(
+        `${this.base}/_emulator/pwsh/invoke`,
+        { command: cmd },
+        this.session.teamsToken,
+        this.ca,
+      );
       const body = res.body as Result | { ok: false; error: { type: string; message: string } };
       if (body && typeof body === "object" && "ok" in body) {
         if (body.ok) return body;
-        return fail(body.error.type, body.error.message, (body.error as PsErrorRecord).category ?? "NotSpecified", (body.error as PsErrorRecord).fullyQualifiedErrorId ?? `${body.error.type},${cmd.name}`);
+        return fail(
+          body.error.type,
+          body.error.message,
+          (body.error as PsErrorRecord).category ?? "NotSpecified",
+          (body.error as PsErrorRecord).fullyQualifiedErrorId ?? `${body.error.type},${cmd.name}`,
+        );
       }
-      return fail("HttpResponseException", `Unexpected response (${res.status}).`, "ConnectionError", cmd.name);
+      return fail(
+        "HttpResponseException",
+        `Unexpected response (${res.status}).`,
+        "ConnectionError",
+        cmd.name,
+      );
     } catch (e) {
-      return fail("HttpRequestException", e instanceof Error ? e.message : String(e), "ConnectionError", cmd.name);
+      return fail(
+        "HttpRequestException",
+        e instanceof Error ? e.message : String(e),
+        "ConnectionError",
+        cmd.name,
+      );
     }
   }
 
@@ -122,14 +148,26 @@ export class StandIn {
         "NotSupportedException,Connect-MicrosoftTeams",
       );
     }
-    const res = await postJson(`${this.base}/_emulator/pwsh/connect`, { accessTokens: tokens }, null, this.ca);
+    const res = await postJson(
+      `${this.base}/_emulator/pwsh/connect`,
+      { accessTokens: tokens },
+      null,
+      this.ca,
+    );
     if (res.status !== 200) {
       const message = (res.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${res.status}`;
-      return fail("AuthenticationException", message, "AuthenticationError", "Connect-MicrosoftTeams,Microsoft.Teams.PowerShell.TeamsCmdlets");
+      return fail(
+        "AuthenticationException",
+        message,
+        "AuthenticationError",
+        "Connect-MicrosoftTeams,Microsoft.Teams.PowerShell.TeamsCmdlets",
+      );
     }
     const teamsToken = (tokens as string[]).find((t) => {
       try {
-        const payload = JSON.parse(Buffer.from(t.split(".")[1] ?? "", "base64url").toString("utf8")) as { aud?: string };
+        const payload = JSON.parse(Buffer.from(t.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+          aud?: string;
+        };
         return payload.aud === "48ac35b8-9aa8-4d74-927d-1f4a14a0b239";
       } catch {
         return false;
@@ -158,7 +196,9 @@ export async function runStandIn(
         id = msg.id;
         command = String(msg.command ?? "");
       } catch {
-        output.write(`${JSON.stringify(fail("ParseException", "Invalid JSON request line.", "ParserError", "ParseException"))}\n`);
+        output.write(
+          `${JSON.stringify(fail("ParseException", "Invalid JSON request line.", "ParserError", "ParseException"))}\n`,
+        );
         continue;
       }
     }

@@ -21,7 +21,11 @@ export const DEMO_APP_PERMISSIONS = [
 
 export const DEMO_TENANTS = {
   contoso: { id: "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a01", domain: "contoso.example", displayName: "Contoso" },
-  fabrikam: { id: "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a02", domain: "fabrikam.example", displayName: "Fabrikam" },
+  fabrikam: {
+    id: "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a02",
+    domain: "fabrikam.example",
+    displayName: "Fabrikam",
+  },
 } as const;
 
 export const DEMO_PASSWORDS = { admin: "Admin-Pass-123!", user: "User-Pass-123!" } as const;

@@ -2,13 +2,56 @@ import { hashSeed, seededRandom } from "./random.js";
 import type { ScenarioUser } from "./schema.js";
 
 const FIRST = [
-  "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger", "Radia", "Tim",
-  "Hedy", "Claude", "Karen", "John", "Sophie", "Donald", "Shafi", "Leslie", "Annie", "Vint", "Katherine", "Niklaus",
+  "Ada",
+  "Alan",
+  "Grace",
+  "Linus",
+  "Margaret",
+  "Dennis",
+  "Barbara",
+  "Ken",
+  "Frances",
+  "Edsger",
+  "Radia",
+  "Tim",
+  "Hedy",
+  "Claude",
+  "Karen",
+  "John",
+  "Sophie",
+  "Donald",
+  "Shafi",
+  "Leslie",
+  "Annie",
+  "Vint",
+  "Katherine",
+  "Niklaus",
 ];
 const LAST = [
-  "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen", "Dijkstra",
-  "Perlman", "Berners", "Lamarr", "Shannon", "Jones", "McCarthy", "Wilson", "Knuth", "Goldwasser", "Lamport",
-  "Easley", "Cerf", "Johnson", "Wirth",
+  "Lovelace",
+  "Turing",
+  "Hopper",
+  "Torvalds",
+  "Hamilton",
+  "Ritchie",
+  "Liskov",
+  "Thompson",
+  "Allen",
+  "Dijkstra",
+  "Perlman",
+  "Berners",
+  "Lamarr",
+  "Shannon",
+  "Jones",
+  "McCarthy",
+  "Wilson",
+  "Knuth",
+  "Goldwasser",
+  "Lamport",
+  "Easley",
+  "Cerf",
+  "Johnson",
+  "Wirth",
 ];
 const DEPARTMENTS = ["Sales", "Support", "Finance", "Engineering", "Operations", "Marketing"];
 const USAGE_LOCATIONS = ["US", "GB", "DE", "FR", "NL", "AU"];
@@ -58,7 +101,12 @@ export function generatedUserCounts(count: number): Record<GeneratedCategory, nu
 }
 
 /** Generates `count` users on `domain` with a realistic, deterministic mix (see GENERATED_USER_MIX). */
-export function generateUsers(domain: string, count: number, seed = hashSeed(domain), startIndex = 0): ScenarioUser[] {
+export function generateUsers(
+  domain: string,
+  count: number,
+  seed = hashSeed(domain),
+  startIndex = 0,
+): ScenarioUser[] {
   const rnd = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const users: ScenarioUser[] = [];
@@ -88,7 +136,11 @@ export function generateUsers(domain: string, count: number, seed = hashSeed(dom
       continue;
     }
     const licenses =
-      category === "teamsPhone" || category === "disabledTeamsPhone" ? ["MCOEV"] : category === "e5" ? ["SPE_E5"] : [];
+      category === "teamsPhone" || category === "disabledTeamsPhone"
+        ? ["MCOEV"]
+        : category === "e5"
+          ? ["SPE_E5"]
+          : [];
     users.push({
       userPrincipalName: `${first}.${last}.${seq}@${domain}`.toLowerCase(),
       displayName: `${first} ${last}`,

@@ -13,7 +13,9 @@ export function resolveScenario(input: Scenario | string | undefined): ParsedSce
   } else raw = input;
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Invalid scenario: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `Invalid scenario: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   return parsed.data;
 }

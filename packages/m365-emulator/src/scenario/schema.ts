@@ -53,7 +53,9 @@ const tenantSchema = z.object({
   domains: z.array(domainSchema).min(1),
   skus: z.array(skuSchema).default([]),
   users: z.array(userSchema).default([]),
-  generateUsers: z.object({ count: z.number().int().nonnegative(), seed: z.number().int().optional() }).optional(),
+  generateUsers: z
+    .object({ count: z.number().int().nonnegative(), seed: z.number().int().optional() })
+    .optional(),
   numbers: z.array(numberSchema).default([]),
   consents: z.array(consentSchema).default([]),
   pstnUsages: z.array(z.string()).default([]),

@@ -13,13 +13,21 @@ export interface SkuDefinition {
 }
 
 export const PLAN = {
-  MCOEV: { servicePlanId: "4828c8ec-dc2e-4779-b502-87ac9ce28ab7", servicePlanName: "MCOEV", service: "MicrosoftCommunicationsOnline" },
+  MCOEV: {
+    servicePlanId: "4828c8ec-dc2e-4779-b502-87ac9ce28ab7",
+    servicePlanName: "MCOEV",
+    service: "MicrosoftCommunicationsOnline",
+  },
   MCOEV_VIRTUALUSER: {
     servicePlanId: "f47330e9-c134-43b3-9993-e7f004506889",
     servicePlanName: "MCOEV_VIRTUALUSER",
     service: "MicrosoftCommunicationsOnline",
   },
-  TEAMS1: { servicePlanId: "57ff2da0-773e-42df-b2af-ffb7a2317929", servicePlanName: "TEAMS1", service: "TeamspaceAPI" },
+  TEAMS1: {
+    servicePlanId: "57ff2da0-773e-42df-b2af-ffb7a2317929",
+    servicePlanName: "TEAMS1",
+    service: "TeamspaceAPI",
+  },
   EXCHANGE_S_ENTERPRISE: {
     servicePlanId: "efb87545-963c-4e0d-99df-69c6916d9eb0",
     servicePlanName: "EXCHANGE_S_ENTERPRISE",

@@ -10,5 +10,10 @@ export class EmulatorError extends Error {
 }
 
 export const notFound = (what: string) =>
-  new EmulatorError(404, "Request_ResourceNotFound", `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`);
-export const badRequest = (message: string, code = "Request_BadRequest") => new EmulatorError(400, code, message);
+  new EmulatorError(
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+export const badRequest = (message: string, code = "Request_BadRequest") =>
+  new EmulatorError(400, code, message);

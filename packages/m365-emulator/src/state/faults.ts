@@ -50,7 +50,13 @@ export interface FaultConfig {
 }
 
 export type FaultAction =
-  | { kind: "status"; status: number; retryAfter?: number; body?: unknown; reason: "rule" | "throttle" | "random" }
+  | {
+      kind: "status";
+      status: number;
+      retryAfter?: number;
+      body?: unknown;
+      reason: "rule" | "throttle" | "random";
+    }
   | { kind: "reset" };
 
 export interface FaultContext {
@@ -85,7 +91,14 @@ export class FaultEngine {
   private buckets = new Map<string, { tokens: number; last: number }>();
 
   static empty(): FaultConfig {
-    return { latencyMs: 0, errorRate: 0, errorStatuses: [500, 503, 504], resetRate: 0, throttle: [], rules: [] };
+    return {
+      latencyMs: 0,
+      errorRate: 0,
+      errorStatuses: [500, 503, 504],
+      resetRate: 0,
+      throttle: [],
+      rules: [],
+    };
   }
 
   clear(): void {
@@ -118,7 +131,13 @@ export class FaultEngine {
       rule.remaining--;
       this.config.rules = this.config.rules.filter((r) => r.remaining > 0);
       if (rule.reset) return { kind: "reset" };
-      return { kind: "status", status: rule.status, retryAfter: rule.retryAfter, body: rule.body, reason: "rule" };
+      return {
+        kind: "status",
+        status: rule.status,
+        retryAfter: rule.retryAfter,
+        body: rule.body,
+        reason: "rule",
+      };
     }
     if (!ctx.apiSurface) return null;
     const throttled = this.takeToken(ctx);

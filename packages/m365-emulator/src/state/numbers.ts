@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { stableGuid } from "../scenario/random.js";
 import { PLAN } from "./catalog.js";
 import { badRequest, notFound } from "./errors.js";
 import type { NumberAssignment, NumberOperation, NumberOperationRequest, Tenant, User } from "./model.js";
 import { findUser, hasEnabledPlan, isoNow, tenantNow } from "./users.js";
-import { stableGuid } from "../scenario/random.js";
 
 const b64url = (s: string) => Buffer.from(s, "utf8").toString("base64url");
 const NUMBER_TYPES = ["directRouting", "callingPlan", "operatorConnect"] as const;
@@ -28,7 +28,10 @@ export function newNumber(
     assignmentStatus: "unassigned",
     assignmentCategory: null,
     assignmentTargetId: null,
-    capabilities: numberType === "directRouting" ? ["userAssignment"] : ["userAssignment", "voiceApplicationAssignment", "conferenceAssignment"],
+    capabilities:
+      numberType === "directRouting"
+        ? ["userAssignment"]
+        : ["userAssignment", "voiceApplicationAssignment", "conferenceAssignment"],
     city: null,
     civicAddressId: null,
     isoCountryCode: null,
@@ -85,7 +88,10 @@ export function startNumberOperation(
     request.assignmentTargetId = requireString(body, "assignmentTargetId");
     const category = body.assignmentCategory ?? "primary";
     if (!(CATEGORIES as readonly unknown[]).includes(category)) {
-      throw badRequest(`The value '${String(category)}' is not valid for property 'assignmentCategory'.`, "BadRequest");
+      throw badRequest(
+        `The value '${String(category)}' is not valid for property 'assignmentCategory'.`,
+        "BadRequest",
+      );
     }
     request.assignmentCategory = category as NonNullable<NumberOperationRequest["assignmentCategory"]>;
     if (typeof body.locationId === "string") request.locationId = body.locationId;
@@ -134,7 +140,9 @@ function applyAssign(tenant: Tenant, req: NumberOperationRequest): void {
   if (!user) throw new Error(`The user '${targetId}' was not found in the tenant.`);
   if (user.isResourceAccount) {
     if (!hasEnabledPlan(user, PLAN.MCOEV_VIRTUALUSER.servicePlanId, PLAN.MCOEV.servicePlanId)) {
-      throw new Error(`The resource account '${user.userPrincipalName}' lacks appropriate licenses to assign a phone number.`);
+      throw new Error(
+        `The resource account '${user.userPrincipalName}' lacks appropriate licenses to assign a phone number.`,
+      );
     }
   } else {
     if (!user.accountEnabled) throw new Error(`The user '${user.userPrincipalName}' is disabled.`);
@@ -147,21 +155,31 @@ function applyAssign(tenant: Tenant, req: NumberOperationRequest): void {
   let number = tenant.numbers.get(req.telephoneNumber);
   if (!number) {
     if (req.numberType !== "directRouting") {
-      throw new Error(`The telephone number '${req.telephoneNumber}' was not found in the tenant's inventory.`);
+      throw new Error(
+        `The telephone number '${req.telephoneNumber}' was not found in the tenant's inventory.`,
+      );
     }
     number = newNumber(tenant, req.telephoneNumber, "directRouting");
     tenant.numbers.set(number.telephoneNumber, number);
   }
   if (number.numberType !== req.numberType) {
-    throw new Error(`The telephone number '${req.telephoneNumber}' is of type '${number.numberType}', not '${req.numberType}'.`);
+    throw new Error(
+      `The telephone number '${req.telephoneNumber}' is of type '${number.numberType}', not '${req.numberType}'.`,
+    );
   }
   if (number.assignmentTargetId && number.assignmentTargetId !== user.id) {
-    throw new Error(`The telephone number '${req.telephoneNumber}' has already been assigned to another user.`);
+    throw new Error(
+      `The telephone number '${req.telephoneNumber}' has already been assigned to another user.`,
+    );
   }
   const category = req.assignmentCategory ?? "primary";
   if (category === "primary") {
     for (const other of tenant.numbers.values()) {
-      if (other !== number && other.assignmentTargetId === user.id && other.assignmentCategory === "primary") {
+      if (
+        other !== number &&
+        other.assignmentTargetId === user.id &&
+        other.assignmentCategory === "primary"
+      ) {
         releaseNumber(other);
       }
     }
@@ -183,11 +201,13 @@ function releaseNumber(n: NumberAssignment): void {
 
 function applyUnassign(tenant: Tenant, req: NumberOperationRequest): void {
   const number = tenant.numbers.get(req.telephoneNumber);
-  if (!number || !number.assignmentTargetId) {
+  if (!number?.assignmentTargetId) {
     throw new Error(`The telephone number '${req.telephoneNumber}' is not assigned.`);
   }
   if (number.numberType !== req.numberType) {
-    throw new Error(`The telephone number '${req.telephoneNumber}' is of type '${number.numberType}', not '${req.numberType}'.`);
+    throw new Error(
+      `The telephone number '${req.telephoneNumber}' is of type '${number.numberType}', not '${req.numberType}'.`,
+    );
   }
   const userId = number.assignmentTargetId;
   releaseNumber(number);

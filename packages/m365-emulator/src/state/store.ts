@@ -2,10 +2,24 @@ import { randomInt, randomUUID } from "node:crypto";
 import { generateUsers } from "../scenario/generator.js";
 import { hashSeed, stableGuid } from "../scenario/random.js";
 import type { ParsedScenario, ScenarioTenant } from "../scenario/schema.js";
-import { GRAPH_APP_ID, GRAPH_APP_ROLES, resolveRoleTemplate, SKU_CATALOG, skuByPartNumberOrId } from "./catalog.js";
+import {
+  GRAPH_APP_ID,
+  GRAPH_APP_ROLES,
+  resolveRoleTemplate,
+  SKU_CATALOG,
+  skuByPartNumberOrId,
+} from "./catalog.js";
 import { badRequest, EmulatorError, notFound } from "./errors.js";
 import { type FaultConfig, FaultEngine, type FaultInput } from "./faults.js";
-import type { AppRegistration, Domain, RequestLogEntry, RoleAssignment, ServicePrincipal, Tenant, TenantSku } from "./model.js";
+import type {
+  AppRegistration,
+  Domain,
+  RequestLogEntry,
+  RoleAssignment,
+  ServicePrincipal,
+  Tenant,
+  TenantSku,
+} from "./model.js";
 import { newNumber, settleOperations } from "./numbers.js";
 import { addUser, consumedUnits, isoNow, recomputePlans, tenantNow } from "./users.js";
 import { seedVoiceDefaults } from "./voice.js";
@@ -78,7 +92,12 @@ export class EmulatorState {
   apps = new Map<string, AppRegistration>();
   settings: EmulatorSettings = { operationDelayMs: 50, accessTokenLifetimeSeconds: 3599 };
   faults = new FaultEngine();
-  identity: IdentityRuntime = { sessions: new Map(), flows: new Map(), codes: new Map(), refreshTokens: new Map() };
+  identity: IdentityRuntime = {
+    sessions: new Map(),
+    flows: new Map(),
+    codes: new Map(),
+    refreshTokens: new Map(),
+  };
   scenarioName = "empty";
   globalLog: RequestLogEntry[] = [];
   private scenario: ParsedScenario | null = null;
@@ -232,7 +251,9 @@ export class EmulatorState {
     if (!user && !tenant.servicePrincipals.has(pid)) throw notFound(principalId);
     for (const ra of tenant.roleAssignments.values()) {
       if (ra.principalId === pid && ra.roleDefinitionId === roleId) {
-        throw badRequest("A conflicting object with one or more of the specified property values is present in the directory.");
+        throw badRequest(
+          "A conflicting object with one or more of the specified property values is present in the directory.",
+        );
       }
     }
     const ra: RoleAssignment = {
@@ -248,7 +269,8 @@ export class EmulatorState {
 
   directoryRolesOf(tenant: Tenant, principalId: string): string[] {
     const out = new Set<string>();
-    for (const ra of tenant.roleAssignments.values()) if (ra.principalId === principalId) out.add(ra.roleDefinitionId);
+    for (const ra of tenant.roleAssignments.values())
+      if (ra.principalId === principalId) out.add(ra.roleDefinitionId);
     return [...out];
   }
 
@@ -290,12 +312,17 @@ export class EmulatorState {
         displayName: u.displayName,
         accountEnabled: u.accountEnabled,
         usageLocation: u.usageLocation,
-        licenses: u.licenses.map((l) => tenant.skus.find((s) => s.skuId === l.skuId)?.skuPartNumber ?? l.skuId),
+        licenses: u.licenses.map(
+          (l) => tenant.skus.find((s) => s.skuId === l.skuId)?.skuPartNumber ?? l.skuId,
+        ),
         directoryRoles: u.directoryRoles,
         isResourceAccount: u.isResourceAccount,
         voice: u.voice,
       })),
-      deletedUsers: [...tenant.deletedUsers.values()].map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName })),
+      deletedUsers: [...tenant.deletedUsers.values()].map((u) => ({
+        id: u.id,
+        userPrincipalName: u.userPrincipalName,
+      })),
       servicePrincipals: [...tenant.servicePrincipals.values()].map((sp) => ({
         id: sp.id,
         appId: sp.appId,
@@ -358,7 +385,10 @@ export class EmulatorState {
     });
     for (const s of st.skus) {
       const def = skuByPartNumberOrId(s.skuPartNumber);
-      if (!def) throw badRequest(`Unknown SKU '${s.skuPartNumber}' (known: ${SKU_CATALOG.map((k) => k.skuPartNumber).join(", ")}).`);
+      if (!def)
+        throw badRequest(
+          `Unknown SKU '${s.skuPartNumber}' (known: ${SKU_CATALOG.map((k) => k.skuPartNumber).join(", ")}).`,
+        );
       const sku: TenantSku = {
         skuId: def.skuId,
         skuPartNumber: def.skuPartNumber,
@@ -374,7 +404,12 @@ export class EmulatorState {
     this.addScenarioUsers(tenant, st.users, false);
     if (st.generateUsers && st.generateUsers.count > 0) {
       const domain = [...tenant.domains.values()].find((d) => d.isDefault) ?? [...tenant.domains.values()][0];
-      const users = generateUsers(domain?.id ?? "example.invalid", st.generateUsers.count, st.generateUsers.seed ?? hashSeed(id), tenant.users.size);
+      const users = generateUsers(
+        domain?.id ?? "example.invalid",
+        st.generateUsers.count,
+        st.generateUsers.seed ?? hashSeed(id),
+        tenant.users.size,
+      );
       this.addScenarioUsers(tenant, users, true);
     }
     for (const n of st.numbers) {
@@ -386,7 +421,10 @@ export class EmulatorState {
       if (n.assignedTo) {
         const uid = tenant.usersByUpn.get(n.assignedTo.toLowerCase()) ?? n.assignedTo.toLowerCase();
         const user = tenant.users.get(uid);
-        if (!user) throw badRequest(`Scenario number ${n.telephoneNumber} is assigned to unknown user ${n.assignedTo}.`);
+        if (!user)
+          throw badRequest(
+            `Scenario number ${n.telephoneNumber} is assigned to unknown user ${n.assignedTo}.`,
+          );
         num.assignmentTargetId = user.id;
         num.assignmentCategory = "primary";
         num.assignmentStatus = user.isResourceAccount ? "voiceApplicationAssigned" : "userAssigned";
@@ -413,14 +451,22 @@ export class EmulatorState {
       grantedAppRoles: [],
       adminConsentedScopes: [],
       userConsentedScopes: new Map(),
-      appRoles: Object.entries(GRAPH_APP_ROLES).map(([value, rid]) => ({ id: rid, value, displayName: value })),
+      appRoles: Object.entries(GRAPH_APP_ROLES).map(([value, rid]) => ({
+        id: rid,
+        value,
+        displayName: value,
+      })),
       createdDateTime: tenant.createdDateTime,
       consentedAt: null,
     };
     tenant.servicePrincipals.set(sp.id, sp);
   }
 
-  private addScenarioUsers(tenant: Tenant, users: ParsedScenario["tenants"][number]["users"], raiseUnits: boolean): void {
+  private addScenarioUsers(
+    tenant: Tenant,
+    users: ParsedScenario["tenants"][number]["users"],
+    raiseUnits: boolean,
+  ): void {
     const created = isoNow(Date.UTC(2024, 1, 1, 9, 0, 0));
     for (const su of users) {
       const user = addUser(tenant, {
@@ -438,11 +484,15 @@ export class EmulatorState {
         createdAt: Date.parse(created),
       });
       for (const key of su.licenses) {
-        const sku = tenant.skus.find((s) => s.skuPartNumber.toLowerCase() === key.toLowerCase() || s.skuId === key.toLowerCase());
-        if (!sku) throw badRequest(`User ${su.userPrincipalName} references SKU '${key}' the tenant does not have.`);
+        const sku = tenant.skus.find(
+          (s) => s.skuPartNumber.toLowerCase() === key.toLowerCase() || s.skuId === key.toLowerCase(),
+        );
+        if (!sku)
+          throw badRequest(`User ${su.userPrincipalName} references SKU '${key}' the tenant does not have.`);
         const used = consumedUnits(tenant, sku.skuId);
         if (used >= sku.units) {
-          if (!raiseUnits) throw badRequest(`SKU ${sku.skuPartNumber} has only ${sku.units} units in the scenario.`);
+          if (!raiseUnits)
+            throw badRequest(`SKU ${sku.skuPartNumber} has only ${sku.units} units in the scenario.`);
           sku.units = used + 1;
         }
         user.licenses.push({ skuId: sku.skuId, disabledPlans: [], assignedDateTime: created });

@@ -24,7 +24,11 @@ export function defaultVoicemail(enabled: boolean): VoicemailSettings {
   };
 }
 
-export function recordChange(tenant: Tenant, userId: string, removed: "changed" | "deleted" | null = null): void {
+export function recordChange(
+  tenant: Tenant,
+  userId: string,
+  removed: "changed" | "deleted" | null = null,
+): void {
   tenant.changeSeq++;
   tenant.changes.push({ seq: tenant.changeSeq, userId, removed });
 }
@@ -60,7 +64,8 @@ export function consumedUnits(tenant: Tenant, skuId: string): number {
 export function recomputePlans(tenant: Tenant, user: User, nowIso: string): void {
   const enabled = new Map<string, string>();
   for (const lic of user.licenses) {
-    const sku = tenant.skus.find((s) => s.skuId === lic.skuId) ?? SKU_CATALOG.find((s) => s.skuId === lic.skuId);
+    const sku =
+      tenant.skus.find((s) => s.skuId === lic.skuId) ?? SKU_CATALOG.find((s) => s.skuId === lic.skuId);
     if (!sku) continue;
     for (const p of sku.servicePlans) {
       if (!lic.disabledPlans.includes(p.servicePlanId)) enabled.set(p.servicePlanId, p.service);
@@ -68,8 +73,13 @@ export function recomputePlans(tenant: Tenant, user: User, nowIso: string): void
   }
   for (const [planId, service] of enabled) {
     const existing = user.plans.get(planId);
-    if (!existing || existing.capabilityStatus !== "Enabled") {
-      user.plans.set(planId, { servicePlanId: planId, service, capabilityStatus: "Enabled", assignedDateTime: nowIso });
+    if (existing?.capabilityStatus !== "Enabled") {
+      user.plans.set(planId, {
+        servicePlanId: planId,
+        service,
+        capabilityStatus: "Enabled",
+        assignedDateTime: nowIso,
+      });
     }
   }
   for (const plan of user.plans.values()) {
@@ -95,7 +105,9 @@ export interface AssignLicenseInput {
 
 export function assignLicense(tenant: Tenant, user: User, input: AssignLicenseInput): void {
   if (!Array.isArray(input.addLicenses) || !Array.isArray(input.removeLicenses)) {
-    throw badRequest("Invalid value specified for property 'addLicenses' or 'removeLicenses' of resource 'User'.");
+    throw badRequest(
+      "Invalid value specified for property 'addLicenses' or 'removeLicenses' of resource 'User'.",
+    );
   }
   if (input.addLicenses.length > 0 && !user.usageLocation) {
     throw badRequest("License assignment cannot be done for user with invalid usage location.");
@@ -191,7 +203,12 @@ export function addUser(tenant: Tenant, input: NewUserInput): User {
     plans: new Map<string, PlanState>(),
     directoryRoles: [],
     isResourceAccount: input.isResourceAccount ?? false,
-    voice: { enterpriseVoiceEnabled: false, policies: {}, voicemail: defaultVoicemail(true), modifiedDateTime: created },
+    voice: {
+      enterpriseVoiceEnabled: false,
+      policies: {},
+      voicemail: defaultVoicemail(true),
+      modifiedDateTime: created,
+    },
   };
   tenant.users.set(id, user);
   tenant.usersByUpn.set(upn.toLowerCase(), id);
@@ -267,7 +284,11 @@ export function patchUser(tenant: Tenant, user: User, body: Record<string, unkno
     rec[k] = v;
   }
   if (user.usageLocation === null && user.licenses.length > 0) {
-    throw new EmulatorError(400, "Request_BadRequest", "Usage location cannot be removed from a licensed user.");
+    throw new EmulatorError(
+      400,
+      "Request_BadRequest",
+      "Usage location cannot be removed from a licensed user.",
+    );
   }
   recordChange(tenant, user.id);
 }

@@ -49,7 +49,8 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
     grantable: false,
     defaults: { Usage: [] },
     validate: (tenant, obj) => {
-      if (obj.Identity.toLowerCase() !== "global") throw badRequest("Only the Global PSTN usage list exists.", "BadRequest");
+      if (obj.Identity.toLowerCase() !== "global")
+        throw badRequest("Only the Global PSTN usage list exists.", "BadRequest");
       const usage = obj.Usage;
       if (!Array.isArray(usage) || usage.some((u) => typeof u !== "string" || u.length === 0)) {
         throw badRequest("Usage must be an array of non-empty strings.", "BadRequest");
@@ -90,7 +91,10 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
       const gateways = obj.OnlinePstnGatewayList;
       if (!Array.isArray(gateways)) throw badRequest("OnlinePstnGatewayList must be an array.", "BadRequest");
       if (gateways.length > 0 && obj.BridgeSourcePhoneNumber) {
-        throw badRequest("BridgeSourcePhoneNumber cannot be combined with OnlinePstnGatewayList.", "BadRequest");
+        throw badRequest(
+          "BridgeSourcePhoneNumber cannot be combined with OnlinePstnGatewayList.",
+          "BadRequest",
+        );
       }
       const known = [...(tenant.voice.get("OnlinePSTNGateway")?.keys() ?? [])];
       for (const g of gateways) {
@@ -112,7 +116,13 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
   TenantDialPlan: {
     tagged: true,
     grantable: true,
-    defaults: { Description: null, SimpleName: null, NormalizationRules: [], ExternalAccessPrefix: null, OptimizeDeviceDialing: false },
+    defaults: {
+      Description: null,
+      SimpleName: null,
+      NormalizationRules: [],
+      ExternalAccessPrefix: null,
+      OptimizeDeviceDialing: false,
+    },
     validate: (_tenant, obj) => {
       const name = bareIdentity(obj.Identity);
       if (name !== "Global" && !/^[A-Za-z0-9.-]{1,49}$/.test(name)) {
@@ -123,7 +133,8 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
       }
       const rules = obj.NormalizationRules;
       if (!Array.isArray(rules)) throw badRequest("NormalizationRules must be an array.", "BadRequest");
-      if (rules.length > 50) throw badRequest("A dial plan can hold at most 50 normalization rules.", "BadRequest");
+      if (rules.length > 50)
+        throw badRequest("A dial plan can hold at most 50 normalization rules.", "BadRequest");
       obj.NormalizationRules = rules.map((r: unknown, i: number) => {
         const rule = { ...(r as Record<string, unknown>) };
         if (typeof rule.Name !== "string" || rule.Name.length === 0) {
@@ -176,7 +187,12 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
   CallingLineIdentity: {
     tagged: true,
     grantable: true,
-    defaults: { CallingIdSubstitute: "LineUri", EnableUserOverride: false, BlockIncomingPstnCallerID: false, Description: null },
+    defaults: {
+      CallingIdSubstitute: "LineUri",
+      EnableUserOverride: false,
+      BlockIncomingPstnCallerID: false,
+      Description: null,
+    },
   },
   OnlineVoicemailPolicy: {
     tagged: true,
@@ -239,7 +255,8 @@ export function getVoice(tenant: Tenant, type: string, identity: string): VoiceO
 export function createVoice(tenant: Tenant, type: string, input: Record<string, unknown>): VoiceObject {
   const { type: t, spec } = voiceTypeSpec(type);
   const rawId = input.Identity ?? input.Name ?? (t === "OnlinePSTNGateway" ? input.Fqdn : undefined);
-  if (typeof rawId !== "string" || rawId.length === 0) throw badRequest("Identity is required.", "BadRequest");
+  if (typeof rawId !== "string" || rawId.length === 0)
+    throw badRequest("Identity is required.", "BadRequest");
   const name = bareIdentity(rawId);
   const coll = collection(tenant, t);
   if (coll.has(name.toLowerCase())) {
@@ -253,7 +270,12 @@ export function createVoice(tenant: Tenant, type: string, input: Record<string, 
 }
 
 /** PUT semantics: merge the given properties; creates the object when it does not exist. */
-export function upsertVoice(tenant: Tenant, type: string, identity: string, patch: Record<string, unknown>): VoiceObject {
+export function upsertVoice(
+  tenant: Tenant,
+  type: string,
+  identity: string,
+  patch: Record<string, unknown>,
+): VoiceObject {
   const { type: t, spec } = voiceTypeSpec(type);
   const name = bareIdentity(identity);
   const coll = collection(tenant, t);
@@ -323,8 +345,12 @@ export function seedVoiceDefaults(tenant: Tenant, pstnUsages: string[]): void {
   }
   const calling = collection(tenant, "TeamsCallingPolicy");
   for (const n of ["AllowCalling", "DisallowCalling"]) {
-    calling.set(n.toLowerCase(), { ...structuredClone(VOICE_TYPES.TeamsCallingPolicy?.defaults ?? {}), Identity: n });
+    calling.set(n.toLowerCase(), {
+      ...structuredClone(VOICE_TYPES.TeamsCallingPolicy?.defaults ?? {}),
+      Identity: n,
+    });
   }
   const meeting = collection(tenant, "TeamsMeetingPolicy");
-  for (const n of ["AllOn", "AllOff", "RestrictedAnonymousAccess"]) meeting.set(n.toLowerCase(), { Identity: n, Description: null });
+  for (const n of ["AllOn", "AllOff", "RestrictedAnonymousAccess"])
+    meeting.set(n.toLowerCase(), { Identity: n, Description: null });
 }

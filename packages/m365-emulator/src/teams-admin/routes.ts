@@ -9,7 +9,15 @@ import { EmulatorError } from "../state/errors.js";
 import type { Tenant } from "../state/model.js";
 import { settleOperations } from "../state/numbers.js";
 import { findUser } from "../state/users.js";
-import { createVoice, deleteVoice, getVoice, grantPolicy, listVoice, upsertVoice, voiceTypeSpec } from "../state/voice.js";
+import {
+  createVoice,
+  deleteVoice,
+  getVoice,
+  grantPolicy,
+  listVoice,
+  upsertVoice,
+  voiceTypeSpec,
+} from "../state/voice.js";
 import { onlineUserView, sipDomains } from "./views.js";
 
 export class TeamsAdminError extends Error {
@@ -31,7 +39,8 @@ export async function authenticateTeamsAdmin(
   try {
     auth = await authenticateBearer(ctx, req, [TEAMS_ADMIN_RESOURCE, `api://${TEAMS_ADMIN_RESOURCE}`]);
   } catch (e) {
-    if (e instanceof GraphHttpError) throw new TeamsAdminError(401, "Unauthorized", `Authentication failed: ${e.message}`);
+    if (e instanceof GraphHttpError)
+      throw new TeamsAdminError(401, "Unauthorized", `Authentication failed: ${e.message}`);
     throw e;
   }
   const wids = auth.claims.wids ?? [];
@@ -50,11 +59,17 @@ type Handler = (tenant: Tenant, req: FastifyRequest, parts: string[], reply: Fas
 function objectBody(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined || b === null || b === "") return {};
-  if (typeof b !== "object" || Array.isArray(b)) throw new TeamsAdminError(400, "BadRequest", "The request body must be a JSON object.");
+  if (typeof b !== "object" || Array.isArray(b))
+    throw new TeamsAdminError(400, "BadRequest", "The request body must be a JSON object.");
   return b as Record<string, unknown>;
 }
 
-function policyConfigurations(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
+function policyConfigurations(
+  tenant: Tenant,
+  req: FastifyRequest,
+  parts: string[],
+  reply: FastifyReply,
+): unknown {
   // parts: ["Skype.Policy", "configurations", Type, ("configuration", Identity)?]
   const type = parts[2] ?? "";
   voiceTypeSpec(type);
@@ -64,7 +79,8 @@ function policyConfigurations(tenant: Tenant, req: FastifyRequest, parts: string
   } else if (parts.length === 5 && parts[3]?.toLowerCase() === "configuration") {
     const identity = parts[4] ?? "";
     if (req.method === "GET") return getVoice(tenant, type, identity);
-    if (req.method === "PUT" || req.method === "PATCH") return upsertVoice(tenant, type, identity, objectBody(req));
+    if (req.method === "PUT" || req.method === "PATCH")
+      return upsertVoice(tenant, type, identity, objectBody(req));
     if (req.method === "DELETE") {
       deleteVoice(tenant, type, identity);
       reply.code(204);
@@ -75,11 +91,18 @@ function policyConfigurations(tenant: Tenant, req: FastifyRequest, parts: string
 }
 
 function grantToUser(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
-  if (req.method !== "PUT" && req.method !== "POST") throw new TeamsAdminError(405, "MethodNotAllowed", "Use PUT.");
+  if (req.method !== "PUT" && req.method !== "POST")
+    throw new TeamsAdminError(405, "MethodNotAllowed", "Use PUT.");
   const user = findUser(tenant, parts[2] ?? "");
-  if (!user) throw new TeamsAdminError(404, "NotFound", `Management object not found for identity '${parts[2] ?? ""}'.`);
+  if (!user)
+    throw new TeamsAdminError(
+      404,
+      "NotFound",
+      `Management object not found for identity '${parts[2] ?? ""}'.`,
+    );
   const b = objectBody(req);
-  if (typeof b.PolicyType !== "string") throw new TeamsAdminError(400, "BadRequest", "PolicyType is required.");
+  if (typeof b.PolicyType !== "string")
+    throw new TeamsAdminError(400, "BadRequest", "PolicyType is required.");
   if (b.PolicyName !== null && b.PolicyName !== undefined && typeof b.PolicyName !== "string") {
     throw new TeamsAdminError(400, "BadRequest", "PolicyName must be a string or null.");
   }
@@ -106,7 +129,12 @@ function teamsUsers(tenant: Tenant, req: FastifyRequest, parts: string[]): unkno
   settleOperations(tenant);
   if (parts.length >= 3) {
     const u = findUser(tenant, parts[2] ?? "");
-    if (!u) throw new TeamsAdminError(404, "NotFound", `Management object not found for identity '${parts[2] ?? ""}'.`);
+    if (!u)
+      throw new TeamsAdminError(
+        404,
+        "NotFound",
+        `Management object not found for identity '${parts[2] ?? ""}'.`,
+      );
     return onlineUserView(tenant, u);
   }
   return { users: [...tenant.users.values()].map((u) => onlineUserView(tenant, u)) };
@@ -131,16 +159,20 @@ export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorCont
       let handler: Handler | undefined;
       if (s === "skype.policy" && r === "configurations") handler = policyConfigurations;
       else if (s === "skype.policy" && r === "users" && parts.length === 3) handler = grantToUser;
-      else if (s === "skype.policy" && r === "tenants" && parts[2]?.toLowerCase() === "policies") handler = tenantDefault;
+      else if (s === "skype.policy" && r === "tenants" && parts[2]?.toLowerCase() === "policies")
+        handler = tenantDefault;
       else if (s === "teams.user" && r === "users") handler = teamsUsers;
       else if (s === "teams.tenant" && r === "tenants") {
         handler = (t) => ({
           tenantId: t.id,
           displayName: t.displayName,
-          verifiedDomains: [...t.domains.values()].filter((d) => d.isVerified).map((d) => ({ name: d.id, status: "Enabled" })),
+          verifiedDomains: [...t.domains.values()]
+            .filter((d) => d.isVerified)
+            .map((d) => ({ name: d.id, status: "Enabled" })),
           serviceDiscovery: serviceDiscovery(baseUrl(req)),
         });
-      } else if (s === "teams.tenant" && r === "servicediscovery") handler = () => serviceDiscovery(baseUrl(req));
+      } else if (s === "teams.tenant" && r === "servicediscovery")
+        handler = () => serviceDiscovery(baseUrl(req));
       else if (s === "teams.tenant" && r === "verifiedsipdomains") handler = (t) => sipDomains(t);
       if (!handler) throw new TeamsAdminError(404, "NotFound", `No resource at '${url.pathname}'.`);
       const result = await handler(tenant, req, parts, reply);

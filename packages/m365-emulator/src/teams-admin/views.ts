@@ -28,7 +28,11 @@ export function onlineUserView(tenant: Tenant, u: User): Record<string, unknown>
     effectivePolicyAssignments: config.effectivePolicyAssignments,
     assignedPlan: [...u.plans.values()]
       .filter((p) => p.capabilityStatus === "Enabled")
-      .map((p) => ({ capability: p.service, capabilityStatus: p.capabilityStatus, servicePlanId: p.servicePlanId })),
+      .map((p) => ({
+        capability: p.service,
+        capabilityStatus: p.capabilityStatus,
+        servicePlanId: p.servicePlanId,
+      })),
     whenChanged: u.voice.modifiedDateTime,
     whenCreated: u.createdDateTime,
   };
