@@ -48,6 +48,9 @@ export const configSchema = z.object({
   MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
   EXTRA_CA_FILE: z.string().optional(),
   DEMO_SEED: booleanFromEnv.default(true),
+  PWSH_PATH: z.string().min(1).optional(),
+  TEAMS_USERS_SYNC_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
+  NUMBER_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -16,6 +16,10 @@ import { teamsProfileRoutes } from "../modules/teams-profiles/routes.js";
 import { tenancyDashboard } from "../modules/tenancy/dashboard.js";
 import { tenancyRoutes } from "../modules/tenancy/routes.js";
 import { trunkRoutes } from "../modules/trunks/routes.js";
+import { bulkImportRoutes } from "../modules/bulk-import/routes.js";
+import { numbersRoutes } from "../modules/numbers/routes.js";
+import { teamsUsersDashboard } from "../modules/teams-users/dashboard.js";
+import { teamsUsersRoutes } from "../modules/teams-users/routes.js";
 import type { AppDeps } from "./app.js";
 
 /** The one place where every module's routes are wired to their dependencies. */
@@ -33,6 +37,9 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(teamsProfileRoutes(deps));
   await app.register(microsoftRoutes(deps));
   await app.register(directRoutingSetupRoutes(deps));
-  await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard]));
+  await app.register(teamsUsersRoutes(deps));
+  await app.register(numbersRoutes(deps));
+  await app.register(bulkImportRoutes(deps));
+  await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard, teamsUsersDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

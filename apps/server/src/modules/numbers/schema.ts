@@ -16,7 +16,9 @@ export const phoneNumbers = pgTable(
     holderAccountId: uuid("holder_account_id")
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
-    enterpriseAccountId: uuid("enterprise_account_id").references(() => accounts.id, { onDelete: "set null" }),
+    enterpriseAccountId: uuid("enterprise_account_id").references(() => accounts.id, {
+      onDelete: "set null",
+    }),
     state: numberState("state").notNull().default("available"),
     provisionedUserId: uuid("provisioned_user_id"),
     quarantinedUntil: timestamp("quarantined_until", { withTimezone: true }),

@@ -50,7 +50,13 @@ export const teamsUsers = pgTable(
   ],
 );
 
-export const syncStatus = pgEnum("teams_user_sync_status", ["idle", "queued", "running", "completed", "failed"]);
+export const syncStatus = pgEnum("teams_user_sync_status", [
+  "idle",
+  "queued",
+  "running",
+  "completed",
+  "failed",
+]);
 
 /** One per enterprise: the stored delta link and the progress/result of the latest sync. */
 export const teamsUserSyncs = pgTable("teams_user_syncs", {
@@ -143,7 +149,11 @@ export const provisionedUsers = pgTable(
   },
   (table) => [
     uniqueIndex("provisioned_users_teams_user_idx").on(table.enterpriseAccountId, table.teamsUserObjectId),
-    uniqueIndex("provisioned_users_sip_user_idx").on(table.enterpriseAccountId, table.pbxLocation, table.sipUser),
+    uniqueIndex("provisioned_users_sip_user_idx").on(
+      table.enterpriseAccountId,
+      table.pbxLocation,
+      table.sipUser,
+    ),
     uniqueIndex("provisioned_users_number_idx").on(table.phoneNumber),
     index("provisioned_users_status_idx").on(table.enterpriseAccountId, table.status),
   ],

@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
+import { accountRepository } from "../tenancy/repository.js";
+import { addNumbers, allocateNumbers, expandRange, listNumbers, toE164 } from "./service.js";
+
+const params = z.object({ accountId: z.string() });
+const stateEnum = z.enum(["available", "reserved", "assigned", "quarantined"]);
+
+/** Number inventory: the operator or a partner uploads numbers and allocates blocks; enterprises see theirs. */
+export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/numbers",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["numbers"],
+          operationId: "listNumbers",
+          params,
+          querystring: z.object({
+            search: z.string().max(20).optional(),
+            state: stateEnum.optional(),
+            page: z.coerce.number().int().min(1).default(1),
+            pageSize: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+          response: {
+            200: z.object({
+              total: z.number().int(),
+              items: z.array(
+                z.object({
+                  number: z.string(),
+                  state: stateEnum,
+                  enterpriseAccountId: z.string().nullable(),
+                  enterpriseName: z.string().nullable(),
+                  quarantinedUntil: z.date().nullable(),
+                  conflict: z.string().nullable(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => listNumbers(deps.db, request.targetAccount!, request.query),
+    );
+
+    app.post(
+      "/api/accounts/:accountId/numbers",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["numbers"],
+          operationId: "addNumbers",
+          params,
+          body: z.union([
+            z.object({ first: z.string().max(20), last: z.string().max(20) }),
+            z.object({ csv: z.string().max(2_000_000) }),
+          ]),
+          response: { 201: z.object({ added: z.number().int(), alreadyKnown: z.array(z.string()) }) },
+        },
+      },
+      async (request, reply) => {
+        const account = request.targetAccount!;
+        if (account.kind === "enterprise")
+          throw Problem.forbidden("Numbers are uploaded by the operator or a partner.");
+        let numbers: string[];
+        if ("csv" in request.body) {
+          numbers = [];
+          const errors: { field: string; message: string }[] = [];
+          request.body.csv.split(/\r?\n/).forEach((line, i) => {
+            const cell = line.split(",")[0]?.trim().replace(/^"|"$/g, "") ?? "";
+            if (!cell || /^(number|phone|telephone)/i.test(cell)) return;
+            const n = toE164(cell);
+            if (n) numbers.push(n);
+            else if (errors.length < 50)
+              errors.push({
+                field: `csv.${i + 1}`,
+                message: `Line ${i + 1}: "${cell}" is not a valid E.164 number.`,
+              });
+          });
+          if (errors.length > 0)
+            throw Problem.invalid(errors, "Some lines are not valid numbers; nothing was added.");
+        } else numbers = expandRange(request.body.first, request.body.last);
+        const result = await addNumbers(
+          deps.db,
+          { actor: request.actor, ip: request.ip, requestId: request.id },
+          account,
+          numbers,
+        );
+        return reply.code(201).send(result);
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/numbers/allocate",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["numbers"],
+          operationId: "allocateNumbers",
+          params,
+          body: z.object({
+            enterpriseAccountId: z.uuid(),
+            first: z.string().max(20),
+            last: z.string().max(20).optional(),
+          }),
+          response: { 200: z.object({ allocated: z.number().int(), refused: z.array(z.string()) }) },
+        },
+      },
+      async (request) => {
+        const account = request.targetAccount!;
+        const enterprise = await accountRepository(deps.db).findWithinScope(
+          account,
+          request.body.enterpriseAccountId,
+        );
+        if (!enterprise) throw Problem.field("enterpriseAccountId", "Choose an enterprise you manage.");
+        const numbers = expandRange(request.body.first, request.body.last ?? request.body.first);
+        return allocateNumbers(
+          deps.db,
+          { actor: request.actor, ip: request.ip, requestId: request.id },
+          account,
+          enterprise,
+          numbers,
+        );
+      },
+    );
+  };
+}

@@ -1,0 +1,114 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
+import { endQuarantines, setQuarantineDays } from "../numbers/service.js";
+import { powershellFor } from "../powershell/runtime.js";
+import { runProvisioning } from "./provisioning.js";
+import { teamsUserSyncs } from "./schema.js";
+import { resumePendingConsent } from "./service.js";
+import { markSyncQueued, runSync } from "./sync.js";
+
+type Deps = Omit<AppDeps, "jobs">;
+
+export const SYNC_JOB = "teams-users.sync";
+export const PROVISION_JOB = "teams-users.provision";
+
+const syncPayload = z.object({ enterpriseAccountId: z.uuid() });
+const provisionPayload = z.object({ provisionedUserId: z.uuid() });
+
+/** Definitions only (names and payloads), so routes can enqueue without the handlers' dependencies. */
+export const syncJobRef = {
+  name: SYNC_JOB,
+  payload: syncPayload,
+  handle: async () => undefined,
+} as JobDefinition<z.infer<typeof syncPayload>>;
+export const provisionJobRef = {
+  name: PROVISION_JOB,
+  payload: provisionPayload,
+  handle: async () => undefined,
+} as JobDefinition<z.infer<typeof provisionPayload>>;
+
+export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
+  setQuarantineDays(deps.config.NUMBER_QUARANTINE_DAYS);
+  return [
+    defineJob({
+      name: SYNC_JOB,
+      payload: syncPayload,
+      concurrency: 4,
+      expireInSeconds: 3600,
+      retryLimit: 5,
+      async handle(payload, context) {
+        return runSync(deps, payload.enterpriseAccountId, { signal: context.signal });
+      },
+    }),
+    defineJob({
+      name: PROVISION_JOB,
+      payload: provisionPayload,
+      concurrency: 16,
+      retryLimit: 8,
+      retryDelaySeconds: 5,
+      async handle(payload, context) {
+        return runProvisioning({ ...deps, powershell: powershellFor(deps) }, payload.provisionedUserId, {
+          signal: context.signal,
+        });
+      },
+    }),
+  ];
+}
+
+/** Starts a sync now (dashboard action item, the Users page button). */
+export async function enqueueSync(deps: { db: AppDeps["db"]; jobs: JobQueue }, enterpriseAccountId: string) {
+  await markSyncQueued(deps.db, enterpriseAccountId);
+  await deps.jobs.enqueue(
+    syncJobRef,
+    { enterpriseAccountId },
+    { singletonKey: `sync:${enterpriseAccountId}` },
+  );
+}
+
+export function provisioningQueue(jobs: JobQueue | undefined) {
+  return {
+    async enqueueProvisioning(provisionedUserId: string) {
+      if (!jobs) return; // picked up by the schedule's safety net
+      await jobs.enqueue(
+        provisionJobRef,
+        { provisionedUserId },
+        { singletonKey: `provision:${provisionedUserId}` },
+      );
+    },
+  };
+}
+
+/**
+ * The schedule: every minute, resume users whose enterprise gave consent, end quarantines, and queue a sync
+ * for connected enterprises whose last sync is older than TEAMS_USERS_SYNC_MINUTES.
+ */
+export async function tick(deps: Pick<AppDeps, "db" | "jobs" | "config">) {
+  const resumed = await resumePendingConsent(deps.db, provisioningQueue(deps.jobs));
+  // Safety net: users left queued without a job (e.g. added by a process without a queue).
+  const stuck = await deps.db.execute<{ id: string }>(sql`
+    select id from provisioned_users where status = 'queued' and updated_at < now() - interval '2 minutes' limit 1000`);
+  for (const row of stuck.rows) await provisioningQueue(deps.jobs).enqueueProvisioning(row.id);
+  await endQuarantines(deps.db);
+  const minutes = deps.config.TEAMS_USERS_SYNC_MINUTES;
+  if (minutes > 0) {
+    const due = await deps.db.execute<{ id: string }>(sql`
+      select c.enterprise_account_id as id from microsoft_connections c
+      left join teams_user_syncs s on s.enterprise_account_id = c.enterprise_account_id
+      where c.status = 'connected'
+        and (s.enterprise_account_id is null
+          or (s.status not in ('queued', 'running') and coalesce(s.finished_at, s.updated_at) < now() - make_interval(mins => ${minutes})))`);
+    for (const row of due.rows) await enqueueSync(deps, row.id);
+  }
+  return { resumed };
+}
+
+export async function isSyncActive(deps: Pick<AppDeps, "db">, enterpriseAccountId: string) {
+  const [row] = await deps.db
+    .select({ status: teamsUserSyncs.status })
+    .from(teamsUserSyncs)
+    .where(and(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId)));
+  return row?.status === "queued" || row?.status === "running";
+}

@@ -1,0 +1,282 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { RetryLater } from "../../jobs/define-job.js";
+import { MicrosoftApiError } from "../microsoft/api-client.js";
+import type { MicrosoftDeps } from "../microsoft/runtime.js";
+import { connectedTenant } from "../microsoft/service.js";
+import { releaseNumber, reportConflict } from "../numbers/service.js";
+import { sbcRegions } from "../operator-settings/schema.js";
+import type { PowerShellPool } from "../powershell/runner.js";
+import { teamsProfiles } from "../teams-profiles/schema.js";
+import { regionObjectName } from "../teams-profiles/service.js";
+import { type VoiceApi, voiceApi } from "./microsoft-voice.js";
+import { type ProvisionedUser, type ProvisioningStep, provisionedUsers } from "./schema.js";
+
+export const VOICE_ROUTING_POLICY = "OnlineVoiceRoutingPolicy";
+export const DIAL_PLAN = "TenantDialPlan";
+
+/** The voice routing policy the Direct Routing setup created for the region (teams-profiles' naming). */
+export const voiceRoutingPolicyName = regionObjectName;
+
+export interface ProvisioningDeps extends MicrosoftDeps {
+  db: Database;
+  powershell: PowerShellPool;
+}
+
+/** The steps that bring Microsoft to the desired state, in the safe order. */
+export function planFor(
+  user: Pick<ProvisionedUser, "callingEnabled" | "deleting" | "assignDialPlan" | "disableVoicemail">,
+): string[] {
+  if (user.callingEnabled && !user.deleting) {
+    return [
+      "assign-number",
+      "grant-voice-routing-policy",
+      ...(user.assignDialPlan ? ["grant-dial-plan"] : []),
+      ...(user.disableVoicemail ? ["disable-voicemail"] : []),
+      "verify",
+    ];
+  }
+  // Disable (and delete): the number goes first, then the policies.
+  return [
+    "unassign-number",
+    "remove-voice-routing-policy",
+    ...(user.assignDialPlan ? ["remove-dial-plan"] : []),
+    "verify",
+  ];
+}
+
+export function freshSteps(user: Parameters<typeof planFor>[0]): ProvisioningStep[] {
+  return planFor(user).map((key) => ({ key, status: "pending" }));
+}
+
+export class ProvisioningConflict extends Error {}
+
+/**
+ * Runs the user's remaining steps one at a time. Each finished step is saved before the next starts,
+ * so a crash or restart resumes after the last finished step; each step also checks Microsoft first
+ * (a number already assigned to this user is not assigned again).
+ */
+export async function runProvisioning(
+  deps: ProvisioningDeps,
+  provisionedUserId: string,
+  options: { signal?: AbortSignal; api?: VoiceApi } = {},
+): Promise<{ status: string }> {
+  const { db } = deps;
+  const [user] = await db.select().from(provisionedUsers).where(eq(provisionedUsers.id, provisionedUserId));
+  if (!user) return { status: "gone" };
+  const connection = await connectedTenant(db, user.enterpriseAccountId);
+  if (!connection) {
+    await db
+      .update(provisionedUsers)
+      .set({ status: "pending-consent", updatedAt: new Date() })
+      .where(eq(provisionedUsers.id, user.id));
+    return { status: "pending-consent" };
+  }
+  const api = options.api ?? (await voiceApi(deps, connection.tenantId, { signal: options.signal }));
+  let steps = user.steps.length > 0 ? user.steps : freshSteps(user);
+  await save(db, user.id, { status: "running", steps, lastRunAt: new Date() });
+
+  const [profile] = await db
+    .select()
+    .from(teamsProfiles)
+    .where(eq(teamsProfiles.enterpriseAccountId, user.enterpriseAccountId));
+  const [region] = await db.select().from(sbcRegions).where(eq(sbcRegions.id, user.regionId));
+
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (step.status === "done" || step.status === "skipped") continue;
+    options.signal?.throwIfAborted();
+    steps = replace(steps, i, { ...step, status: "running", at: new Date().toISOString() });
+    await save(db, user.id, { steps });
+    try {
+      const outcome = await runStep(deps, api, user, steps[i]!, {
+        policyName: profile && region ? voiceRoutingPolicyName(profile.pstnUsage, region.name) : null,
+        dialPlanName: profile?.dialPlanName ?? null,
+        saveData: async (data) => {
+          steps = replace(steps, i, { ...steps[i]!, data: { ...steps[i]!.data, ...data } });
+          await save(db, user.id, { steps });
+        },
+      });
+      steps = replace(steps, i, {
+        ...steps[i]!,
+        status: outcome,
+        at: new Date().toISOString(),
+        error: undefined,
+      });
+      await save(db, user.id, { steps, lastError: null });
+    } catch (error) {
+      const message = describe(error);
+      steps = replace(steps, i, {
+        ...steps[i]!,
+        status: "failed",
+        at: new Date().toISOString(),
+        error: message,
+      });
+      const permanent =
+        error instanceof ProvisioningConflict || (error instanceof MicrosoftApiError && !error.transient);
+      await save(db, user.id, {
+        steps,
+        lastError: message,
+        status: permanent ? "failed" : "queued",
+      });
+      if (permanent) return { status: "failed" };
+      throw error;
+    }
+  }
+
+  if (user.deleting) {
+    await db.transaction(async (tx) => {
+      await tx.delete(provisionedUsers).where(eq(provisionedUsers.id, user.id));
+      await releaseNumber(tx, user.phoneNumber, user.enterpriseAccountId);
+    });
+    return { status: "deleted" };
+  }
+  await save(db, user.id, { status: "done", lastError: null });
+  return { status: "done" };
+}
+
+interface StepContext {
+  policyName: string | null;
+  dialPlanName: string | null;
+  saveData(data: Record<string, unknown>): Promise<void>;
+}
+
+async function runStep(
+  deps: ProvisioningDeps,
+  api: VoiceApi,
+  user: ProvisionedUser,
+  step: ProvisioningStep,
+  ctx: StepContext,
+): Promise<"done" | "skipped"> {
+  const userId = user.teamsUserObjectId;
+  switch (step.key) {
+    case "assign-number": {
+      const operation = step.data?.operation as string | undefined;
+      if (!operation) {
+        const current = await api.findNumber(user.phoneNumber);
+        if (current?.assignmentTargetId && current.assignmentStatus !== "unassigned") {
+          if (current.assignmentTargetId === userId) return "done";
+          await reportConflict(
+            deps.db,
+            user.phoneNumber,
+            `Assigned in Microsoft Teams to another user (${current.assignmentTargetId}).`,
+          );
+          throw new ProvisioningConflict(
+            `${user.phoneNumber} is already assigned in Microsoft Teams to someone else; it was not overwritten.`,
+          );
+        }
+        const path = await api.startNumberOperation("assign", user.phoneNumber, userId);
+        await ctx.saveData({ operation: path });
+        await api.awaitOperation(path);
+        return "done";
+      }
+      await api.awaitOperation(operation);
+      return "done";
+    }
+    case "grant-voice-routing-policy": {
+      if (!ctx.policyName)
+        throw new ProvisioningConflict(
+          "The enterprise has no Teams profile or voice route; finish its setup first.",
+        );
+      await grant(api, userId, VOICE_ROUTING_POLICY, ctx.policyName);
+      return "done";
+    }
+    case "grant-dial-plan": {
+      if (!ctx.dialPlanName)
+        throw new ProvisioningConflict("The enterprise's Teams profile has no dial plan.");
+      await grant(api, userId, DIAL_PLAN, ctx.dialPlanName);
+      return "done";
+    }
+    case "disable-voicemail": {
+      const [connection] = [await connectedTenant(deps.db, user.enterpriseAccountId)];
+      if (!connection) throw new RetryLater(60, "Waiting for consent.");
+      await deps.powershell.run(
+        connection.tenantId,
+        `Set-CsOnlineVoicemailUserSettings -Identity '${userId}' -VoicemailEnabled $false`,
+      );
+      return "done";
+    }
+    case "unassign-number": {
+      const operation = step.data?.operation as string | undefined;
+      if (operation) {
+        await api.awaitOperation(operation);
+        return "done";
+      }
+      const current = await api.findNumber(user.phoneNumber);
+      if (!current || current.assignmentTargetId !== userId || current.assignmentStatus === "unassigned")
+        return "skipped";
+      const path = await api.startNumberOperation("unassign", user.phoneNumber);
+      await ctx.saveData({ operation: path });
+      await api.awaitOperation(path);
+      return "done";
+    }
+    case "remove-voice-routing-policy":
+      await api.unassignPolicy(userId, VOICE_ROUTING_POLICY);
+      return "done";
+    case "remove-dial-plan":
+      await api.unassignPolicy(userId, DIAL_PLAN);
+      return "done";
+    case "verify": {
+      const state = await api.voiceState(userId);
+      await deps.db
+        .update(provisionedUsers)
+        .set({
+          observed: state
+            ? {
+                enterpriseVoiceEnabled: state.enterpriseVoiceEnabled,
+                numbers: state.numbers,
+                policies: state.policies,
+                at: new Date().toISOString(),
+              }
+            : null,
+        })
+        .where(eq(provisionedUsers.id, user.id));
+      if (user.callingEnabled && !user.deleting) {
+        if (!state) throw new ProvisioningConflict("The Teams user no longer exists in Microsoft 365.");
+        const missing: string[] = [];
+        if (!state.numbers.includes(user.phoneNumber)) missing.push(`number ${user.phoneNumber}`);
+        if (
+          ctx.policyName &&
+          state.policies[VOICE_ROUTING_POLICY]?.toLowerCase() !== ctx.policyName.toLowerCase()
+        )
+          missing.push("voice routing policy");
+        if (
+          user.assignDialPlan &&
+          ctx.dialPlanName &&
+          state.policies[DIAL_PLAN]?.toLowerCase() !== ctx.dialPlanName.toLowerCase()
+        )
+          missing.push("dial plan");
+        if (missing.length > 0) throw new Error(`Microsoft does not show ${missing.join(", ")} yet.`);
+      }
+      return "done";
+    }
+    default:
+      return "skipped";
+  }
+}
+
+async function grant(api: VoiceApi, userId: string, type: string, name: string) {
+  const id = await api.policyId(type, name);
+  if (!id)
+    throw new ProvisioningConflict(
+      `The ${type} "${name}" does not exist in the tenant; run the Direct Routing setup.`,
+    );
+  await api.assignPolicy(userId, type, id);
+}
+
+function replace(steps: ProvisioningStep[], index: number, step: ProvisioningStep): ProvisioningStep[] {
+  return steps.map((s, i) => (i === index ? step : s));
+}
+
+async function save(db: Database, id: string, values: Partial<typeof provisionedUsers.$inferInsert>) {
+  await db
+    .update(provisionedUsers)
+    .set({ ...values, updatedAt: new Date() })
+    .where(and(eq(provisionedUsers.id, id), sql`true`));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof MicrosoftApiError) return error.message.slice(0, 500);
+  if (error instanceof RetryLater) return error.message;
+  return (error as Error).message?.slice(0, 500) ?? String(error);
+}

@@ -1,0 +1,702 @@
+import { randomInt } from "node:crypto";
+import { and, asc, count, eq, ilike, inArray, isNotNull, isNull, not, or, type SQL, sql } from "drizzle-orm";
+import type { Database, Executor } from "../../db/client.js";
+import { type FieldError, Problem } from "../../http/problem.js";
+import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { enterprises } from "../enterprises/schema.js";
+import { connectedTenant } from "../microsoft/service.js";
+import { claimNumber, toE164 } from "../numbers/service.js";
+import { sbcRegions } from "../operator-settings/schema.js";
+import { teamsProfiles } from "../teams-profiles/schema.js";
+import type { Account } from "../tenancy/schema.js";
+import { freshSteps } from "./provisioning.js";
+import { type ProvisionedUser, provisionedUsers, sipDevices, teamsUserSyncs, teamsUsers } from "./schema.js";
+
+export const PASSWORD_RULE = /^[A-Za-z0-9]{8,64}$/;
+export const PASSWORD_RULE_TEXT = "Use 8 to 64 letters and digits, no special characters.";
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** 8 cryptographically random alphanumeric characters (the guide's SIP device password). */
+export function generateDevicePassword(length = 8): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+export const deviceAd = (id: string) => `sip-device:${id}`;
+
+export interface ProvisioningJobs {
+  enqueueProvisioning(provisionedUserId: string): Promise<void>;
+}
+
+export type UserFilter =
+  | "all"
+  | "eligible"
+  | "ineligible"
+  | "provisioned"
+  | "not-provisioned"
+  | "calling-enabled"
+  | "calling-disabled"
+  | "pending"
+  | "failed"
+  | "removed";
+
+export interface UserListQuery {
+  search?: string;
+  filter: UserFilter;
+  page: number;
+  pageSize: number;
+}
+
+const escapeLike = (value: string) => value.replace(/[%_\\]/g, (c) => `\\${c}`);
+
+function filterCondition(filter: UserFilter): SQL | undefined {
+  switch (filter) {
+    case "eligible":
+      return and(eq(teamsUsers.eligible, true), isNull(teamsUsers.removedAt));
+    case "ineligible":
+      return eq(teamsUsers.eligible, false);
+    case "provisioned":
+      return isNotNull(provisionedUsers.id);
+    case "not-provisioned":
+      return and(isNull(provisionedUsers.id), eq(teamsUsers.eligible, true));
+    case "calling-enabled":
+      return and(eq(provisionedUsers.callingEnabled, true), eq(provisionedUsers.status, "done"));
+    case "calling-disabled":
+      return and(
+        isNotNull(provisionedUsers.id),
+        not(and(eq(provisionedUsers.callingEnabled, true), eq(provisionedUsers.status, "done"))!),
+      );
+    case "pending":
+      return sql`${provisionedUsers.status} in ('pending-consent', 'queued', 'running')`;
+    case "failed":
+      return or(eq(provisionedUsers.status, "failed"), eq(provisionedUsers.cleanupRequired, true));
+    case "removed":
+      return isNotNull(teamsUsers.removedAt);
+    default:
+      return undefined;
+  }
+}
+
+export interface ProvisionedRowView {
+  id: string;
+  pbxLocation: string;
+  sipUser: string;
+  phoneNumber: string;
+  regionId: string;
+  regionName: string;
+  callingEnabled: boolean;
+  deleting: boolean;
+  status: ProvisionedUser["status"];
+  lastError: string | null;
+  cleanupRequired: boolean;
+  lastRunAt: Date | null;
+  observedVoiceEnabled: boolean | null;
+}
+
+/** The Users page: synced Teams users with their provisioning, searched, filtered and paged in SQL. */
+export async function listUsers(db: Executor, enterpriseAccountId: string, query: UserListQuery) {
+  const search = query.search?.trim().toLowerCase();
+  const searchCondition = search
+    ? or(
+        sql`lower(${teamsUsers.userPrincipalName}) like ${`${escapeLike(search)}%`}`,
+        ilike(teamsUsers.displayName, `%${escapeLike(search)}%`),
+        eq(provisionedUsers.sipUser, search),
+        sql`${provisionedUsers.phoneNumber} like ${`%${escapeLike(search.replace(/[^\d+]/g, "")) || "\u0000"}%`}`,
+      )
+    : undefined;
+  const where = and(
+    eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+    filterCondition(query.filter),
+    searchCondition,
+  );
+  const base = db
+    .select({ n: count() })
+    .from(teamsUsers)
+    .leftJoin(
+      provisionedUsers,
+      and(
+        eq(provisionedUsers.enterpriseAccountId, teamsUsers.enterpriseAccountId),
+        eq(provisionedUsers.teamsUserObjectId, teamsUsers.objectId),
+      ),
+    )
+    .where(where);
+  const rowsQuery = db
+    .select({
+      objectId: teamsUsers.objectId,
+      userPrincipalName: teamsUsers.userPrincipalName,
+      displayName: teamsUsers.displayName,
+      eligible: teamsUsers.eligible,
+      ineligibleReason: teamsUsers.ineligibleReason,
+      removedAt: teamsUsers.removedAt,
+      provisioned: {
+        id: provisionedUsers.id,
+        pbxLocation: provisionedUsers.pbxLocation,
+        sipUser: provisionedUsers.sipUser,
+        phoneNumber: provisionedUsers.phoneNumber,
+        regionId: provisionedUsers.regionId,
+        regionName: sql<string>`coalesce(${sbcRegions.name}, '')`,
+        callingEnabled: provisionedUsers.callingEnabled,
+        deleting: provisionedUsers.deleting,
+        status: provisionedUsers.status,
+        lastError: provisionedUsers.lastError,
+        cleanupRequired: provisionedUsers.cleanupRequired,
+        lastRunAt: provisionedUsers.lastRunAt,
+        observedVoiceEnabled: sql<
+          boolean | null
+        >`(${provisionedUsers.observed} ->> 'enterpriseVoiceEnabled')::boolean`,
+      },
+    })
+    .from(teamsUsers)
+    .leftJoin(
+      provisionedUsers,
+      and(
+        eq(provisionedUsers.enterpriseAccountId, teamsUsers.enterpriseAccountId),
+        eq(provisionedUsers.teamsUserObjectId, teamsUsers.objectId),
+      ),
+    )
+    .leftJoin(sbcRegions, eq(sbcRegions.id, provisionedUsers.regionId))
+    .where(where)
+    .orderBy(sql`${provisionedUsers.id} is null`, asc(sql`lower(${teamsUsers.userPrincipalName})`))
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize);
+  const [[total], rows] = await Promise.all([base, rowsQuery]);
+  return {
+    total: total?.n ?? 0,
+    items: rows.map((r) => ({
+      ...r,
+      provisioned: r.provisioned?.id ? (r.provisioned as ProvisionedRowView) : null,
+    })),
+  };
+}
+
+/** "Teams User" search-as-you-type: eligible, present and not provisioned yet. */
+export async function searchEligible(db: Executor, enterpriseAccountId: string, search: string, limit = 20) {
+  const term = escapeLike(search.trim().toLowerCase());
+  return db
+    .select({
+      objectId: teamsUsers.objectId,
+      userPrincipalName: teamsUsers.userPrincipalName,
+      displayName: teamsUsers.displayName,
+    })
+    .from(teamsUsers)
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+        eq(teamsUsers.eligible, true),
+        isNull(teamsUsers.removedAt),
+        sql`not exists (select 1 from provisioned_users p where p.enterprise_account_id = ${teamsUsers.enterpriseAccountId} and p.teams_user_object_id = ${teamsUsers.objectId})`,
+        term
+          ? or(
+              sql`lower(${teamsUsers.userPrincipalName}) like ${`${term}%`}`,
+              ilike(teamsUsers.displayName, `%${term}%`),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(sql`lower(${teamsUsers.userPrincipalName})`))
+    .limit(limit);
+}
+
+export async function syncState(db: Executor, enterpriseAccountId: string) {
+  const [row] = await db
+    .select()
+    .from(teamsUserSyncs)
+    .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+  return row ?? null;
+}
+
+/** The Add User form's choices: PBX locations and voice routes (regions) of the enterprise's Teams profile. */
+export async function formOptions(db: Database, enterprise: Account) {
+  const [profile] = await db
+    .select()
+    .from(teamsProfiles)
+    .where(eq(teamsProfiles.enterpriseAccountId, enterprise.id));
+  const [ent] = await db.select().from(enterprises).where(eq(enterprises.accountId, enterprise.id));
+  const regionIds = profile?.regionIds ?? ent?.regionIds ?? [];
+  const regions = regionIds.length
+    ? await db
+        .select({ id: sbcRegions.id, name: sbcRegions.name })
+        .from(sbcRegions)
+        .where(inArray(sbcRegions.id, regionIds))
+    : [];
+  const connection = await connectedTenant(db, enterprise.id);
+  return {
+    pbxLocations: (profile?.pbxLocations ?? []).map((l) => l.name),
+    voiceRoutes: regions.sort((a, b) => a.name.localeCompare(b.name)),
+    defaultVoiceRouteId: profile?.defaultRegionId ?? regions[0]?.id ?? null,
+    dialPlanName: profile?.dialPlanName ?? null,
+    connected: Boolean(connection),
+  };
+}
+
+export interface DeviceInput {
+  id?: string;
+  authId: string;
+  /** Omitted on edit: keep the stored password. */
+  password?: string;
+}
+
+export interface UserInput {
+  teamsUserObjectId: string;
+  pbxLocation: string;
+  regionId: string;
+  sipUser: string;
+  phoneNumber: string;
+  disableVoicemail: boolean;
+  assignDialPlan: boolean;
+  devices: DeviceInput[];
+}
+
+export const SIP_USER_RULE = /^[A-Za-z0-9._+-]{1,64}$/;
+
+/** Field-level checks that need no database. */
+export function validateUserFields(
+  input: Omit<UserInput, "teamsUserObjectId">,
+  options: { requirePasswords: boolean },
+): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!input.pbxLocation) errors.push({ field: "pbxLocation", message: "Choose a PBX location." });
+  if (!input.regionId) errors.push({ field: "regionId", message: "Choose a voice route." });
+  if (!SIP_USER_RULE.test(input.sipUser))
+    errors.push({ field: "sipUser", message: "Enter the user's extension (letters, digits, . _ + -)." });
+  if (!toE164(input.phoneNumber))
+    errors.push({
+      field: "phoneNumber",
+      message: "Enter a valid number in E.164 format, e.g. +12065550100.",
+    });
+  const seen = new Set<string>();
+  input.devices.forEach((d, i) => {
+    if (!SIP_USER_RULE.test(d.authId))
+      errors.push({
+        field: `devices.${i}.authId`,
+        message: "Enter the SIP Authentication ID (letters, digits, . _ + -).",
+      });
+    else if (seen.has(d.authId.toLowerCase()))
+      errors.push({
+        field: `devices.${i}.authId`,
+        message: "Each device needs its own SIP Authentication ID.",
+      });
+    seen.add(d.authId.toLowerCase());
+    if (d.password === undefined || d.password === "") {
+      if (options.requirePasswords || !d.id)
+        errors.push({ field: `devices.${i}.password`, message: "Generate or enter a password." });
+    } else if (!PASSWORD_RULE.test(d.password))
+      errors.push({ field: `devices.${i}.password`, message: PASSWORD_RULE_TEXT });
+  });
+  return errors;
+}
+
+/** Checks against the enterprise's profile and the other users; throws a Problem listing every field. */
+async function validateAgainstDatabase(
+  tx: Executor,
+  enterprise: Account,
+  input: UserInput,
+  options: { excludeUserId?: string; options: Awaited<ReturnType<typeof formOptions>> },
+): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (input.pbxLocation && !options.options.pbxLocations.includes(input.pbxLocation))
+    errors.push({ field: "pbxLocation", message: "Choose one of the enterprise's PBX locations." });
+  if (input.regionId && !options.options.voiceRoutes.some((r) => r.id === input.regionId))
+    errors.push({ field: "regionId", message: "Choose one of the enterprise's voice routes." });
+  const number = toE164(input.phoneNumber);
+  const notSelf = options.excludeUserId ? sql`${provisionedUsers.id} <> ${options.excludeUserId}` : undefined;
+  const [sameSip] = await tx
+    .select({ id: provisionedUsers.id, upn: provisionedUsers.userPrincipalName })
+    .from(provisionedUsers)
+    .where(
+      and(
+        eq(provisionedUsers.enterpriseAccountId, enterprise.id),
+        eq(provisionedUsers.pbxLocation, input.pbxLocation),
+        eq(provisionedUsers.sipUser, input.sipUser),
+        notSelf,
+      ),
+    );
+  if (sameSip)
+    errors.push({
+      field: "sipUser",
+      message: `SIP user ${input.sipUser} is already assigned to ${sameSip.upn}.`,
+    });
+  if (number) {
+    const [sameNumber] = await tx
+      .select({
+        id: provisionedUsers.id,
+        upn: provisionedUsers.userPrincipalName,
+        enterprise: provisionedUsers.enterpriseAccountId,
+      })
+      .from(provisionedUsers)
+      .where(and(eq(provisionedUsers.phoneNumber, number), notSelf));
+    if (sameNumber)
+      errors.push({
+        field: "phoneNumber",
+        message:
+          sameNumber.enterprise === enterprise.id
+            ? `${number} is already assigned to ${sameNumber.upn}.`
+            : `${number} is already assigned to another customer's user.`,
+      });
+  }
+  for (const [i, d] of input.devices.entries()) {
+    const [sameDevice] = await tx
+      .select({ id: sipDevices.id, userId: sipDevices.provisionedUserId })
+      .from(sipDevices)
+      .where(and(eq(sipDevices.enterpriseAccountId, enterprise.id), eq(sipDevices.authId, d.authId)));
+    if (sameDevice && sameDevice.id !== d.id && sameDevice.userId !== options.excludeUserId)
+      errors.push({
+        field: `devices.${i}.authId`,
+        message: `SIP Authentication ID ${d.authId} is already used by another device.`,
+      });
+  }
+  return errors;
+}
+
+export interface UserServiceDeps {
+  db: Database;
+  secrets: { seal(plaintext: string, ad?: string): string; open(sealed: string, ad?: string): string };
+  jobs: ProvisioningJobs;
+}
+
+/** "Add User": stores the user and its devices, then provisions (or waits for consent). */
+export async function addUser(
+  deps: UserServiceDeps,
+  audit: AuditContext,
+  enterprise: Account,
+  input: UserInput,
+) {
+  const fieldErrors = validateUserFields(input, { requirePasswords: true });
+  const options = await formOptions(deps.db, enterprise);
+  const [teamsUser] = await deps.db
+    .select()
+    .from(teamsUsers)
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, enterprise.id),
+        eq(teamsUsers.objectId, input.teamsUserObjectId),
+      ),
+    );
+  if (!teamsUser)
+    fieldErrors.push({
+      field: "teamsUserObjectId",
+      message: "Choose a Teams user (run Sync Teams Users if they are missing).",
+    });
+  else if (!teamsUser.eligible || teamsUser.removedAt)
+    fieldErrors.push({
+      field: "teamsUserObjectId",
+      message: `This user cannot be provisioned: ${teamsUser.ineligibleReason ?? "not eligible"}.`,
+    });
+  const created = await deps.db.transaction(async (tx) => {
+    // One writer per enterprise at a time, so two concurrent adds cannot both pass the duplicate checks.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`users:${enterprise.id}`}))`);
+    const dbErrors = await validateAgainstDatabase(tx, enterprise, input, { options });
+    const [already] = teamsUser
+      ? await tx
+          .select({ id: provisionedUsers.id })
+          .from(provisionedUsers)
+          .where(
+            and(
+              eq(provisionedUsers.enterpriseAccountId, enterprise.id),
+              eq(provisionedUsers.teamsUserObjectId, teamsUser.objectId),
+            ),
+          )
+      : [];
+    if (already) dbErrors.push({ field: "teamsUserObjectId", message: "This Teams user is already added." });
+    const all = [...fieldErrors, ...dbErrors];
+    if (all.length > 0) {
+      const duplicate = dbErrors.some((e) => /already/.test(e.message));
+      throw duplicate ? Problem.conflict(all.map((e) => e.message).join(" "), all) : Problem.invalid(all);
+    }
+    const connected = options.connected;
+    const values = {
+      enterpriseAccountId: enterprise.id,
+      teamsUserObjectId: teamsUser!.objectId,
+      userPrincipalName: teamsUser!.userPrincipalName,
+      displayName: teamsUser!.displayName,
+      pbxLocation: input.pbxLocation,
+      regionId: input.regionId,
+      sipUser: input.sipUser,
+      phoneNumber: toE164(input.phoneNumber)!,
+      disableVoicemail: input.disableVoicemail,
+      assignDialPlan: input.assignDialPlan,
+      callingEnabled: true,
+      status: connected ? ("queued" as const) : ("pending-consent" as const),
+    };
+    const [row] = await tx
+      .insert(provisionedUsers)
+      .values({ ...values, steps: freshSteps({ ...values, deleting: false }) })
+      .returning();
+    await claimNumber(tx, row!.phoneNumber, enterprise.id, row!.id);
+    await writeDevices(tx, deps, row!, input.devices);
+    await recordAudit(tx, audit, {
+      action: "teams-user.add",
+      accountId: enterprise.id,
+      targetType: "provisioned-user",
+      targetId: row!.id,
+      after: { ...values, devices: input.devices.map((d) => d.authId) },
+    });
+    return row!;
+  });
+  if (created.status === "queued") await deps.jobs.enqueueProvisioning(created.id);
+  return created;
+}
+
+async function writeDevices(
+  tx: Executor,
+  deps: UserServiceDeps,
+  user: ProvisionedUser,
+  devices: DeviceInput[],
+) {
+  const existing = await tx.select().from(sipDevices).where(eq(sipDevices.provisionedUserId, user.id));
+  const keep = new Set(devices.map((d) => d.id).filter(Boolean));
+  for (const d of existing) if (!keep.has(d.id)) await tx.delete(sipDevices).where(eq(sipDevices.id, d.id));
+  for (const d of devices) {
+    const found = d.id ? existing.find((e) => e.id === d.id) : undefined;
+    if (found) {
+      await tx
+        .update(sipDevices)
+        .set({
+          authId: d.authId,
+          ...(d.password ? { passwordSealed: deps.secrets.seal(d.password, deviceAd(found.id)) } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(sipDevices.id, found.id));
+    } else {
+      const id = crypto.randomUUID();
+      await tx.insert(sipDevices).values({
+        id,
+        provisionedUserId: user.id,
+        enterpriseAccountId: user.enterpriseAccountId,
+        authId: d.authId,
+        passwordSealed: deps.secrets.seal(d.password!, deviceAd(id)),
+      });
+    }
+  }
+}
+
+export async function getUser(db: Executor, enterpriseAccountId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(provisionedUsers)
+    .where(and(eq(provisionedUsers.id, id), eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId)));
+  if (!row) throw Problem.notFound("No such user.");
+  const devices = await db
+    .select({ id: sipDevices.id, authId: sipDevices.authId })
+    .from(sipDevices)
+    .where(eq(sipDevices.provisionedUserId, id))
+    .orderBy(asc(sipDevices.createdAt));
+  return { ...row, devices };
+}
+
+/** Edit: SIP user, PBX location, voice route, the two flags and devices. Microsoft-side changes re-run the job. */
+export async function updateUser(
+  deps: UserServiceDeps,
+  audit: AuditContext,
+  enterprise: Account,
+  id: string,
+  input: Omit<UserInput, "teamsUserObjectId" | "phoneNumber"> & { phoneNumber?: string },
+) {
+  const before = await getUser(deps.db, enterprise.id, id);
+  if (input.phoneNumber && toE164(input.phoneNumber) !== before.phoneNumber)
+    throw Problem.field(
+      "phoneNumber",
+      "To change the number, disable calling and remove the user, then add them again.",
+    );
+  const full: UserInput = {
+    ...input,
+    phoneNumber: before.phoneNumber,
+    teamsUserObjectId: before.teamsUserObjectId,
+  };
+  const errors = validateUserFields(full, { requirePasswords: false });
+  const options = await formOptions(deps.db, enterprise);
+  const updated = await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`users:${enterprise.id}`}))`);
+    const dbErrors = await validateAgainstDatabase(tx, enterprise, full, { excludeUserId: id, options });
+    const all = [...errors, ...dbErrors];
+    if (all.length > 0)
+      throw dbErrors.some((e) => /already/.test(e.message))
+        ? Problem.conflict(all.map((e) => e.message).join(" "), all)
+        : Problem.invalid(all);
+    const microsoftChanged =
+      before.regionId !== input.regionId ||
+      before.assignDialPlan !== input.assignDialPlan ||
+      before.disableVoicemail !== input.disableVoicemail;
+    const next = { ...before, ...input, phoneNumber: before.phoneNumber };
+    const [row] = await tx
+      .update(provisionedUsers)
+      .set({
+        pbxLocation: input.pbxLocation,
+        regionId: input.regionId,
+        sipUser: input.sipUser,
+        disableVoicemail: input.disableVoicemail,
+        assignDialPlan: input.assignDialPlan,
+        ...(microsoftChanged && before.callingEnabled
+          ? {
+              steps: freshSteps(next),
+              status: before.status === "pending-consent" ? before.status : ("queued" as const),
+            }
+          : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(provisionedUsers.id, id))
+      .returning();
+    await writeDevices(tx, deps, row!, input.devices);
+    await recordAudit(tx, audit, {
+      action: "teams-user.update",
+      accountId: enterprise.id,
+      targetType: "provisioned-user",
+      targetId: id,
+      before: { ...before, devices: before.devices.map((d) => d.authId) },
+      after: { ...input, devices: input.devices.map((d) => d.authId) },
+    });
+    return row!;
+  });
+  if (updated.status === "queued") await deps.jobs.enqueueProvisioning(updated.id);
+  return updated;
+}
+
+/** Enable Calling / Disable Calling: sets the desired state and runs the job (disable unassigns the number first). */
+export async function setCalling(
+  deps: UserServiceDeps,
+  audit: AuditContext,
+  enterprise: Account,
+  id: string,
+  enabled: boolean,
+) {
+  const before = await getUser(deps.db, enterprise.id, id);
+  if (before.deleting) throw Problem.conflict("This user is being removed.");
+  const connected = Boolean(await connectedTenant(deps.db, enterprise.id));
+  const next = { ...before, callingEnabled: enabled };
+  const [row] = await deps.db.transaction(async (tx) => {
+    await recordAudit(tx, audit, {
+      action: enabled ? "teams-user.enable-calling" : "teams-user.disable-calling",
+      accountId: enterprise.id,
+      targetType: "provisioned-user",
+      targetId: id,
+    });
+    return tx
+      .update(provisionedUsers)
+      .set({
+        callingEnabled: enabled,
+        steps: freshSteps(next),
+        status: connected ? "queued" : "pending-consent",
+        lastError: null,
+        updatedAt: new Date(),
+      })
+      .where(eq(provisionedUsers.id, id))
+      .returning();
+  });
+  if (row?.status === "queued") await deps.jobs.enqueueProvisioning(id);
+  return row!;
+}
+
+/** Re-runs a failed or stuck provisioning from its first unfinished step. */
+export async function retryProvisioning(deps: UserServiceDeps, enterprise: Account, id: string) {
+  const before = await getUser(deps.db, enterprise.id, id);
+  const connected = Boolean(await connectedTenant(deps.db, enterprise.id));
+  const steps = before.steps.map((s) =>
+    s.status === "failed" || s.status === "running" ? { ...s, status: "pending" as const } : s,
+  );
+  const [row] = await deps.db
+    .update(provisionedUsers)
+    .set({ steps, status: connected ? "queued" : "pending-consent", updatedAt: new Date() })
+    .where(eq(provisionedUsers.id, id))
+    .returning();
+  if (row?.status === "queued") await deps.jobs.enqueueProvisioning(id);
+  return row!;
+}
+
+/** Removes a user: deprovisions in the safe order (number, then policies), then deletes the records. */
+export async function deleteUser(
+  deps: UserServiceDeps,
+  audit: AuditContext,
+  enterprise: Account,
+  id: string,
+) {
+  const before = await getUser(deps.db, enterprise.id, id);
+  const neverReachedMicrosoft =
+    before.steps.every((s) => s.status === "pending") && before.status !== "running";
+  const connected = Boolean(await connectedTenant(deps.db, enterprise.id));
+  if (
+    (neverReachedMicrosoft && before.callingEnabled) ||
+    (!connected && before.status === "pending-consent")
+  ) {
+    await deps.db.transaction(async (tx) => {
+      await tx.delete(provisionedUsers).where(eq(provisionedUsers.id, id));
+      const { releaseNumber } = await import("../numbers/service.js");
+      await releaseNumber(tx, before.phoneNumber, enterprise.id);
+      await recordAudit(tx, audit, {
+        action: "teams-user.delete",
+        accountId: enterprise.id,
+        targetType: "provisioned-user",
+        targetId: id,
+        before,
+      });
+    });
+    return { deleted: true };
+  }
+  const next = { ...before, deleting: true };
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(provisionedUsers)
+      .set({
+        deleting: true,
+        steps: freshSteps(next),
+        status: connected ? "queued" : "pending-consent",
+        updatedAt: new Date(),
+      })
+      .where(eq(provisionedUsers.id, id));
+    await recordAudit(tx, audit, {
+      action: "teams-user.delete",
+      accountId: enterprise.id,
+      targetType: "provisioned-user",
+      targetId: id,
+      before,
+    });
+  });
+  if (connected) await deps.jobs.enqueueProvisioning(id);
+  return { deleted: false };
+}
+
+/** Shows a device password; every reveal is audited. */
+export async function revealDevicePassword(
+  deps: UserServiceDeps,
+  audit: AuditContext,
+  enterprise: Account,
+  userId: string,
+  deviceId: string,
+) {
+  const [device] = await deps.db
+    .select()
+    .from(sipDevices)
+    .where(
+      and(
+        eq(sipDevices.id, deviceId),
+        eq(sipDevices.provisionedUserId, userId),
+        eq(sipDevices.enterpriseAccountId, enterprise.id),
+      ),
+    );
+  if (!device) throw Problem.notFound("No such device.");
+  const password = deps.secrets.open(device.passwordSealed, deviceAd(device.id));
+  await recordAudit(deps.db, audit, {
+    action: "sip-device.reveal-password",
+    accountId: enterprise.id,
+    targetType: "sip-device",
+    targetId: device.id,
+    after: { authId: device.authId },
+  });
+  return { password };
+}
+
+/** Users waiting for consent whose enterprise is now connected: queue them. */
+export async function resumePendingConsent(db: Database, jobs: ProvisioningJobs): Promise<number> {
+  const rows = await db
+    .update(provisionedUsers)
+    .set({ status: "queued", updatedAt: new Date() })
+    .where(
+      and(
+        eq(provisionedUsers.status, "pending-consent"),
+        sql`exists (select 1 from microsoft_connections c where c.enterprise_account_id = ${provisionedUsers.enterpriseAccountId} and c.status = 'connected')`,
+      ),
+    )
+    .returning({ id: provisionedUsers.id });
+  for (const r of rows) await jobs.enqueueProvisioning(r.id);
+  return rows.length;
+}

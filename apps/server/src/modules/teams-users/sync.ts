@@ -1,0 +1,221 @@
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { RetryLater } from "../../jobs/define-job.js";
+import { MicrosoftApiError } from "../microsoft/api-client.js";
+import type { MicrosoftDeps } from "../microsoft/runtime.js";
+import { connectedTenant } from "../microsoft/service.js";
+import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
+import { provisionedUsers, teamsUserSyncs, teamsUsers } from "./schema.js";
+
+export interface SyncDeps extends MicrosoftDeps {
+  db: Database;
+}
+
+/** Marks a sync as queued (the button / schedule), creating the state row on first use. */
+export async function markSyncQueued(db: Database, enterpriseAccountId: string): Promise<void> {
+  await db
+    .insert(teamsUserSyncs)
+    .values({ enterpriseAccountId, status: "queued" })
+    .onConflictDoUpdate({
+      target: teamsUserSyncs.enterpriseAccountId,
+      set: {
+        status: sql`case when ${teamsUserSyncs.status} = 'running' then 'running'::teams_user_sync_status else 'queued'::teams_user_sync_status end`,
+        updatedAt: new Date(),
+      },
+    });
+}
+
+/**
+ * One sync round: the first pages `/users/delta?$top=999`; later rounds follow the stored delta link,
+ * so only changes travel. The next link is saved after every page, so a restarted job resumes.
+ * Removed users are marked (never deleted); their provisioning is flagged for cleanup.
+ */
+export async function runSync(
+  deps: SyncDeps,
+  enterpriseAccountId: string,
+  options: { signal?: AbortSignal; api?: VoiceApi } = {},
+): Promise<{ pages: number; users: number }> {
+  const { db } = deps;
+  const connection = await connectedTenant(db, enterpriseAccountId);
+  if (!connection) {
+    await db
+      .insert(teamsUserSyncs)
+      .values({ enterpriseAccountId, status: "failed", lastError: "Connect to Microsoft Teams first." })
+      .onConflictDoUpdate({
+        target: teamsUserSyncs.enterpriseAccountId,
+        set: { status: "failed", lastError: "Connect to Microsoft Teams first.", updatedAt: new Date() },
+      });
+    return { pages: 0, users: 0 };
+  }
+  const api = options.api ?? (await voiceApi(deps, connection.tenantId, { signal: options.signal }));
+  let [state] = await db
+    .select()
+    .from(teamsUserSyncs)
+    .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+  const resuming = state?.status === "running" && Boolean(state.nextLink);
+  if (!resuming) {
+    [state] = await db
+      .insert(teamsUserSyncs)
+      .values({ enterpriseAccountId, status: "running", startedAt: new Date() })
+      .onConflictDoUpdate({
+        target: teamsUserSyncs.enterpriseAccountId,
+        set: {
+          status: "running",
+          nextLink: null,
+          pages: 0,
+          usersSeen: 0,
+          added: 0,
+          updated: 0,
+          removed: 0,
+          fullSync: sql`${teamsUserSyncs.deltaLink} is null`,
+          lastError: null,
+          startedAt: new Date(),
+          finishedAt: null,
+          updatedAt: new Date(),
+        },
+      })
+      .returning();
+  }
+  let link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
+  let pages = state?.pages ?? 0;
+  let users = state?.usersSeen ?? 0;
+  try {
+    for (;;) {
+      let page: Awaited<ReturnType<VoiceApi["deltaPage"]>>;
+      try {
+        page = await api.deltaPage(link);
+      } catch (error) {
+        // An expired delta token needs a full resync.
+        if (
+          error instanceof MicrosoftApiError &&
+          (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code)) &&
+          link
+        ) {
+          link = null;
+          await db
+            .update(teamsUserSyncs)
+            .set({ deltaLink: null, fullSync: true })
+            .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+          continue;
+        }
+        throw error;
+      }
+      const counts = await applyDeltaPage(db, enterpriseAccountId, page.value);
+      pages++;
+      users += page.value.length;
+      const next = page["@odata.nextLink"] ?? null;
+      const deltaLink = page["@odata.deltaLink"] ?? null;
+      await db
+        .update(teamsUserSyncs)
+        .set({
+          pages,
+          usersSeen: users,
+          added: sql`${teamsUserSyncs.added} + ${counts.added}`,
+          updated: sql`${teamsUserSyncs.updated} + ${counts.updated}`,
+          removed: sql`${teamsUserSyncs.removed} + ${counts.removed}`,
+          nextLink: next,
+          ...(deltaLink ? { deltaLink, status: "completed" as const, finishedAt: new Date() } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+      if (!next) break;
+      link = next;
+    }
+  } catch (error) {
+    if (!(error instanceof RetryLater)) {
+      await db
+        .update(teamsUserSyncs)
+        .set({
+          status: "failed",
+          lastError: (error as Error).message.slice(0, 500),
+          finishedAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+    }
+    throw error;
+  }
+  return { pages, users };
+}
+
+/** Upserts one page in a single statement; removals mark the user and flag its provisioning. */
+async function applyDeltaPage(db: Database, enterpriseAccountId: string, items: DeltaUser[]) {
+  const removedIds = items.filter((u) => u["@removed"]).map((u) => u.id);
+  const present = items.filter((u) => !u["@removed"] && u.userPrincipalName);
+  let added = 0;
+  let updated = 0;
+  const now = new Date();
+  if (present.length > 0) {
+    const rows = present.map((u) => {
+      const e = eligibilityOf(u);
+      return {
+        enterpriseAccountId,
+        objectId: u.id,
+        userPrincipalName: u.userPrincipalName!,
+        displayName: u.displayName ?? "",
+        mail: u.mail ?? null,
+        accountEnabled: u.accountEnabled !== false,
+        usageLocation: u.usageLocation ?? null,
+        hasTeamsPhone: e.hasTeamsPhone,
+        isResourceAccount: Boolean(u.isResourceAccount),
+        eligible: e.eligible,
+        ineligibleReason: e.reason,
+        removedAt: null,
+        syncedAt: now,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const result = await db
+        .insert(teamsUsers)
+        .values(chunk)
+        .onConflictDoUpdate({
+          target: [teamsUsers.enterpriseAccountId, teamsUsers.objectId],
+          set: {
+            userPrincipalName: sql`excluded.user_principal_name`,
+            displayName: sql`excluded.display_name`,
+            mail: sql`excluded.mail`,
+            accountEnabled: sql`excluded.account_enabled`,
+            usageLocation: sql`excluded.usage_location`,
+            hasTeamsPhone: sql`excluded.has_teams_phone`,
+            isResourceAccount: sql`excluded.is_resource_account`,
+            eligible: sql`excluded.eligible`,
+            ineligibleReason: sql`excluded.ineligible_reason`,
+            removedAt: sql`null`,
+            syncedAt: sql`excluded.synced_at`,
+          },
+        })
+        .returning({ inserted: sql<boolean>`(xmax = 0)` });
+      for (const r of result) {
+        if (r.inserted) added++;
+        else updated++;
+      }
+    }
+  }
+  if (removedIds.length > 0) {
+    await db
+      .update(teamsUsers)
+      .set({ removedAt: now, eligible: false, ineligibleReason: "Removed from Microsoft 365", syncedAt: now })
+      .where(
+        and(
+          eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+          inArray(teamsUsers.objectId, removedIds),
+          isNull(teamsUsers.removedAt),
+        ),
+      );
+    await db
+      .update(provisionedUsers)
+      .set({
+        cleanupRequired: true,
+        lastError: "The Teams user was removed from Microsoft 365; remove this user.",
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
+          inArray(provisionedUsers.teamsUserObjectId, removedIds),
+        ),
+      );
+  }
+  return { added, updated, removed: removedIds.length };
+}
