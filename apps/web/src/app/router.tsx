@@ -3,6 +3,7 @@ import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
 import { identityRoutes } from "../features/identity/routes";
 import { settingsRoutes } from "../features/settings/routes";
+import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
 import { AppLayout } from "../layout/AppLayout";
 import { NotFound } from "../layout/NotFound";
@@ -52,6 +53,7 @@ const routeTree = rootRoute.addChildren([
     ...enterprisesRoutes(accountRoute),
     ...trunksRoutes(accountRoute),
     ...settingsRoutes(accountRoute),
+    ...tenancyRoutes(accountRoute),
   ]),
 ]);
 

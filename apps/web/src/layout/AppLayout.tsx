@@ -1,14 +1,17 @@
 import { AppShell, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
+  IconAffiliate,
   IconBuilding,
   IconChevronDown,
+  IconHistory,
   IconLayoutDashboard,
   IconPlugConnected,
   IconSettings,
+  IconShieldLock,
   IconUsers,
 } from "@tabler/icons-react";
-import { Link, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
+import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useSession } from "../app/session";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
 import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
@@ -26,7 +29,11 @@ export function AppLayout() {
     { label: "Dashboard", href: `${base}/dashboard`, icon: IconLayoutDashboard },
     { label: "Enterprises", href: `${base}/enterprises`, icon: IconBuilding },
     { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
+    ...(session && session.account.kind !== "enterprise"
+      ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]
+      : []),
   ];
+  const isAdmin = session?.user.role === "Admin";
 
   return (
     <AppShell
@@ -91,16 +98,37 @@ export function AppLayout() {
           leftSection={<IconSettings size={18} />}
           defaultOpened={pathname.startsWith(`${base}/settings`)}
         >
+          {isAdmin && (
+            <NavLink
+              component={Link}
+              to={`${base}/settings/users`}
+              label="User Management"
+              leftSection={<IconUsers size={16} />}
+              active={pathname.startsWith(`${base}/settings/users`)}
+            />
+          )}
+          {isAdmin && (
+            <NavLink
+              component={Link}
+              to={`${base}/settings/audit`}
+              label="Audit log"
+              leftSection={<IconHistory size={16} />}
+              active={pathname.startsWith(`${base}/settings/audit`)}
+            />
+          )}
           <NavLink
             component={Link}
-            to={`${base}/settings/users`}
-            label="User Management"
-            leftSection={<IconUsers size={16} />}
-            active={pathname.startsWith(`${base}/settings/users`)}
+            to={`${base}/settings/security`}
+            label="Security"
+            leftSection={<IconShieldLock size={16} />}
+            active={pathname.startsWith(`${base}/settings/security`)}
           />
         </NavLink>
       </AppShell.Navbar>
       <AppShell.Main>
+        {session?.twoFactorSetupRequired && !pathname.endsWith("/settings/security") && (
+          <Navigate to={`/a/${session.account.id}/settings/security`} />
+        )}
         <Outlet />
       </AppShell.Main>
     </AppShell>

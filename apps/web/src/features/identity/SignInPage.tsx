@@ -1,29 +1,162 @@
-import { Button, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Group, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
+import { ApiError, api, unwrap } from "../../api/client";
+import { adoptSession, type Session } from "../../app/session";
 import { AuthCard } from "./AuthCard";
+import { useApiErrors } from "./form";
 
-/** Username-first sign-in (step 1). The password step arrives with the identity feature. */
+type Step = "username" | "password" | "code";
+
+/** Where to go after signing in: the page that asked for it (same-origin paths only) or the dashboard. */
+export function landingFor(session: Session, redirect?: string): string {
+  if (session.twoFactorSetupRequired) return `/a/${session.account.id}/settings/security`;
+  if (redirect?.startsWith("/") && !redirect.startsWith("//")) return redirect;
+  return `/a/${session.account.id}/dashboard`;
+}
+
+/** Username first (Username → Continue with username), then Password → Sign In, then a code if 2FA is on. */
 export function SignInPage() {
+  const search = useSearch({ strict: false }) as { redirect?: string };
+  const navigate = useNavigate();
+  const [step, setStep] = useState<Step>("username");
   const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const errors = useApiErrors(["username", "password", "totpCode", "recoveryCode"]);
+
+  async function submit() {
+    errors.clear();
+    setBusy(true);
+    try {
+      const session = await unwrap(
+        api.POST("/api/auth/sign-in", {
+          body: {
+            username,
+            password,
+            ...(step === "code" ? (useRecovery ? { recoveryCode: code } : { totpCode: code }) : {}),
+          },
+        }),
+      );
+      adoptSession(session);
+      await navigate({ to: landingFor(session, search.redirect) });
+    } catch (error) {
+      if (
+        error instanceof ApiError &&
+        error.status === 401 &&
+        error.errors.some((e) => e.field === "totpCode") &&
+        step !== "code"
+      ) {
+        setStep("code");
+      } else {
+        errors.show(error);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
-    <AuthCard title="Sign in" subtitle="Enter your email address to continue.">
+    <AuthCard
+      title="Sign in"
+      subtitle={step === "username" ? "Enter your email address to continue." : undefined}
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
+          if (step === "username") {
+            if (username.trim()) setStep("password");
+          } else {
+            void submit();
+          }
         }}
       >
-        <TextInput
-          label="Username"
-          type="email"
-          autoComplete="username"
-          value={username}
-          onChange={(event) => setUsername(event.currentTarget.value)}
-          required
-          mb="md"
-        />
-        <Button type="submit" fullWidth>
-          Continue with username
-        </Button>
+        <Stack>
+          {errors.formError && (
+            <Alert color="red" role="alert">
+              {errors.formError}
+            </Alert>
+          )}
+          {step === "username" ? (
+            <>
+              <TextInput
+                label="Username"
+                type="email"
+                autoComplete="username"
+                value={username}
+                onChange={(event) => setUsername(event.currentTarget.value)}
+                required
+                autoFocus
+              />
+              <Button type="submit" fullWidth>
+                Continue with username
+              </Button>
+            </>
+          ) : (
+            <>
+              <Group justify="space-between" wrap="nowrap">
+                <Text size="sm" fw={500} truncate>
+                  {username}
+                </Text>
+                <Anchor
+                  component="button"
+                  type="button"
+                  size="sm"
+                  onClick={() => {
+                    setStep("username");
+                    setPassword("");
+                    setCode("");
+                    errors.clear();
+                  }}
+                >
+                  Change
+                </Anchor>
+              </Group>
+              {step === "password" && (
+                <PasswordInput
+                  label="Password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={(event) => setPassword(event.currentTarget.value)}
+                  error={errors.fieldErrors.password}
+                  required
+                  autoFocus
+                />
+              )}
+              {step === "code" && (
+                <TextInput
+                  label={useRecovery ? "Recovery code" : "Authentication code"}
+                  description={
+                    useRecovery
+                      ? "One of the recovery codes you saved."
+                      : "The 6-digit code from your authenticator app."
+                  }
+                  autoComplete="one-time-code"
+                  inputMode={useRecovery ? "text" : "numeric"}
+                  value={code}
+                  onChange={(event) => setCode(event.currentTarget.value)}
+                  error={errors.fieldErrors.totpCode ?? errors.fieldErrors.recoveryCode}
+                  required
+                  autoFocus
+                />
+              )}
+              <Button type="submit" fullWidth loading={busy}>
+                {step === "code" ? "Verify" : "Sign In"}
+              </Button>
+              {step === "code" ? (
+                <Anchor component="button" type="button" size="sm" onClick={() => setUseRecovery((v) => !v)}>
+                  {useRecovery ? "Use your authenticator app" : "Use a recovery code"}
+                </Anchor>
+              ) : (
+                <Anchor component={Link} to="/forgot-password" search={{ username } as never} size="sm">
+                  Forgot password
+                </Anchor>
+              )}
+            </>
+          )}
+        </Stack>
       </form>
     </AuthCard>
   );

@@ -1,0 +1,85 @@
+import { Alert, Button, PasswordInput, Stack } from "@mantine/core";
+import { useNavigate, useSearch } from "@tanstack/react-router";
+import { useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { adoptSession } from "../../app/session";
+import { AuthCard } from "./AuthCard";
+import { useApiErrors } from "./form";
+import { landingFor } from "./SignInPage";
+
+/** Opened from the "Activate Your Account" email: temporary password → new password → signed in. */
+export function ActivatePage() {
+  const { token } = useSearch({ strict: false }) as { token?: string };
+  const navigate = useNavigate();
+  const [values, setValues] = useState({ currentPassword: "", newPassword: "", confirmPassword: "" });
+  const [busy, setBusy] = useState(false);
+  const errors = useApiErrors(["currentPassword", "newPassword", "confirmPassword"]);
+  const set = (field: keyof typeof values) => (event: React.ChangeEvent<HTMLInputElement>) =>
+    setValues({ ...values, [field]: event.currentTarget.value });
+
+  return (
+    <AuthCard
+      title="Activate Your Account"
+      subtitle="Enter the temporary password from the email and choose your own password."
+    >
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          errors.clear();
+          setBusy(true);
+          try {
+            const session = await unwrap(
+              api.POST("/api/auth/activate", { body: { token: token ?? "", ...values } }),
+            );
+            adoptSession(session);
+            await navigate({ to: landingFor(session) });
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Stack>
+          {!token && (
+            <Alert color="red">This activation link is incomplete. Open the link from the email again.</Alert>
+          )}
+          {errors.formError && (
+            <Alert color="red" role="alert">
+              {errors.formError}
+            </Alert>
+          )}
+          <PasswordInput
+            label="Current Password"
+            description="The temporary password from the email."
+            autoComplete="off"
+            value={values.currentPassword}
+            onChange={set("currentPassword")}
+            error={errors.fieldErrors.currentPassword}
+            required
+          />
+          <PasswordInput
+            label="New Password"
+            description="At least 12 characters. A few random words work well."
+            autoComplete="new-password"
+            value={values.newPassword}
+            onChange={set("newPassword")}
+            error={errors.fieldErrors.newPassword}
+            required
+          />
+          <PasswordInput
+            label="Confirm New Password"
+            autoComplete="new-password"
+            value={values.confirmPassword}
+            onChange={set("confirmPassword")}
+            error={errors.fieldErrors.confirmPassword}
+            required
+          />
+          <Button type="submit" fullWidth loading={busy} disabled={!token}>
+            Reset Password
+          </Button>
+        </Stack>
+      </form>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,145 @@
+import { Alert, Anchor, Button, Group, Modal, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconPlus } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { useSession } from "../../app/session";
+import { useApiErrors } from "../identity/form";
+
+/** Partners (resellers) directly below the acting account; the operator adds partners, partners add sub-partners. */
+export function PartnersPage() {
+  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { data: session } = useSession();
+  const queryClient = useQueryClient();
+  const [adding, setAdding] = useState(false);
+  const partners = useQuery({
+    queryKey: ["partners", accountId],
+    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/partners", { params: { path: { accountId } } })),
+  });
+  const canWrite = session?.user.role !== "Read-only";
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Partners</Title>
+        {canWrite && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+            Add Partner
+          </Button>
+        )}
+      </Group>
+      {partners.isError && <Alert color="red">Could not load the partners: {partners.error.message}</Alert>}
+      <Table striped aria-label="Partners">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Created</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {partners.data?.items.map((partner) => (
+            <Table.Tr key={partner.id}>
+              <Table.Td>
+                <Anchor component={Link} to={`/a/${partner.id}/dashboard`}>
+                  {partner.name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{partner.status}</Table.Td>
+              <Table.Td>{new Date(partner.createdAt).toLocaleDateString()}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {partners.data?.items.length === 0 && <Text c="dimmed">No partners yet.</Text>}
+      <AddPartnerModal
+        accountId={accountId}
+        opened={adding}
+        onClose={() => setAdding(false)}
+        onAdded={(email) => {
+          setAdding(false);
+          void queryClient.invalidateQueries({ queryKey: ["partners", accountId] });
+          void queryClient.invalidateQueries({ queryKey: ["switchable"] });
+          notifications.show({
+            color: "green",
+            message: `Partner created. An activation email was sent to ${email}.`,
+          });
+        }}
+      />
+    </Stack>
+  );
+}
+
+function AddPartnerModal(props: {
+  accountId: string;
+  opened: boolean;
+  onClose(): void;
+  onAdded(email: string): void;
+}) {
+  const empty = { name: "", adminName: "", adminEmail: "" };
+  const [values, setValues] = useState(empty);
+  const [busy, setBusy] = useState(false);
+  const errors = useApiErrors(["name", "adminName", "adminEmail"]);
+  return (
+    <Modal opened={props.opened} onClose={props.onClose} title="Add Partner">
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          errors.clear();
+          setBusy(true);
+          try {
+            await unwrap(
+              api.POST("/api/accounts/{accountId}/partners", {
+                params: { path: { accountId: props.accountId } },
+                body: values,
+              }),
+            );
+            props.onAdded(values.adminEmail);
+            setValues(empty);
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Stack>
+          {errors.formError && <Alert color="red">{errors.formError}</Alert>}
+          <TextInput
+            label="Company name"
+            value={values.name}
+            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
+            error={errors.fieldErrors.name}
+            required
+          />
+          <TextInput
+            label="Administrator name"
+            value={values.adminName}
+            onChange={(e) => setValues({ ...values, adminName: e.currentTarget.value })}
+            error={errors.fieldErrors.adminName}
+            required
+          />
+          <TextInput
+            label="Administrator email"
+            type="email"
+            description="Receives the activation email with a temporary password."
+            value={values.adminEmail}
+            onChange={(e) => setValues({ ...values, adminEmail: e.currentTarget.value })}
+            error={errors.fieldErrors.adminEmail}
+            required
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={props.onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
