@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import type { AuditContext } from "../audit/repository.js";
+import { microsoftRuntime } from "../microsoft/runtime.js";
 import { assertOperatorAdmin } from "./policies.js";
 import {
   createRegion,
@@ -158,6 +159,7 @@ export function operatorSettingsRoutes(
       async (request) => {
         assertOperatorAdmin(request.actor!, request.targetAccount!);
         await updateOperatorSettings(deps, auditContext(request), request.targetAccount!.id, request.body);
+        microsoftRuntime(deps).reset();
         return view();
       },
     );

@@ -1,0 +1,227 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  DEMO_PASSWORDS,
+  DEMO_TENANTS,
+  demoScenario,
+  type StartedEmulator,
+  startM365Emulator,
+} from "@sip2teams/m365-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trustExtraCa } from "../src/modules/microsoft/trust.js";
+import { freshDatabaseUrl } from "./support/database.js";
+import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import {
+  apiRequests,
+  clearFaults,
+  configureOperator,
+  emulatorEnv,
+  onboardEnterprise,
+  playConsent,
+  setFaults,
+} from "./support/onboarding.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+const { contoso, fabrikam } = DEMO_TENANTS;
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", () => {
+  let emulator: StartedEmulator;
+  let databaseUrl: string;
+  let t: TestApp;
+  let tree: Awaited<ReturnType<typeof createAccountTree>>;
+  let operatorAdmin: SignedInUser;
+  let partnerUser: SignedInUser;
+  let regions: string[];
+
+  beforeAll(async () => {
+    // The demo scenario, with every Teams Phone (MCOEV) seat of fabrikam taken.
+    const scenario = demoScenario();
+    const fab = scenario.tenants!.find((x) => x.id === fabrikam.id)!;
+    fab.skus = fab.skus!.map((s) => (s.skuPartNumber === "MCOEV" ? { ...s, units: 23 } : s));
+    emulator = await startM365Emulator({
+      dataDir: await mkdtemp(path.join(os.tmpdir(), "sip2teams-test-m365-")),
+      scenario,
+    });
+    trustExtraCa(emulator.caCertPem);
+    databaseUrl = await freshDatabaseUrl();
+    t = await startTestApp({ ...emulatorEnv(emulator), DATABASE_URL: databaseUrl });
+    tree = await createAccountTree(t.deps.db);
+    operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+    partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    regions = await configureOperator(t, tree.operator, operatorAdmin);
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await emulator?.close();
+  });
+
+  const setupOf = async (id: string) =>
+    (
+      await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partnerUser.headers })
+    ).json();
+
+  it("resumes after the runtime stops mid-job and completes every step once", async () => {
+    const id = await onboardEnterprise(t, tree.partner, partnerUser, regions, "resume");
+    // Creating the activation user keeps failing, so the job is stuck half-way when the runtime stops.
+    await setFaults(emulator, {
+      rules: [
+        { pathPattern: "/graph/v1.0/users", method: "POST", tenantId: contoso.id, status: 503, count: 1000 },
+      ],
+    });
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/microsoft/connect`,
+      headers: partnerUser.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${contoso.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    await waitFor("the job to reach the activation user", async () => {
+      const step = (await setupOf(id)).steps.find((s: { key: string }) => s.key === "activation-user");
+      return step?.lastError ? step : null;
+    });
+    const before = await setupOf(id);
+    expect(
+      before.steps.filter((s: { status: string }) => s.status === "done").map((s: { key: string }) => s.key),
+    ).toEqual(["role", "domain", "txt", "dns", "verify"]);
+    await t.stop();
+    await clearFaults(emulator);
+
+    t = await startTestApp({ ...emulatorEnv(emulator), DATABASE_URL: databaseUrl });
+    const done = await waitFor("the resumed setup", async () => {
+      const view = await setupOf(id);
+      if (view.status === "failed") throw new Error(JSON.stringify(view));
+      return view.status === "completed" ? view : null;
+    });
+    expect(done.steps.every((s: { status: string }) => s.status === "done")).toBe(true);
+    const writes = (await apiRequests(emulator, contoso.id))
+      .filter((l) => l.method !== "GET" && l.status < 400)
+      .map(
+        (l) => `${l.method} ${l.path.replace(/\/users\/[^/]+\/assignLicense/, "/users/{id}/assignLicense")}`,
+      );
+    // Every write succeeded exactly once (the two voice routes and policies are two objects each).
+    const once = writes.filter((w) => !/OnlineVoiceRout(e|ingPolicy)$/.test(w));
+    expect(new Set(once).size).toBe(once.length);
+    expect(writes.filter((w) => w === "POST /graph/v1.0/users")).toHaveLength(1);
+    expect(writes.filter((w) => w === "POST /graph/v1.0/domains")).toHaveLength(1);
+  }, 90_000);
+
+  it("stops with a clear error when no Teams Phone licence is free", async () => {
+    const id = await onboardEnterprise(t, tree.partner, partnerUser, regions, "nolicence");
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/microsoft/connect`,
+      headers: partnerUser.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${fabrikam.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    const failed = await waitFor("the failed setup", async () => {
+      const view = await setupOf(id);
+      return view.status === "failed" ? view : null;
+    });
+    const licence = failed.steps.find((s: { key: string }) => s.key === "licence");
+    expect(licence.status).toBe("failed");
+    expect(licence.lastError).toContain("No free Teams Phone licence (MCOEV)");
+    expect(failed.lastError).toContain("Teams Phone licence");
+    const dashboard = (
+      await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: partnerUser.headers })
+    ).json();
+    expect(dashboard.actionItems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ title: "Direct Routing setup failed", href: `/enterprises/${id}` }),
+      ]),
+    );
+  });
+
+  it("with manual DNS, waits for the operator's record, then Verify completes the setup", async () => {
+    await t.app.inject({
+      method: "PUT",
+      url: `/api/accounts/${tree.operator.id}/operator-settings`,
+      headers: operatorAdmin.headers,
+      payload: {
+        sbcBaseDomain: "customers.sbc.example.net",
+        portalDisplayName: null,
+        publisher: null,
+        appClientId: null,
+        loginUrl: null,
+        graphUrl: null,
+        teamsAdminUrl: null,
+        teamsPhoneSkuId: "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
+        dnsAdapter: "manual",
+      },
+    });
+    // Reuse the fabrikam tenant: disconnect the failed enterprise first.
+    const items = (
+      await t.app.inject({
+        url: `/api/accounts/${tree.partner.id}/enterprises?search=nolicence`,
+        headers: partnerUser.headers,
+      })
+    ).json();
+    await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${items.items[0].id}/microsoft/disconnect`,
+      headers: partnerUser.headers,
+    });
+    const id = await onboardEnterprise(t, tree.partner, partnerUser, regions, "manualdns");
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/microsoft/connect`,
+      headers: partnerUser.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${fabrikam.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    const waiting = await waitFor("the DNS step to wait", async () => {
+      const view = await setupOf(id);
+      if (view.status === "completed" || view.status === "failed") throw new Error(JSON.stringify(view));
+      return view.status === "waiting" ? view : null;
+    });
+    const dns = waiting.steps.find((s: { key: string }) => s.key === "dns");
+    expect(dns.status).toBe("waiting");
+    expect(dns.txtRecord.value).toMatch(/^MS=ms\d+/);
+    const dashboard = (
+      await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: partnerUser.headers })
+    ).json();
+    expect(dashboard.actionItems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: "DNS record to publish" })]),
+    );
+
+    // The operator publishes the record, then clicks Verify.
+    await fetch(`${emulator.url}/_emulator/tenants/${fabrikam.id}/dns`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: dns.txtRecord.name, value: dns.txtRecord.value }),
+    });
+    const verify = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/direct-routing-setup/verify-dns`,
+      headers: partnerUser.headers,
+    });
+    expect(verify.statusCode).toBe(202);
+    const done = await waitFor("the verified setup", async () => {
+      const view = await setupOf(id);
+      if (view.status === "failed") throw new Error(JSON.stringify(view));
+      return view.status === "completed" ? view : null;
+    });
+    expect(done.steps.every((s: { status: string }) => s.status === "done")).toBe(true);
+  }, 90_000);
+});
