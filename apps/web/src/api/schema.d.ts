@@ -429,6 +429,615 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/operator-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getOperatorSettings"];
+        put: operations["updateOperatorSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/sbc-regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listSbcRegions"];
+        put?: never;
+        post: operations["createSbcRegion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/sbc-regions/{regionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["updateSbcRegion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/enterprises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listEnterprises"];
+        put?: never;
+        post: operations["createEnterprise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/enterprise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getEnterprise"];
+        put: operations["updateEnterprise"];
+        post?: never;
+        delete: operations["deleteEnterprise"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/enterprise/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["suspendEnterprise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/enterprise/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["resumeEnterprise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/trunk-profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTrunkProfiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/trunk-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTrunkProfile"];
+        put: operations["saveTrunkProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTeamsProfile"];
+        put: operations["saveTeamsProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft/connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMicrosoftConnection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["connectMicrosoft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft/disconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["disconnectMicrosoft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft/authorization-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sendMicrosoftAuthorizationRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/microsoft/authorization-requests/{token}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["connectMicrosoftFromRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/microsoft/consent-flows/{flowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMicrosoftConsentResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/microsoft/consent-flows/{flowId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["retryMicrosoftConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/direct-routing-setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getDirectRoutingSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/direct-routing-setup/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["runDirectRoutingSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/direct-routing-setup/verify-dns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["verifyDirectRoutingDns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/direct-routing-setup/recheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["recheckDirectRoutingSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTeamsUsers"];
+        put?: never;
+        post: operations["addTeamsUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["exportTeamsUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["syncTeamsUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/form-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAddUserOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/eligible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["searchEligibleTeamsUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/available-numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["availableNumbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/generate-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["generateDevicePassword"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTeamsUser"];
+        put: operations["updateTeamsUser"];
+        post?: never;
+        delete: operations["deleteTeamsUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/{userId}/enable-calling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["enableCalling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/{userId}/disable-calling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["disableCalling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/{userId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["retryProvisioning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/{userId}/devices/{deviceId}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["revealDevicePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listNumbers"];
+        put?: never;
+        post: operations["addNumbers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/numbers/allocate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["allocateNumbers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Body: the CSV (text/csv) with a header row. Columns: teams_upn, sip_user, phone_number, voice_route, pbx_location, disable_voicemail, assign_dial_plan, devices. Devices: "authId:password; …". */
+        post: operations["uploadUsersCsv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getUsersImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/imports/{importId}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["applyUsersImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/dashboard": {
         parameters: {
             query?: never;
@@ -461,6 +1070,22 @@ export interface components {
                 message: string;
             }[];
         };
+        AuditEventInput: {
+            /** Format: uuid */
+            id: string;
+            at: string;
+            actorEmail: string | null;
+            actorAccountId: string | null;
+            actorAccountName: string | null;
+            accountId: string | null;
+            accountName: string | null;
+            action: string;
+            targetType: string | null;
+            targetId: string | null;
+            before: unknown;
+            after: unknown;
+            ip: string | null;
+        };
         DashboardInput: {
             account: {
                 /** Format: uuid */
@@ -484,22 +1109,6 @@ export interface components {
                 actionLabel: string;
             }[];
         };
-        AuditEventInput: {
-            /** Format: uuid */
-            id: string;
-            at: string;
-            actorEmail: string | null;
-            actorAccountId: string | null;
-            actorAccountName: string | null;
-            accountId: string | null;
-            accountName: string | null;
-            action: string;
-            targetType: string | null;
-            targetId: string | null;
-            before: unknown;
-            after: unknown;
-            ip: string | null;
-        };
         SessionInput: {
             user: {
                 /** Format: uuid */
@@ -518,6 +1127,180 @@ export interface components {
             };
             csrfToken: string;
             twoFactorSetupRequired: boolean;
+        };
+        SbcRegionInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            sbcFqdns: string[];
+            sipPort: number;
+        };
+        OperatorSettingsInput: {
+            sbcBaseDomain: string | null;
+            portalDisplayName: string | null;
+            publisher: string | null;
+            appClientId: string | null;
+            appClientSecretSet: boolean;
+            loginUrl: string | null;
+            graphUrl: string | null;
+            teamsAdminUrl: string | null;
+            teamsPhoneSkuId: string | null;
+            dnsAdapter: ("manual" | "emulator") | null;
+            effective: {
+                portalDisplayName: string;
+                publisher: string;
+                teamsPhoneSkuId: string;
+                /** @enum {string} */
+                dnsAdapter: "manual" | "emulator";
+                appClientId: string | null;
+                loginUrl: string;
+                graphUrl: string;
+                teamsAdminUrl: string;
+                emulated: boolean;
+            };
+        };
+        TeamsUserSyncInput: {
+            /** @enum {string} */
+            status: "idle" | "queued" | "running" | "completed" | "failed";
+            pages: number;
+            usersSeen: number;
+            added: number;
+            updated: number;
+            removed: number;
+            fullSync: boolean;
+            lastError: string | null;
+            startedAt: unknown | null;
+            finishedAt: unknown | null;
+        };
+        TeamsUserRowInput: {
+            objectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            eligible: boolean;
+            ineligibleReason: string | null;
+            removedAt: unknown | null;
+            provisioned: {
+                id: string;
+                pbxLocation: string;
+                sipUser: string;
+                phoneNumber: string;
+                regionId: string;
+                regionName: string;
+                callingEnabled: boolean;
+                deleting: boolean;
+                /** @enum {string} */
+                status: "pending-consent" | "queued" | "running" | "done" | "failed";
+                lastError: string | null;
+                cleanupRequired: boolean;
+                lastRunAt: unknown | null;
+                observedVoiceEnabled: boolean | null;
+            } | null;
+        };
+        ProvisionedUserInput: {
+            id: string;
+            teamsUserObjectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            pbxLocation: string;
+            regionId: string;
+            sipUser: string;
+            phoneNumber: string;
+            disableVoicemail: boolean;
+            assignDialPlan: boolean;
+            callingEnabled: boolean;
+            deleting: boolean;
+            cleanupRequired: boolean;
+            /** @enum {string} */
+            status: "pending-consent" | "queued" | "running" | "done" | "failed";
+            steps: {
+                key: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "done" | "skipped" | "failed";
+                at?: string;
+                error?: string;
+            }[];
+            lastError: string | null;
+            observed: {
+                enterpriseVoiceEnabled: boolean;
+                numbers: string[];
+                policies: {
+                    [key: string]: string;
+                };
+                at: string;
+            } | null;
+            devices: {
+                id: string;
+                authId: string;
+            }[];
+        };
+        BulkImportInput: {
+            id: string;
+            fileName: string | null;
+            /** @enum {string} */
+            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
+            totalRows: number;
+            validRows: number;
+            errorRows: number;
+            appliedRows: number;
+            failedRows: number;
+            lastError: string | null;
+            createdAt: unknown;
+        };
+        EnterpriseInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+        };
+        EnterpriseListItemInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+            trunkFqdn: string | null;
+            /** @enum {string} */
+            microsoftConnection: "connected" | "disconnected" | "not-connected";
+            tenantDomain: string | null;
+            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
+        };
+        DirectRoutingSetupInput: {
+            /** @enum {string} */
+            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
+            lastError: string | null;
+            missing: string[];
+            completedAt: string | null;
+            steps: {
+                key: string;
+                title: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "waiting" | "done" | "failed";
+                lastError: string | null;
+                attempts: number;
+                updatedAt: string | null;
+                txtRecord: {
+                    name: string;
+                    value: string;
+                    ttl: number;
+                } | null;
+            }[];
         };
         TwoFactorStatusInput: {
             enabled: boolean;
@@ -542,6 +1325,50 @@ export interface components {
             lastSignInAt: string | null;
             createdAt: string;
         };
+        MicrosoftAuthorizeUrlInput: {
+            authorizeUrl: string;
+        };
+        MicrosoftConnectionInput: {
+            /** @enum {string} */
+            status: "connected" | "disconnected" | "not-connected";
+            tenantId: string | null;
+            tenantDomain: string | null;
+            adminUpn: string | null;
+            connectedAt: string | null;
+            portalName: string;
+        };
+        MicrosoftConsentResultInput: {
+            /** @enum {string} */
+            outcome: "pending" | "connected" | "failed";
+            errorCode: string | null;
+            message: string | null;
+            adminUpn: string | null;
+            tenantDomain: string | null;
+            portalName: string;
+            enterpriseAccountId: string;
+            enterpriseName: string;
+        };
+        TeamsProfileInput: {
+            pbxLocations: {
+                name: string;
+                pbx: string;
+            }[];
+            regionIds: string[];
+            defaultRegionId: string;
+            pstnUsage: string;
+            dialPlanName: string;
+            normalizationRules: {
+                name: string;
+                pattern: string;
+                translation: string;
+                description?: string;
+                isInternalExtension: boolean;
+            }[];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+        };
         SwitchableAccountsInput: {
             items: {
                 /** Format: uuid */
@@ -563,6 +1390,27 @@ export interface components {
         AccountSecurityInput: {
             requireTwoFactor: boolean;
         };
+        TrunkProfileInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+            label: string;
+            fqdn: string;
+            pbxHost: string;
+            pbxPort: number;
+            /** @enum {string} */
+            transport: "UDP" | "TCP" | "TLS";
+            sipDomain: string;
+            outboundProxy: string | null;
+            /** @enum {string} */
+            mode: "registration" | "static-ip";
+            allowedIps: string[];
+            maxConcurrentCalls: number;
+            codecs: string[];
+            /** @enum {string} */
+            status: "pending" | "active" | "disabled";
+        };
         Problem: {
             type: string;
             title: string;
@@ -574,6 +1422,22 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+        };
+        AuditEvent: {
+            /** Format: uuid */
+            id: string;
+            at: string;
+            actorEmail: string | null;
+            actorAccountId: string | null;
+            actorAccountName: string | null;
+            accountId: string | null;
+            accountName: string | null;
+            action: string;
+            targetType: string | null;
+            targetId: string | null;
+            before: unknown;
+            after: unknown;
+            ip: string | null;
         };
         Dashboard: {
             account: {
@@ -598,22 +1462,6 @@ export interface components {
                 actionLabel: string;
             }[];
         };
-        AuditEvent: {
-            /** Format: uuid */
-            id: string;
-            at: string;
-            actorEmail: string | null;
-            actorAccountId: string | null;
-            actorAccountName: string | null;
-            accountId: string | null;
-            accountName: string | null;
-            action: string;
-            targetType: string | null;
-            targetId: string | null;
-            before: unknown;
-            after: unknown;
-            ip: string | null;
-        };
         Session: {
             user: {
                 /** Format: uuid */
@@ -632,6 +1480,181 @@ export interface components {
             };
             csrfToken: string;
             twoFactorSetupRequired: boolean;
+        };
+        SbcRegion: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            sbcFqdns: string[];
+            sipPort: number;
+        };
+        OperatorSettings: {
+            sbcBaseDomain: string | null;
+            portalDisplayName: string | null;
+            publisher: string | null;
+            appClientId: string | null;
+            appClientSecretSet: boolean;
+            loginUrl: string | null;
+            graphUrl: string | null;
+            teamsAdminUrl: string | null;
+            teamsPhoneSkuId: string | null;
+            dnsAdapter: ("manual" | "emulator") | null;
+            effective: {
+                portalDisplayName: string;
+                publisher: string;
+                teamsPhoneSkuId: string;
+                /** @enum {string} */
+                dnsAdapter: "manual" | "emulator";
+                appClientId: string | null;
+                loginUrl: string;
+                graphUrl: string;
+                teamsAdminUrl: string;
+                emulated: boolean;
+            };
+        };
+        TeamsUserSync: {
+            /** @enum {string} */
+            status: "idle" | "queued" | "running" | "completed" | "failed";
+            pages: number;
+            usersSeen: number;
+            added: number;
+            updated: number;
+            removed: number;
+            fullSync: boolean;
+            lastError: string | null;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        TeamsUserRow: {
+            objectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            eligible: boolean;
+            ineligibleReason: string | null;
+            removedAt: string | null;
+            provisioned: {
+                id: string;
+                pbxLocation: string;
+                sipUser: string;
+                phoneNumber: string;
+                regionId: string;
+                regionName: string;
+                callingEnabled: boolean;
+                deleting: boolean;
+                /** @enum {string} */
+                status: "pending-consent" | "queued" | "running" | "done" | "failed";
+                lastError: string | null;
+                cleanupRequired: boolean;
+                lastRunAt: string | null;
+                observedVoiceEnabled: boolean | null;
+            } | null;
+        };
+        ProvisionedUser: {
+            id: string;
+            teamsUserObjectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            pbxLocation: string;
+            regionId: string;
+            sipUser: string;
+            phoneNumber: string;
+            disableVoicemail: boolean;
+            assignDialPlan: boolean;
+            callingEnabled: boolean;
+            deleting: boolean;
+            cleanupRequired: boolean;
+            /** @enum {string} */
+            status: "pending-consent" | "queued" | "running" | "done" | "failed";
+            steps: {
+                key: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "done" | "skipped" | "failed";
+                at?: string;
+                error?: string;
+            }[];
+            lastError: string | null;
+            observed: {
+                enterpriseVoiceEnabled: boolean;
+                numbers: string[];
+                policies: {
+                    [key: string]: string;
+                };
+                at: string;
+            } | null;
+            devices: {
+                id: string;
+                authId: string;
+            }[];
+        };
+        BulkImport: {
+            id: string;
+            fileName: string | null;
+            /** @enum {string} */
+            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
+            totalRows: number;
+            validRows: number;
+            errorRows: number;
+            appliedRows: number;
+            failedRows: number;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Enterprise: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+        };
+        EnterpriseListItem: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+            trunkFqdn: string | null;
+            /** @enum {string} */
+            microsoftConnection: "connected" | "disconnected" | "not-connected";
+            tenantDomain: string | null;
+            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
+        };
+        DirectRoutingSetup: {
+            /** @enum {string} */
+            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
+            lastError: string | null;
+            missing: string[];
+            completedAt: string | null;
+            steps: {
+                key: string;
+                title: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "waiting" | "done" | "failed";
+                lastError: string | null;
+                attempts: number;
+                updatedAt: string | null;
+                txtRecord: {
+                    name: string;
+                    value: string;
+                    ttl: number;
+                } | null;
+            }[];
         };
         TwoFactorStatus: {
             enabled: boolean;
@@ -656,6 +1679,50 @@ export interface components {
             lastSignInAt: string | null;
             createdAt: string;
         };
+        MicrosoftAuthorizeUrl: {
+            authorizeUrl: string;
+        };
+        MicrosoftConnection: {
+            /** @enum {string} */
+            status: "connected" | "disconnected" | "not-connected";
+            tenantId: string | null;
+            tenantDomain: string | null;
+            adminUpn: string | null;
+            connectedAt: string | null;
+            portalName: string;
+        };
+        MicrosoftConsentResult: {
+            /** @enum {string} */
+            outcome: "pending" | "connected" | "failed";
+            errorCode: string | null;
+            message: string | null;
+            adminUpn: string | null;
+            tenantDomain: string | null;
+            portalName: string;
+            enterpriseAccountId: string;
+            enterpriseName: string;
+        };
+        TeamsProfile: {
+            pbxLocations: {
+                name: string;
+                pbx: string;
+            }[];
+            regionIds: string[];
+            defaultRegionId: string;
+            pstnUsage: string;
+            dialPlanName: string;
+            normalizationRules: {
+                name: string;
+                pattern: string;
+                translation: string;
+                description?: string;
+                isInternalExtension: boolean;
+            }[];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+        };
         SwitchableAccounts: {
             items: {
                 /** Format: uuid */
@@ -676,6 +1743,27 @@ export interface components {
         };
         AccountSecurity: {
             requireTwoFactor: boolean;
+        };
+        TrunkProfile: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+            label: string;
+            fqdn: string;
+            pbxHost: string;
+            pbxPort: number;
+            /** @enum {string} */
+            transport: "UDP" | "TCP" | "TLS";
+            sipDomain: string;
+            outboundProxy: string | null;
+            /** @enum {string} */
+            mode: "registration" | "static-ip";
+            allowedIps: string[];
+            maxConcurrentCalls: number;
+            codecs: string[];
+            /** @enum {string} */
+            status: "pending" | "active" | "disabled";
         };
     };
     responses: never;
@@ -1551,6 +2639,1369 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getOperatorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSettings"];
+                };
+            };
+        };
+    };
+    updateOperatorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sbcBaseDomain: string | null;
+                    portalDisplayName: string | null;
+                    publisher: string | null;
+                    appClientId: string | null;
+                    appClientSecret?: string | null;
+                    loginUrl: string | null;
+                    graphUrl: string | null;
+                    teamsAdminUrl: string | null;
+                    teamsPhoneSkuId: string | null;
+                    dnsAdapter: ("manual" | "emulator") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSettings"];
+                };
+            };
+        };
+    };
+    listSbcRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SbcRegion"][];
+                    };
+                };
+            };
+        };
+    };
+    createSbcRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    sbcFqdns: string[];
+                    sipPort: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SbcRegion"];
+                };
+            };
+        };
+    };
+    updateSbcRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                regionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    sbcFqdns: string[];
+                    sipPort: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SbcRegion"];
+                };
+            };
+        };
+    };
+    listEnterprises: {
+        parameters: {
+            query?: {
+                search?: string;
+                sort?: "name" | "createdAt" | "status";
+                order?: "asc" | "desc";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseListItem"][];
+                        total: number;
+                    };
+                };
+            };
+        };
+    };
+    createEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    companyName: string;
+                    adminName: string;
+                    /** Format: email */
+                    adminEmail: string;
+                    regionIds: string[];
+                    services: "teams-direct-routing"[];
+                    userLimit: number;
+                    billingReference: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enterprise"];
+                };
+            };
+        };
+    };
+    getEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enterprise"];
+                };
+            };
+        };
+    };
+    updateEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    companyName: string;
+                    regionIds: string[];
+                    services: "teams-direct-routing"[];
+                    userLimit: number;
+                    billingReference: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enterprise"];
+                };
+            };
+        };
+    };
+    deleteEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "deleting";
+                    };
+                };
+            };
+        };
+    };
+    suspendEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    resumeEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listTrunkProfiles: {
+        parameters: {
+            query?: {
+                search?: string;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            enterpriseId: string;
+                            label: string;
+                            fqdn: string;
+                            pbxHost: string;
+                            pbxPort: number;
+                            /** @enum {string} */
+                            transport: "UDP" | "TCP" | "TLS";
+                            sipDomain: string;
+                            outboundProxy: string | null;
+                            /** @enum {string} */
+                            mode: "registration" | "static-ip";
+                            allowedIps: string[];
+                            maxConcurrentCalls: number;
+                            codecs: string[];
+                            /** @enum {string} */
+                            status: "pending" | "active" | "disabled";
+                            enterpriseName: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+        };
+    };
+    getTrunkProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        profile: components["schemas"]["TrunkProfile"] | null;
+                        baseDomain: string | null;
+                    };
+                };
+            };
+        };
+    };
+    saveTrunkProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label: string;
+                    pbxHost: string;
+                    pbxPort: number;
+                    /** @enum {string} */
+                    transport: "UDP" | "TCP" | "TLS";
+                    sipDomain: string;
+                    outboundProxy: string | null;
+                    /** @enum {string} */
+                    mode: "registration" | "static-ip";
+                    allowedIps: string[];
+                    maxConcurrentCalls: number;
+                    codecs: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrunkProfile"];
+                };
+            };
+        };
+    };
+    getTeamsProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        profile: components["schemas"]["TeamsProfile"] | null;
+                    };
+                };
+            };
+        };
+    };
+    saveTeamsProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pbxLocations: {
+                        name: string;
+                        pbx: string;
+                    }[];
+                    regionIds: string[];
+                    defaultRegionId: string;
+                    pstnUsage: string;
+                    dialPlanName: string;
+                    normalizationRules: {
+                        name: string;
+                        pattern: string;
+                        translation: string;
+                        description?: string;
+                        isInternalExtension: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamsProfile"];
+                };
+            };
+        };
+    };
+    getMicrosoftConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftConnection"];
+                };
+            };
+        };
+    };
+    connectMicrosoft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftAuthorizeUrl"];
+                };
+            };
+        };
+    };
+    disconnectMicrosoft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sendMicrosoftAuthorizationRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connectMicrosoftFromRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftAuthorizeUrl"];
+                };
+            };
+        };
+    };
+    getMicrosoftConsentResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flowId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftConsentResult"];
+                };
+            };
+        };
+    };
+    retryMicrosoftConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flowId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftAuthorizeUrl"];
+                };
+            };
+        };
+    };
+    getDirectRoutingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectRoutingSetup"];
+                };
+            };
+        };
+    };
+    runDirectRoutingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectRoutingSetup"];
+                };
+            };
+        };
+    };
+    verifyDirectRoutingDns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectRoutingSetup"];
+                };
+            };
+        };
+    };
+    recheckDirectRoutingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectRoutingSetup"];
+                };
+            };
+        };
+    };
+    listTeamsUsers: {
+        parameters: {
+            query?: {
+                search?: string;
+                filter?: "all" | "eligible" | "ineligible" | "provisioned" | "not-provisioned" | "calling-enabled" | "calling-disabled" | "pending" | "failed" | "removed";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TeamsUserRow"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                        sync: components["schemas"]["TeamsUserSync"] | null;
+                        connected: boolean;
+                    };
+                };
+            };
+        };
+    };
+    addTeamsUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    teamsUserObjectId: string;
+                    pbxLocation: string;
+                    regionId: string;
+                    sipUser: string;
+                    phoneNumber: string;
+                    /** @default true */
+                    disableVoicemail?: boolean;
+                    /** @default true */
+                    assignDialPlan?: boolean;
+                    /** @default [] */
+                    devices?: {
+                        /** Format: uuid */
+                        id?: string;
+                        authId: string;
+                        password?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    exportTeamsUsers: {
+        parameters: {
+            query?: {
+                search?: string;
+                filter?: "all" | "eligible" | "ineligible" | "provisioned" | "not-provisioned" | "calling-enabled" | "calling-disabled" | "pending" | "failed" | "removed";
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    syncTeamsUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamsUserSync"] | null;
+                };
+            };
+        };
+    };
+    getAddUserOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pbxLocations: string[];
+                        voiceRoutes: {
+                            id: string;
+                            name: string;
+                        }[];
+                        defaultVoiceRouteId: string | null;
+                        dialPlanName: string | null;
+                        connected: boolean;
+                    };
+                };
+            };
+        };
+    };
+    searchEligibleTeamsUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        objectId: string;
+                        userPrincipalName: string;
+                        displayName: string;
+                    }[];
+                };
+            };
+        };
+    };
+    availableNumbers: {
+        parameters: {
+            query?: {
+                prefix?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+        };
+    };
+    generateDevicePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+        };
+    };
+    getTeamsUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    updateTeamsUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pbxLocation: string;
+                    regionId: string;
+                    sipUser: string;
+                    /** @default true */
+                    disableVoicemail?: boolean;
+                    /** @default true */
+                    assignDialPlan?: boolean;
+                    /** @default [] */
+                    devices?: {
+                        /** Format: uuid */
+                        id?: string;
+                        authId: string;
+                        password?: string;
+                    }[];
+                    phoneNumber?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    deleteTeamsUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted: boolean;
+                    };
+                };
+            };
+        };
+    };
+    enableCalling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    disableCalling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    retryProvisioning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+        };
+    };
+    revealDevicePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+        };
+    };
+    listNumbers: {
+        parameters: {
+            query?: {
+                search?: string;
+                state?: "available" | "reserved" | "assigned" | "quarantined";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        items: {
+                            number: string;
+                            /** @enum {string} */
+                            state: "available" | "reserved" | "assigned" | "quarantined";
+                            enterpriseAccountId: string | null;
+                            enterpriseName: string | null;
+                            quarantinedUntil: string | null;
+                            conflict: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    addNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    first: string;
+                    last: string;
+                } | {
+                    csv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: number;
+                        alreadyKnown: string[];
+                    };
+                };
+            };
+        };
+    };
+    allocateNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    enterpriseAccountId: string;
+                    first: string;
+                    last?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allocated: number;
+                        refused: string[];
+                    };
+                };
+            };
+        };
+    };
+    uploadUsersCsv: {
+        parameters: {
+            query?: {
+                fileName?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkImport"];
+                };
+            };
+        };
+    };
+    getUsersImport: {
+        parameters: {
+            query?: {
+                errorsOnly?: "true" | "false";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+                importId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        import: components["schemas"]["BulkImport"];
+                        rows: {
+                            rowNumber: number;
+                            upn: string;
+                            sipUser: string;
+                            phoneNumber: string;
+                            errors: {
+                                field: string;
+                                message: string;
+                            }[];
+                            outcome: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    applyUsersImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                importId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkImport"];
+                };
             };
         };
     };
