@@ -468,6 +468,8 @@ export class EmulatorState {
     raiseUnits: boolean,
   ): void {
     const created = isoNow(Date.UTC(2024, 1, 1, 9, 0, 0));
+    // Counted once and kept up to date: recounting per assignment is quadratic for generated tenants.
+    const used = new Map(tenant.skus.map((s) => [s.skuId, consumedUnits(tenant, s.skuId)]));
     for (const su of users) {
       const user = addUser(tenant, {
         id: su.id ?? stableGuid(tenant.id, "user", su.userPrincipalName.toLowerCase()),
@@ -489,12 +491,13 @@ export class EmulatorState {
         );
         if (!sku)
           throw badRequest(`User ${su.userPrincipalName} references SKU '${key}' the tenant does not have.`);
-        const used = consumedUnits(tenant, sku.skuId);
-        if (used >= sku.units) {
+        const inUse = used.get(sku.skuId) ?? 0;
+        if (inUse >= sku.units) {
           if (!raiseUnits)
             throw badRequest(`SKU ${sku.skuPartNumber} has only ${sku.units} units in the scenario.`);
-          sku.units = used + 1;
+          sku.units = inUse + 1;
         }
+        used.set(sku.skuId, inUse + 1);
         user.licenses.push({ skuId: sku.skuId, disabledPlans: [], assignedDateTime: created });
       }
       recomputePlans(tenant, user, created);

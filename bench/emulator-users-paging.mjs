@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Lists a generated 50,000-user tenant through Graph `$top=999` paging over HTTPS (the emulator runs in-process).
+// Prints pages/s, wall time and peak RSS. Needs `npx tsc -p tsconfig.build.json` in packages/m365-emulator.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import tls from "node:tls";
+
+const USERS = Number(process.env.BENCH_USERS ?? 50_000);
+const LIMIT_MS = 10_000;
+const { DEMO_APP, startM365Emulator } = await import(
+  new URL("../packages/m365-emulator/dist/index.js", import.meta.url).href
+);
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "m365-emulator-bench-"));
+const tenantId = "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a99";
+const setupStart = performance.now();
+const emu = await startM365Emulator({
+  dataDir,
+  scenario: {
+    name: "bench",
+    apps: [
+      {
+        clientId: DEMO_APP.clientId,
+        displayName: DEMO_APP.displayName,
+        publisher: DEMO_APP.publisher,
+        secrets: [DEMO_APP.clientSecret],
+        applicationPermissions: ["User.Read.All"],
+      },
+    ],
+    tenants: [
+      {
+        id: tenantId,
+        name: "big",
+        domains: ["big.example"],
+        skus: [
+          { skuPartNumber: "MCOEV", units: 1 },
+          { skuPartNumber: "SPE_E5", units: 1 },
+          { skuPartNumber: "PHONESYSTEM_VIRTUALUSER", units: 1 },
+        ],
+        generateUsers: { count: USERS, seed: 42 },
+        consents: [{ clientId: DEMO_APP.clientId }],
+      },
+    ],
+  },
+});
+const setupMs = performance.now() - setupStart;
+tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+const tokenRes = await fetch(`${emu.url}/${tenantId}/oauth2/v2.0/token`, {
+  method: "POST",
+  body: new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: DEMO_APP.clientId,
+    client_secret: DEMO_APP.clientSecret,
+    scope: "https://graph.microsoft.com/.default",
+  }),
+});
+const { access_token: token } = await tokenRes.json();
+
+const start = performance.now();
+let next = `${emu.graphUrl}/v1.0/users?$top=999&$select=id,userPrincipalName,accountEnabled,assignedPlans,usageLocation`;
+let pages = 0;
+let users = 0;
+while (next) {
+  const res = await fetch(next, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`page ${pages + 1}: HTTP ${res.status} ${await res.text()}`);
+  const body = await res.json();
+  pages++;
+  users += body.value.length;
+  next = body["@odata.nextLink"];
+}
+const wallMs = performance.now() - start;
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+await emu.close();
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(`tenant setup (${USERS} generated users): ${(setupMs / 1000).toFixed(2)} s`);
+console.log(`listed ${users} users in ${pages} pages of $top=999 over HTTPS`);
+console.log(`wall time: ${(wallMs / 1000).toFixed(2)} s   pages/s: ${(pages / (wallMs / 1000)).toFixed(1)}   users/s: ${Math.round(users / (wallMs / 1000))}`);
+console.log(`peak RSS (emulator + client, one process): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+if (users !== USERS) {
+  console.error(`expected ${USERS} users, got ${users}`);
+  process.exit(1);
+}
+if (wallMs > LIMIT_MS) {
+  console.error(`slower than the ${LIMIT_MS / 1000} s target`);
+  process.exit(1);
+}
