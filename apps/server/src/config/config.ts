@@ -51,6 +51,18 @@ export const configSchema = z.object({
   PWSH_PATH: z.string().min(1).optional(),
   TEAMS_USERS_SYNC_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
   NUMBER_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  /** SBC (modules/sbc): Kamailio's database; unset: database "kamailio" on the portal's Postgres. */
+  SBC_DATABASE_URL: optionalUrl,
+  /** Kamailio JSON-RPC over HTTP (jsonrpcs + xhttp), e.g. http://127.0.0.1:5090/RPC; unset: no reloads. */
+  KAMAILIO_RPC_URL: optionalUrl,
+  KAMAILIO_SCHEMA_DIR: z.string().min(1).default("/usr/share/kamailio/postgres"),
+  /** Microsoft's Direct Routing SIP proxies, comma-separated SIP URIs (dispatcher set 1). */
+  SBC_MICROSOFT_PROXIES: z
+    .string()
+    .min(1)
+    .default(
+      "sip:sip.pstnhub.microsoft.com:5061;transport=tls,sip:sip2.pstnhub.microsoft.com:5061;transport=tls,sip:sip3.pstnhub.microsoft.com:5061;transport=tls",
+    ),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
