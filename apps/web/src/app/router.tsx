@@ -2,6 +2,8 @@ import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@t
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
 import { identityRoutes } from "../features/identity/routes";
+import { microsoftPublicRoutes, microsoftRoutes } from "../features/microsoft/routes";
+import { operatorSettingsRoutes } from "../features/operator-settings/routes";
 import { settingsRoutes } from "../features/settings/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
@@ -47,11 +49,14 @@ const accountIndexRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   indexRoute,
   ...identityRoutes(rootRoute),
+  ...microsoftPublicRoutes(rootRoute),
   accountRoute.addChildren([
     accountIndexRoute,
     ...dashboardRoutes(accountRoute),
     ...enterprisesRoutes(accountRoute),
     ...trunksRoutes(accountRoute),
+    ...microsoftRoutes(accountRoute),
+    ...operatorSettingsRoutes(accountRoute),
     ...settingsRoutes(accountRoute),
     ...tenancyRoutes(accountRoute),
   ]),

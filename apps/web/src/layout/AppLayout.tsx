@@ -7,6 +7,7 @@ import {
   IconHistory,
   IconLayoutDashboard,
   IconPlugConnected,
+  IconServerCog,
   IconSettings,
   IconShieldLock,
   IconUsers,
@@ -96,7 +97,9 @@ export function AppLayout() {
         <NavLink
           label="Settings"
           leftSection={<IconSettings size={18} />}
-          defaultOpened={pathname.startsWith(`${base}/settings`)}
+          defaultOpened={
+            pathname.startsWith(`${base}/settings`) || pathname.startsWith(`${base}/operator-settings`)
+          }
         >
           {isAdmin && (
             <NavLink
@@ -114,6 +117,15 @@ export function AppLayout() {
               label="Audit log"
               leftSection={<IconHistory size={16} />}
               active={pathname.startsWith(`${base}/settings/audit`)}
+            />
+          )}
+          {isAdmin && session?.account.kind === "operator" && accountId === session.account.id && (
+            <NavLink
+              component={Link}
+              to={`${base}/operator-settings`}
+              label="Operator settings"
+              leftSection={<IconServerCog size={16} />}
+              active={pathname.startsWith(`${base}/operator-settings`)}
             />
           )}
           <NavLink

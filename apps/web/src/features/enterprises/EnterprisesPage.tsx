@@ -1,10 +1,319 @@
-import { Stack, Text, Title } from "@mantine/core";
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Pagination,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconPlus, IconSearch } from "@tabler/icons-react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useNavigate, useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { useApiErrors } from "../identity/form";
+import { useActingAccount } from "../microsoft/useActingAccount";
 
+const PAGE_SIZE = 20;
+type Sort = "name" | "createdAt" | "status";
+
+export function useRegions(accountId: string) {
+  return useQuery({
+    queryKey: ["sbc-regions", accountId],
+    queryFn: () =>
+      unwrap(api.GET("/api/accounts/{accountId}/sbc-regions", { params: { path: { accountId } } })),
+  });
+}
+
+const connectionBadge = {
+  connected: { color: "green", label: "Connected" },
+  disconnected: { color: "gray", label: "Disconnected" },
+  "not-connected": { color: "yellow", label: "Not connected" },
+} as const;
+const setupBadge = {
+  queued: "blue",
+  running: "blue",
+  waiting: "yellow",
+  completed: "green",
+  failed: "red",
+} as const;
+
+/** Enterprises: the partner's customers, searched, sorted and paged on the server. */
 export function EnterprisesPage() {
+  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const navigate = useNavigate();
+  const acting = useActingAccount(accountId);
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const [sort, setSort] = useState<Sort>("name");
+  const [order, setOrder] = useState<"asc" | "desc">("asc");
+  const [page, setPage] = useState(1);
+  const [adding, setAdding] = useState(false);
+  const list = useQuery({
+    queryKey: ["enterprises", accountId, debounced, sort, order, page],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/enterprises", {
+          params: {
+            path: { accountId },
+            query: { search: debounced || undefined, sort, order, page, pageSize: PAGE_SIZE },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+  if (acting.data?.account.kind === "enterprise") {
+    return (
+      <Stack>
+        <Title order={2}>Enterprises</Title>
+        <Text>
+          You are in an enterprise.{" "}
+          <Button
+            variant="subtle"
+            onClick={() => navigate({ to: "/a/$accountId/enterprise", params: { accountId } })}
+          >
+            Open its onboarding
+          </Button>
+        </Text>
+      </Stack>
+    );
+  }
+  const sortBy = (column: Sort) => {
+    if (sort === column) setOrder(order === "asc" ? "desc" : "asc");
+    else {
+      setSort(column);
+      setOrder("asc");
+    }
+    setPage(1);
+  };
+  const arrow = (column: Sort) => (sort === column ? (order === "asc" ? " ▲" : " ▼") : "");
+  const total = list.data?.total ?? 0;
+
   return (
     <Stack>
-      <Title order={2}>Enterprises</Title>
-      <Text c="dimmed">Customer onboarding is not available in this build yet.</Text>
+      <Group justify="space-between">
+        <Title order={2}>Enterprises</Title>
+        <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+          Add Enterprise
+        </Button>
+      </Group>
+      <TextInput
+        placeholder="Search by company, admin email or billing reference"
+        leftSection={<IconSearch size={16} />}
+        value={search}
+        onChange={(e) => {
+          setSearch(e.currentTarget.value);
+          setPage(1);
+        }}
+        aria-label="Search enterprises"
+      />
+      {list.isError && <Alert color="red">Could not load enterprises: {list.error.message}</Alert>}
+      {list.data && total === 0 && (
+        <Alert color="blue" title={debounced ? "No enterprise matches" : "No enterprises yet"}>
+          {debounced
+            ? "Try another search."
+            : "Click Add Enterprise to onboard your first customer: company, customer admin, regions and services."}
+        </Alert>
+      )}
+      {total > 0 && (
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th style={{ cursor: "pointer" }} onClick={() => sortBy("name")}>
+                Company{arrow("name")}
+              </Table.Th>
+              <Table.Th>Customer admin</Table.Th>
+              <Table.Th>Trunk FQDN</Table.Th>
+              <Table.Th>Microsoft Teams</Table.Th>
+              <Table.Th>Setup</Table.Th>
+              <Table.Th style={{ cursor: "pointer" }} onClick={() => sortBy("status")}>
+                Status{arrow("status")}
+              </Table.Th>
+              <Table.Th style={{ cursor: "pointer" }} onClick={() => sortBy("createdAt")}>
+                Added{arrow("createdAt")}
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.data?.items.map((e) => (
+              <Table.Tr
+                key={e.id}
+                style={{ cursor: "pointer" }}
+                onClick={() => navigate({ to: "/a/$accountId/enterprise", params: { accountId: e.id } })}
+              >
+                <Table.Td fw={500}>{e.name}</Table.Td>
+                <Table.Td>
+                  <Text size="sm">{e.adminName}</Text>
+                  <Text size="xs" c="dimmed">
+                    {e.adminEmail}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{e.trunkFqdn ?? <Text c="dimmed">—</Text>}</Table.Td>
+                <Table.Td>
+                  <Badge color={connectionBadge[e.microsoftConnection].color}>
+                    {connectionBadge[e.microsoftConnection].label}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {e.setupStatus ? <Badge color={setupBadge[e.setupStatus]}>{e.setupStatus}</Badge> : "—"}
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={e.status === "active" ? "green" : "gray"}>{e.status}</Badge>
+                </Table.Td>
+                <Table.Td>{new Date(e.createdAt).toLocaleDateString()}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {total > PAGE_SIZE && (
+        <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} />
+      )}
+      <AddEnterpriseModal accountId={accountId} opened={adding} onClose={() => setAdding(false)} />
     </Stack>
+  );
+}
+
+const FIELDS = [
+  "companyName",
+  "adminName",
+  "adminEmail",
+  "regionIds",
+  "services",
+  "userLimit",
+  "billingReference",
+] as const;
+
+function AddEnterpriseModal({
+  accountId,
+  opened,
+  onClose,
+}: {
+  accountId: string;
+  opened: boolean;
+  onClose: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const regions = useRegions(accountId);
+  const [form, setForm] = useState({
+    companyName: "",
+    adminName: "",
+    adminEmail: "",
+    regionIds: [] as string[],
+    teams: true,
+    userLimit: 25 as number | string,
+    billingReference: "",
+  });
+  const errors = useApiErrors([...FIELDS]);
+  const fieldError = (field: string) =>
+    errors.fieldErrors[field] ??
+    Object.entries(errors.fieldErrors).find(([key]) => key.startsWith(`${field}.`))?.[1];
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/enterprises", {
+          params: { path: { accountId } },
+          body: {
+            companyName: form.companyName,
+            adminName: form.adminName,
+            adminEmail: form.adminEmail,
+            regionIds: form.regionIds,
+            services: form.teams ? ["teams-direct-routing"] : [],
+            userLimit: Number(form.userLimit),
+            billingReference: form.billingReference,
+          },
+        }),
+      ),
+    onMutate: () => errors.clear(),
+    onSuccess: async (created) => {
+      await queryClient.invalidateQueries({ queryKey: ["enterprises", accountId] });
+      onClose();
+      await navigate({ to: "/a/$accountId/enterprise", params: { accountId: created.id } });
+    },
+    onError: (error) => errors.show(error),
+  });
+  const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
+    setForm({ ...form, [key]: value });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Add Enterprise" size="lg">
+      <Stack>
+        <TextInput
+          label="Company name"
+          required
+          value={form.companyName}
+          onChange={(e) => set("companyName", e.currentTarget.value)}
+          error={fieldError("companyName")}
+        />
+        <Group grow>
+          <TextInput
+            label="Customer admin name"
+            required
+            value={form.adminName}
+            onChange={(e) => set("adminName", e.currentTarget.value)}
+            error={fieldError("adminName")}
+          />
+          <TextInput
+            label="Customer admin email"
+            description="Receives the activation email"
+            required
+            value={form.adminEmail}
+            onChange={(e) => set("adminEmail", e.currentTarget.value)}
+            error={fieldError("adminEmail")}
+          />
+        </Group>
+        <MultiSelect
+          label="Regions"
+          placeholder={
+            regions.data?.items.length === 0
+              ? "The operator has not defined SBC regions yet"
+              : "Choose regions"
+          }
+          data={(regions.data?.items ?? []).map((r) => ({ value: r.id, label: r.name }))}
+          value={form.regionIds}
+          onChange={(value) => set("regionIds", value)}
+          error={fieldError("regionIds")}
+        />
+        <Checkbox
+          label="Teams Direct Routing"
+          checked={form.teams}
+          onChange={(e) => set("teams", e.currentTarget.checked)}
+          error={fieldError("services")}
+        />
+        <Group grow>
+          <NumberInput
+            label="User limit"
+            min={1}
+            value={form.userLimit}
+            onChange={(value) => set("userLimit", value)}
+            error={fieldError("userLimit")}
+          />
+          <TextInput
+            label="Billing reference"
+            value={form.billingReference}
+            onChange={(e) => set("billingReference", e.currentTarget.value)}
+            error={fieldError("billingReference")}
+          />
+        </Group>
+        {errors.formError && <Alert color="red">{errors.formError}</Alert>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => create.mutate()} loading={create.isPending}>
+            Add Enterprise
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }

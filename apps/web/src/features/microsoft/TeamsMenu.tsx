@@ -1,8 +1,15 @@
 import { ActionIcon, Menu, Tooltip } from "@mantine/core";
-import { IconBrandTeams } from "@tabler/icons-react";
+import { notifications } from "@mantine/notifications";
+import { IconBrandTeams, IconLink, IconShieldCheck } from "@tabler/icons-react";
+import { useNavigate } from "@tanstack/react-router";
+import { ApiError } from "../../api/client";
+import { connectToMicrosoft, useActingAccount } from "./useActingAccount";
 
-/** The Microsoft Teams icon (top right). Its items are filled in by the Microsoft connection feature. */
-export function TeamsMenu(_props: { accountId: string }) {
+/** The Microsoft Teams icon (top right): "Connect to Microsoft Teams" and "Authorization page". */
+export function TeamsMenu({ accountId }: { accountId: string }) {
+  const navigate = useNavigate();
+  const acting = useActingAccount(accountId);
+  const isEnterprise = acting.data?.account.kind === "enterprise";
   return (
     <Menu position="bottom-end">
       <Menu.Target>
@@ -13,7 +20,32 @@ export function TeamsMenu(_props: { accountId: string }) {
         </Tooltip>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Label>Microsoft Teams</Menu.Label>
+        <Menu.Label>{isEnterprise ? "Microsoft Teams" : "Open an enterprise to connect it"}</Menu.Label>
+        <Menu.Item
+          leftSection={<IconLink size={16} />}
+          disabled={!isEnterprise}
+          onClick={() =>
+            connectToMicrosoft(accountId).catch((error: unknown) =>
+              notifications.show({
+                color: "red",
+                title: "Could not start the authorization",
+                message:
+                  error instanceof ApiError
+                    ? (error.detail ?? error.title)
+                    : "Check your connection and try again.",
+              }),
+            )
+          }
+        >
+          Connect to Microsoft Teams
+        </Menu.Item>
+        <Menu.Item
+          leftSection={<IconShieldCheck size={16} />}
+          disabled={!isEnterprise}
+          onClick={() => navigate({ to: "/a/$accountId/microsoft", params: { accountId } })}
+        >
+          Authorization page
+        </Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );

@@ -1,0 +1,19 @@
+import { useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+
+/** The account acted in (name and kind), from the dashboard query every page shares. */
+export function useActingAccount(accountId: string) {
+  return useQuery({
+    queryKey: ["dashboard", accountId],
+    queryFn: () =>
+      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
+  });
+}
+
+/** Sends the browser to Microsoft for the admin consent of "Connect to Microsoft Teams". */
+export async function connectToMicrosoft(accountId: string) {
+  const { authorizeUrl } = await unwrap(
+    api.POST("/api/accounts/{accountId}/microsoft/connect", { params: { path: { accountId } } }),
+  );
+  window.location.assign(authorizeUrl);
+}
