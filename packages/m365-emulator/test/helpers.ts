@@ -1,4 +1,3 @@
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
@@ -20,8 +19,11 @@ export function trustCa(pem: string): void {
   if (!current.includes(pem)) tls.setDefaultCACertificates([...current, pem]);
 }
 
+/** Test files share one data folder, so the CA and the signing key are generated once (writes are atomic). */
+const SHARED_DATA_DIR = join(tmpdir(), "m365-emulator-test-data");
+
 export async function startDemo(scenario?: Scenario | string): Promise<StartedEmulator> {
-  const dataDir = mkdtempSync(join(tmpdir(), "m365-emulator-test-"));
+  const dataDir = SHARED_DATA_DIR;
   const emu = await startM365Emulator({ dataDir, scenario: scenario ?? "demo" });
   trustCa(emu.caCertPem);
   return emu;

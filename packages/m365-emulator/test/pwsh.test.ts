@@ -59,6 +59,15 @@ describe("m365-emulator-pwsh stand-in", () => {
     expect(r.error.message).toContain("Connect-MicrosoftTeams");
   });
 
+  it("accepts the usual preamble and the JSON request framing", async () => {
+    expect(await run(`$ErrorActionPreference = "Stop"`)).toEqual({ ok: true, output: null });
+    expect(await run("Import-Module MicrosoftTeams")).toEqual({ ok: true, output: null });
+    const missing = await run("Import-Module NotAModule");
+    expect(missing.error.type).toBe("FileNotFoundException");
+    const framed = await run(JSON.stringify({ id: 7, command: "Get-CsOnlineUser -Identity x" }));
+    expect(framed).toMatchObject({ id: 7, ok: false });
+  });
+
   it("connects with two access tokens, disables voicemail, and reads it back", async () => {
     const graphToken = await appToken(emu, CONTOSO.id);
     const teamsToken = await appToken(emu, CONTOSO.id, TEAMS_SCOPE);

@@ -225,11 +225,13 @@ interface DeltaSkip {
   s: number;
   from?: number;
   sel: string | null;
+  ids?: string[];
 }
 interface DeltaToken {
   s: number;
   sel: string | null;
   t: number;
+  ids?: string[];
 }
 
 function deltaPageSize(call: GraphCall): number {
@@ -261,17 +263,20 @@ function delta(call: GraphCall): GraphResult {
         "The sync state is no longer available; resync is required.",
       );
     }
-    state = { p: "c", o: 0, s: tenant.changeSeq, from: t.s, sel: t.sel };
+    state = { p: "c", o: 0, s: tenant.changeSeq, from: t.s, sel: t.sel, ids: t.ids };
   } else {
     const sel = q.get("$select");
     parseSelect(q, USER_PROPERTIES, USER_TYPE);
+    let ids: string[] | undefined;
     if (q.get("$filter")) {
       const f = q.get("$filter") ?? "";
       if (!/^\s*id eq '[^']+'(\s+or\s+id eq '[^']+')*\s*$/i.test(f)) {
         throw unsupportedQuery("Only 'id eq' filters are supported on users/delta.");
       }
+      ids = [...f.matchAll(/id eq '([^']+)'/gi)].map((m) => (m[1] ?? "").toLowerCase());
+      if (ids.length > 50) throw badRequest("At most 50 ids can be filtered on users/delta.");
     }
-    state = { p: "i", o: 0, s: tenant.changeSeq, sel };
+    state = { p: "i", o: 0, s: tenant.changeSeq, sel, ids };
   }
   const select = state.sel
     ? parseSelect(new URLSearchParams({ $select: state.sel }), USER_PROPERTIES, USER_TYPE)
@@ -279,13 +284,14 @@ function delta(call: GraphCall): GraphResult {
   let items: Record<string, unknown>[];
   let total: number;
   if (state.p === "i") {
-    const users = [...tenant.users.values()];
+    const ids = state.ids;
+    const users = ids ? ids.flatMap((id) => tenant.users.get(id) ?? []) : [...tenant.users.values()];
     total = users.length;
     items = users.slice(state.o, state.o + size).map((u) => present(tenant, u, select));
   } else {
     const latest = new Map<string, "changed" | "deleted" | null>();
     for (const c of tenant.changes) {
-      if (c.seq > (state.from ?? 0) && c.seq <= state.s) {
+      if (c.seq > (state.from ?? 0) && c.seq <= state.s && (!state.ids || state.ids.includes(c.userId))) {
         latest.delete(c.userId);
         latest.set(c.userId, c.removed);
       }
@@ -306,7 +312,12 @@ function delta(call: GraphCall): GraphResult {
     body["@odata.nextLink"] =
       `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size })}`;
   } else {
-    body["@odata.deltaLink"] = deltaLinkFor(call, { s: state.s, sel: state.sel, t: tenantNow(tenant) });
+    body["@odata.deltaLink"] = deltaLinkFor(call, {
+      s: state.s,
+      sel: state.sel,
+      t: tenantNow(tenant),
+      ids: state.ids,
+    });
   }
   return { status: 200, body };
 }

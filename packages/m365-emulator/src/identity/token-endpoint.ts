@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { importX509, jwtVerify } from "jose";
+import { decodeProtectedHeader, importX509, jwtVerify } from "jose";
 import { baseUrl, type EmulatorContext, hostOf } from "../context.js";
 import { OIDC_SCOPES } from "../state/catalog.js";
 import type { AppRegistration, Tenant } from "../state/model.js";
@@ -51,12 +51,21 @@ async function authenticateClient(
     if (form.client_assertion_type !== CLIENT_ASSERTION_TYPE) {
       throw new StsError(400, "invalid_request", 700025, "Client assertion type is invalid.");
     }
+    // msal-node signs with PS256 when given a SHA-256 thumbprint, RS256 with a SHA-1 one.
+    let alg = "RS256";
+    try {
+      alg = decodeProtectedHeader(form.client_assertion).alg ?? "RS256";
+    } catch {
+      // malformed assertions fail the signature check below
+    }
     for (const pem of app.certificates) {
       try {
-        const key = await importX509(pem, "RS256");
+        if (!["RS256", "PS256"].includes(alg)) break;
+        const key = await importX509(pem, alg);
         const { payload } = await jwtVerify(form.client_assertion, key, {
           issuer: app.clientId,
           subject: app.clientId,
+          clockTolerance: 300,
         });
         const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
         const path = new URL(tokenUrl).pathname.toLowerCase();

@@ -32,6 +32,13 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     Identity: { type: "switch" },
   },
   "Disconnect-MicrosoftTeams": {},
+  "Import-Module": {
+    Name: { type: "strings", mandatory: true, position: 0 },
+    RequiredVersion: { type: "string" },
+    MinimumVersion: { type: "string" },
+    Force: { type: "switch" },
+    DisableNameChecking: { type: "switch" },
+  },
   "Get-CsOnlineVoicemailUserSettings": { Identity: identity() },
   "Set-CsOnlineVoicemailUserSettings": {
     Identity: identity(),

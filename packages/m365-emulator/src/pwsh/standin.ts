@@ -78,11 +78,25 @@ export class StandIn {
   }
 
   async run(line: string): Promise<Result> {
+    // `$ErrorActionPreference = "Stop"` and friends only steer the host; the stand-in always reports errors.
+    if (/^\$\w+Preference\s*=/.test(line.trim())) return { ok: true, output: null };
     let cmd: PsCommand;
     try {
       cmd = parseCommandLine(line);
       const bound = bindCommand(cmd);
       if (bound.cmdlet === "Connect-MicrosoftTeams") return await this.connect(bound.parameters.AccessTokens);
+      if (bound.cmdlet === "Import-Module") {
+        const missing = (bound.parameters.Name as string[]).find((n) => n.toLowerCase() !== "microsoftteams");
+        if (missing) {
+          return fail(
+            "FileNotFoundException",
+            `The specified module '${missing}' was not loaded because no valid module file was found in any module directory.`,
+            "ResourceUnavailable",
+            "Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand",
+          );
+        }
+        return { ok: true, output: null };
+      }
       if (bound.cmdlet === "Disconnect-MicrosoftTeams") {
         this.session = null;
         return { ok: true, output: null };

@@ -45,7 +45,7 @@ const consentSchema = z.object({
 });
 
 const tenantSchema = z.object({
-  id: z.uuid(),
+  id: z.guid(),
   name: z.string(),
   displayName: z.string().optional(),
   countryLetterCode: z.string().default("US"),
@@ -62,7 +62,7 @@ const tenantSchema = z.object({
 });
 
 const appSchema = z.object({
-  clientId: z.uuid(),
+  clientId: z.guid(),
   displayName: z.string(),
   publisher: z.string().default("Unverified"),
   homeTenantId: z.string().nullable().default(null),

@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { generateUsers } from "../scenario/generator.js";
+import { resolveScenario } from "../scenario/load.js";
 import { hashSeed, stableGuid } from "../scenario/random.js";
-import type { ParsedScenario, ScenarioTenant } from "../scenario/schema.js";
+import type { ParsedScenario, Scenario, ScenarioTenant } from "../scenario/schema.js";
 import {
   GRAPH_APP_ID,
   GRAPH_APP_ROLES,
@@ -117,6 +118,11 @@ export class EmulatorState {
       this.apps.set(a.clientId.toLowerCase(), { ...a, clientId: a.clientId.toLowerCase() });
     }
     for (const t of scenario.tenants) this.tenants.set(t.id.toLowerCase(), this.buildTenant(t));
+  }
+
+  /** Loads "demo", a .json/.yaml path or a scenario object, replacing all state. */
+  loadScenario(input: Scenario | string): void {
+    this.load(resolveScenario(input));
   }
 
   /** Reloads the current scenario from scratch. */
@@ -383,22 +389,7 @@ export class EmulatorState {
       };
       tenant.domains.set(domain.id, domain);
     });
-    for (const s of st.skus) {
-      const def = skuByPartNumberOrId(s.skuPartNumber);
-      if (!def)
-        throw badRequest(
-          `Unknown SKU '${s.skuPartNumber}' (known: ${SKU_CATALOG.map((k) => k.skuPartNumber).join(", ")}).`,
-        );
-      const sku: TenantSku = {
-        skuId: def.skuId,
-        skuPartNumber: def.skuPartNumber,
-        units: s.units,
-        capabilityStatus: s.capabilityStatus,
-        subscriptionId: stableGuid(id, "subscription", def.skuId),
-        servicePlans: def.servicePlans.map((p) => ({ ...p })),
-      };
-      tenant.skus.push(sku);
-    }
+    for (const s of st.skus) this.addSku(tenant, s.skuPartNumber, s.units, s.capabilityStatus);
     this.ensureGraphServicePrincipal(tenant);
     seedVoiceDefaults(tenant, st.pstnUsages);
     this.addScenarioUsers(tenant, st.users, false);
@@ -439,6 +430,30 @@ export class EmulatorState {
       for (const r of c.directoryRoles) this.assignDirectoryRole(id, sp.id, r);
     }
     return tenant;
+  }
+
+  private addSku(
+    tenant: Tenant,
+    key: string,
+    units: number,
+    capabilityStatus: TenantSku["capabilityStatus"] = "Enabled",
+  ) {
+    const def = skuByPartNumberOrId(key);
+    if (!def) {
+      throw badRequest(
+        `Unknown SKU '${key}' (known: ${SKU_CATALOG.map((k) => k.skuPartNumber).join(", ")}).`,
+      );
+    }
+    const sku: TenantSku = {
+      skuId: def.skuId,
+      skuPartNumber: def.skuPartNumber,
+      units,
+      capabilityStatus,
+      subscriptionId: stableGuid(tenant.id, "subscription", def.skuId),
+      servicePlans: def.servicePlans.map((p) => ({ ...p })),
+    };
+    tenant.skus.push(sku);
+    return sku;
   }
 
   private ensureGraphServicePrincipal(tenant: Tenant): void {
@@ -486,9 +501,10 @@ export class EmulatorState {
         createdAt: Date.parse(created),
       });
       for (const key of su.licenses) {
-        const sku = tenant.skus.find(
+        let sku = tenant.skus.find(
           (s) => s.skuPartNumber.toLowerCase() === key.toLowerCase() || s.skuId === key.toLowerCase(),
         );
+        if (!sku && raiseUnits) sku = this.addSku(tenant, key, 0);
         if (!sku)
           throw badRequest(`User ${su.userPrincipalName} references SKU '${key}' the tenant does not have.`);
         const inUse = used.get(sku.skuId) ?? 0;

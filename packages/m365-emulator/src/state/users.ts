@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PLAN, SKU_CATALOG } from "./catalog.js";
-import { badRequest, EmulatorError, notFound } from "./errors.js";
+import { badRequest, notFound } from "./errors.js";
 import type { AssignedLicense, PlanState, Tenant, User, VoicemailSettings } from "./model.js";
 
 export const isoNow = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -256,6 +256,12 @@ export function patchUser(tenant: Tenant, user: User, body: Record<string, unkno
   if (typeof body.usageLocation === "string" && !/^[A-Z]{2}$/.test(body.usageLocation)) {
     throw badRequest("Invalid value specified for property 'usageLocation' of resource 'User'.");
   }
+  if ("usageLocation" in body && body.usageLocation === null && user.licenses.length > 0) {
+    throw badRequest("Usage location cannot be removed from a licensed user.");
+  }
+  if ("accountEnabled" in body && typeof body.accountEnabled !== "boolean") {
+    throw badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.");
+  }
   if (typeof body.userPrincipalName === "string" && body.userPrincipalName !== user.userPrincipalName) {
     const upn = body.userPrincipalName;
     if (!verifiedDomainOf(tenant, upn)) {
@@ -278,17 +284,7 @@ export function patchUser(tenant: Tenant, user: User, body: Record<string, unkno
       if (typeof pw === "string") user.password = pw;
       continue;
     }
-    if (k === "accountEnabled" && typeof v !== "boolean") {
-      throw badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.");
-    }
     rec[k] = v;
-  }
-  if (user.usageLocation === null && user.licenses.length > 0) {
-    throw new EmulatorError(
-      400,
-      "Request_BadRequest",
-      "Usage location cannot be removed from a licensed user.",
-    );
   }
   recordChange(tenant, user.id);
 }
