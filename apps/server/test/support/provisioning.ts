@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import type { Database } from "../../src/db/client.js";
@@ -28,11 +27,8 @@ export async function waitFor<T>(
 
 /** The emulator's `pwsh` stand-in (PWSH_PATH for tests). */
 export function pwshStandInPath(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(
-    path.dirname(require.resolve("@sip2teams/m365-emulator/package.json")),
-    "bin",
-    "m365-emulator-pwsh.js",
+  return fileURLToPath(
+    new URL("../../../../packages/m365-emulator/bin/m365-emulator-pwsh.js", import.meta.url),
   );
 }
 

@@ -12,7 +12,9 @@ export function resolvePwshPath(config: Config): string {
   if (config.usesM365Emulator || config.m365EmulatorUrl) {
     try {
       const require = createRequire(import.meta.url);
-      const root = path.dirname(require.resolve("@sip2teams/m365-emulator/package.json"));
+      let root = path.dirname(require.resolve("@sip2teams/m365-emulator"));
+      while (!existsSync(path.join(root, "package.json")) && root !== path.dirname(root))
+        root = path.dirname(root);
       const bin = path.join(root, "bin", "m365-emulator-pwsh.js");
       if (existsSync(bin)) return bin;
     } catch {

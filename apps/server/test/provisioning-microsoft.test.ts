@@ -1,0 +1,302 @@
+import type { StartedEmulator } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { microsoftRuntime } from "../src/modules/microsoft/runtime.js";
+import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
+import { provisionedUsers, teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
+import { accountRepository } from "../src/modules/tenancy/repository.js";
+import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import { apiRequests, clearFaults, emulatorEnv, setFaults, startEmulator } from "./support/onboarding.js";
+import { connectedContoso, pwshStandInPath, waitFor } from "./support/provisioning.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+const CONTOSO = DEMO_TENANTS.contoso;
+const MCOEV_SKU = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
+
+async function allRequests(emulator: StartedEmulator, tenantId: string) {
+  const response = await fetch(`${emulator.url}/_emulator/tenants/${tenantId}/requests`);
+  const body = (await response.json()) as unknown;
+  return (Array.isArray(body) ? body : (body as { requests: unknown[] }).requests) as {
+    method: string;
+    path: string;
+    status: number;
+    surface: string;
+    query: Record<string, string>;
+    body?: unknown;
+  }[];
+}
+
+describe("Teams user provisioning against the Microsoft 365 emulator", () => {
+  let emulator: StartedEmulator;
+  let t: TestApp;
+  let env: Record<string, string>;
+  let tree: Awaited<ReturnType<typeof createAccountTree>>;
+  let partner: SignedInUser;
+  let customer: SignedInUser;
+  let enterpriseId: string;
+  let regions: string[];
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    env = { ...emulatorEnv(emulator), PWSH_PATH: pwshStandInPath(), TEAMS_USERS_SYNC_MINUTES: "0" };
+    t = await startTestApp(env);
+    tree = await createAccountTree(t.deps.db);
+    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+    partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    ({ enterpriseId, regions } = await connectedContoso(t, emulator, tree, operatorAdmin, partner));
+    const enterprise = await accountRepository(t.deps.db).findById(enterpriseId);
+    customer = await createSignedInUser(t.deps.db, enterprise!, "Admin");
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await emulator?.close();
+  });
+
+  const sync = async () => {
+    const started = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/teams-users/sync`,
+      headers: customer.headers,
+    });
+    expect(started.statusCode).toBe(202);
+    return waitFor("sync completed", async () => {
+      const [row] = await t.deps.db
+        .select()
+        .from(teamsUserSyncs)
+        .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId));
+      if (row?.status === "failed") throw new Error(row.lastError ?? "sync failed");
+      return row?.status === "completed" ? row : null;
+    });
+  };
+
+  it("first sync pages /users/delta with $top=999 and explains every ineligible user", async () => {
+    await fetch(`${emulator.url}/_emulator/tenants/${CONTOSO.id}/users/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 2100, seed: 7 }),
+    });
+    const result = await sync();
+    const deltaCalls = (await allRequests(emulator, CONTOSO.id)).filter((l) =>
+      l.path.includes("/users/delta"),
+    );
+    expect(deltaCalls.length).toBeGreaterThanOrEqual(3);
+    expect(deltaCalls[0]!.query).toMatchObject({ $top: "999" });
+    expect(deltaCalls[1]!.query.$skiptoken).toBeTruthy();
+    expect(result).toMatchObject({ fullSync: true, pages: deltaCalls.length });
+    const rows = await t.deps.db
+      .select()
+      .from(teamsUsers)
+      .where(eq(teamsUsers.enterpriseAccountId, enterpriseId));
+    expect(rows.length).toBe(result.usersSeen);
+    expect(rows.length).toBeGreaterThan(2100);
+    const reasons = new Set(rows.filter((r) => !r.eligible).map((r) => r.ineligibleReason));
+    expect(reasons).toContain("No Teams Phone licence");
+    expect(reasons).toContain("Account disabled");
+    expect(reasons).toContain("Resource account");
+    expect(rows.find((r) => r.userPrincipalName === `user1@${CONTOSO.domain}`)?.eligible).toBe(true);
+  }, 120_000);
+
+  it("a delta round brings only the changes: added, licence removed, deleted", async () => {
+    const api = await voiceApi(t.deps, CONTOSO.id);
+    const users = await t.deps.db
+      .select()
+      .from(teamsUsers)
+      .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseId), eq(teamsUsers.eligible, true)));
+    const [unlicense, remove] = users.filter((u) => !u.userPrincipalName.startsWith("admin@")).slice(-2);
+    await api.graph
+      .post(`/users/${unlicense!.objectId}/assignLicense`, { addLicenses: [], removeLicenses: [MCOEV_SKU] })
+      .catch(() => undefined);
+    await api.graph.delete(`/users/${remove!.objectId}`);
+    const created = await api.graph.post<{ id: string }>("/users", {
+      accountEnabled: true,
+      displayName: "New Hire",
+      mailNickname: "newhire",
+      userPrincipalName: `newhire@${CONTOSO.domain}`,
+      usageLocation: "US",
+      passwordProfile: { password: "Aa1!aaaaaaaa", forceChangePasswordNextSignIn: true },
+    });
+    const before = (await apiRequests(emulator, CONTOSO.id)).length;
+    const result = await sync();
+    const calls = (await allRequests(emulator, CONTOSO.id))
+      .filter((l) => l.surface === "graph" || l.surface === "teams-admin")
+      .slice(before)
+      .filter((l) => l.path.includes("/users/delta"));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.query.$deltatoken).toBeTruthy();
+    expect(result.fullSync).toBe(false);
+    expect(result.usersSeen).toBeLessThanOrEqual(3);
+    const get = async (id: string) =>
+      (
+        await t.deps.db
+          .select()
+          .from(teamsUsers)
+          .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseId), eq(teamsUsers.objectId, id)))
+      )[0];
+    expect(await get(created.body.id)).toMatchObject({
+      userPrincipalName: `newhire@${CONTOSO.domain}`,
+      eligible: false,
+    });
+    expect((await get(remove!.objectId))?.removedAt).toBeInstanceOf(Date);
+    const unlicensed = await get(unlicense!.objectId);
+    if (unlicensed?.hasTeamsPhone === false)
+      expect(unlicensed.ineligibleReason).toBe("No Teams Phone licence");
+  }, 60_000);
+
+  it("throttling: a 429 on /users/delta is waited out for Retry-After, then the sync completes", async () => {
+    await setFaults(emulator, {
+      rules: [{ pathPattern: "*/users/delta*", status: 429, retryAfter: 2, count: 1 }],
+    });
+    const before = (await apiRequests(emulator, CONTOSO.id)).length;
+    const startedAt = Date.now();
+    await sync();
+    const calls = (await apiRequests(emulator, CONTOSO.id))
+      .slice(before)
+      .filter((l) => l.path.includes("/users/delta"));
+    expect(calls.map((c) => c.status)).toEqual([429, 200]);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+    await clearFaults(emulator);
+  }, 60_000);
+
+  const addUser = async (index: number, sipUser: string, number: string) => {
+    const eligible = await t.app.inject({
+      url: `/api/accounts/${enterpriseId}/teams-users/eligible?q=`,
+      headers: partner.headers,
+    });
+    const target = eligible.json()[index] as { objectId: string; userPrincipalName: string };
+    const options = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users/form-options`,
+        headers: partner.headers,
+      })
+    ).json();
+    const response = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/teams-users`,
+      headers: partner.headers,
+      payload: {
+        teamsUserObjectId: target.objectId,
+        pbxLocation: options.pbxLocations[0],
+        regionId: regions[1],
+        sipUser,
+        phoneNumber: number,
+        disableVoicemail: true,
+        assignDialPlan: true,
+        devices: [{ authId: `t${sipUser}`, password: "Zx8Kq2Lm" }],
+      },
+    });
+    expect(response.statusCode).toBe(201);
+    return { id: response.json().id as string, objectId: target.objectId };
+  };
+  const userRow = async (id: string) =>
+    (await t.deps.db.select().from(provisionedUsers).where(eq(provisionedUsers.id, id)))[0]!;
+
+  it("Add User provisions: number assigned, policy and dial plan granted, voicemail off, state read back", async () => {
+    const { id, objectId } = await addUser(0, "2001", "+14255557001");
+    const done = await waitFor("provisioned", async () => {
+      const row = await userRow(id);
+      if (row.status === "failed") throw new Error(row.lastError ?? "failed");
+      return row.status === "done" ? row : null;
+    });
+    expect(done.steps.map((s) => `${s.key}:${s.status}`)).toEqual([
+      "assign-number:done",
+      "grant-voice-routing-policy:done",
+      "grant-dial-plan:done",
+      "disable-voicemail:done",
+      "verify:done",
+    ]);
+    expect(done.observed).toMatchObject({ enterpriseVoiceEnabled: true, numbers: ["+14255557001"] });
+    expect(done.observed?.policies).toMatchObject({
+      OnlineVoiceRoutingPolicy: "s2t-contoso-US-West",
+      TenantDialPlan: "s2t-contoso",
+    });
+    const log = await allRequests(emulator, CONTOSO.id);
+    expect(
+      log.filter((l) => l.method === "POST" && l.path.endsWith("/numberAssignments/assignNumber")),
+    ).toHaveLength(1);
+    expect(log.filter((l) => l.path.endsWith("/policy/userAssignments/assign"))).toHaveLength(2);
+    expect(
+      log.some(
+        (l) => l.surface === "pwsh" && JSON.stringify(l).includes("Set-CsOnlineVoicemailUserSettings"),
+      ),
+    ).toBe(true);
+    const voicemail = await fetch(`${emulator.url}/_emulator/tenants/${CONTOSO.id}`).then((r) => r.json());
+    expect(JSON.stringify(voicemail)).toBeTruthy();
+    const row = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users?filter=calling-enabled`,
+        headers: customer.headers,
+      })
+    ).json();
+    expect(row.items.map((i: { objectId: string }) => i.objectId)).toContain(objectId);
+  }, 60_000);
+
+  it("a number assigned in Microsoft to someone else is a conflict, not overwritten", async () => {
+    const { id } = await addUser(0, "2002", "+14255550100");
+    const failed = await waitFor("conflict", async () => {
+      const row = await userRow(id);
+      return row.status === "failed" ? row : null;
+    });
+    expect(failed.lastError).toContain("already assigned in Microsoft Teams to someone else");
+    const log = await allRequests(emulator, CONTOSO.id);
+    expect(
+      log.filter((l) => l.method === "POST" && l.path.endsWith("/numberAssignments/assignNumber")),
+    ).toHaveLength(1);
+  }, 60_000);
+
+  it("Disable Calling unassigns the number before removing the policies", async () => {
+    const list = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users?filter=calling-enabled`,
+        headers: customer.headers,
+      })
+    ).json();
+    const id = list.items[0].provisioned.id as string;
+    const before = (await allRequests(emulator, CONTOSO.id)).length;
+    const disable = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/teams-users/${id}/disable-calling`,
+      headers: customer.headers,
+    });
+    expect(disable.statusCode).toBe(202);
+    const row = await waitFor("disabled", async () => {
+      const r = await userRow(id);
+      return r.status === "done" && !r.callingEnabled ? r : null;
+    });
+    expect(row.observed?.numbers).toEqual([]);
+    const writes = (await allRequests(emulator, CONTOSO.id))
+      .slice(before)
+      .filter((l) => l.method === "POST" && l.surface === "graph")
+      .map((l) => l.path.split("/").pop());
+    expect(writes).toEqual(["unassignNumber", "unassign", "unassign"]);
+  }, 60_000);
+
+  it("idempotent across a restart between two steps: the number is assigned exactly once", async () => {
+    await setFaults(emulator, { rules: [{ pathPattern: "*getPolicyId*", status: 400, count: 1 }] });
+    const { id } = await addUser(1, "2003", "+14255557003");
+    await waitFor("first step done, second failed", async () => {
+      const row = await userRow(id);
+      return row.steps[0]?.status === "done" && row.status === "failed" ? row : null;
+    });
+    await t.stop();
+    t = await startTestApp({ ...env, DATABASE_URL: t.deps.config.DATABASE_URL! });
+    const retry = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/teams-users/${id}/retry`,
+      headers: customer.headers,
+    });
+    expect(retry.statusCode).toBe(202);
+    await waitFor("provisioned after restart", async () => {
+      const row = await userRow(id);
+      return row.status === "done" ? row : null;
+    });
+    const assigns = (await allRequests(emulator, CONTOSO.id)).filter(
+      (l) =>
+        l.method === "POST" &&
+        l.path.endsWith("/numberAssignments/assignNumber") &&
+        JSON.stringify(l.body).includes("+14255557003"),
+    );
+    expect(assigns).toHaveLength(1);
+    void microsoftRuntime;
+  }, 90_000);
+});
