@@ -122,9 +122,10 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
       appId: clientId,
       apiSurface: surface === "graph" || surface === "teams-admin",
     });
-    if (!action) return;
+    // Handlers overwrite these with verified values; unverified ones still route the log entry.
     req.emu.tenantId = tenantId;
     req.emu.clientId = clientId;
+    if (!action) return;
     if (action.kind === "reset") {
       req.raw.socket.destroy();
       return reply.hijack();

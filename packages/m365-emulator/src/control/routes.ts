@@ -30,6 +30,11 @@ const dnsSchema = z.object({
   type: z.literal("TXT").optional(),
 });
 const consentSchema = z.object({ clientId: z.string(), directoryRoles: z.array(z.string()).default([]) });
+const settingsSchema = z.object({
+  operationDelayMs: z.number().int().nonnegative().optional(),
+  accessTokenLifetimeSeconds: z.number().int().positive().optional(),
+  dnsServer: z.string().nullable().optional(),
+});
 const generateSchema = z.object({
   count: z.number().int().positive().max(500_000),
   seed: z.number().int().optional(),
@@ -132,6 +137,25 @@ export function registerControlRoutes(
       const sp = state.grantAdminConsent(req.params.tid, b.clientId);
       for (const r of b.directoryRoles) state.assignDirectoryRole(req.params.tid, sp.id, r);
       return { servicePrincipalId: sp.id, grantedAppRoles: sp.grantedAppRoles };
+    }),
+  );
+  app.delete(
+    "/_emulator/tenants/:tid/consent/:clientId",
+    guard(async (req: FastifyRequest<{ Params: { tid: string; clientId: string } }>, reply) => {
+      state.revokeConsent(req.params.tid, req.params.clientId);
+      return reply.code(204).send();
+    }),
+  );
+  app.get("/_emulator/settings", async () => state.settings);
+  app.post(
+    "/_emulator/settings",
+    guard(async (req: FastifyRequest<{ Body: unknown }>) => {
+      const b = settingsSchema.parse(req.body ?? {});
+      if (b.operationDelayMs !== undefined) state.settings.operationDelayMs = b.operationDelayMs;
+      if (b.accessTokenLifetimeSeconds !== undefined)
+        state.settings.accessTokenLifetimeSeconds = b.accessTokenLifetimeSeconds;
+      if (b.dnsServer !== undefined) state.settings.dnsServer = b.dnsServer ?? undefined;
+      return state.settings;
     }),
   );
   app.post(

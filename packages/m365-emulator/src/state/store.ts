@@ -227,6 +227,17 @@ export class EmulatorState {
     return sp;
   }
 
+  /** Removes the app's service principal (and its role assignments) from a tenant, like deleting the enterprise app. */
+  revokeConsent(tenantKey: string, clientId: string): void {
+    const tenant = this.requireTenant(tenantKey);
+    const sp = this.servicePrincipalFor(tenant, clientId);
+    if (!sp) throw notFound(clientId);
+    tenant.servicePrincipals.delete(sp.id);
+    for (const ra of [...tenant.roleAssignments.values()]) {
+      if (ra.principalId === sp.id) tenant.roleAssignments.delete(ra.id);
+    }
+  }
+
   ensureServicePrincipal(tenant: Tenant, app: AppRegistration): ServicePrincipal {
     const existing = this.servicePrincipalFor(tenant, app.clientId);
     if (existing) return existing;
@@ -291,7 +302,8 @@ export class EmulatorState {
     return tenant.users.size;
   }
 
-  summary(tenant: Tenant) {
+  summary(tenantOrKey: Tenant | string) {
+    const tenant = typeof tenantOrKey === "string" ? this.requireTenant(tenantOrKey) : tenantOrKey;
     settleOperations(tenant);
     return {
       id: tenant.id,
