@@ -12,6 +12,7 @@ import { userRoutes } from "../modules/identity/user-routes.js";
 import { devMailboxRoutes } from "../modules/mail/routes.js";
 import { microsoftRoutes } from "../modules/microsoft/routes.js";
 import { operatorSettingsRoutes } from "../modules/operator-settings/routes.js";
+import { sbcRoutes } from "../modules/sbc/routes.js";
 import { teamsProfileRoutes } from "../modules/teams-profiles/routes.js";
 import { tenancyDashboard } from "../modules/tenancy/dashboard.js";
 import { tenancyRoutes } from "../modules/tenancy/routes.js";
@@ -40,6 +41,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(teamsUsersRoutes(deps));
   await app.register(numbersRoutes(deps));
   await app.register(bulkImportRoutes(deps));
+  await app.register(sbcRoutes(deps));
   await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard, teamsUsersDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

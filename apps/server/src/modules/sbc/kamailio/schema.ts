@@ -1,0 +1,82 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type pg from "pg";
+
+/**
+ * Kamailio's schema files (Debian: kamailio-postgres-modules) and a table each creates, to tell
+ * whether it is installed. The files are executed as shipped, never re-typed.
+ */
+export const KAMAILIO_SCHEMA_FILES: readonly (readonly [file: string, table: string])[] = [
+  ["standard-create.sql", "version"],
+  ["uac-create.sql", "uacreg"],
+  ["domain-create.sql", "domain"],
+  ["dispatcher-create.sql", "dispatcher"],
+  ["permissions-create.sql", "address"],
+  ["htable-create.sql", "htable"],
+];
+
+/** Serialises schema installs and writes of every sip2teams process on one SBC database. */
+export const SBC_LOCK_KEY = 770_707;
+
+/**
+ * Our own bookkeeping beside Kamailio's tables: what was applied per enterprise (digests, so a
+ * run only touches what changed) and what still has to be activated in the running Kamailio.
+ */
+const BOOKKEEPING_SQL = `
+create table if not exists sip2teams_sbc_state (
+  enterprise_id text primary key,
+  fqdn text not null,
+  mode text not null,
+  pbx_set integer not null unique,
+  trunk_digest text not null,
+  devices jsonb not null default '{}',
+  numbers jsonb not null default '{}',
+  applied_at timestamptz not null default now()
+);
+create table if not exists sip2teams_sbc_pending (
+  enterprise_id text primary key,
+  tables text[] not null default '{}',
+  refresh text[] not null default '{}',
+  unregister text[] not null default '{}',
+  updated_at timestamptz not null default now()
+);
+`;
+
+export class KamailioSchemaMissing extends Error {
+  constructor(file: string) {
+    super(
+      `Kamailio schema file ${file} not found: install the Debian package kamailio-postgres-modules, or set KAMAILIO_SCHEMA_DIR`,
+    );
+    this.name = "KamailioSchemaMissing";
+  }
+}
+
+/** Installs every missing Kamailio table from Kamailio's own SQL files, then our bookkeeping tables. */
+export async function installKamailioSchema(pool: pg.Pool, schemaDir: string): Promise<string[]> {
+  const installed: string[] = [];
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query("select pg_advisory_xact_lock($1)", [SBC_LOCK_KEY]);
+    for (const [file, table] of KAMAILIO_SCHEMA_FILES) {
+      const found = await client.query<{ t: string | null }>("select to_regclass($1) as t", [
+        `public.${table}`,
+      ]);
+      if (found.rows[0]?.t) continue;
+      const fullPath = path.join(schemaDir, file);
+      const sql = await readFile(fullPath, "utf8").catch(() => {
+        throw new KamailioSchemaMissing(fullPath);
+      });
+      await client.query(sql);
+      installed.push(file);
+    }
+    await client.query(BOOKKEEPING_SQL);
+    await client.query("commit");
+    return installed;
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

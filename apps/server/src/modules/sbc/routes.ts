@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { assertEnterprise } from "../enterprises/policies.js";
+import { enqueueSbcSync } from "./jobs.js";
+import { sbcAdapterFor } from "./runtime.js";
+
+const params = z.object({ accountId: z.string() });
+
+const destination = z.object({
+  uri: z.string(),
+  state: z.enum(["reachable", "unreachable", "probing", "disabled", "unknown"]),
+});
+
+export const sbcStatusSchema = z
+  .object({
+    adapter: z.string(),
+    live: z.object({ configured: z.boolean(), reachable: z.boolean(), error: z.string().nullable() }),
+    trunk: z
+      .object({
+        fqdn: z.string(),
+        mode: z.enum(["registration", "static-ip"]),
+        appliedAt: z.string(),
+        pendingActivation: z.boolean(),
+      })
+      .nullable(),
+    microsoftProxies: z.array(destination),
+    pbx: z.array(destination),
+    devices: z.array(
+      z.object({
+        deviceId: z.string(),
+        sipUser: z.string(),
+        authId: z.string(),
+        registrar: z.string(),
+        state: z.enum(["registered", "registering", "failed", "disabled", "unknown"]),
+        lastRegisteredAt: z.string().nullable(),
+        expiresAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: "SbcStatus" });
+
+/** Trunk and device status as the SBC sees it (Kamailio: read over JSON-RPC). */
+export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/sbc/status",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["sbc"],
+          operationId: "getSbcStatus",
+          params,
+          response: { 200: sbcStatusSchema },
+        },
+      },
+      async (request) => {
+        const enterprise = request.targetAccount!;
+        assertEnterprise(enterprise);
+        const adapter = await sbcAdapterFor(deps);
+        return adapter.status(enterprise.id);
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/sbc/sync",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["sbc"],
+          operationId: "syncSbc",
+          params,
+          response: { 202: z.object({ queued: z.boolean() }) },
+        },
+      },
+      async (request, reply) => {
+        const enterprise = request.targetAccount!;
+        assertEnterprise(enterprise);
+        const jobId = await enqueueSbcSync(deps.jobs, enterprise.id);
+        return reply.code(202).send({ queued: jobId !== null });
+      },
+    );
+  };
+}

@@ -1,0 +1,43 @@
+import type { Config } from "../../config/config.js";
+import { type Database, ensureDatabase } from "../../db/client.js";
+import type { AppDeps } from "../../http/app.js";
+import type { SbcAdapter } from "./adapter.js";
+import { kamailioAdapter } from "./kamailio/adapter.js";
+
+type Deps = Pick<AppDeps, "config" | "db" | "log">;
+
+const adapters = new WeakMap<Database, Promise<SbcAdapter>>();
+
+/**
+ * The SBC database: SBC_DATABASE_URL, or a database beside the portal's on the same server
+ * ("kamailio" next to the embedded default "postgres", "<name>_kamailio" otherwise).
+ */
+export async function sbcDatabaseUrl(config: Config, db: Database): Promise<string> {
+  if (config.SBC_DATABASE_URL) return config.SBC_DATABASE_URL;
+  // drizzle() keeps its pg.Pool as $client; its connection string is the portal database URL.
+  const pool = (db as unknown as { $client?: { options?: { connectionString?: string } } }).$client;
+  const portalUrl = pool?.options?.connectionString;
+  if (!portalUrl) throw new Error("SBC_DATABASE_URL is not set and the portal database URL is unknown");
+  const portalName = decodeURIComponent(new URL(portalUrl).pathname.replace(/^\//, "")) || "postgres";
+  return ensureDatabase(portalUrl, portalName === "postgres" ? "kamailio" : `${portalName}_kamailio`);
+}
+
+/** One adapter per portal database handle (per running server), created on first use. */
+export function sbcAdapterFor(deps: Deps): Promise<SbcAdapter> {
+  let adapter = adapters.get(deps.db);
+  if (!adapter) {
+    adapter = (async () =>
+      kamailioAdapter({
+        databaseUrl: await sbcDatabaseUrl(deps.config, deps.db),
+        rpcUrl: deps.config.KAMAILIO_RPC_URL,
+        schemaDir: deps.config.KAMAILIO_SCHEMA_DIR,
+        microsoftProxies: deps.config.SBC_MICROSOFT_PROXIES.split(",")
+          .map((uri) => uri.trim())
+          .filter(Boolean),
+        log: deps.log,
+      }))();
+    adapter.catch(() => adapters.delete(deps.db));
+    adapters.set(deps.db, adapter);
+  }
+  return adapter;
+}
