@@ -1038,6 +1038,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/sbc/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getSbcStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/sbc/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["syncSbc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/dashboard": {
         parameters: {
             query?: never;
@@ -1158,6 +1190,41 @@ export interface components {
                 teamsAdminUrl: string;
                 emulated: boolean;
             };
+        };
+        SbcStatusInput: {
+            adapter: string;
+            live: {
+                configured: boolean;
+                reachable: boolean;
+                error: string | null;
+            };
+            trunk: {
+                fqdn: string;
+                /** @enum {string} */
+                mode: "registration" | "static-ip";
+                appliedAt: string;
+                pendingActivation: boolean;
+            } | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                sipUser: string;
+                authId: string;
+                registrar: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
         };
         TeamsUserSyncInput: {
             /** @enum {string} */
@@ -1511,6 +1578,41 @@ export interface components {
                 teamsAdminUrl: string;
                 emulated: boolean;
             };
+        };
+        SbcStatus: {
+            adapter: string;
+            live: {
+                configured: boolean;
+                reachable: boolean;
+                error: string | null;
+            };
+            trunk: {
+                fqdn: string;
+                /** @enum {string} */
+                mode: "registration" | "static-ip";
+                appliedAt: string;
+                pendingActivation: boolean;
+            } | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                sipUser: string;
+                authId: string;
+                registrar: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
         };
         TeamsUserSync: {
             /** @enum {string} */
@@ -4001,6 +4103,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BulkImport"];
+                };
+            };
+        };
+    };
+    getSbcStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SbcStatus"];
+                };
+            };
+        };
+    };
+    syncSbc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: boolean;
+                    };
                 };
             };
         };
