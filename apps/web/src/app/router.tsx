@@ -5,6 +5,7 @@ import { identityRoutes } from "../features/identity/routes";
 import { microsoftPublicRoutes, microsoftRoutes } from "../features/microsoft/routes";
 import { operatorSettingsRoutes } from "../features/operator-settings/routes";
 import { settingsRoutes } from "../features/settings/routes";
+import { teamsUsersRoutes } from "../features/teams-users/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
 import { AppLayout } from "../layout/AppLayout";
@@ -55,6 +56,7 @@ const routeTree = rootRoute.addChildren([
     ...dashboardRoutes(accountRoute),
     ...enterprisesRoutes(accountRoute),
     ...trunksRoutes(accountRoute),
+    ...teamsUsersRoutes(accountRoute),
     ...microsoftRoutes(accountRoute),
     ...operatorSettingsRoutes(accountRoute),
     ...settingsRoutes(accountRoute),

@@ -15,9 +15,10 @@ import {
 import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useSession } from "../app/session";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
+/** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
+import { useActingAccount as useActingAccountForNav } from "../features/microsoft/useActingAccount";
 import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
 
-/** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
 export function AppLayout() {
   const [opened, { toggle }] = useDisclosure();
   const { accountId } = useParams({ from: "/a/$accountId" });
@@ -25,11 +26,13 @@ export function AppLayout() {
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const navigate = useNavigate();
   const base = `/a/${accountId}`;
+  const actingKind = useActingAccountForNav(accountId).data?.account.kind;
 
   const nav = [
     { label: "Dashboard", href: `${base}/dashboard`, icon: IconLayoutDashboard },
     { label: "Enterprises", href: `${base}/enterprises`, icon: IconBuilding },
     { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
+    ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
     ...(session && session.account.kind !== "enterprise"
       ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]
       : []),

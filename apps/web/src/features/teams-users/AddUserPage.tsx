@@ -1,0 +1,308 @@
+import {
+  ActionIcon,
+  Alert,
+  Autocomplete,
+  Button,
+  Checkbox,
+  Group,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useNavigate, useParams } from "@tanstack/react-router";
+import { useEffect, useState } from "react";
+import { ApiError, api, unwrap } from "../../api/client";
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** 8 cryptographically random letters and digits, no special characters (the guide's rule). */
+export function generatePassword(length = 8): string {
+  const out: string[] = [];
+  const bytes = new Uint8Array(1);
+  while (out.length < length) {
+    crypto.getRandomValues(bytes);
+    const b = bytes[0]!;
+    if (b < 248) out.push(ALPHANUMERIC[b % 62]!); // 248 = 4 × 62: no modulo bias
+  }
+  return out.join("");
+}
+
+interface Device {
+  authId: string;
+  password: string;
+}
+
+/** Add User, with the guide's fields and labels, from the enterprise's and the partner's portal. */
+export function AddUserPage() {
+  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const options = useQuery({
+    queryKey: ["teams-users-options", accountId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/form-options", { params: { path: { accountId } } }),
+      ),
+  });
+  const [pbxLocation, setPbxLocation] = useState<string | null>(null);
+  const [regionId, setRegionId] = useState<string | null>(null);
+  const [userSearch, setUserSearch] = useState("");
+  const [teamsUser, setTeamsUser] = useState<string | null>(null);
+  const [debouncedUser] = useDebouncedValue(userSearch, 200);
+  const [sipUser, setSipUser] = useState("");
+  const [phoneNumber, setPhoneNumber] = useState("");
+  const [debouncedNumber] = useDebouncedValue(phoneNumber, 200);
+  const [disableVoicemail, setDisableVoicemail] = useState(true);
+  const [assignDialPlan, setAssignDialPlan] = useState(true);
+  const [devices, setDevices] = useState<Device[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const o = options.data;
+    if (!o) return;
+    if (!pbxLocation && o.pbxLocations.length > 0) setPbxLocation(o.pbxLocations[0]!);
+    if (!regionId && o.defaultVoiceRouteId) setRegionId(o.defaultVoiceRouteId);
+  }, [options.data, pbxLocation, regionId]);
+
+  const eligible = useQuery({
+    queryKey: ["teams-users-eligible", accountId, debouncedUser],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/eligible", {
+          params: { path: { accountId }, query: { q: debouncedUser } },
+        }),
+      ),
+  });
+  const numbers = useQuery({
+    queryKey: ["teams-users-numbers", accountId, debouncedNumber],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/available-numbers", {
+          params: { path: { accountId }, query: { prefix: debouncedNumber.replace(/[^\d+]/g, "") } },
+        }),
+      ),
+  });
+
+  const add = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/teams-users", {
+          params: { path: { accountId } },
+          body: {
+            teamsUserObjectId: teamsUser ?? "",
+            pbxLocation: pbxLocation ?? "",
+            regionId: regionId ?? "",
+            sipUser,
+            phoneNumber,
+            disableVoicemail,
+            assignDialPlan,
+            devices,
+          },
+        }),
+      ),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
+      await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
+    },
+    onError: (error) => {
+      if (error instanceof ApiError) {
+        setErrors(error.fieldErrors());
+        setFormError(error.errors.length ? null : error.message);
+      } else setFormError((error as Error).message);
+    },
+  });
+
+  const userOptions = (eligible.data ?? []).map((u) => ({
+    value: u.objectId,
+    label: u.displayName ? `${u.displayName} (${u.userPrincipalName})` : u.userPrincipalName,
+  }));
+
+  return (
+    <Stack maw={760}>
+      <Title order={2}>Add User</Title>
+      {options.data && !options.data.connected && (
+        <Alert color="yellow">
+          This enterprise has not connected Microsoft Teams yet: the user will wait as pending and is
+          provisioned once consent exists.
+        </Alert>
+      )}
+      {formError && <Alert color="red">{formError}</Alert>}
+      <Paper withBorder p="md">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setErrors({});
+            setFormError(null);
+            add.mutate();
+          }}
+        >
+          <Stack>
+            <Select
+              label="PBX Locations"
+              data={options.data?.pbxLocations ?? []}
+              value={pbxLocation}
+              onChange={setPbxLocation}
+              error={errors.pbxLocation}
+              allowDeselect={false}
+            />
+            <Select
+              label="Available Voice Routes"
+              data={(options.data?.voiceRoutes ?? []).map((r) => ({ value: r.id, label: r.name }))}
+              value={regionId}
+              onChange={setRegionId}
+              error={errors.regionId}
+              allowDeselect={false}
+            />
+            <Select
+              label="Teams User"
+              description="Only users with a Teams Phone licence who are not added yet appear here; run Sync Teams Users to pick up new users."
+              placeholder="Type a name or email"
+              searchable
+              searchValue={userSearch}
+              onSearchChange={setUserSearch}
+              data={userOptions}
+              value={teamsUser}
+              onChange={setTeamsUser}
+              filter={({ options: all }) => all}
+              nothingFoundMessage="No eligible user matches"
+              error={errors.teamsUserObjectId}
+            />
+            <TextInput
+              label="SIP User"
+              description="The user's extension on the PBX (cannot already be assigned to another user)."
+              value={sipUser}
+              onChange={(e) => setSipUser(e.currentTarget.value)}
+              error={errors.sipUser}
+            />
+            <Autocomplete
+              label="Phone Number"
+              description="E.164, e.g. +12065550100; numbers allocated to this enterprise are offered."
+              value={phoneNumber}
+              onChange={setPhoneNumber}
+              data={numbers.data ?? []}
+              error={errors.phoneNumber}
+            />
+            <Checkbox
+              label="Disable Voicemail in Teams?"
+              description="Recommended: leaving Teams voicemail on keeps calls from reaching the user's PBX voicemail and can disturb call queue routing."
+              checked={disableVoicemail}
+              onChange={(e) => setDisableVoicemail(e.currentTarget.checked)}
+            />
+            <Checkbox
+              label="Assign Default DialPlan Policy?"
+              description={
+                options.data?.dialPlanName
+                  ? `Grants the dial plan "${options.data.dialPlanName}".`
+                  : undefined
+              }
+              checked={assignDialPlan}
+              onChange={(e) => setAssignDialPlan(e.currentTarget.checked)}
+            />
+            <Stack gap="xs">
+              <Group justify="space-between">
+                <Text fw={500}>User Devices</Text>
+                <Button
+                  variant="light"
+                  size="xs"
+                  leftSection={<IconPlus size={14} />}
+                  onClick={() => setDevices([...devices, { authId: "", password: generatePassword() }])}
+                >
+                  Add New Device
+                </Button>
+              </Group>
+              {devices.length > 0 && (
+                <Table>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>SIP Authentication ID</Table.Th>
+                      <Table.Th>Password</Table.Th>
+                      <Table.Th>Action</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {devices.map((d, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: rows have no id before they are saved
+                      <Table.Tr key={i}>
+                        <Table.Td>
+                          <TextInput
+                            aria-label="SIP Authentication ID"
+                            value={d.authId}
+                            onChange={(e) => {
+                              const v = e.currentTarget.value;
+                              setDevices(devices.map((x, j) => (j === i ? { ...x, authId: v } : x)));
+                            }}
+                            error={errors[`devices.${i}.authId`]}
+                          />
+                        </Table.Td>
+                        <Table.Td>
+                          <TextInput
+                            aria-label="Password"
+                            value={d.password}
+                            onChange={(e) => {
+                              const v = e.currentTarget.value;
+                              setDevices(devices.map((x, j) => (j === i ? { ...x, password: v } : x)));
+                            }}
+                            error={
+                              errors[`devices.${i}.password`] ??
+                              (d.password && !/^[A-Za-z0-9]{8,64}$/.test(d.password)
+                                ? "Use 8 to 64 letters and digits, no special characters."
+                                : undefined)
+                            }
+                            rightSection={
+                              <ActionIcon
+                                variant="subtle"
+                                aria-label="Generate password"
+                                onClick={() =>
+                                  setDevices(
+                                    devices.map((x, j) =>
+                                      j === i ? { ...x, password: generatePassword() } : x,
+                                    ),
+                                  )
+                                }
+                              >
+                                <IconRefresh size={14} />
+                              </ActionIcon>
+                            }
+                          />
+                        </Table.Td>
+                        <Table.Td>
+                          <ActionIcon
+                            color="red"
+                            variant="subtle"
+                            aria-label="Remove device"
+                            onClick={() => setDevices(devices.filter((_, j) => j !== i))}
+                          >
+                            <IconTrash size={14} />
+                          </ActionIcon>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              )}
+            </Stack>
+            <Group justify="flex-end">
+              <Button
+                variant="default"
+                onClick={() => navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} })}
+              >
+                Cancel
+              </Button>
+              <Button type="submit" loading={add.isPending}>
+                Add User
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Paper>
+    </Stack>
+  );
+}
