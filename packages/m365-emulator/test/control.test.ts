@@ -91,6 +91,21 @@ describe("control API", () => {
     expect(page.body).toContain("Contoso");
   });
 
+  it("loads a scenario object through the control API", async () => {
+    const loaded = await control("POST", "/scenario", {
+      scenario: {
+        name: "tiny",
+        tenants: [{ id: "0b8a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", name: "tiny", domains: ["tiny.example"] }],
+      },
+    });
+    expect(loaded.body).toEqual({ name: "tiny", tenants: ["0b8a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"] });
+    const invalid = await control("POST", "/scenario", { scenario: { tenants: [{ id: "x" }] } });
+    expect(invalid.status).toBe(400);
+    expect((await control("POST", "/scenario", { name: "demo" })).body.name).toBe("demo");
+    consentDemoApp(emu, CONTOSO.id);
+    token = await appToken(emu, CONTOSO.id);
+  });
+
   it("resets the scenario", async () => {
     await graph(emu, token, "DELETE", "/users/user1@contoso.example");
     expect(emu.state.requireTenant(CONTOSO.id).users.size).toBe(49);

@@ -68,6 +68,13 @@ describe("Graph entities conform to the v1.0 CSDL", () => {
     );
   });
 
+  it("directoryRole (memberOf, directoryRoles)", async () => {
+    const memberOf = await collect("/users/admin@contoso.example/memberOf");
+    expect(memberOf.map((r) => r.displayName)).toEqual(["Global Administrator"]);
+    expectValid(memberOf, `${G}.directoryObject`);
+    expectValid(await collect("/directoryRoles"), `${G}.directoryRole`);
+  });
+
   it("servicePrincipals and unifiedRoleAssignment", async () => {
     const sps = await collect("/servicePrincipals");
     expectValid(sps, `${G}.servicePrincipal`);

@@ -150,6 +150,31 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
         .status,
     ).toBe(204);
     const domains = await ta("GET", "/Teams.Tenant/VerifiedSipDomains");
+    expect(domains.status).toBe(200);
     expect(domains.body).toContainEqual({ Name: "contoso.example", Status: "Enabled" });
+  });
+
+  it("shows new users on the Teams side only after the configured sync delay", async () => {
+    emu.state.settings.teamsSyncDelayMs = 60_000;
+    const graphToken = await appToken(emu, CONTOSO.id);
+    const created = await fetch(`${emu.graphUrl}/v1.0/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${graphToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        accountEnabled: true,
+        displayName: "New Hire",
+        mailNickname: "newhire",
+        userPrincipalName: "newhire@contoso.example",
+        passwordProfile: { password: "P@ssw0rd-1!" },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect((await ta("GET", "/Teams.User/users/newhire@contoso.example")).status).toBe(404);
+    emu.state.advanceClock(CONTOSO.id, 61_000);
+    token = await appToken(emu, CONTOSO.id, TEAMS_SCOPE);
+    expect((await ta("GET", "/Teams.User/users/newhire@contoso.example")).body.userPrincipalName).toBe(
+      "newhire@contoso.example",
+    );
+    emu.state.settings.teamsSyncDelayMs = 0;
   });
 });

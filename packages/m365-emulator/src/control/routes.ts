@@ -33,6 +33,7 @@ const consentSchema = z.object({ clientId: z.string(), directoryRoles: z.array(z
 const settingsSchema = z.object({
   operationDelayMs: z.number().int().nonnegative().optional(),
   accessTokenLifetimeSeconds: z.number().int().positive().optional(),
+  teamsSyncDelayMs: z.number().int().nonnegative().optional(),
   dnsServer: z.string().nullable().optional(),
 });
 const generateSchema = z.object({
@@ -154,6 +155,7 @@ export function registerControlRoutes(
       if (b.operationDelayMs !== undefined) state.settings.operationDelayMs = b.operationDelayMs;
       if (b.accessTokenLifetimeSeconds !== undefined)
         state.settings.accessTokenLifetimeSeconds = b.accessTokenLifetimeSeconds;
+      if (b.teamsSyncDelayMs !== undefined) state.settings.teamsSyncDelayMs = b.teamsSyncDelayMs;
       if (b.dnsServer !== undefined) state.settings.dnsServer = b.dnsServer ?? undefined;
       return state.settings;
     }),

@@ -11,6 +11,7 @@ import {
 } from "./call.js";
 import { resolveTxt } from "./dns.js";
 import {
+  directoryRoleEntity,
   domainEntity,
   organizationEntity,
   roleAssignmentEntity,
@@ -284,7 +285,18 @@ function deleteRoleAssignment(call: GraphCall): GraphResult {
   return { status: 204 };
 }
 
+function listDirectoryRoles(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_ROLES, "RoleManagement.Read.All");
+  const templates = new Set([...call.tenant.roleAssignments.values()].map((ra) => ra.roleDefinitionId));
+  const items = [...templates].map((t) => directoryRoleEntity(call.tenant, t));
+  return {
+    status: 200,
+    body: collection(call, "directoryRoles", filtered(call, items, "microsoft.graph.directoryRole")),
+  };
+}
+
 export const directoryRoutes = [
+  route("GET", "/directoryRoles", listDirectoryRoles),
   route("GET", "/subscribedSkus", subscribedSkus),
   route("GET", "/subscribedSkus/{id}", subscribedSku),
   route("GET", "/organization", organization),

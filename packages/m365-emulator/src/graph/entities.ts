@@ -1,3 +1,4 @@
+import { stableGuid } from "../scenario/random.js";
 import { ROLE_NAMES } from "../state/catalog.js";
 import type {
   Domain,
@@ -325,5 +326,17 @@ export function userConfigurationEntity(tenant: Tenant, u: User): Record<string,
         groupId: null,
       },
     })),
+  };
+}
+
+/** An activated directory role in a tenant; its object id is derived from the tenant and template. */
+export function directoryRoleEntity(tenant: Tenant, templateId: string): Record<string, unknown> {
+  return {
+    "@odata.type": "#microsoft.graph.directoryRole",
+    id: stableGuid(tenant.id, "directoryRole", templateId),
+    deletedDateTime: null,
+    description: `${roleDisplayName(templateId)} role`,
+    displayName: roleDisplayName(templateId),
+    roleTemplateId: templateId,
   };
 }

@@ -37,13 +37,12 @@ export async function authenticateBearer(
   return { tenant, claims: result.claims };
 }
 
-function send(req: FastifyRequest, reply: FastifyReply, result: GraphResult) {
+function send(reply: FastifyReply, result: GraphResult) {
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   reply.code(result.status);
   if (result.body === undefined) return reply.send();
   if (typeof result.body === "string") return reply.send(result.body);
   reply.header("content-type", JSON_TYPE);
-  void req;
   return reply.send(JSON.stringify(result.body));
 }
 
@@ -96,7 +95,7 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: EmulatorContext):
       };
       if (path === "/$batch") {
         if (req.method !== "POST") throw new GraphHttpError(405, "BadRequest", "Method not allowed.");
-        return send(req, reply, await batch(call));
+        return send(reply, await batch(call));
       }
       let methodMismatch = false;
       for (const r of ROUTES) {
@@ -109,7 +108,7 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: EmulatorContext):
         r.keys.forEach((k, i) => {
           call.params[k] = m[i + 1] ?? "";
         });
-        return send(req, reply, await r.handler(call));
+        return send(reply, await r.handler(call));
       }
       if (methodMismatch)
         throw new GraphHttpError(

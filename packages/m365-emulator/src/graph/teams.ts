@@ -126,7 +126,9 @@ function expandUser(call: GraphCall, entity: Record<string, unknown>): Record<st
 function listUserConfigurations(call: GraphCall): GraphResult {
   requirePermission(call, "TeamsUserConfiguration.Read.All");
   settleOperations(call.tenant);
-  let items = [...call.tenant.users.values()].map((u) => userConfigurationEntity(call.tenant, u));
+  let items = [...call.tenant.users.values()]
+    .filter((u) => call.ctx.state.syncedToTeams(call.tenant, u))
+    .map((u) => userConfigurationEntity(call.tenant, u));
   const f = call.query.get("$filter");
   if (f) {
     const compiled = compileFilter(f, CONFIG_TYPE);
@@ -164,7 +166,7 @@ function getUserConfiguration(call: GraphCall): GraphResult {
   requirePermission(call, "TeamsUserConfiguration.Read.All");
   settleOperations(call.tenant);
   const u = findUser(call.tenant, call.params.id ?? "");
-  if (!u) throw resourceNotFound(call.params.id ?? "");
+  if (!u || !call.ctx.state.syncedToTeams(call.tenant, u)) throw resourceNotFound(call.params.id ?? "");
   const select = parseSelect(call.query, Object.keys(userConfigurationEntity(call.tenant, u)), CONFIG_TYPE);
   return {
     status: 200,

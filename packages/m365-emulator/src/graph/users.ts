@@ -10,7 +10,7 @@ import {
   route,
   WRITE_USERS,
 } from "./call.js";
-import { USER_DEFAULT_SELECT, USER_PROPERTIES, userEntity } from "./entities.js";
+import { directoryRoleEntity, USER_DEFAULT_SELECT, USER_PROPERTIES, userEntity } from "./entities.js";
 import { badRequest, GraphHttpError, resourceNotFound, unsupportedQuery } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
 import { decodeToken, encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
@@ -322,7 +322,34 @@ function delta(call: GraphCall): GraphResult {
   return { status: 200, body };
 }
 
+function memberOf(call: GraphCall, user: User): GraphResult {
+  const roles = call.ctx.state.directoryRolesOf(call.tenant, user.id);
+  const items = roles.map((r) => directoryRoleEntity(call.tenant, r));
+  return { status: 200, body: collection(call, "directoryObjects", items) };
+}
+
+function myMemberOf(call: GraphCall): GraphResult {
+  if (call.claims.idtyp === "app") {
+    throw new GraphHttpError(
+      400,
+      "BadRequest",
+      "/me request is only valid with delegated authentication flow.",
+    );
+  }
+  requirePermission(call, "User.Read", ...READ_USERS, "GroupMember.Read.All");
+  const u = call.tenant.users.get(call.claims.oid ?? "");
+  if (!u) throw resourceNotFound(call.claims.oid ?? "me");
+  return memberOf(call, u);
+}
+
+function userMemberOf(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_USERS, "GroupMember.Read.All");
+  return memberOf(call, requireUserFrom(call));
+}
+
 export const userRoutes = [
+  route("GET", "/me/memberOf", myMemberOf),
+  route("GET", "/users/{id}/memberOf", userMemberOf),
   route("GET", "/users", listUsers),
   route("GET", "/users/$count", countUsers),
   route("GET", "/users/delta", delta),

@@ -22,10 +22,15 @@ function pascal(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), v]));
 }
 
-function requireUser(tenant: Tenant, identity: PsValue | undefined, cmdlet: string): User {
+function requireUser(
+  ctx: EmulatorContext,
+  tenant: Tenant,
+  identity: PsValue | undefined,
+  cmdlet: string,
+): User {
   const id = String(identity ?? "").replace(/^sip:/i, "");
   const u = findUser(tenant, id);
-  if (!u) {
+  if (!u || !ctx.state.syncedToTeams(tenant, u)) {
     throw psError(
       "ManagementException",
       `Management object not found for identity "${String(identity ?? "")}".`,
@@ -73,7 +78,6 @@ function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 function runNumberOp(
-  ctx: EmulatorContext,
   tenant: Tenant,
   kind: "assign" | "unassign",
   body: Record<string, unknown>,
@@ -83,7 +87,6 @@ function runNumberOp(
   settleOperations(tenant);
   if (op.status === "failed")
     throw psError("ApiException", op.statusDetail ?? "Operation failed.", "InvalidOperation", cmdlet);
-  void ctx;
 }
 
 /** Executes a bound cmdlet against a tenant's state; returns the PowerShell output object. */
@@ -93,9 +96,9 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
   try {
     switch (c) {
       case "Get-CsOnlineVoicemailUserSettings":
-        return voicemailView(requireUser(tenant, p.Identity, c));
+        return voicemailView(requireUser(ctx, tenant, p.Identity, c));
       case "Set-CsOnlineVoicemailUserSettings": {
-        const u = requireUser(tenant, p.Identity, c);
+        const u = requireUser(ctx, tenant, p.Identity, c);
         const vm = u.voice.voicemail as unknown as Record<string, unknown>;
         for (const key of Object.keys(u.voice.voicemail) as (keyof VoicemailSettings)[]) {
           if (p[key] !== undefined) vm[key] = p[key];
@@ -117,8 +120,8 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
       case "Get-CsOnlineUser": {
         settleOperations(tenant);
         if (p.Identity !== undefined)
-          return pascal(onlineUserView(tenant, requireUser(tenant, p.Identity, c)));
-        let users = [...tenant.users.values()];
+          return pascal(onlineUserView(tenant, requireUser(ctx, tenant, p.Identity, c)));
+        let users = [...tenant.users.values()].filter((u) => ctx.state.syncedToTeams(tenant, u));
         if (p.AccountType)
           users = users.filter((u) => (u.isResourceAccount ? "ResourceAccount" : "User") === p.AccountType);
         if (typeof p.ResultSize === "number") users = users.slice(0, p.ResultSize);
@@ -229,11 +232,11 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           }
           return null;
         }
-        grantPolicy(tenant, requireUser(tenant, p.Identity, c), type, name);
+        grantPolicy(tenant, requireUser(ctx, tenant, p.Identity, c), type, name);
         return null;
       }
       case "Set-CsPhoneNumberAssignment": {
-        const u = requireUser(tenant, p.Identity, c);
+        const u = requireUser(ctx, tenant, p.Identity, c);
         if (p.PhoneNumber === undefined) {
           if (p.EnterpriseVoiceEnabled === undefined) {
             throw psError(
@@ -256,7 +259,6 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           );
         }
         runNumberOp(
-          ctx,
           tenant,
           "assign",
           withoutUndefined({
@@ -271,7 +273,7 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         return null;
       }
       case "Remove-CsPhoneNumberAssignment": {
-        const u = requireUser(tenant, p.Identity, c);
+        const u = requireUser(ctx, tenant, p.Identity, c);
         const targets = p.RemoveAll
           ? numbersOfUser(tenant, u.id)
           : numbersOfUser(tenant, u.id).filter((n) => n.telephoneNumber === p.PhoneNumber);
@@ -285,7 +287,6 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         }
         for (const n of targets)
           runNumberOp(
-            ctx,
             tenant,
             "unassign",
             { telephoneNumber: n.telephoneNumber, numberType: n.numberType },

@@ -88,6 +88,8 @@ export const scenarioSchema = z.object({
     .object({
       operationDelayMs: z.number().int().nonnegative().default(50),
       accessTokenLifetimeSeconds: z.number().int().positive().default(3599),
+      /** How long a new user takes to appear on the Teams side (userConfigurations, Teams.User, cmdlets). */
+      teamsSyncDelayMs: z.number().int().nonnegative().default(0),
       /** "host:port" of a DNS server used to resolve domain verification TXT records. */
       dnsServer: z.string().optional(),
       throttle: throttleSchema.optional(),

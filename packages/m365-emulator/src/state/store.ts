@@ -20,6 +20,7 @@ import type {
   ServicePrincipal,
   Tenant,
   TenantSku,
+  User,
 } from "./model.js";
 import { newNumber, settleOperations } from "./numbers.js";
 import { addUser, consumedUnits, isoNow, recomputePlans, tenantNow } from "./users.js";
@@ -30,6 +31,7 @@ const REQUEST_LOG_LIMIT = 20_000;
 export interface EmulatorSettings {
   operationDelayMs: number;
   accessTokenLifetimeSeconds: number;
+  teamsSyncDelayMs: number;
   dnsServer?: string;
 }
 
@@ -91,7 +93,11 @@ export interface DnsTxtRecord {
 export class EmulatorState {
   tenants = new Map<string, Tenant>();
   apps = new Map<string, AppRegistration>();
-  settings: EmulatorSettings = { operationDelayMs: 50, accessTokenLifetimeSeconds: 3599 };
+  settings: EmulatorSettings = {
+    operationDelayMs: 50,
+    accessTokenLifetimeSeconds: 3599,
+    teamsSyncDelayMs: 0,
+  };
   faults = new FaultEngine();
   identity: IdentityRuntime = {
     sessions: new Map(),
@@ -208,6 +214,12 @@ export class EmulatorState {
     }, delayMs + 1);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /** Users reach the Teams side only `teamsSyncDelayMs` after creation (tenant clock). */
+  syncedToTeams(tenant: Tenant, user: User): boolean {
+    const delay = this.settings.teamsSyncDelayMs;
+    return delay <= 0 || tenantNow(tenant) - Date.parse(user.createdDateTime) >= delay;
   }
 
   servicePrincipalFor(tenant: Tenant, appId: string): ServicePrincipal | undefined {

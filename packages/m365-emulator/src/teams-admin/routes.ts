@@ -54,7 +54,13 @@ export async function authenticateTeamsAdmin(
   return auth;
 }
 
-type Handler = (tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply) => unknown;
+type Handler = (
+  tenant: Tenant,
+  req: FastifyRequest,
+  parts: string[],
+  reply: FastifyReply,
+  ctx: EmulatorContext,
+) => unknown;
 
 function objectBody(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
@@ -124,12 +130,18 @@ function tenantDefault(tenant: Tenant, req: FastifyRequest, parts: string[], rep
   return null;
 }
 
-function teamsUsers(tenant: Tenant, req: FastifyRequest, parts: string[]): unknown {
+function teamsUsers(
+  tenant: Tenant,
+  req: FastifyRequest,
+  parts: string[],
+  _reply: FastifyReply,
+  ctx: EmulatorContext,
+): unknown {
   if (req.method !== "GET") throw new TeamsAdminError(405, "MethodNotAllowed", "Use GET.");
   settleOperations(tenant);
   if (parts.length >= 3) {
     const u = findUser(tenant, parts[2] ?? "");
-    if (!u)
+    if (!u || !ctx.state.syncedToTeams(tenant, u))
       throw new TeamsAdminError(
         404,
         "NotFound",
@@ -137,7 +149,11 @@ function teamsUsers(tenant: Tenant, req: FastifyRequest, parts: string[]): unkno
       );
     return onlineUserView(tenant, u);
   }
-  return { users: [...tenant.users.values()].map((u) => onlineUserView(tenant, u)) };
+  return {
+    users: [...tenant.users.values()]
+      .filter((u) => ctx.state.syncedToTeams(tenant, u))
+      .map((u) => onlineUserView(tenant, u)),
+  };
 }
 
 export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
@@ -175,7 +191,7 @@ export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorCont
         handler = () => serviceDiscovery(baseUrl(req));
       else if (s === "teams.tenant" && r === "verifiedsipdomains") handler = (t) => sipDomains(t);
       if (!handler) throw new TeamsAdminError(404, "NotFound", `No resource at '${url.pathname}'.`);
-      const result = await handler(tenant, req, parts, reply);
+      const result = await handler(tenant, req, parts, reply, ctx);
       if (reply.statusCode === 204) return reply.send();
       return reply.send(result);
     } catch (e) {
