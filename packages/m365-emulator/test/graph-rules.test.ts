@@ -268,6 +268,27 @@ describe("Teams number assignment (async operations and rules)", () => {
     emu.state.settings.operationDelayMs = 50;
   });
 
+  it("deleting a licensed user frees the licence but keeps the number", async () => {
+    const tenant = emu.state.requireTenant(CONTOSO.id);
+    const holder = [...tenant.numbers.values()].find(
+      (n) => n.assignmentTargetId && n.telephoneNumber !== "+14255550110",
+    );
+    const consumed = async () =>
+      (await g("GET", "/subscribedSkus")).body.value.find((s: { skuId: string }) => s.skuId === MCOEV)
+        .consumedUnits as number;
+    const before = await consumed();
+    expect((await g("DELETE", `/users/${holder?.assignmentTargetId}`)).status).toBe(204);
+    expect(await consumed()).toBe(before - 1);
+    const listed = await g(
+      "GET",
+      `${TNM}/numberAssignments?$filter=${encodeURIComponent(`telephoneNumber eq '${holder?.telephoneNumber}'`)}`,
+    );
+    expect(listed.body.value[0]).toMatchObject({
+      assignmentTargetId: holder?.assignmentTargetId,
+      assignmentStatus: "userAssigned",
+    });
+  });
+
   it("assigns policies through getPolicyId + userAssignments/assign", async () => {
     const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
       (u) => u.userPrincipalName === "user1@contoso.example",

@@ -25,6 +25,7 @@ beforeAll(async () => {
     file,
     YAML.stringify({
       name: "yaml-test",
+      settings: { faults: { rules: [{ pathPattern: "/organization", count: 1, status: 503 }] } },
       apps: [
         {
           clientId: CLIENT,
@@ -93,6 +94,9 @@ describe("scenario files and certificate credentials", () => {
       `/users/delta?$filter=${encodeURIComponent(`id eq '${annId}'`)}`,
     );
     expect(delta.body.value).toHaveLength(1);
+    // The scenario's own fault rule fails the first /organization call only.
+    expect((await graph(emu, r?.accessToken ?? "", "GET", "/organization")).status).toBe(503);
+    expect((await graph(emu, r?.accessToken ?? "", "GET", "/organization")).status).toBe(403);
     expect(delta.body.value[0].userPrincipalName).toBe("ann@northwind.example");
   });
 

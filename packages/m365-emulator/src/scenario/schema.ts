@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { faultInputSchema } from "../state/faults.js";
 
 const userSchema = z.object({
   id: z.string().optional(),
@@ -93,6 +94,8 @@ export const scenarioSchema = z.object({
       /** "host:port" of a DNS server used to resolve domain verification TXT records. */
       dnsServer: z.string().optional(),
       throttle: throttleSchema.optional(),
+      /** Initial fault settings, same shape as POST /_emulator/faults. */
+      faults: faultInputSchema.optional(),
     })
     .prefault({}),
   apps: z.array(appSchema).default([]),

@@ -118,8 +118,10 @@ export class EmulatorState {
     this.identity = { sessions: new Map(), flows: new Map(), codes: new Map(), refreshTokens: new Map() };
     this.globalLog = [];
     this.scenarioName = scenario.name;
-    this.settings = { ...scenario.settings };
+    const { throttle: _throttle, faults: _faults, ...settings } = scenario.settings;
+    this.settings = settings;
     if (scenario.settings.throttle) this.faults.set({ throttle: scenario.settings.throttle });
+    if (scenario.settings.faults) this.faults.set(scenario.settings.faults);
     for (const a of scenario.apps) {
       this.apps.set(a.clientId.toLowerCase(), { ...a, clientId: a.clientId.toLowerCase() });
     }
