@@ -1,0 +1,171 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./support/browser.js";
+import {
+  completeActivation,
+  createOperatorWithCli,
+  freshPage,
+  latestMail,
+  openMailAndClick,
+  temporaryPasswordOf,
+} from "./support/identity.js";
+import { type RunningPortal, startPortal } from "./support/portal.js";
+
+/**
+ * The partner's onboarding of an enterprise (Enterprises, Trunks) and the customer guide's "Authorize
+ * Microsoft 365", click by click, against the built-in Microsoft 365 emulator (M365_EMULATOR=on).
+ */
+describe("onboarding: partner adds an enterprise, the customer connects Microsoft Teams, the setup completes", () => {
+  let portal: RunningPortal;
+  let browser: Browser;
+  let partner: Page;
+  let enterpriseUrl: string;
+  const customerAdminEmail = "casey@contoso.example";
+
+  beforeAll(async () => {
+    [portal, browser] = await Promise.all([startPortal({ M365_EMULATOR: "on" }), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.stop();
+  });
+
+  it("the operator sets the SBC base domain, a region and the portal name; the partner onboards an enterprise", async () => {
+    const cli = await createOperatorWithCli(portal, { email: "noc@orchid.example", name: "Orchid Collab" });
+    const operator = await freshPage(browser, portal);
+    await operator.goto(cli.activationUrl);
+    await completeActivation(operator, cli.temporaryPassword, "operator passphrase one");
+
+    await operator.getByText("Settings", { exact: true }).click();
+    await operator.getByRole("link", { name: "Operator settings" }).click();
+    await operator.getByLabel("SBC base domain").fill("customers.sbc.example.net");
+    await operator.getByLabel("Portal display name (consent texts)").fill("Orchid Collab Portal");
+    await operator.getByRole("button", { name: "Save settings" }).click();
+    await operator.getByText("Operator settings saved.").waitFor();
+    await operator.getByLabel("Region name").fill("CA Central");
+    await operator.getByRole("combobox", { name: "SBC FQDNs" }).fill("sbc-ca.sbc.example.net");
+    await operator.keyboard.press("Enter");
+    await operator.getByRole("button", { name: "Add region" }).click();
+    await operator.getByRole("cell", { name: "CA Central" }).waitFor();
+
+    // The operator creates the partner, who activates from the email.
+    await operator.getByRole("link", { name: "Partners" }).click();
+    await operator.getByRole("button", { name: "Add Partner" }).click();
+    await operator.getByLabel(/^Company name/).fill("Telco Partner");
+    await operator.getByLabel(/^Administrator name/).fill("Pat Partner");
+    await operator.getByLabel(/^Administrator email/).fill("pat@telco-partner.example");
+    await operator.getByRole("button", { name: "Save" }).click();
+    await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
+    const partnerMail = await latestMail(portal, "pat@telco-partner.example");
+    partner = await freshPage(browser, portal);
+    await openMailAndClick(partner, partnerMail, "Activate Your Account");
+    await completeActivation(partner, temporaryPasswordOf(partnerMail), "partner passphrase one");
+
+    // Enterprises › Add Enterprise.
+    await partner.getByRole("link", { name: "Enterprises" }).click();
+    await partner.getByText("No enterprises yet").waitFor();
+    await partner.getByRole("button", { name: "Add Enterprise" }).click();
+    const dialog = partner.getByRole("dialog");
+    await dialog.getByLabel(/^Company name/).fill("Contoso");
+    await dialog.getByLabel(/^Customer admin name/).fill("Casey Customer");
+    await dialog.getByLabel(/^Customer admin email/).fill(customerAdminEmail);
+    await dialog.getByRole("combobox", { name: "Regions" }).click();
+    await partner.getByRole("option", { name: "CA Central" }).click();
+    await dialog.getByLabel("User limit").fill("25");
+    await dialog.getByRole("button", { name: "Add Enterprise" }).click();
+    await partner.waitForURL(/\/a\/[0-9a-f-]{36}\/enterprise$/);
+    enterpriseUrl = partner.url();
+
+    // Trunk profile: an invalid label is refused on the field, then the derived FQDN is saved.
+    await partner.getByLabel("Trunk label").fill("Contoso_HQ");
+    await partner.getByLabel("PBX / registrar host").fill("pbx.contoso.example");
+    await partner.getByLabel("SIP domain").fill("contoso.example");
+    await partner.getByRole("button", { name: "Save trunk profile" }).click();
+    await partner.getByText(/Use a DNS label/).waitFor();
+    await partner.getByLabel("Trunk label").fill("contoso");
+    await expect(partner.getByTestId("trunk-fqdn").textContent()).resolves.toContain(
+      "contoso.customers.sbc.example.net",
+    );
+    await partner.getByRole("button", { name: "Save trunk profile" }).click();
+    await partner.getByText("Trunk profile saved.").waitFor();
+
+    // Teams profile.
+    await partner.getByLabel("PBX", { exact: true }).fill("pbx.contoso.example");
+    await partner.getByRole("button", { name: "Save Teams profile" }).click();
+    await partner.getByText("Teams profile saved.").waitFor();
+    await partner
+      .getByText("The setup starts automatically once there is the customer's Microsoft Teams connection.")
+      .waitFor();
+
+    // The Trunks page lists it.
+    await partner.getByRole("link", { name: "Trunks" }).click();
+    await partner.getByRole("cell", { name: "contoso.customers.sbc.example.net" }).waitFor();
+  });
+
+  it("the customer follows the guide: Connect to Microsoft Teams, Accept, confirmation, Authorization page", async () => {
+    // Step 1 — Activate Your Account.
+    const mail = await latestMail(portal, customerAdminEmail);
+    const customer = await freshPage(browser, portal);
+    await openMailAndClick(customer, mail, "Activate Your Account");
+    await completeActivation(customer, temporaryPasswordOf(mail), "customer passphrase one");
+
+    // Step 3a — the Microsoft Teams icon, top right › Connect to Microsoft Teams.
+    await customer.getByRole("button", { name: "Microsoft Teams" }).click();
+    await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
+    // Redirected to Microsoft: sign in with the Global Admin account.
+    await customer.getByLabel("Email, phone, or Skype").fill("admin@contoso.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("Admin-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    // The permissions screen from Link2Teams by Cataleya Private Limited › Accept.
+    await customer.getByRole("heading", { name: "Permissions requested" }).waitFor();
+    await expect(customer.locator(".app-name").textContent()).resolves.toBe("Link2Teams");
+    await expect(customer.locator(".publisher").textContent()).resolves.toBe("Cataleya Private Limited");
+    await customer.getByRole("button", { name: "Accept" }).click();
+
+    // Step 3b — the confirmation page.
+    await customer.waitForURL(/\/microsoft\/result\//);
+    await customer
+      .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")
+      .waitFor();
+    await expect(customer.getByTestId("authorized-account").textContent()).resolves.toBe(
+      "admin@contoso.example",
+    );
+    await expect(customer.getByTestId("authorized-domain").textContent()).resolves.toBe("contoso.example");
+    await customer.getByRole("button", { name: "Close" }).click();
+    await customer.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
+
+    // The Microsoft Teams icon › Authorization page.
+    await customer.getByRole("button", { name: "Microsoft Teams" }).click();
+    await customer.getByRole("menuitem", { name: "Authorization page" }).click();
+    await customer.getByText("Connection of your Microsoft 365 Account is successful!").waitFor();
+  });
+
+  it("the partner sees the Direct Routing setup checklist complete", async () => {
+    await partner.goto(enterpriseUrl);
+    await partner.getByTestId("setup-checklist").waitFor();
+    await partner.waitForFunction(
+      () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
+      undefined,
+      { timeout: 60_000 },
+    );
+    for (const key of [
+      "role",
+      "domain",
+      "txt",
+      "dns",
+      "verify",
+      "activation-user",
+      "licence",
+      "pstn-usage",
+      "voice-routes",
+      "voice-routing-policies",
+      "dial-plan",
+    ]) {
+      await expect(partner.getByTestId(`step-${key}`).getAttribute("data-status")).resolves.toBe("done");
+    }
+    await partner.getByText("Connection of your Microsoft 365 Account is successful!").waitFor();
+    await partner.getByRole("link", { name: "Dashboard" }).click();
+    await expect(partner.getByTestId("count-connected-tenants").textContent()).resolves.toContain("1");
+  });
+});
