@@ -13,6 +13,7 @@ import { enqueueSbcSync } from "../src/modules/sbc/jobs.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { installKamailioSchema } from "../src/modules/sbc/kamailio/schema.js";
 import { sbcDatabaseUrl } from "../src/modules/sbc/runtime.js";
+import { loadDesiredState } from "../src/modules/sbc/service.js";
 import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.js";
 import { deviceAd } from "../src/modules/teams-users/service.js";
 import type { Account } from "../src/modules/tenancy/schema.js";
@@ -479,7 +480,7 @@ describe("SBC with Kamailio and SIPp", () => {
     expect(call.messages).toContain("SIP/2.0 404 Not Found");
   });
 
-  it("the sync is idempotent and repairs an SBC that lost its rows", async () => {
+  it("a sync is idempotent; a disabled trunk leaves nothing on the SBC and comes back when enabled", async () => {
     const adapter = kamailioAdapter({
       databaseUrl: await sbcDatabaseUrl(t.deps.config, t.deps.db),
       rpcUrl: `http://127.0.0.1:${ports.rpc}/RPC`,
@@ -487,28 +488,42 @@ describe("SBC with Kamailio and SIPp", () => {
       microsoftProxies: [`sip:127.0.0.1:${ports.msUas};transport=tcp`],
       log: t.deps.log,
     });
+    const counts = async () =>
+      (
+        await adapter.pool.query(
+          `select (select count(*) from uacreg)::int as uacreg, (select count(*) from domain)::int as domain,
+                  (select count(*) from htable)::int as htable, (select count(*) from address)::int as address,
+                  (select count(*) from dispatcher where setid <> 1)::int as pbx`,
+        )
+      ).rows[0];
     try {
-      const { loadDesiredState } = await import("../src/modules/sbc/service.js");
       const desired = await loadDesiredState(t.deps.db, t.deps.secrets, enterprise.id);
-      expect(desired?.devices.map((d) => d.authId)).toEqual(["acme1001"]);
-      const again = await adapter.sync(enterprise.id, desired);
-      expect(again).toMatchObject({
+      expect(desired?.devices.map((d) => [d.authId, d.callingEnabled])).toEqual([["acme1001", false]]);
+      expect(await adapter.sync(enterprise.id, desired)).toMatchObject({
         trunk: "unchanged",
         devices: { added: [], changed: [], removed: [] },
         numbers: { added: [], removed: [] },
         activated: true,
       });
-      // Removing the enterprise clears every row it owned; syncing again restores them.
-      const removed = await adapter.sync(enterprise.id, null);
-      expect(removed.trunk).toBe("removed");
-      const counts = await adapter.pool.query(
-        `select (select count(*) from uacreg)::int as uacreg, (select count(*) from domain)::int as domain,
-                (select count(*) from htable)::int as htable, (select count(*) from dispatcher where setid <> 1)::int as pbx`,
+
+      // No explicit enqueue from here on: the change watch picks portal changes up within seconds.
+      await t.deps.db
+        .update(trunkProfiles)
+        .set({ status: "disabled", updatedAt: new Date() })
+        .where(eq(trunkProfiles.enterpriseAccountId, enterprise.id));
+      await waitFor("the SBC emptied", async () => {
+        const c = await counts();
+        return c.uacreg === 0 && c.domain === 0 && c.htable === 0 && c.pbx === 0 && c.address === 0;
+      });
+      await waitFor("alice unregistered at the PBX", async () =>
+        (await pbxLog()).includes("REGISTER auth=acme1001 valid=true expires=0"),
       );
-      expect(counts.rows[0]).toEqual({ uacreg: 0, domain: 0, htable: 0, pbx: 0 });
-      const restored = await adapter.sync(enterprise.id, desired);
-      expect(restored.trunk).toBe("added");
-      expect(restored.devices.added).toEqual([users.alice.deviceId]);
+      expect((await sbcStatus()).trunk).toBeNull();
+
+      await t.deps.db
+        .update(trunkProfiles)
+        .set({ status: "active", updatedAt: new Date() })
+        .where(eq(trunkProfiles.enterpriseAccountId, enterprise.id));
       await waitFor(
         "alice registered again",
         async () => (await deviceState(users.alice.deviceId)) === "registered",
@@ -516,5 +531,5 @@ describe("SBC with Kamailio and SIPp", () => {
     } finally {
       await adapter.close();
     }
-  });
+  }, 40_000);
 });

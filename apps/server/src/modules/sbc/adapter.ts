@@ -18,6 +18,8 @@ export interface SbcAdapter {
   sync(enterpriseId: string, desired: SbcEnterpriseConfig | null): Promise<SbcSyncResult>;
   /** Live state of what the SBC holds for the enterprise. */
   status(enterpriseId: string): Promise<SbcEnterpriseStatus>;
+  /** Every enterprise the SBC holds something for (to find those removed from the portal). */
+  enterpriseIds(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -41,3 +41,11 @@ export function sbcAdapterFor(deps: Deps): Promise<SbcAdapter> {
   }
   return adapter;
 }
+
+/** Closes the adapter of this database handle, if one was created (server shutdown). */
+export async function closeSbcAdapter(db: Database): Promise<void> {
+  const adapter = adapters.get(db);
+  if (!adapter) return;
+  adapters.delete(db);
+  await (await adapter.catch(() => null))?.close();
+}

@@ -386,6 +386,14 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
       return status;
     },
 
+    async enterpriseIds() {
+      await ready();
+      const rows = await pool.query<{ enterprise_id: string }>(
+        "select enterprise_id from sip2teams_sbc_state",
+      );
+      return rows.rows.map((row) => row.enterprise_id);
+    },
+
     async close() {
       await pool.end();
     },

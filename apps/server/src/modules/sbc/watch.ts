@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import type { AppDeps } from "../../http/app.js";
+import { enqueueSbcSync } from "./jobs.js";
+import { sbcAdapterFor } from "./runtime.js";
+
+/** How often the portal's tables are checked for changes the SBC has not seen. */
+export const SBC_WATCH_SECONDS = 5;
+/** How often every enterprise is re-synchronised (deletions leave no timestamp behind). */
+export const SBC_FULL_SYNC_SECONDS = 300;
+/** A change committed late (long transaction) is still seen: look back this far. */
+const LOOK_BACK_MS = 15_000;
+
+type Deps = Pick<AppDeps, "db" | "jobs" | "config" | "log">;
+
+/**
+ * Enterprises whose trunk profile, provisioned users, SIP devices or account changed since `since`
+ * (every enterprise with a trunk profile, and every one the SBC still holds, when `since` is null).
+ */
+export async function changedEnterprises(deps: Deps, since: Date | null): Promise<string[]> {
+  const at = since ? since.toISOString() : null;
+  const changed = await deps.db.execute<{ id: string }>(sql`
+    select distinct id::text as id from (
+      select enterprise_account_id as id, updated_at as at from trunk_profiles
+      union all select enterprise_account_id, updated_at from provisioned_users
+      union all select enterprise_account_id, updated_at from sip_devices
+      union all select account_id, updated_at from enterprises
+      union all select id, updated_at from accounts where kind = 'enterprise'
+    ) c
+    where ${at}::timestamptz is null or c.at >= ${at}::timestamptz`);
+  const ids = new Set(changed.rows.map((row) => row.id));
+  if (!since) for (const id of await (await sbcAdapterFor(deps)).enterpriseIds()) ids.add(id);
+  return [...ids];
+}
+
+/**
+ * The change feed toward the SBC: every few seconds, a sync for each enterprise whose data changed,
+ * and now and then for all. Modules that change SBC-relevant data should also call enqueueSbcSync
+ * right away; this loop makes the SBC converge even when one does not, or a job was lost.
+ */
+export function startSbcWatch(deps: Deps): () => void {
+  let lastCheck: Date | null = null;
+  let lastFull = 0;
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    const startedAt = new Date();
+    try {
+      const full = Date.now() - lastFull >= SBC_FULL_SYNC_SECONDS * 1000;
+      const since = full || !lastCheck ? null : new Date(lastCheck.getTime() - LOOK_BACK_MS);
+      const ids = await changedEnterprises(deps, since);
+      for (const id of ids) await enqueueSbcSync(deps.jobs, id);
+      if (full) lastFull = Date.now();
+      lastCheck = startedAt;
+    } catch (error) {
+      deps.log.warn({ err: error }, "SBC change watch failed");
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(tick, SBC_WATCH_SECONDS * 1000);
+  timer.unref();
+  const first = setTimeout(tick, 1_000);
+  first.unref();
+  return () => {
+    clearInterval(timer);
+    clearTimeout(first);
+  };
+}
