@@ -76,6 +76,26 @@ while (next) {
   next = body["@odata.nextLink"];
 }
 const wallMs = performance.now() - start;
+
+// Second pass: only users with an enabled Teams Phone plan, as a provisioning sync would ask for them.
+const filter = encodeURIComponent(
+  "assignedPlans/any(x:x/servicePlanId eq 4828c8ec-dc2e-4779-b502-87ac9ce28ab7 and x/capabilityStatus eq 'Enabled')",
+);
+const filteredStart = performance.now();
+let filteredPages = 0;
+let eligible = 0;
+next = `${emu.graphUrl}/v1.0/users?$top=999&$count=true&$select=id,userPrincipalName&$filter=${filter}`;
+while (next) {
+  const res = await fetch(next, {
+    headers: { authorization: `Bearer ${token}`, ConsistencyLevel: "eventual" },
+  });
+  if (res.status !== 200) throw new Error(`filtered page: HTTP ${res.status} ${await res.text()}`);
+  const body = await res.json();
+  filteredPages++;
+  eligible += body.value.length;
+  next = body["@odata.nextLink"];
+}
+const filteredMs = performance.now() - filteredStart;
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 await emu.close();
@@ -83,7 +103,12 @@ rmSync(dataDir, { recursive: true, force: true });
 
 console.log(`tenant setup (${USERS} generated users): ${(setupMs / 1000).toFixed(2)} s`);
 console.log(`listed ${users} users in ${pages} pages of $top=999 over HTTPS`);
-console.log(`wall time: ${(wallMs / 1000).toFixed(2)} s   pages/s: ${(pages / (wallMs / 1000)).toFixed(1)}   users/s: ${Math.round(users / (wallMs / 1000))}`);
+console.log(
+  `wall time: ${(wallMs / 1000).toFixed(2)} s   pages/s: ${(pages / (wallMs / 1000)).toFixed(1)}   users/s: ${Math.round(users / (wallMs / 1000))}`,
+);
+console.log(
+  `Teams Phone filter ($count, ConsistencyLevel: eventual): ${eligible} users in ${filteredPages} pages, ${(filteredMs / 1000).toFixed(2)} s`,
+);
 console.log(`peak RSS (emulator + client, one process): ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
 if (users !== USERS) {
   console.error(`expected ${USERS} users, got ${users}`);

@@ -67,6 +67,19 @@ function queryUsers(call: GraphCall): User[] {
     const f = compileFilter(filter, USER_TYPE);
     if (!eventual && ADVANCED_FEATURES.some((x) => f.features.has(x))) throw unsupportedQuery();
     if (!eventual && orderby) throw unsupportedQuery("Sorting not supported for current query.");
+  }
+  if (!filter && !search && !orderby) return users;
+  // Paging re-runs the same query for every page; the result only changes when a user changes.
+  let cache = queryCaches.get(call.tenant);
+  if (!cache) {
+    cache = new Map();
+    queryCaches.set(call.tenant, cache);
+  }
+  const key = `${call.tenant.changeSeq}|${filter}|${search}|${orderby}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  if (filter) {
+    const f = compileFilter(filter, USER_TYPE);
     users = users.filter((u) => f.test(userEntity(call.tenant, u)));
   }
   if (search) users = users.filter((u) => searchMatches(search, userEntity(call.tenant, u)));
@@ -79,8 +92,12 @@ function queryUsers(call: GraphCall): User[] {
       (a, b) => sign * String(a[prop as "displayName"]).localeCompare(String(b[prop as "displayName"])),
     );
   }
+  cache.set(key, users);
+  if (cache.size > 32) cache.delete(cache.keys().next().value ?? "");
   return users;
 }
+
+const queryCaches = new WeakMap<Tenant, Map<string, User[]>>();
 
 function listUsers(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_USERS);
