@@ -186,3 +186,15 @@ export async function signIn(browser: FormBrowser, startUrl: string, login: stri
   if (!pw.html) throw new Error("expected password page");
   return browser.submit(pw.html, { passwd: password }, "Sign in");
 }
+
+/** Signs in and presses Accept when a permissions page is shown; returns the redirect to the app. */
+export async function signInAndConsent(
+  browser: FormBrowser,
+  startUrl: string,
+  login: string,
+  password: string,
+) {
+  const page = await signIn(browser, startUrl, login, password);
+  if (page.html?.includes('value="accept"')) return browser.submit(page.html, {}, "Accept");
+  return page;
+}

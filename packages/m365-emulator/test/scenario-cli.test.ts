@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { DEMO_PASSWORDS, DEMO_TENANTS, type StartedEmulator } from "../src/index.js";
 import { newRsaKeyPem, selfSignedCertFor } from "../src/tls/ca.js";
-import { claimsOf, FormBrowser, graph, REDIRECT_URI, signIn, startDemo, trustCa } from "./helpers.js";
+import {
+  claimsOf,
+  FormBrowser,
+  graph,
+  REDIRECT_URI,
+  signInAndConsent,
+  startDemo,
+  trustCa,
+} from "./helpers.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const CLIENT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -142,7 +150,7 @@ describe("demo via the organizations authority and the CLI", () => {
       prompt: "login",
     });
     const browser = new FormBrowser(demo.url);
-    const res = await signIn(browser, url, "admin@contoso.example", DEMO_PASSWORDS.admin);
+    const res = await signInAndConsent(browser, url, "admin@contoso.example", DEMO_PASSWORDS.admin);
     const code = res.redirect?.searchParams.get("code") ?? "";
     expect(code).toBeTruthy();
     const tokens = await cca.acquireTokenByCode({

@@ -359,7 +359,8 @@ async function afterSignIn(
     ...(sp?.userConsentedScopes.get(user.id) ?? []),
   ]);
   const missing = wanted.filter((s) => !granted.has(s));
-  if (missing.length === 0 && flow.prompt !== "consent") return issueCode(ctx, req, reply, flow);
+  // Without a service principal in the tenant nobody has consented yet, even to sign-in only (openid/profile).
+  if (sp && missing.length === 0 && flow.prompt !== "consent") return issueCode(ctx, req, reply, flow);
   const needsAdmin = wanted.filter((s) => !USER_CONSENTABLE_SCOPES.has(s));
   if (needsAdmin.length > 0 && !isGlobalAdmin(user) && missing.some((s) => needsAdmin.includes(s))) {
     return htmlError(

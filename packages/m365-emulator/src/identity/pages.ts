@@ -82,8 +82,8 @@ ${items}
 ${opts.forOrganization ? "<p>Accepting these permissions means that you allow this app to use your organization's data on behalf of everyone in your organization.</p>" : ""}
 <form method="post" action="${escapeHtml(opts.action)}">
 <input type="hidden" name="ctx" value="${escapeHtml(opts.ctx)}">
-<button type="submit" name="action" value="cancel">Cancel</button>
 <button type="submit" name="action" value="accept">Accept</button>
+<button type="submit" name="action" value="cancel">Cancel</button>
 </form>`,
   );
 }

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_APP, DEMO_PASSWORDS, type StartedEmulator } from "../src/index.js";
+import {
+  CONTOSO,
+  claimsOf,
+  FormBrowser,
+  REDIRECT_URI,
+  signIn,
+  signInAndConsent,
+  startDemo,
+  tokenResponse,
+} from "./helpers.js";
+
+let emu: StartedEmulator;
+beforeAll(async () => {
+  emu = await startDemo();
+});
+afterAll(() => emu?.close());
+
+const authorize = (params: Record<string, string>) =>
+  `${emu.url}/${CONTOSO.id}/oauth2/v2.0/authorize?${new URLSearchParams({
+    client_id: DEMO_APP.clientId,
+    response_type: "code",
+    redirect_uri: REDIRECT_URI,
+    scope: "openid profile offline_access",
+    ...params,
+  })}`;
+
+describe("/authorize parameters", () => {
+  it("prompt=none without a session redirects with login_required", async () => {
+    const r = await new FormBrowser(emu.url).request(authorize({ prompt: "none", state: "x" }));
+    expect(r.redirect?.searchParams.get("error")).toBe("login_required");
+    expect(r.redirect?.searchParams.get("state")).toBe("x");
+  });
+
+  it("plain PKCE, fragment response mode, session reuse and prompt=login", async () => {
+    const browser = new FormBrowser(emu.url);
+    const first = await signInAndConsent(
+      browser,
+      authorize({
+        code_challenge: "plain-verifier-0123456789012345678901234567",
+        code_challenge_method: "plain",
+      }),
+      "user1@contoso.example",
+      DEMO_PASSWORDS.user,
+    );
+    const code = first.redirect?.searchParams.get("code") ?? "";
+    const tokens = await tokenResponse(emu, CONTOSO.id, {
+      grant_type: "authorization_code",
+      client_id: DEMO_APP.clientId,
+      client_secret: DEMO_APP.clientSecret,
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: "plain-verifier-0123456789012345678901234567",
+    });
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.refresh_token).toBeTruthy();
+    expect(claimsOf(tokens.body.id_token as string).preferred_username).toBe("user1@contoso.example");
+    const clientInfo = JSON.parse(Buffer.from(tokens.body.client_info as string, "base64url").toString());
+    expect(clientInfo).toEqual({ uid: claimsOf(tokens.body.id_token as string).oid, utid: CONTOSO.id });
+
+    const silent = await browser.request(authorize({ prompt: "none", response_mode: "fragment" }));
+    expect(silent.redirect?.hash).toMatch(/^#code=/);
+    const forced = await browser.request(authorize({ prompt: "login" }));
+    expect(forced.html).toContain('name="login"');
+
+    const refreshed = await tokenResponse(emu, CONTOSO.id, {
+      grant_type: "refresh_token",
+      client_id: DEMO_APP.clientId,
+      client_secret: DEMO_APP.clientSecret,
+      refresh_token: tokens.body.refresh_token as string,
+    });
+    expect(refreshed.status).toBe(200);
+    const denied = await tokenResponse(emu, CONTOSO.id, {
+      grant_type: "refresh_token",
+      client_id: DEMO_APP.clientId,
+      client_secret: DEMO_APP.clientSecret,
+      refresh_token: tokens.body.refresh_token as string,
+      scope: "https://graph.microsoft.com/User.ReadWrite.All",
+    });
+    expect(denied.status).toBe(400);
+    expect(denied.body).toMatchObject({
+      error: "invalid_grant",
+      error_codes: [65001],
+      suberror: "consent_required",
+    });
+  });
+
+  it("refuses wrong passwords, disabled users and users of another tenant", async () => {
+    const browser = new FormBrowser(emu.url);
+    const wrong = await signIn(browser, authorize({}), "user1@contoso.example", "nope");
+    expect(wrong.html).toContain("AADSTS50126");
+    const other = await signIn(browser, authorize({}), "user1@fabrikam.example", DEMO_PASSWORDS.user);
+    expect(other.html).toContain("AADSTS50020");
+    const unknownApp = await browser.request(
+      authorize({ client_id: "00000000-0000-0000-0000-000000000001" }),
+    );
+    expect(unknownApp.html).toContain("AADSTS700016");
+  });
+});
