@@ -48,7 +48,7 @@ export const teamsUsersDashboard: DashboardContributor = {
             description: sync?.finishedAt
               ? `Last synced ${sync.finishedAt.toISOString().slice(0, 16).replace("T", " ")} UTC. Sync to pick up new or changed users.`
               : "Bring your Microsoft Teams users into the portal so you can add them.",
-            href: "/users?sync=1",
+            href: "/users/sync",
             actionLabel: "Sync Teams Users",
           });
         }
@@ -60,7 +60,7 @@ export const teamsUsersDashboard: DashboardContributor = {
           title: `${stats!.pendingConsent} user(s) wait for Microsoft consent`,
           description:
             "Connect to Microsoft Teams as a Global Administrator; provisioning completes once consent exists.",
-          href: "/users?filter=pending",
+          href: "/users",
           actionLabel: "View users",
         });
       }
@@ -71,7 +71,7 @@ export const teamsUsersDashboard: DashboardContributor = {
         severity: "error",
         title: `Provisioning failed for ${stats!.failed} user(s)`,
         description: "Open the Users page to see the last error and retry.",
-        href: account.kind === "enterprise" ? "/users?filter=failed" : "/enterprises",
+        href: account.kind === "enterprise" ? "/users" : "/enterprises",
         actionLabel: "View users",
       });
     }
@@ -81,7 +81,7 @@ export const teamsUsersDashboard: DashboardContributor = {
         severity: "warning",
         title: `${stats!.cleanup} user(s) were removed from Microsoft 365`,
         description: "Their provisioning needs cleanup: remove them from the Users page.",
-        href: account.kind === "enterprise" ? "/users?filter=failed" : "/enterprises",
+        href: account.kind === "enterprise" ? "/users" : "/enterprises",
         actionLabel: "View users",
       });
     }

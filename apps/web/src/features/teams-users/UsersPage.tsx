@@ -136,6 +136,14 @@ export function UsersPage() {
   }, [search.sync, accountId, navigate, sync]);
 
   const data = list.data;
+  // The first visit after the Microsoft connection brings the Teams users in.
+  const firstSync = useRef(false);
+  useEffect(() => {
+    if (data?.connected && data.sync === null && !firstSync.current) {
+      firstSync.current = true;
+      sync.mutate();
+    }
+  }, [data?.connected, data?.sync, sync]);
   const syncing = data?.sync?.status === "queued" || data?.sync?.status === "running";
 
   return (

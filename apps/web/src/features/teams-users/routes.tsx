@@ -1,4 +1,4 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
 import { AddUserPage } from "./AddUserPage";
 import { UsersPage } from "./UsersPage";
 
@@ -14,5 +14,13 @@ export function teamsUsersRoutes(parent: AnyRoute) {
       }),
     }),
     createRoute({ getParentRoute: () => parent, path: "/users/add", component: AddUserPage }),
+    // The dashboard's "Sync Teams Users" action item: starts the sync, then shows the Users page.
+    createRoute({
+      getParentRoute: () => parent,
+      path: "/users/sync",
+      beforeLoad: ({ params }) => {
+        throw redirect({ to: "/a/$accountId/users", params, search: { sync: "1" } });
+      },
+    }),
   ];
 }
