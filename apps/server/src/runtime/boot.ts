@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -11,6 +11,7 @@ import { type AppDeps, buildApp } from "../http/app.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
+import { trustExtraCa } from "../modules/microsoft/trust.js";
 import { jobDefinitions } from "./jobs.js";
 
 export interface Runtime {
@@ -51,6 +52,7 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
     }
   };
   try {
+    if (config.EXTRA_CA_FILE) trustExtraCa(await readFile(config.EXTRA_CA_FILE, "utf8"));
     if (config.usesM365Emulator) {
       const emulator = await startBuiltInEmulator(config, log);
       stack.push(() => emulator.stop());
