@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     pool: "forks",
+    isolate: false,
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
