@@ -26,6 +26,28 @@ function surfaceOf(path: string): RequestLogEntry["surface"] {
   return "login";
 }
 
+const SECRET_KEYS = new Set([
+  "password",
+  "passwd",
+  "client_secret",
+  "client_assertion",
+  "refresh_token",
+  "code_verifier",
+  "accesstokens",
+]);
+
+/** The request log keeps bodies for assertions but never credentials. */
+function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET_KEYS.has(k.toLowerCase()) && v !== undefined && v !== null ? "***" : redactSecrets(v, depth + 1),
+    ]),
+  );
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function bearerClaims(req: FastifyRequest): { tid?: string; appid?: string } {
@@ -142,7 +164,7 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
       method: req.method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body: e.logBody !== undefined ? e.logBody : (req.body ?? null),
+      body: redactSecrets(e.logBody !== undefined ? e.logBody : (req.body ?? null)),
       status: reply.statusCode,
       durationMs: Math.round((performance.now() - e.startedAt) * 10) / 10,
       clientId: e.clientId,

@@ -85,6 +85,16 @@ describe("control API", () => {
       status: 204,
       surface: "graph",
     });
+    await graph(emu, token, "POST", "/users", {
+      accountEnabled: true,
+      displayName: "Logged",
+      mailNickname: "logged",
+      userPrincipalName: "logged@contoso.example",
+      passwordProfile: { password: "Secret-123!" },
+    });
+    const posts = await control("GET", "/tenants/contoso/requests?surface=graph&method=post&path=/users");
+    expect(posts.body).toHaveLength(1);
+    expect(posts.body[0].body.passwordProfile).toEqual({ password: "***" });
     expect((await control("DELETE", "/tenants/contoso/requests")).status).toBe(204);
     expect((await control("GET", "/tenants/contoso/requests")).body).toEqual([]);
     const page = await control("GET", "");

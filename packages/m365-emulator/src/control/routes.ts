@@ -97,7 +97,21 @@ export function registerControlRoutes(
   );
   app.get(
     "/_emulator/tenants/:tid/requests",
-    guard(async (req: TidReq) => state.requests(req.params.tid)),
+    guard(
+      async (
+        req: FastifyRequest<{ Params: { tid: string }; Querystring: Record<string, string | undefined> }>,
+      ) => {
+        const { surface, method, path } = req.query;
+        return state
+          .requests(req.params.tid)
+          .filter(
+            (e) =>
+              (!surface || e.surface === surface) &&
+              (!method || e.method === method.toUpperCase()) &&
+              (!path || e.path.includes(path)),
+          );
+      },
+    ),
   );
   app.delete(
     "/_emulator/tenants/:tid/requests",
