@@ -216,7 +216,7 @@ export function startFlow(ctx: EmulatorContext, kind: PendingFlow["kind"], legac
       session &&
       flow.prompt !== "login" &&
       (authorityTenant === null || authorityTenant.id === session.tenantId) &&
-      ctx.state.tenants.get(session.tenantId)?.users.has(session.userId);
+      ctx.state.tenants.get(session.tenantId)?.users.get(session.userId)?.accountEnabled === true;
     if (sessionUsable) {
       flow.userId = session.userId;
       flow.tenantId = session.tenantId;
