@@ -272,7 +272,9 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
   }, 60_000);
 
   it("idempotent across a restart between two steps: the number is assigned exactly once", async () => {
-    await setFaults(emulator, { rules: [{ pathPattern: "*getPolicyId*", status: 400, count: 1 }] });
+    await setFaults(emulator, {
+      rules: [{ pathPattern: "*/policy/userAssignments/assign", status: 400, count: 1 }],
+    });
     const { id } = await addUser(1, "2003", "+14255557003");
     await waitFor("first step done, second failed", async () => {
       const row = await userRow(id);

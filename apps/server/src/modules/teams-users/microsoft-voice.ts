@@ -51,6 +51,9 @@ export interface NumberAssignmentInfo {
 
 const q = encodeURIComponent;
 
+/** Policy ids per tenant, type and name: stable, so looked up once per 10 minutes rather than per user. */
+const policyIds = new Map<string, { id: string; at: number }>();
+
 /** Eligibility of a synced user, with the reason shown on the Users page when not eligible. */
 export function eligibilityOf(user: DeltaUser): {
   eligible: boolean;
@@ -171,12 +174,17 @@ export async function voiceApi(
       }
     },
     async policyId(type, name) {
+      const key = `${tenantId}|${type}|${name}`.toLowerCase();
+      const cached = policyIds.get(key);
+      if (cached && Date.now() - cached.at < 600_000) return cached.id;
       const response = await graph.get<{ value: { policyId: string }[] }>(
         `/admin/teams/policy/getPolicyId(type='${q(type)}',name='${q(name)}')`,
         [404],
       );
       if (response.status === 404) return null;
-      return response.body.value[0]?.policyId ?? null;
+      const id = response.body.value[0]?.policyId ?? null;
+      if (id) policyIds.set(key, { id, at: Date.now() });
+      return id;
     },
     async assignPolicy(userId, type, policyId) {
       await graph.post("/admin/teams/policy/userAssignments/assign", {

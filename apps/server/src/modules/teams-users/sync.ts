@@ -76,34 +76,40 @@ export async function runSync(
       })
       .returning();
   }
-  let link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
+  const link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
   let pages = state?.pages ?? 0;
   let users = state?.usersSeen ?? 0;
-  try {
-    for (;;) {
-      let page: Awaited<ReturnType<VoiceApi["deltaPage"]>>;
-      try {
-        page = await api.deltaPage(link);
-      } catch (error) {
-        // An expired delta token needs a full resync.
-        if (
-          error instanceof MicrosoftApiError &&
-          (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code)) &&
-          link
-        ) {
-          link = null;
-          await db
-            .update(teamsUserSyncs)
-            .set({ deltaLink: null, fullSync: true })
-            .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
-          continue;
-        }
-        throw error;
+  /** Fetches a page; an expired delta token restarts as a full sync. */
+  const fetchPage = async (
+    from: string | null,
+  ): Promise<{ page: Awaited<ReturnType<VoiceApi["deltaPage"]>>; from: string | null }> => {
+    try {
+      return { page: await api.deltaPage(from), from };
+    } catch (error) {
+      if (
+        error instanceof MicrosoftApiError &&
+        (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code)) &&
+        from
+      ) {
+        await db
+          .update(teamsUserSyncs)
+          .set({ deltaLink: null, fullSync: true })
+          .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+        return { page: await api.deltaPage(null), from: null };
       }
+      throw error;
+    }
+  };
+  try {
+    let pending = fetchPage(link);
+    for (;;) {
+      const { page } = await pending;
+      const next = page["@odata.nextLink"] ?? null;
+      // The next page travels while this one is written (the link is only saved once this page is stored).
+      if (next) pending = fetchPage(next);
       const counts = await applyDeltaPage(db, enterpriseAccountId, page.value);
       pages++;
       users += page.value.length;
-      const next = page["@odata.nextLink"] ?? null;
       const deltaLink = page["@odata.deltaLink"] ?? null;
       await db
         .update(teamsUserSyncs)
@@ -119,7 +125,6 @@ export async function runSync(
         })
         .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
       if (!next) break;
-      link = next;
     }
   } catch (error) {
     if (!(error instanceof RetryLater)) {
