@@ -93,7 +93,9 @@ describe("SBC with Kamailio and SIPp", () => {
   let kamailio: Proc;
   let pbx: Proc;
   let microsoft: Proc;
-  const ports = { ms: 0, pbx: 0, rpc: 0, pbxUas: 0, msUas: 0 };
+  let rtpengine: Proc;
+  const ports = { ms: 0, pbx: 0, rpc: 0, pbxUas: 0, msUas: 0, rtpengineNg: 0 };
+  const media = { min: 0, max: 0 };
   const users: Record<
     "alice" | "bob",
     { userId: string; deviceId: string; sipUser: string; number: string }
@@ -202,10 +204,10 @@ describe("SBC with Kamailio and SIPp", () => {
   }
 
   beforeAll(async () => {
-    for (const binary of ["/usr/sbin/kamailio", "/usr/bin/sipp"]) {
+    for (const binary of ["/usr/sbin/kamailio", "/usr/bin/sipp", "/usr/bin/rtpengine"]) {
       if (!existsSync(binary)) {
         throw new Error(
-          `${binary} is missing: apt-get install -y kamailio kamailio-postgres-modules kamailio-tls-modules kamailio-extra-modules sip-tester`,
+          `${binary} is missing: apt-get install -y kamailio kamailio-postgres-modules kamailio-tls-modules kamailio-extra-modules sip-tester rtpengine-daemon`,
         );
       }
     }
@@ -278,6 +280,24 @@ describe("SBC with Kamailio and SIPp", () => {
       work,
     );
 
+    // rtpengine in userspace (no kernel module): media relay, SRTP toward Microsoft, RTP toward the PBX.
+    media.min = 30_000 + Math.floor(Math.random() * 300) * 100;
+    media.max = media.min + 99;
+    rtpengine = run(
+      "rtpengine",
+      [
+        "--foreground",
+        "--table=-1",
+        "--interface=127.0.0.1",
+        `--listen-ng=127.0.0.1:${ports.rtpengineNg}`,
+        `--port-min=${media.min}`,
+        `--port-max=${media.max}`,
+        "--log-stderr",
+        `--pidfile=${path.join(work, "rtpengine.pid")}`,
+      ],
+      work,
+    );
+
     // Kamailio with the shipped configuration, unchanged, plus this run's site settings.
     const kamDir = path.join(work, "kamailio");
     await mkdir(path.join(kamDir, "run"), { recursive: true });
@@ -288,6 +308,8 @@ describe("SBC with Kamailio and SIPp", () => {
       path.join(kamDir, "kamailio-local.cfg"),
       [
         "#!define WITH_TESTMODE",
+        "#!define WITH_RTPENGINE",
+        `#!substdef "!RTPENGINE_SOCK!udp:127.0.0.1:${ports.rtpengineNg}!g"`,
         `#!substdef "!DBURL!${sbcUrl}!g"`,
         `#!substdef "!SBC_BASE_DOMAIN!${BASE_DOMAIN}!g"`,
         `#!substdef "!MS_LISTEN!tcp:127.0.0.1:${ports.ms}!g"`,
@@ -356,6 +378,7 @@ describe("SBC with Kamailio and SIPp", () => {
     await stop(kamailio);
     await stop(pbx);
     await stop(microsoft);
+    await stop(rtpengine);
     await t?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -410,12 +433,26 @@ describe("SBC with Kamailio and SIPp", () => {
     );
     expect(invite).toMatch(new RegExp(`rr=<sip:${FQDN.replace(/\./g, "\\.")}:${ports.ms};transport=tcp;`));
     expect(invite).toContain(`from=<sip:5559990000@${FQDN}>`);
+    // Media goes through rtpengine, offered to Microsoft as SRTP.
+    const offered = invite!.match(/media=m=audio (\d+) (\S+) /);
+    expect(offered?.[2]).toBe("RTP/SAVP");
+    expect(Number(offered?.[1])).toBeGreaterThanOrEqual(media.min);
+    expect(Number(offered?.[1])).toBeLessThanOrEqual(media.max);
+    expect(invite).toMatch(/crypto=a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/);
   });
 
   it("Teams → PBX: a Teams user's call reaches the PBX as that user's SIP device, topology hidden", async () => {
     const call = await callFromTeams("teams-to-pbx", users.alice.number);
     expect(call.code, call.messages).toBe(0);
-    expect(await pbxLog()).toContain("INVITE auth=acme1001 valid=true from=1001 ruri=5550100");
+    const atPbx = (await pbxLog())
+      .split("\n")
+      .find((line) => line.startsWith("INVITE auth=acme1001 valid=true"));
+    expect(atPbx).toContain("INVITE auth=acme1001 valid=true from=1001 ruri=5550100");
+    // Microsoft's SRTP offer reaches the PBX as plain RTP on an rtpengine port; the answer goes back as SRTP.
+    const pbxMedia = atPbx!.match(/media=m=audio (\d+) (\S+) /);
+    expect(pbxMedia?.[2]).toBe("RTP/AVP");
+    expect(Number(pbxMedia?.[1])).toBeGreaterThanOrEqual(media.min);
+    expect(call.log).toMatch(/media=m=audio \d+ RTP\/SAVP 0 crypto=a=crypto:/);
     // The answer toward Microsoft carries the customer's FQDN in Contact.
     expect(call.log).toContain(`200 contact=sip:5550100@${FQDN}:${ports.ms};transport=tcp;`);
 
