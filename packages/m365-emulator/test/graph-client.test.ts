@@ -79,6 +79,20 @@ describe("@microsoft/microsoft-graph-client against the emulator", () => {
     expect(failed.getResponseById("2").status).toBe(424);
   });
 
+  it("throttles $batch steps individually, with Retry-After in the step's headers", async () => {
+    emu.state.setFaults({ rules: [{ pathPattern: "/organization", count: 1, status: 429, retryAfter: 2 }] });
+    const raw = await client.api("/$batch").post({
+      requests: [
+        { id: "a", method: "GET", url: "/organization" },
+        { id: "b", method: "GET", url: "/users?$top=1" },
+      ],
+    });
+    const responses = new BatchResponseContent(raw);
+    expect(responses.getResponseById("a").status).toBe(429);
+    expect(responses.getResponseById("a").headers.get("Retry-After")).toBe("2");
+    expect(responses.getResponseById("b").status).toBe(200);
+  });
+
   it("limits $batch to 20 requests", async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({
       id: String(i + 1),

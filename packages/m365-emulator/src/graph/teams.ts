@@ -48,6 +48,7 @@ function listNumbers(call: GraphCall): GraphResult {
   const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), NUMBER_TYPE);
   const { page, nextOffset } = paginate(items, call.query, { def: 500, max: 1000, allowSkip: true });
   const extra: Record<string, unknown> = {};
+  if (call.query.get("$count") === "true") extra["@odata.count"] = items.length;
   if (nextOffset !== null)
     extra["@odata.nextLink"] = nextLink(
       call.base,
@@ -143,6 +144,7 @@ function listUserConfigurations(call: GraphCall): GraphResult {
   const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), CONFIG_TYPE);
   const { page, nextOffset } = paginate(items, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
+  if (call.query.get("$count") === "true") extra["@odata.count"] = items.length;
   if (nextOffset !== null) {
     extra["@odata.nextLink"] = nextLink(
       call.base,

@@ -197,7 +197,14 @@ export async function runStandIn(
   output: Writable = process.stdout,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const standIn = new StandIn(env);
+  let standIn: StandIn;
+  try {
+    standIn = new StandIn(env);
+  } catch (e) {
+    process.stderr.write(`m365-emulator-pwsh: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const raw of rl) {
     const line = raw.trim();
