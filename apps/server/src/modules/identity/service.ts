@@ -59,6 +59,7 @@ const auditUser = (user: PortalUser) => ({
   status: user.status,
 });
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const INVALID_CREDENTIALS = "The username or password is incorrect.";
 const INVALID_ACTIVATION =
   "This activation link is invalid, was already used or has expired. Ask your administrator for a new invitation.";
@@ -102,8 +103,7 @@ export function identityService(deps: IdentityDeps) {
     const name = input.name.trim();
     const errors: FieldError[] = [];
     if (!name) errors.push({ field: "name", message: "Enter a name." });
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-      errors.push({ field: "email", message: "Enter a valid email address." });
+    if (!EMAIL.test(email)) errors.push({ field: "email", message: "Enter a valid email address." });
     if (errors.length > 0) throw Problem.invalid(errors);
     if (await users.emailInUse(email)) {
       throw Problem.conflict("This email address is already in use.", [
@@ -198,6 +198,8 @@ export function identityService(deps: IdentityDeps) {
         });
         const users = userRepository(tx);
         const email = normalizeEmail(input.email);
+        if (!EMAIL.test(email)) throw Problem.field("email", "Enter a valid email address.");
+        if (!input.name.trim()) throw Problem.field("name", "Enter the operator's name.");
         if (await users.emailInUse(email))
           throw Problem.field("email", "This email address is already in use.");
         const user = await users.insert({

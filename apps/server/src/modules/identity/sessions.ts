@@ -1,4 +1,4 @@
-import { and, eq, gt, ne } from "drizzle-orm";
+import { and, eq, gt, lt, ne } from "drizzle-orm";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
@@ -20,6 +20,8 @@ export function sessionStore(db: Executor, policy: SessionPolicy) {
       const cookieValue = randomToken();
       const csrfToken = randomToken(24);
       const expiresAt = new Date(Date.now() + policy.absoluteHours * 3_600_000);
+      // Housekeeping: the user's sessions past their absolute lifetime go when a new one starts.
+      await db.delete(sessions).where(and(eq(sessions.userId, userId), lt(sessions.expiresAt, new Date())));
       await db.insert(sessions).values({
         idHash: hashToken(cookieValue),
         userId,

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { authThrottle } from "./schema.js";
 
@@ -63,6 +63,18 @@ export function throttleStore(db: Executor) {
           },
         })
         .returning({ failures: authThrottle.failures, lockedUntil: authThrottle.lockedUntil });
+      // Now and then, forget counters nobody has touched for two days (and whose lock has ended).
+      if (Math.random() < 0.01) {
+        const stale = new Date(Date.now() - 2 * 86_400_000);
+        await db
+          .delete(authThrottle)
+          .where(
+            and(
+              lt(authThrottle.updatedAt, stale),
+              or(isNull(authThrottle.lockedUntil), lt(authThrottle.lockedUntil, new Date())),
+            ),
+          );
+      }
       const failures = row!.failures;
       if (failures < rule.limit) return { failures, lockedUntil: null, newlyLocked: false };
       const seconds = Math.min(rule.baseLockSeconds * 2 ** (failures - rule.limit), rule.maxLockSeconds);
