@@ -1,0 +1,1 @@
+export { RegistrationBadge, SbcDeviceStatus, SbcTrunkStatus, useSbcStatus } from "./SbcStatus";
