@@ -1,8 +1,7 @@
 import { createHash, type KeyObject, X509Certificate } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { exportJWK, importPKCS8, type JWK } from "jose";
-import { newRsaKeyPem, selfSignedCertFor, writeFileAtomic } from "../tls/ca.js";
+import { newRsaKeyPem, selfSignedCertFor } from "../tls/ca.js";
+import { loadOrCreateFileSet } from "../tls/files.js";
 
 /** The RS256 key that signs every token, persisted in the data folder so tokens survive restarts. */
 export interface SigningKey {
@@ -13,16 +12,15 @@ export interface SigningKey {
 }
 
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
-  const keyPath = join(dataDir, "token-signing-key.pem");
-  const certPath = join(dataDir, "token-signing-cert.pem");
-  if (!existsSync(keyPath) || !existsSync(certPath)) {
+  const files = loadOrCreateFileSet(dataDir, ["token-signing-key.pem", "token-signing-cert.pem"], () => {
     const { privateKeyPem, publicKeyPem } = newRsaKeyPem();
-    const certPem = selfSignedCertFor(privateKeyPem, publicKeyPem, "accounts.emulator.invalid");
-    writeFileAtomic(keyPath, privateKeyPem);
-    writeFileAtomic(certPath, certPem);
-  }
-  const privateKeyPem = readFileSync(keyPath, "utf8");
-  const cert = new X509Certificate(readFileSync(certPath, "utf8"));
+    return {
+      "token-signing-key.pem": privateKeyPem,
+      "token-signing-cert.pem": selfSignedCertFor(privateKeyPem, publicKeyPem, "accounts.emulator.invalid"),
+    };
+  });
+  const privateKeyPem = files["token-signing-key.pem"] as string;
+  const cert = new X509Certificate(files["token-signing-cert.pem"] as string);
   const x5t = createHash("sha1").update(cert.raw).digest("base64url");
   const publicKey = cert.publicKey;
   const jwk = await exportJWK(publicKey);

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import forge from "node-forge";
+import { loadOrCreateFileSet } from "./files.js";
 
 export interface CertificateAuthority {
   certPem: string;
@@ -34,43 +34,34 @@ function serialNumber(): string {
   return bytes.toString("hex");
 }
 
-/** Writes atomically so two emulators starting on the same data folder never read a half-written file. */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
-  renameSync(tmp, path);
-}
-
 /** Loads the CA from dataDir, or creates it on first run. */
 export function loadOrCreateCa(dataDir: string): CertificateAuthority {
-  mkdirSync(dataDir, { recursive: true });
-  const certPath = join(dataDir, CA_CERT_FILE);
-  const keyPath = join(dataDir, CA_KEY_FILE);
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    return { certPem: readFileSync(certPath, "utf8"), keyPem: readFileSync(keyPath, "utf8"), certPath };
-  }
-  const { privateKeyPem, publicKeyPem } = newRsaKeyPem();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(Date.now() - 24 * 3600 * 1000);
-  cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
-  const subject = [
-    { name: "commonName", value: "sip2teams M365 Emulator CA" },
-    { name: "organizationName", value: "sip2teams emulator" },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
-  const certPem = forge.pki.certificateToPem(cert);
-  writeFileAtomic(keyPath, privateKeyPem);
-  writeFileAtomic(certPath, certPem);
-  return { certPem, keyPem: privateKeyPem, certPath };
+  const files = loadOrCreateFileSet(dataDir, [CA_CERT_FILE, CA_KEY_FILE], () => {
+    const { privateKeyPem, publicKeyPem } = newRsaKeyPem();
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+    cert.serialNumber = serialNumber();
+    cert.validity.notBefore = new Date(Date.now() - 24 * 3600 * 1000);
+    cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000);
+    const subject = [
+      { name: "commonName", value: "sip2teams M365 Emulator CA" },
+      { name: "organizationName", value: "sip2teams emulator" },
+    ];
+    cert.setSubject(subject);
+    cert.setIssuer(subject);
+    cert.setExtensions([
+      { name: "basicConstraints", cA: true, critical: true },
+      { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      { name: "subjectKeyIdentifier" },
+    ]);
+    cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
+    return { [CA_CERT_FILE]: forge.pki.certificateToPem(cert), [CA_KEY_FILE]: privateKeyPem };
+  });
+  return {
+    certPem: files[CA_CERT_FILE] as string,
+    keyPem: files[CA_KEY_FILE] as string,
+    certPath: join(dataDir, CA_CERT_FILE),
+  };
 }
 
 /** Issues a fresh leaf certificate for the given host names and IPs, signed by the CA. */
