@@ -57,6 +57,12 @@ describe("Graph entities conform to the v1.0 CSDL", () => {
     expectValid(delta, `${G}.user`);
   });
 
+  it("licenseDetails", async () => {
+    const details = await collect("/users/admin@contoso.example/licenseDetails");
+    expect(details.map((d) => d.skuPartNumber)).toEqual(["SPE_E5"]);
+    expectValid(details, `${G}.licenseDetails`);
+  });
+
   it("subscribedSkus, organization, domains and DNS records", async () => {
     expectValid(await collect("/subscribedSkus"), `${G}.subscribedSku`);
     expectValid(await collect("/organization"), `${G}.organization`);

@@ -340,3 +340,20 @@ export function directoryRoleEntity(tenant: Tenant, templateId: string): Record<
     roleTemplateId: templateId,
   };
 }
+
+export function licenseDetailsEntity(tenant: Tenant, u: User): Record<string, unknown>[] {
+  return u.licenses.map((l) => {
+    const sku = tenant.skus.find((s) => s.skuId === l.skuId);
+    return {
+      id: Buffer.from(`${u.id}|${l.skuId}`).toString("base64url"),
+      skuId: l.skuId,
+      skuPartNumber: sku?.skuPartNumber ?? null,
+      servicePlans: (sku?.servicePlans ?? []).map((p) => ({
+        appliesTo: "User",
+        provisioningStatus: l.disabledPlans.includes(p.servicePlanId) ? "Disabled" : "Success",
+        servicePlanId: p.servicePlanId,
+        servicePlanName: p.servicePlanName,
+      })),
+    };
+  });
+}

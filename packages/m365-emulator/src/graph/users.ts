@@ -10,7 +10,13 @@ import {
   route,
   WRITE_USERS,
 } from "./call.js";
-import { directoryRoleEntity, USER_DEFAULT_SELECT, USER_PROPERTIES, userEntity } from "./entities.js";
+import {
+  directoryRoleEntity,
+  licenseDetailsEntity,
+  USER_DEFAULT_SELECT,
+  USER_PROPERTIES,
+  userEntity,
+} from "./entities.js";
 import { badRequest, GraphHttpError, resourceNotFound, unsupportedQuery } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
 import { decodeToken, encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
@@ -364,7 +370,17 @@ function userMemberOf(call: GraphCall): GraphResult {
   return memberOf(call, requireUserFrom(call));
 }
 
+function licenseDetails(call: GraphCall): GraphResult {
+  requirePermission(call, ...READ_USERS, "LicenseAssignment.Read.All");
+  const u = requireUserFrom(call);
+  return {
+    status: 200,
+    body: collection(call, `users('${u.id}')/licenseDetails`, licenseDetailsEntity(call.tenant, u)),
+  };
+}
+
 export const userRoutes = [
+  route("GET", "/users/{id}/licenseDetails", licenseDetails),
   route("GET", "/me/memberOf", myMemberOf),
   route("GET", "/users/{id}/memberOf", userMemberOf),
   route("GET", "/users", listUsers),
