@@ -29,7 +29,7 @@ describe("throttling and faults", () => {
     expect(
       (
         await control("POST", "/faults", {
-          throttle: { capacity: 3, refillPerSecond: 1, tenantId: CONTOSO.id },
+          throttle: { capacity: 3, refillPerSecond: 1, tenantId: "contoso" },
         })
       ).status,
     ).toBe(200);

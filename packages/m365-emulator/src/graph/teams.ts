@@ -32,6 +32,15 @@ const READ_NUMBERS = ["TeamsTelephoneNumber.Read.All", "TeamsTelephoneNumber.Rea
 const WRITE_NUMBERS = ["TeamsTelephoneNumber.ReadWrite.All"];
 const NUMBER_TYPE = "microsoft.graph.teamsAdministration.numberAssignment";
 const CONFIG_TYPE = "microsoft.graph.teamsAdministration.teamsUserConfiguration";
+const NUMBER_PROPERTIES = (
+  "id activationState assignmentCategory assignmentStatus assignmentTargetId capabilities city civicAddressId " +
+  "isoCountryCode locationId networkSiteId numberSource numberType operatorId portInStatus " +
+  "reverseNumberLookupOptions supportedCustomerActions telephoneNumber"
+).split(" ");
+const CONFIG_PROPERTIES = (
+  "id accountType createdDateTime effectivePolicyAssignments featureTypes isEnterpriseVoiceEnabled " +
+  "modifiedDateTime telephoneNumbers tenantId userPrincipalName"
+).split(" ");
 
 function listNumbers(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_NUMBERS);
@@ -45,7 +54,7 @@ function listNumbers(call: GraphCall): GraphResult {
     }
     items = items.filter((i) => compiled.test(i));
   }
-  const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), NUMBER_TYPE);
+  const select = parseSelect(call.query, NUMBER_PROPERTIES, NUMBER_TYPE);
   const { page, nextOffset } = paginate(items, call.query, { def: 500, max: 1000, allowSkip: true });
   const extra: Record<string, unknown> = {};
   if (call.query.get("$count") === "true") extra["@odata.count"] = items.length;
@@ -141,7 +150,7 @@ function listUserConfigurations(call: GraphCall): GraphResult {
     const sign = dir === "desc" ? -1 : 1;
     items.sort((a, b) => sign * String(a[prop] ?? "").localeCompare(String(b[prop] ?? "")));
   }
-  const select = parseSelect(call.query, Object.keys(items[0] ?? { id: "" }), CONFIG_TYPE);
+  const select = parseSelect(call.query, CONFIG_PROPERTIES, CONFIG_TYPE);
   const { page, nextOffset } = paginate(items, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
   if (call.query.get("$count") === "true") extra["@odata.count"] = items.length;
@@ -169,7 +178,7 @@ function getUserConfiguration(call: GraphCall): GraphResult {
   settleOperations(call.tenant);
   const u = findUser(call.tenant, call.params.id ?? "");
   if (!u || !call.ctx.state.syncedToTeams(call.tenant, u)) throw resourceNotFound(call.params.id ?? "");
-  const select = parseSelect(call.query, Object.keys(userConfigurationEntity(call.tenant, u)), CONFIG_TYPE);
+  const select = parseSelect(call.query, CONFIG_PROPERTIES, CONFIG_TYPE);
   return {
     status: 200,
     body: {

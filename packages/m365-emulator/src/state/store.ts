@@ -112,8 +112,6 @@ export class EmulatorState {
     this.scenarioName = scenario.name;
     const { throttle: _throttle, faults: _faults, ...settings } = scenario.settings;
     this.settings = settings;
-    if (scenario.settings.throttle) this.faults.set({ throttle: scenario.settings.throttle });
-    if (scenario.settings.faults) this.faults.set(scenario.settings.faults);
     for (const a of scenario.apps) {
       this.apps.set(a.clientId.toLowerCase(), { ...a, clientId: a.clientId.toLowerCase() });
     }
@@ -125,6 +123,8 @@ export class EmulatorState {
         for (const r of c.directoryRoles) this.assignDirectoryRole(tenant.id, sp.id, r);
       }
     }
+    if (scenario.settings.throttle) this.setFaults({ throttle: scenario.settings.throttle });
+    if (scenario.settings.faults) this.setFaults(scenario.settings.faults);
   }
 
   /** Loads "demo", a .json/.yaml path or a scenario object, replacing all state. */
@@ -184,8 +184,21 @@ export class EmulatorState {
     this.requireTenant(tenantKey).dnsTxt.delete(name.toLowerCase().replace(/\.$/, ""));
   }
 
+  /** Tenant references in fault rules and throttle buckets may be GUIDs, short names or domains. */
   setFaults(input: FaultInput): FaultConfig {
-    return this.faults.set(input);
+    const tid = (key: string | undefined) => (key ? (this.findTenant(key)?.id ?? key) : undefined);
+    const throttle = input.throttle;
+    return this.faults.set({
+      ...input,
+      rules: input.rules?.map((r) => ({ ...r, tenantId: tid(r.tenantId) })),
+      throttle:
+        throttle === undefined || throttle === null
+          ? throttle
+          : (Array.isArray(throttle) ? throttle : [throttle]).map((t) => ({
+              ...t,
+              tenantId: tid(t.tenantId),
+            })),
+    });
   }
 
   clearFaults(): void {
