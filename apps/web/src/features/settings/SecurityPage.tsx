@@ -222,6 +222,8 @@ function AccountRequirement({ accountId }: { accountId: string }) {
           checked={security.data.requireTwoFactor}
           onChange={async (event) => {
             const requireTwoFactor = event.currentTarget.checked;
+            const previous = security.data;
+            queryClient.setQueryData(["account-security", accountId], { requireTwoFactor });
             try {
               const result = await unwrap(
                 api.PUT("/api/accounts/{accountId}/security", {
@@ -232,6 +234,7 @@ function AccountRequirement({ accountId }: { accountId: string }) {
               queryClient.setQueryData(["account-security", accountId], result);
               await queryClient.invalidateQueries({ queryKey: ["session"] });
             } catch {
+              queryClient.setQueryData(["account-security", accountId], previous);
               notifications.show({ color: "red", message: "Could not change the policy." });
             }
           }}
