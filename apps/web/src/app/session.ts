@@ -1,4 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
+import { useEffect } from "react";
 import { ApiError, api, setCsrfToken, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { queryClient } from "./query-client";
@@ -40,4 +42,23 @@ export async function signOut() {
   await unwrap(api.POST("/api/session/sign-out"));
   setCsrfToken(null);
   queryClient.clear();
+}
+
+/**
+ * When the session ends while the portal is open (idle timeout, signed out elsewhere, disabled), the next
+ * API call answers 401: forget the session and go to the sign-in page, coming back here afterwards.
+ */
+export function useRedirectWhenSignedOut() {
+  const navigate = useNavigate();
+  useEffect(
+    () =>
+      queryClient.getQueryCache().subscribe((event) => {
+        const error = event.query.state.error;
+        if (event.type !== "updated" || !(error instanceof ApiError) || error.status !== 401) return;
+        setCsrfToken(null);
+        queryClient.setQueryData(sessionQueryKey, null);
+        void navigate({ to: "/sign-in", search: { redirect: window.location.pathname } });
+      }),
+    [navigate],
+  );
 }

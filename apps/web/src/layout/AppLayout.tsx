@@ -13,7 +13,7 @@ import {
   IconUsers,
 } from "@tabler/icons-react";
 import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
-import { signOut, useSession } from "../app/session";
+import { signOut, useRedirectWhenSignedOut, useSession } from "../app/session";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
 /** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
 import { useActingAccount as useActingAccountForNav } from "../features/microsoft/useActingAccount";
@@ -23,6 +23,7 @@ export function AppLayout() {
   const [opened, { toggle }] = useDisclosure();
   const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
+  useRedirectWhenSignedOut();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const navigate = useNavigate();
   const base = `/a/${accountId}`;
