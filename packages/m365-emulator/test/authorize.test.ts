@@ -97,4 +97,40 @@ describe("/authorize parameters", () => {
     );
     expect(unknownApp.html).toContain("AADSTS700016");
   });
+
+  it("delegated writes outside /me need an administrator", async () => {
+    const scope = "openid offline_access https://graph.microsoft.com/User.ReadWrite.All";
+    const codeFor = async (login: string, password: string) => {
+      const r = await signInAndConsent(
+        new FormBrowser(emu.url),
+        authorize({ scope, prompt: "login" }),
+        login,
+        password,
+      );
+      return r.redirect?.searchParams.get("code") ?? "";
+    };
+    const exchange = async (code: string) =>
+      (
+        await tokenResponse(emu, CONTOSO.id, {
+          grant_type: "authorization_code",
+          client_id: DEMO_APP.clientId,
+          client_secret: DEMO_APP.clientSecret,
+          code,
+          redirect_uri: REDIRECT_URI,
+        })
+      ).body.access_token as string;
+    const adminToken = await exchange(await codeFor("admin@contoso.example", DEMO_PASSWORDS.admin));
+    expect(claimsOf(adminToken).scp).toBe("User.ReadWrite.All");
+    const patch = (token: string) =>
+      fetch(`${emu.graphUrl}/v1.0/users/user1@contoso.example`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ jobTitle: "Changed" }),
+      });
+    expect((await patch(adminToken)).status).toBe(204);
+    // The admin consented for the organization, so user1 gets the scope too, but not the right to write.
+    const userToken = await exchange(await codeFor("user1@contoso.example", DEMO_PASSWORDS.user));
+    expect(claimsOf(userToken).scp).toBe("User.ReadWrite.All");
+    expect((await patch(userToken)).status).toBe(403);
+  });
 });

@@ -50,6 +50,9 @@ export function requirePermission(call: GraphCall, ...anyOf: string[]): void {
   const granted =
     call.claims.idtyp === "app" ? (call.claims.roles ?? []) : (call.claims.scp ?? "").split(" ");
   if (!anyOf.some((p) => granted.includes(p))) throw forbidden();
+  // Delegated writes act as the signed-in user: outside /me they need an administrator role.
+  const delegatedWrite = call.claims.idtyp !== "app" && call.method !== "GET" && !call.path.startsWith("/me");
+  if (delegatedWrite && (call.claims.wids ?? []).length === 0) throw forbidden();
 }
 
 export function hasPermission(call: GraphCall, ...anyOf: string[]): boolean {
