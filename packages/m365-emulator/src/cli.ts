@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { startM365Emulator } from "./index.js";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "./scenario/demo.js";
+import { DEMO_APP, DEMO_PASSWORDS, DEMO_TENANTS } from "./scenario/demo.js";
 
 const USAGE = `Usage: sip2teams-m365-emulator [--scenario demo|<file.json|yaml>] [--port N] [--host H]
                                [--data-dir DIR] [--generate-users N] [--latency-ms N] [--json]`;
@@ -48,6 +48,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     console.log(`  CA:           ${emu.caCertPath}   (export NODE_EXTRA_CA_CERTS=${emu.caCertPath})`);
     for (const t of info.tenants) console.log(`  Tenant ${t.name}: ${t.id} (${t.users} users)`);
     if (emu.state.scenarioName === "demo") {
+      console.log(
+        `  Demo app:   ${DEMO_APP.displayName} client id ${DEMO_APP.clientId} secret ${DEMO_APP.clientSecret}`,
+      );
       for (const t of Object.values(DEMO_TENANTS)) {
         console.log(
           `  Demo admin: admin@${t.domain} / ${DEMO_PASSWORDS.admin}   user: user1@${t.domain} / ${DEMO_PASSWORDS.user}`,
