@@ -123,7 +123,9 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
     const calls = normalize(await apiRequests(emulator, CONTOSO.id));
     // The consent flow read the organization once (tenant domain); everything after it is the setup.
     expect(calls[0]).toBe("GET /graph/v1.0/organization");
-    expect(calls.slice(1)).toEqual(expectedSetupCalls(fqdn, "s2t-contoso"));
+    expect(calls.slice(1), JSON.stringify(await apiRequests(emulator, CONTOSO.id), null, 1)).toEqual(
+      expectedSetupCalls(fqdn, "s2t-contoso"),
+    );
     const connection = await t.app.inject({
       url: `/api/accounts/${enterpriseId}/microsoft/connection`,
       headers: partnerUser.headers,
