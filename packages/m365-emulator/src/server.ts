@@ -172,6 +172,22 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
     });
   });
 
+  // Errors raised before a handler runs (body parsing, limits) still answer in the surface's own shape.
+  app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    reply.code(status);
+    const surface = req.emu?.surface ?? "other";
+    if (surface === "graph") {
+      return reply.send(graphError(req, status === 500 ? "generalException" : "BadRequest", error.message));
+    }
+    if (surface === "login") {
+      return reply.send(stsError(req.headers.host ?? "localhost", "invalid_request", 900144, error.message));
+    }
+    return reply.send({
+      error: { code: status === 500 ? "InternalServerError" : "BadRequest", message: error.message },
+    });
+  });
+
   registerIdentityRoutes(app, ctx);
   registerGraphRoutes(app, ctx);
   registerTeamsAdminRoutes(app, ctx);

@@ -62,6 +62,18 @@ describe("users, licences and delta", () => {
     expect(mcoev.prepaidUnits.enabled).toBe(DEMO_COUNTS.skus.MCOEV.units);
   });
 
+  it("answers malformed JSON bodies in Graph's error shape", async () => {
+    const res = await fetch(`${emu.graphUrl}/v1.0/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; innerError: { date: string } } };
+    expect(body.error.code).toBe("BadRequest");
+    expect(body.error.innerError.date).toBeTruthy();
+  });
+
   it("requires a verified domain, usageLocation and a free seat", async () => {
     const bad = await g("POST", "/users", {
       accountEnabled: true,
