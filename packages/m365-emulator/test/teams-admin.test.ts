@@ -154,6 +154,32 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
     expect(domains.body).toContainEqual({ Name: "contoso.example", Status: "Enabled" });
   });
 
+  it("serves the number inventory with NextLink paging", async () => {
+    const first = await ta(
+      "GET",
+      `/Skype.TelephoneNumberMgmt/Tenants/${CONTOSO.id}/telephone-numbers?skip=0&locale=en-US&top=15`,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.TelephoneNumbers).toHaveLength(15);
+    expect(
+      first.body.TelephoneNumbers.filter(
+        (n: { TargetId: string }) => n.TargetId !== "00000000-0000-0000-0000-000000000000",
+      ),
+    ).toHaveLength(5);
+    const next = new URL(first.body.NextLink);
+    const second = await ta("GET", `${next.pathname.replace("/teams-admin", "")}${next.search}`);
+    expect(second.body.TelephoneNumbers).toHaveLength(7);
+    expect(second.body.NextLink).toBeNull();
+    expect(
+      (
+        await ta(
+          "GET",
+          "/Skype.TelephoneNumberMgmt/Tenants/3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a02/telephone-numbers",
+        )
+      ).status,
+    ).toBe(403);
+  });
+
   it("shows new users on the Teams side only after the configured sync delay", async () => {
     emu.state.settings.teamsSyncDelayMs = 60_000;
     const graphToken = await appToken(emu, CONTOSO.id);

@@ -190,6 +190,13 @@ export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorCont
       } else if (s === "teams.tenant" && r === "servicediscovery")
         handler = () => serviceDiscovery(baseUrl(req));
       else if (s === "teams.tenant" && r === "verifiedsipdomains") handler = (t) => sipDomains(t);
+      else if (
+        s === "skype.telephonenumbermgmt" &&
+        r === "tenants" &&
+        parts[3]?.toLowerCase() === "telephone-numbers"
+      ) {
+        handler = (t) => numberInventory(t, parts[2] ?? "", url, baseUrl(req));
+      }
       if (!handler) throw new TeamsAdminError(404, "NotFound", `No resource at '${url.pathname}'.`);
       const result = await handler(tenant, req, parts, reply, ctx);
       if (reply.statusCode === 204) return reply.send();
@@ -208,4 +215,42 @@ function serviceDiscovery(base: string) {
     Endpoints: { ConfigApiEndpoint: `${base}/teams-admin`, AdminServiceEndpoint: `${base}/teams-admin` },
     Headers: { "X-MS-Forest": "emulator" },
   };
+}
+
+const ZERO_GUID = "00000000-0000-0000-0000-000000000000";
+const pascalEnum = (v: string | null) => (v ? v.charAt(0).toUpperCase() + v.slice(1) : null);
+
+/** S2's inventory call: `GET /Skype.TelephoneNumberMgmt/Tenants/{tid}/telephone-numbers?skip&top`. */
+function numberInventory(tenant: Tenant, pathTenant: string, url: URL, base: string): unknown {
+  if (pathTenant.toLowerCase() !== tenant.id) {
+    throw new TeamsAdminError(403, "Forbidden", "The tenant in the path does not match the token's tenant.");
+  }
+  settleOperations(tenant);
+  const skip = Math.max(0, Number(url.searchParams.get("skip") ?? 0) || 0);
+  const top = Math.min(999, Math.max(1, Number(url.searchParams.get("top") ?? 999) || 999));
+  const all = [...tenant.numbers.values()];
+  const page = all.slice(skip, skip + top).map((n) => ({
+    TelephoneNumber: n.telephoneNumber,
+    NumberType: pascalEnum(n.numberType),
+    ActivationState: pascalEnum(n.activationState),
+    TargetId: n.assignmentTargetId ?? ZERO_GUID,
+    TargetType: n.assignmentTargetId
+      ? n.assignmentStatus === "voiceApplicationAssigned"
+        ? "ResourceAccount"
+        : "User"
+      : null,
+    AssignmentCategory: pascalEnum(n.assignmentCategory),
+    Capability: n.capabilities.map((c) => pascalEnum(c)),
+    City: n.city,
+    IsoCountryCode: n.isoCountryCode,
+    LocationId: n.locationId ?? ZERO_GUID,
+    AcquisitionDate: tenant.createdDateTime,
+  }));
+  const next = skip + top < all.length ? new URL(url.pathname, base) : null;
+  if (next) {
+    for (const [k, v] of url.searchParams) next.searchParams.set(k, v);
+    next.searchParams.set("skip", String(skip + top));
+    next.searchParams.set("top", String(top));
+  }
+  return { TelephoneNumbers: page, NextLink: next ? next.toString() : null };
 }
