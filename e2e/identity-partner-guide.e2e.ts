@@ -86,6 +86,9 @@ describe("partner guide: activate, log in, find your way around, invite colleagu
 
     // How multitenancy works: the operator switches into the partner's environment and back.
     await operator.getByTestId("account-switcher").click();
+    await operator.getByRole("menuitem", { name: "Telco Partner" }).waitFor();
+    // A partner may have thousands of customers: the menu searches on the server.
+    await operator.getByLabel("Search accounts").fill("telco");
     await operator.getByRole("menuitem", { name: "Telco Partner" }).click();
     await operator.waitForURL(`**/a/${partnerAccountId}/dashboard`);
     await operator.getByTestId("acting-indicator").filter({ hasText: "Acting in Telco Partner" }).waitFor();

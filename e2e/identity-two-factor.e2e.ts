@@ -97,5 +97,22 @@ describe("two-factor authentication in the browser", () => {
     await colleague.getByText("Your account requires two-factor authentication.").waitFor();
     const blocked = await colleague.request.get(`/api/accounts/${accountId}/dashboard`);
     expect(blocked.status()).toBe(403);
+
+    // Settings › Audit log shows what happened, filterable and exportable.
+    await page.goto(`/a/${accountId}/settings/audit`);
+    const events = page.getByRole("table", { name: "Audit events" });
+    await events.getByText("two-factor.enabled").waitFor();
+    await events.getByText("account.security-changed").waitFor();
+    await page.getByLabel("Action").fill("sign-in.");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect
+      .poll(async () =>
+        (await events.locator("tbody code").allTextContents()).every((a) => a.startsWith("sign-in.")),
+      )
+      .toBe(true);
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    const csv = await page.request.get(href!);
+    expect(csv.headers()["content-type"]).toContain("text/csv");
+    expect(await csv.text()).toContain("sign-in.succeeded");
   });
 });
