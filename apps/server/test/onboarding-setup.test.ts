@@ -216,4 +216,41 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
       writes.filter((w) => !w.endsWith("OnlineVoiceRoute") && !w.endsWith("OnlineVoiceRoutingPolicy")).length,
     );
   });
+
+  it("deletes an enterprise: removes what it created in the tenant, then its records", async () => {
+    const before = (await apiRequests(emulator, CONTOSO.id)).length;
+    const response = await t.app.inject({
+      method: "DELETE",
+      url: `/api/accounts/${enterpriseId}/enterprise`,
+      headers: partnerUser.headers,
+    });
+    expect(response.statusCode).toBe(202);
+    await waitFor("the enterprise to be gone", async () => {
+      const gone = await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/enterprise`,
+        headers: partnerUser.headers,
+      });
+      return gone.statusCode === 404;
+    });
+    const removals = normalize(
+      (await apiRequests(emulator, CONTOSO.id))
+        .slice(before)
+        .filter((l) => l.method !== "GET" && l.status < 400),
+    );
+    expect(removals).toEqual([
+      "DELETE /teams-admin/Skype.Policy/configurations/TenantDialPlan/configuration/s2t-contoso",
+      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/s2t-contoso-CA-Central",
+      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/s2t-contoso-US-West",
+      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute/configuration/s2t-contoso-CA-Central",
+      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute/configuration/s2t-contoso-US-West",
+      "PUT /teams-admin/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global",
+      expect.stringMatching(/^DELETE \/graph\/v1.0\/users\//),
+      "DELETE /graph/v1.0/domains/contoso.customers.sbc.example.net",
+    ]);
+    const list = await t.app.inject({
+      url: `/api/accounts/${tree.partner.id}/trunk-profiles?search=contoso`,
+      headers: partnerUser.headers,
+    });
+    expect(list.json().items).toEqual([]);
+  });
 });

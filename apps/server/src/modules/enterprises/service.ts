@@ -1,15 +1,11 @@
 import { and, asc, count, desc, eq, ilike, inArray, like, or, type SQL } from "drizzle-orm";
-import type { Config } from "../../config/config.js";
-import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import { directRoutingSetups } from "../direct-routing-setup/schema.js";
-import { invitationMail } from "../identity/mails.js";
-import { hashPassword, temporaryPassword } from "../identity/passwords.js";
-import { normalizeEmail, tokenRepository, userRepository } from "../identity/repository.js";
-import type { Mailer } from "../mail/mailer.js";
+import { normalizeEmail, userRepository } from "../identity/repository.js";
+import { type IdentityDeps, identityService } from "../identity/service.js";
 import { microsoftConnections } from "../microsoft/schema.js";
 import { sbcRegions } from "../operator-settings/schema.js";
 import { accountRepository } from "../tenancy/repository.js";
@@ -129,11 +125,11 @@ export async function findEnterprise(db: Executor, account: Account) {
 }
 
 /**
- * Add Enterprise: the enterprise account, its customer profile and its first Admin (invited, with an
- * activation email), in one transaction; the email goes out after it commits.
+ * Add Enterprise: the enterprise account, its customer profile and its first Admin (invited through the
+ * identity service: activation link and temporary password by email), in one transaction with audit.
  */
 export async function createEnterprise(
-  deps: { db: Database; mailer: Mailer; config: Config },
+  deps: IdentityDeps,
   audit: AuditContext,
   parent: Account,
   input: EnterpriseInput,
@@ -145,10 +141,8 @@ export async function createEnterprise(
   }
   if (errors.length > 0) throw Problem.invalid(errors);
 
-  const password = temporaryPassword();
-  const token = randomToken(32);
-  const passwordHash = await hashPassword(password);
-  const account = await deps.db.transaction(async (tx) => {
+  const identity = identityService(deps);
+  return deps.db.transaction(async (tx) => {
     const created = await accountRepository(tx).create({
       kind: "enterprise",
       name: input.companyName.trim(),
@@ -166,20 +160,6 @@ export async function createEnterprise(
         billingReference: input.billingReference,
       })
       .returning();
-    const user = await userRepository(tx).insert({
-      accountId: created.id,
-      email,
-      name: input.adminName.trim(),
-      role: "Admin",
-      status: "invited",
-    });
-    await tokenRepository(tx).issue({
-      userId: user.id,
-      purpose: "activation",
-      token,
-      expiresAt: new Date(Date.now() + deps.config.INVITATION_TTL_DAYS * 86_400_000),
-      temporaryPasswordHash: passwordHash,
-    });
     await recordAudit(tx, audit, {
       action: "enterprise.create",
       accountId: created.id,
@@ -187,18 +167,25 @@ export async function createEnterprise(
       targetId: created.id,
       after: { name: created.name, parentId: parent.id, ...profile },
     });
+    try {
+      await identity.inviteUser(
+        tx,
+        { accountId: created.id, name: input.adminName, email, role: "Admin" },
+        audit,
+      );
+    } catch (error) {
+      // The invitation's field names map onto the Add Enterprise form.
+      if (error instanceof Problem && error.errors) {
+        const errors = error.errors.map((e) => ({
+          ...e,
+          field: e.field === "email" ? "adminEmail" : e.field === "name" ? "adminName" : e.field,
+        }));
+        throw new Problem(error.status, error.title, error.detail, errors);
+      }
+      throw error;
+    }
     return created;
   });
-  await deps.mailer.send(
-    invitationMail(deps.config, {
-      to: email,
-      name: input.adminName.trim(),
-      accountName: account.name,
-      token,
-      temporaryPassword: password,
-    }),
-  );
-  return account;
 }
 
 export async function updateEnterprise(
