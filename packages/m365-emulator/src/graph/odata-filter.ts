@@ -249,8 +249,10 @@ export function compileFilter(src: string, typeName: string): CompiledFilter {
     } else if (n.t === "lambda") {
       features.add(`lambda:${n.segs.join("/")}`);
       if (n.body) walk(n.body);
-    } else if (n.t === "path") features.add(`path:${n.segs[0]}`);
-    else if (n.t === "in") {
+    } else if (n.t === "path") {
+      features.add(`path:${n.segs[0]}`);
+      if (n.segs.includes("$count")) features.add("$count");
+    } else if (n.t === "in") {
       features.add("in");
       walk(n.l);
     }
@@ -299,7 +301,10 @@ export function compileFilter(src: string, typeName: string): CompiledFilter {
     const [first, ...rest] = segs;
     let cur: unknown =
       first !== undefined && first in scope ? scope[first] : prop(root, first ?? "", typeName);
-    for (const s of rest) cur = prop(cur, s, typeName);
+    for (const s of rest) {
+      if (s === "$count" && Array.isArray(cur)) cur = cur.length;
+      else cur = prop(cur, s, typeName);
+    }
     return cur;
   };
   return { test: (obj) => evaluate(ast, obj, {}) === true, features };

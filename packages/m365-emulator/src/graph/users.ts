@@ -22,7 +22,7 @@ import { compileFilter } from "./odata-filter.js";
 import { decodeToken, encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
 
 const USER_TYPE = "microsoft.graph.user";
-const ADVANCED_FEATURES = ["endswith", "ne", "not", "lambda:assignedPlans", "contains"];
+const ADVANCED_FEATURES = ["endswith", "ne", "not", "lambda:assignedPlans", "contains", "$count"];
 const DELTA_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
 
 function isEventual(call: GraphCall): boolean {
