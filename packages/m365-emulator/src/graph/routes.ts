@@ -72,7 +72,12 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: EmulatorContext):
     reply.header("odata-version", "4.0");
     try {
       const url = new URL(req.url, "https://x");
-      let path = decodeURIComponent(url.pathname.slice("/graph".length));
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname.slice("/graph".length));
+      } catch {
+        throw new GraphHttpError(400, "BadRequest", "The request URI is not valid.");
+      }
       if (!path.startsWith("/v1.0/")) {
         throw new GraphHttpError(400, "BadRequest", `Invalid version: ${path.split("/")[1] ?? ""}`);
       }
