@@ -174,7 +174,8 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
 
   // Errors raised before a handler runs (body parsing, limits) still answer in the surface's own shape.
   app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    const status =
+      error instanceof URIError ? 400 : error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     reply.code(status);
     const surface = req.emu?.surface ?? "other";
     if (surface === "graph") {

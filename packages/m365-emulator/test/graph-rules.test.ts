@@ -253,6 +253,20 @@ describe("Teams number assignment (async operations and rules)", () => {
     expect(top.status).toBe(400);
   });
 
+  it('updateNumber sets, keeps (null/omitted) and clears ("") fields synchronously', async () => {
+    const update = (body: Record<string, unknown>) =>
+      g("POST", `${TNM}/numberAssignments/updateNumber`, body);
+    const number = () => emu.state.requireTenant(CONTOSO.id).numbers.get("+14255550112");
+    expect(
+      (await update({ telephoneNumber: "+14255550112", locationId: "loc-1", networkSiteId: "site-1" }))
+        .status,
+    ).toBe(200);
+    expect(number()).toMatchObject({ locationId: "loc-1", networkSiteId: "site-1" });
+    await update({ telephoneNumber: "+14255550112", locationId: null, networkSiteId: "" });
+    expect(number()).toMatchObject({ locationId: "loc-1", networkSiteId: null });
+    expect((await update({ telephoneNumber: "+19999999999", locationId: "x" })).status).toBe(404);
+  });
+
   it("completes operations when the tenant clock is advanced", async () => {
     emu.state.settings.operationDelayMs = 3_600_000;
     const user = [...emu.state.requireTenant(CONTOSO.id).users.values()].find(
