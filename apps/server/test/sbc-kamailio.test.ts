@@ -89,6 +89,7 @@ describe("SBC with Kamailio and SIPp", () => {
   let admin: SignedInUser;
   let enterprise: Account;
   let otherEnterprise: Account;
+  let staticEnterprise: Account;
   let work: string;
   let kamailio: Proc;
   let pbx: Proc;
@@ -180,10 +181,15 @@ describe("SBC with Kamailio and SIPp", () => {
     await enqueueSbcSync(t.deps.jobs, account.id);
   }
 
-  async function addUser(user: (typeof users)["alice"], authId: string, password: string) {
+  async function addUser(
+    user: (typeof users)["alice"],
+    authId: string,
+    password: string,
+    account = enterprise,
+  ) {
     await t.deps.db.insert(provisionedUsers).values({
       id: user.userId,
-      enterpriseAccountId: enterprise.id,
+      enterpriseAccountId: account.id,
       teamsUserObjectId: randomUUID(),
       userPrincipalName: `${user.sipUser}@acme.test`,
       displayName: `User ${user.sipUser}`,
@@ -197,7 +203,7 @@ describe("SBC with Kamailio and SIPp", () => {
     await t.deps.db.insert(sipDevices).values({
       id: user.deviceId,
       provisionedUserId: user.userId,
-      enterpriseAccountId: enterprise.id,
+      enterpriseAccountId: account.id,
       authId,
       passwordSealed: t.deps.secrets.seal(password, deviceAd(user.deviceId)),
     });
@@ -221,6 +227,7 @@ describe("SBC with Kamailio and SIPp", () => {
     const tree = await createAccountTree(t.deps.db);
     enterprise = tree.enterprise;
     otherEnterprise = await createAccount(t.deps.db, "enterprise", tree.partner, "Enterprise A2");
+    staticEnterprise = await createAccount(t.deps.db, "enterprise", tree.partner, "Beta (static IP)");
     admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
 
     // The SBC database beside the test's portal database, with Kamailio's schema from its SQL files.
@@ -441,6 +448,56 @@ describe("SBC with Kamailio and SIPp", () => {
     expect(invite).toMatch(/crypto=a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/);
   });
 
+  it("static-IP trunk: the PBX calls a Teams user's number from an allowed address, nothing registers", async () => {
+    const carol = { userId: randomUUID(), deviceId: randomUUID(), sipUser: "2001", number: "+15557770001" };
+    await t.deps.db.insert(trunkProfiles).values({
+      enterpriseAccountId: staticEnterprise.id,
+      label: "beta",
+      fqdn: `beta.${BASE_DOMAIN}`,
+      pbxHost: "127.0.0.1",
+      pbxPort: ports.pbxUas,
+      transport: "UDP",
+      sipDomain: "pbx.beta.test",
+      outboundProxy: null,
+      mode: "static-ip",
+      allowedIps: ["127.0.0.1/32"],
+      maxConcurrentCalls: 10,
+      codecs: ["PCMU"],
+      status: "active",
+    });
+    await addUser(carol, "beta2001", "Carol123", staticEnterprise);
+    await sync(staticEnterprise);
+    await waitFor("beta on the SBC", async () => {
+      const status = await sbcStatus(staticEnterprise);
+      return status.trunk?.pendingActivation === false && status.devices.length === 0;
+    });
+
+    const call = await sipp("static-ip", "pbx-call.xml", `127.0.0.1:${ports.pbx}`, [
+      "-s",
+      carol.number,
+      "-key",
+      "caller",
+      "5559990000",
+    ]);
+    expect(call.code, call.messages).toBe(0);
+    const invite = (await msLog())
+      .split("\n")
+      .filter((line) => line.startsWith(`INVITE ruri=sip:${carol.number}@`));
+    expect(invite).toHaveLength(1);
+    expect(invite[0]).toContain(`contact=sip:5559990000@beta.${BASE_DOMAIN}:${ports.ms};transport=tcp;`);
+    expect(await pbxLog()).not.toContain("auth=beta2001");
+
+    // Another customer's Teams number is not reachable through this trunk.
+    const foreign = await sipp("static-ip-foreign", "pbx-call-refused.xml", `127.0.0.1:${ports.pbx}`, [
+      "-s",
+      users.alice.number,
+      "-key",
+      "caller",
+      "5559990000",
+    ]);
+    expect(foreign.code, foreign.messages).toBe(0);
+  });
+
   it("Teams → PBX: a Teams user's call reaches the PBX as that user's SIP device, topology hidden", async () => {
     const call = await callFromTeams("teams-to-pbx", users.alice.number);
     expect(call.code, call.messages).toBe(0);
@@ -525,12 +582,17 @@ describe("SBC with Kamailio and SIPp", () => {
       microsoftProxies: [`sip:127.0.0.1:${ports.msUas};transport=tcp`],
       log: t.deps.log,
     });
+    // Rows of this enterprise only (the static-IP customer stays).
     const counts = async () =>
       (
         await adapter.pool.query(
-          `select (select count(*) from uacreg)::int as uacreg, (select count(*) from domain)::int as domain,
-                  (select count(*) from htable)::int as htable, (select count(*) from address)::int as address,
-                  (select count(*) from dispatcher where setid <> 1)::int as pbx`,
+          `select (select count(*) from uacreg where l_domain = $2)::int as uacreg,
+                  (select count(*) from domain where did = $1)::int as domain,
+                  (select count(*) from htable where key_name like 'ent:' || $1 || ':%' or key_name = 'fqdn:' || $2
+                     or key_value = $1)::int as htable,
+                  (select count(*) from address where tag = $1)::int as address,
+                  (select count(*) from dispatcher where description = 'pbx:' || $1)::int as pbx`,
+          [enterprise.id, FQDN],
         )
       ).rows[0];
     try {

@@ -19,7 +19,17 @@ export async function sbcDatabaseUrl(config: Config, db: Database): Promise<stri
   const portalUrl = pool?.options?.connectionString;
   if (!portalUrl) throw new Error("SBC_DATABASE_URL is not set and the portal database URL is unknown");
   const portalName = decodeURIComponent(new URL(portalUrl).pathname.replace(/^\//, "")) || "postgres";
-  return ensureDatabase(portalUrl, portalName === "postgres" ? "kamailio" : `${portalName}_kamailio`);
+  const name = portalName === "postgres" ? "kamailio" : `${portalName}_kamailio`;
+  try {
+    return await ensureDatabase(portalUrl, name);
+  } catch (error) {
+    // Two first uses at once (the change watch and a job): the other one created it.
+    const code = (error as { code?: string }).code;
+    if (code !== "42P04" && code !== "23505") throw error;
+    const url = new URL(portalUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
 }
 
 /** One adapter per portal database handle (per running server), created on first use. */

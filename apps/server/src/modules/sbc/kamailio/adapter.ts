@@ -57,6 +57,11 @@ interface Pending {
   unregister: string[];
 }
 
+/** Above this many devices, status reads one uac.reg_dump instead of a uac.reg_info per device. */
+const REG_INFO_LIMIT = 20;
+/** JSON-RPC calls in flight at once when (un)registering many devices. */
+const RPC_CONCURRENCY = 8;
+
 /** uac module registration flags (uac_reg.c). */
 const UAC_REG_DISABLED = 1;
 const UAC_REG_ONGOING = 2;
@@ -113,6 +118,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
     const tables = new Set<Table>();
     const refresh = new Set<string>();
     const unregister = new Set<string>();
+    const batch = new RowBatch();
     try {
       await client.query("begin");
       await client.query("select pg_advisory_xact_lock($1)", [SBC_LOCK_KEY]);
@@ -128,12 +134,12 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
         if (state) {
           await deleteTrunkRows(client, enterpriseId, state);
           for (const id of Object.keys(state.devices)) {
-            await deleteDeviceRows(client, id);
+            batch.removeDevice(id);
             unregister.add(id);
             result.devices.removed.push(id);
           }
           for (const number of Object.keys(state.numbers)) {
-            await deleteNumberRows(client, number);
+            batch.removeNumber(number);
             result.numbers.removed.push(number);
           }
           await client.query("delete from sip2teams_sbc_state where enterprise_id = $1", [enterpriseId]);
@@ -162,15 +168,14 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
           });
           devices[device.id] = d;
           if (previousDevices[device.id] === d) continue;
-          await deleteDeviceRows(client, device.id);
-          await insertDeviceRows(client, device, trunk, expires);
+          batch.putDevice(device, trunk, expires);
           tables.add("htable");
           if (trunk.mode === "registration") refresh.add(device.id);
           (previousDevices[device.id] ? result.devices.changed : result.devices.added).push(device.id);
         }
         for (const id of Object.keys(previousDevices)) {
           if (devices[id]) continue;
-          await deleteDeviceRows(client, id);
+          batch.removeDevice(id);
           unregister.add(id);
           tables.add("htable");
           result.devices.removed.push(id);
@@ -188,14 +193,13 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
           const d = digest({ number, enterpriseId, devices: list.map((x) => [x.id, x.sipUser]) });
           numbers[number] = d;
           if (previousNumbers[number] === d) continue;
-          await deleteNumberRows(client, number);
-          await insertNumberRows(client, enterpriseId, number, list);
+          batch.putNumber(enterpriseId, number, list);
           tables.add("htable");
           if (!previousNumbers[number]) result.numbers.added.push(number);
         }
         for (const number of Object.keys(previousNumbers)) {
           if (numbers[number]) continue;
-          await deleteNumberRows(client, number);
+          batch.removeNumber(number);
           tables.add("htable");
           result.numbers.removed.push(number);
         }
@@ -209,6 +213,8 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
           [enterpriseId, trunk.fqdn.toLowerCase(), trunk.mode, pbxSet, trunkDigest, devices, numbers],
         );
       }
+
+      await batch.flush(client);
 
       // What a previous run wrote but could not activate is activated with this run's changes.
       const previous = await client.query<Pending>(
@@ -254,7 +260,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
       await withReloadRetry(() => rpc(method, params));
     }
     // A removed device is unregistered (REGISTER with Expires: 0) before leaving Kamailio's memory.
-    for (const id of pending.unregister) {
+    await eachLimited(pending.unregister, RPC_CONCURRENCY, async (id) => {
       try {
         await rpc("uac.reg_unregister", ["l_uuid", id]);
         await waitUntilOffline(rpc, id, 3_000);
@@ -266,16 +272,16 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-    }
+    });
     // New or changed devices (e.g. a regenerated password) are re-read and re-registered.
     // uac.reg_refresh per record, not uac.reg_reload (rate-limited, reloads everything).
-    for (const id of pending.refresh) {
+    await eachLimited(pending.refresh, RPC_CONCURRENCY, async (id) => {
       try {
         await rpc("uac.reg_refresh", [id]);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-    }
+    });
     await pool.query(
       `delete from sip2teams_sbc_pending where enterprise_id = $1
          and tables = $2 and refresh = $3 and unregister = $4`,
@@ -377,8 +383,23 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
         };
         stateOf(status.microsoftProxies);
         stateOf(status.pbx);
-        for (const device of status.devices)
-          Object.assign(device, await registrationState(rpc, device.deviceId));
+        if (status.devices.length > REG_INFO_LIMIT) {
+          // Many devices: one uac.reg_dump instead of a uac.reg_info each.
+          const dump = await rpc<RegInfo[]>("uac.reg_dump");
+          const byId = new Map(dump.map((info) => [info.l_uuid, info]));
+          for (const device of status.devices) {
+            const info = byId.get(device.deviceId);
+            Object.assign(
+              device,
+              info
+                ? registrationFromInfo(info)
+                : { state: "unknown", lastRegisteredAt: null, expiresAt: null },
+            );
+          }
+        } else {
+          for (const device of status.devices)
+            Object.assign(device, await registrationState(rpc, device.deviceId));
+        }
         status.live.reachable = true;
       } catch (error) {
         status.live.error = error instanceof Error ? error.message : String(error);
@@ -493,13 +514,22 @@ async function deleteTrunkRows(client: pg.PoolClient, enterpriseId: string, stat
   ]);
 }
 
-async function insertDeviceRows(client: pg.PoolClient, device: SbcDevice, trunk: SbcTrunk, expires: number) {
-  if (trunk.mode === "registration") {
-    await client.query(
-      `insert into uacreg (l_uuid, l_username, l_domain, r_username, r_domain, realm, auth_username,
-         auth_password, auth_proxy, expires, flags, reg_delay, contact_addr, socket)
-       values ($1, $2, $3, $2, $4, '', $5, $6, $7, $8, 0, 0, '', '')`,
-      [
+/**
+ * Device and number rows of one run, written with a few set-based statements at the end (a first
+ * sync of a 10,000-user enterprise is a handful of statements, not tens of thousands).
+ */
+class RowBatch {
+  private readonly uacDelete = new Set<string>();
+  private readonly uacInsert = new Map<string, unknown[]>();
+  private readonly keysDelete = new Set<string>();
+  private readonly numbersDelete = new Set<string>();
+  private readonly keysSet = new Map<string, string>();
+
+  /** New or changed device: its uacreg row (registration trunks) and its enterprise key. */
+  putDevice(device: SbcDevice, trunk: SbcTrunk, expires: number) {
+    this.uacDelete.add(device.id);
+    if (trunk.mode === "registration") {
+      this.uacInsert.set(device.id, [
         device.id,
         device.sipUser,
         trunk.fqdn.toLowerCase(),
@@ -508,48 +538,88 @@ async function insertDeviceRows(client: pg.PoolClient, device: SbcDevice, trunk:
         device.password,
         pbxDestination(trunk),
         expires,
-      ],
-    );
+      ]);
+    }
+    this.set(`dev:${device.id}:ent`, device.enterpriseId);
   }
-  await setKeys(client, [[`dev:${device.id}:ent`, device.enterpriseId]]);
-}
 
-async function deleteDeviceRows(client: pg.PoolClient, deviceId: string) {
-  await client.query("delete from uacreg where l_uuid = $1", [deviceId]);
-  await client.query("delete from htable where key_name like $1", [`dev:${deviceId}:%`]);
-}
+  removeDevice(id: string) {
+    this.uacDelete.add(id);
+    this.uacInsert.delete(id);
+    this.keysDelete.add(`dev:${id}:ent`);
+    this.keysDelete.add(`dev:${id}:number`);
+  }
 
-async function insertNumberRows(
-  client: pg.PoolClient,
-  enterpriseId: string,
-  number: string,
-  devices: SbcDevice[],
-) {
-  const first = devices[0]!;
-  await setKeys(client, [
-    [`num:${number}:ent`, enterpriseId],
-    [`num:${number}:dev`, first.id],
-    [`num:${number}:sipuser`, first.sipUser],
-    ...devices.map((d) => [`dev:${d.id}:number`, number] as [string, string]),
-  ]);
-}
+  /** A calling-enabled number: number → enterprise, first device, SIP user; each device → number. */
+  putNumber(enterpriseId: string, number: string, devices: SbcDevice[]) {
+    this.removeNumber(number);
+    const first = devices[0]!;
+    this.set(`num:${number}:ent`, enterpriseId);
+    this.set(`num:${number}:dev`, first.id);
+    this.set(`num:${number}:sipuser`, first.sipUser);
+    for (const device of devices) this.set(`dev:${device.id}:number`, number);
+  }
 
-async function deleteNumberRows(client: pg.PoolClient, number: string) {
-  await client.query(
-    "delete from htable where key_name like $1 or (key_name like 'dev:%:number' and key_value = $2)",
-    [`num:${number}:%`, number],
-  );
+  removeNumber(number: string) {
+    for (const suffix of ["ent", "dev", "sipuser"]) this.keysDelete.add(`num:${number}:${suffix}`);
+    this.numbersDelete.add(number);
+  }
+
+  private set(key: string, value: string) {
+    if (key.length > 64) throw new Error(`htable key too long for Kamailio's schema (64): ${key}`);
+    this.keysSet.set(key, value);
+  }
+
+  async flush(client: pg.PoolClient) {
+    if (this.uacDelete.size > 0) {
+      await client.query("delete from uacreg where l_uuid = any($1::text[])", [[...this.uacDelete]]);
+    }
+    if (this.uacInsert.size > 0) {
+      const rows = [...this.uacInsert.values()];
+      const column = (i: number) => rows.map((row) => row[i]);
+      await client.query(
+        `insert into uacreg (l_uuid, l_username, l_domain, r_username, r_domain, realm, auth_username,
+           auth_password, auth_proxy, expires, flags, reg_delay, contact_addr, socket)
+         select u, usr, dom, usr, rdom, '', au, ap, px, ex, 0, 0, '', ''
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+           as t(u, usr, dom, rdom, au, ap, px, ex)`,
+        [0, 1, 2, 3, 4, 5, 6, 7].map(column),
+      );
+    }
+    if (this.numbersDelete.size > 0) {
+      await client.query(
+        "delete from htable where key_name like 'dev:%:number' and key_value = any($1::text[])",
+        [[...this.numbersDelete]],
+      );
+    }
+    const keys = [...new Set([...this.keysDelete, ...this.keysSet.keys()])];
+    if (keys.length > 0) await client.query("delete from htable where key_name = any($1::text[])", [keys]);
+    if (this.keysSet.size > 0) {
+      await client.query(
+        `insert into htable (key_name, key_type, value_type, key_value, expires)
+         select k, 0, 0, v, 0 from unnest($1::text[], $2::text[]) as t(k, v)`,
+        [[...this.keysSet.keys()], [...this.keysSet.values()]],
+      );
+    }
+  }
 }
 
 async function setKeys(client: pg.PoolClient, pairs: [string, string][]) {
-  for (const [key, value] of pairs) {
-    if (key.length > 64) throw new Error(`htable key too long for Kamailio's schema (64): ${key}`);
-    await client.query("delete from htable where key_name = $1", [key]);
-    await client.query(
-      "insert into htable (key_name, key_type, value_type, key_value, expires) values ($1, 0, 0, $2, 0)",
-      [key, value],
-    );
-  }
+  await client.query("delete from htable where key_name = any($1::text[])", [pairs.map(([key]) => key)]);
+  await client.query(
+    `insert into htable (key_name, key_type, value_type, key_value, expires)
+     select k, 0, 0, v, 0 from unnest($1::text[], $2::text[]) as t(k, v)`,
+    [pairs.map(([key]) => key), pairs.map(([, value]) => value)],
+  );
+}
+
+/** Runs `task` for every item, at most `limit` at once. */
+async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** dispatcher and permissions refuse a reload within `reload_delta` of the previous one ("Ongoing reload"). */
@@ -610,29 +680,38 @@ async function dispatcherStates(rpc: KamailioRpc): Promise<Map<string, Destinati
   return states;
 }
 
+interface RegInfo {
+  l_uuid: string;
+  flags: number;
+  expires: number;
+  timer_expires: number;
+}
+
+function registrationFromInfo(
+  info: RegInfo,
+): Pick<SbcDeviceStatus, "state" | "lastRegisteredAt" | "expiresAt"> {
+  const online = (info.flags & UAC_REG_ONLINE) !== 0;
+  const state: RegistrationState =
+    info.flags & UAC_REG_DISABLED
+      ? "disabled"
+      : online
+        ? "registered"
+        : info.flags & UAC_REG_ONGOING || !(info.flags & UAC_REG_INIT)
+          ? "registering"
+          : "failed";
+  return {
+    state,
+    lastRegisteredAt: online ? new Date((info.timer_expires - info.expires) * 1000).toISOString() : null,
+    expiresAt: online ? new Date(info.timer_expires * 1000).toISOString() : null,
+  };
+}
+
 async function registrationState(
   rpc: KamailioRpc,
   id: string,
 ): Promise<Pick<SbcDeviceStatus, "state" | "lastRegisteredAt" | "expiresAt">> {
   try {
-    const info = await rpc<{ flags: number; expires: number; timer_expires: number }>("uac.reg_info", [
-      "l_uuid",
-      id,
-    ]);
-    const online = (info.flags & UAC_REG_ONLINE) !== 0;
-    const state: RegistrationState =
-      info.flags & UAC_REG_DISABLED
-        ? "disabled"
-        : online
-          ? "registered"
-          : info.flags & UAC_REG_ONGOING || !(info.flags & UAC_REG_INIT)
-            ? "registering"
-            : "failed";
-    return {
-      state,
-      lastRegisteredAt: online ? new Date((info.timer_expires - info.expires) * 1000).toISOString() : null,
-      expiresAt: online ? new Date(info.timer_expires * 1000).toISOString() : null,
-    };
+    return registrationFromInfo(await rpc<RegInfo>("uac.reg_info", ["l_uuid", id]));
   } catch (error) {
     if (isNotFound(error)) return { state: "unknown", lastRegisteredAt: null, expiresAt: null };
     throw error;

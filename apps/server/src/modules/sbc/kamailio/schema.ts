@@ -33,6 +33,7 @@ create table if not exists sip2teams_sbc_state (
   numbers jsonb not null default '{}',
   applied_at timestamptz not null default now()
 );
+create index if not exists sip2teams_htable_key_idx on htable (key_name);
 create table if not exists sip2teams_sbc_pending (
   enterprise_id text primary key,
   tables text[] not null default '{}',
