@@ -1,4 +1,5 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
+import { ensureSession } from "../../app/session";
 import { ActivatePage } from "./ActivatePage";
 import { ForgotPasswordPage } from "./ForgotPasswordPage";
 import { ResetPasswordPage } from "./ResetPasswordPage";
@@ -6,30 +7,44 @@ import { SignInPage } from "./SignInPage";
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
 
+/** Loads the current session, if any, so the CSRF token is known before these pages post anything. */
+const primeSession = async () => {
+  await ensureSession().catch(() => null);
+};
+
 export function identityRoutes(parent: AnyRoute) {
   return [
     createRoute({
       getParentRoute: () => parent,
       path: "/sign-in",
       validateSearch: (search: Record<string, unknown>) => ({ redirect: text(search.redirect) }),
+      // Already signed in: straight to the portal.
+      beforeLoad: async () => {
+        const session = await ensureSession().catch(() => null);
+        if (session)
+          throw redirect({ to: "/a/$accountId/dashboard", params: { accountId: session.account.id } });
+      },
       component: SignInPage,
     }),
     createRoute({
       getParentRoute: () => parent,
       path: "/activate",
       validateSearch: (search: Record<string, unknown>) => ({ token: text(search.token) }),
+      beforeLoad: primeSession,
       component: ActivatePage,
     }),
     createRoute({
       getParentRoute: () => parent,
       path: "/forgot-password",
       validateSearch: (search: Record<string, unknown>) => ({ username: text(search.username) }),
+      beforeLoad: primeSession,
       component: ForgotPasswordPage,
     }),
     createRoute({
       getParentRoute: () => parent,
       path: "/reset-password",
       validateSearch: (search: Record<string, unknown>) => ({ token: text(search.token) }),
+      beforeLoad: primeSession,
       component: ResetPasswordPage,
     }),
   ];
