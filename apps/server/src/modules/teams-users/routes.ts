@@ -193,6 +193,8 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             200: z.object({
               items: z.array(userRow),
               total: z.number().int(),
+              /** True when a search matched more than `total` users (the count stops there). */
+              totalIsEstimate: z.boolean(),
               page: z.number().int(),
               pageSize: z.number().int(),
               sync: syncView.nullable(),

@@ -42,6 +42,7 @@ export const teamsUsers = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.enterpriseAccountId, table.objectId] }),
+    index("teams_users_order_idx").on(table.enterpriseAccountId, sql`lower(${table.userPrincipalName})`),
     index("teams_users_upn_idx").using(
       "btree",
       table.enterpriseAccountId,

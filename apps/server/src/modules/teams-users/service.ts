@@ -50,34 +50,6 @@ export interface UserListQuery {
 
 const escapeLike = (value: string) => value.replace(/[%_\\]/g, (c) => `\\${c}`);
 
-function filterCondition(filter: UserFilter): SQL | undefined {
-  switch (filter) {
-    case "eligible":
-      return and(eq(teamsUsers.eligible, true), isNull(teamsUsers.removedAt));
-    case "ineligible":
-      return eq(teamsUsers.eligible, false);
-    case "provisioned":
-      return isNotNull(provisionedUsers.id);
-    case "not-provisioned":
-      return and(isNull(provisionedUsers.id), eq(teamsUsers.eligible, true));
-    case "calling-enabled":
-      return and(eq(provisionedUsers.callingEnabled, true), eq(provisionedUsers.status, "done"));
-    case "calling-disabled":
-      return and(
-        isNotNull(provisionedUsers.id),
-        not(and(eq(provisionedUsers.callingEnabled, true), eq(provisionedUsers.status, "done"))!),
-      );
-    case "pending":
-      return sql`${provisionedUsers.status} in ('pending-consent', 'queued', 'running')`;
-    case "failed":
-      return or(eq(provisionedUsers.status, "failed"), eq(provisionedUsers.cleanupRequired, true));
-    case "removed":
-      return isNotNull(teamsUsers.removedAt);
-    default:
-      return undefined;
-  }
-}
-
 export interface ProvisionedRowView {
   id: string;
   pbxLocation: string;
@@ -94,78 +66,146 @@ export interface ProvisionedRowView {
   observedVoiceEnabled: boolean | null;
 }
 
-/** The Users page: synced Teams users with their provisioning, searched, filtered and paged in SQL. */
+/** Conditions on provisioned users, evaluated once as a hashed subquery (never per synced user). */
+function provisionedCondition(filter: UserFilter): SQL | null {
+  switch (filter) {
+    case "provisioned":
+      return sql`true`;
+    case "calling-enabled":
+      return sql`p.calling_enabled and p.status = 'done'`;
+    case "calling-disabled":
+      return sql`not (p.calling_enabled and p.status = 'done')`;
+    case "pending":
+      return sql`p.status in ('pending-consent', 'queued', 'running')`;
+    case "failed":
+      return sql`(p.status = 'failed' or p.cleanup_required)`;
+    default:
+      return null;
+  }
+}
+
+interface UserPageRow extends Record<string, unknown> {
+  object_id: string;
+  user_principal_name: string;
+  display_name: string;
+  eligible: boolean;
+  ineligible_reason: string | null;
+  removed_at: Date | string | null;
+  p_id: string | null;
+  pbx_location: string;
+  sip_user: string;
+  phone_number: string;
+  region_id: string;
+  region_name: string | null;
+  calling_enabled: boolean;
+  deleting: boolean;
+  status: ProvisionedUser["status"];
+  last_error: string | null;
+  cleanup_required: boolean;
+  last_run_at: Date | string | null;
+  observed_voice_enabled: boolean | null;
+}
+
+/** Above this many matches a search reports "more than" instead of counting every one. */
+export const SEARCH_COUNT_CAP = 1000;
+
+const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/**
+ * The Users page: synced Teams users with their provisioning, searched, filtered and paged in SQL.
+ * Paging runs over teams_users alone (index on lower(upn)); only the page's rows are joined.
+ */
 export async function listUsers(db: Executor, enterpriseAccountId: string, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
-  const searchCondition = search
-    ? or(
-        sql`lower(${teamsUsers.userPrincipalName}) like ${`${escapeLike(search)}%`}`,
-        ilike(teamsUsers.displayName, `%${escapeLike(search)}%`),
-        eq(provisionedUsers.sipUser, search),
-        sql`${provisionedUsers.phoneNumber} like ${`%${escapeLike(search.replace(/[^\d+]/g, "")) || "\u0000"}%`}`,
-      )
-    : undefined;
-  const where = and(
-    eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-    filterCondition(query.filter),
-    searchCondition,
-  );
-  const base = db
-    .select({ n: count() })
-    .from(teamsUsers)
-    .leftJoin(
-      provisionedUsers,
-      and(
-        eq(provisionedUsers.enterpriseAccountId, teamsUsers.enterpriseAccountId),
-        eq(provisionedUsers.teamsUserObjectId, teamsUsers.objectId),
+  const conditions: SQL[] = [sql`t.enterprise_account_id = ${enterpriseAccountId}`];
+  if (query.filter === "eligible") conditions.push(sql`t.eligible and t.removed_at is null`);
+  if (query.filter === "ineligible") conditions.push(sql`not t.eligible`);
+  if (query.filter === "removed") conditions.push(sql`t.removed_at is not null`);
+  if (query.filter === "not-provisioned")
+    conditions.push(
+      sql`t.eligible and t.removed_at is null and t.object_id not in (select p.teams_user_object_id from provisioned_users p where p.enterprise_account_id = ${enterpriseAccountId})`,
+    );
+  const pCondition = provisionedCondition(query.filter);
+  if (pCondition)
+    conditions.push(
+      sql`t.object_id in (select p.teams_user_object_id from provisioned_users p where p.enterprise_account_id = ${enterpriseAccountId} and ${pCondition})`,
+    );
+  const base = sql.join(conditions, sql` and `);
+  let where = base;
+  let total: number;
+  let totalIsEstimate = false;
+  if (search) {
+    const digits = search.replace(/[^\d+]/g, "");
+    const byNumber = digits.length >= 3 ? sql` or p.phone_number like ${`%${escapeLike(digits)}%`}` : sql``;
+    const matchers = [
+      sql`lower(t.user_principal_name) like ${`${escapeLike(search)}%`}`,
+      sql`lower(t.display_name) like ${`%${escapeLike(search)}%`}`,
+      sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
+        where p.enterprise_account_id = ${enterpriseAccountId} and (p.sip_user = ${search}${byNumber}))`,
+    ];
+    // Each matcher is index-driven (prefix btree, trigram GIN, provisioned) and capped, so neither a rare nor a
+    // very common term scans every user; above the cap the total is shown as "more than".
+    const ids = sql.join(
+      matchers.map(
+        (m) =>
+          sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`,
       ),
-    )
-    .where(where);
-  const rowsQuery = db
-    .select({
-      objectId: teamsUsers.objectId,
-      userPrincipalName: teamsUsers.userPrincipalName,
-      displayName: teamsUsers.displayName,
-      eligible: teamsUsers.eligible,
-      ineligibleReason: teamsUsers.ineligibleReason,
-      removedAt: teamsUsers.removedAt,
-      provisioned: {
-        id: provisionedUsers.id,
-        pbxLocation: provisionedUsers.pbxLocation,
-        sipUser: provisionedUsers.sipUser,
-        phoneNumber: provisionedUsers.phoneNumber,
-        regionId: provisionedUsers.regionId,
-        regionName: sql<string>`coalesce(${sbcRegions.name}, '')`,
-        callingEnabled: provisionedUsers.callingEnabled,
-        deleting: provisionedUsers.deleting,
-        status: provisionedUsers.status,
-        lastError: provisionedUsers.lastError,
-        cleanupRequired: provisionedUsers.cleanupRequired,
-        lastRunAt: provisionedUsers.lastRunAt,
-        observedVoiceEnabled: sql<
-          boolean | null
-        >`(${provisionedUsers.observed} ->> 'enterpriseVoiceEnabled')::boolean`,
-      },
-    })
-    .from(teamsUsers)
-    .leftJoin(
-      provisionedUsers,
-      and(
-        eq(provisionedUsers.enterpriseAccountId, teamsUsers.enterpriseAccountId),
-        eq(provisionedUsers.teamsUserObjectId, teamsUsers.objectId),
-      ),
-    )
-    .leftJoin(sbcRegions, eq(sbcRegions.id, provisionedUsers.regionId))
-    .where(where)
-    .orderBy(sql`${provisionedUsers.id} is null`, asc(sql`lower(${teamsUsers.userPrincipalName})`))
-    .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  const [[total], rows] = await Promise.all([base, rowsQuery]);
+      sql` union `,
+    );
+    const counted = await db.execute<{ n: number }>(sql`select count(*)::int as n from (${ids}) x`);
+    total = counted.rows[0]?.n ?? 0;
+    if (total > SEARCH_COUNT_CAP) {
+      total = SEARCH_COUNT_CAP;
+      totalIsEstimate = true;
+      where = sql`${base} and (${sql.join(matchers, sql` or `)})`;
+    } else where = sql`${base} and t.object_id in (${ids})`;
+  } else {
+    const counted = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from teams_users t where ${base}`,
+    );
+    total = counted.rows[0]?.n ?? 0;
+  }
+  const offset = (query.page - 1) * query.pageSize;
+  const page = await db.execute<UserPageRow>(sql`
+      with page as (
+        select t.* from teams_users t where ${where}
+        order by lower(t.user_principal_name) limit ${query.pageSize} offset ${offset})
+      select page.object_id, page.user_principal_name, page.display_name, page.eligible, page.ineligible_reason,
+        page.removed_at, p.id as p_id, p.pbx_location, p.sip_user, p.phone_number, p.region_id, r.name as region_name,
+        p.calling_enabled, p.deleting, p.status, p.last_error, p.cleanup_required, p.last_run_at,
+        (p.observed ->> 'enterpriseVoiceEnabled')::boolean as observed_voice_enabled
+      from page
+      left join provisioned_users p
+        on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
+      left join sbc_regions r on r.id = p.region_id
+      order by lower(page.user_principal_name)`);
   return {
-    total: total?.n ?? 0,
-    items: rows.map((r) => ({
-      ...r,
-      provisioned: r.provisioned?.id ? (r.provisioned as ProvisionedRowView) : null,
+    total,
+    totalIsEstimate,
+    items: page.rows.map((r) => ({
+      objectId: r.object_id,
+      userPrincipalName: r.user_principal_name,
+      displayName: r.display_name,
+      eligible: r.eligible,
+      ineligibleReason: r.ineligible_reason,
+      removedAt: asDate(r.removed_at),
+      provisioned: r.p_id
+        ? ({
+            id: r.p_id,
+            pbxLocation: r.pbx_location,
+            sipUser: r.sip_user,
+            phoneNumber: r.phone_number,
+            regionId: r.region_id,
+            regionName: r.region_name ?? "",
+            callingEnabled: r.calling_enabled,
+            deleting: r.deleting,
+            status: r.status,
+            lastError: r.last_error,
+            cleanupRequired: r.cleanup_required,
+            lastRunAt: asDate(r.last_run_at),
+            observedVoiceEnabled: r.observed_voice_enabled,
+          } satisfies ProvisionedRowView)
+        : null,
     })),
   };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "teams_users_order_idx" ON "teams_users" USING btree ("enterprise_account_id",lower("user_principal_name"));
