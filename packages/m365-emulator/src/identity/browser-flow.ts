@@ -475,6 +475,10 @@ export function consentHandler(ctx: EmulatorContext) {
 function issueCode(ctx: EmulatorContext, req: FastifyRequest, reply: FastifyReply, flow: PendingFlow) {
   const tenant = flow.tenantId ? ctx.state.tenants.get(flow.tenantId) : undefined;
   if (!tenant || !flow.userId) throw new StsError(400, "invalid_request", 50058, "No user is signed in.");
+  // Expired codes can only produce AADSTS70008; drop them once they are an hour past expiry.
+  for (const [c, grant] of ctx.state.identity.codes) {
+    if (grant.expiresAt < tenantNow(tenant) - 3_600_000) ctx.state.identity.codes.delete(c);
+  }
   const code = `1.${randomBytes(48).toString("base64url")}`;
   ctx.state.identity.codes.set(code, {
     clientId: flow.clientId,
