@@ -355,6 +355,22 @@ describe("activation, sign-in, lockout and password reset", () => {
     expect(expired.statusCode).toBe(400);
   });
 
+  it("ends idle sessions and sessions past their absolute lifetime", async () => {
+    const idle = await createSignedInUser(t.deps.db, tree.partner, "User");
+    const old = await createSignedInUser(t.deps.db, tree.partner, "User");
+    await t.deps.db
+      .update(sessions)
+      .set({ lastSeenAt: new Date(Date.now() - (t.deps.config.SESSION_IDLE_MINUTES + 1) * 60_000) })
+      .where(eq(sessions.userId, idle.userId));
+    await t.deps.db
+      .update(sessions)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.userId, old.userId));
+    expect((await t.app.inject({ url: "/api/session", headers: idle.headers })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: "/api/session", headers: old.headers })).statusCode).toBe(401);
+    expect(await t.deps.db.select().from(sessions).where(eq(sessions.userId, idle.userId))).toEqual([]);
+  });
+
   it("refuses a state-changing request without the CSRF token and writes nothing", async () => {
     const address = email();
     const response = await post(

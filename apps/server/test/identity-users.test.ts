@@ -202,6 +202,30 @@ describe("user management, partners, account switching and audit", () => {
     expect(roleChange.actorEmail).toBe(admin.email);
   });
 
+  it("keeps one active Admin even when two Admins demote each other at the same moment", async () => {
+    const account = await createAccount(t.deps.db, "partner", tree.operator, "Race Partner");
+    const first = await createSignedInUser(t.deps.db, account, "Admin");
+    const second = await createSignedInUser(t.deps.db, account, "Admin");
+    const url = (userId: string) => `/api/accounts/${account.id}/users/${userId}`;
+    const results = await Promise.all([
+      t.app.inject({
+        method: "PATCH",
+        url: url(second.userId),
+        headers: first.headers,
+        payload: { role: "User" },
+      }),
+      t.app.inject({
+        method: "PATCH",
+        url: url(first.userId),
+        headers: second.headers,
+        payload: { role: "User" },
+      }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const admins = await t.deps.db.select().from(portalUsers).where(eq(portalUsers.accountId, account.id));
+    expect(admins.filter((u) => u.role === "Admin")).toHaveLength(1);
+  });
+
   it("lets the operator create a partner whose first Admin gets the activation email, and partners create sub-partners", async () => {
     const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
     const created = await t.app.inject({
