@@ -33,7 +33,7 @@ async function newUser(nick: string, usageLocation?: string) {
 
 async function waitForOperation(location: string) {
   const path = location.slice(location.indexOf("/admin/"));
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 250; i++) {
     const op = await g("GET", path);
     if (op.body.status === "succeeded" || op.body.status === "failed") return op.body;
     await new Promise((r) => setTimeout(r, 20));

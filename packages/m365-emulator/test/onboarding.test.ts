@@ -147,7 +147,7 @@ describe("onboarding a customer tenant for Direct Routing", () => {
     expect(assign.status).toBe(202);
     const opPath = (assign.headers.get("location") ?? "").replace(/^.*\/v1\.0/, "");
     let op = await graph(emu, graphToken, "GET", opPath);
-    for (let i = 0; i < 50 && !["succeeded", "failed"].includes(op.body.status); i++) {
+    for (let i = 0; i < 250 && !["succeeded", "failed"].includes(op.body.status); i++) {
       await new Promise((r) => setTimeout(r, 20));
       op = await graph(emu, graphToken, "GET", opPath);
     }
