@@ -3524,6 +3524,7 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["TeamsUserRow"][];
                         total: number;
+                        totalIsEstimate: boolean;
                         page: number;
                         pageSize: number;
                         sync: components["schemas"]["TeamsUserSync"] | null;

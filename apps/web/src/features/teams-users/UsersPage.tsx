@@ -325,7 +325,7 @@ export function UsersPage() {
       {data && data.total > PAGE_SIZE && (
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
-            {data.total} users
+            {data.totalIsEstimate ? `More than ${data.total.toLocaleString()} users match` : `${data.total.toLocaleString()} users`}
           </Text>
           <Pagination total={Math.ceil(data.total / PAGE_SIZE)} value={page} onChange={setPage} />
         </Group>
