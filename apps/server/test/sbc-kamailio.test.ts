@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import dgram from "node:dgram";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -529,12 +530,40 @@ describe("SBC with Kamailio and SIPp", () => {
     expect(stranger.messages).toContain("SIP/2.0 403 Calling Not Enabled");
   });
 
+  it("refuses a request that ran out of hops (Max-Forwards)", async () => {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    const { port } = socket.address();
+    const reply = new Promise<string>((resolve) => socket.once("message", (m) => resolve(m.toString())));
+    const invite = [
+      `INVITE sip:${users.alice.deviceId}@127.0.0.1:${ports.pbx} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
+      "Max-Forwards: 0",
+      `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
+      `To: <sip:${users.alice.deviceId}@127.0.0.1>`,
+      `Call-ID: ${randomUUID()}`,
+      "CSeq: 1 INVITE",
+      `Contact: <sip:5559990000@127.0.0.1:${port}>`,
+      "Content-Length: 0",
+      "",
+      "",
+    ].join("\r\n");
+    socket.send(invite, ports.pbx, "127.0.0.1");
+    const text = await reply;
+    socket.close();
+    expect(text).toMatch(/^SIP\/2\.0 483 Too Many Hops/);
+  });
+
   it("a regenerated password re-registers the device", async () => {
     await t.deps.db
       .update(sipDevices)
       .set({ passwordSealed: t.deps.secrets.seal("Bob45678", deviceAd(users.bob.deviceId)) })
       .where(eq(sipDevices.id, users.bob.deviceId));
-    await sync();
+    // Debounced: a burst of changes queues at most a run now and one in the next slot.
+    const queued = await Promise.all(
+      Array.from({ length: 10 }, () => enqueueSbcSync(t.deps.jobs, enterprise.id)),
+    );
+    expect(queued.filter(Boolean).length).toBeLessThanOrEqual(2);
     await waitFor("bob registered", async () => (await deviceState(users.bob.deviceId)) === "registered");
     expect(await pbxLog()).toContain("REGISTER auth=acme1002 valid=true expires=600");
   });

@@ -7,27 +7,24 @@ import { syncEnterprise } from "./service.js";
 
 export const SBC_SYNC_JOB = "sbc.sync-enterprise";
 /** Changes arriving within this window are applied by one run. */
-export const SBC_SYNC_DEBOUNCE_SECONDS = 1;
+export const SBC_SYNC_DEBOUNCE_SECONDS = 2;
 
 const syncPayload = z.object({ enterpriseId: z.uuid() });
 
-/** Name and payload only, so any module can enqueue without the handler's dependencies. */
-export const sbcSyncJobRef = {
-  name: SBC_SYNC_JOB,
-  payload: syncPayload,
-  handle: async () => undefined,
-} as JobDefinition<z.infer<typeof syncPayload>>;
-
 /**
  * Call after any change that the SBC should see: trunk profile, provisioned user, SIP device,
- * calling state, enterprise deletion. Debounced per enterprise (one queued run at a time).
+ * calling state, enterprise deletion. Debounced per enterprise: the first change of a
+ * SBC_SYNC_DEBOUNCE_SECONDS slot runs at once, later ones in that slot share one run in the next
+ * slot (pg-boss throttling with `singletonNextSlot`; a `singletonKey` alone does not deduplicate on
+ * a standard-policy queue). Returns the job id, or null when an already queued run covers it.
  */
-export async function enqueueSbcSync(jobs: Pick<JobQueue, "enqueue">, enterpriseId: string) {
-  return jobs.enqueue(
-    sbcSyncJobRef,
-    { enterpriseId },
-    { singletonKey: `sbc:${enterpriseId}`, startAfterSeconds: SBC_SYNC_DEBOUNCE_SECONDS },
-  );
+export async function enqueueSbcSync(jobs: Pick<JobQueue, "boss">, enterpriseId: string) {
+  const data = syncPayload.parse({ enterpriseId });
+  return jobs.boss.send(SBC_SYNC_JOB, data, {
+    singletonKey: `sbc:${enterpriseId}`,
+    singletonSeconds: SBC_SYNC_DEBOUNCE_SECONDS,
+    singletonNextSlot: true,
+  });
 }
 
 export function sbcJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[] {
