@@ -18,7 +18,14 @@ export function PartnersPage() {
     queryKey: ["partners", accountId],
     queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/partners", { params: { path: { accountId } } })),
   });
-  const canWrite = session?.user.role !== "Read-only";
+  // The acting account's kind (shared with the dashboard and the multitenant menu): enterprises have no partners.
+  const acting = useQuery({
+    queryKey: ["dashboard", accountId],
+    queryFn: () =>
+      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
+  });
+  const isEnterprise = acting.data?.account.kind === "enterprise";
+  const canWrite = session?.user.role !== "Read-only" && acting.data !== undefined && !isEnterprise;
 
   return (
     <Stack>
@@ -30,6 +37,11 @@ export function PartnersPage() {
           </Button>
         )}
       </Group>
+      {isEnterprise && (
+        <Alert color="blue">
+          An enterprise has no partners. Switch to a partner or the operator to add one.
+        </Alert>
+      )}
       {partners.isError && <Alert color="red">Could not load the partners: {partners.error.message}</Alert>}
       <Table striped aria-label="Partners">
         <Table.Thead>
