@@ -108,6 +108,17 @@ export async function voiceApi(
     signal: options.signal,
     maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 60,
   });
+  // Delta pages: $top=999 on the first request, and Prefer odata.maxpagesize on every one (nextLinks do not
+  // always carry $top).
+  const delta = createApiClient({
+    baseUrl: base,
+    tenantId,
+    audience: "graph",
+    tokens: runtime.tokens,
+    signal: options.signal,
+    maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 60,
+    extraHeaders: { prefer: "odata.maxpagesize=999" },
+  });
   /** Graph links are absolute; the client wants a path under /v1.0 (any host prefix is dropped). */
   const relative = (link: string) => {
     if (!/^https?:/i.test(link)) return link;
@@ -121,7 +132,7 @@ export async function voiceApi(
     graph,
     async deltaPage(link) {
       const path = link ? relative(link) : `/users/delta?$select=${DELTA_SELECT}&$top=999`;
-      const { body } = await graph.get<DeltaPage>(path);
+      const { body } = await delta.get<DeltaPage>(path);
       return body;
     },
     async findNumber(number) {

@@ -154,47 +154,37 @@ async function applyDeltaPage(db: Database, enterpriseAccountId: string, items: 
     const rows = present.map((u) => {
       const e = eligibilityOf(u);
       return {
-        enterpriseAccountId,
-        objectId: u.id,
-        userPrincipalName: u.userPrincipalName!,
-        displayName: u.displayName ?? "",
+        object_id: u.id,
+        user_principal_name: u.userPrincipalName,
+        display_name: u.displayName ?? "",
         mail: u.mail ?? null,
-        accountEnabled: u.accountEnabled !== false,
-        usageLocation: u.usageLocation ?? null,
-        hasTeamsPhone: e.hasTeamsPhone,
-        isResourceAccount: Boolean(u.isResourceAccount),
+        account_enabled: u.accountEnabled !== false,
+        usage_location: u.usageLocation ?? null,
+        has_teams_phone: e.hasTeamsPhone,
+        is_resource_account: Boolean(u.isResourceAccount),
         eligible: e.eligible,
-        ineligibleReason: e.reason,
-        removedAt: null,
-        syncedAt: now,
+        ineligible_reason: e.reason,
       };
     });
-    for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const result = await db
-        .insert(teamsUsers)
-        .values(chunk)
-        .onConflictDoUpdate({
-          target: [teamsUsers.enterpriseAccountId, teamsUsers.objectId],
-          set: {
-            userPrincipalName: sql`excluded.user_principal_name`,
-            displayName: sql`excluded.display_name`,
-            mail: sql`excluded.mail`,
-            accountEnabled: sql`excluded.account_enabled`,
-            usageLocation: sql`excluded.usage_location`,
-            hasTeamsPhone: sql`excluded.has_teams_phone`,
-            isResourceAccount: sql`excluded.is_resource_account`,
-            eligible: sql`excluded.eligible`,
-            ineligibleReason: sql`excluded.ineligible_reason`,
-            removedAt: sql`null`,
-            syncedAt: sql`excluded.synced_at`,
-          },
-        })
-        .returning({ inserted: sql<boolean>`(xmax = 0)` });
-      for (const r of result) {
-        if (r.inserted) added++;
-        else updated++;
-      }
+    // One statement per page with a single JSON parameter: cheap to build, so the next page keeps flowing.
+    const result = await db.execute<{ inserted: boolean }>(sql`
+      insert into teams_users (enterprise_account_id, object_id, user_principal_name, display_name, mail, account_enabled,
+        usage_location, has_teams_phone, is_resource_account, eligible, ineligible_reason, removed_at, synced_at)
+      select ${enterpriseAccountId}::uuid, x.object_id, x.user_principal_name, x.display_name, x.mail, x.account_enabled,
+        x.usage_location, x.has_teams_phone, x.is_resource_account, x.eligible, x.ineligible_reason, null, now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(object_id text, user_principal_name text,
+        display_name text, mail text, account_enabled boolean, usage_location text, has_teams_phone boolean,
+        is_resource_account boolean, eligible boolean, ineligible_reason text)
+      on conflict (enterprise_account_id, object_id) do update set
+        user_principal_name = excluded.user_principal_name, display_name = excluded.display_name, mail = excluded.mail,
+        account_enabled = excluded.account_enabled, usage_location = excluded.usage_location,
+        has_teams_phone = excluded.has_teams_phone, is_resource_account = excluded.is_resource_account,
+        eligible = excluded.eligible, ineligible_reason = excluded.ineligible_reason, removed_at = null,
+        synced_at = excluded.synced_at
+      returning (xmax = 0) as inserted`);
+    for (const r of result.rows) {
+      if (r.inserted) added++;
+      else updated++;
     }
   }
   if (removedIds.length > 0) {
