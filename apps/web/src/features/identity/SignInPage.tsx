@@ -11,7 +11,7 @@ type Step = "username" | "password" | "code";
 /** Where to go after signing in: the page that asked for it (same-origin paths only) or the dashboard. */
 export function landingFor(session: Session, redirect?: string): string {
   if (session.twoFactorSetupRequired) return `/a/${session.account.id}/settings/security`;
-  if (redirect?.startsWith("/") && !redirect.startsWith("//")) return redirect;
+  if (redirect && /^\/(?![/\\])/.test(redirect)) return redirect;
   return `/a/${session.account.id}/dashboard`;
 }
 
