@@ -13,6 +13,10 @@ export const operatorSettings = pgTable("operator_settings", {
   appClientId: text("app_client_id"),
   /** Sealed with the secret box (AES-256-GCM); never returned by the API. */
   appClientSecretSealed: text("app_client_secret_sealed"),
+  /** Certificate credential instead of the secret: the public certificate (PEM) registered with the app… */
+  appCertificatePem: text("app_certificate_pem"),
+  /** …and its private key (PEM), sealed with the secret box; never returned by the API. */
+  appPrivateKeySealed: text("app_private_key_sealed"),
   loginUrl: text("login_url"),
   graphUrl: text("graph_url"),
   teamsAdminUrl: text("teams_admin_url"),
