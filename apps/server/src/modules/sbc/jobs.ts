@@ -6,8 +6,11 @@ import { sbcAdapterFor } from "./runtime.js";
 import { syncEnterprise } from "./service.js";
 
 export const SBC_SYNC_JOB = "sbc.sync-enterprise";
-/** Changes arriving within this window are applied by one run. */
-export const SBC_SYNC_DEBOUNCE_SECONDS = 2;
+/**
+ * Debounce slot: the first change of a slot runs at once, the rest of the slot's changes in one run
+ * at the next slot (a CSV import of thousands of users is a run every few seconds, not thousands).
+ */
+export const SBC_SYNC_DEBOUNCE_SECONDS = 5;
 
 const syncPayload = z.object({ enterpriseId: z.uuid() });
 
