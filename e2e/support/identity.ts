@@ -35,7 +35,7 @@ export async function createOperatorWithCli(portal: RunningPortal, input: { emai
       },
     },
   );
-  const activationUrl = /(http\S+\/activate\?token=\S+)/.exec(stdout)?.[1];
+  const activationUrl = /(http\S+\/activate#token=\S+)/.exec(stdout)?.[1];
   const temporaryPassword = /Temporary password[^\n]*\n\s+(\S+)/.exec(stdout)?.[1];
   if (!activationUrl || !temporaryPassword) throw new Error(`unexpected CLI output:\n${stdout}`);
   return { activationUrl, temporaryPassword, stdout };

@@ -219,6 +219,6 @@ describe("operator bootstrap and invitations over real SMTP", () => {
     expect(message).toContain("To: grace@example.test");
     expect(message).toContain("Activate Your Account");
     expect(message).toMatch(/temporary password is: \S{16}/);
-    expect(message).toMatch(/\/activate\?token=/);
+    expect(message).toMatch(/\/activate#token=/);
   });
 });

@@ -15,10 +15,10 @@ export async function lastMailTo(db: Database, to: string) {
   return mail;
 }
 
-/** The token of a link (`?token=`) and the temporary password, from an activation or reset mail. */
+/** The token of a link (`#token=`) and the temporary password, from an activation or reset mail. */
 export function readMail(mail: { text: string; links: { label: string; url: string }[] }) {
   const link = mail.links[0];
-  const token = link ? (new URL(link.url).searchParams.get("token") ?? "") : "";
+  const token = link ? (new URLSearchParams(new URL(link.url).hash.slice(1)).get("token") ?? "") : "";
   const temporaryPassword = /temporary password is: (\S+)/.exec(mail.text)?.[1] ?? "";
   return { label: link?.label, url: link?.url, token, temporaryPassword };
 }

@@ -1,6 +1,9 @@
 import type { Config } from "../../config/config.js";
 import { composeMail } from "../mail/templates.js";
 
+// Links carry their token in the URL fragment (#token=…): browsers never send fragments to servers, so
+// tokens stay out of access logs, proxies and Referer headers. The web page reads it from location.hash.
+
 export function invitationMail(
   config: Pick<Config, "publicUrl" | "PORTAL_NAME" | "INVITATION_TTL_DAYS">,
   input: { to: string; name: string; accountName: string; token: string; temporaryPassword: string },
@@ -19,7 +22,7 @@ export function invitationMail(
     links: [
       {
         label: "Activate Your Account",
-        url: `${config.publicUrl}/activate?token=${encodeURIComponent(input.token)}`,
+        url: `${config.publicUrl}/activate#token=${encodeURIComponent(input.token)}`,
       },
     ],
   });
@@ -42,7 +45,7 @@ export function passwordResetMail(
     links: [
       {
         label: "Set New Password",
-        url: `${config.publicUrl}/reset-password?token=${encodeURIComponent(input.token)}`,
+        url: `${config.publicUrl}/reset-password#token=${encodeURIComponent(input.token)}`,
       },
     ],
   });

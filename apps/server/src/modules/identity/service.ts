@@ -220,7 +220,7 @@ export function identityService(deps: IdentityDeps) {
         return {
           account,
           user,
-          activationUrl: `${config.publicUrl}/activate?token=${encodeURIComponent(sent.token)}`,
+          activationUrl: `${config.publicUrl}/activate#token=${encodeURIComponent(sent.token)}`,
           temporaryPassword: sent.temporaryPassword,
         };
       });

@@ -1,15 +1,15 @@
 import { Alert, Button, PasswordInput, Stack } from "@mantine/core";
-import { useNavigate, useSearch } from "@tanstack/react-router";
+import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
 import { AuthCard } from "./AuthCard";
-import { useApiErrors } from "./form";
+import { useApiErrors, useLinkToken } from "./form";
 import { landingFor } from "./SignInPage";
 
 /** Opened from the "Activate Your Account" email: temporary password → new password → signed in. */
 export function ActivatePage() {
-  const { token } = useSearch({ strict: false }) as { token?: string };
+  const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ currentPassword: "", newPassword: "", confirmPassword: "" });
   const [busy, setBusy] = useState(false);

@@ -1,15 +1,15 @@
 import { Alert, Anchor, Button, PasswordInput, Stack } from "@mantine/core";
-import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
 import { AuthCard } from "./AuthCard";
-import { useApiErrors } from "./form";
+import { useApiErrors, useLinkToken } from "./form";
 import { landingFor } from "./SignInPage";
 
 /** Opened from the "Set New Password" link of the "Reset password instructions" email. */
 export function ResetPasswordPage() {
-  const { token } = useSearch({ strict: false }) as { token?: string };
+  const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ newPassword: "", confirmPassword: "" });
   const [busy, setBusy] = useState(false);
