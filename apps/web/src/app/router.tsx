@@ -1,8 +1,10 @@
 import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
+import { bulkImportRoutes } from "../features/bulk-import/routes";
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
 import { identityRoutes } from "../features/identity/routes";
 import { microsoftPublicRoutes, microsoftRoutes } from "../features/microsoft/routes";
+import { numbersRoutes } from "../features/numbers/routes";
 import { operatorSettingsRoutes } from "../features/operator-settings/routes";
 import { settingsRoutes } from "../features/settings/routes";
 import { teamsUsersRoutes } from "../features/teams-users/routes";
@@ -57,6 +59,8 @@ const routeTree = rootRoute.addChildren([
     ...enterprisesRoutes(accountRoute),
     ...trunksRoutes(accountRoute),
     ...teamsUsersRoutes(accountRoute),
+    ...bulkImportRoutes(accountRoute),
+    ...numbersRoutes(accountRoute),
     ...microsoftRoutes(accountRoute),
     ...operatorSettingsRoutes(accountRoute),
     ...settingsRoutes(accountRoute),

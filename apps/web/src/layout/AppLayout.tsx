@@ -6,6 +6,7 @@ import {
   IconChevronDown,
   IconHistory,
   IconLayoutDashboard,
+  IconPhone,
   IconPlugConnected,
   IconServerCog,
   IconSettings,
@@ -34,6 +35,7 @@ export function AppLayout() {
     { label: "Enterprises", href: `${base}/enterprises`, icon: IconBuilding },
     { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
     ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
+    { label: "Numbers", href: `${base}/numbers`, icon: IconPhone },
     ...(session && session.account.kind !== "enterprise"
       ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]
       : []),

@@ -1,6 +1,7 @@
 import {
   ActionIcon,
   Alert,
+  Anchor,
   Badge,
   Button,
   Group,
@@ -15,7 +16,7 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { IconDots, IconDownload, IconPlus, IconRefresh, IconSearch } from "@tabler/icons-react";
+import { IconDots, IconDownload, IconPlus, IconRefresh, IconSearch, IconUpload } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
@@ -168,6 +169,14 @@ export function UsersPage() {
           >
             Export CSV
           </Button>
+          <Button
+            variant="default"
+            leftSection={<IconUpload size={16} />}
+            component={Link}
+            to={`/a/${accountId}/users/import`}
+          >
+            Import CSV
+          </Button>
           <Button leftSection={<IconPlus size={16} />} component={Link} to={`/a/${accountId}/users/add`}>
             Add User
           </Button>
@@ -237,9 +246,15 @@ export function UsersPage() {
             return (
               <Table.Tr key={row.objectId} data-testid={`user-row-${row.userPrincipalName}`}>
                 <Table.Td>
-                  <Text size="sm" fw={500}>
-                    {row.displayName || row.userPrincipalName}
-                  </Text>
+                  {p ? (
+                    <Anchor size="sm" fw={500} component={Link} to={`/a/${accountId}/users/${p.id}`}>
+                      {row.displayName || row.userPrincipalName}
+                    </Anchor>
+                  ) : (
+                    <Text size="sm" fw={500}>
+                      {row.displayName || row.userPrincipalName}
+                    </Text>
+                  )}
                   <Text size="xs" c="dimmed">
                     {row.userPrincipalName}
                   </Text>
@@ -325,7 +340,9 @@ export function UsersPage() {
       {data && data.total > PAGE_SIZE && (
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
-            {data.totalIsEstimate ? `More than ${data.total.toLocaleString()} users match` : `${data.total.toLocaleString()} users`}
+            {data.totalIsEstimate
+              ? `More than ${data.total.toLocaleString()} users match`
+              : `${data.total.toLocaleString()} users`}
           </Text>
           <Pagination total={Math.ceil(data.total / PAGE_SIZE)} value={page} onChange={setPage} />
         </Group>

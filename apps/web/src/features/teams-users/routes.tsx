@@ -1,5 +1,6 @@
 import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
 import { AddUserPage } from "./AddUserPage";
+import { UserDetailPage } from "./UserDetailPage";
 import { UsersPage } from "./UsersPage";
 
 export function teamsUsersRoutes(parent: AnyRoute) {
@@ -14,6 +15,7 @@ export function teamsUsersRoutes(parent: AnyRoute) {
       }),
     }),
     createRoute({ getParentRoute: () => parent, path: "/users/add", component: AddUserPage }),
+    createRoute({ getParentRoute: () => parent, path: "/users/$userId", component: UserDetailPage }),
     // The dashboard's "Sync Teams Users" action item: starts the sync, then shows the Users page.
     createRoute({
       getParentRoute: () => parent,

@@ -1,0 +1,271 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Pagination,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconSearch } from "@tabler/icons-react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { ApiError, api, unwrap } from "../../api/client";
+import { useActingAccount } from "../microsoft/useActingAccount";
+
+const PAGE_SIZE = 50;
+const stateColor = { available: "green", reserved: "blue", assigned: "gray", quarantined: "orange" } as const;
+type State = keyof typeof stateColor;
+
+/** Numbers: the inventory. Operator and partners upload and allocate; an enterprise sees what it was given. */
+export function NumbersPage() {
+  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const acting = useActingAccount(accountId);
+  const isEnterprise = acting.data?.account.kind === "enterprise";
+  const queryClient = useQueryClient();
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  const [state, setState] = useState<State | null>(null);
+  const [page, setPage] = useState(1);
+  const list = useQuery({
+    queryKey: ["numbers", accountId, debounced, state, page],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/numbers", {
+          params: {
+            path: { accountId },
+            query: { search: debounced || undefined, state: state ?? undefined, page, pageSize: PAGE_SIZE },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["numbers", accountId] });
+
+  return (
+    <Stack>
+      <Title order={2}>Numbers</Title>
+      {!isEnterprise && acting.data && (
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <AddNumbers accountId={accountId} onDone={refresh} />
+          <Allocate accountId={accountId} onDone={refresh} />
+        </SimpleGrid>
+      )}
+      <Group>
+        <TextInput
+          placeholder="Search numbers"
+          aria-label="Search numbers"
+          leftSection={<IconSearch size={16} />}
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value);
+            setPage(1);
+          }}
+        />
+        <Select
+          placeholder="All states"
+          aria-label="State"
+          clearable
+          data={Object.keys(stateColor)}
+          value={state}
+          onChange={(v) => {
+            setState(v as State | null);
+            setPage(1);
+          }}
+        />
+      </Group>
+      <Table striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Phone Number</Table.Th>
+            <Table.Th>State</Table.Th>
+            {!isEnterprise && <Table.Th>Enterprise</Table.Th>}
+            <Table.Th>Notes</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {list.data?.items.map((n) => (
+            <Table.Tr key={n.number}>
+              <Table.Td>{n.number}</Table.Td>
+              <Table.Td>
+                <Badge color={stateColor[n.state]} variant="light">
+                  {n.state}
+                </Badge>
+              </Table.Td>
+              {!isEnterprise && (
+                <Table.Td>{n.enterpriseName ?? <Text c="dimmed">Not allocated</Text>}</Table.Td>
+              )}
+              <Table.Td>
+                {n.conflict && (
+                  <Text size="sm" c="red">
+                    Conflict: {n.conflict}
+                  </Text>
+                )}
+                {n.state === "quarantined" && n.quarantinedUntil && (
+                  <Text size="sm" c="dimmed">
+                    Cooling down until {new Date(n.quarantinedUntil).toLocaleDateString()}
+                  </Text>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {list.data && list.data.items.length === 0 && <Text c="dimmed">No numbers.</Text>}
+      {list.data && list.data.total > PAGE_SIZE && (
+        <Pagination total={Math.ceil(list.data.total / PAGE_SIZE)} value={page} onChange={setPage} />
+      )}
+    </Stack>
+  );
+}
+
+function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => void }) {
+  const [first, setFirst] = useState("");
+  const [last, setLast] = useState("");
+  const [csv, setCsv] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const add = useMutation({
+    mutationFn: (body: { first: string; last: string } | { csv: string }) =>
+      unwrap(api.POST("/api/accounts/{accountId}/numbers", { params: { path: { accountId } }, body })),
+    onSuccess: (r) => {
+      setMessage({
+        ok: true,
+        text: `${r.added} number(s) added${r.alreadyKnown.length ? `; ${r.alreadyKnown.length} were already known` : ""}.`,
+      });
+      onDone();
+    },
+    onError: (e) =>
+      setMessage({
+        ok: false,
+        text: e instanceof ApiError && e.errors.length ? e.errors.map((x) => x.message).join(" ") : e.message,
+      }),
+  });
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="xs">
+        <Text fw={500}>Upload numbers</Text>
+        <Group grow>
+          <TextInput
+            label="First number"
+            placeholder="+12065550100"
+            value={first}
+            onChange={(e) => setFirst(e.currentTarget.value)}
+          />
+          <TextInput
+            label="Last number"
+            placeholder="+12065550199"
+            value={last}
+            onChange={(e) => setLast(e.currentTarget.value)}
+          />
+        </Group>
+        <Button
+          variant="light"
+          onClick={() => add.mutate({ first, last: last || first })}
+          loading={add.isPending}
+        >
+          Add range
+        </Button>
+        <Textarea
+          label="Or paste a CSV (one E.164 number per line)"
+          autosize
+          minRows={2}
+          maxRows={6}
+          value={csv}
+          onChange={(e) => setCsv(e.currentTarget.value)}
+        />
+        <Button
+          variant="light"
+          onClick={() => add.mutate({ csv })}
+          disabled={!csv.trim()}
+          loading={add.isPending}
+        >
+          Upload CSV
+        </Button>
+        {message && <Alert color={message.ok ? "green" : "red"}>{message.text}</Alert>}
+      </Stack>
+    </Paper>
+  );
+}
+
+function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void }) {
+  const enterprises = useQuery({
+    queryKey: ["numbers-enterprises", accountId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/enterprises", {
+          params: { path: { accountId }, query: { pageSize: 100 } },
+        }),
+      ),
+  });
+  const [enterprise, setEnterprise] = useState<string | null>(null);
+  const [first, setFirst] = useState("");
+  const [last, setLast] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const allocate = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/numbers/allocate", {
+          params: { path: { accountId } },
+          body: { enterpriseAccountId: enterprise ?? "", first, last: last || undefined },
+        }),
+      ),
+    onSuccess: (r) => {
+      setMessage({
+        ok: r.refused.length === 0,
+        text: `${r.allocated} number(s) allocated${r.refused.length ? `; ${r.refused.length} not available (first: ${r.refused[0]})` : ""}.`,
+      });
+      onDone();
+    },
+    onError: (e) =>
+      setMessage({
+        ok: false,
+        text: e instanceof ApiError && e.errors.length ? e.errors.map((x) => x.message).join(" ") : e.message,
+      }),
+  });
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="xs">
+        <Text fw={500}>Allocate a block to an enterprise</Text>
+        <Select
+          label="Enterprise"
+          searchable
+          data={(enterprises.data?.items ?? []).map((e) => ({ value: e.id, label: e.name }))}
+          value={enterprise}
+          onChange={setEnterprise}
+        />
+        <Group grow>
+          <TextInput
+            label="From"
+            placeholder="+12065550100"
+            value={first}
+            onChange={(e) => setFirst(e.currentTarget.value)}
+          />
+          <TextInput
+            label="To"
+            placeholder="+12065550119"
+            value={last}
+            onChange={(e) => setLast(e.currentTarget.value)}
+          />
+        </Group>
+        <Button
+          variant="light"
+          onClick={() => allocate.mutate()}
+          disabled={!enterprise || !first}
+          loading={allocate.isPending}
+        >
+          Allocate
+        </Button>
+        {message && <Alert color={message.ok ? "green" : "yellow"}>{message.text}</Alert>}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,366 @@
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Code,
+  Group,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useNavigate, useParams } from "@tanstack/react-router";
+import { useEffect, useState } from "react";
+import { ApiError, api, unwrap } from "../../api/client";
+import { generatePassword } from "./AddUserPage";
+
+const stepLabel: Record<string, string> = {
+  "assign-number": "Assign the number (Direct Routing)",
+  "grant-voice-routing-policy": "Grant the voice routing policy",
+  "grant-dial-plan": "Grant the dial plan",
+  "disable-voicemail": "Turn Teams voicemail off",
+  verify: "Read back the user's voice state",
+  "unassign-number": "Unassign the number",
+  "remove-voice-routing-policy": "Remove the voice routing policy",
+  "remove-dial-plan": "Remove the dial plan",
+};
+const stepColor = {
+  pending: "gray",
+  running: "blue",
+  done: "green",
+  skipped: "gray",
+  failed: "red",
+} as const;
+
+interface DeviceRow {
+  id?: string;
+  authId: string;
+  password?: string;
+  revealed?: string;
+}
+
+/** One provisioned user: provisioning steps with the last error, the voice state read back, edit, devices. */
+export function UserDetailPage() {
+  const { accountId, userId } = useParams({ strict: false }) as { accountId: string; userId: string };
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const user = useQuery({
+    queryKey: ["teams-user", accountId, userId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/{userId}", {
+          params: { path: { accountId, userId } },
+        }),
+      ),
+    refetchInterval: (q) =>
+      q.state.data && ["queued", "running"].includes(q.state.data.status) ? 1000 : false,
+  });
+  const options = useQuery({
+    queryKey: ["teams-users-options", accountId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/form-options", { params: { path: { accountId } } }),
+      ),
+  });
+  const [form, setForm] = useState<{
+    pbxLocation: string;
+    regionId: string;
+    sipUser: string;
+    disableVoicemail: boolean;
+    assignDialPlan: boolean;
+  } | null>(null);
+  const [devices, setDevices] = useState<DeviceRow[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+
+  useEffect(() => {
+    const u = user.data;
+    if (u && !form) {
+      setForm({
+        pbxLocation: u.pbxLocation,
+        regionId: u.regionId,
+        sipUser: u.sipUser,
+        disableVoicemail: u.disableVoicemail,
+        assignDialPlan: u.assignDialPlan,
+      });
+      setDevices(u.devices.map((d) => ({ id: d.id, authId: d.authId })));
+    }
+  }, [user.data, form]);
+
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["teams-user", accountId, userId] });
+    void queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
+  };
+  const save = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.PUT("/api/accounts/{accountId}/teams-users/{userId}", {
+          params: { path: { accountId, userId } },
+          body: {
+            ...form!,
+            devices: devices.map((d) => ({ id: d.id, authId: d.authId, password: d.password || undefined })),
+          },
+        }),
+      ),
+    onSuccess: (u) => {
+      setErrors({});
+      setNotice({ ok: true, text: "Saved." });
+      setDevices(u.devices.map((d) => ({ id: d.id, authId: d.authId })));
+      refresh();
+    },
+    onError: (e) => {
+      if (e instanceof ApiError) setErrors(e.fieldErrors());
+      setNotice({ ok: false, text: e.message });
+    },
+  });
+  const action = useMutation({
+    mutationFn: async (kind: "enable" | "disable" | "retry" | "remove") => {
+      const path = { accountId, userId };
+      if (kind === "enable")
+        return unwrap(
+          api.POST("/api/accounts/{accountId}/teams-users/{userId}/enable-calling", { params: { path } }),
+        );
+      if (kind === "disable")
+        return unwrap(
+          api.POST("/api/accounts/{accountId}/teams-users/{userId}/disable-calling", { params: { path } }),
+        );
+      if (kind === "retry")
+        return unwrap(api.POST("/api/accounts/{accountId}/teams-users/{userId}/retry", { params: { path } }));
+      await unwrap(api.DELETE("/api/accounts/{accountId}/teams-users/{userId}", { params: { path } }));
+      await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
+      return null;
+    },
+    onSuccess: refresh,
+    onError: (e: Error) => setNotice({ ok: false, text: e.message }),
+  });
+  const reveal = useMutation({
+    mutationFn: (deviceId: string) =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/teams-users/{userId}/devices/{deviceId}/reveal", {
+          params: { path: { accountId, userId, deviceId } },
+        }),
+      ),
+    onSuccess: (r, deviceId) =>
+      setDevices((ds) => ds.map((d) => (d.id === deviceId ? { ...d, revealed: r.password } : d))),
+  });
+
+  const u = user.data;
+  if (!u || !form) return <Text c="dimmed">Loading…</Text>;
+  const enabled = u.callingEnabled && !u.deleting;
+
+  return (
+    <Stack maw={860}>
+      <Group justify="space-between">
+        <div>
+          <Title order={2}>{u.displayName || u.userPrincipalName}</Title>
+          <Text c="dimmed">{u.userPrincipalName}</Text>
+        </div>
+        <Group>
+          {enabled ? (
+            <Button variant="default" onClick={() => action.mutate("disable")}>
+              Disable Calling
+            </Button>
+          ) : (
+            <Button onClick={() => action.mutate("enable")} disabled={u.deleting}>
+              Enable Calling
+            </Button>
+          )}
+          {u.status === "failed" && (
+            <Button variant="default" onClick={() => action.mutate("retry")}>
+              Retry
+            </Button>
+          )}
+          <Button color="red" variant="light" onClick={() => action.mutate("remove")}>
+            Remove user
+          </Button>
+        </Group>
+      </Group>
+      {notice && (
+        <Alert color={notice.ok ? "green" : "red"} withCloseButton onClose={() => setNotice(null)}>
+          {notice.text}
+        </Alert>
+      )}
+      {u.cleanupRequired && (
+        <Alert color="orange">This user was removed from Microsoft 365: remove them here to clean up.</Alert>
+      )}
+      <Paper withBorder p="md">
+        <Stack gap="xs">
+          <Group>
+            <Text fw={500}>Provisioning</Text>
+            <Badge data-testid="provisioning-status">{u.status}</Badge>
+            <Text size="sm">
+              Phone Number <Code>{u.phoneNumber}</Code>
+            </Text>
+          </Group>
+          {u.lastError && <Alert color="red">{u.lastError}</Alert>}
+          <Table>
+            <Table.Tbody>
+              {u.steps.map((s) => (
+                <Table.Tr key={s.key} data-testid={`step-${s.key}`} data-status={s.status}>
+                  <Table.Td>{stepLabel[s.key] ?? s.key}</Table.Td>
+                  <Table.Td>
+                    <Badge color={stepColor[s.status]} variant="light">
+                      {s.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs" c={s.error ? "red" : "dimmed"}>
+                      {s.error ?? (s.at ? new Date(s.at).toLocaleString() : "")}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          {u.observed && (
+            <Text size="sm" c="dimmed">
+              Microsoft reports: Enterprise Voice {u.observed.enterpriseVoiceEnabled ? "on" : "off"}; numbers{" "}
+              {u.observed.numbers.join(", ") || "none"}; policies{" "}
+              {Object.entries(u.observed.policies)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(", ") || "none"}{" "}
+              ({new Date(u.observed.at).toLocaleString()})
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate();
+          }}
+        >
+          <Stack>
+            <Select
+              label="PBX Locations"
+              data={options.data?.pbxLocations ?? [form.pbxLocation]}
+              value={form.pbxLocation}
+              onChange={(v) => setForm({ ...form, pbxLocation: v ?? form.pbxLocation })}
+              error={errors.pbxLocation}
+              allowDeselect={false}
+            />
+            <Select
+              label="Available Voice Routes"
+              data={(options.data?.voiceRoutes ?? []).map((r) => ({ value: r.id, label: r.name }))}
+              value={form.regionId}
+              onChange={(v) => setForm({ ...form, regionId: v ?? form.regionId })}
+              error={errors.regionId}
+              allowDeselect={false}
+            />
+            <TextInput
+              label="SIP User"
+              value={form.sipUser}
+              onChange={(e) => setForm({ ...form, sipUser: e.currentTarget.value })}
+              error={errors.sipUser}
+            />
+            <Checkbox
+              label="Disable Voicemail in Teams?"
+              checked={form.disableVoicemail}
+              onChange={(e) => setForm({ ...form, disableVoicemail: e.currentTarget.checked })}
+            />
+            <Checkbox
+              label="Assign Default DialPlan Policy?"
+              checked={form.assignDialPlan}
+              onChange={(e) => setForm({ ...form, assignDialPlan: e.currentTarget.checked })}
+            />
+            <Group justify="space-between">
+              <Text fw={500}>User Devices</Text>
+              <Button
+                variant="light"
+                size="xs"
+                leftSection={<IconPlus size={14} />}
+                onClick={() => setDevices([...devices, { authId: "", password: generatePassword() }])}
+              >
+                Add New Device
+              </Button>
+            </Group>
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>SIP Authentication ID</Table.Th>
+                  <Table.Th>Password</Table.Th>
+                  <Table.Th>Action</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {devices.map((d, i) => (
+                  <Table.Tr key={d.id ?? `new-${i}`}>
+                    <Table.Td>
+                      <TextInput
+                        aria-label="SIP Authentication ID"
+                        value={d.authId}
+                        onChange={(e) => {
+                          const v = e.currentTarget.value;
+                          setDevices(devices.map((x, j) => (j === i ? { ...x, authId: v } : x)));
+                        }}
+                        error={errors[`devices.${i}.authId`]}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      {d.password !== undefined ? (
+                        <TextInput
+                          aria-label="Password"
+                          value={d.password}
+                          onChange={(e) => {
+                            const v = e.currentTarget.value;
+                            setDevices(devices.map((x, j) => (j === i ? { ...x, password: v } : x)));
+                          }}
+                          error={errors[`devices.${i}.password`]}
+                        />
+                      ) : (
+                        <Group gap="xs">
+                          <Code>{d.revealed ?? "••••••••"}</Code>
+                          {d.id && !d.revealed && (
+                            <Button size="compact-xs" variant="subtle" onClick={() => reveal.mutate(d.id!)}>
+                              Show
+                            </Button>
+                          )}
+                        </Group>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        <ActionIcon
+                          variant="subtle"
+                          aria-label="Regenerate password"
+                          onClick={() =>
+                            setDevices(
+                              devices.map((x, j) => (j === i ? { ...x, password: generatePassword() } : x)),
+                            )
+                          }
+                        >
+                          <IconRefresh size={14} />
+                        </ActionIcon>
+                        <ActionIcon
+                          color="red"
+                          variant="subtle"
+                          aria-label="Remove device"
+                          onClick={() => setDevices(devices.filter((_, j) => j !== i))}
+                        >
+                          <IconTrash size={14} />
+                        </ActionIcon>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <Group justify="flex-end">
+              <Button type="submit" loading={save.isPending}>
+                Save
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Paper>
+    </Stack>
+  );
+}
