@@ -162,14 +162,20 @@ export function BulkImportPage() {
             <Button
               variant={errorsOnly ? "filled" : "default"}
               size="xs"
-              onClick={() => (setErrorsOnly(true), setPage(1))}
+              onClick={() => {
+                setErrorsOnly(true);
+                setPage(1);
+              }}
             >
               Rows with errors
             </Button>
             <Button
               variant={errorsOnly ? "default" : "filled"}
               size="xs"
-              onClick={() => (setErrorsOnly(false), setPage(1))}
+              onClick={() => {
+                setErrorsOnly(false);
+                setPage(1);
+              }}
             >
               All rows
             </Button>
