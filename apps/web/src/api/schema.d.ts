@@ -1173,6 +1173,11 @@ export interface components {
             publisher: string | null;
             appClientId: string | null;
             appClientSecretSet: boolean;
+            appCertificate: {
+                thumbprintSha256: string;
+                subject: string;
+                validTo: string;
+            } | null;
             loginUrl: string | null;
             graphUrl: string | null;
             teamsAdminUrl: string | null;
@@ -1561,6 +1566,11 @@ export interface components {
             publisher: string | null;
             appClientId: string | null;
             appClientSecretSet: boolean;
+            appCertificate: {
+                thumbprintSha256: string;
+                subject: string;
+                validTo: string;
+            } | null;
             loginUrl: string | null;
             graphUrl: string | null;
             teamsAdminUrl: string | null;
@@ -2783,6 +2793,8 @@ export interface operations {
                     publisher: string | null;
                     appClientId: string | null;
                     appClientSecret?: string | null;
+                    appCertificatePem?: string | null;
+                    appPrivateKeyPem?: string | null;
                     loginUrl: string | null;
                     graphUrl: string | null;
                     teamsAdminUrl: string | null;

@@ -60,7 +60,8 @@ export async function startConsent(
   input: { enterpriseAccountId: string; startedByUserId: string | null },
 ): Promise<{ flowId: string; authorizeUrl: string }> {
   const settings = (await microsoftRuntime(deps).settings()).microsoft;
-  if (!settings.clientId || !settings.clientSecret) throw new ConsentFailure("not_configured");
+  if (!settings.clientId || (!settings.clientSecret && !settings.certificate))
+    throw new ConsentFailure("not_configured");
   const flowId = randomToken(32);
   await deps.db.insert(microsoftConsentFlows).values({
     id: flowId,
@@ -172,13 +173,14 @@ async function afterSignIn(
   const runtime = microsoftRuntime(deps);
   const settings = (await runtime.settings()).microsoft;
   const consentedTenant = flow.consentedTenantId!;
-  const response = await fetch(`${settings.loginUrl}/${consentedTenant}/oauth2/v2.0/token`, {
+  const tokenUrl = `${settings.loginUrl}/${consentedTenant}/oauth2/v2.0/token`;
+  const response = await fetch(tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
       grant_type: "authorization_code",
       client_id: settings.clientId!,
-      client_secret: settings.clientSecret!,
+      ...(await runtime.tokens.clientCredential(tokenUrl)),
       code: query.code,
       redirect_uri: redirectUri(deps),
       code_verifier: deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD),

@@ -1,5 +1,7 @@
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { ConfidentialClientApplication, LogLevel } from "@azure/msal-node";
-import type { MicrosoftAppSettings } from "../operator-settings/service.js";
+import { SignJWT } from "jose";
+import type { AppCertificate, MicrosoftAppSettings } from "../operator-settings/service.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 /** "Skype and Teams Tenant Admin API", the same GUID in every cloud. */
@@ -18,6 +20,8 @@ export class MicrosoftNotConfigured extends Error {
 export interface TokenProvider {
   /** An app-only token for the tenant; cached by msal-node until shortly before it expires. */
   get(tenantId: string, audience: Audience, options?: { forceRefresh?: boolean }): Promise<string>;
+  /** The app's credential for a token request it makes itself (the sign-in code redemption). */
+  clientCredential(tokenUrl: string): Promise<Record<string, string>>;
   /** Drops cached tokens of a tenant (e.g. after a directory role was assigned, so the next token carries it). */
   invalidate(tenantId: string): void;
 }
@@ -34,15 +38,24 @@ export function createTokenProvider(settings: () => Promise<MicrosoftAppSettings
 
   async function client(tenantId: string): Promise<ConfidentialClientApplication> {
     const s = await settings();
-    if (!s.clientId || !s.clientSecret) throw new MicrosoftNotConfigured();
-    const key = `${s.loginUrl}|${s.clientId}|${tenantId}`;
+    if (!s.clientId || (!s.clientSecret && !s.certificate)) throw new MicrosoftNotConfigured();
+    const credential = s.certificate ? `cert:${s.certificate.thumbprintSha256}` : "secret";
+    const key = `${s.loginUrl}|${s.clientId}|${credential}|${tenantId}`;
     let found = clients.get(key);
     if (!found) {
       const host = new URL(s.loginUrl).host;
       found = new ConfidentialClientApplication({
         auth: {
           clientId: s.clientId,
-          clientSecret: s.clientSecret,
+          ...(s.certificate
+            ? {
+                clientCertificate: {
+                  thumbprintSha256: s.certificate.thumbprintSha256,
+                  privateKey: s.certificate.privateKeyPem,
+                  x5c: s.certificate.certificatePem,
+                },
+              }
+            : { clientSecret: s.clientSecret ?? "" }),
           authority: `${s.loginUrl}/${tenantId}`,
           ...(MICROSOFT_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
         },
@@ -66,9 +79,41 @@ export function createTokenProvider(settings: () => Promise<MicrosoftAppSettings
       if (!result?.accessToken) throw new Error("The Microsoft identity platform returned no access token.");
       return result.accessToken;
     },
+    async clientCredential(tokenUrl): Promise<Record<string, string>> {
+      const s = await settings();
+      if (!s.clientId || (!s.clientSecret && !s.certificate)) throw new MicrosoftNotConfigured();
+      if (!s.certificate) return { client_secret: s.clientSecret ?? "" };
+      return {
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: await clientAssertion(s.clientId, s.certificate, tokenUrl),
+      };
+    },
     invalidate(tenantId) {
       stale.add(`${tenantId}|graph`);
       stale.add(`${tenantId}|teams-admin`);
     },
   };
+}
+
+/** A signed client assertion (RFC 7523) for the certificate credential, as Entra ID expects it. */
+async function clientAssertion(
+  clientId: string,
+  certificate: AppCertificate,
+  audience: string,
+): Promise<string> {
+  const der = new X509Certificate(certificate.certificatePem).raw;
+  return new SignJWT({})
+    .setProtectedHeader({
+      alg: "PS256",
+      typ: "JWT",
+      "x5t#S256": createHash("sha256").update(der).digest("base64url"),
+    })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(audience)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setNotBefore("0s")
+    .setExpirationTime("10m")
+    .sign(createPrivateKey(certificate.privateKeyPem));
 }

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
@@ -5,6 +6,7 @@ import type { AuditContext } from "../audit/repository.js";
 import { microsoftRuntime } from "../microsoft/runtime.js";
 import { assertOperatorAdmin } from "./policies.js";
 import {
+  certificateThumbprint,
   createRegion,
   effectiveOperatorSettings,
   listRegions,
@@ -44,6 +46,9 @@ const settingsView = z
     publisher: z.string().nullable(),
     appClientId: z.string().nullable(),
     appClientSecretSet: z.boolean(),
+    appCertificate: z
+      .object({ thumbprintSha256: z.string(), subject: z.string(), validTo: z.string() })
+      .nullable(),
     loginUrl: z.string().nullable(),
     graphUrl: z.string().nullable(),
     teamsAdminUrl: z.string().nullable(),
@@ -79,6 +84,8 @@ const settingsInput = z.object({
     .transform((v) => (v === "" ? null : v))
     .refine((v) => v === null || z.uuid().safeParse(v).success, "The client id is a GUID."),
   appClientSecret: z.string().min(1).nullable().optional(),
+  appCertificatePem: z.string().max(20000).nullable().optional(),
+  appPrivateKeyPem: z.string().max(20000).nullable().optional(),
   loginUrl: nullableUrl,
   graphUrl: nullableUrl,
   teamsAdminUrl: nullableUrl,
@@ -90,6 +97,15 @@ const settingsInput = z.object({
     .refine((v) => v === null || z.uuid().safeParse(v).success, "The SKU id is a GUID."),
   dnsAdapter: z.enum(["manual", "emulator"]).nullable(),
 });
+
+function describeCertificate(pem: string) {
+  const certificate = new X509Certificate(pem);
+  return {
+    thumbprintSha256: certificateThumbprint(pem),
+    subject: certificate.subject,
+    validTo: new Date(certificate.validTo).toISOString(),
+  };
+}
 
 function auditContext(request: { actor: AuditContext["actor"]; ip: string; id: string }): AuditContext {
   return { actor: request.actor, ip: request.ip, requestId: request.id };
@@ -108,6 +124,7 @@ export function operatorSettingsRoutes(
         publisher: row?.publisher ?? null,
         appClientId: row?.appClientId ?? null,
         appClientSecretSet: Boolean(row?.appClientSecretSealed),
+        appCertificate: row?.appCertificatePem ? describeCertificate(row.appCertificatePem) : null,
         loginUrl: row?.loginUrl ?? null,
         graphUrl: row?.graphUrl ?? null,
         teamsAdminUrl: row?.teamsAdminUrl ?? null,

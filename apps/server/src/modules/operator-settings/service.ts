@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
@@ -20,9 +21,18 @@ export interface EffectiveOperatorSettings {
   microsoft: MicrosoftAppSettings;
 }
 
+export interface AppCertificate {
+  /** SHA-256 thumbprint of the certificate, hex. */
+  thumbprintSha256: string;
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
 export interface MicrosoftAppSettings {
   clientId: string | null;
   clientSecret: string | null;
+  /** When set, the app authenticates with this certificate (client assertion) instead of the secret. */
+  certificate: AppCertificate | null;
   loginUrl: string;
   graphUrl: string;
   teamsAdminUrl: string;
@@ -31,6 +41,11 @@ export interface MicrosoftAppSettings {
 }
 
 const SECRET_AD = "operator-settings:app-client-secret";
+const PRIVATE_KEY_AD = "operator-settings:app-private-key";
+
+export function certificateThumbprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256.replaceAll(":", "").toLowerCase();
+}
 
 export async function loadSettingsRow(db: Executor): Promise<OperatorSettingsRow | undefined> {
   const [row] = await db.select().from(operatorSettings).where(eq(operatorSettings.id, "default"));
@@ -58,6 +73,14 @@ export async function effectiveOperatorSettings(deps: {
       clientSecret: row?.appClientSecretSealed
         ? deps.secrets.open(row.appClientSecretSealed, SECRET_AD)
         : (config.MICROSOFT_CLIENT_SECRET ?? null),
+      certificate:
+        row?.appCertificatePem && row.appPrivateKeySealed
+          ? {
+              thumbprintSha256: certificateThumbprint(row.appCertificatePem),
+              certificatePem: row.appCertificatePem,
+              privateKeyPem: deps.secrets.open(row.appPrivateKeySealed, PRIVATE_KEY_AD),
+            }
+          : null,
       loginUrl,
       graphUrl: trimSlash(row?.graphUrl ?? config.MICROSOFT_GRAPH_URL),
       teamsAdminUrl: trimSlash(row?.teamsAdminUrl ?? config.TEAMS_ADMIN_URL),
@@ -73,6 +96,9 @@ export interface OperatorSettingsInput {
   appClientId: string | null;
   /** undefined keeps the stored secret, null clears it. */
   appClientSecret?: string | null;
+  /** Certificate credential: both set it, both null clear it, undefined keeps it. */
+  appCertificatePem?: string | null;
+  appPrivateKeyPem?: string | null;
   loginUrl: string | null;
   graphUrl: string | null;
   teamsAdminUrl: string | null;
@@ -105,6 +131,9 @@ export async function updateOperatorSettings(
       message: "Too long: a trunk FQDN (label + this domain) must fit in 48 characters.",
     });
   }
+  if (input.appCertificatePem !== undefined || input.appPrivateKeyPem !== undefined) {
+    errors.push(...checkCertificate(input.appCertificatePem ?? null, input.appPrivateKeyPem ?? null));
+  }
   if (errors.length > 0) throw Problem.invalid(errors);
   const values = {
     sbcBaseDomain: input.sbcBaseDomain,
@@ -123,6 +152,14 @@ export async function updateOperatorSettings(
             input.appClientSecret === null ? null : deps.secrets.seal(input.appClientSecret, SECRET_AD),
         }
       : {}),
+    ...(input.appCertificatePem !== undefined || input.appPrivateKeyPem !== undefined
+      ? {
+          appCertificatePem: input.appCertificatePem ?? null,
+          appPrivateKeySealed: input.appPrivateKeyPem
+            ? deps.secrets.seal(input.appPrivateKeyPem, PRIVATE_KEY_AD)
+            : null,
+        }
+      : {}),
   };
   await (deps.db as import("../../db/client.js").Database).transaction(async (tx) => {
     const before = await loadSettingsRow(tx);
@@ -135,10 +172,35 @@ export async function updateOperatorSettings(
       accountId: operatorAccountId,
       targetType: "operator-settings",
       targetId: "default",
-      before,
-      after: values,
+      before: before && { ...before, appPrivateKeySealed: before.appPrivateKeySealed ? "(set)" : null },
+      after: {
+        ...values,
+        ...("appPrivateKeySealed" in values
+          ? { appPrivateKeySealed: values.appPrivateKeySealed ? "(set)" : null }
+          : {}),
+      },
     });
   });
+}
+
+/** Both or neither; the certificate must parse and the key must be its private key. */
+function checkCertificate(certificatePem: string | null, privateKeyPem: string | null): FieldError[] {
+  if (!certificatePem && !privateKeyPem) return [];
+  if (!certificatePem)
+    return [
+      { field: "appCertificatePem", message: "Paste the certificate (PEM) that belongs to the private key." },
+    ];
+  if (!privateKeyPem)
+    return [{ field: "appPrivateKeyPem", message: "Paste the certificate's private key (PEM)." }];
+  try {
+    const certificate = new X509Certificate(certificatePem);
+    if (!certificate.checkPrivateKey(createPrivateKey(privateKeyPem))) {
+      return [{ field: "appPrivateKeyPem", message: "This private key does not belong to the certificate." }];
+    }
+  } catch {
+    return [{ field: "appCertificatePem", message: "Not a PEM certificate and private key pair." }];
+  }
+  return [];
 }
 
 export async function listRegions(db: Executor): Promise<SbcRegion[]> {

@@ -12,6 +12,7 @@ import {
   Table,
   TagsInput,
   Text,
+  Textarea,
   TextInput,
   Title,
 } from "@mantine/core";
@@ -71,6 +72,9 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
     teamsAdminUrl: settings.teamsAdminUrl ?? "",
     teamsPhoneSkuId: settings.teamsPhoneSkuId ?? "",
     dnsAdapter: settings.dnsAdapter ?? "",
+    appCertificatePem: "",
+    appPrivateKeyPem: "",
+    removeCertificate: false,
   });
   const errors = useApiErrors(FIELDS);
   const save = useMutation({
@@ -80,7 +84,13 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
           params: { path: { accountId } },
           body: {
             ...form,
+            removeCertificate: undefined,
             appClientSecret: form.appClientSecret ? form.appClientSecret : undefined,
+            ...(form.removeCertificate
+              ? { appCertificatePem: null, appPrivateKeyPem: null }
+              : form.appCertificatePem || form.appPrivateKeyPem
+                ? { appCertificatePem: form.appCertificatePem, appPrivateKeyPem: form.appPrivateKeyPem }
+                : {}),
             dnsAdapter: form.dnsAdapter ? (form.dnsAdapter as "manual" | "emulator") : null,
           },
         }),
@@ -92,7 +102,12 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
     },
     onError: (error) => errors.show(error),
   });
-  const text = (key: keyof typeof form, label: string, placeholder?: string, description?: string) => (
+  const text = (
+    key: Exclude<keyof typeof form, "removeCertificate">,
+    label: string,
+    placeholder?: string,
+    description?: string,
+  ) => (
     <TextInput
       label={label}
       description={description}
@@ -153,6 +168,50 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
             onChange={(e) => setForm({ ...form, appClientSecret: e.currentTarget.value })}
             error={errors.fieldErrors.appClientSecret}
           />
+          {settings.appCertificate && !form.removeCertificate ? (
+            <Group>
+              <Text size="sm">
+                Certificate: {settings.appCertificate.subject} · SHA-256{" "}
+                {settings.appCertificate.thumbprintSha256.slice(0, 16)}… · valid to{" "}
+                {new Date(settings.appCertificate.validTo).toLocaleDateString()}
+              </Text>
+              <Button
+                size="xs"
+                variant="subtle"
+                color="red"
+                onClick={() => setForm({ ...form, removeCertificate: true })}
+              >
+                Remove certificate
+              </Button>
+            </Group>
+          ) : (
+            <Group grow align="flex-start">
+              <Textarea
+                label="Certificate (PEM, optional)"
+                description="Used instead of the client secret when set"
+                autosize
+                minRows={2}
+                maxRows={6}
+                value={form.appCertificatePem}
+                onChange={(e) =>
+                  setForm({ ...form, appCertificatePem: e.currentTarget.value, removeCertificate: false })
+                }
+                error={errors.fieldErrors.appCertificatePem}
+              />
+              <Textarea
+                label="Private key (PEM)"
+                description="Stored encrypted; never shown again"
+                autosize
+                minRows={2}
+                maxRows={6}
+                value={form.appPrivateKeyPem}
+                onChange={(e) =>
+                  setForm({ ...form, appPrivateKeyPem: e.currentTarget.value, removeCertificate: false })
+                }
+                error={errors.fieldErrors.appPrivateKeyPem}
+              />
+            </Group>
+          )}
           {text("loginUrl", "Identity platform URL", eff.loginUrl)}
           {text("graphUrl", "Microsoft Graph URL", eff.graphUrl)}
           {text("teamsAdminUrl", "Teams admin API URL", eff.teamsAdminUrl)}
