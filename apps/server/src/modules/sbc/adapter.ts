@@ -51,7 +51,10 @@ export interface SbcDevice {
   sipUser: string;
   /** "SIP Authentication ID". */
   authId: string;
+  /** May be computed on access (decrypted): adapters read it only for devices they write. */
   password: string;
+  /** Changes whenever the credentials change (e.g. the sealed password), so adapters can tell. */
+  revision: string;
   /** The Teams user's number, E.164 (`+15551230001`). */
   number: string;
   /** False: the number is not routed in either direction (Disable Calling). */

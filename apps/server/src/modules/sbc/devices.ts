@@ -30,14 +30,23 @@ export async function loadSbcDevices(
     .innerJoin(provisionedUsers, eq(provisionedUsers.id, sipDevices.provisionedUserId))
     .where(and(eq(sipDevices.enterpriseAccountId, enterpriseId), eq(provisionedUsers.deleting, false)))
     .orderBy(asc(sipDevices.createdAt), asc(sipDevices.id));
-  return rows.map((row) => ({
-    id: row.id,
-    enterpriseId,
-    trunkFqdn,
-    sipUser: row.sipUser,
-    authId: row.authId,
-    password: secrets.open(row.passwordSealed, deviceAd(row.id)),
-    number: row.number,
-    callingEnabled: row.callingEnabled,
-  }));
+  return rows.map((row) => {
+    const device = {
+      id: row.id,
+      enterpriseId,
+      trunkFqdn,
+      sipUser: row.sipUser,
+      authId: row.authId,
+      // The sealed value changes with every new password (fresh IV): a cheap change marker.
+      revision: row.passwordSealed,
+      number: row.number,
+      callingEnabled: row.callingEnabled,
+    } as SbcDevice;
+    // Decrypted only when an adapter writes this device (not for the thousands that did not change).
+    Object.defineProperty(device, "password", {
+      get: () => secrets.open(row.passwordSealed, deviceAd(row.id)),
+      enumerable: false,
+    });
+    return device;
+  });
 }

@@ -161,13 +161,18 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
         const previousDevices = state?.devices ?? {};
         const devices: Record<string, string> = {};
         for (const device of desired.devices) {
-          assertDevice(device, trunk);
-          const d = digest({
-            device: { ...device, callingEnabled: undefined, number: undefined },
+          // The revision stands for the password, so unchanged devices are never decrypted.
+          const d = digest([
+            device.id,
+            device.enterpriseId,
+            device.sipUser,
+            device.authId,
+            device.revision,
             trunkDigest,
-          });
+          ]);
           devices[device.id] = d;
           if (previousDevices[device.id] === d) continue;
+          assertDevice(device, trunk);
           batch.putDevice(device, trunk, expires);
           tables.add("htable");
           if (trunk.mode === "registration") refresh.add(device.id);
@@ -204,14 +209,22 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
           result.numbers.removed.push(number);
         }
 
-        await client.query(
-          `insert into sip2teams_sbc_state (enterprise_id, fqdn, mode, pbx_set, trunk_digest, devices, numbers, applied_at)
+        const same = (a: Record<string, string>, b: Record<string, string>) =>
+          Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => a[k] === b[k]);
+        if (
+          !state ||
+          state.trunk_digest !== trunkDigest ||
+          !same(devices, previousDevices) ||
+          !same(numbers, previousNumbers)
+        )
+          await client.query(
+            `insert into sip2teams_sbc_state (enterprise_id, fqdn, mode, pbx_set, trunk_digest, devices, numbers, applied_at)
            values ($1, $2, $3, $4, $5, $6, $7, now())
            on conflict (enterprise_id) do update set fqdn = excluded.fqdn, mode = excluded.mode,
              trunk_digest = excluded.trunk_digest, devices = excluded.devices, numbers = excluded.numbers,
              applied_at = now()`,
-          [enterpriseId, trunk.fqdn.toLowerCase(), trunk.mode, pbxSet, trunkDigest, devices, numbers],
-        );
+            [enterpriseId, trunk.fqdn.toLowerCase(), trunk.mode, pbxSet, trunkDigest, devices, numbers],
+          );
       }
 
       await batch.flush(client);
