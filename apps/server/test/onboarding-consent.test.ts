@@ -2,6 +2,8 @@ import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RetryLater } from "../src/jobs/define-job.js";
+import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
 import { mailMessages } from "../src/modules/mail/schema.js";
 import { microsoftConnections, microsoftConsentFlows } from "../src/modules/microsoft/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
@@ -10,6 +12,7 @@ import {
   emulatorEnv,
   onboardEnterprise,
   playConsent,
+  setFaults,
   startEmulator,
 } from "./support/onboarding.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
@@ -197,5 +200,40 @@ describe("Connect to Microsoft Teams: failures, retries, email link, disconnect"
     const body = await result(await playConsent(t, emulator, await connect(id), admin(fabrikam)));
     expect(body.outcome).toBe("connected");
     expect((await connectionOf(id)).status).toBe("connected");
+  });
+
+  it("a long Retry-After is not waited inline: the job is rescheduled, and the next run resumes", async () => {
+    const [link] = await t.deps.db
+      .select()
+      .from(microsoftConnections)
+      .where(eq(microsoftConnections.tenantId, fabrikam.id));
+    const id = link!.enterpriseAccountId;
+    await setFaults(emulator, {
+      rules: [
+        {
+          pathPattern: "/graph/v1.0/domains",
+          method: "POST",
+          tenantId: fabrikam.id,
+          status: 429,
+          retryAfter: 120,
+          count: 1,
+        },
+      ],
+    });
+    const error = await runDirectRoutingSetup(t.deps, id, { maxInlineWaitSeconds: 5 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RetryLater);
+    expect((error as RetryLater).seconds).toBe(120);
+    const view = (
+      await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partnerUser.headers })
+    ).json();
+    const domain = view.steps.find((s: { key: string }) => s.key === "domain");
+    expect(domain).toMatchObject({
+      status: "pending",
+      lastError: "Microsoft is throttling requests; retrying in 120 s.",
+    });
+    expect(view.steps.find((s: { key: string }) => s.key === "role").status).toBe("done");
+    await expect(runDirectRoutingSetup(t.deps, id)).resolves.toBe("completed");
   });
 });
