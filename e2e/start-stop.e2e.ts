@@ -19,7 +19,7 @@ async function start(dataDir: string): Promise<Started> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const output: string[] = [];
-  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, "apps/server/bin/sip2teams.js"), "start"], {
     cwd: root,
@@ -79,7 +79,7 @@ describe("npm start", () => {
       body: JSON.stringify({ username, password }),
     });
     expect(signIn.status).toBe(200);
-    expect((await signIn.json()).account.name).toBe("Demo Operator");
+    expect(((await signIn.json()) as { account: { name: string } }).account.name).toBe("Demo Operator");
     expect(await interrupt(second)).toBe(0);
     expect(postgresProcessesUsing(dataDir)).toEqual([]);
   });
