@@ -168,4 +168,51 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await partner.getByRole("link", { name: "Dashboard" }).click();
     await expect(partner.getByTestId("count-connected-tenants").textContent()).resolves.toContain("1");
   });
+
+  it("an emailed authorization request: a non-admin is refused with its own message, Try again with the Global Admin succeeds", async () => {
+    // The partner adds a second customer and emails its IT an authorization request.
+    await partner.goto("/");
+    await partner.getByRole("link", { name: "Enterprises" }).click();
+    await partner.getByRole("button", { name: "Add Enterprise" }).click();
+    const dialog = partner.getByRole("dialog");
+    await dialog.getByLabel(/^Company name/).fill("Fabrikam");
+    await dialog.getByLabel(/^Customer admin name/).fill("Fran Fabrikam");
+    await dialog.getByLabel(/^Customer admin email/).fill("fran@fabrikam.example");
+    await dialog.getByRole("combobox", { name: "Regions" }).click();
+    await partner.getByRole("option", { name: "CA Central" }).click();
+    await dialog.getByRole("button", { name: "Add Enterprise" }).click();
+    await partner.waitForURL(/\/a\/[0-9a-f-]{36}\/enterprise$/);
+    await partner.getByLabel("Name", { exact: true }).fill("Fabrikam IT");
+    await partner.getByLabel("Email", { exact: true }).fill("it@fabrikam.example");
+    await partner.getByRole("button", { name: "Send authorization request" }).click();
+    await partner.getByText("Authorization request emailed to it@fabrikam.example.").waitFor();
+
+    // The customer opens the email; the first sign-in uses an account that is not a Global Admin.
+    const mail = await latestMail(portal, "it@fabrikam.example", /Authorize/);
+    const customer = await freshPage(browser, portal);
+    await openMailAndClick(customer, mail, "Connect to Microsoft Teams");
+    await customer.getByRole("button", { name: "Connect to Microsoft Teams" }).click();
+    await customer.getByLabel("Email, phone, or Skype").fill("user1@fabrikam.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("User-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
+    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
+    await customer.waitForURL(/\/microsoft\/result\//);
+    await expect(customer.getByTestId("consent-error").textContent()).resolves.toContain(
+      "is not a Global Admin",
+    );
+
+    // Try again: Microsoft asks for the sign-in again; the Global Admin accepts.
+    await customer.getByRole("button", { name: "Try again" }).click();
+    await customer.getByLabel("Email, phone, or Skype").fill("admin@fabrikam.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("Admin-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    await customer.getByRole("button", { name: "Accept" }).click();
+    await customer
+      .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")
+      .waitFor();
+    await expect(customer.getByTestId("authorized-domain").textContent()).resolves.toBe("fabrikam.example");
+  });
 });

@@ -57,7 +57,7 @@ const s256 = (verifier: string) => createHash("sha256").update(verifier).digest(
 /** Starts a "Connect to Microsoft Teams" attempt: returns the Microsoft admin-consent URL to send the browser to. */
 export async function startConsent(
   deps: MicrosoftDeps & { db: Database },
-  input: { enterpriseAccountId: string; startedByUserId: string | null },
+  input: { enterpriseAccountId: string; startedByUserId: string | null; forceSignIn?: boolean },
 ): Promise<{ flowId: string; authorizeUrl: string }> {
   const settings = (await microsoftRuntime(deps).settings()).microsoft;
   if (!settings.clientId || (!settings.clientSecret && !settings.certificate))
@@ -77,6 +77,8 @@ export async function startConsent(
   url.searchParams.set("redirect_uri", redirectUri(deps));
   url.searchParams.set("scope", "https://graph.microsoft.com/.default");
   url.searchParams.set("state", flowId);
+  // A retry (e.g. after signing in with an account that is not a Global Admin) asks for the sign-in again.
+  if (input.forceSignIn) url.searchParams.set("prompt", "login");
   return { flowId, authorizeUrl: url.toString() };
 }
 
@@ -323,5 +325,6 @@ export async function retryConsent(deps: MicrosoftDeps & { db: Database }, flowI
   return startConsent(deps, {
     enterpriseAccountId: flow.enterpriseAccountId,
     startedByUserId: flow.startedByUserId,
+    forceSignIn: true,
   });
 }
