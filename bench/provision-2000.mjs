@@ -10,7 +10,7 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 
 const USERS = Number(process.env.BENCH_USERS ?? 2000);
-const RATE = Number(process.env.BENCH_RATE ?? 100);
+const RATE = Number(process.env.BENCH_RATE ?? 50);
 const TENANT = "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a66";
 const serverDist = (p) => new URL(`../apps/server/dist/${p}`, import.meta.url).href;
 const pwshPath = fileURLToPath(
@@ -89,7 +89,7 @@ const config = loadConfig({
   NODE_ENV: "test",
   DATA_DIR: path.join(dir, "data"),
   DATABASE_URL: pg.url,
-  DATABASE_POOL_SIZE: "20",
+  DATABASE_POOL_SIZE: "40",
   M365_EMULATOR: "off",
   MICROSOFT_LOGIN_URL: emu.url,
   MICROSOFT_GRAPH_URL: emu.graphUrl,

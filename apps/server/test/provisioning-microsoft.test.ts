@@ -1,5 +1,5 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
-import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { microsoftRuntime } from "../src/modules/microsoft/runtime.js";
@@ -7,7 +7,15 @@ import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
 import { accountRepository } from "../src/modules/tenancy/repository.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { apiRequests, clearFaults, emulatorEnv, setFaults, startEmulator } from "./support/onboarding.js";
+import {
+  apiRequests,
+  clearFaults,
+  emulatorEnv,
+  onboardEnterprise,
+  playConsent,
+  setFaults,
+  startEmulator,
+} from "./support/onboarding.js";
 import { connectedContoso, pwshStandInPath, waitFor } from "./support/provisioning.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
@@ -301,4 +309,71 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
     expect(assigns).toHaveLength(1);
     void microsoftRuntime;
   }, 90_000);
+
+  it("a user added before consent waits as pending, then provisioning completes once consent exists", async () => {
+    const fabrikamId = await onboardEnterprise(t, tree.partner, partner, regions, "fabrikam");
+    const options = (
+      await t.app.inject({
+        url: `/api/accounts/${fabrikamId}/teams-users/form-options`,
+        headers: partner.headers,
+      })
+    ).json();
+    expect(options.connected).toBe(false);
+    const added = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${fabrikamId}/teams-users`,
+      headers: partner.headers,
+      payload: {
+        teamsUserPrincipalName: `user1@${DEMO_TENANTS.fabrikam.domain}`,
+        pbxLocation: options.pbxLocations[0],
+        regionId: regions[0],
+        sipUser: "3001",
+        phoneNumber: "+442071839001",
+        devices: [{ authId: "f3001", password: "Qw3rTy89" }],
+      },
+    });
+    expect(added.statusCode).toBe(201);
+    expect(added.json()).toMatchObject({ status: "pending-consent" });
+    const id = added.json().id as string;
+    const dashboard = await t.app.inject({
+      url: `/api/accounts/${fabrikamId}/dashboard`,
+      headers: partner.headers,
+    });
+    expect(dashboard.json().actionItems.map((i: { key: string }) => i.key)).toContain(
+      "users-pending-consent",
+    );
+
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${fabrikamId}/microsoft/connect`,
+      headers: partner.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${DEMO_TENANTS.fabrikam.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    await waitFor("fabrikam setup", async () => {
+      const body = (
+        await t.app.inject({
+          url: `/api/accounts/${fabrikamId}/direct-routing-setup`,
+          headers: partner.headers,
+        })
+      ).json();
+      return body.status === "completed";
+    });
+    // The schedule resumes waiting users every minute; the Sync Teams Users button does it at once.
+    const sync = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${fabrikamId}/teams-users/sync`,
+      headers: partner.headers,
+    });
+    expect(sync.statusCode).toBe(202);
+    const done = await waitFor("provisioned after consent", async () => {
+      const row = await userRow(id);
+      if (row.status === "failed") throw new Error(row.lastError ?? "failed");
+      return row.status === "done" ? row : null;
+    });
+    expect(done.teamsUserObjectId).not.toMatch(/^pending:/);
+    expect(done.observed).toMatchObject({ enterpriseVoiceEnabled: true, numbers: ["+442071839001"] });
+  }, 120_000);
 });

@@ -373,6 +373,8 @@ export async function listRows(
 /** Background apply: every valid row becomes an Add User (validated again), with progress on the import. */
 export async function applyImport(deps: UserServiceDeps, importId: string, enterprise: Account) {
   let after = 0;
+  let options = await formOptions(deps.db, enterprise);
+  let optionsAt = Date.now();
   for (;;) {
     const rows = await deps.db
       .select()
@@ -401,24 +403,35 @@ export async function applyImport(deps: UserServiceDeps, importId: string, enter
         ),
       );
     const byUpn = new Map(users.map((u) => [u.upn, u.objectId]));
+    if (Date.now() - optionsAt > 30_000) {
+      // Consent or the Teams profile may change during a long import.
+      options = await formOptions(deps.db, enterprise);
+      optionsAt = Date.now();
+    }
     for (const row of rows) {
       after = row.rowNumber;
       const d = row.data!;
       let outcome = "created";
       try {
-        await addUser(deps, { actor: null }, enterprise, {
-          teamsUserObjectId: byUpn.get(d.upn.toLowerCase()) ?? "",
-          pbxLocation: d.pbxLocation,
-          regionId: d.route,
-          sipUser: d.sipUser,
-          phoneNumber: d.phoneNumber,
-          disableVoicemail: d.disableVoicemail,
-          assignDialPlan: d.assignDialPlan,
-          devices: d.devices.map((dev, i) => ({
-            authId: dev.authId,
-            password: deps.secrets.open(dev.password, deviceAd(importId, row.rowNumber, i)),
-          })),
-        });
+        await addUser(
+          deps,
+          { actor: null },
+          enterprise,
+          {
+            teamsUserObjectId: byUpn.get(d.upn.toLowerCase()) ?? "",
+            pbxLocation: d.pbxLocation,
+            regionId: d.route,
+            sipUser: d.sipUser,
+            phoneNumber: d.phoneNumber,
+            disableVoicemail: d.disableVoicemail,
+            assignDialPlan: d.assignDialPlan,
+            devices: d.devices.map((dev, i) => ({
+              authId: dev.authId,
+              password: deps.secrets.open(dev.password, deviceAd(importId, row.rowNumber, i)),
+            })),
+          },
+          { options },
+        );
       } catch (error) {
         const e = error as { errors?: FieldError[]; message: string };
         outcome = `failed: ${e.errors?.map((x) => x.message).join(" ") || e.message}`.slice(0, 500);

@@ -46,6 +46,9 @@ interface Session {
   exited: boolean;
   lastUsed: number;
   stderr: string;
+  /** Commands queued or running on this process. */
+  pending: number;
+  tenantId: string;
 }
 
 const RECONNECT_MS = 45 * 60_000;
@@ -60,17 +63,31 @@ export function createPowerShellPool(options: {
   tokens: TokenProvider;
   log: Logger;
   maxProcesses?: number;
+  /** Processes per tenant, so one tenant's commands run a few at a time (default 2). */
+  perTenant?: number;
   commandTimeoutMs?: number;
   /** Extra environment for new processes (resolved when a process starts). */
   env?: () => Promise<Record<string, string>>;
 }): PowerShellPool {
   const sessions = new Map<string, Session>();
-  const max = options.maxProcesses ?? 4;
+  const max = options.maxProcesses ?? 8;
+  const perTenant = options.perTenant ?? 2;
+  let nextKey = 0;
   const timeoutMs = options.commandTimeoutMs ?? 120_000;
 
   let extraEnv: Record<string, string> | null = null;
 
+  /** An idle process of the tenant, a new one while under `perTenant`, else the least busy. */
+  function sessionFor(tenantId: string): Session {
+    const mine = [...sessions.values()].filter((x) => x.tenantId === tenantId && !x.exited);
+    const idle = mine.find((x) => x.pending === 0);
+    if (idle) return idle;
+    if (mine.length < perTenant) return start(tenantId);
+    return mine.sort((a, b) => a.pending - b.pending)[0]!;
+  }
+
   function start(tenantId: string): Session {
+    const key = `${tenantId}#${nextKey++}`;
     const args = ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command", BOOTSTRAP];
     // A JavaScript stand-in (the emulator's) runs with this Node.js.
     const isScript = /\.(c|m)?js$/.test(options.pwshPath);
@@ -90,6 +107,8 @@ export function createPowerShellPool(options: {
       exited: false,
       lastUsed: Date.now(),
       stderr: "",
+      pending: 0,
+      tenantId,
     };
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
@@ -105,7 +124,7 @@ export function createPowerShellPool(options: {
     });
     child.on("exit", (code) => {
       session.exited = true;
-      sessions.delete(tenantId);
+      sessions.delete(key);
       for (const w of session.waiting.splice(0)) {
         w(
           JSON.stringify({
@@ -115,11 +134,13 @@ export function createPowerShellPool(options: {
         );
       }
     });
-    sessions.set(tenantId, session);
-    // Keep at most `max` processes: close the least recently used.
+    sessions.set(key, session);
+    // Keep at most `max` processes: close the least recently used idle one.
     if (sessions.size > max) {
-      const oldest = [...sessions.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
-      if (oldest && oldest[0] !== tenantId) stopSession(oldest[1]);
+      const oldest = [...sessions.entries()]
+        .filter(([k, x]) => k !== key && x.pending === 0)
+        .sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+      if (oldest) stopSession(oldest[1]);
     }
     return session;
   }
@@ -171,14 +192,19 @@ export function createPowerShellPool(options: {
   return {
     async run(tenantId, command) {
       if (!extraEnv) extraEnv = (await options.env?.()) ?? {};
-      const session = sessions.get(tenantId) ?? start(tenantId);
+      const session = sessionFor(tenantId);
       session.lastUsed = Date.now();
+      session.pending++;
       const result = session.queue.then(async () => {
         await ensureConnected(tenantId, session);
         return send(session, command);
       });
       session.queue = result.catch(() => undefined);
-      return result;
+      try {
+        return await result;
+      } finally {
+        session.pending--;
+      }
     },
     async close() {
       const all = [...sessions.values()];

@@ -46,7 +46,8 @@ export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
     defineJob({
       name: PROVISION_JOB,
       payload: provisionPayload,
-      concurrency: 16,
+      // Many users in flight, so the allowed Microsoft request rate is used even while some wait out a 429.
+      concurrency: 32,
       retryLimit: 8,
       retryDelaySeconds: 5,
       async handle(payload, context) {

@@ -9,8 +9,14 @@ import { sbcRegions } from "../operator-settings/schema.js";
 import type { PowerShellPool } from "../powershell/runner.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
-import { type VoiceApi, voiceApi } from "./microsoft-voice.js";
-import { type ProvisionedUser, type ProvisioningStep, provisionedUsers } from "./schema.js";
+import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
+import {
+  PENDING_PREFIX,
+  type ProvisionedUser,
+  type ProvisioningStep,
+  provisionedUsers,
+  teamsUsers,
+} from "./schema.js";
 
 export const VOICE_ROUTING_POLICY = "OnlineVoiceRoutingPolicy";
 export const DIAL_PLAN = "TenantDialPlan";
@@ -62,7 +68,7 @@ export async function runProvisioning(
   options: { signal?: AbortSignal; api?: VoiceApi } = {},
 ): Promise<{ status: string }> {
   const { db } = deps;
-  const [user] = await db.select().from(provisionedUsers).where(eq(provisionedUsers.id, provisionedUserId));
+  let [user] = await db.select().from(provisionedUsers).where(eq(provisionedUsers.id, provisionedUserId));
   if (!user) return { status: "gone" };
   const connection = await connectedTenant(db, user.enterpriseAccountId);
   if (!connection) {
@@ -73,6 +79,11 @@ export async function runProvisioning(
     return { status: "pending-consent" };
   }
   const api = options.api ?? (await voiceApi(deps, connection.tenantId, { signal: options.signal }));
+  if (user.teamsUserObjectId.startsWith(PENDING_PREFIX)) {
+    const resolved = await resolvePendingUser(db, api, user);
+    if (!resolved) return { status: "failed" };
+    user = resolved;
+  }
   let steps = user.steps.length > 0 ? user.steps : freshSteps(user);
   await save(db, user.id, { status: "running", steps, lastRunAt: new Date() });
 
@@ -262,6 +273,80 @@ async function grant(api: VoiceApi, userId: string, type: string, name: string) 
       `The ${type} "${name}" does not exist in the tenant; run the Direct Routing setup.`,
     );
   await api.assignPolicy(userId, type, id);
+}
+
+/**
+ * A user typed by UPN before consent: find them in Microsoft now. Missing or not eligible (no Teams Phone
+ * licence…) fails with the reason; otherwise the row takes the real object id.
+ */
+async function resolvePendingUser(
+  db: Database,
+  api: VoiceApi,
+  user: ProvisionedUser,
+): Promise<ProvisionedUser | null> {
+  const upn = user.teamsUserObjectId.slice(PENDING_PREFIX.length);
+  const fail = async (message: string) => {
+    await save(db, user.id, { status: "failed", lastError: message });
+    return null;
+  };
+  const response = await api.graph.get<DeltaUser>(
+    `/users/${encodeURIComponent(upn)}?$select=id,userPrincipalName,displayName,mail,accountEnabled,usageLocation,assignedPlans,userType,isResourceAccount`,
+    [404],
+  );
+  if (response.status === 404) return fail(`There is no user ${upn} in the Microsoft 365 tenant.`);
+  const found = response.body;
+  const eligibility = eligibilityOf(found);
+  if (!eligibility.eligible) return fail(`${upn} cannot be provisioned: ${eligibility.reason}.`);
+  return db.transaction(async (tx) => {
+    const [taken] = await tx
+      .select({ id: provisionedUsers.id })
+      .from(provisionedUsers)
+      .where(
+        and(
+          eq(provisionedUsers.enterpriseAccountId, user.enterpriseAccountId),
+          eq(provisionedUsers.teamsUserObjectId, found.id),
+        ),
+      );
+    if (taken) {
+      await tx
+        .update(provisionedUsers)
+        .set({ status: "failed", lastError: `${upn} is already added.` })
+        .where(eq(provisionedUsers.id, user.id));
+      return null;
+    }
+    await tx
+      .insert(teamsUsers)
+      .values({
+        enterpriseAccountId: user.enterpriseAccountId,
+        objectId: found.id,
+        userPrincipalName: found.userPrincipalName ?? upn,
+        displayName: found.displayName ?? "",
+        mail: found.mail ?? null,
+        accountEnabled: found.accountEnabled !== false,
+        usageLocation: found.usageLocation ?? null,
+        hasTeamsPhone: eligibility.hasTeamsPhone,
+        eligible: true,
+      })
+      .onConflictDoNothing();
+    await tx
+      .delete(teamsUsers)
+      .where(
+        and(
+          eq(teamsUsers.enterpriseAccountId, user.enterpriseAccountId),
+          eq(teamsUsers.objectId, user.teamsUserObjectId),
+        ),
+      );
+    const [updated] = await tx
+      .update(provisionedUsers)
+      .set({
+        teamsUserObjectId: found.id,
+        displayName: found.displayName ?? "",
+        userPrincipalName: found.userPrincipalName ?? upn,
+      })
+      .where(eq(provisionedUsers.id, user.id))
+      .returning();
+    return updated ?? null;
+  });
 }
 
 function replace(steps: ProvisioningStep[], index: number, step: ProvisioningStep): ProvisioningStep[] {

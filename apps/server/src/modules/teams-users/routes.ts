@@ -111,7 +111,10 @@ const deviceInput = z.object({
 });
 
 const userInput = z.object({
-  teamsUserObjectId: z.string().min(1).max(64),
+  /** A synced Teams user's object id… */
+  teamsUserObjectId: z.string().max(64).default(""),
+  /** …or, before consent, the user's UPN (checked in Microsoft once consent exists). */
+  teamsUserPrincipalName: z.string().max(256).optional(),
   pbxLocation: z.string().max(200),
   regionId: z.string().max(64),
   sipUser: z.string().trim().max(64),
@@ -418,7 +421,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "updateTeamsUser",
           params: userParams,
           body: userInput
-            .omit({ teamsUserObjectId: true, phoneNumber: true })
+            .omit({ teamsUserObjectId: true, teamsUserPrincipalName: true, phoneNumber: true })
             .extend({ phoneNumber: z.string().max(32).optional() }),
           response: { 200: userDetail },
         },

@@ -184,6 +184,9 @@ export const sipDevices = pgTable(
   ],
 );
 
+/** Object id of a user typed by UPN before consent (`pending:<upn>`); resolved when provisioning starts. */
+export const PENDING_PREFIX = "pending:";
+
 export type TeamsUser = typeof teamsUsers.$inferSelect;
 export type TeamsUserSync = typeof teamsUserSyncs.$inferSelect;
 export type ProvisionedUser = typeof provisionedUsers.$inferSelect;

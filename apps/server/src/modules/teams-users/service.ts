@@ -10,7 +10,14 @@ import { sbcRegions } from "../operator-settings/schema.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import type { Account } from "../tenancy/schema.js";
 import { freshSteps } from "./provisioning.js";
-import { type ProvisionedUser, provisionedUsers, sipDevices, teamsUserSyncs, teamsUsers } from "./schema.js";
+import {
+  PENDING_PREFIX,
+  type ProvisionedUser,
+  provisionedUsers,
+  sipDevices,
+  teamsUserSyncs,
+  teamsUsers,
+} from "./schema.js";
 
 export const PASSWORD_RULE = /^[A-Za-z0-9]{8,64}$/;
 export const PASSWORD_RULE_TEXT = "Use 8 to 64 letters and digits, no special characters.";
@@ -279,6 +286,8 @@ export interface DeviceInput {
 
 export interface UserInput {
   teamsUserObjectId: string;
+  /** Instead of the object id: the UPN (typed before consent, or for bulk import). */
+  teamsUserPrincipalName?: string;
   pbxLocation: string;
   regionId: string;
   sipUser: string;
@@ -401,24 +410,54 @@ export async function addUser(
   audit: AuditContext,
   enterprise: Account,
   input: UserInput,
+  prepared: { options?: Awaited<ReturnType<typeof formOptions>> } = {},
 ) {
   const fieldErrors = validateUserFields(input, { requirePasswords: true });
-  const options = await formOptions(deps.db, enterprise);
-  const [teamsUser] = await deps.db
+  const options = prepared.options ?? (await formOptions(deps.db, enterprise));
+  const upn = input.teamsUserPrincipalName?.trim().toLowerCase() ?? "";
+  let [teamsUser] = await deps.db
     .select()
     .from(teamsUsers)
     .where(
       and(
         eq(teamsUsers.enterpriseAccountId, enterprise.id),
-        eq(teamsUsers.objectId, input.teamsUserObjectId),
+        input.teamsUserObjectId
+          ? eq(teamsUsers.objectId, input.teamsUserObjectId)
+          : sql`lower(${teamsUsers.userPrincipalName}) = ${upn || "\u0000"}`,
       ),
     );
-  if (!teamsUser)
+  if (!teamsUser && !input.teamsUserObjectId && upn && !options.connected) {
+    // Before consent nothing can be synced: the partner types the user's UPN. It waits as pending and is
+    // checked in Microsoft (exists, Teams Phone licence) when provisioning starts after consent.
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(upn)) {
+      fieldErrors.push({
+        field: "teamsUserPrincipalName",
+        message: "Enter the user's sign-in address, e.g. ada@contoso.com.",
+      });
+    } else {
+      [teamsUser] = await deps.db
+        .insert(teamsUsers)
+        .values({
+          enterpriseAccountId: enterprise.id,
+          objectId: `${PENDING_PREFIX}${upn}`,
+          userPrincipalName: upn,
+          displayName: "",
+          eligible: true,
+          ineligibleReason: null,
+        })
+        .onConflictDoUpdate({
+          target: [teamsUsers.enterpriseAccountId, teamsUsers.objectId],
+          set: { syncedAt: new Date() },
+        })
+        .returning();
+    }
+  }
+  if (!teamsUser && !fieldErrors.some((e) => e.field === "teamsUserPrincipalName"))
     fieldErrors.push({
-      field: "teamsUserObjectId",
+      field: input.teamsUserObjectId || !upn ? "teamsUserObjectId" : "teamsUserPrincipalName",
       message: "Choose a Teams user (run Sync Teams Users if they are missing).",
     });
-  else if (!teamsUser.eligible || teamsUser.removedAt)
+  else if (teamsUser && (!teamsUser.eligible || teamsUser.removedAt))
     fieldErrors.push({
       field: "teamsUserObjectId",
       message: `This user cannot be provisioned: ${teamsUser.ineligibleReason ?? "not eligible"}.`,
