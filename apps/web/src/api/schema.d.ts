@@ -3558,7 +3558,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    teamsUserObjectId: string;
+                    /** @default  */
+                    teamsUserObjectId?: string;
+                    teamsUserPrincipalName?: string;
                     pbxLocation: string;
                     regionId: string;
                     sipUser: string;

@@ -55,6 +55,7 @@ export function AddUserPage() {
   const [regionId, setRegionId] = useState<string | null>(null);
   const [userSearch, setUserSearch] = useState("");
   const [teamsUser, setTeamsUser] = useState<string | null>(null);
+  const [teamsUpn, setTeamsUpn] = useState("");
   const [debouncedUser] = useDebouncedValue(userSearch, 200);
   const [sipUser, setSipUser] = useState("");
   const [phoneNumber, setPhoneNumber] = useState("");
@@ -97,7 +98,8 @@ export function AddUserPage() {
         api.POST("/api/accounts/{accountId}/teams-users", {
           params: { path: { accountId } },
           body: {
-            teamsUserObjectId: teamsUser ?? "",
+            teamsUserObjectId: options.data?.connected === false ? "" : (teamsUser ?? ""),
+            teamsUserPrincipalName: options.data?.connected === false ? teamsUpn : undefined,
             pbxLocation: pbxLocation ?? "",
             regionId: regionId ?? "",
             sipUser,
@@ -161,20 +163,31 @@ export function AddUserPage() {
               error={errors.regionId}
               allowDeselect={false}
             />
-            <Select
-              label="Teams User"
-              description="Only users with a Teams Phone licence who are not added yet appear here; run Sync Teams Users to pick up new users."
-              placeholder="Type a name or email"
-              searchable
-              searchValue={userSearch}
-              onSearchChange={setUserSearch}
-              data={userOptions}
-              value={teamsUser}
-              onChange={setTeamsUser}
-              filter={({ options: all }) => all}
-              nothingFoundMessage="No eligible user matches"
-              error={errors.teamsUserObjectId}
-            />
+            {options.data?.connected === false ? (
+              <TextInput
+                label="Teams User"
+                description="The user's sign-in address. It is checked in Microsoft 365 (Teams Phone licence) once the tenant is connected."
+                placeholder="ada@contoso.com"
+                value={teamsUpn}
+                onChange={(e) => setTeamsUpn(e.currentTarget.value)}
+                error={errors.teamsUserPrincipalName ?? errors.teamsUserObjectId}
+              />
+            ) : (
+              <Select
+                label="Teams User"
+                description="Only users with a Teams Phone licence who are not added yet appear here; run Sync Teams Users to pick up new users."
+                placeholder="Type a name or email"
+                searchable
+                searchValue={userSearch}
+                onSearchChange={setUserSearch}
+                data={userOptions}
+                value={teamsUser}
+                onChange={setTeamsUser}
+                filter={({ options: all }) => all}
+                nothingFoundMessage="No eligible user matches"
+                error={errors.teamsUserObjectId}
+              />
+            )}
             <TextInput
               label="SIP User"
               description="The user's extension on the PBX (cannot already be assigned to another user)."
