@@ -9,6 +9,7 @@ import {
   startM365Emulator,
 } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
 import { trustExtraCa } from "../src/modules/microsoft/trust.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
@@ -204,6 +205,11 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     expect(dashboard.actionItems).toEqual(
       expect.arrayContaining([expect.objectContaining({ title: "DNS record to publish" })]),
     );
+
+    // A scheduled re-check that a newer one superseded does nothing (one re-check chain at a time).
+    const calls = (await apiRequests(emulator, fabrikam.id)).length;
+    await expect(runDirectRoutingSetup(t.deps, id)).resolves.toBe("waiting");
+    expect((await apiRequests(emulator, fabrikam.id)).length).toBe(calls);
 
     // The operator publishes the record, then clicks Verify.
     await fetch(`${emulator.url}/_emulator/tenants/${fabrikam.id}/dns`, {

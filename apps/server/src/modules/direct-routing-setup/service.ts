@@ -147,12 +147,16 @@ async function runLocked(
     .orderBy(asc(sbcRegions.name));
 
   await ensureRows(db, enterpriseAccountId, connection.tenantId);
-  await setSetup(db, enterpriseAccountId, { status: "running", lastError: null });
   const rows = await db
     .select()
     .from(directRoutingSetupSteps)
     .where(eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId));
   const byKey = new Map(rows.map((r) => [r.key as StepKey, r]));
+  // A step still waiting (not reset by Verify or Run again) whose next check is later than now belongs to a
+  // newer re-check: this scheduled run is redundant, so at most one re-check chain stays alive.
+  const waiting = rows.find((r) => r.status === "waiting");
+  if (waiting && Number(waiting.data.nextCheckAt ?? 0) > Date.now() + 15_000) return "waiting";
+  await setSetup(db, enterpriseAccountId, { status: "running", lastError: null });
   const clientOptions = { signal: options.signal, maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 30 };
   const ctx: StepContext = {
     tenantId: connection.tenantId,
@@ -180,14 +184,16 @@ async function runLocked(
       const result = await step.run(ctx);
       const data = { ...(row?.data ?? {}), ...(result.data ?? {}) };
       if (result.status === "waiting") {
+        const seconds = step.key === "dns" ? DNS_RECHECK_SECONDS : 30;
+        const waitingData = { ...data, nextCheckAt: Date.now() + seconds * 1000 };
         await setStep(db, enterpriseAccountId, step.key, {
           status: "waiting",
           lastError: result.message,
-          data,
+          data: waitingData,
         });
         await setSetup(db, enterpriseAccountId, { status: "waiting", lastError: result.message });
-        byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "waiting", data });
-        throw new RetryLater(step.key === "dns" ? DNS_RECHECK_SECONDS : 30, result.message);
+        byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "waiting", data: waitingData });
+        throw new RetryLater(seconds, result.message);
       }
       await setStep(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
       byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "done", data });
