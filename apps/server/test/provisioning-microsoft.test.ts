@@ -376,4 +376,30 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
     expect(done.teamsUserObjectId).not.toMatch(/^pending:/);
     expect(done.observed).toMatchObject({ enterpriseVoiceEnabled: true, numbers: ["+442071839001"] });
   }, 120_000);
+
+  it("removing an enabled user deprovisions in the safe order (number, then policies), then deletes it", async () => {
+    const [row] = await t.deps.db
+      .select()
+      .from(provisionedUsers)
+      .where(eq(provisionedUsers.phoneNumber, "+14255557003"));
+    expect(row?.status).toBe("done");
+    const before = (await allRequests(emulator, CONTOSO.id)).length;
+    const removed = await t.app.inject({
+      method: "DELETE",
+      url: `/api/accounts/${enterpriseId}/teams-users/${row!.id}`,
+      headers: customer.headers,
+    });
+    expect(removed.json()).toEqual({ deleted: false });
+    await waitFor(
+      "deleted",
+      async () =>
+        (await t.deps.db.select().from(provisionedUsers).where(eq(provisionedUsers.id, row!.id))).length ===
+        0,
+    );
+    const writes = (await allRequests(emulator, CONTOSO.id))
+      .slice(before)
+      .filter((l) => l.method === "POST" && l.surface === "graph")
+      .map((l) => l.path.split("/").pop());
+    expect(writes).toEqual(["unassignNumber", "unassign", "unassign"]);
+  }, 60_000);
 });
