@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Executor } from "../../db/client.js";
 import { provisionedUsers, sipDevices } from "../teams-users/schema.js";
@@ -22,6 +22,8 @@ export async function loadSbcDevices(
       id: sipDevices.id,
       authId: sipDevices.authId,
       passwordSealed: sipDevices.passwordSealed,
+      // Computed by Postgres: a change marker for the credentials, without decrypting anything.
+      revision: sql<string>`md5(concat_ws(',', ${sipDevices.id}, ${sipDevices.authId}, ${sipDevices.passwordSealed}, ${provisionedUsers.sipUser}))`,
       sipUser: provisionedUsers.sipUser,
       number: provisionedUsers.phoneNumber,
       callingEnabled: provisionedUsers.callingEnabled,
@@ -37,8 +39,8 @@ export async function loadSbcDevices(
       trunkFqdn,
       sipUser: row.sipUser,
       authId: row.authId,
-      // The sealed value changes with every new password (fresh IV): a cheap change marker.
-      revision: row.passwordSealed,
+      // The sealed value changes with every new password (fresh IV), so its hash marks changes.
+      revision: row.revision,
       number: row.number,
       callingEnabled: row.callingEnabled,
     } as SbcDevice;

@@ -4,7 +4,7 @@ import { enqueueSbcSync } from "./jobs.js";
 import { sbcAdapterFor } from "./runtime.js";
 
 /** How often the portal's tables are checked for changes the SBC has not seen. */
-export const SBC_WATCH_SECONDS = 5;
+export const SBC_WATCH_SECONDS = 10;
 /** How often every enterprise is re-synchronised (deletions leave no timestamp behind). */
 export const SBC_FULL_SYNC_SECONDS = 300;
 /** A change committed late (long transaction) is still seen: look back this far. */
