@@ -173,6 +173,24 @@ describe("onboarding input validation", () => {
     expect(hidden.statusCode).toBe(404);
   });
 
+  it("asks the partner to finish onboarding enterprises without trunk or Teams profile", async () => {
+    const dashboard = (
+      await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: partnerUser.headers })
+    ).json();
+    expect(dashboard.actionItems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          title: "Finish the onboarding",
+          description: expect.stringContaining("add the trunk profile and the Teams profile"),
+        }),
+        expect.objectContaining({
+          title: "Connect to Microsoft Teams",
+          href: `/enterprises/${enterpriseId}`,
+        }),
+      ]),
+    );
+  });
+
   it("lists enterprises with search, sort and paging on the server, and trunk profiles in scope", async () => {
     const page = await t.app.inject({
       url: `/api/accounts/${tree.partner.id}/enterprises?search=taken&sort=name&order=desc&page=1&pageSize=1`,

@@ -66,6 +66,37 @@ export const onboardingDashboard: DashboardContributor = {
       });
     }
 
+    const unfinished = await db
+      .select({ id: accounts.id, name: accounts.name, trunk: trunkProfiles.id, teams: teamsProfiles.id })
+      .from(accounts)
+      .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
+      .leftJoin(trunkProfiles, eq(trunkProfiles.enterpriseAccountId, accounts.id))
+      .leftJoin(teamsProfiles, eq(teamsProfiles.enterpriseAccountId, accounts.id))
+      .where(
+        and(
+          inScope,
+          eq(enterprises.lifecycle, "active"),
+          or(isNull(trunkProfiles.id), isNull(teamsProfiles.id)),
+        ),
+      )
+      .limit(LIMIT);
+    if (!own) {
+      for (const e of unfinished) {
+        const missing = [
+          ...(e.trunk ? [] : ["the trunk profile"]),
+          ...(e.teams ? [] : ["the Teams profile"]),
+        ];
+        items.push({
+          key: `onboarding-${e.id}`,
+          severity: "info",
+          title: "Finish the onboarding",
+          description: `${e.name}: add ${missing.join(" and ")}; the Direct Routing setup starts once they exist and the customer has connected.`,
+          href: `/enterprises/${e.id}`,
+          actionLabel: "Open enterprise",
+        });
+      }
+    }
+
     const setups = await db
       .select({
         id: accounts.id,
