@@ -1,7 +1,5 @@
-import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { generate } from "otplib";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../src/modules/audit/schema.js";
 import { DEMO_OPERATOR_EMAIL, ensureDemoOperator } from "../src/modules/identity/demo.js";
@@ -9,6 +7,7 @@ import { portalUsers } from "../src/modules/identity/schema.js";
 import { identityService } from "../src/modules/identity/service.js";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
 import { inviteAndActivate, sessionHeaders } from "./support/identity.js";
+import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -152,30 +151,16 @@ describe("two-factor authentication", () => {
 
 describe("operator bootstrap and invitations over real SMTP", () => {
   let t: TestApp;
-  let smtp: SMTPServer;
-  const received: string[] = [];
+  let smtp: SmtpSink;
+  let received: string[] = [];
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      onData(stream, _session, callback) {
-        let data = "";
-        stream.on("data", (chunk) => {
-          data += chunk.toString();
-        });
-        stream.on("end", () => {
-          received.push(data);
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    const port = (smtp.server.address() as AddressInfo).port;
-    t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}` }, { workers: false });
+    smtp = await startSmtpSink();
+    received = smtp.received;
+    t = await startTestApp({ SMTP_URL: smtp.url }, { workers: false });
   });
   afterAll(async () => {
     await t?.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
   });
 
   it("creates the demo operator once, on an empty database only", async () => {

@@ -1,10 +1,9 @@
-import type { AddressInfo } from "node:net";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpMailer } from "../src/modules/mail/mailer.js";
 import { composeMail } from "../src/modules/mail/templates.js";
-import { type TestApp, startTestApp } from "./support/test-app.js";
+import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const mail = composeMail({
   to: "ada@example.test",
@@ -15,32 +14,16 @@ const mail = composeMail({
 });
 
 describe("mail", () => {
-  let smtp: SMTPServer;
-  const received: string[] = [];
-  let port = 0;
+  let smtp: SmtpSink;
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      onData(stream, _session, callback) {
-        let data = "";
-        stream.on("data", (chunk) => {
-          data += chunk.toString();
-        });
-        stream.on("end", () => {
-          received.push(data);
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-    port = (smtp.server.address() as AddressInfo).port;
+    smtp = await startSmtpSink();
   });
-  afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+  afterAll(() => smtp?.close());
 
   it("delivers through a real SMTP server", async () => {
-    const mailer = smtpMailer(`smtp://127.0.0.1:${port}`, "sip2teams <no-reply@example.test>", pino({ level: "silent" }));
+    const mailer = smtpMailer(smtp.url, "sip2teams <no-reply@example.test>", pino({ level: "silent" }));
     await mailer.send(mail);
+    const received = smtp.received;
     expect(received).toHaveLength(1);
     expect(received[0]).toContain("Subject: Activate your account");
     expect(received[0]).toContain("To: ada@example.test");
@@ -70,7 +53,7 @@ describe("mail", () => {
   describe("with SMTP configured", () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}` }, { workers: false });
+      t = await startTestApp({ SMTP_URL: smtp.url }, { workers: false });
     });
     afterAll(() => t?.stop());
 
