@@ -147,7 +147,7 @@ export function operatorSettingsRoutes(
     app.get(
       "/api/accounts/:accountId/operator-settings",
       {
-        config: { access: { kind: "account", permission: "read" } },
+        config: { access: { kind: "account", permission: "administer" } },
         schema: {
           tags: ["operator"],
           operationId: "getOperatorSettings",
@@ -164,7 +164,7 @@ export function operatorSettingsRoutes(
     app.put(
       "/api/accounts/:accountId/operator-settings",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "administer" } },
         schema: {
           tags: ["operator"],
           operationId: "updateOperatorSettings",
@@ -201,7 +201,7 @@ export function operatorSettingsRoutes(
     app.post(
       "/api/accounts/:accountId/sbc-regions",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "administer" } },
         schema: {
           tags: ["operator"],
           operationId: "createSbcRegion",
@@ -227,7 +227,7 @@ export function operatorSettingsRoutes(
     app.put(
       "/api/accounts/:accountId/sbc-regions/:regionId",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "administer" } },
         schema: {
           tags: ["operator"],
           operationId: "updateSbcRegion",

@@ -1,10 +1,11 @@
 import type { PortalRole } from "../identity/schema.js";
 
 /** What a route may need. Kept coarse on purpose; modules add finer rules in their own policies. */
-export type Permission = "read" | "write" | "manage-users";
+/** `administer`: account-level settings of an Admin (e.g. operator settings, which hold credentials). */
+export type Permission = "read" | "write" | "manage-users" | "administer";
 
 const grants: Record<PortalRole, readonly Permission[]> = {
-  Admin: ["read", "write", "manage-users"],
+  Admin: ["read", "write", "manage-users", "administer"],
   User: ["read", "write"],
   "Read-only": ["read"],
 };
