@@ -6,11 +6,15 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const children = [
-  spawn(process.execPath, ["--conditions=source", "--import", "tsx", "--watch", "apps/server/src/cli.ts", "start"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, PUBLIC_URL: process.env.PUBLIC_URL ?? "http://localhost:5173" },
-  }),
+  spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "--watch", "apps/server/src/cli.ts", "start"],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, PUBLIC_URL: process.env.PUBLIC_URL ?? "http://localhost:5173" },
+    },
+  ),
   spawn("npm", ["run", "dev", "--workspace", "apps/web"], { cwd: root, stdio: "inherit" }),
 ];
 const stop = () => {

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/client.js";
 import type { RegisteredRoute } from "../src/http/access.js";
 import { portalUsers } from "../src/modules/identity/schema.js";
-import type { Permission } from "../src/modules/tenancy/policies.js";
 import type { Account } from "../src/modules/tenancy/schema.js";
 import { createAccount, createAccountTree, createSignedInUser } from "./support/factories.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, startTestApp } from "./support/test-app.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 

@@ -18,7 +18,8 @@ describe("loadConfig", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as ConfigError).message;
-      for (const name of ["PORT", "DATABASE_URL", "SECRETS_KEY", "LOG_LEVEL"]) expect(message).toContain(name);
+      for (const name of ["PORT", "DATABASE_URL", "SECRETS_KEY", "LOG_LEVEL"])
+        expect(message).toContain(name);
     }
   });
 

@@ -95,7 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const isProduction = raw.NODE_ENV === "production";
   if (isProduction && !raw.SECRETS_KEY) problems.push("SECRETS_KEY: required when NODE_ENV=production");
-  if (isProduction && !raw.SMTP_URL) problems.push("SMTP_URL: required when NODE_ENV=production (the dev outbox is not for production)");
+  if (isProduction && !raw.SMTP_URL)
+    problems.push("SMTP_URL: required when NODE_ENV=production (the dev outbox is not for production)");
   if (raw.MICROSOFT_CLIENT_ID && !raw.MICROSOFT_CLIENT_SECRET) {
     problems.push("MICROSOFT_CLIENT_SECRET: required when MICROSOFT_CLIENT_ID is set");
   }
