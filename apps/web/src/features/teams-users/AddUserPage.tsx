@@ -112,6 +112,7 @@ export function AddUserPage() {
       ),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
+      await queryClient.invalidateQueries({ queryKey: ["dashboard", accountId] });
       await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
     },
     onError: (error) => {

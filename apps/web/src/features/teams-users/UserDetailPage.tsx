@@ -97,6 +97,7 @@ export function UserDetailPage() {
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ["teams-user", accountId, userId] });
     void queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
+    void queryClient.invalidateQueries({ queryKey: ["dashboard", accountId] });
   };
   const save = useMutation({
     mutationFn: () =>

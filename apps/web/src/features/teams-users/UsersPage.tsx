@@ -87,10 +87,14 @@ export function UsersPage() {
     },
   });
 
+  const refreshAll = () => {
+    void queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
+    void queryClient.invalidateQueries({ queryKey: ["dashboard", accountId] });
+  };
   const sync = useMutation({
     mutationFn: () =>
       unwrap(api.POST("/api/accounts/{accountId}/teams-users/sync", { params: { path: { accountId } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] }),
+    onSuccess: refreshAll,
     onError: (e: Error) => setError(e.message),
   });
   const calling = useMutation({
@@ -104,7 +108,7 @@ export function UsersPage() {
               params: { path: { accountId, userId: id } },
             }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] }),
+    onSuccess: refreshAll,
     onError: (e: Error) => setError(e.message),
   });
   const retry = useMutation({
@@ -114,7 +118,7 @@ export function UsersPage() {
           params: { path: { accountId, userId: id } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] }),
+    onSuccess: refreshAll,
   });
   const remove = useMutation({
     mutationFn: (id: string) =>
@@ -123,7 +127,7 @@ export function UsersPage() {
           params: { path: { accountId, userId: id } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] }),
+    onSuccess: refreshAll,
   });
 
   // The dashboard's "Sync Teams Users" action item lands here with ?sync=1.
