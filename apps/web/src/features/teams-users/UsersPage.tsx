@@ -246,7 +246,23 @@ export function UsersPage() {
         <Table.Tbody>
           {data?.items.map((row) => {
             const p = row.provisioned;
-            const enabled = p ? p.callingEnabled && !p.deleting : false;
+            // The calling state as read back from Microsoft (Enterprise Voice), while no change is on its way.
+            const busy = p ? ["queued", "running", "pending-consent"].includes(p.status) : false;
+            const observed = p ? (p.observedVoiceEnabled ?? p.callingEnabled) : false;
+            const enabled = p ? !p.deleting && (busy ? p.callingEnabled : observed) : false;
+            const callingLabel = !p
+              ? ""
+              : p.deleting
+                ? "Removing"
+                : busy
+                  ? p.status === "pending-consent"
+                    ? "Waiting for consent"
+                    : p.callingEnabled
+                      ? "Enabling"
+                      : "Disabling"
+                  : observed
+                    ? "Enabled"
+                    : "Disabled";
             return (
               <Table.Tr key={row.objectId} data-testid={`user-row-${row.userPrincipalName}`}>
                 <Table.Td>
@@ -273,17 +289,15 @@ export function UsersPage() {
                 <Table.Td>{p?.regionName ?? ""}</Table.Td>
                 <Table.Td>
                   {p ? (
-                    <Badge color={p.status === "done" && enabled ? "green" : "gray"} variant="light">
-                      {p.deleting
-                        ? "Removing"
-                        : p.status === "done"
-                          ? enabled
-                            ? "Enabled"
-                            : "Disabled"
-                          : enabled
-                            ? "Enabling"
-                            : "Disabling"}
-                    </Badge>
+                    <Text
+                      size="sm"
+                      fw={600}
+                      c={callingLabel === "Enabled" ? "green" : "dimmed"}
+                      style={{ whiteSpace: "nowrap" }}
+                      title="As read back from Microsoft Teams"
+                    >
+                      {callingLabel}
+                    </Text>
                   ) : null}
                 </Table.Td>
                 <Table.Td>
