@@ -30,7 +30,7 @@ export async function enqueueSbcSync(jobs: Pick<JobQueue, "boss">, enterpriseId:
   });
 }
 
-export function sbcJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[] {
+export function sbcJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<{ enterpriseId: string }>[] {
   return [
     defineJob({
       name: SBC_SYNC_JOB,

@@ -75,7 +75,10 @@ export async function syncEnterprise(
   enterpriseId: string,
 ): Promise<SbcSyncResult> {
   let cache = applied.get(adapter);
-  if (!cache) applied.set(adapter, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    applied.set(adapter, cache);
+  }
   const fp = await desiredFingerprint(deps.db, enterpriseId);
   const last = cache.get(enterpriseId);
   if (last && last.fp === fp && Date.now() - last.at < SBC_RESYNC_AFTER_MS) {
