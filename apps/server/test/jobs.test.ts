@@ -53,6 +53,21 @@ describe("job queue", () => {
     await expect(queue.enqueue(job, { who: 42 } as never)).rejects.toThrow();
   });
 
+  it("queues one waiting job per key on a deduplicating queue", async () => {
+    const job = defineJob({
+      name: "test.per-key",
+      payload: z.object({ n: z.number() }),
+      deduplicate: "perKey",
+      handle: async () => {},
+    });
+    const queue = await createJobQueue({ databaseUrl: url, log, definitions: [job] });
+    queues.push(queue);
+    expect(await queue.enqueue(job, { n: 1 }, { singletonKey: "enterprise-1" })).not.toBeNull();
+    expect(await queue.enqueue(job, { n: 2 }, { singletonKey: "enterprise-1" })).toBeNull();
+    expect(await queue.enqueue(job, { n: 3 }, { singletonKey: "enterprise-2" })).not.toBeNull();
+    await expect(queue.enqueue(job, { n: 4 })).rejects.toThrow(/singletonKey/);
+  });
+
   it("refuses to start workers when a queued job has no handler", async () => {
     const orphan = defineJob({ name: "test.orphan", payload: z.object({}), handle: async () => {} });
     const producer = await createJobQueue({ databaseUrl: url, log, definitions: [orphan] });

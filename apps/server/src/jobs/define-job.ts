@@ -33,6 +33,12 @@ export interface JobDefinition<Payload = unknown> {
   expireInSeconds?: number;
   /** Jobs of this queue run at most this many at once per worker process. */
   concurrency?: number;
+  /**
+   * `perKey`: at most one waiting and one running job per `singletonKey` (pg-boss `stately`); a further
+   * enqueue for the same key is dropped. Every enqueue on such a queue must give a key. Default: every
+   * enqueue runs (pg-boss `standard`, where a `singletonKey` alone deduplicates nothing).
+   */
+  deduplicate?: "perKey";
 }
 
 export function defineJob<Payload>(definition: JobDefinition<Payload>): JobDefinition<Payload> {

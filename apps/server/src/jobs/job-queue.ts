@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { type JobDefinition, RetryLater } from "./define-job.js";
 
 export interface EnqueueOptions {
-  /** With a key, a second identical job is not queued while one is waiting. */
+  /** On a `deduplicate: "perKey"` queue, a job whose key already waits is not queued again. */
   singletonKey?: string;
   startAfterSeconds?: number;
 }
@@ -38,6 +38,7 @@ export async function createJobQueue(options: {
   await boss.start();
   for (const definition of definitions) {
     await boss.createQueue(definition.name, {
+      ...(definition.deduplicate === "perKey" ? { policy: "stately" } : {}),
       retryLimit: definition.retryLimit ?? 5,
       retryDelay: definition.retryDelaySeconds ?? 5,
       retryBackoff: definition.retryBackoff ?? true,
@@ -50,6 +51,9 @@ export async function createJobQueue(options: {
   return {
     boss,
     async enqueue(definition, payload, enqueueOptions = {}) {
+      if (definition.deduplicate === "perKey" && !enqueueOptions.singletonKey) {
+        throw new Error(`${definition.name} deduplicates per key: enqueue it with a singletonKey`);
+      }
       const data = definition.payload.parse(payload) as object;
       return boss.send(definition.name, data, {
         ...(enqueueOptions.singletonKey ? { singletonKey: enqueueOptions.singletonKey } : {}),
@@ -62,7 +66,12 @@ export async function createJobQueue(options: {
       for (const definition of definitions) {
         await boss.work(
           definition.name,
-          { batchSize: 1, localConcurrency: definition.concurrency ?? 2, pollingIntervalSeconds: 0.5 },
+          {
+            batchSize: 1,
+            includeMetadata: true,
+            localConcurrency: definition.concurrency ?? 2,
+            pollingIntervalSeconds: 0.5,
+          },
           async ([job]) => {
             if (!job) return;
             const jobLog = log.child({ job: definition.name, jobId: job.id });
@@ -79,6 +88,7 @@ export async function createJobQueue(options: {
                 jobLog.info({ seconds: error.seconds }, "job asked to wait; rescheduled");
                 await boss.send(definition.name, job.data as object, {
                   startAfter: Math.ceil(error.seconds),
+                  ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
                 });
                 return { rescheduledAfterSeconds: error.seconds };
               }
