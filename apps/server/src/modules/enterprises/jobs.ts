@@ -77,6 +77,7 @@ export function enterpriseDeleteJob(deps: SetupDeps): JobDefinition<z.infer<type
     payload,
     retryLimit: 8,
     retryDelaySeconds: 10,
+    deduplicate: "perKey",
     retryBackoff: true,
     async handle({ enterpriseAccountId }) {
       await deleteEnterprise(deps, enterpriseAccountId);
@@ -86,7 +87,7 @@ export function enterpriseDeleteJob(deps: SetupDeps): JobDefinition<z.infer<type
 
 export function enqueueEnterpriseDeletion(jobs: JobQueue, enterpriseAccountId: string) {
   return jobs.enqueue(
-    { name: DELETE_JOB, payload, handle: async () => undefined },
+    { name: DELETE_JOB, payload, deduplicate: "perKey", handle: async () => undefined },
     { enterpriseAccountId },
     { singletonKey: `${DELETE_JOB}:${enterpriseAccountId}` },
   );
