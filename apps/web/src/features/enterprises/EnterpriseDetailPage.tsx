@@ -22,6 +22,7 @@ import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
 import { MicrosoftConnectionCard } from "../microsoft/AuthorizationPage";
+import { SbcTrunkStatus } from "../sbc";
 import { useRegions } from "./EnterprisesPage";
 import { SetupChecklist } from "./SetupChecklist";
 import { TeamsProfileForm } from "./TeamsProfileForm";
@@ -79,6 +80,9 @@ export function EnterpriseDetailPage() {
       </Section>
       <Section title="Trunk profile">
         <TrunkProfileForm accountId={accountId} readOnly={!managedFromAbove} />
+      </Section>
+      <Section title="SBC status">
+        <SbcTrunkStatus enterpriseId={accountId} />
       </Section>
       <Section title="Teams profile">
         <TeamsProfileForm
