@@ -16,10 +16,10 @@ import {
 import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useRedirectWhenSignedOut, useSession } from "../app/session";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
-/** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
 import { useActingAccount as useActingAccountForNav } from "../features/microsoft/useActingAccount";
 import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
 
+/** The portal shell: left navigation, top bar with the multitenant menu and the Microsoft Teams icon. */
 export function AppLayout() {
   const [opened, { toggle }] = useDisclosure();
   const { accountId } = useParams({ from: "/a/$accountId" });
