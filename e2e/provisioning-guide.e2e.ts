@@ -152,7 +152,9 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     await page.getByRole("link", { name: "Add User" }).click();
     await page.getByRole("heading", { name: "Add User" }).waitFor();
     // 4.1 PBX Locations: the configured PBX (usually the only option, preselected).
-    await expect.poll(() => page.getByLabel("PBX Locations").first().inputValue(), { timeout: 15_000 }).not.toBe("");
+    await expect
+      .poll(() => page.getByLabel("PBX Locations").first().inputValue(), { timeout: 15_000 })
+      .not.toBe("");
     // 4.2 Available Voice Routes.
     await page.getByLabel("Available Voice Routes").first().click();
     await page.getByRole("option", { name: who.route }).click();
