@@ -159,7 +159,13 @@ try {
   await emu.state.setFaults({ throttle: { capacity: RATE, refillPerSecond: RATE, tenantId: TENANT } });
   counting = true;
   const started = performance.now();
-  for (const id of ids) await runtime.jobs.enqueue(provisionJobRef, { provisionedUserId: id });
+  for (const id of ids) {
+    await runtime.jobs.enqueue(
+      provisionJobRef,
+      { provisionedUserId: id },
+      { singletonKey: `provision:${id}` },
+    );
+  }
   let done = 0;
   let failed = 0;
   for (;;) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { auditRoutes } from "../modules/audit/routes.js";
+import { bulkImportRoutes } from "../modules/bulk-import/routes.js";
 import { dashboardRoutes } from "../modules/dashboard/routes.js";
 import { directRoutingSetupRoutes } from "../modules/direct-routing-setup/routes.js";
 import { onboardingDashboard } from "../modules/enterprises/dashboard.js";
@@ -11,16 +12,15 @@ import { twoFactorRoutes } from "../modules/identity/two-factor-routes.js";
 import { userRoutes } from "../modules/identity/user-routes.js";
 import { devMailboxRoutes } from "../modules/mail/routes.js";
 import { microsoftRoutes } from "../modules/microsoft/routes.js";
+import { numbersRoutes } from "../modules/numbers/routes.js";
 import { operatorSettingsRoutes } from "../modules/operator-settings/routes.js";
 import { sbcRoutes } from "../modules/sbc/routes.js";
 import { teamsProfileRoutes } from "../modules/teams-profiles/routes.js";
+import { teamsUsersDashboard } from "../modules/teams-users/dashboard.js";
+import { teamsUsersRoutes } from "../modules/teams-users/routes.js";
 import { tenancyDashboard } from "../modules/tenancy/dashboard.js";
 import { tenancyRoutes } from "../modules/tenancy/routes.js";
 import { trunkRoutes } from "../modules/trunks/routes.js";
-import { bulkImportRoutes } from "../modules/bulk-import/routes.js";
-import { numbersRoutes } from "../modules/numbers/routes.js";
-import { teamsUsersDashboard } from "../modules/teams-users/dashboard.js";
-import { teamsUsersRoutes } from "../modules/teams-users/routes.js";
 import type { AppDeps } from "./app.js";
 
 /** The one place where every module's routes are wired to their dependencies. */

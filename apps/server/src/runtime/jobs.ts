@@ -1,12 +1,18 @@
 import type { AppDeps } from "../http/app.js";
 import type { JobDefinition } from "../jobs/define-job.js";
 import { bulkImportJobs } from "../modules/bulk-import/jobs.js";
-import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 import { directRoutingSetupJob } from "../modules/direct-routing-setup/jobs.js";
 import { enterpriseDeleteJob } from "../modules/enterprises/jobs.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
+import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
 export function jobDefinitions(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[] {
-  return [directRoutingSetupJob(deps), enterpriseDeleteJob(deps), ...teamsUsersJobs(deps), ...bulkImportJobs(deps), ...sbcJobs(deps)];
+  return [
+    directRoutingSetupJob(deps),
+    enterpriseDeleteJob(deps),
+    ...teamsUsersJobs(deps),
+    ...bulkImportJobs(deps),
+    ...sbcJobs(deps),
+  ];
 }

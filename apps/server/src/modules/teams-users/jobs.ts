@@ -22,11 +22,13 @@ const provisionPayload = z.object({ provisionedUserId: z.uuid() });
 export const syncJobRef = {
   name: SYNC_JOB,
   payload: syncPayload,
+  deduplicate: "perKey",
   handle: async () => undefined,
 } as JobDefinition<z.infer<typeof syncPayload>>;
 export const provisionJobRef = {
   name: PROVISION_JOB,
   payload: provisionPayload,
+  deduplicate: "perKey",
   handle: async () => undefined,
 } as JobDefinition<z.infer<typeof provisionPayload>>;
 
@@ -37,6 +39,7 @@ export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
       name: SYNC_JOB,
       payload: syncPayload,
       concurrency: 4,
+      deduplicate: "perKey",
       expireInSeconds: 3600,
       retryLimit: 5,
       async handle(payload, context) {
@@ -48,6 +51,8 @@ export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
       payload: provisionPayload,
       // Many users in flight, so the allowed Microsoft request rate is used even while some wait out a 429.
       concurrency: 32,
+      // One waiting and one running job per user: two runs of one user must not race through the steps.
+      deduplicate: "perKey",
       retryLimit: 8,
       retryDelaySeconds: 5,
       async handle(payload, context) {

@@ -19,6 +19,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { SbcDeviceStatus } from "../sbc";
 import { generatePassword } from "./AddUserPage";
 
 const stepLabel: Record<string, string> = {
@@ -354,6 +355,10 @@ export function UserDetailPage() {
                 ))}
               </Table.Tbody>
             </Table>
+            <SbcDeviceStatus
+              enterpriseId={accountId}
+              deviceIds={devices.flatMap((d) => (d.id ? [d.id] : []))}
+            />
             <Group justify="flex-end">
               <Button type="submit" loading={save.isPending}>
                 Save
