@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Alert,
   Autocomplete,
   Button,
@@ -8,36 +7,15 @@ import {
   Paper,
   Select,
   Stack,
-  Table,
-  Text,
   TextInput,
   Title,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
-
-const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** 8 cryptographically random letters and digits, no special characters (the guide's rule). */
-export function generatePassword(length = 8): string {
-  const out: string[] = [];
-  const bytes = new Uint8Array(1);
-  while (out.length < length) {
-    crypto.getRandomValues(bytes);
-    const b = bytes[0]!;
-    if (b < 248) out.push(ALPHANUMERIC[b % 62]!); // 248 = 4 × 62: no modulo bias
-  }
-  return out.join("");
-}
-
-interface Device {
-  authId: string;
-  password: string;
-}
+import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
 /** Add User, with the guide's fields and labels, from the enterprise's and the partner's portal. */
 export function AddUserPage() {
@@ -62,7 +40,7 @@ export function AddUserPage() {
   const [debouncedNumber] = useDebouncedValue(phoneNumber, 200);
   const [disableVoicemail, setDisableVoicemail] = useState(true);
   const [assignDialPlan, setAssignDialPlan] = useState(true);
-  const [devices, setDevices] = useState<Device[]>([]);
+  const [devices, setDevices] = useState<DeviceRow[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
 
@@ -220,89 +198,7 @@ export function AddUserPage() {
               checked={assignDialPlan}
               onChange={(e) => setAssignDialPlan(e.currentTarget.checked)}
             />
-            <Stack gap="xs">
-              <Group justify="space-between">
-                <Text fw={500}>User Devices</Text>
-                <Button
-                  variant="light"
-                  size="xs"
-                  leftSection={<IconPlus size={14} />}
-                  onClick={() => setDevices([...devices, { authId: "", password: generatePassword() }])}
-                >
-                  Add New Device
-                </Button>
-              </Group>
-              {devices.length > 0 && (
-                <Table>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>SIP Authentication ID</Table.Th>
-                      <Table.Th>Password</Table.Th>
-                      <Table.Th>Action</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {devices.map((d, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: rows have no id before they are saved
-                      <Table.Tr key={i}>
-                        <Table.Td>
-                          <TextInput
-                            aria-label="SIP Authentication ID"
-                            value={d.authId}
-                            onChange={(e) => {
-                              const v = e.currentTarget.value;
-                              setDevices(devices.map((x, j) => (j === i ? { ...x, authId: v } : x)));
-                            }}
-                            error={errors[`devices.${i}.authId`]}
-                          />
-                        </Table.Td>
-                        <Table.Td>
-                          <TextInput
-                            aria-label="Password"
-                            value={d.password}
-                            onChange={(e) => {
-                              const v = e.currentTarget.value;
-                              setDevices(devices.map((x, j) => (j === i ? { ...x, password: v } : x)));
-                            }}
-                            error={
-                              errors[`devices.${i}.password`] ??
-                              (d.password && !/^[A-Za-z0-9]{8,64}$/.test(d.password)
-                                ? "Use 8 to 64 letters and digits, no special characters."
-                                : undefined)
-                            }
-                            rightSection={
-                              <ActionIcon
-                                variant="subtle"
-                                aria-label="Generate password"
-                                onClick={() =>
-                                  setDevices(
-                                    devices.map((x, j) =>
-                                      j === i ? { ...x, password: generatePassword() } : x,
-                                    ),
-                                  )
-                                }
-                              >
-                                <IconRefresh size={14} />
-                              </ActionIcon>
-                            }
-                          />
-                        </Table.Td>
-                        <Table.Td>
-                          <ActionIcon
-                            color="red"
-                            variant="subtle"
-                            aria-label="Remove device"
-                            onClick={() => setDevices(devices.filter((_, j) => j !== i))}
-                          >
-                            <IconTrash size={14} />
-                          </ActionIcon>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-            </Stack>
+            <UserDevicesEditor devices={devices} onChange={setDevices} errors={errors} />
             <Group justify="flex-end">
               <Button
                 variant="default"

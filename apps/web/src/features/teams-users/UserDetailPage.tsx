@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Alert,
   Badge,
   Button,
@@ -14,13 +13,12 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
-import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { SbcDeviceStatus } from "../sbc";
-import { generatePassword } from "./AddUserPage";
+import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
 const stepLabel: Record<string, string> = {
   "assign-number": "Assign the number (Direct Routing)",
@@ -39,13 +37,6 @@ const stepColor = {
   skipped: "gray",
   failed: "red",
 } as const;
-
-interface DeviceRow {
-  id?: string;
-  authId: string;
-  password?: string;
-  revealed?: string;
-}
 
 /** One provisioned user: provisioning steps with the last error, the voice state read back, edit, devices. */
 export function UserDetailPage() {
@@ -273,88 +264,12 @@ export function UserDetailPage() {
               checked={form.assignDialPlan}
               onChange={(e) => setForm({ ...form, assignDialPlan: e.currentTarget.checked })}
             />
-            <Group justify="space-between">
-              <Text fw={500}>User Devices</Text>
-              <Button
-                variant="light"
-                size="xs"
-                leftSection={<IconPlus size={14} />}
-                onClick={() => setDevices([...devices, { authId: "", password: generatePassword() }])}
-              >
-                Add New Device
-              </Button>
-            </Group>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>SIP Authentication ID</Table.Th>
-                  <Table.Th>Password</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {devices.map((d, i) => (
-                  <Table.Tr key={d.id ?? `new-${i}`}>
-                    <Table.Td>
-                      <TextInput
-                        aria-label="SIP Authentication ID"
-                        value={d.authId}
-                        onChange={(e) => {
-                          const v = e.currentTarget.value;
-                          setDevices(devices.map((x, j) => (j === i ? { ...x, authId: v } : x)));
-                        }}
-                        error={errors[`devices.${i}.authId`]}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      {d.password !== undefined ? (
-                        <TextInput
-                          aria-label="Password"
-                          value={d.password}
-                          onChange={(e) => {
-                            const v = e.currentTarget.value;
-                            setDevices(devices.map((x, j) => (j === i ? { ...x, password: v } : x)));
-                          }}
-                          error={errors[`devices.${i}.password`]}
-                        />
-                      ) : (
-                        <Group gap="xs">
-                          <Code>{d.revealed ?? "••••••••"}</Code>
-                          {d.id && !d.revealed && (
-                            <Button size="compact-xs" variant="subtle" onClick={() => reveal.mutate(d.id!)}>
-                              Show
-                            </Button>
-                          )}
-                        </Group>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        <ActionIcon
-                          variant="subtle"
-                          aria-label="Regenerate password"
-                          onClick={() =>
-                            setDevices(
-                              devices.map((x, j) => (j === i ? { ...x, password: generatePassword() } : x)),
-                            )
-                          }
-                        >
-                          <IconRefresh size={14} />
-                        </ActionIcon>
-                        <ActionIcon
-                          color="red"
-                          variant="subtle"
-                          aria-label="Remove device"
-                          onClick={() => setDevices(devices.filter((_, j) => j !== i))}
-                        >
-                          <IconTrash size={14} />
-                        </ActionIcon>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <UserDevicesEditor
+              devices={devices}
+              onChange={setDevices}
+              errors={errors}
+              onReveal={(deviceId) => reveal.mutate(deviceId)}
+            />
             <SbcDeviceStatus
               enterpriseId={accountId}
               deviceIds={devices.flatMap((d) => (d.id ? [d.id] : []))}

@@ -1,0 +1,128 @@
+import { ActionIcon, Button, Code, Group, Stack, Table, Text, TextInput } from "@mantine/core";
+import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const DEVICE_PASSWORD = /^[A-Za-z0-9]{8,64}$/;
+
+/** 8 cryptographically random letters and digits, no special characters (the guide's rule). */
+export function generatePassword(length = 8): string {
+  const out: string[] = [];
+  const bytes = new Uint8Array(1);
+  while (out.length < length) {
+    crypto.getRandomValues(bytes);
+    const b = bytes[0]!;
+    if (b < 248) out.push(ALPHANUMERIC[b % 62]!); // 248 = 4 × 62: no modulo bias
+  }
+  return out.join("");
+}
+
+/** A SIP device row. A saved device has an `id` and no `password` until one is set or regenerated. */
+export interface DeviceRow {
+  id?: string;
+  authId: string;
+  password?: string;
+  revealed?: string;
+}
+
+/**
+ * The guide's "User Devices" with "Add New Device": SIP Authentication ID and a generated Password per
+ * device. Saved passwords stay hidden until "Show" (each reveal is audited by the server).
+ */
+export function UserDevicesEditor({
+  devices,
+  onChange,
+  errors,
+  onReveal,
+}: {
+  devices: DeviceRow[];
+  onChange: (devices: DeviceRow[]) => void;
+  errors: Record<string, string>;
+  onReveal?: (deviceId: string) => void;
+}) {
+  const update = (index: number, change: Partial<DeviceRow>) =>
+    onChange(devices.map((device, j) => (j === index ? { ...device, ...change } : device)));
+
+  return (
+    <Stack gap="xs">
+      <Group justify="space-between">
+        <Text fw={500}>User Devices</Text>
+        <Button
+          variant="light"
+          size="xs"
+          leftSection={<IconPlus size={14} />}
+          onClick={() => onChange([...devices, { authId: "", password: generatePassword() }])}
+        >
+          Add New Device
+        </Button>
+      </Group>
+      {devices.length > 0 && (
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>SIP Authentication ID</Table.Th>
+              <Table.Th>Password</Table.Th>
+              <Table.Th>Action</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {devices.map((device, i) => (
+              <Table.Tr key={device.id ?? `new-${i}`}>
+                <Table.Td>
+                  <TextInput
+                    aria-label="SIP Authentication ID"
+                    value={device.authId}
+                    onChange={(e) => update(i, { authId: e.currentTarget.value })}
+                    error={errors[`devices.${i}.authId`]}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  {device.password !== undefined ? (
+                    <TextInput
+                      aria-label="Password"
+                      value={device.password}
+                      onChange={(e) => update(i, { password: e.currentTarget.value })}
+                      error={
+                        errors[`devices.${i}.password`] ??
+                        (device.password && !DEVICE_PASSWORD.test(device.password)
+                          ? "Use 8 to 64 letters and digits, no special characters."
+                          : undefined)
+                      }
+                    />
+                  ) : (
+                    <Group gap="xs">
+                      <Code>{device.revealed ?? "••••••••"}</Code>
+                      {device.id && !device.revealed && onReveal && (
+                        <Button size="compact-xs" variant="subtle" onClick={() => onReveal(device.id!)}>
+                          Show
+                        </Button>
+                      )}
+                    </Group>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    <ActionIcon
+                      variant="subtle"
+                      aria-label="Generate password"
+                      onClick={() => update(i, { password: generatePassword() })}
+                    >
+                      <IconRefresh size={14} />
+                    </ActionIcon>
+                    <ActionIcon
+                      color="red"
+                      variant="subtle"
+                      aria-label="Remove device"
+                      onClick={() => onChange(devices.filter((_, j) => j !== i))}
+                    >
+                      <IconTrash size={14} />
+                    </ActionIcon>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}
