@@ -12,6 +12,8 @@ import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
+import { registerQueue } from "../modules/teams-users/queue-registry.js";
+import { closeModuleResources, startBackgroundLoops } from "./background.js";
 import { jobDefinitions } from "./jobs.js";
 
 export interface Runtime {
@@ -69,10 +71,15 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log)
       : outboxMailer(database.db, log);
     const deps: Omit<AppDeps, "jobs"> = { config, db: database.db, log, mailer, secrets };
+    stack.push(() => closeModuleResources(deps));
     const jobs = await createJobQueue({ databaseUrl: url, log, definitions: jobDefinitions(deps) });
     stack.push(() => jobs.stop());
+    registerQueue(database.db, jobs);
     const fullDeps: AppDeps = { ...deps, jobs };
-    if (options.workers) await jobs.startWorkers();
+    if (options.workers) {
+      await jobs.startWorkers();
+      stack.push(startBackgroundLoops(fullDeps));
+    }
 
     let app: FastifyInstance | null = null;
     if (options.http) {

@@ -3,8 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { assertEnterprise } from "../enterprises/policies.js";
 import { enqueueSbcSync } from "./jobs.js";
-import { closeSbcAdapter, sbcAdapterFor } from "./runtime.js";
-import { startSbcWatch } from "./watch.js";
+import { sbcAdapterFor } from "./runtime.js";
 
 const params = z.object({ accountId: z.string() });
 
@@ -44,15 +43,6 @@ export const sbcStatusSchema = z
 /** Trunk and device status as the SBC sees it (Kamailio: read over JSON-RPC). */
 export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    let stopWatch: (() => void) | null = null;
-    app.addHook("onReady", async () => {
-      stopWatch = startSbcWatch(deps);
-    });
-    app.addHook("onClose", async () => {
-      stopWatch?.();
-      await closeSbcAdapter(deps.db);
-    });
-
     app.get(
       "/api/accounts/:accountId/sbc/status",
       {

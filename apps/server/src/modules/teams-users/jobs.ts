@@ -111,6 +111,19 @@ export async function tick(deps: Pick<AppDeps, "db" | "jobs" | "config">) {
   return { resumed };
 }
 
+/** Runs `tick` a few seconds after start and then every minute, until the returned function is called. */
+export function startTeamsUsersSchedule(deps: Pick<AppDeps, "db" | "jobs" | "config" | "log">): () => void {
+  const run = () => tick(deps).catch((error) => deps.log.warn({ err: error }, "teams users tick failed"));
+  const timer = setInterval(run, 60_000);
+  timer.unref();
+  const first = setTimeout(run, 2_000);
+  first.unref();
+  return () => {
+    clearInterval(timer);
+    clearTimeout(first);
+  };
+}
+
 export async function isSyncActive(deps: Pick<AppDeps, "db">, enterpriseAccountId: string) {
   const [row] = await deps.db
     .select({ status: teamsUserSyncs.status })

@@ -5,10 +5,8 @@ import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import type { AuditContext } from "../audit/repository.js";
 import { availableForEnterprise } from "../numbers/service.js";
-import { closePowershell } from "../powershell/runtime.js";
 import type { Account } from "../tenancy/schema.js";
-import { enqueueSync, provisioningQueue, tick } from "./jobs.js";
-import { registerQueue } from "./queue-registry.js";
+import { enqueueSync, provisioningQueue } from "./jobs.js";
 import {
   addUser,
   deleteUser,
@@ -164,20 +162,6 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const jobs = provisioningQueue(deps.jobs);
   const serviceDeps = { db: deps.db, secrets: deps.secrets, jobs };
   return async (app) => {
-    // The schedule: resume users waiting for consent, end quarantines, queue due syncs.
-    let timer: NodeJS.Timeout | null = null;
-    registerQueue(deps.db, deps.jobs);
-    app.addHook("onReady", async () => {
-      const run = () => tick(deps).catch((error) => deps.log.warn({ err: error }, "teams users tick failed"));
-      timer = setInterval(run, 60_000);
-      timer.unref();
-      setTimeout(run, 2_000).unref();
-    });
-    app.addHook("onClose", async () => {
-      if (timer) clearInterval(timer);
-      await closePowershell(deps);
-    });
-
     app.get(
       "/api/accounts/:accountId/teams-users",
       {

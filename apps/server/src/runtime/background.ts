@@ -1,0 +1,23 @@
+import type { AppDeps } from "../http/app.js";
+import { closePowershell } from "../modules/powershell/runtime.js";
+import { closeSbcAdapter } from "../modules/sbc/runtime.js";
+import { startSbcWatch } from "../modules/sbc/watch.js";
+import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
+
+/**
+ * Periodic loops that find due work and enqueue jobs (Teams user sync schedule, SBC change watch).
+ * They run where the workers run — `serve` with RUN_WORKERS, or `worker` — and only enqueue, so several
+ * processes running them at once queue nothing twice.
+ */
+export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
+  const stops = [startTeamsUsersSchedule(deps), startSbcWatch(deps)];
+  return async () => {
+    for (const stop of stops) stop();
+  };
+}
+
+/** Long-lived resources modules hold per process: PowerShell runners and the SBC database pool. */
+export async function closeModuleResources(deps: Pick<AppDeps, "db">): Promise<void> {
+  await closePowershell(deps);
+  await closeSbcAdapter(deps.db);
+}
