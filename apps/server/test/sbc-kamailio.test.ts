@@ -63,6 +63,23 @@ async function stop(proc: Proc | undefined) {
   clearTimeout(timer);
 }
 
+/** Asks rtpengine's NG control port for a pong, so no call is placed before the media relay listens. */
+async function rtpenginePong(port: number): Promise<boolean> {
+  const socket = dgram.createSocket("udp4");
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 500);
+      socket.on("message", (message) => {
+        clearTimeout(timer);
+        resolve(message.toString().includes("pong"));
+      });
+      socket.send(Buffer.from("ready d7:command4:pinge"), port, "127.0.0.1");
+    });
+  } finally {
+    socket.close();
+  }
+}
+
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false>,
@@ -305,6 +322,8 @@ describe("SBC with Kamailio and SIPp", () => {
       ],
       work,
     );
+
+    await waitFor("rtpengine listening", () => rtpenginePong(ports.rtpengineNg));
 
     // Kamailio with the shipped configuration, unchanged, plus this run's site settings.
     const kamDir = path.join(work, "kamailio");
