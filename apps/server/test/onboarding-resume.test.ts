@@ -23,22 +23,12 @@ import {
   setFaults,
 } from "./support/onboarding.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor as waitUntil } from "./support/wait-for.js";
 
 const { contoso, fabrikam } = DEMO_TENANTS;
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>) =>
+  waitUntil(what, probe, { timeoutMs: 60_000, intervalMs: 250 });
 
 describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", () => {
   let emulator: StartedEmulator;

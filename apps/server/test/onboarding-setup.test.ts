@@ -13,22 +13,9 @@ import {
   startEmulator,
 } from "./support/onboarding.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor as waitUntil } from "./support/wait-for.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 40_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** The calls of the carrier-model checklist in a fresh tenant, in order, each once. */
 function expectedSetupCalls(fqdn: string, usage: string) {
@@ -64,6 +51,9 @@ const normalize = (lines: { method: string; path: string }[]) =>
     (l) =>
       `${l.method} ${decodeURIComponent(l.path.split("?")[0]!).replace(/\/users\/[0-9a-f-]{36}\//, "/users/{id}/")}`,
   );
+
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>) =>
+  waitUntil(what, probe, { timeoutMs: 40_000, intervalMs: 200 });
 
 describe("Direct Routing setup against the Microsoft 365 emulator", () => {
   let emulator: StartedEmulator;

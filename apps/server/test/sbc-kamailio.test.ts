@@ -26,6 +26,7 @@ import {
   type SignedInUser,
 } from "./support/factories.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor as waitUntil } from "./support/wait-for.js";
 
 /**
  * The SBC end to end with real processes: the portal's tables → the sbc job → Kamailio's tables →
@@ -80,27 +81,11 @@ async function rtpenginePong(port: number): Promise<boolean> {
   }
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
-
 const readText = async (file: string) => (existsSync(file) ? readFile(file, "utf8") : "");
+
+/** This suite polls processes that may still be starting, so probe errors are retried until the deadline. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000) =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, retryOnError: true });
 
 describe("SBC with Kamailio and SIPp", () => {
   let t: TestApp;

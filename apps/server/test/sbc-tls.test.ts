@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { freshDatabaseUrl } from "./support/database.js";
+import { waitFor as waitUntil } from "./support/wait-for.js";
 
 /**
  * The production transport toward Microsoft, for real: sbc/kamailio/kamailio.cfg without test mode,
@@ -26,25 +27,9 @@ function openssl(args: string[], cwd: string) {
   execFileSync("openssl", args, { cwd, stdio: "ignore" });
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
+/** This suite polls processes that may still be starting, so probe errors are retried until the deadline. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, retryOnError: true });
 
 describe("SBC toward Microsoft over TLS (production transport)", () => {
   let work: string;

@@ -11,19 +11,9 @@ import type { SignedInUser } from "./factories.js";
 import { configureOperator, onboardEnterprise, playConsent } from "./onboarding.js";
 import type { TestApp } from "./test-app.js";
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { waitFor } from "./wait-for.js";
+
+export { waitFor };
 
 /** The emulator's `pwsh` stand-in (PWSH_PATH for tests). */
 export function pwshStandInPath(): string {
