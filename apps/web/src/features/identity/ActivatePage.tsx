@@ -12,7 +12,6 @@ export function ActivatePage() {
   const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ currentPassword: "", newPassword: "", confirmPassword: "" });
-  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["currentPassword", "newPassword", "confirmPassword"]);
   const set = (field: keyof typeof values) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setValues({ ...values, [field]: event.currentTarget.value });
@@ -25,19 +24,13 @@ export function ActivatePage() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          errors.clear();
-          setBusy(true);
-          try {
+          await errors.submit(async () => {
             const session = await unwrap(
               api.POST("/api/auth/activate", { body: { token: token ?? "", ...values } }),
             );
             adoptSession(session);
             await navigate({ to: landingFor(session) });
-          } catch (error) {
-            errors.show(error);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack>
@@ -75,7 +68,7 @@ export function ActivatePage() {
             error={errors.fieldErrors.confirmPassword}
             required
           />
-          <Button type="submit" fullWidth loading={busy} disabled={!token}>
+          <Button type="submit" fullWidth loading={errors.busy} disabled={!token}>
             Reset Password
           </Button>
         </Stack>

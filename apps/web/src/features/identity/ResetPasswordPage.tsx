@@ -12,7 +12,6 @@ export function ResetPasswordPage() {
   const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ newPassword: "", confirmPassword: "" });
-  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["newPassword", "confirmPassword"]);
 
   return (
@@ -23,19 +22,13 @@ export function ResetPasswordPage() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          errors.clear();
-          setBusy(true);
-          try {
+          await errors.submit(async () => {
             const session = await unwrap(
               api.POST("/api/auth/reset-password", { body: { token: token ?? "", ...values } }),
             );
             adoptSession(session);
             await navigate({ to: landingFor(session) });
-          } catch (error) {
-            errors.show(error);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack>
@@ -65,7 +58,7 @@ export function ResetPasswordPage() {
             error={errors.fieldErrors.confirmPassword}
             required
           />
-          <Button type="submit" fullWidth loading={busy} disabled={!token}>
+          <Button type="submit" fullWidth loading={errors.busy} disabled={!token}>
             Set New Password
           </Button>
         </Stack>

@@ -4,16 +4,30 @@ import { ApiError } from "../../api/client";
 /**
  * Errors of a form backed by the API: per-field messages (problem+json `errors`) for the inputs it shows,
  * and one message for everything else (a field the form has no input for, 429, network…).
+ * `submit` runs the form's API call with `busy` set, showing whatever error it throws.
  */
 export function useApiErrors(fields: readonly string[]) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
-  return {
+  const [busy, setBusy] = useState(false);
+  const errors = {
     fieldErrors,
     formError,
+    busy,
     clear() {
       setFieldErrors({});
       setFormError(null);
+    },
+    async submit(action: () => Promise<void>) {
+      errors.clear();
+      setBusy(true);
+      try {
+        await action();
+      } catch (error) {
+        errors.show(error);
+      } finally {
+        setBusy(false);
+      }
     },
     show(error: unknown) {
       if (error instanceof ApiError) {
@@ -36,6 +50,7 @@ export function useApiErrors(fields: readonly string[]) {
       }
     },
   };
+  return errors;
 }
 
 /**
