@@ -12,6 +12,7 @@ export function ActivatePage() {
   const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ currentPassword: "", newPassword: "", confirmPassword: "" });
+  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["currentPassword", "newPassword", "confirmPassword"]);
   const set = (field: keyof typeof values) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setValues({ ...values, [field]: event.currentTarget.value });
@@ -24,13 +25,19 @@ export function ActivatePage() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          await errors.submit(async () => {
+          errors.clear();
+          setBusy(true);
+          try {
             const session = await unwrap(
               api.POST("/api/auth/activate", { body: { token: token ?? "", ...values } }),
             );
             adoptSession(session);
             await navigate({ to: landingFor(session) });
-          });
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <Stack>
@@ -68,7 +75,7 @@ export function ActivatePage() {
             error={errors.fieldErrors.confirmPassword}
             required
           />
-          <Button type="submit" fullWidth loading={errors.busy} disabled={!token}>
+          <Button type="submit" fullWidth loading={busy} disabled={!token}>
             Reset Password
           </Button>
         </Stack>

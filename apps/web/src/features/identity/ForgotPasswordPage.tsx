@@ -10,6 +10,7 @@ export function ForgotPasswordPage() {
   const search = useSearch({ strict: false }) as { username?: string };
   const [username, setUsername] = useState(search.username ?? "");
   const [sent, setSent] = useState(false);
+  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["username"]);
 
   return (
@@ -31,10 +32,16 @@ export function ForgotPasswordPage() {
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            await errors.submit(async () => {
+            errors.clear();
+            setBusy(true);
+            try {
               await unwrap(api.POST("/api/auth/forgot-password", { body: { username } }));
               setSent(true);
-            });
+            } catch (error) {
+              errors.show(error);
+            } finally {
+              setBusy(false);
+            }
           }}
         >
           <Stack>
@@ -53,7 +60,7 @@ export function ForgotPasswordPage() {
               required
               autoFocus
             />
-            <Button type="submit" fullWidth loading={errors.busy}>
+            <Button type="submit" fullWidth loading={busy}>
               Send Password Reset Email
             </Button>
             <Anchor component={Link} to="/sign-in" size="sm">

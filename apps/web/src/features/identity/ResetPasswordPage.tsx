@@ -12,6 +12,7 @@ export function ResetPasswordPage() {
   const token = useLinkToken();
   const navigate = useNavigate();
   const [values, setValues] = useState({ newPassword: "", confirmPassword: "" });
+  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["newPassword", "confirmPassword"]);
 
   return (
@@ -22,13 +23,19 @@ export function ResetPasswordPage() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          await errors.submit(async () => {
+          errors.clear();
+          setBusy(true);
+          try {
             const session = await unwrap(
               api.POST("/api/auth/reset-password", { body: { token: token ?? "", ...values } }),
             );
             adoptSession(session);
             await navigate({ to: landingFor(session) });
-          });
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <Stack>
@@ -58,7 +65,7 @@ export function ResetPasswordPage() {
             error={errors.fieldErrors.confirmPassword}
             required
           />
-          <Button type="submit" fullWidth loading={errors.busy} disabled={!token}>
+          <Button type="submit" fullWidth loading={busy} disabled={!token}>
             Set New Password
           </Button>
         </Stack>

@@ -4,30 +4,16 @@ import { ApiError } from "../../api/client";
 /**
  * Errors of a form backed by the API: per-field messages (problem+json `errors`) for the inputs it shows,
  * and one message for everything else (a field the form has no input for, 429, network…).
- * `submit` runs the form's API call with `busy` set, showing whatever error it throws.
  */
 export function useApiErrors(fields: readonly string[]) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const errors = {
+  return {
     fieldErrors,
     formError,
-    busy,
     clear() {
       setFieldErrors({});
       setFormError(null);
-    },
-    async submit(action: () => Promise<void>) {
-      errors.clear();
-      setBusy(true);
-      try {
-        await action();
-      } catch (error) {
-        errors.show(error);
-      } finally {
-        setBusy(false);
-      }
     },
     show(error: unknown) {
       if (error instanceof ApiError) {
@@ -50,7 +36,6 @@ export function useApiErrors(fields: readonly string[]) {
       }
     },
   };
-  return errors;
 }
 
 /**

@@ -204,13 +204,16 @@ function AddUserModal(props: {
 }) {
   const empty = { name: "", email: "", role: "User" as Role };
   const [values, setValues] = useState(empty);
+  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["name", "email", "role"]);
   return (
     <Modal opened={props.opened} onClose={props.onClose} title="Add User">
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          await errors.submit(async () => {
+          errors.clear();
+          setBusy(true);
+          try {
             const user = await unwrap(
               api.POST("/api/accounts/{accountId}/users", {
                 params: { path: { accountId: props.accountId } },
@@ -219,7 +222,11 @@ function AddUserModal(props: {
             );
             setValues(empty);
             props.onAdded(user);
-          });
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <Stack>
@@ -252,7 +259,7 @@ function AddUserModal(props: {
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={errors.busy}>
+            <Button type="submit" loading={busy}>
               Save
             </Button>
           </Group>

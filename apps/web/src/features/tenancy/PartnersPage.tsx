@@ -92,13 +92,16 @@ function AddPartnerModal(props: {
 }) {
   const empty = { name: "", adminName: "", adminEmail: "" };
   const [values, setValues] = useState(empty);
+  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["name", "adminName", "adminEmail"]);
   return (
     <Modal opened={props.opened} onClose={props.onClose} title="Add Partner">
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          await errors.submit(async () => {
+          errors.clear();
+          setBusy(true);
+          try {
             await unwrap(
               api.POST("/api/accounts/{accountId}/partners", {
                 params: { path: { accountId: props.accountId } },
@@ -107,7 +110,11 @@ function AddPartnerModal(props: {
             );
             props.onAdded(values.adminEmail);
             setValues(empty);
-          });
+          } catch (error) {
+            errors.show(error);
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <Stack>
@@ -139,7 +146,7 @@ function AddPartnerModal(props: {
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={errors.busy}>
+            <Button type="submit" loading={busy}>
               Save
             </Button>
           </Group>
