@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accounts } from "../tenancy/schema.js";
 
 export const connectionStatus = pgEnum("microsoft_connection_status", ["connected", "disconnected"]);
@@ -32,6 +32,8 @@ export const consentOutcome = pgEnum("microsoft_consent_outcome", ["pending", "c
 /**
  * One "Connect to Microsoft Teams" attempt. `id` is the OAuth `state` (random, 32 bytes).
  * The PKCE verifier is sealed; the row expires after CONSENT_FLOW_MINUTES.
+ * `expectedTenantId` binds the attempt to the tenant the enterprise is (or was) linked to; only an attempt
+ * an Admin started with "Connect a different Microsoft 365 tenant" (`replacesTenant`) may link another one.
  */
 export const microsoftConsentFlows = pgTable(
   "microsoft_consent_flows",
@@ -50,22 +52,34 @@ export const microsoftConsentFlows = pgTable(
     errorMessage: text("error_message"),
     adminUpn: text("admin_upn"),
     tenantDomain: text("tenant_domain"),
+    expectedTenantId: text("expected_tenant_id"),
+    replacesTenant: boolean("replaces_tenant").notNull().default(false),
+    /** "Try again" starts new attempts until then (copied to each retry, so a chain of retries ends too). */
+    retryUntil: timestamp("retry_until", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index("microsoft_consent_flows_enterprise_idx").on(table.enterpriseAccountId)],
 );
 
-/** A link a partner emailed to the customer admin; only the SHA-256 of the token is stored. */
-export const microsoftAuthorizationRequests = pgTable("microsoft_authorization_requests", {
-  tokenHash: text("token_hash").primaryKey(),
-  enterpriseAccountId: uuid("enterprise_account_id")
-    .notNull()
-    .references(() => accounts.id, { onDelete: "cascade" }),
-  email: text("email").notNull(),
-  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * A link a partner emailed to the customer admin; only the SHA-256 of the token is stored. Single use
+ * (`usedAt` is set when it starts a consent flow); a newer request for the enterprise deletes older ones.
+ */
+export const microsoftAuthorizationRequests = pgTable(
+  "microsoft_authorization_requests",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    enterpriseAccountId: uuid("enterprise_account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("microsoft_authorization_requests_enterprise_idx").on(table.enterpriseAccountId)],
+);
 
 export type MicrosoftConnection = typeof microsoftConnections.$inferSelect;
 export type ConsentFlow = typeof microsoftConsentFlows.$inferSelect;
