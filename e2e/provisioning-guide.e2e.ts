@@ -168,14 +168,14 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     // 4.6 and 4.7: both boxes checked.
     await expect(page.getByLabel("Disable Voicemail in Teams?").isChecked()).resolves.toBe(true);
     await expect(page.getByLabel("Assign Default DialPlan Policy?").isChecked()).resolves.toBe(true);
-    // 4.8 User Devices › Add New Device: SIP Authentication ID and an 8-character alphanumeric password.
+    // 4.8 User Devices › Add New Device: SIP Authentication ID and a 20-character alphanumeric password.
     await page.getByRole("button", { name: "Add New Device" }).click();
     await page.getByLabel("SIP Authentication ID").fill(`t${who.sipUser}`);
     const generated = await page.getByLabel("Password", { exact: true }).inputValue();
-    expect(generated).toMatch(/^[A-Za-z0-9]{8}$/);
+    expect(generated).toMatch(/^[A-Za-z0-9]{20}$/);
     await page.getByRole("button", { name: "Generate password" }).click();
     const regenerated = await page.getByLabel("Password", { exact: true }).inputValue();
-    expect(regenerated).toMatch(/^[A-Za-z0-9]{8}$/);
+    expect(regenerated).toMatch(/^[A-Za-z0-9]{20}$/);
     // 5. Add User.
     await page.getByRole("button", { name: "Add User" }).click();
     await page.waitForURL(/\/users$/);

@@ -107,7 +107,7 @@ describe("Add User rules, devices and the Users page (no Microsoft connection: u
       url: `/api/accounts/${tree.enterprise.id}/teams-users/generate-password`,
       headers: partner.headers,
     });
-    expect(generated.json().password).toMatch(/^[A-Za-z0-9]{8}$/);
+    expect(generated.json().password).toMatch(/^[A-Za-z0-9]{20}$/);
   });
 
   it("the Users page searches, filters and pages on the server; the export is CSV", async () => {

@@ -23,8 +23,11 @@ export const PASSWORD_RULE = /^[A-Za-z0-9]{8,64}$/;
 export const PASSWORD_RULE_TEXT = "Use 8 to 64 letters and digits, no special characters.";
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** 8 cryptographically random alphanumeric characters (the guide's SIP device password). */
-export function generateDevicePassword(length = 8): string {
+/**
+ * A generated SIP device password: 20 letters and digits (guide 002 allows no special characters),
+ * about 119 bits; `randomInt` draws from the CSPRNG without modulo bias.
+ */
+export function generateDevicePassword(length = 20): string {
   let out = "";
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;

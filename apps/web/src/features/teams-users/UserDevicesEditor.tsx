@@ -1,20 +1,8 @@
 import { ActionIcon, Button, Code, Group, Stack, Table, Text, TextInput } from "@mantine/core";
 import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { generateDevicePassword } from "./device-password";
 
-const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const DEVICE_PASSWORD = /^[A-Za-z0-9]{8,64}$/;
-
-/** 8 cryptographically random letters and digits, no special characters (the guide's rule). */
-export function generatePassword(length = 8): string {
-  const out: string[] = [];
-  const bytes = new Uint8Array(1);
-  while (out.length < length) {
-    crypto.getRandomValues(bytes);
-    const b = bytes[0]!;
-    if (b < 248) out.push(ALPHANUMERIC[b % 62]!); // 248 = 4 × 62: no modulo bias
-  }
-  return out.join("");
-}
 
 /** A SIP device row. A saved device has an `id` and no `password` until one is set or regenerated. */
 export interface DeviceRow {
@@ -50,7 +38,7 @@ export function UserDevicesEditor({
           variant="light"
           size="xs"
           leftSection={<IconPlus size={14} />}
-          onClick={() => onChange([...devices, { authId: "", password: generatePassword() }])}
+          onClick={() => onChange([...devices, { authId: "", password: generateDevicePassword() }])}
         >
           Add New Device
         </Button>
@@ -104,7 +92,7 @@ export function UserDevicesEditor({
                     <ActionIcon
                       variant="subtle"
                       aria-label="Generate password"
-                      onClick={() => update(i, { password: generatePassword() })}
+                      onClick={() => update(i, { password: generateDevicePassword() })}
                     >
                       <IconRefresh size={14} />
                     </ActionIcon>
