@@ -20,6 +20,8 @@ export const trunkProfiles = pgTable(
     pbxPort: integer("pbx_port").notNull(),
     transport: sipTransport("transport").notNull(),
     sipDomain: text("sip_domain").notNull(),
+    /** The realm of the PBX's digest challenges; null: the SIP domain. The SBC stores HA1 for this realm. */
+    pbxRealm: text("pbx_realm"),
     outboundProxy: text("outbound_proxy"),
     mode: trunkMode("mode").notNull(),
     allowedIps: text("allowed_ips").array().notNull(),

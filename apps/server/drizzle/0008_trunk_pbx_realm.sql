@@ -1,0 +1,1 @@
+ALTER TABLE "trunk_profiles" ADD COLUMN "pbx_realm" text;
