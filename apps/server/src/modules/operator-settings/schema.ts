@@ -22,8 +22,23 @@ export const operatorSettings = pgTable("operator_settings", {
   teamsAdminUrl: text("teams_admin_url"),
   /** SKU id of the Teams Phone licence given to activation users (default: Teams Phone Standard, MCOEV). */
   teamsPhoneSkuId: text("teams_phone_sku_id"),
-  /** `manual` (operator publishes TXT records) or `emulator` (published through the M365 emulator's control API). */
+  /**
+   * `manual` (the operator publishes records), `emulator` (the M365 emulator's control API) or `rfc2136`
+   * (dynamic updates with TSIG to the zone's primary server, configured below).
+   */
   dnsAdapter: text("dns_adapter"),
+  dnsServer: text("dns_server"),
+  dnsPort: integer("dns_port"),
+  dnsZone: text("dns_zone"),
+  dnsTsigKeyName: text("dns_tsig_key_name"),
+  /** `hmac-sha256` or `hmac-sha512`. */
+  dnsTsigAlgorithm: text("dns_tsig_algorithm"),
+  /** The TSIG secret (base64), sealed with the secret box; never returned by the API. */
+  dnsTsigSecretSealed: text("dns_tsig_secret_sealed"),
+  /** What the derived trunk FQDN points at: `address` (A/AAAA to `trunkRecordAddresses`) or `CNAME`. */
+  trunkRecordType: text("trunk_record_type"),
+  trunkRecordAddresses: text("trunk_record_addresses").array(),
+  trunkRecordCname: text("trunk_record_cname"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
