@@ -26,7 +26,7 @@ const PUBLIC_ROUTES = new Set([
   "POST /api/auth/forgot-password",
   "POST /api/auth/reset-password",
   // Microsoft admin consent: the customer's Global Admin follows an unguessable, expiring link; Microsoft redirects back.
-  "POST /api/microsoft/authorization-requests/:token/connect",
+  "POST /api/microsoft/authorization-requests/connect",
   "GET /api/microsoft/callback",
   "GET /api/microsoft/consent-flows/:flowId",
   "POST /api/microsoft/consent-flows/:flowId/retry",

@@ -1,15 +1,21 @@
 import { createHash } from "node:crypto";
 import { and, eq, ne } from "drizzle-orm";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import type { Logger } from "pino";
 import { randomToken } from "../../crypto/tokens.js";
-import type { Database } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { userRepository } from "../identity/repository.js";
+import type { Mailer } from "../mail/mailer.js";
 import { accounts } from "../tenancy/schema.js";
 import { graphClient } from "./graph-client.js";
 import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
 import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
+import { notifyTenantReplaced } from "./tenant-change-notice.js";
 
 export const CONSENT_FLOW_MINUTES = 15;
+/** How long "Try again" can start new attempts after the first one (retries included). */
+export const CONSENT_RETRY_HOURS = 24;
 const VERIFIER_AD = "microsoft-consent-flow:code-verifier";
 
 /** Why a connection attempt failed; each has its own message and a retry. */
@@ -19,6 +25,7 @@ export type ConsentErrorCode =
   | "tenant_linked_elsewhere"
   | "state_expired"
   | "tenant_mismatch"
+  | "wrong_tenant"
   | "microsoft_error"
   | "not_configured";
 
@@ -33,6 +40,8 @@ export const CONSENT_ERROR_MESSAGES: Record<ConsentErrorCode, string> = {
     "This authorization link has expired or was already used. Start again with Connect to Microsoft Teams.",
   tenant_mismatch:
     "You signed in to a different Microsoft 365 tenant than the one that granted the permissions. Try again and use the same Global Admin account throughout.",
+  wrong_tenant:
+    "The Microsoft 365 tenant you signed in to is not the one this enterprise is connected to, so nothing was changed. Try again and sign in with a Global Admin of the enterprise's own tenant. To move the enterprise to another tenant, a portal Admin uses Connect a different Microsoft 365 tenant.",
   microsoft_error: "Microsoft could not complete the authorization. Try again in a few minutes.",
   not_configured:
     "The portal's Microsoft app registration is not configured yet. Ask your telephony provider.",
@@ -54,33 +63,61 @@ export function redirectUri(deps: MicrosoftDeps): string {
 
 const s256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
 
-/** Starts a "Connect to Microsoft Teams" attempt: returns the Microsoft admin-consent URL to send the browser to. */
+export interface StartConsentInput {
+  enterpriseAccountId: string;
+  startedByUserId: string | null;
+  /** A retry (e.g. after signing in with an account that is not a Global Admin) asks for the sign-in again. */
+  forceSignIn?: boolean;
+  /** "Connect a different Microsoft 365 tenant": an Admin's explicit, audited request (see requestTenantReplacement). */
+  replacesTenant?: boolean;
+  /** Inherited by retries, so that a chain of retries ends too. */
+  retryUntil?: Date;
+  /** The transaction to write the flow in (e.g. the one that spends an emailed link). */
+  tx?: Executor;
+}
+
+/**
+ * Starts a "Connect to Microsoft Teams" attempt: returns the Microsoft admin-consent URL to send the browser to.
+ * Unless it replaces the tenant, the attempt is bound to the tenant the enterprise is (or was) linked to: the
+ * consent URL names that tenant, and the callback refuses any other (`wrong_tenant`).
+ */
 export async function startConsent(
   deps: MicrosoftDeps & { db: Database },
-  input: { enterpriseAccountId: string; startedByUserId: string | null; forceSignIn?: boolean },
+  input: StartConsentInput,
 ): Promise<{ flowId: string; authorizeUrl: string }> {
+  const db = input.tx ?? deps.db;
   const settings = (await microsoftRuntime(deps).settings()).microsoft;
   if (!settings.clientId || (!settings.clientSecret && !settings.certificate))
     throw new ConsentFailure("not_configured");
+  const [linked] = await db
+    .select()
+    .from(microsoftConnections)
+    .where(eq(microsoftConnections.enterpriseAccountId, input.enterpriseAccountId));
+  const expected = input.replacesTenant ? undefined : linked;
   const flowId = randomToken(32);
-  await deps.db.insert(microsoftConsentFlows).values({
+  await db.insert(microsoftConsentFlows).values({
     id: flowId,
     enterpriseAccountId: input.enterpriseAccountId,
     startedByUserId: input.startedByUserId,
     stage: "admin-consent",
     nonce: randomToken(24),
     codeVerifierSealed: deps.secrets.seal(randomToken(48), VERIFIER_AD),
+    expectedTenantId: expected?.tenantId ?? null,
+    replacesTenant: input.replacesTenant ?? false,
+    retryUntil: input.retryUntil ?? new Date(Date.now() + CONSENT_RETRY_HOURS * 3600_000),
     expiresAt: new Date(Date.now() + CONSENT_FLOW_MINUTES * 60_000),
   });
-  const url = new URL(`${settings.loginUrl}/organizations/v2.0/adminconsent`);
+  const url = new URL(`${settings.loginUrl}/${expected?.tenantId ?? "organizations"}/v2.0/adminconsent`);
   url.searchParams.set("client_id", settings.clientId);
   url.searchParams.set("redirect_uri", redirectUri(deps));
   url.searchParams.set("scope", "https://graph.microsoft.com/.default");
   url.searchParams.set("state", flowId);
-  // A retry (e.g. after signing in with an account that is not a Global Admin) asks for the sign-in again.
+  if (expected) url.searchParams.set("domain_hint", expected.tenantDomain);
   if (input.forceSignIn) url.searchParams.set("prompt", "login");
   return { flowId, authorizeUrl: url.toString() };
 }
+
+type CallbackDeps = MicrosoftDeps & { db: Database; mailer: Mailer; log: Logger };
 
 export type CallbackQuery = Record<string, string | undefined>;
 
@@ -90,7 +127,7 @@ export type CallbackResult =
 
 /** Handles every redirect back from Microsoft (admin consent, then the OpenID sign-in). */
 export async function handleCallback(
-  deps: MicrosoftDeps & { db: Database },
+  deps: CallbackDeps,
   query: CallbackQuery,
   audit: AuditContext,
 ): Promise<CallbackResult> {
@@ -143,6 +180,8 @@ async function afterAdminConsent(
       "admin consent answered without admin_consent=True and a tenant id",
     );
   }
+  if (flow.expectedTenantId && tenant.toLowerCase() !== flow.expectedTenantId)
+    throw new ConsentFailure("wrong_tenant", `consent granted in ${tenant}`);
   const settings = (await microsoftRuntime(deps).settings()).microsoft;
   // The redirect's `tenant` is only a hint: the sign-in below yields a signed id token whose `tid` decides.
   await deps.db
@@ -160,13 +199,18 @@ async function afterAdminConsent(
   url.searchParams.set("nonce", flow.nonce);
   url.searchParams.set("code_challenge", s256(verifier));
   url.searchParams.set("code_challenge_method", "S256");
+  const [linked] = await deps.db
+    .select({ tenantDomain: microsoftConnections.tenantDomain })
+    .from(microsoftConnections)
+    .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId));
+  if (flow.expectedTenantId && linked) url.searchParams.set("domain_hint", linked.tenantDomain);
   return { kind: "redirect-to-microsoft", url: url.toString() };
 }
 
 const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 async function afterSignIn(
-  deps: MicrosoftDeps & { db: Database },
+  deps: CallbackDeps,
   flow: ConsentFlow,
   query: CallbackQuery,
   audit: AuditContext,
@@ -213,6 +257,7 @@ async function afterSignIn(
   if (payload.nonce !== flow.nonce) throw new ConsentFailure("microsoft_error", "id token nonce mismatch");
   const tid = String(payload.tid ?? "").toLowerCase();
   if (tid !== consentedTenant) throw new ConsentFailure("tenant_mismatch");
+  if (flow.expectedTenantId && tid !== flow.expectedTenantId) throw new ConsentFailure("wrong_tenant");
   const adminUpn = String(payload.preferred_username ?? "");
   const adminObjectId = String(payload.oid ?? "");
 
@@ -238,11 +283,16 @@ async function afterSignIn(
     adminUpn.split("@")[1] ??
     organization.displayName;
 
-  await deps.db.transaction(async (tx) => {
+  const before = await deps.db.transaction(async (tx) => {
     const [before] = await tx
       .select()
       .from(microsoftConnections)
-      .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId));
+      .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId))
+      .for("update");
+    // Checked again here, not only when the attempt started: the enterprise may have been linked since.
+    if (before && before.tenantId !== tid && !flow.replacesTenant)
+      throw new ConsentFailure("wrong_tenant", `signed in to ${tid}, linked to ${before.tenantId}`);
+    const replaced = before !== undefined && before.tenantId !== tid;
     const values = {
       tenantId: tid,
       tenantDomain,
@@ -260,16 +310,42 @@ async function afterSignIn(
       .update(microsoftConsentFlows)
       .set({ stage: "done", outcome: "connected", adminUpn, tenantDomain })
       .where(eq(microsoftConsentFlows.id, flow.id));
-    await recordAudit(tx, audit, {
-      action: "microsoft.connect",
+    await recordAudit(tx, replaced ? await starterOf(tx, flow, audit) : audit, {
+      action: replaced ? "microsoft.replace" : "microsoft.connect",
       accountId: flow.enterpriseAccountId,
       targetType: "microsoft-tenant",
       targetId: tid,
       before,
       after: { ...values, enterpriseAccountId: flow.enterpriseAccountId },
     });
+    return before;
   });
+  if (before && before.tenantId !== tid) {
+    const starter = await starterOf(deps.db, flow, audit);
+    // The replacement is done; a mail that cannot be sent must not turn it into a failed attempt.
+    await notifyTenantReplaced(deps, {
+      enterpriseAccountId: flow.enterpriseAccountId,
+      from: before.tenantDomain,
+      to: tenantDomain,
+      by: starter.actor?.email ?? null,
+    }).catch((error: Error) =>
+      deps.log.error(
+        { enterpriseAccountId: flow.enterpriseAccountId, error: error.message },
+        "tenant replacement notice not sent",
+      ),
+    );
+  }
   return { kind: "done", flowId: flow.id };
+}
+
+/**
+ * The callback arrives without a portal session; a replacement is attributed to the Admin who asked for it.
+ */
+async function starterOf(db: Executor, flow: ConsentFlow, audit: AuditContext): Promise<AuditContext> {
+  if (!flow.startedByUserId) return audit;
+  const user = await userRepository(db).findById(flow.startedByUserId);
+  if (!user) return audit;
+  return { ...audit, actor: { userId: user.id, email: user.email, account: { id: user.accountId } } };
 }
 
 async function fail(db: Database, flow: ConsentFlow, code: ConsentErrorCode, detail?: string) {
@@ -315,16 +391,31 @@ export async function consentFlowView(
   };
 }
 
-/** Starts a new attempt for the same enterprise (the "Try again" button of a failure page). */
-export async function retryConsent(deps: MicrosoftDeps & { db: Database }, flowId: string) {
+export type RetryRefusal = "unknown" | "connected" | "not-yours";
+
+/**
+ * Starts a new attempt for the same enterprise (the "Try again" button of a failure page), bound like the
+ * first one. A replacing attempt can only be retried by the Admin who started it, signed in.
+ */
+export async function retryConsent(
+  deps: MicrosoftDeps & { db: Database },
+  flowId: string,
+  actorUserId: string | null,
+): Promise<{ flowId: string; authorizeUrl: string } | RetryRefusal> {
   const [flow] = await deps.db
     .select()
     .from(microsoftConsentFlows)
     .where(eq(microsoftConsentFlows.id, flowId));
-  if (!flow || flow.createdAt.getTime() < Date.now() - 24 * 3600_000) return null;
+  const retryUntil =
+    flow?.retryUntil ?? new Date((flow?.createdAt.getTime() ?? 0) + CONSENT_RETRY_HOURS * 3600_000);
+  if (!flow || retryUntil.getTime() < Date.now()) return "unknown";
+  if (flow.outcome === "connected") return "connected";
+  if (flow.replacesTenant && (!actorUserId || actorUserId !== flow.startedByUserId)) return "not-yours";
   return startConsent(deps, {
     enterpriseAccountId: flow.enterpriseAccountId,
     startedByUserId: flow.startedByUserId,
     forceSignIn: true,
+    replacesTenant: flow.replacesTenant,
+    retryUntil,
   });
 }

@@ -14,7 +14,13 @@ import {
   startConsent,
 } from "./consent-flow.js";
 import { microsoftRuntime } from "./runtime.js";
-import { disconnect, findAuthorizationRequest, findConnection, sendAuthorizationRequest } from "./service.js";
+import {
+  connectFromAuthorizationRequest,
+  disconnect,
+  findConnection,
+  requestTenantReplacement,
+  sendAuthorizationRequest,
+} from "./service.js";
 
 const params = z.object({ accountId: z.string() });
 const authorizeUrl = z.object({ authorizeUrl: z.string() }).meta({ id: "MicrosoftAuthorizeUrl" });
@@ -45,7 +51,8 @@ const flowSchema = z
 
 async function startOrExplain(run: () => Promise<{ authorizeUrl: string }>) {
   try {
-    return await run();
+    const { authorizeUrl } = await run();
+    return { authorizeUrl };
   } catch (error) {
     if (error instanceof ConsentFailure) throw Problem.conflict(error.message);
     throw error;
@@ -102,6 +109,26 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     );
 
+    // Linking another tenant than the current (or former) one: explicit, Admin only, audited, Admins notified.
+    app.post(
+      "/api/accounts/:accountId/microsoft/replace-tenant",
+      {
+        config: { access: { kind: "account", permission: "administer" } },
+        schema: {
+          tags: ["microsoft"],
+          operationId: "replaceMicrosoftTenant",
+          params,
+          response: { 200: authorizeUrl },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return startOrExplain(() =>
+          requestTenantReplacement(deps, auditOf(request), request.targetAccount!, request.actor!.userId),
+        );
+      },
+    );
+
     app.post(
       "/api/accounts/:accountId/microsoft/disconnect",
       {
@@ -143,28 +170,25 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     );
 
-    // The emailed link: starts the flow for the link's enterprise, without a portal session.
+    // The emailed link: starts the flow for the link's enterprise, without a portal session. The token comes
+    // in the body (the link carries it in its fragment), so it never reaches a URL or an access log.
     app.post(
-      "/api/microsoft/authorization-requests/:token/connect",
+      "/api/microsoft/authorization-requests/connect",
       {
         config: { access: { kind: "public" } },
         schema: {
           tags: ["microsoft"],
           operationId: "connectMicrosoftFromRequest",
-          params: z.object({ token: z.string().max(100) }),
+          body: z.object({
+            token: z
+              .string({ error: "Open the link from the email again." })
+              .min(1, "Open the link from the email again.")
+              .max(100, "This authorization link is not valid."),
+          }),
           response: { 200: authorizeUrl },
         },
       },
-      async (request) => {
-        const found = await findAuthorizationRequest(deps.db, request.params.token);
-        if (!found)
-          throw Problem.notFound(
-            "This authorization link has expired. Ask your telephony provider for a new one.",
-          );
-        return startOrExplain(() =>
-          startConsent(deps, { enterpriseAccountId: found.enterpriseAccountId, startedByUserId: null }),
-        );
-      },
+      async (request) => startOrExplain(() => connectFromAuthorizationRequest(deps, request.body.token)),
     );
 
     app.get(
@@ -217,12 +241,17 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const started = await startOrExplain(async () => {
-          const result = await retryConsent(deps, request.params.flowId);
-          if (!result) throw Problem.notFound(CONSENT_ERROR_MESSAGES.state_expired);
+        return startOrExplain(async () => {
+          const result = await retryConsent(deps, request.params.flowId, request.actor?.userId ?? null);
+          if (result === "unknown") throw Problem.notFound(CONSENT_ERROR_MESSAGES.state_expired);
+          if (result === "connected")
+            throw Problem.conflict("This authorization is already complete; nothing to try again.");
+          if (result === "not-yours")
+            throw Problem.forbidden(
+              "Only the portal Admin who asked to connect a different Microsoft 365 tenant can try again. Sign in to the portal and start it from the Authorization page.",
+            );
           return result;
         });
-        return { authorizeUrl: started.authorizeUrl };
       },
     );
   };

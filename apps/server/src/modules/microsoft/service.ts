@@ -1,16 +1,17 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Config } from "../../config/config.js";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
-import type { Database } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import type { Mailer } from "../mail/mailer.js";
 import { composeMail } from "../mail/templates.js";
 import type { Account } from "../tenancy/schema.js";
+import { startConsent } from "./consent-flow.js";
 import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
 import { type MicrosoftConnection, microsoftAuthorizationRequests, microsoftConnections } from "./schema.js";
 
-export const AUTHORIZATION_REQUEST_DAYS = 7;
+export const AUTHORIZATION_REQUEST_HOURS = 24;
 
 export async function findConnection(
   db: Database,
@@ -52,7 +53,11 @@ export async function disconnect(db: Database, audit: AuditContext, enterprise: 
   });
 }
 
-/** Emails the customer admin a link that starts "Connect to Microsoft Teams" without signing in to the portal. */
+/**
+ * Emails the customer admin a link that starts "Connect to Microsoft Teams" without signing in to the portal.
+ * The link works once, for AUTHORIZATION_REQUEST_HOURS, and replaces any earlier link of the enterprise.
+ * Its token travels in the URL fragment, which browsers never send, so it stays out of access logs.
+ */
 export async function sendAuthorizationRequest(
   deps: MicrosoftDeps & { db: Database; mailer: Mailer; config: Config },
   audit: AuditContext,
@@ -60,9 +65,12 @@ export async function sendAuthorizationRequest(
   input: { email: string; name: string },
 ): Promise<void> {
   const token = randomToken(32);
-  const expiresAt = new Date(Date.now() + AUTHORIZATION_REQUEST_DAYS * 86_400_000);
+  const expiresAt = new Date(Date.now() + AUTHORIZATION_REQUEST_HOURS * 3600_000);
   const settings = await microsoftRuntime(deps).settings();
   await deps.db.transaction(async (tx) => {
+    await tx
+      .delete(microsoftAuthorizationRequests)
+      .where(eq(microsoftAuthorizationRequests.enterpriseAccountId, enterprise.id));
     await tx.insert(microsoftAuthorizationRequests).values({
       tokenHash: hashToken(token),
       enterpriseAccountId: enterprise.id,
@@ -85,25 +93,89 @@ export async function sendAuthorizationRequest(
         `Hello ${input.name},`,
         `Your telephony provider asks you to connect ${enterprise.name}'s Microsoft 365 tenant to ${settings.portalDisplayName}, so it can configure calling for Microsoft Teams.`,
         "This is a one-time step that takes about 5 minutes and needs your Microsoft 365 Global Admin credentials.",
-        `The link expires in ${AUTHORIZATION_REQUEST_DAYS} days.`,
+        `The link expires in ${AUTHORIZATION_REQUEST_HOURS} hours and works once.`,
       ],
       links: [
-        { label: "Connect to Microsoft Teams", url: `${deps.config.publicUrl}/microsoft/authorize/${token}` },
+        {
+          label: "Connect to Microsoft Teams",
+          url: `${deps.config.publicUrl}/microsoft/authorize#token=${encodeURIComponent(token)}`,
+        },
       ],
     }),
   );
 }
 
-/** The enterprise an emailed authorization link belongs to, if the link is still valid. */
-export async function findAuthorizationRequest(db: Database, token: string) {
+/**
+ * Spends an emailed link: marks it used and returns its enterprise, or undefined when the link is unknown,
+ * expired, already used or replaced. Run it in the transaction that starts the consent flow.
+ */
+export async function consumeAuthorizationRequest(db: Executor, token: string) {
   const [row] = await db
-    .select()
-    .from(microsoftAuthorizationRequests)
+    .update(microsoftAuthorizationRequests)
+    .set({ usedAt: new Date() })
     .where(
       and(
         eq(microsoftAuthorizationRequests.tokenHash, hashToken(token)),
+        isNull(microsoftAuthorizationRequests.usedAt),
         gt(microsoftAuthorizationRequests.expiresAt, new Date()),
       ),
-    );
+    )
+    .returning();
   return row;
+}
+
+export const LINK_UNUSABLE =
+  "This authorization link has expired or was already used. Ask your telephony provider for a new one.";
+
+/** The emailed link: spends it and starts the consent flow of its enterprise, both or neither. */
+export async function connectFromAuthorizationRequest(
+  deps: MicrosoftDeps & { db: Database },
+  token: string,
+): Promise<{ flowId: string; authorizeUrl: string }> {
+  return deps.db.transaction(async (tx) => {
+    const request = await consumeAuthorizationRequest(tx, token);
+    if (!request) throw Problem.notFound(LINK_UNUSABLE);
+    return startConsent(deps, {
+      enterpriseAccountId: request.enterpriseAccountId,
+      startedByUserId: null,
+      tx,
+    });
+  });
+}
+
+/**
+ * "Connect a different Microsoft 365 tenant": the only way to link an enterprise to a tenant other than the
+ * one it is (or was) linked to. An Admin asks for it explicitly; the request is audited with the attempt.
+ */
+export async function requestTenantReplacement(
+  deps: MicrosoftDeps & { db: Database },
+  audit: AuditContext,
+  enterprise: Account,
+  startedByUserId: string,
+): Promise<{ flowId: string; authorizeUrl: string }> {
+  return deps.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(microsoftConnections)
+      .where(eq(microsoftConnections.enterpriseAccountId, enterprise.id));
+    if (!current)
+      throw Problem.conflict(
+        "This enterprise has no Microsoft 365 tenant to replace yet. Use Connect to Microsoft Teams.",
+      );
+    const started = await startConsent(deps, {
+      enterpriseAccountId: enterprise.id,
+      startedByUserId,
+      replacesTenant: true,
+      forceSignIn: true,
+      tx,
+    });
+    await recordAudit(tx, audit, {
+      action: "microsoft.replace-requested",
+      accountId: enterprise.id,
+      targetType: "microsoft-tenant",
+      targetId: current.tenantId,
+      before: current,
+    });
+    return started;
+  });
 }

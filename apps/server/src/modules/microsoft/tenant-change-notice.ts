@@ -1,0 +1,38 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { userRepository } from "../identity/repository.js";
+import type { Mailer } from "../mail/mailer.js";
+import { composeMail } from "../mail/templates.js";
+import { accounts } from "../tenancy/schema.js";
+import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+
+/** Tells every active Admin of the enterprise that its Microsoft 365 tenant was replaced, and by whom. */
+export async function notifyTenantReplaced(
+  deps: MicrosoftDeps & { db: Database; mailer: Mailer },
+  change: { enterpriseAccountId: string; from: string; to: string; by: string | null },
+): Promise<void> {
+  const [enterprise] = await deps.db
+    .select({ name: accounts.name })
+    .from(accounts)
+    .where(eq(accounts.id, change.enterpriseAccountId));
+  const admins = (await userRepository(deps.db).listInAccount(change.enterpriseAccountId)).filter(
+    (user) => user.role === "Admin" && user.status === "active",
+  );
+  const portalName = (await microsoftRuntime(deps).settings()).portalDisplayName;
+  for (const admin of admins) {
+    await deps.mailer.send(
+      composeMail({
+        to: admin.email,
+        subject: `${enterprise?.name ?? "Your enterprise"}: the Microsoft 365 tenant was replaced`,
+        portalName,
+        paragraphs: [
+          `Hello ${admin.name},`,
+          `${enterprise?.name ?? "Your enterprise"} is now connected to the Microsoft 365 tenant ${change.to}, instead of ${change.from}.`,
+          `The change was requested by ${change.by ?? "a portal Admin"} with "Connect a different Microsoft 365 tenant" and approved by a Global Admin of ${change.to}.`,
+          "If you did not expect this, contact your telephony provider at once.",
+        ],
+        links: [],
+      }),
+    );
+  }
+}
