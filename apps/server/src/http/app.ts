@@ -24,6 +24,7 @@ import { sessionStore } from "../modules/identity/sessions.js";
 import type { Mailer } from "../modules/mail/mailer.js";
 import { accountRepository } from "../modules/tenancy/repository.js";
 import { type RegisteredRoute, registerAccessControl } from "./access.js";
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
 import { registerRoutes } from "./routes.js";
 import { registerSessionAuth } from "./session-auth.js";
@@ -52,14 +53,19 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    bodyLimit: 20 * 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMIT,
   }) as unknown as FastifyInstance;
+  registerBodyLimits(app);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // API answers carry sessions, CSRF tokens and revealed secrets: no browser or proxy may keep them.
+    if (request.url.startsWith("/api/") && !request.url.startsWith("/api/docs")) {
+      reply.header("cache-control", "no-store");
+    }
   });
 
   await app.register(fastifyHelmet, {
