@@ -2,8 +2,12 @@ import { X509Certificate } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
 import type { AuditContext } from "../audit/repository.js";
+import { DNS_ADAPTER_KINDS, TSIG_ALGORITHMS } from "../direct-routing-setup/dns/port.js";
+import { checkRfc2136 } from "../direct-routing-setup/dns/rfc2136/adapter.js";
 import { microsoftRuntime } from "../microsoft/runtime.js";
+import { DEFAULT_DNS_PORT, TSIG_SECRET_AD, validateRfc2136 } from "./dns-settings.js";
 import { assertOperatorAdmin } from "./policies.js";
 import {
   certificateThumbprint,
@@ -33,6 +37,36 @@ export const regionView = z
   .object({ id: z.uuid(), name: z.string(), sbcFqdns: z.array(z.string()), sipPort: z.number().int() })
   .meta({ id: "SbcRegion" });
 
+const nullableName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .nullable()
+  .optional()
+  .transform((v) => (v ? v.replace(/\.$/, "") : null));
+
+/** The RFC 2136 server and TSIG key, as saved and as tried by the Test button. */
+const rfc2136Input = {
+  dnsServer: nullableName,
+  dnsPort: z.number().int().nullable().optional().default(null),
+  dnsZone: nullableName,
+  dnsTsigKeyName: nullableName,
+  dnsTsigAlgorithm: z.enum(TSIG_ALGORITHMS).nullable().optional().default(null),
+  /** Omitted or empty keeps the stored secret; null clears it. */
+  dnsTsigSecret: z
+    .string()
+    .trim()
+    .max(1000)
+    .nullable()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v)),
+};
+
+const dnsTestResult = z
+  .object({ ok: z.boolean(), code: z.string().nullable(), message: z.string() })
+  .meta({ id: "DnsTestResult" });
+
 const regionInput = z.object({
   name: z.string().trim().min(1, "Enter the region's name.").max(60),
   sbcFqdns: z.array(z.string().trim().toLowerCase()).max(10),
@@ -53,12 +87,21 @@ const settingsView = z
     graphUrl: z.string().nullable(),
     teamsAdminUrl: z.string().nullable(),
     teamsPhoneSkuId: z.string().nullable(),
-    dnsAdapter: z.enum(["manual", "emulator"]).nullable(),
+    dnsAdapter: z.enum(DNS_ADAPTER_KINDS).nullable(),
+    dnsServer: z.string().nullable(),
+    dnsPort: z.number().int().nullable(),
+    dnsZone: z.string().nullable(),
+    dnsTsigKeyName: z.string().nullable(),
+    dnsTsigAlgorithm: z.enum(TSIG_ALGORITHMS).nullable(),
+    dnsTsigSecretSet: z.boolean(),
+    trunkRecordType: z.enum(["address", "CNAME"]).nullable(),
+    trunkRecordAddresses: z.array(z.string()),
+    trunkRecordCname: z.string().nullable(),
     effective: z.object({
       portalDisplayName: z.string(),
       publisher: z.string(),
       teamsPhoneSkuId: z.string(),
-      dnsAdapter: z.enum(["manual", "emulator"]),
+      dnsAdapter: z.enum(DNS_ADAPTER_KINDS),
       appClientId: z.string().nullable(),
       loginUrl: z.string(),
       graphUrl: z.string(),
@@ -95,7 +138,11 @@ const settingsInput = z.object({
     .nullable()
     .transform((v) => (v === "" ? null : v))
     .refine((v) => v === null || z.uuid().safeParse(v).success, "The SKU id is a GUID."),
-  dnsAdapter: z.enum(["manual", "emulator"]).nullable(),
+  dnsAdapter: z.enum(DNS_ADAPTER_KINDS).nullable(),
+  ...rfc2136Input,
+  trunkRecordType: z.enum(["address", "CNAME"]).nullable().optional().default(null),
+  trunkRecordAddresses: z.array(z.string().trim()).max(20).optional().default([]),
+  trunkRecordCname: nullableName,
 });
 
 function describeCertificate(pem: string) {
@@ -129,12 +176,21 @@ export function operatorSettingsRoutes(
         graphUrl: row?.graphUrl ?? null,
         teamsAdminUrl: row?.teamsAdminUrl ?? null,
         teamsPhoneSkuId: row?.teamsPhoneSkuId ?? null,
-        dnsAdapter: (row?.dnsAdapter as "manual" | "emulator" | null) ?? null,
+        dnsAdapter: (row?.dnsAdapter as (typeof DNS_ADAPTER_KINDS)[number] | null) ?? null,
+        dnsServer: row?.dnsServer ?? null,
+        dnsPort: row?.dnsPort ?? null,
+        dnsZone: row?.dnsZone ?? null,
+        dnsTsigKeyName: row?.dnsTsigKeyName ?? null,
+        dnsTsigAlgorithm: (row?.dnsTsigAlgorithm as (typeof TSIG_ALGORITHMS)[number] | null) ?? null,
+        dnsTsigSecretSet: Boolean(row?.dnsTsigSecretSealed),
+        trunkRecordType: (row?.trunkRecordType as "address" | "CNAME" | null) ?? null,
+        trunkRecordAddresses: row?.trunkRecordAddresses ?? [],
+        trunkRecordCname: row?.trunkRecordCname ?? null,
         effective: {
           portalDisplayName: effective.portalDisplayName,
           publisher: effective.publisher,
           teamsPhoneSkuId: effective.teamsPhoneSkuId,
-          dnsAdapter: effective.dnsAdapter,
+          dnsAdapter: effective.dnsAdapter.kind,
           appClientId: effective.microsoft.clientId,
           loginUrl: effective.microsoft.loginUrl,
           graphUrl: effective.microsoft.graphUrl,
@@ -178,6 +234,46 @@ export function operatorSettingsRoutes(
         await updateOperatorSettings(deps, auditContext(request), request.targetAccount!.id, request.body);
         microsoftRuntime(deps).reset();
         return view();
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/operator-settings/dns-test",
+      {
+        config: { access: { kind: "account", permission: "administer" } },
+        schema: {
+          tags: ["operator"],
+          operationId: "testOperatorDns",
+          description:
+            "Tries the RFC 2136 server and TSIG key (the stored secret when none is given): adds and deletes a `_sip2teams-check` TXT record in the zone.",
+          params: accountParams,
+          body: z.object(rfc2136Input),
+          response: { 200: dnsTestResult },
+        },
+      },
+      async (request) => {
+        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        const input = request.body;
+        const row = await loadSettingsRow(deps.db);
+        const errors = validateRfc2136(input, Boolean(row?.dnsTsigSecretSealed), row?.sbcBaseDomain ?? null);
+        if (errors.length > 0) throw Problem.invalid(errors);
+        const result = await checkRfc2136({
+          server: input.dnsServer!,
+          port: input.dnsPort ?? DEFAULT_DNS_PORT,
+          zone: input.dnsZone!,
+          keyName: input.dnsTsigKeyName!,
+          algorithm: input.dnsTsigAlgorithm ?? "hmac-sha256",
+          secret:
+            input.dnsTsigSecret ??
+            (row?.dnsTsigSecretSealed ? deps.secrets.open(row.dnsTsigSecretSealed, TSIG_SECRET_AD) : ""),
+        });
+        return result.ok
+          ? {
+              ok: true,
+              code: null,
+              message: `Added and deleted the TXT record ${result.record} through ${input.dnsServer}:${input.dnsPort ?? DEFAULT_DNS_PORT}.`,
+            }
+          : { ok: false, code: result.code, message: result.message };
       },
     );
 

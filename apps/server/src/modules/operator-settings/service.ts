@@ -5,11 +5,22 @@ import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
+import type { DnsAdapterKind, DnsSettings } from "../direct-routing-setup/dns/port.js";
+import type { TrunkRecordTarget } from "../direct-routing-setup/dns/records.js";
+import {
+  effectiveDns,
+  effectiveTrunkRecord,
+  type Rfc2136Input,
+  type TrunkRecordInput,
+  TSIG_SECRET_AD,
+  validateRfc2136,
+  validateTrunkRecord,
+} from "./dns-settings.js";
 import { type OperatorSettingsRow, operatorSettings, type SbcRegion, sbcRegions } from "./schema.js";
 
 /** Teams Phone Standard (MCOEV), the default licence of activation users. */
 export const TEAMS_PHONE_STANDARD_SKU = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
-export type DnsAdapterKind = "manual" | "emulator";
+export type { DnsAdapterKind, DnsSettings };
 
 /** What the rest of the portal needs, with every override resolved against the configuration. */
 export interface EffectiveOperatorSettings {
@@ -17,7 +28,10 @@ export interface EffectiveOperatorSettings {
   portalDisplayName: string;
   publisher: string;
   teamsPhoneSkuId: string;
-  dnsAdapter: DnsAdapterKind;
+  /** The DNS adapter in effect and, for RFC 2136, its server and key (secret opened). */
+  dnsAdapter: DnsSettings;
+  /** What the derived trunk FQDN points at; null until the operator sets it. */
+  trunkRecord: TrunkRecordTarget | null;
   microsoft: MicrosoftAppSettings;
 }
 
@@ -66,8 +80,8 @@ export async function effectiveOperatorSettings(deps: {
     portalDisplayName: row?.portalDisplayName ?? config.PORTAL_NAME,
     publisher: row?.publisher ?? config.PORTAL_NAME,
     teamsPhoneSkuId: row?.teamsPhoneSkuId ?? TEAMS_PHONE_STANDARD_SKU,
-    dnsAdapter:
-      (row?.dnsAdapter as DnsAdapterKind | null) ?? (config.m365EmulatorUrl ? "emulator" : "manual"),
+    dnsAdapter: effectiveDns(row, deps.secrets, Boolean(config.m365EmulatorUrl)),
+    trunkRecord: effectiveTrunkRecord(row),
     microsoft: {
       clientId: row?.appClientId ?? config.MICROSOFT_CLIENT_ID ?? null,
       clientSecret: row?.appClientSecretSealed
@@ -89,7 +103,7 @@ export async function effectiveOperatorSettings(deps: {
   };
 }
 
-export interface OperatorSettingsInput {
+export interface OperatorSettingsInput extends Rfc2136Input, TrunkRecordInput {
   sbcBaseDomain: string | null;
   portalDisplayName: string | null;
   publisher: string | null;
@@ -134,6 +148,11 @@ export async function updateOperatorSettings(
   if (input.appCertificatePem !== undefined || input.appPrivateKeyPem !== undefined) {
     errors.push(...checkCertificate(input.appCertificatePem ?? null, input.appPrivateKeyPem ?? null));
   }
+  const stored = await loadSettingsRow(deps.db);
+  if (input.dnsAdapter === "rfc2136") {
+    errors.push(...validateRfc2136(input, Boolean(stored?.dnsTsigSecretSealed), input.sbcBaseDomain));
+  }
+  errors.push(...validateTrunkRecord(input));
   if (errors.length > 0) throw Problem.invalid(errors);
   const values = {
     sbcBaseDomain: input.sbcBaseDomain,
@@ -145,6 +164,20 @@ export async function updateOperatorSettings(
     teamsAdminUrl: input.teamsAdminUrl,
     teamsPhoneSkuId: input.teamsPhoneSkuId,
     dnsAdapter: input.dnsAdapter,
+    dnsServer: input.dnsServer,
+    dnsPort: input.dnsPort,
+    dnsZone: input.dnsZone,
+    dnsTsigKeyName: input.dnsTsigKeyName,
+    dnsTsigAlgorithm: input.dnsTsigAlgorithm,
+    trunkRecordType: input.trunkRecordType,
+    trunkRecordAddresses: input.trunkRecordType === "address" ? input.trunkRecordAddresses : null,
+    trunkRecordCname: input.trunkRecordType === "CNAME" ? input.trunkRecordCname : null,
+    ...(input.dnsTsigSecret !== undefined
+      ? {
+          dnsTsigSecretSealed:
+            input.dnsTsigSecret === null ? null : deps.secrets.seal(input.dnsTsigSecret, TSIG_SECRET_AD),
+        }
+      : {}),
     updatedAt: new Date(),
     ...(input.appClientSecret !== undefined
       ? {
@@ -172,11 +205,18 @@ export async function updateOperatorSettings(
       accountId: operatorAccountId,
       targetType: "operator-settings",
       targetId: "default",
-      before: before && { ...before, appPrivateKeySealed: before.appPrivateKeySealed ? "(set)" : null },
+      before: before && {
+        ...before,
+        appPrivateKeySealed: before.appPrivateKeySealed ? "(set)" : null,
+        dnsTsigSecretSealed: before.dnsTsigSecretSealed ? "(set)" : null,
+      },
       after: {
         ...values,
         ...("appPrivateKeySealed" in values
           ? { appPrivateKeySealed: values.appPrivateKeySealed ? "(set)" : null }
+          : {}),
+        ...("dnsTsigSecretSealed" in values
+          ? { dnsTsigSecretSealed: values.dnsTsigSecretSealed ? "(set)" : null }
           : {}),
       },
     });
