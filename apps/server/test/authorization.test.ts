@@ -39,6 +39,7 @@ const PUBLIC_ROUTES = new Set([
 const ACTING_KIND: Record<string, "operator" | "partner"> = {
   "GET /api/accounts/:accountId/operator-settings": "operator",
   "PUT /api/accounts/:accountId/operator-settings": "operator",
+  "POST /api/accounts/:accountId/operator-settings/dns-test": "operator",
   "PATCH /api/accounts/:accountId/operator-settings": "operator",
 };
 
