@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import dgram from "node:dgram";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -25,6 +25,7 @@ import {
   createSignedInUser,
   type SignedInUser,
 } from "./support/factories.js";
+import { asKamailioRole, KAMAILIO_DB_PASSWORD } from "./support/sbc.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
@@ -40,6 +41,8 @@ const scenarios = path.join(repoRoot, "sbc/test");
 const BASE_DOMAIN = "customers.sip2teams.test";
 const FQDN = `acme.${BASE_DOMAIN}`;
 const PBX_DOMAIN = "pbx.acme.test";
+/** The realm of the test PBX's challenges: not its SIP domain, so the trunk profile's SIP realm is what counts. */
+const PBX_REALM = "acme-pbx";
 
 interface Proc {
   child: ChildProcess;
@@ -224,6 +227,7 @@ describe("SBC with Kamailio and SIPp", () => {
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
 
     t = await startTestApp({
+      KAMAILIO_DB_PASSWORD,
       KAMAILIO_RPC_URL: `http://127.0.0.1:${ports.rpc}/RPC`,
       SBC_MICROSOFT_PROXIES: `sip:127.0.0.1:${ports.msUas};transport=tcp`,
     });
@@ -233,10 +237,14 @@ describe("SBC with Kamailio and SIPp", () => {
     staticEnterprise = await createAccount(t.deps.db, "enterprise", tree.partner, "Beta (static IP)");
     admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
 
-    // The SBC database beside the test's portal database, with Kamailio's schema from its SQL files.
+    // The SBC database beside the test's portal database, with Kamailio's schema from its SQL files
+    // and Kamailio's own role, which may only read Kamailio's tables.
     const sbcUrl = await sbcDatabaseUrl(t.deps.config, t.deps.db);
     const pool = new pg.Pool({ connectionString: sbcUrl, max: 1 });
-    await installKamailioSchema(pool, t.deps.config.KAMAILIO_SCHEMA_DIR);
+    await installKamailioSchema(pool, t.deps.config.KAMAILIO_SCHEMA_DIR, {
+      name: t.deps.config.KAMAILIO_DB_ROLE,
+      password: KAMAILIO_DB_PASSWORD,
+    });
     await pool.end();
 
     // The PBX's own accounts: alice's device password matches; bob's PBX password differs from the portal's.
@@ -256,7 +264,7 @@ describe("SBC with Kamailio and SIPp", () => {
         "0",
         "-key",
         "realm",
-        PBX_DOMAIN,
+        PBX_REALM,
         "-nostdin",
         "-deadcall_wait",
         "100",
@@ -322,7 +330,7 @@ describe("SBC with Kamailio and SIPp", () => {
         "#!define WITH_TESTMODE",
         "#!define WITH_RTPENGINE",
         `#!substdef "!RTPENGINE_SOCK!udp:127.0.0.1:${ports.rtpengineNg}!g"`,
-        `#!substdef "!DBURL!${sbcUrl}!g"`,
+        `#!substdef "!DBURL!${asKamailioRole(sbcUrl)}!g"`,
         `#!substdef "!SBC_BASE_DOMAIN!${BASE_DOMAIN}!g"`,
         `#!substdef "!MS_LISTEN!tcp:127.0.0.1:${ports.ms}!g"`,
         `#!substdef "!MS_ADV_PORT!${ports.ms}!g"`,
@@ -375,6 +383,7 @@ describe("SBC with Kamailio and SIPp", () => {
       pbxPort: ports.pbxUas,
       transport: "UDP",
       sipDomain: PBX_DOMAIN,
+      pbxRealm: PBX_REALM,
       outboundProxy: null,
       mode: "registration",
       allowedIps: [],
@@ -570,6 +579,52 @@ describe("SBC with Kamailio and SIPp", () => {
     expect(queued.filter(Boolean).length).toBeLessThanOrEqual(2);
     await waitFor("bob registered", async () => (await deviceState(users.bob.deviceId)) === "registered");
     expect(await pbxLog()).toContain("REGISTER auth=acme1002 valid=true expires=600");
+  });
+
+  it("the SBC database holds no device password: HA1 for the PBX's realm, read by Kamailio's read-only role", async () => {
+    const sbcUrl = await sbcDatabaseUrl(t.deps.config, t.deps.db);
+    const client = new pg.Client({ connectionString: sbcUrl });
+    await client.connect();
+    try {
+      const tables = await client.query<{ name: string }>(
+        "select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'",
+      );
+      let dump = "";
+      for (const { name } of tables.rows)
+        dump += `${name}: ${JSON.stringify((await client.query(`select * from ${name}`)).rows)}\n`;
+      for (const password of ["Alice123", "Bob45678", "WrongPw1"]) expect(dump).not.toContain(password);
+
+      const rows = await client.query(
+        "select auth_username, realm, auth_password, auth_ha1 from uacreg where l_domain = $1 order by auth_username",
+        [FQDN],
+      );
+      const ha1 = (authId: string, password: string) =>
+        createHash("md5").update(`${authId}:${PBX_REALM}:${password}`).digest("hex");
+      expect(rows.rows).toEqual([
+        {
+          auth_username: "acme1001",
+          realm: PBX_REALM,
+          auth_password: "",
+          auth_ha1: ha1("acme1001", "Alice123"),
+        },
+        {
+          auth_username: "acme1002",
+          realm: PBX_REALM,
+          auth_password: "",
+          auth_ha1: ha1("acme1002", "Bob45678"),
+        },
+      ]);
+    } finally {
+      await client.end();
+    }
+    // Kamailio read all of that with its own role, which can write nothing.
+    const kamailioRole = new pg.Client({ connectionString: asKamailioRole(sbcUrl) });
+    await kamailioRole.connect();
+    try {
+      await expect(kamailioRole.query("delete from uacreg")).rejects.toMatchObject({ code: "42501" });
+    } finally {
+      await kamailioRole.end();
+    }
   });
 
   it("disabling calling stops routing for that number", async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { freshDatabaseUrl } from "./support/database.js";
+import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE } from "./support/sbc.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
 /**
@@ -157,6 +158,7 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
     const adapter = kamailioAdapter({
       databaseUrl: sbcUrl,
       schemaDir: "/usr/share/kamailio/postgres",
+      kamailioRole: { name: KAMAILIO_DB_ROLE, password: KAMAILIO_DB_PASSWORD },
       microsoftProxies: [`sip:127.0.0.1:${ports.microsoft};transport=tls`],
       log: pino({ level: "silent" }),
     });
@@ -178,7 +180,7 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
     await writeFile(
       path.join(kamDir, "kamailio-local.cfg"),
       [
-        `#!substdef "!DBURL!${sbcUrl}!g"`,
+        `#!substdef "!DBURL!${asKamailioRole(sbcUrl)}!g"`,
         `#!substdef "!SBC_BASE_DOMAIN!${BASE_DOMAIN}!g"`,
         `#!substdef "!MS_LISTEN!tls:127.0.0.1:${ports.ms}!g"`,
         `#!substdef "!MS_ADV_PORT!${ports.ms}!g"`,

@@ -56,6 +56,17 @@ export const configSchema = z.object({
   /** Kamailio JSON-RPC over HTTP (jsonrpcs + xhttp), e.g. http://127.0.0.1:5090/RPC; unset: no reloads. */
   KAMAILIO_RPC_URL: optionalUrl,
   KAMAILIO_SCHEMA_DIR: z.string().min(1).default("/usr/share/kamailio/postgres"),
+  /** Kamailio's own login on the SBC database: read access to Kamailio's tables only. */
+  KAMAILIO_DB_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a PostgreSQL role name: lowercase letters, digits, underscore")
+    .default("sip2teams_kamailio"),
+  /** Its password, set by the portal; unset: the portal creates the role without one and never changes it. */
+  KAMAILIO_DB_PASSWORD: z
+    .string()
+    .min(1)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /** Microsoft's Direct Routing SIP proxies, comma-separated SIP URIs (dispatcher set 1). */
   SBC_MICROSOFT_PROXIES: z
     .string()

@@ -33,6 +33,11 @@ export interface SbcTrunk {
   transport: "UDP" | "TCP" | "TLS";
   /** The PBX's SIP domain (registrar domain, From/To host toward the PBX). */
   sipDomain: string;
+  /**
+   * The realm of the PBX's digest challenges (the trunk profile's SIP realm, else the SIP domain):
+   * an SBC that can store digest HA1 = MD5(auth id:realm:password) stores that, not the password.
+   */
+  realm: string;
   outboundProxy: string | null;
   mode: "registration" | "static-ip";
   /** Static-IP trunks: addresses or CIDR ranges the PBX sends from. */

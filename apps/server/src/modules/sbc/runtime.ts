@@ -41,6 +41,7 @@ export function sbcAdapterFor(deps: Deps): Promise<SbcAdapter> {
         databaseUrl: await sbcDatabaseUrl(deps.config, deps.db),
         rpcUrl: deps.config.KAMAILIO_RPC_URL,
         schemaDir: deps.config.KAMAILIO_SCHEMA_DIR,
+        kamailioRole: { name: deps.config.KAMAILIO_DB_ROLE, password: deps.config.KAMAILIO_DB_PASSWORD },
         microsoftProxies: deps.config.SBC_MICROSOFT_PROXIES.split(",")
           .map((uri) => uri.trim())
           .filter(Boolean),

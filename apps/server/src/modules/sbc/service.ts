@@ -4,6 +4,7 @@ import type { Executor } from "../../db/client.js";
 import { enterprises } from "../enterprises/schema.js";
 import { accounts } from "../tenancy/schema.js";
 import { trunkProfiles } from "../trunks/schema.js";
+import { effectiveSipRealm } from "../trunks/service.js";
 import type { SbcAdapter, SbcEnterpriseConfig, SbcSyncResult } from "./adapter.js";
 import { loadSbcDevices } from "./devices.js";
 
@@ -35,6 +36,7 @@ export async function loadDesiredState(
       pbxPort: trunk.pbxPort,
       transport: trunk.transport,
       sipDomain: trunk.sipDomain,
+      realm: effectiveSipRealm(trunk),
       outboundProxy: trunk.outboundProxy,
       mode: trunk.mode,
       allowedIps: trunk.allowedIps,
@@ -50,7 +52,7 @@ export async function loadDesiredState(
 export async function desiredFingerprint(db: Executor, enterpriseId: string): Promise<string> {
   const result = await db.execute<{ fp: string }>(sql`
     select md5(concat_ws('|',
-      (select concat_ws(',', t.fqdn, t.pbx_host, t.pbx_port, t.transport, t.sip_domain, t.outbound_proxy, t.mode,
+      (select concat_ws(',', t.fqdn, t.pbx_host, t.pbx_port, t.transport, t.sip_domain, coalesce(t.pbx_realm, ''), t.outbound_proxy, t.mode,
                         t.allowed_ips::text, t.status)
          from trunk_profiles t where t.enterprise_account_id = ${enterpriseId}),
       (select a.status::text from accounts a where a.id = ${enterpriseId}),

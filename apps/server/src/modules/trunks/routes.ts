@@ -20,6 +20,10 @@ export const trunkViewSchema = z
     pbxPort: z.number().int(),
     transport: z.enum(["UDP", "TCP", "TLS"]),
     sipDomain: z.string(),
+    pbxRealm: z
+      .string()
+      .nullable()
+      .describe("The realm of the PBX's digest challenges; null: the SIP domain."),
     outboundProxy: z.string().nullable(),
     mode: z.enum(["registration", "static-ip"]),
     allowedIps: z.array(z.string()),
@@ -35,6 +39,12 @@ const trunkInput = z.object({
   pbxPort: z.number().int("Whole number."),
   transport: z.enum(["UDP", "TCP", "TLS"]),
   sipDomain: z.string().trim().toLowerCase().min(1, "Enter the SIP domain."),
+  // Optional: empty or absent means the SIP domain. Not lowercased: a realm is case-sensitive.
+  pbxRealm: z
+    .string()
+    .trim()
+    .nullish()
+    .transform((v) => (v ? v : null)),
   outboundProxy: z
     .string()
     .trim()

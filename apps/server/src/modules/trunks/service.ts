@@ -18,6 +18,8 @@ export interface TrunkProfileInput {
   pbxPort: number;
   transport: "UDP" | "TCP" | "TLS";
   sipDomain: string;
+  /** The realm of the PBX's digest challenges; null: the SIP domain. */
+  pbxRealm: string | null;
   outboundProxy: string | null;
   mode: "registration" | "static-ip";
   allowedIps: string[];
@@ -28,6 +30,17 @@ export interface TrunkProfileInput {
 export function deriveTrunkFqdn(label: string, baseDomain: string): string {
   return `${label}.${baseDomain}`;
 }
+
+/**
+ * A digest realm as PBXs send it (`pbx.example.com`, `asterisk`, `3CXPhoneSystem`): printable ASCII without
+ * spaces, quotes or backslashes (it is a quoted string in WWW-Authenticate), at most 64 characters
+ * (Kamailio's `uacreg.realm`). Case matters: it is part of the HA1 hash.
+ */
+const SIP_REALM = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+
+/** The realm the PBX challenges with: the profile's SIP realm, or its SIP domain when none is set. */
+export const effectiveSipRealm = (profile: { pbxRealm: string | null; sipDomain: string }) =>
+  profile.pbxRealm ?? profile.sipDomain;
 
 const isHost = (value: string) => isDnsName(value) || isIP(value) !== 0 || /^[a-z0-9-]{1,63}$/.test(value);
 
@@ -81,6 +94,12 @@ export async function validateTrunkProfile(
   }
   if (!isDnsName(input.sipDomain) && isIP(input.sipDomain) === 0)
     errors.push({ field: "sipDomain", message: "Enter the SIP domain, e.g. pbx.example.com." });
+  if (input.pbxRealm !== null && !SIP_REALM.test(input.pbxRealm))
+    errors.push({
+      field: "pbxRealm",
+      message:
+        "Enter the realm of the PBX's authentication challenges (e.g. pbx.example.com or asterisk): up to 64 characters, no spaces, quotes or backslashes.",
+    });
   if (input.outboundProxy !== null) {
     const [host, port] = input.outboundProxy.split(":");
     if (!host || !isHost(host) || (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))) {
@@ -213,6 +232,7 @@ export function trunkView(t: TrunkProfile) {
     pbxPort: t.pbxPort,
     transport: t.transport,
     sipDomain: t.sipDomain,
+    pbxRealm: t.pbxRealm,
     outboundProxy: t.outboundProxy,
     mode: t.mode,
     allowedIps: t.allowedIps,

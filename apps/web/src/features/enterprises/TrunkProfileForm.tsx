@@ -27,6 +27,7 @@ const FIELDS = [
   "pbxPort",
   "transport",
   "sipDomain",
+  "pbxRealm",
   "outboundProxy",
   "mode",
   "allowedIps",
@@ -70,6 +71,7 @@ function TrunkForm({
     pbxPort: (profile?.pbxPort ?? 5060) as number | string,
     transport: profile?.transport ?? "UDP",
     sipDomain: profile?.sipDomain ?? "",
+    pbxRealm: profile?.pbxRealm ?? "",
     outboundProxy: profile?.outboundProxy ?? "",
     mode: profile?.mode ?? "registration",
     allowedIps: profile?.allowedIps ?? [],
@@ -87,6 +89,7 @@ function TrunkForm({
           params: { path: { accountId } },
           body: {
             ...form,
+            pbxRealm: form.pbxRealm.trim() || null,
             pbxPort: Number(form.pbxPort),
             maxConcurrentCalls: Number(form.maxConcurrentCalls),
           },
@@ -160,6 +163,15 @@ function TrunkForm({
           value={form.sipDomain}
           onChange={(e) => set("sipDomain", e.currentTarget.value)}
           error={err("sipDomain")}
+          disabled={readOnly}
+        />
+        <TextInput
+          label="SIP realm"
+          description="The realm of the PBX's authentication challenges; empty: the SIP domain"
+          placeholder={form.sipDomain || "pbx.example.com"}
+          value={form.pbxRealm}
+          onChange={(e) => set("pbxRealm", e.currentTarget.value)}
+          error={err("pbxRealm")}
           disabled={readOnly}
         />
         <TextInput

@@ -13,6 +13,7 @@ import type {
   SbcSyncResult,
   SbcTrunk,
 } from "../adapter.js";
+import type { KamailioRole } from "./role.js";
 import { isNotFound, type KamailioRpc, kamailioRpc } from "./rpc.js";
 import { installKamailioSchema, SBC_LOCK_KEY } from "./schema.js";
 
@@ -23,6 +24,8 @@ export interface KamailioAdapterOptions {
   rpcUrl?: string | undefined;
   /** Where Kamailio's `*-create.sql` files are (Debian: /usr/share/kamailio/postgres). */
   schemaDir: string;
+  /** Kamailio's own database role, created and granted read access to Kamailio's tables only. */
+  kamailioRole?: KamailioRole | undefined;
   /** Microsoft's SIP proxies, dispatcher set 1 (OPTIONS keep-alives, PBX → Teams calls). */
   microsoftProxies: string[];
   log: Logger;
@@ -92,7 +95,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
 
   let readyPromise: Promise<void> | null = null;
   const ready = () => {
-    readyPromise ??= installKamailioSchema(pool, options.schemaDir).then(
+    readyPromise ??= installKamailioSchema(pool, options.schemaDir, options.kamailioRole).then(
       (installed) => {
         if (installed.length > 0) log.info({ installed }, "Kamailio schema installed in the SBC database");
       },
@@ -427,6 +430,14 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
   };
 }
 
+/**
+ * Digest HA1 (RFC 2617/7616, MD5): what Kamailio's uac module answers challenges with instead of the
+ * password (`uacreg.auth_ha1`; `uac_auth("1")` for calls). Valid only for that realm.
+ */
+export function digestHa1(authId: string, realm: string, password: string): string {
+  return createHash("md5").update(`${authId}:${realm}:${password}`).digest("hex");
+}
+
 function assertDevice(device: SbcDevice, trunk: SbcTrunk) {
   if (!/^\+[1-9]\d{6,14}$/.test(device.number))
     throw new Error(`device ${device.id}: number ${device.number} is not E.164`);
@@ -435,6 +446,7 @@ function assertDevice(device: SbcDevice, trunk: SbcTrunk) {
     ["authId", device.authId],
     ["password", device.password],
     ["fqdn", trunk.fqdn],
+    ["realm", trunk.realm],
   ] as const) {
     if (value.length === 0 || value.length > 64)
       throw new Error(`device ${device.id}: ${field} must be 1 to 64 characters`);
@@ -531,7 +543,10 @@ class RowBatch {
   private readonly numbersDelete = new Set<string>();
   private readonly keysSet = new Map<string, string>();
 
-  /** New or changed device: its uacreg row (registration trunks) and its enterprise key. */
+  /**
+   * New or changed device: its uacreg row (registration trunks) and its enterprise key. The row holds
+   * the digest HA1 for the PBX's realm, never the password (`auth_password` stays empty).
+   */
   putDevice(device: SbcDevice, trunk: SbcTrunk, expires: number) {
     this.uacDelete.add(device.id);
     if (trunk.mode === "registration") {
@@ -540,8 +555,9 @@ class RowBatch {
         device.sipUser,
         trunk.fqdn.toLowerCase(),
         trunk.sipDomain,
+        trunk.realm,
         device.authId,
-        device.password,
+        digestHa1(device.authId, trunk.realm, device.password),
         pbxDestination(trunk),
         expires,
       ]);
@@ -585,11 +601,12 @@ class RowBatch {
       const column = (i: number) => rows.map((row) => row[i]);
       await client.query(
         `insert into uacreg (l_uuid, l_username, l_domain, r_username, r_domain, realm, auth_username,
-           auth_password, auth_proxy, expires, flags, reg_delay, contact_addr, socket)
-         select u, usr, dom, usr, rdom, '', au, ap, px, ex, 0, 0, '', ''
-         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-           as t(u, usr, dom, rdom, au, ap, px, ex)`,
-        [0, 1, 2, 3, 4, 5, 6, 7].map(column),
+           auth_password, auth_ha1, auth_proxy, expires, flags, reg_delay, contact_addr, socket)
+         select u, usr, dom, usr, rdom, rlm, au, '', ha1, px, ex, 0, 0, '', ''
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::int[])
+           as t(u, usr, dom, rdom, rlm, au, ha1, px, ex)`,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8].map(column),
       );
     }
     if (this.numbersDelete.size > 0) {

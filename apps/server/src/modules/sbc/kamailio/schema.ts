@@ -1,19 +1,26 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
+import { ensureKamailioRole, grantKamailioRead, type KamailioRole } from "./role.js";
 
 /**
- * Kamailio's schema files (Debian: kamailio-postgres-modules) and a table each creates, to tell
- * whether it is installed. The files are executed as shipped, never re-typed.
+ * Kamailio's schema files (Debian: kamailio-postgres-modules) and the tables each creates (the first
+ * tells whether it is installed). The files are executed as shipped, never re-typed.
  */
-export const KAMAILIO_SCHEMA_FILES: readonly (readonly [file: string, table: string])[] = [
-  ["standard-create.sql", "version"],
-  ["uac-create.sql", "uacreg"],
-  ["domain-create.sql", "domain"],
-  ["dispatcher-create.sql", "dispatcher"],
-  ["permissions-create.sql", "address"],
-  ["htable-create.sql", "htable"],
+export const KAMAILIO_SCHEMA_FILES: readonly (readonly [
+  file: string,
+  tables: readonly [string, ...string[]],
+])[] = [
+  ["standard-create.sql", ["version"]],
+  ["uac-create.sql", ["uacreg"]],
+  ["domain-create.sql", ["domain", "domain_attrs"]],
+  ["dispatcher-create.sql", ["dispatcher"]],
+  ["permissions-create.sql", ["address", "trusted"]],
+  ["htable-create.sql", ["htable"]],
 ];
+
+/** Every table of Kamailio's: what its database role may read. */
+export const KAMAILIO_TABLES: readonly string[] = KAMAILIO_SCHEMA_FILES.flatMap(([, tables]) => tables);
 
 /** Serialises schema installs and writes of every sip2teams process on one SBC database. */
 export const SBC_LOCK_KEY = 770_707;
@@ -52,14 +59,22 @@ export class KamailioSchemaMissing extends Error {
   }
 }
 
-/** Installs every missing Kamailio table from Kamailio's own SQL files, then our bookkeeping tables. */
-export async function installKamailioSchema(pool: pg.Pool, schemaDir: string): Promise<string[]> {
+/**
+ * Installs every missing Kamailio table from Kamailio's own SQL files, then our bookkeeping tables;
+ * with `kamailioRole`, creates Kamailio's role and lets it read Kamailio's tables, and only those.
+ */
+export async function installKamailioSchema(
+  pool: pg.Pool,
+  schemaDir: string,
+  kamailioRole?: KamailioRole,
+): Promise<string[]> {
+  if (kamailioRole) await ensureKamailioRole(pool, kamailioRole);
   const installed: string[] = [];
   const client = await pool.connect();
   try {
     await client.query("begin");
     await client.query("select pg_advisory_xact_lock($1)", [SBC_LOCK_KEY]);
-    for (const [file, table] of KAMAILIO_SCHEMA_FILES) {
+    for (const [file, [table]] of KAMAILIO_SCHEMA_FILES) {
       const found = await client.query<{ t: string | null }>("select to_regclass($1) as t", [
         `public.${table}`,
       ]);
@@ -72,6 +87,7 @@ export async function installKamailioSchema(pool: pg.Pool, schemaDir: string): P
       installed.push(file);
     }
     await client.query(BOOKKEEPING_SQL);
+    if (kamailioRole) await grantKamailioRead(client, kamailioRole.name, KAMAILIO_TABLES);
     await client.query("commit");
     return installed;
   } catch (error) {
