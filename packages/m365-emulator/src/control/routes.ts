@@ -3,7 +3,7 @@ import { z } from "zod";
 import { baseUrl, type EmulatorContext } from "../context.js";
 import { authenticateBearer } from "../graph/routes.js";
 import { RESOURCE_AUDIENCE } from "../identity/tokens.js";
-import { bindCommand, PsError } from "../pwsh/cmdlets.js";
+import { bindCommand, PsError, type PsRequest } from "../pwsh/cmdlets.js";
 import { executeCmdlet } from "../pwsh/executor.js";
 import { resolveScenario } from "../scenario/load.js";
 import { TEAMS_ADMIN_ROLES } from "../state/catalog.js";
@@ -255,26 +255,34 @@ export function registerControlRoutes(
     },
   );
 
-  app.post("/_emulator/pwsh/invoke", async (req: FastifyRequest<{ Body: { command?: unknown } }>, reply) => {
-    try {
-      const { tenant, claims } = await authenticateTeamsAdmin(ctx, req);
-      req.emu.tenantId = tenant.id;
-      req.emu.clientId = claims.appid ?? null;
-      const command = req.body?.command as { name?: string; args?: unknown[] } | undefined;
-      if (!command?.name)
-        return reply
-          .code(400)
-          .send({ ok: false, error: { type: "ArgumentException", message: "command is required" } });
-      const bound = bindCommand(command as Parameters<typeof bindCommand>[0]);
-      return { ok: true, output: executeCmdlet(ctx, tenant, bound) ?? null };
-    } catch (e) {
-      if (e instanceof PsError) return { ok: false, error: e.record };
-      if (e instanceof TeamsAdminError) {
-        return reply
-          .code(e.status)
-          .send({ ok: false, error: { type: "UnauthorizedAccessException", message: e.message } });
+  /** One cmdlet of the stand-in: `{cmdlet, parameters}`, the cmdlet also in the path (request log, fault rules). */
+  app.post(
+    "/_emulator/pwsh/invoke/:cmdlet",
+    async (
+      req: FastifyRequest<{ Params: { cmdlet: string }; Body: Partial<PsRequest> | undefined }>,
+      reply,
+    ) => {
+      try {
+        const { tenant, claims } = await authenticateTeamsAdmin(ctx, req);
+        req.emu.tenantId = tenant.id;
+        req.emu.clientId = claims.appid ?? null;
+        const body = req.body ?? {};
+        if (typeof body.cmdlet !== "string" || body.cmdlet !== req.params.cmdlet)
+          return reply.code(400).send({
+            ok: false,
+            error: { type: "ArgumentException", message: "The body's cmdlet must match the path." },
+          });
+        const bound = bindCommand({ cmdlet: body.cmdlet, parameters: body.parameters ?? {} });
+        return { ok: true, output: executeCmdlet(ctx, tenant, bound) ?? null };
+      } catch (e) {
+        if (e instanceof PsError) return { ok: false, error: e.record };
+        if (e instanceof TeamsAdminError) {
+          return reply
+            .code(e.status)
+            .send({ ok: false, error: { type: "UnauthorizedAccessException", message: e.message } });
+        }
+        throw e;
       }
-      throw e;
-    }
-  });
+    },
+  );
 }

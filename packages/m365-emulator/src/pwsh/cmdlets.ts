@@ -1,6 +1,18 @@
-import type { PsCommand, PsValue } from "./parser.js";
+/** A parameter value as the JSON request carries it; switch parameters are booleans. */
+export type PsValue = string | number | boolean | null | PsValue[] | { [k: string]: PsValue };
 
-/** MicrosoftTeams cmdlets the stand-in knows, with their documented parameters. */
+/** One request of the stand-in's protocol: `{"cmdlet":"Verb-Noun","parameters":{...}}`. */
+export interface PsRequest {
+  cmdlet: string;
+  parameters: Record<string, PsValue>;
+}
+
+/**
+ * MicrosoftTeams cmdlets the stand-in knows, with their documented parameters. Each spec follows the cmdlet's
+ * reference page, https://learn.microsoft.com/powershell/module/microsoftteams/<cmdlet> (source:
+ * MicrosoftDocs/office-docs-powershell, teams/teams-ps/MicrosoftTeams/<Cmdlet>.md). Any other parameter is
+ * refused as PowerShell refuses it.
+ */
 
 type ParamType = "string" | "bool" | "switch" | "int" | "strings" | "hashtable" | "any";
 
@@ -8,14 +20,14 @@ interface ParamSpec {
   type: ParamType;
   aliases?: string[];
   mandatory?: boolean;
-  position?: number;
   validateSet?: string[];
 }
 
 type CmdletSpec = Record<string, ParamSpec>;
 
-const identity = (mandatory = true): ParamSpec => ({ type: "string", mandatory, position: 0 });
+const identity = (mandatory = true): ParamSpec => ({ type: "string", mandatory });
 
+// https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinevoiceroute (and Set-)
 const ROUTE_PARAMS: CmdletSpec = {
   NumberPattern: { type: "string" },
   OnlinePstnGatewayList: { type: "any" },
@@ -25,6 +37,72 @@ const ROUTE_PARAMS: CmdletSpec = {
   BridgeSourcePhoneNumber: { type: "string" },
 };
 
+// https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinepstngateway (and Set-)
+const GATEWAY_PARAMS: CmdletSpec = {
+  SipSignalingPort: { type: "int" },
+  BypassMode: { type: "string", validateSet: ["None", "Always", "OnlyForLocalUsers"] },
+  Description: { type: "string" },
+  Enabled: { type: "bool" },
+  FailoverResponseCodes: { type: "string" },
+  FailoverTimeSeconds: { type: "int" },
+  ForwardCallHistory: { type: "bool" },
+  ForwardPai: { type: "bool" },
+  GatewayLbrEnabledUserOverride: { type: "bool" },
+  GatewaySiteId: { type: "string" },
+  GatewaySiteLbrEnabled: { type: "bool" },
+  IPAddressVersion: { type: "string", validateSet: ["IPv4", "IPv6"] },
+  InboundPstnNumberTranslationRules: { type: "any" },
+  InboundTeamsNumberTranslationRules: { type: "any" },
+  MaxConcurrentSessions: { type: "int" },
+  MediaBypass: { type: "bool" },
+  MediaRelayRoutingLocationOverride: { type: "string" },
+  OutboundPstnNumberTranslationRules: { type: "any" },
+  OutboundTeamsNumberTranslationRules: { type: "any" },
+  PidfLoSupported: { type: "bool" },
+  ProxySbc: { type: "string" },
+  SendSipOptions: { type: "bool" },
+};
+
+// https://learn.microsoft.com/powershell/module/microsoftteams/grant-csonlinevoiceroutingpolicy and
+// https://learn.microsoft.com/powershell/module/microsoftteams/grant-cstenantdialplan: sets Identity,
+// GrantToTenant (-Global) and GrantToGroup (-Group, -Rank); PolicyName is required ($null unassigns).
+const GRANT_PARAMS: CmdletSpec = {
+  Identity: identity(false),
+  PolicyName: { type: "string", mandatory: true },
+  Global: { type: "switch" },
+  Group: { type: "string" },
+  Rank: { type: "int" },
+  PassThru: { type: "switch" },
+  Force: { type: "switch" },
+};
+const GRANT_SETS = {
+  Identity: { only: ["Identity"], mandatory: [] },
+  GrantToTenant: { only: ["Global"], mandatory: [] },
+  GrantToGroup: { only: ["Group", "Rank"], mandatory: ["Group"] },
+};
+
+/**
+ * Parameters that belong to one parameter set only (the first set is the default); naming parameters of two
+ * sets fails with "Parameter set cannot be resolved using the specified named parameters."
+ */
+const PARAMETER_SETS: Record<string, Record<string, { only: string[]; mandatory: string[] }>> = {
+  "New-CsOnlineVoiceRoute": {
+    Identity: { only: ["Identity"], mandatory: ["Identity"] },
+    ParentAndRelativeKey: { only: ["Name"], mandatory: ["Name"] },
+  },
+  "New-CsOnlinePSTNGateway": {
+    Identity: { only: ["Identity"], mandatory: ["Identity"] },
+    ParentAndRelativeKey: { only: ["Fqdn"], mandatory: ["Fqdn"] },
+  },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-csvoicenormalizationrule
+  "New-CsVoiceNormalizationRule": {
+    Identity: { only: ["Identity"], mandatory: ["Identity"] },
+    ParentAndRelativeKey: { only: ["Parent", "Name"], mandatory: ["Parent", "Name"] },
+  },
+  "Grant-CsOnlineVoiceRoutingPolicy": GRANT_SETS,
+  "Grant-CsTenantDialPlan": GRANT_SETS,
+};
+
 export const CMDLETS: Record<string, CmdletSpec> = {
   "Connect-MicrosoftTeams": {
     AccessTokens: { type: "strings" },
@@ -32,13 +110,6 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     Identity: { type: "switch" },
   },
   "Disconnect-MicrosoftTeams": {},
-  "Import-Module": {
-    Name: { type: "strings", mandatory: true, position: 0 },
-    RequiredVersion: { type: "string" },
-    MinimumVersion: { type: "string" },
-    Force: { type: "switch" },
-    DisableNameChecking: { type: "switch" },
-  },
   "Get-CsOnlineVoicemailUserSettings": { Identity: identity() },
   "Set-CsOnlineVoicemailUserSettings": {
     Identity: identity(),
@@ -73,12 +144,20 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     },
     ResultSize: { type: "int" },
   },
-  "Get-CsOnlinePstnUsage": { Identity: identity(false) },
-  "Set-CsOnlinePstnUsage": { Identity: identity(false), Usage: { type: "any", mandatory: true } },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/get-csonlinepstnusage
+  "Get-CsOnlinePstnUsage": { Identity: identity(false), Filter: { type: "string" } },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/set-csonlinepstnusage: -Usage @{Add=..;Remove=..}
+  "Set-CsOnlinePstnUsage": {
+    Identity: identity(false),
+    Usage: { type: "any" },
+    Force: { type: "switch" },
+    Instance: { type: "any" },
+  },
   "Get-CsOnlineVoiceRoute": { Identity: identity(false), Filter: { type: "string" } },
-  "New-CsOnlineVoiceRoute": { Identity: identity(), Name: { type: "string" }, ...ROUTE_PARAMS },
-  "Set-CsOnlineVoiceRoute": { Identity: identity(), Name: { type: "string" }, ...ROUTE_PARAMS },
+  "New-CsOnlineVoiceRoute": { Identity: identity(false), Name: { type: "string" }, ...ROUTE_PARAMS },
+  "Set-CsOnlineVoiceRoute": { Identity: identity(), ...ROUTE_PARAMS },
   "Remove-CsOnlineVoiceRoute": { Identity: identity() },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinevoiceroutingpolicy (and Set-)
   "Get-CsOnlineVoiceRoutingPolicy": { Identity: identity(false), Filter: { type: "string" } },
   "New-CsOnlineVoiceRoutingPolicy": {
     Identity: identity(),
@@ -91,12 +170,8 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     Description: { type: "string" },
   },
   "Remove-CsOnlineVoiceRoutingPolicy": { Identity: identity() },
-  "Grant-CsOnlineVoiceRoutingPolicy": {
-    Identity: identity(false),
-    PolicyName: { type: "string", position: 1 },
-    Global: { type: "switch" },
-    Force: { type: "switch" },
-  },
+  "Grant-CsOnlineVoiceRoutingPolicy": GRANT_PARAMS,
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-cstenantdialplan (and Set-)
   "Get-CsTenantDialPlan": { Identity: identity(false), Filter: { type: "string" } },
   "New-CsTenantDialPlan": {
     Identity: identity(),
@@ -111,12 +186,31 @@ export const CMDLETS: Record<string, CmdletSpec> = {
     NormalizationRules: { type: "any" },
   },
   "Remove-CsTenantDialPlan": { Identity: identity() },
-  "Grant-CsTenantDialPlan": {
+  "Grant-CsTenantDialPlan": GRANT_PARAMS,
+  // Only in memory (-InMemory): the rules travel inside New-/Set-CsTenantDialPlan -NormalizationRules.
+  "New-CsVoiceNormalizationRule": {
     Identity: identity(false),
-    PolicyName: { type: "string", position: 1 },
-    Global: { type: "switch" },
+    Parent: { type: "string" },
+    Name: { type: "string" },
+    Description: { type: "string" },
+    Pattern: { type: "string" },
+    Translation: { type: "string" },
+    IsInternalExtension: { type: "bool" },
+    Priority: { type: "int" },
+    InMemory: { type: "switch" },
     Force: { type: "switch" },
+    Tenant: { type: "string" },
   },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/get-csonlinepstngateway
+  "Get-CsOnlinePSTNGateway": { Identity: identity(false), Filter: { type: "string" } },
+  "New-CsOnlinePSTNGateway": {
+    Identity: identity(false),
+    Fqdn: { type: "string" },
+    ...GATEWAY_PARAMS,
+    SipSignalingPort: { type: "int", mandatory: true },
+  },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/set-csonlinepstngateway
+  "Set-CsOnlinePSTNGateway": { Identity: identity(), ...GATEWAY_PARAMS },
   "Set-CsPhoneNumberAssignment": {
     Identity: { type: "string", mandatory: true },
     PhoneNumber: { type: "string", aliases: ["TelephoneNumber"] },
@@ -168,7 +262,6 @@ const COMMON = [
   "WhatIf",
   "Confirm",
 ];
-const COMMON_SWITCHES = new Set(["Verbose", "Debug", "WhatIf", "Confirm"]);
 
 export interface PsErrorRecord {
   type: string;
@@ -278,35 +371,14 @@ export interface BoundCommand {
   parameters: Record<string, PsValue>;
 }
 
-/** Binds arguments like PowerShell's parameter binder (names, prefixes, aliases, positions, mandatory). */
-export function bindCommand(cmd: PsCommand): BoundCommand {
-  const cmdlet = resolveCmdlet(cmd.name);
-  if (!cmdlet) throw commandNotFound(cmd.name);
+/** Binds named parameters like PowerShell's parameter binder (names, unique prefixes, aliases, sets, mandatory). */
+export function bindCommand(request: PsRequest): BoundCommand {
+  const cmdlet = resolveCmdlet(String(request.cmdlet ?? ""));
+  if (!cmdlet) throw commandNotFound(String(request.cmdlet ?? ""));
   const spec = CMDLETS[cmdlet] ?? {};
   const parameters: Record<string, PsValue> = {};
-  const positional: PsValue[] = [];
-  for (let i = 0; i < cmd.args.length; i++) {
-    const a = cmd.args[i];
-    if (!a) continue;
-    if (a.name === null) {
-      positional.push(a.value ?? null);
-      continue;
-    }
-    const name = matchParam(cmdlet, spec, a.name);
-    const isSwitch = name === "common" ? COMMON_SWITCHES.has(a.name) : spec[name]?.type === "switch";
-    let value = a.value;
-    if (!a.colon && !isSwitch) {
-      const next = cmd.args[i + 1];
-      if (!next || next.name !== null) {
-        throw bindingError(
-          cmdlet,
-          "MissingArgument",
-          `Missing an argument for parameter '${name === "common" ? a.name : name}'. Specify a parameter of type '${spec[name]?.type ?? "object"}' and try again.`,
-        );
-      }
-      value = next.value;
-      i++;
-    }
+  for (const [typed, value] of Object.entries(request.parameters ?? {})) {
+    const name = matchParam(cmdlet, spec, typed);
     if (name === "common") continue;
     if (name in parameters) {
       throw bindingError(
@@ -317,23 +389,25 @@ export function bindCommand(cmd: PsCommand): BoundCommand {
     }
     parameters[name] = convert(cmdlet, name, spec[name] as ParamSpec, value);
   }
-  const byPosition = Object.entries(spec)
-    .filter(([, p]) => p.position !== undefined)
-    .sort((a, b) => (a[1].position ?? 0) - (b[1].position ?? 0));
-  for (const value of positional) {
-    const slot = byPosition.find(([n]) => !(n in parameters));
-    if (!slot) {
+  const sets = PARAMETER_SETS[cmdlet];
+  let setMandatory: string[] = [];
+  if (sets) {
+    const named = Object.entries(sets).filter(([, s]) => s.only.some((p) => p in parameters));
+    if (named.length > 1) {
       throw bindingError(
         cmdlet,
-        "PositionalParameterNotFound",
-        `A positional parameter cannot be found that accepts argument '${String(value)}'.`,
+        "AmbiguousParameterSet",
+        "Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided.",
       );
     }
-    parameters[slot[0]] = convert(cmdlet, slot[0], slot[1], value);
+    setMandatory = (named[0]?.[1] ?? Object.values(sets)[0])?.mandatory ?? [];
   }
-  const missing = Object.entries(spec)
-    .filter(([n, p]) => p.mandatory && !(n in parameters))
-    .map(([n]) => n);
+  const missing = [
+    ...Object.entries(spec)
+      .filter(([n, p]) => p.mandatory && !(n in parameters))
+      .map(([n]) => n),
+    ...setMandatory.filter((n) => !(n in parameters)),
+  ];
   if (missing.length > 0) {
     throw bindingError(
       cmdlet,

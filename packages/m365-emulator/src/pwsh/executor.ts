@@ -5,8 +5,7 @@ import { numbersOfUser, settleOperations, startNumberOperation } from "../state/
 import { findUser } from "../state/users.js";
 import { createVoice, deleteVoice, getVoice, grantPolicy, listVoice, upsertVoice } from "../state/voice.js";
 import { onlineUserView } from "../teams-admin/views.js";
-import { type BoundCommand, PsError } from "./cmdlets.js";
-import type { PsValue } from "./parser.js";
+import { type BoundCommand, bindCommand, PsError, type PsValue } from "./cmdlets.js";
 
 function psError(
   type: string,
@@ -73,6 +72,54 @@ function mergeListParam(existing: unknown, v: PsValue | undefined): string[] | u
   return normaliseList(v);
 }
 
+/**
+ * `-NormalizationRules`: a list of rules (each the parameters of `New-CsVoiceNormalizationRule -InMemory`,
+ * bound like that cmdlet), or `@{Add=...; Remove=...; Replace=...}` on the current list.
+ * https://learn.microsoft.com/powershell/module/microsoftteams/new-csvoicenormalizationrule
+ */
+function normalizationRules(value: PsValue, current: PsValue[], plan: string): PsValue[] {
+  const asRules = (v: PsValue | undefined): PsValue[] =>
+    (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]).map((r) => {
+      if (!r || typeof r !== "object" || Array.isArray(r))
+        throw new PsError({
+          type: "ParameterBindingException",
+          message: `Cannot convert value "${String(r)}" to type "Microsoft.Rtc.Management.WritableConfig.Policy.Voice.NormalizationRule".`,
+          category: "InvalidArgument",
+          fullyQualifiedErrorId: "ParameterArgumentTransformationError,New-CsTenantDialPlan",
+        });
+      const p = bindCommand({ cmdlet: "New-CsVoiceNormalizationRule", parameters: r }).parameters;
+      const name =
+        p.Name ??
+        String(p.Identity ?? "")
+          .split("/")
+          .pop() ??
+        "";
+      return withoutUndefined({
+        Identity: `Tag:${plan}/${String(name)}`,
+        Name: name,
+        Description: p.Description,
+        Pattern: p.Pattern,
+        Translation: p.Translation,
+        IsInternalExtension: p.IsInternalExtension,
+        Priority: p.Priority,
+      }) as PsValue;
+    });
+  if (
+    value &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    !("Name" in value || "Identity" in value || "Parent" in value)
+  ) {
+    const table = Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), v]));
+    if (table.replace !== undefined) return asRules(table.replace);
+    const remove = asRules(table.remove).map((r) => String((r as { Name: string }).Name).toLowerCase());
+    return [...current, ...asRules(table.add)].filter(
+      (r) => !remove.includes(String((r as { Name: string }).Name).toLowerCase()),
+    );
+  }
+  return asRules(value);
+}
+
 function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
@@ -129,7 +176,15 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
       }
       case "Get-CsOnlinePstnUsage":
         return getVoice(tenant, "OnlinePstnUsages", "Global");
+      // https://learn.microsoft.com/powershell/module/microsoftteams/set-csonlinepstnusage: one list, Identity Global.
       case "Set-CsOnlinePstnUsage": {
+        if (p.Identity !== undefined && p.Identity !== null && String(p.Identity).toLowerCase() !== "global")
+          throw psError(
+            "ManagementException",
+            `Cannot find a(n) OnlinePstnUsages with Identity '${String(p.Identity)}'. Only Global exists.`,
+            "ObjectNotFound",
+            c,
+          );
         const current = getVoice(tenant, "OnlinePstnUsages", "Global").Usage as string[];
         upsertVoice(tenant, "OnlinePstnUsages", "Global", {
           Usage: applyUsageChange(current, p.Usage ?? null),
@@ -153,7 +208,7 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           ? getVoice(tenant, "OnlineVoiceRoute", String(p.Identity))
           : undefined;
         const body = withoutUndefined({
-          Identity: String(p.Identity),
+          Identity: String(p.Identity ?? p.Name),
           NumberPattern: p.NumberPattern,
           Priority: p.Priority,
           Description: p.Description,
@@ -162,7 +217,7 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           OnlinePstnUsages: mergeListParam(existing?.OnlinePstnUsages, p.OnlinePstnUsages),
         });
         const out = existing
-          ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity), body)
+          ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity ?? p.Name), body)
           : createVoice(tenant, "OnlineVoiceRoute", body);
         return c.startsWith("New") ? out : null;
       }
@@ -186,30 +241,40 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
         const existing = c.startsWith("Set")
           ? getVoice(tenant, "TenantDialPlan", String(p.Identity))
           : undefined;
-        const rules = p.NormalizationRules;
-        const normalizationRules =
-          rules === undefined
-            ? undefined
-            : rules && typeof rules === "object" && !Array.isArray(rules)
-              ? [
-                  ...((existing?.NormalizationRules as PsValue[]) ?? []),
-                  ...((Array.isArray(rules.Add) ? rules.Add : rules.Add ? [rules.Add] : []) as PsValue[]),
-                ]
-              : rules === null
-                ? []
-                : Array.isArray(rules)
-                  ? rules
-                  : [rules];
+        const name = String(p.Identity).replace(/^tag:/i, "");
         const body = withoutUndefined({
-          Identity: String(p.Identity),
-          SimpleName: p.SimpleName ?? (existing ? undefined : String(p.Identity)),
+          Identity: name,
+          SimpleName: p.SimpleName ?? (existing ? undefined : name),
           Description: p.Description,
-          NormalizationRules: normalizationRules,
+          NormalizationRules:
+            p.NormalizationRules === undefined
+              ? undefined
+              : normalizationRules(
+                  p.NormalizationRules,
+                  (existing?.NormalizationRules as PsValue[] | undefined) ?? [],
+                  name,
+                ),
         });
         const out = existing
-          ? upsertVoice(tenant, "TenantDialPlan", String(p.Identity), body)
+          ? upsertVoice(tenant, "TenantDialPlan", name, body)
           : createVoice(tenant, "TenantDialPlan", body);
         return c.startsWith("New") ? out : null;
+      }
+      // https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinepstngateway: -Fqdn (or
+      // -Identity) becomes the Identity; a new SBC starts disabled unless -Enabled $true.
+      case "Get-CsOnlinePSTNGateway":
+        if (p.Identity !== undefined) return getVoice(tenant, "OnlinePSTNGateway", String(p.Identity));
+        return listVoice(tenant, "OnlinePSTNGateway");
+      case "New-CsOnlinePSTNGateway": {
+        const fqdn = String(p.Fqdn ?? p.Identity);
+        const { Fqdn: _f, Identity: _i, ...rest } = p;
+        return createVoice(tenant, "OnlinePSTNGateway", { ...rest, Identity: fqdn, Fqdn: fqdn });
+      }
+      case "Set-CsOnlinePSTNGateway": {
+        getVoice(tenant, "OnlinePSTNGateway", String(p.Identity));
+        const { Identity: _i, ...rest } = p;
+        upsertVoice(tenant, "OnlinePSTNGateway", String(p.Identity), rest);
+        return null;
       }
       case "Remove-CsOnlineVoiceRoute":
         deleteVoice(tenant, "OnlineVoiceRoute", String(p.Identity));
@@ -220,16 +285,28 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
       case "Remove-CsTenantDialPlan":
         deleteVoice(tenant, "TenantDialPlan", String(p.Identity));
         return null;
+      // https://learn.microsoft.com/powershell/module/microsoftteams/grant-csonlinevoiceroutingpolicy and
+      // …/grant-cstenantdialplan: a user (-Identity), the tenant default (-Global) or a group (-Group, -Rank).
       case "Grant-CsOnlineVoiceRoutingPolicy":
       case "Grant-CsTenantDialPlan": {
         const type = c === "Grant-CsTenantDialPlan" ? "TenantDialPlan" : "OnlineVoiceRoutingPolicy";
         const name = (p.PolicyName as string | null | undefined) ?? null;
-        if (p.Global) {
+        if (name !== null) getVoice(tenant, type, name);
+        if (p.Group !== undefined) {
+          const key = `${type}|${String(p.Group).toLowerCase()}`;
+          if (name === null) delete tenant.groupPolicyAssignments[key];
+          else
+            tenant.groupPolicyAssignments[key] = {
+              policyType: type,
+              groupId: String(p.Group),
+              policyName: name,
+              rank: typeof p.Rank === "number" ? p.Rank : 1,
+            };
+          return null;
+        }
+        if (p.Global || p.Identity === undefined || p.Identity === null) {
           if (name === null) delete tenant.tenantPolicies[type];
-          else {
-            getVoice(tenant, type, name);
-            tenant.tenantPolicies[type] = name;
-          }
+          else tenant.tenantPolicies[type] = name;
           return null;
         }
         grantPolicy(tenant, requireUser(ctx, tenant, p.Identity, c), type, name);

@@ -3,18 +3,17 @@ import { request } from "node:https";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import tls from "node:tls";
-import { bindCommand, PsError, type PsErrorRecord } from "./cmdlets.js";
-import { type PsCommand, PsParseError, parseCommandLine } from "./parser.js";
+import { bindCommand, PsError, type PsErrorRecord, type PsRequest } from "./cmdlets.js";
 
 /**
- * The `m365-emulator-pwsh` stand-in for `pwsh` with the MicrosoftTeams module.
- * Framing: one command per input line; exactly one JSON line per command on stdout:
- * `{"ok":true,"output":...}` or `{"ok":false,"error":{type,message,category,fullyQualifiedErrorId}}`.
- * A line may also be JSON `{"id":..., "command":"..."}`; the reply then carries the same `id`.
- * Empty lines and lines starting with `#` produce no output.
+ * The `m365-emulator-pwsh` stand-in for `pwsh` with the MicrosoftTeams module and sip2teams' bootstrap loop.
+ * Protocol: one JSON request per input line, `{"cmdlet":"Verb-Noun","parameters":{...}}` (values are data,
+ * switches are booleans); exactly one JSON line per request on stdout: `{"ok":true,"output":...}` or
+ * `{"ok":false,"error":{type,message,category,fullyQualifiedErrorId[,retryAfter]}}`. Empty lines produce no
+ * output. There is no script text: anything else is refused.
  */
 
-type Result = { ok: true; output: unknown } | { ok: false; error: PsErrorRecord };
+type Result = { ok: true; output: unknown } | { ok: false; error: PsErrorRecord & { retryAfter?: number } };
 
 interface Session {
   teamsToken: string;
@@ -29,7 +28,7 @@ function caFrom(env: NodeJS.ProcessEnv): string[] | undefined {
 }
 
 function postJson(url: string, body: unknown, token: string | null, ca: string[] | undefined) {
-  return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+  return new Promise<{ status: number; body: unknown; retryAfter: number | null }>((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = request(
       url,
@@ -47,10 +46,13 @@ function postJson(url: string, body: unknown, token: string | null, ca: string[]
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
+          const header = Number(res.headers["retry-after"]);
+          const retryAfter =
+            res.headers["retry-after"] !== undefined && Number.isFinite(header) ? header : null;
           try {
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, retryAfter });
           } catch {
-            resolve({ status: res.statusCode ?? 0, body: text });
+            resolve({ status: res.statusCode ?? 0, body: text, retryAfter });
           }
         });
       },
@@ -77,34 +79,50 @@ export class StandIn {
     this.ca = caFrom(env);
   }
 
-  async run(line: string): Promise<Result> {
-    // `$ErrorActionPreference = "Stop"` and friends only steer the host; the stand-in always reports errors.
-    if (/^\$\w+Preference\s*=/.test(line.trim())) return { ok: true, output: null };
-    let cmd: PsCommand;
+  /** Parses one request line; a malformed one answers like PowerShell's `ConvertFrom-Json`. */
+  static parse(line: string): PsRequest | Result {
+    let request: unknown;
     try {
-      cmd = parseCommandLine(line);
-      const bound = bindCommand(cmd);
+      request = JSON.parse(line);
+    } catch (e) {
+      return fail(
+        "ArgumentException",
+        `Conversion from JSON failed with error: ${e instanceof Error ? e.message : String(e)}`,
+        "ParserError",
+        "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
+      );
+    }
+    const r = request as { cmdlet?: unknown; parameters?: unknown };
+    const parameters = r?.parameters ?? {};
+    if (
+      !r ||
+      typeof r !== "object" ||
+      typeof r.cmdlet !== "string" ||
+      typeof parameters !== "object" ||
+      Array.isArray(parameters)
+    ) {
+      return fail(
+        "ArgumentException",
+        'A request is one JSON object {"cmdlet":"<name>","parameters":{...}}.',
+        "InvalidArgument",
+        "InvalidRequest",
+      );
+    }
+    return { cmdlet: r.cmdlet, parameters: parameters as PsRequest["parameters"] };
+  }
+
+  async run(line: string): Promise<Result> {
+    const parsed = StandIn.parse(line);
+    if ("ok" in parsed) return parsed;
+    try {
+      const bound = bindCommand(parsed);
       if (bound.cmdlet === "Connect-MicrosoftTeams") return await this.connect(bound.parameters.AccessTokens);
-      if (bound.cmdlet === "Import-Module") {
-        const missing = (bound.parameters.Name as string[]).find((n) => n.toLowerCase() !== "microsoftteams");
-        if (missing) {
-          return fail(
-            "FileNotFoundException",
-            `The specified module '${missing}' was not loaded because no valid module file was found in any module directory.`,
-            "ResourceUnavailable",
-            "Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand",
-          );
-        }
-        return { ok: true, output: null };
-      }
       if (bound.cmdlet === "Disconnect-MicrosoftTeams") {
         this.session = null;
         return { ok: true, output: null };
       }
     } catch (e) {
       if (e instanceof PsError) return { ok: false, error: e.record };
-      if (e instanceof PsParseError)
-        return fail("ParseException", e.message, "ParserError", "ParseException");
       return fail(
         "RuntimeException",
         e instanceof Error ? e.message : String(e),
@@ -117,38 +135,43 @@ export class StandIn {
         "UnauthorizedAccessException",
         "You must call the Connect-MicrosoftTeams cmdlet before calling any other cmdlets.",
         "AuthenticationError",
-        `UnauthorizedAccessException,${cmd.name}`,
+        `UnauthorizedAccessException,${parsed.cmdlet}`,
       );
     }
     try {
       const res = await postJson(
-        `${this.base}/_emulator/pwsh/invoke`,
-        { command: cmd },
+        `${this.base}/_emulator/pwsh/invoke/${encodeURIComponent(parsed.cmdlet)}`,
+        parsed,
         this.session.teamsToken,
         this.ca,
       );
-      const body = res.body as Result | { ok: false; error: { type: string; message: string } };
-      if (body && typeof body === "object" && "ok" in body) {
+      const body = res.body as Result | { ok?: undefined; error?: { code?: string; message?: string } };
+      if (body && typeof body === "object" && "ok" in body && body.ok !== undefined) {
         if (body.ok) return body;
         return fail(
           body.error.type,
           body.error.message,
-          (body.error as PsErrorRecord).category ?? "NotSpecified",
-          (body.error as PsErrorRecord).fullyQualifiedErrorId ?? `${body.error.type},${cmd.name}`,
+          body.error.category ?? "NotSpecified",
+          body.error.fullyQualifiedErrorId ?? `${body.error.type},${parsed.cmdlet}`,
         );
       }
-      return fail(
+      // Throttling and outages reach the module as HTTP errors; Retry-After is passed on.
+      const message =
+        (body as { error?: { message?: string } })?.error?.message ?? `Unexpected response (${res.status}).`;
+      const result = fail(
         "HttpResponseException",
-        `Unexpected response (${res.status}).`,
+        `Response status code does not indicate success: ${res.status}. ${message}`,
         "ConnectionError",
-        cmd.name,
+        `HttpResponseException,${parsed.cmdlet}`,
       );
+      if (!result.ok && res.retryAfter !== null) result.error.retryAfter = res.retryAfter;
+      return result;
     } catch (e) {
       return fail(
         "HttpRequestException",
         e instanceof Error ? e.message : String(e),
         "ConnectionError",
-        cmd.name,
+        parsed.cmdlet,
       );
     }
   }
@@ -208,22 +231,13 @@ export async function runStandIn(
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const raw of rl) {
     const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
-    let id: unknown;
-    let command = line;
-    if (line.startsWith("{")) {
-      try {
-        const msg = JSON.parse(line) as { id?: unknown; command?: unknown };
-        id = msg.id;
-        command = String(msg.command ?? "");
-      } catch {
-        output.write(
-          `${JSON.stringify(fail("ParseException", "Invalid JSON request line.", "ParserError", "ParseException"))}\n`,
-        );
-        continue;
-      }
-    }
-    const result = await standIn.run(command);
-    output.write(`${JSON.stringify(id === undefined ? result : { id, ...result })}\n`);
+    if (!line) continue;
+    // Like the bootstrap's `ConvertTo-Json -EscapeHandling EscapeNonAscii`: an ASCII line, which no character
+    // (U+2028 included) can split.
+    const json = JSON.stringify(await standIn.run(line)).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    output.write(`${json}\n`);
   }
 }

@@ -199,6 +199,11 @@ export interface Tenant {
   /** Teams voice configuration: type → identity (lower-case, bare) → object. */
   voice: Map<string, Map<string, VoiceObject>>;
   tenantPolicies: Record<string, string>;
+  /** Grant-Cs* -Group: `<policy type>|<group id>` → the assignment. */
+  groupPolicyAssignments: Record<
+    string,
+    { policyType: string; groupId: string; policyName: string; rank: number }
+  >;
   clockOffsetMs: number;
   changeSeq: number;
   changes: UserChange[];

@@ -382,6 +382,7 @@ export class EmulatorState {
       operations: [...tenant.operations.values()],
       voice: Object.fromEntries([...tenant.voice].map(([type, m]) => [type, [...m.values()]])),
       tenantPolicies: tenant.tenantPolicies,
+      groupPolicyAssignments: Object.values(tenant.groupPolicyAssignments),
       requestCount: tenant.requestLog.length,
     };
   }

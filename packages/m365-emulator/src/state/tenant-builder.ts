@@ -36,6 +36,7 @@ export function buildTenant(st: ScenarioTenant): Tenant {
     operations: new Map(),
     voice: new Map(),
     tenantPolicies: {},
+    groupPolicyAssignments: {},
     clockOffsetMs: 0,
     changeSeq: 0,
     changes: [],

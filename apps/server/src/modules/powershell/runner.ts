@@ -1,40 +1,116 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
+import { RetryLater } from "../../jobs/define-job.js";
 import type { TokenProvider } from "../microsoft/tokens.js";
+
+/**
+ * The documented MicrosoftTeams cmdlets the portal may run, and nothing else: the bootstrap loop refuses any
+ * other name. Cmdlets that support application-based authentication:
+ * https://learn.microsoft.com/microsoftteams/teams-powershell-application-authentication
+ */
+export const TEAMS_CMDLETS = [
+  "Connect-MicrosoftTeams",
+  "Disconnect-MicrosoftTeams",
+  "Get-CsOnlinePstnUsage",
+  "Set-CsOnlinePstnUsage",
+  "Get-CsOnlineVoiceRoute",
+  "New-CsOnlineVoiceRoute",
+  "Set-CsOnlineVoiceRoute",
+  "Remove-CsOnlineVoiceRoute",
+  "Get-CsOnlineVoiceRoutingPolicy",
+  "New-CsOnlineVoiceRoutingPolicy",
+  "Set-CsOnlineVoiceRoutingPolicy",
+  "Remove-CsOnlineVoiceRoutingPolicy",
+  "Grant-CsOnlineVoiceRoutingPolicy",
+  "Get-CsTenantDialPlan",
+  "New-CsTenantDialPlan",
+  "Set-CsTenantDialPlan",
+  "Remove-CsTenantDialPlan",
+  "Grant-CsTenantDialPlan",
+  "Get-CsOnlinePSTNGateway",
+  "New-CsOnlinePSTNGateway",
+  "Set-CsOnlinePSTNGateway",
+  "Get-CsOnlineUser",
+  "Get-CsOnlineVoicemailUserSettings",
+  "Set-CsOnlineVoicemailUserSettings",
+] as const;
+export type TeamsCmdlet = (typeof TEAMS_CMDLETS)[number];
+
+/** A parameter value as JSON carries it; switch parameters are booleans. */
+export type PsData = string | number | boolean | null | PsData[] | { [key: string]: PsData };
+export type PsParameters = Record<string, PsData | undefined>;
 
 /**
  * Long-lived PowerShell processes with the MicrosoftTeams module, one per customer tenant (at most
  * `maxProcesses`, least recently used closed first), connected app-only with
  * `Connect-MicrosoftTeams -AccessTokens @(<graph>, <teams>)`.
  *
- * Protocol: we write one PowerShell line per command on stdin; the process answers exactly one JSON line
- * `{"ok":true,"output":…}` or `{"ok":false,"error":{"message":…}}`. With real `pwsh` the BOOTSTRAP loop
- * below implements it; the emulator's `m365-emulator-pwsh` stand-in speaks it natively.
+ * Protocol: one JSON line per command on stdin, `{"cmdlet":"Set-CsOnlineVoiceRoute","parameters":{...}}`;
+ * the process answers exactly one JSON line `{"ok":true,"output":…}` or `{"ok":false,"error":{…}}`. Values
+ * are data, never script text: the BOOTSTRAP loop parses the line with `ConvertFrom-Json -AsHashtable`,
+ * checks the cmdlet against TEAMS_CMDLETS and splats the parameters (`& $cmdlet @parameters`). A
+ * `NormalizationRules` list holds the parameters of `New-CsVoiceNormalizationRule`, which the loop runs with
+ * `-InMemory` for each rule. The emulator's `m365-emulator-pwsh` stand-in speaks the same protocol.
  */
 export const BOOTSTRAP = [
   "$ErrorActionPreference = 'Stop'",
   "Import-Module MicrosoftTeams -ErrorAction SilentlyContinue | Out-Null",
+  `$s2tAllowed = @(${TEAMS_CMDLETS.map((c) => `'${c}'`).join(", ")})`,
   "while ($null -ne ($s2tLine = [Console]::In.ReadLine())) {",
-  "  try { $s2tOut = Invoke-Expression $s2tLine; $s2tJson = @{ ok = $true; output = $s2tOut } | ConvertTo-Json -Depth 8 -Compress }",
-  "  catch { $s2tJson = @{ ok = $false; error = @{ message = $_.Exception.Message; type = $_.Exception.GetType().Name } } | ConvertTo-Json -Depth 4 -Compress }",
+  "  if ($s2tLine.Trim() -eq '') { continue }",
+  "  try {",
+  "    $s2tRequest = ConvertFrom-Json -InputObject $s2tLine -AsHashtable",
+  "    $s2tCmdlet = [string]$s2tRequest['cmdlet']",
+  "    if ($s2tAllowed -cnotcontains $s2tCmdlet) { throw \"The cmdlet '$s2tCmdlet' is not allowed.\" }",
+  "    $s2tParameters = $s2tRequest['parameters']",
+  "    if ($null -eq $s2tParameters) { $s2tParameters = @{} }",
+  "    if ($null -ne $s2tParameters['NormalizationRules']) {",
+  "      $s2tParameters['NormalizationRules'] = @(foreach ($s2tRule in $s2tParameters['NormalizationRules']) { New-CsVoiceNormalizationRule @s2tRule -InMemory })",
+  "    }",
+  "    $s2tOut = & $s2tCmdlet @s2tParameters",
+  "    $s2tJson = @{ ok = $true; output = $s2tOut } | ConvertTo-Json -Depth 8 -Compress -EscapeHandling EscapeNonAscii",
+  "  } catch {",
+  "    $s2tJson = @{ ok = $false; error = @{ message = $_.Exception.Message; type = $_.Exception.GetType().Name; fullyQualifiedErrorId = $_.FullyQualifiedErrorId; category = [string]$_.CategoryInfo.Category } } | ConvertTo-Json -Depth 4 -Compress -EscapeHandling EscapeNonAscii",
+  "  }",
   "  [Console]::Out.WriteLine($s2tJson)",
   "}",
 ].join("\n");
 
+/**
+ * One request line: JSON with every non-ASCII character escaped, so the line is plain ASCII whatever the
+ * console encoding, and no character (curly quotes, U+2028) can end or bend it.
+ */
+export function requestLine(cmdlet: TeamsCmdlet, parameters: PsParameters): string {
+  const defined = Object.fromEntries(Object.entries(parameters).filter(([, v]) => v !== undefined));
+  return JSON.stringify({ cmdlet, parameters: defined }).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** What a failed command answered. `transient` marks failures of the process or the connection, not the cmdlet's. */
 export class PowerShellError extends Error {
   constructor(
     message: string,
     readonly type = "PowerShellError",
+    readonly details: { fullyQualifiedErrorId?: string; category?: string; transient?: boolean } = {},
   ) {
     super(message);
     this.name = "PowerShellError";
   }
+  get transient(): boolean {
+    return (
+      this.details.transient === true ||
+      this.details.category === "ConnectionError" ||
+      this.details.category === "ResourceUnavailable"
+    );
+  }
 }
 
 export interface PowerShellPool {
-  /** Runs one command for the tenant; resolves with its (JSON) output. */
-  run(tenantId: string, command: string): Promise<unknown>;
+  /** Runs one allow-listed cmdlet for the tenant with its parameters as data; resolves with its (JSON) output. */
+  run(tenantId: string, cmdlet: TeamsCmdlet, parameters?: PsParameters): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -52,11 +128,6 @@ interface Session {
 }
 
 const RECONNECT_MS = 45 * 60_000;
-
-/** PowerShell quoting for a single-quoted literal. */
-export function psQuote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 export function createPowerShellPool(options: {
   pwshPath: string;
@@ -119,21 +190,17 @@ export function createPowerShellPool(options: {
     child.stderr.on("data", (chunk: Buffer) => {
       session.stderr = (session.stderr + chunk.toString()).slice(-2000);
     });
-    child.on("error", (error) => {
-      options.log.error({ err: error, pwsh: options.pwshPath }, "PowerShell process failed to start");
-    });
-    child.on("exit", (code) => {
+    const ended = (message: string) => {
       session.exited = true;
       sessions.delete(key);
-      for (const w of session.waiting.splice(0)) {
-        w(
-          JSON.stringify({
-            ok: false,
-            error: { message: `PowerShell exited (${code}). ${session.stderr.trim()}`.trim() },
-          }),
-        );
-      }
+      for (const w of session.waiting.splice(0))
+        w(JSON.stringify({ ok: false, error: { message, category: "ResourceUnavailable" } }));
+    };
+    child.on("error", (error) => {
+      options.log.error({ err: error, pwsh: options.pwshPath }, "PowerShell process failed to start");
+      ended(`PowerShell could not start (${options.pwshPath}): ${error.message}`);
     });
+    child.on("exit", (code) => ended(`PowerShell exited (${code}). ${session.stderr.trim()}`.trim()));
     sessions.set(key, session);
     // Keep at most `max` processes: close the least recently used idle one.
     if (sessions.size > max) {
@@ -145,31 +212,53 @@ export function createPowerShellPool(options: {
     return session;
   }
 
-  function send(session: Session, line: string): Promise<unknown> {
+  function send(session: Session, cmdlet: TeamsCmdlet, parameters: PsParameters): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (session.exited) return reject(new PowerShellError("PowerShell is not running."));
+      if (!TEAMS_CMDLETS.includes(cmdlet))
+        return reject(new PowerShellError(`The cmdlet '${cmdlet}' is not allowed.`));
+      if (session.exited)
+        return reject(
+          new PowerShellError("PowerShell is not running.", "PowerShellError", { transient: true }),
+        );
       const timer = setTimeout(() => {
         stopSession(session);
-        reject(new PowerShellError(`PowerShell did not answer within ${timeoutMs / 1000}s.`));
+        reject(
+          new PowerShellError(`PowerShell did not answer within ${timeoutMs / 1000}s.`, "TimeoutException", {
+            transient: true,
+          }),
+        );
       }, timeoutMs);
       session.waiting.push((answer) => {
         clearTimeout(timer);
-        try {
-          const parsed = JSON.parse(answer) as {
-            ok: boolean;
-            output?: unknown;
-            error?: { message?: string; type?: string };
+        let parsed: {
+          ok: boolean;
+          output?: unknown;
+          error?: {
+            message?: string;
+            type?: string;
+            fullyQualifiedErrorId?: string;
+            category?: string;
+            retryAfter?: number;
           };
-          if (parsed.ok) resolve(parsed.output ?? null);
-          else
-            reject(
-              new PowerShellError(parsed.error?.message ?? "PowerShell command failed.", parsed.error?.type),
-            );
+        };
+        try {
+          parsed = JSON.parse(answer);
         } catch {
-          reject(new PowerShellError(`Unreadable PowerShell answer: ${answer.slice(0, 200)}`));
+          return reject(new PowerShellError(`Unreadable PowerShell answer: ${answer.slice(0, 200)}`));
         }
+        if (parsed.ok) return resolve(parsed.output ?? null);
+        const error = parsed.error ?? {};
+        // The emulator's stand-in passes Microsoft's Retry-After on; the job waits that long.
+        if (typeof error.retryAfter === "number")
+          return reject(new RetryLater(error.retryAfter, error.message ?? "Microsoft asked to wait."));
+        reject(
+          new PowerShellError(`${cmdlet}: ${error.message ?? "PowerShell command failed."}`, error.type, {
+            fullyQualifiedErrorId: error.fullyQualifiedErrorId,
+            category: error.category,
+          }),
+        );
       });
-      session.child.stdin.write(`${line.replace(/\r?\n/g, " ")}\n`);
+      session.child.stdin.write(`${requestLine(cmdlet, parameters)}\n`);
     });
   }
 
@@ -185,19 +274,19 @@ export function createPowerShellPool(options: {
       options.tokens.get(tenantId, "graph"),
       options.tokens.get(tenantId, "teams-admin"),
     ]);
-    await send(session, `Connect-MicrosoftTeams -AccessTokens @(${psQuote(graph)}, ${psQuote(teams)})`);
+    await send(session, "Connect-MicrosoftTeams", { AccessTokens: [graph, teams] });
     session.connectedAt = Date.now();
   }
 
   return {
-    async run(tenantId, command) {
+    async run(tenantId, cmdlet, parameters = {}) {
       if (!extraEnv) extraEnv = (await options.env?.()) ?? {};
       const session = sessionFor(tenantId);
       session.lastUsed = Date.now();
       session.pending++;
       const result = session.queue.then(async () => {
         await ensureConnected(tenantId, session);
-        return send(session, command);
+        return send(session, cmdlet, parameters);
       });
       session.queue = result.catch(() => undefined);
       try {

@@ -201,10 +201,10 @@ async function runStep(
     case "disable-voicemail": {
       const [connection] = [await connectedTenant(deps.db, user.enterpriseAccountId)];
       if (!connection) throw new RetryLater(60, "Waiting for consent.");
-      await deps.powershell.run(
-        connection.tenantId,
-        `Set-CsOnlineVoicemailUserSettings -Identity '${userId}' -VoicemailEnabled $false`,
-      );
+      await deps.powershell.run(connection.tenantId, "Set-CsOnlineVoicemailUserSettings", {
+        Identity: userId,
+        VoicemailEnabled: false,
+      });
       return "done";
     }
     case "unassign-number": {
