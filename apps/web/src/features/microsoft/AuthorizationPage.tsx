@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Group, Loader, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Card, Group, Loader, Modal, Stack, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCircleCheck } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -7,7 +7,7 @@ import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
-import { connectToMicrosoft } from "./useActingAccount";
+import { connectToMicrosoft, replaceMicrosoftTenant } from "./useActingAccount";
 
 export function useMicrosoftConnection(accountId: string) {
   return useQuery({
@@ -17,12 +17,26 @@ export function useMicrosoftConnection(accountId: string) {
   });
 }
 
-/** The connection state, with connect / reconnect / disconnect and (for the partner) an emailed request. */
+/**
+ * The connection state, with connect / reconnect / disconnect, (for the partner) an emailed request, and (for
+ * an Admin, once a tenant is linked) "Connect a different Microsoft 365 tenant" behind a confirmation.
+ */
 export function MicrosoftConnectionCard({ accountId }: { accountId: string }) {
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const connection = useMicrosoftConnection(accountId);
   const managedFromAbove = session && session.account.id !== accountId;
+  const isAdmin = session?.user.role === "Admin";
+  const [confirmReplace, setConfirmReplace] = useState(false);
+  const replace = useMutation({
+    mutationFn: () => replaceMicrosoftTenant(accountId),
+    onError: (error) =>
+      notifications.show({
+        color: "red",
+        title: "Could not start",
+        message: error instanceof ApiError ? (error.detail ?? error.title) : String(error),
+      }),
+  });
   const connect = useMutation({
     mutationFn: () => connectToMicrosoft(accountId),
     onError: (error) =>
@@ -50,7 +64,8 @@ export function MicrosoftConnectionCard({ accountId }: { accountId: string }) {
           title="Connection of your Microsoft 365 Account is successful!"
         >
           <Text size="sm">
-            Account: <b>{c.adminUpn}</b> · Tenant domain: <b>{c.tenantDomain}</b>
+            Account: <b>{c.adminUpn}</b> · Tenant domain:{" "}
+            <b data-testid="linked-tenant-domain">{c.tenantDomain}</b>
           </Text>
           <Text size="xs" c="dimmed">
             Connected {c.connectedAt ? new Date(c.connectedAt).toLocaleString() : ""}
@@ -67,6 +82,12 @@ export function MicrosoftConnectionCard({ accountId }: { accountId: string }) {
         >
           A Microsoft 365 Global Admin of the customer clicks Connect to Microsoft Teams, signs in at
           Microsoft and accepts the permissions. It takes about 5 minutes.
+          {c.status === "disconnected" && (
+            <Text size="sm" mt="xs">
+              Linked tenant: <b data-testid="linked-tenant-domain">{c.tenantDomain}</b> (only a Global Admin
+              of this tenant can connect it again).
+            </Text>
+          )}
         </Alert>
       )}
       <Group>
@@ -83,7 +104,36 @@ export function MicrosoftConnectionCard({ accountId }: { accountId: string }) {
             Disconnect
           </Button>
         )}
+        {isAdmin && c.status !== "not-connected" && (
+          <Button variant="subtle" color="red" onClick={() => setConfirmReplace(true)}>
+            Connect a different Microsoft 365 tenant
+          </Button>
+        )}
       </Group>
+      <Modal
+        opened={confirmReplace}
+        onClose={() => setConfirmReplace(false)}
+        title="Connect a different Microsoft 365 tenant?"
+      >
+        <Stack>
+          <Text size="sm">
+            This enterprise is linked to <b>{c.tenantDomain}</b>. A Global Admin of the other tenant signs in
+            at Microsoft and accepts the permissions; the enterprise then works with that tenant instead.
+          </Text>
+          <Text size="sm">
+            The request is recorded in the audit log, and the enterprise's Admins are emailed when the tenant
+            changes.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirmReplace(false)}>
+              Cancel
+            </Button>
+            <Button color="red" onClick={() => replace.mutate()} loading={replace.isPending}>
+              Connect a different tenant
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       {managedFromAbove && c.status !== "connected" && <AuthorizationRequestForm accountId={accountId} />}
     </Stack>
   );

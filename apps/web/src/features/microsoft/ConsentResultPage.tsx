@@ -5,6 +5,7 @@ import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../../api/client";
 import { ensureSession } from "../../app/session";
+import { useLinkToken } from "../identity/form";
 
 const UNKNOWN_MESSAGES: Record<string, string> = {
   state_expired:
@@ -113,14 +114,15 @@ export function ConsentResultPage() {
   );
 }
 
-/** The link a partner emailed: starts "Connect to Microsoft Teams" without a portal session. */
+/**
+ * The link a partner emailed: starts "Connect to Microsoft Teams" without a portal session. The token is in
+ * the link's fragment (never sent to the server with the page), read once and dropped from the address bar.
+ */
 export function AuthorizeRequestPage() {
-  const { token } = useParams({ strict: false }) as { token: string };
+  const token = useLinkToken();
   const start = useMutation({
     mutationFn: () =>
-      unwrap(
-        api.POST("/api/microsoft/authorization-requests/{token}/connect", { params: { path: { token } } }),
-      ),
+      unwrap(api.POST("/api/microsoft/authorization-requests/connect", { body: { token: token ?? "" } })),
     onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl),
   });
   return (
@@ -131,7 +133,10 @@ export function AuthorizeRequestPage() {
         tenant. Sign in with your Microsoft 365 Global Admin account and accept the permissions. It takes
         about 5 minutes.
       </Text>
-      <Button onClick={() => start.mutate()} loading={start.isPending}>
+      {!token && (
+        <Alert color="red">This authorization link is incomplete. Open the link from the email again.</Alert>
+      )}
+      <Button onClick={() => start.mutate()} loading={start.isPending} disabled={!token}>
         Connect to Microsoft Teams
       </Button>
       {start.isError && <Alert color="red">{start.error.message}</Alert>}

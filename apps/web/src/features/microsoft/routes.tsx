@@ -20,7 +20,7 @@ export function microsoftPublicRoutes(parent: AnyRoute) {
     }),
     createRoute({
       getParentRoute: () => parent,
-      path: "/microsoft/authorize/$token",
+      path: "/microsoft/authorize",
       component: AuthorizeRequestPage,
     }),
   ];

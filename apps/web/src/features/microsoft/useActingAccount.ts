@@ -17,3 +17,11 @@ export async function connectToMicrosoft(accountId: string) {
   );
   window.location.assign(authorizeUrl);
 }
+
+/** "Connect a different Microsoft 365 tenant" (Admins only): the same consent, allowed to link another tenant. */
+export async function replaceMicrosoftTenant(accountId: string) {
+  const { authorizeUrl } = await unwrap(
+    api.POST("/api/accounts/{accountId}/microsoft/replace-tenant", { params: { path: { accountId } } }),
+  );
+  window.location.assign(authorizeUrl);
+}
