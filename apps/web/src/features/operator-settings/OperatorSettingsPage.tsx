@@ -7,7 +7,6 @@ import {
   Loader,
   NumberInput,
   PasswordInput,
-  Select,
   Stack,
   Table,
   TagsInput,
@@ -23,6 +22,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../identity/form";
+import { DNS_FIELDS, DnsSettingsFields, dnsBody, dnsFormFrom } from "./DnsSettingsFields";
 
 type Settings = components["schemas"]["OperatorSettings"];
 
@@ -56,7 +56,7 @@ const FIELDS = [
   "graphUrl",
   "teamsAdminUrl",
   "teamsPhoneSkuId",
-  "dnsAdapter",
+  ...DNS_FIELDS,
 ];
 
 function SettingsForm({ accountId, settings }: { accountId: string; settings: Settings }) {
@@ -71,11 +71,11 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
     graphUrl: settings.graphUrl ?? "",
     teamsAdminUrl: settings.teamsAdminUrl ?? "",
     teamsPhoneSkuId: settings.teamsPhoneSkuId ?? "",
-    dnsAdapter: settings.dnsAdapter ?? "",
     appCertificatePem: "",
     appPrivateKeyPem: "",
     removeCertificate: false,
   });
+  const [dns, setDns] = useState(() => dnsFormFrom(settings));
   const errors = useApiErrors(FIELDS);
   const save = useMutation({
     mutationFn: () =>
@@ -91,7 +91,7 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
               : form.appCertificatePem || form.appPrivateKeyPem
                 ? { appCertificatePem: form.appCertificatePem, appPrivateKeyPem: form.appPrivateKeyPem }
                 : {}),
-            dnsAdapter: form.dnsAdapter ? (form.dnsAdapter as "manual" | "emulator") : null,
+            ...dnsBody(dns),
           },
         }),
       ),
@@ -131,16 +131,12 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
             "customers.sbc.example.net",
             "Trunk FQDNs are <label>.<this domain>",
           )}
-          <Select
-            label="DNS for trunk subdomains"
-            description="manual: the checklist shows the TXT record with a Verify button"
-            data={[
-              { value: "", label: `Default (${eff.dnsAdapter})` },
-              { value: "manual", label: "Manual" },
-              { value: "emulator", label: "Microsoft 365 emulator" },
-            ]}
-            value={form.dnsAdapter}
-            onChange={(v) => setForm({ ...form, dnsAdapter: v ?? "" })}
+          <DnsSettingsFields
+            accountId={accountId}
+            settings={settings}
+            form={dns}
+            onChange={(patch) => setDns({ ...dns, ...patch })}
+            fieldErrors={errors.fieldErrors}
           />
           {text(
             "teamsPhoneSkuId",
