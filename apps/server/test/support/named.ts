@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -38,6 +39,9 @@ const keyClause = (k: NamedKey) => `key "${k.name}" { algorithm ${k.algorithm}; 
 
 /** A real BIND 9 (`/usr/sbin/named -g`) on a free loopback port, serving one dynamic zone. */
 export async function startNamed(zone = "customers.sbc.example.test"): Promise<Named> {
+  for (const binary of ["/usr/sbin/named", "/usr/bin/dig"]) {
+    if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install -y bind9 bind9-dnsutils`);
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-named-"));
   const port = await freePort();
   const key = newKey("sip2teams-key", "hmac-sha256");
