@@ -3,6 +3,7 @@ import type { JobDefinition } from "../jobs/define-job.js";
 import { bulkImportJobs } from "../modules/bulk-import/jobs.js";
 import { directRoutingSetupJob } from "../modules/direct-routing-setup/jobs.js";
 import { enterpriseDeleteJob } from "../modules/enterprises/jobs.js";
+import { passwordResetMailJob } from "../modules/identity/password-reset.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 
@@ -11,6 +12,7 @@ export function jobDefinitions(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
   return [
     directRoutingSetupJob(deps),
     enterpriseDeleteJob(deps),
+    passwordResetMailJob(deps),
     ...teamsUsersJobs(deps),
     ...bulkImportJobs(deps),
     ...sbcJobs(deps),

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
+import { requestPasswordReset } from "./password-reset.js";
 import { identityService, type RequestMeta } from "./service.js";
 import { sessionView, startSession } from "./session-routes.js";
 
@@ -85,7 +86,7 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await identity.requestPasswordReset(request.body, meta(request));
+        await requestPasswordReset(deps, request.body, meta(request));
         return reply.code(202).send({ status: "sent-if-exists" as const });
       },
     );

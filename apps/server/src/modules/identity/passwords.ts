@@ -1,14 +1,11 @@
 import { hash, verify } from "@node-rs/argon2";
 import type { FieldError } from "../../http/problem.js";
-import { COMMON_PASSWORDS } from "./common-passwords.js";
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 256;
 
 /** argon2id with OWASP-recommended parameters (19 MiB, 2 passes). */
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-
-const common = new Set(COMMON_PASSWORDS);
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
@@ -29,45 +26,62 @@ export async function verifyPassword(
 // argon2id hash of a random string, used only to equalise timing.
 const DUMMY_HASH = await hash(crypto.randomUUID(), ARGON2);
 
-function looksCommon(password: string): boolean {
-  const lower = password.toLowerCase();
-  if (common.has(lower)) return true;
-  const stripped = lower.replace(/[^a-z]+$/, "").replace(/^[^a-z]+/, "");
-  if (stripped.length > 0 && common.has(stripped)) return true;
-  const unleet = lower
-    .replace(/[@4]/g, "a")
-    .replace(/3/g, "e")
-    .replace(/[1!]/g, "i")
-    .replace(/0/g, "o")
-    .replace(/[$5]/g, "s");
-  if (common.has(unleet) || common.has(unleet.replace(/[^a-z]+$/, ""))) return true;
-  if (/^(.)\1+$/.test(lower)) return true;
-  // Repetitions of a short chunk ("abcabcabcabc", "123412341234").
-  if (/^(.{1,4})\1{2,}$/.test(lower)) return true;
-  return false;
+/** zxcvbn scores 0–4; 3 means "safely unguessable" (about 10^8 guesses or more). */
+export const MIN_PASSWORD_SCORE = 3;
+
+type Estimator = { check(password: string, userInputs?: string[]): { score: number; feedback: Feedback } };
+type Feedback = { warning: string | null; suggestions: string[] };
+let estimator: Promise<Estimator> | undefined;
+
+/** The zxcvbn estimator with its common and English dictionaries, loaded once, on first use (they are large). */
+function strengthEstimator(): Promise<Estimator> {
+  estimator ??= (async () => {
+    const [{ ZxcvbnFactory }, common, english] = await Promise.all([
+      import("@zxcvbn-ts/core"),
+      import("@zxcvbn-ts/language-common"),
+      import("@zxcvbn-ts/language-en"),
+    ]);
+    return new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+    }) as unknown as Estimator;
+  })();
+  return estimator;
+}
+
+/** The estimator's feedback as one sentence or two, for the form field. */
+function feedbackMessage(feedback: Feedback): string {
+  const warning = feedback.warning ?? "This password is easy to guess.";
+  const advice =
+    feedback.suggestions.length > 0 ? feedback.suggestions.join(" ") : "Add more words that are less common.";
+  return `${warning} ${advice}`;
 }
 
 /** Checks a new password against the policy; returns per-field errors for `field`. */
-export function checkPasswordPolicy(
+export async function checkPasswordPolicy(
   password: string,
   context: { email: string; field: string },
-): FieldError[] {
+): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const message = (text: string) => errors.push({ field: context.field, message: text });
+  const email = context.email.toLowerCase();
+  const local = email.split("@")[0] ?? "";
   if (password.length < MIN_PASSWORD_LENGTH) {
     message(`Use at least ${MIN_PASSWORD_LENGTH} characters.`);
-  } else if (password.length > MAX_PASSWORD_LENGTH) {
-    message(`Use at most ${MAX_PASSWORD_LENGTH} characters.`);
-  } else if (looksCommon(password)) {
-    message("This password is too common. Choose something harder to guess.");
-  } else {
-    const email = context.email.toLowerCase();
-    const local = email.split("@")[0] ?? "";
-    const lower = password.toLowerCase();
-    if (lower.includes(email) || (local.length >= 4 && lower.includes(local))) {
-      message("The password must not contain your email address.");
-    }
+    return errors;
   }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    message(`Use at most ${MAX_PASSWORD_LENGTH} characters.`);
+    return errors;
+  }
+  const lower = password.toLowerCase();
+  if (lower.includes(email) || (local.length >= 4 && lower.includes(local))) {
+    message("The password must not contain your email address.");
+    return errors;
+  }
+  const result = (await strengthEstimator()).check(password, [email, local, ...local.split(/[._+-]/)]);
+  if (result.score < MIN_PASSWORD_SCORE) message(feedbackMessage(result.feedback));
   return errors;
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import { type Account, accounts } from "../tenancy/schema.js";
@@ -6,18 +6,58 @@ import { type PortalUser, portalUsers, recoveryCodes, sessions, userTokens } fro
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/**
+ * An activated user: active, or once active (has a password) and now disabled. Invited users who never
+ * activated are not; the unique email index (`schema.ts`) covers exactly the activated ones.
+ */
+const activated = or(eq(portalUsers.status, "active"), isNotNull(portalUsers.passwordHash))!;
+
 /** Portal users, always read within one account (the acting account) unless looked up by credentials. */
 export function userRepository(db: Executor) {
   return {
+    /**
+     * The activated user who signs in with `email`. At most one exists (unique index);
+     * invitations not yet activated may share an address and are never found here.
+     */
     async findByEmail(email: string): Promise<{ user: PortalUser; account: Account } | undefined> {
       const [row] = await db
         .select({ user: portalUsers, account: accounts })
         .from(portalUsers)
         .innerJoin(accounts, eq(accounts.id, portalUsers.accountId))
-        .where(eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)));
+        .where(and(eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)), activated));
       return row;
     },
 
+    /** Whether an activated user other than `exceptUserId` signs in with `email`. */
+    async emailActivatedElsewhere(email: string, exceptUserId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(portalUsers)
+        .where(
+          and(
+            eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)),
+            activated,
+            ne(portalUsers.id, exceptUserId),
+          ),
+        );
+      return (row?.n ?? 0) > 0;
+    },
+
+    /** Whether `accountId` itself has a user (any status) with `email`: the Admin sees that list anyway. */
+    async emailInAccount(accountId: string, email: string): Promise<boolean> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(portalUsers)
+        .where(
+          and(
+            eq(portalUsers.accountId, accountId),
+            eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)),
+          ),
+        );
+      return (row?.n ?? 0) > 0;
+    },
+
+    /** Whether any user, anywhere, has `email` (operator bootstrap only; never answer this to a caller). */
     async emailInUse(email: string): Promise<boolean> {
       const [row] = await db
         .select({ n: count() })
@@ -84,6 +124,24 @@ export function userRepository(db: Executor) {
 
     async delete(userId: string): Promise<void> {
       await db.delete(portalUsers).where(eq(portalUsers.id, userId));
+    },
+
+    /**
+     * Accepts a TOTP time step once: moves `totp_last_step` forward only if `step` is newer. The row lock of
+     * the update serializes concurrent sign-ins, so of several requests with one code exactly one gets true.
+     */
+    async acceptTotpStep(userId: string, step: number): Promise<boolean> {
+      const rows = await db
+        .update(portalUsers)
+        .set({ totpLastStep: step, updatedAt: new Date() })
+        .where(
+          and(
+            eq(portalUsers.id, userId),
+            or(isNull(portalUsers.totpLastStep), lt(portalUsers.totpLastStep, step)),
+          ),
+        )
+        .returning({ id: portalUsers.id });
+      return rows.length === 1;
     },
 
     async revokeSessions(userId: string): Promise<void> {

@@ -31,7 +31,13 @@ export const portalUsers = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    uniqueIndex("portal_users_email_idx").on(sql`lower(${table.email})`),
+    // One activated user per address (sign-in finds users by email). Invitations not yet activated may
+    // share an address, so inviting never reveals that an address exists elsewhere; activation refuses the
+    // duplicate. Keep the predicate in step with `repository.ts: activated`.
+    uniqueIndex("portal_users_email_idx")
+      .on(sql`lower(${table.email})`)
+      .where(sql`${table.status} = 'active' or ${table.passwordHash} is not null`),
+    index("portal_users_email_lookup_idx").on(sql`lower(${table.email})`),
     index("portal_users_account_idx").on(table.accountId),
   ],
 );

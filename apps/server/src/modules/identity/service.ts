@@ -8,12 +8,12 @@ import { type AuditContext, recordAudit } from "../audit/repository.js";
 import type { Mailer } from "../mail/mailer.js";
 import { accountRepository } from "../tenancy/repository.js";
 import type { Account } from "../tenancy/schema.js";
-import { invitationMail, passwordResetMail } from "./mails.js";
+import { invitationMail } from "./mails.js";
 import { checkPasswordPolicy, hashPassword, temporaryPassword, verifyPassword } from "./passwords.js";
 import { losesLastAdmin, mayHavePartners, maySignIn } from "./policies.js";
 import { normalizeEmail, tokenRepository, userRepository } from "./repository.js";
 import type { PortalRole, PortalUser } from "./schema.js";
-import { THROTTLE_RULES, throttleKeys, throttleStore } from "./throttle.js";
+import { THROTTLE_RULES, throttleKeys, throttleStore, tooMany } from "./throttle.js";
 import { verifySecondFactor } from "./two-factor.js";
 
 export interface IdentityDeps {
@@ -66,18 +66,37 @@ const INVALID_ACTIVATION =
 const INVALID_RESET =
   "This password reset link is invalid, was already used or has expired. Request a new one.";
 
-function tooMany(until: Date): Problem {
+const EMAIL_HAS_ACCOUNT =
+  "This email address already has an account in the portal. Sign in with it instead, or ask the person who invited you to use another address.";
+
+function emailHasAccount(): Problem {
+  return Problem.conflict(EMAIL_HAS_ACCOUNT, [{ field: "token", message: EMAIL_HAS_ACCOUNT }]);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const pg = (error as { code?: string; cause?: { code?: string } }) ?? {};
+  return pg.code === "23505" || pg.cause?.code === "23505";
+}
+
+/** The answer while a username is slowed down: the same whether or not the user or the password exists. */
+function slowedDown(until: Date): Problem {
   const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
-  return Problem.tooManyRequests(
-    `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+  const detail = `Too many attempts for this username. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or sign in now with your password and the code from your authenticator app.`;
+  // The `totpCode` entry lets the sign-in page ask for the code, for everyone alike.
+  return new Problem(
+    429,
+    "Too Many Requests",
+    detail,
+    [{ field: "totpCode", message: detail }],
+    "urn:sip2teams:problem:sign-in-slowed",
   );
 }
 
-function checkNewPassword(
+async function checkNewPassword(
   input: { newPassword: string; confirmPassword: string },
   email: string,
-): FieldError[] {
-  const errors = checkPasswordPolicy(input.newPassword, { email, field: "newPassword" });
+): Promise<FieldError[]> {
+  const errors = await checkPasswordPolicy(input.newPassword, { email, field: "newPassword" });
   if (input.newPassword !== input.confirmPassword) {
     errors.push({ field: "confirmPassword", message: "The passwords do not match." });
   }
@@ -105,13 +124,15 @@ export function identityService(deps: IdentityDeps) {
     if (!name) errors.push({ field: "name", message: "Enter a name." });
     if (!EMAIL.test(email)) errors.push({ field: "email", message: "Enter a valid email address." });
     if (errors.length > 0) throw Problem.invalid(errors);
-    if (await users.emailInUse(email)) {
+    const account = await accountRepository(tx).findById(input.accountId);
+    if (!account) throw Problem.notFound("No such account.");
+    // Only a user of this very account is named (the Admin lists those anyway). An address used anywhere
+    // else is invited like a new one, so inviting cannot probe the portal; activation resolves the conflict.
+    if (await users.emailInAccount(account.id, email)) {
       throw Problem.conflict("This email address is already in use.", [
         { field: "email", message: "This email address is already in use." },
       ]);
     }
-    const account = await accountRepository(tx).findById(input.accountId);
-    if (!account) throw Problem.notFound("No such account.");
     const user = await users.insert({
       accountId: account.id,
       email,
@@ -376,18 +397,22 @@ export function identityService(deps: IdentityDeps) {
         }
         throw Problem.field("currentPassword", "The temporary password is incorrect.");
       }
-      const errors = checkNewPassword(input, user.email);
+      // Only the holder of the mailbox gets this far, and they may know their address has an account.
+      if (await userRepository(db).emailActivatedElsewhere(user.email, user.id)) throw emailHasAccount();
+      const errors = await checkNewPassword(input, user.email);
       if (input.newPassword === input.currentPassword)
         errors.push({ field: "newPassword", message: "Choose a password different from the temporary one." });
       if (errors.length > 0) throw Problem.invalid(errors);
       const passwordHash = await hashPassword(input.newPassword);
       return db.transaction(async (tx) => {
         if (!(await tokenRepository(tx).consume(token.id))) throw Problem.field("token", INVALID_ACTIVATION);
-        const activated = await userRepository(tx).update(user.id, {
-          passwordHash,
-          status: "active",
-          lastSignInAt: new Date(),
-        });
+        const activated = await userRepository(tx)
+          .update(user.id, { passwordHash, status: "active", lastSignInAt: new Date() })
+          .catch((error: unknown) => {
+            // Two invitations of one address activated at the same moment: the unique index decides.
+            if (isUniqueViolation(error)) throw emailHasAccount();
+            throw error;
+          });
         await throttle.clear(tokenKey);
         const context: AuditContext = {
           actor: { userId: user.id, email: user.email, account: { id: user.accountId } },
@@ -407,30 +432,43 @@ export function identityService(deps: IdentityDeps) {
     },
 
     /**
-     * Username + password (+ second factor when enrolled). Rate limited per IP and per username in Postgres;
-     * every failure answers the same, whether or not the user exists.
+     * Username + password (+ second factor when enrolled). Every failure answers the same, whether or not the
+     * user exists. Throttled in Postgres per (username, client IP) — a lock that only the failing client feels —
+     * per IP, and per username across clients, which slows down instead of locking: while it runs, only a
+     * correct password with a valid second factor gets in (`THROTTLE_RULES`).
      */
     async signIn(
       input: { username: string; password: string; totpCode?: string; recoveryCode?: string },
       meta: RequestMeta,
     ): Promise<PortalUser> {
       const username = normalizeEmail(input.username);
+      const clientKey = throttleKeys.usernameClient(username, meta.ip);
       const userKey = throttleKeys.username(username);
       const ipKey = throttleKeys.ip(meta.ip);
       const anonymous: AuditContext = { actor: null, ip: meta.ip, requestId: meta.requestId };
-      const locked = await throttle.lockedUntil([userKey, ipKey]);
+      const locked = await throttle.lockedUntil([clientKey, ipKey]);
       if (locked) {
         log.warn({ ip: meta.ip }, "sign-in refused: throttled");
         throw tooMany(locked);
       }
+      const slowedUntil = await throttle.lockedUntil([userKey]);
+      const secondFactorGiven = Boolean(input.totpCode || input.recoveryCode);
+      // Slowed down: without a second factor there is nothing that could succeed, so nothing is evaluated.
+      if (slowedUntil && !secondFactorGiven) throw slowedDown(slowedUntil);
+
       const found = await userRepository(db).findByEmail(username);
       const passwordOk = await verifyPassword(found?.user.passwordHash, input.password);
 
       const fail = async (reason: string, problem: Problem): Promise<never> => {
-        const [userOutcome, ipOutcome] = await Promise.all([
-          throttle.fail(userKey, THROTTLE_RULES.username),
+        const outcomes = await Promise.all([
+          throttle.fail(clientKey, THROTTLE_RULES.usernameClient),
           throttle.fail(ipKey, THROTTLE_RULES.ip),
+          throttle.fail(userKey, THROTTLE_RULES.usernameSlowdown),
+          ...(reason === "second-factor" && found
+            ? [throttle.fail(throttleKeys.secondFactor(found.user.id), THROTTLE_RULES.secondFactor)]
+            : []),
         ]);
+        const scopes = ["username-client", "ip", "username-slowdown", "second-factor"];
         const accountId = found?.account.id ?? null;
         await recordAudit(db, anonymous, {
           action: "sign-in.failed",
@@ -439,7 +477,8 @@ export function identityService(deps: IdentityDeps) {
           targetId: found?.user.id,
           after: { username, reason },
         });
-        if (userOutcome.newlyLocked || ipOutcome.newlyLocked) {
+        const newlyLocked = outcomes.findIndex((o) => o.newlyLocked);
+        if (newlyLocked >= 0) {
           await recordAudit(db, anonymous, {
             action: "sign-in.locked-out",
             accountId,
@@ -447,12 +486,13 @@ export function identityService(deps: IdentityDeps) {
             targetId: found?.user.id,
             after: {
               username,
-              scope: userOutcome.newlyLocked ? "username" : "ip",
-              lockedUntil: (userOutcome.lockedUntil ?? ipOutcome.lockedUntil)?.toISOString(),
+              scope: scopes[newlyLocked],
+              lockedUntil: outcomes[newlyLocked]!.lockedUntil?.toISOString(),
             },
           });
         }
-        throw problem;
+        // While slowed down, every refusal looks alike: it must not tell which factor was wrong.
+        throw slowedUntil ? slowedDown(slowedUntil) : problem;
       };
 
       if (!found || !passwordOk || !maySignIn(found.user, found.account)) {
@@ -462,8 +502,13 @@ export function identityService(deps: IdentityDeps) {
         );
       }
       const { user, account } = found;
+      // A password alone never gets in while the username is slowed down (not counted: it may be the owner).
+      if (slowedUntil && !user.totpEnabledAt) throw slowedDown(slowedUntil);
+      const secondFactorKey = throttleKeys.secondFactor(user.id);
       if (user.totpEnabledAt) {
-        if (!input.totpCode && !input.recoveryCode) {
+        const secondFactorLocked = await throttle.lockedUntil([secondFactorKey]);
+        if (secondFactorLocked) throw slowedUntil ? slowedDown(slowedUntil) : tooMany(secondFactorLocked);
+        if (!secondFactorGiven) {
           throw new Problem(
             401,
             "Unauthorized",
@@ -472,88 +517,47 @@ export function identityService(deps: IdentityDeps) {
             "urn:sip2teams:problem:two-factor-required",
           );
         }
-        const second = await verifySecondFactor(db, deps.secrets, user, input);
-        if (!second.ok) {
-          return fail(
-            "second-factor",
-            Problem.invalid(
-              [
-                {
-                  field: input.recoveryCode ? "recoveryCode" : "totpCode",
-                  message: "The code is incorrect.",
-                },
-              ],
-              "The code is incorrect.",
-            ),
-          );
-        }
-        if (second.usedRecoveryCode) {
-          await recordAudit(
-            db,
-            { ...anonymous, actor: { userId: user.id, email: user.email, account } },
-            {
+      }
+      const actor: AuditContext = { ...anonymous, actor: { userId: user.id, email: user.email, account } };
+      // The second factor is accepted (TOTP step moved, recovery code used) in the same transaction as the
+      // sign-in, atomically: of concurrent requests with one code, exactly one gets in.
+      const signedIn = await db.transaction(async (tx) => {
+        if (user.totpEnabledAt) {
+          const second = await verifySecondFactor(tx, deps.secrets, user, input);
+          if (!second.ok) return null;
+          if (second.usedRecoveryCode) {
+            await recordAudit(tx, actor, {
               action: "two-factor.recovery-code-used",
               accountId: account.id,
               targetType: "user",
               targetId: user.id,
-            },
-          );
+            });
+          }
         }
-      }
-      await throttle.clear(userKey);
-      const signedIn = await userRepository(db).update(user.id, { lastSignInAt: new Date() });
-      await recordAudit(
-        db,
-        { ...anonymous, actor: { userId: user.id, email: user.email, account } },
-        {
+        const txThrottle = throttleStore(tx);
+        await txThrottle.clear(clientKey);
+        await txThrottle.clear(secondFactorKey);
+        // A success during a slow-down does not end it: the guessing from elsewhere may go on.
+        if (!slowedUntil) await txThrottle.clear(userKey);
+        const updated = await userRepository(tx).update(user.id, { lastSignInAt: new Date() });
+        await recordAudit(tx, actor, {
           action: "sign-in.succeeded",
           accountId: account.id,
           targetType: "user",
           targetId: user.id,
-        },
-      );
-      return signedIn;
-    },
-
-    /** Always resolves the same way; sends "Reset password instructions" only to active users. */
-    async requestPasswordReset(input: { username: string }, meta: RequestMeta): Promise<void> {
-      const username = normalizeEmail(input.username);
-      const ipKey = throttleKeys.resetIp(meta.ip);
-      const locked = await throttle.lockedUntil([ipKey]);
-      if (locked) throw tooMany(locked);
-      // Every request counts against the IP budget, found or not.
-      await throttle.fail(ipKey, THROTTLE_RULES.resetIp);
-      const found = await userRepository(db).findByEmail(username);
-      if (!found || !maySignIn(found.user, found.account)) return;
-      const perUser = await throttle.fail(throttleKeys.resetUsername(username), THROTTLE_RULES.resetUsername);
-      if (perUser.failures > THROTTLE_RULES.resetUsername.limit) {
-        log.warn({ userId: found.user.id }, "password reset email suppressed: too many requests");
-        return;
-      }
-      const { user, account } = found;
-      const token = randomToken();
-      await db.transaction(async (tx) => {
-        await tokenRepository(tx).issue({
-          userId: user.id,
-          purpose: "password-reset",
-          token,
-          expiresAt: new Date(Date.now() + config.PASSWORD_RESET_TTL_MINUTES * 60_000),
         });
-        await recordAudit(
-          tx,
-          { actor: null, ip: meta.ip, requestId: meta.requestId },
-          {
-            action: "password-reset.requested",
-            accountId: account.id,
-            targetType: "user",
-            targetId: user.id,
-          },
+        return updated;
+      });
+      if (!signedIn) {
+        return fail(
+          "second-factor",
+          Problem.invalid(
+            [{ field: input.recoveryCode ? "recoveryCode" : "totpCode", message: "The code is incorrect." }],
+            "The code is incorrect.",
+          ),
         );
-      });
-      // Not awaited: the response time must not depend on whether the user exists.
-      mailer.send(passwordResetMail(config, { to: user.email, name: user.name, token })).catch((error) => {
-        log.error({ err: error, userId: user.id }, "could not send the password reset email");
-      });
+      }
+      return signedIn;
     },
 
     /** Sets a new password from a reset link and revokes every session of the user. */
@@ -570,7 +574,7 @@ export function identityService(deps: IdentityDeps) {
         await throttle.fail(ipKey, THROTTLE_RULES.resetIp);
         throw Problem.field("token", INVALID_RESET);
       }
-      const errors = checkNewPassword(input, found.email);
+      const errors = await checkNewPassword(input, found.email);
       if (errors.length > 0) throw Problem.invalid(errors);
       const passwordHash = await hashPassword(input.newPassword);
       return db.transaction(async (tx) => {
@@ -578,7 +582,10 @@ export function identityService(deps: IdentityDeps) {
         const users = userRepository(tx);
         const updated = await users.update(found.id, { passwordHash, lastSignInAt: new Date() });
         await users.revokeSessions(found.id);
-        await throttleStore(tx).clear(throttleKeys.username(found.email));
+        const txThrottle = throttleStore(tx);
+        await txThrottle.clear(throttleKeys.username(found.email));
+        await txThrottle.clearPrefix(throttleKeys.usernameClients(found.email));
+        await txThrottle.clear(throttleKeys.secondFactor(found.id));
         const context: AuditContext = {
           actor: { userId: found.id, email: found.email, account: { id: found.accountId } },
           ip: meta.ip,

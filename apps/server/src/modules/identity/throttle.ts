@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { Problem } from "../../http/problem.js";
 import { authThrottle } from "./schema.js";
 
 /**
@@ -14,8 +15,19 @@ export interface ThrottleRule {
 }
 
 export const THROTTLE_RULES = {
-  /** Per username: 5 wrong passwords, then 1, 2, 4 … minutes (max 1 hour) until a success. */
-  username: { limit: 5, windowSeconds: 24 * 3600, baseLockSeconds: 60, maxLockSeconds: 3600 },
+  /**
+   * Per (username, client IP): 5 failures, then 1, 2, 4 … minutes (max 1 hour) until a success. Only the
+   * failing client is locked, so nobody can lock another person out from their own client.
+   */
+  usernameClient: { limit: 5, windowSeconds: 24 * 3600, baseLockSeconds: 60, maxLockSeconds: 3600 },
+  /**
+   * Per username, from every client: 10 failures, then a slow-down of 30 s, 60 s, 120 s (max). While it
+   * runs, attempts without a second factor are not even evaluated; a correct password with a valid
+   * second factor still signs in (see `service.ts: signIn`).
+   */
+  usernameSlowdown: { limit: 10, windowSeconds: 24 * 3600, baseLockSeconds: 30, maxLockSeconds: 120 },
+  /** Wrong second-factor codes after a correct password (only the password holder can cause these). */
+  secondFactor: { limit: 5, windowSeconds: 24 * 3600, baseLockSeconds: 300, maxLockSeconds: 3600 },
   /** Per IP address: 20 failures within 15 minutes, then 5, 10 … minutes (max 1 hour). */
   ip: { limit: 20, windowSeconds: 15 * 60, baseLockSeconds: 300, maxLockSeconds: 3600 },
   /** Wrong temporary passwords for one activation link. */
@@ -86,15 +98,34 @@ export function throttleStore(db: Executor) {
     async clear(key: string) {
       await db.delete(authThrottle).where(eq(authThrottle.key, key));
     },
+
+    /** Forgets every counter whose key starts with `prefix` (e.g. all clients of one username). */
+    async clearPrefix(prefix: string) {
+      await db.delete(authThrottle).where(sql`starts_with(${authThrottle.key}, ${prefix})`);
+    },
   };
 }
 
 export type ThrottleStore = ReturnType<typeof throttleStore>;
 
+const usernameClients = (username: string) => `user-client:${username.trim().toLowerCase()}|`;
+
 export const throttleKeys = {
   username: (username: string) => `user:${username.trim().toLowerCase()}`,
+  usernameClient: (username: string, ip: string) => `${usernameClients(username)}${ip}`,
+  /** The prefix shared by the (username, client) keys of one username. */
+  usernameClients,
+  secondFactor: (userId: string) => `second-factor:${userId}`,
   ip: (ip: string) => `ip:${ip}`,
   activationToken: (tokenHash: string) => `activation:${tokenHash}`,
   resetUsername: (username: string) => `reset-user:${username.trim().toLowerCase()}`,
   resetIp: (ip: string) => `reset-ip:${ip}`,
 };
+
+/** The answer to a locked key: how long to wait, in whole minutes. */
+export function tooMany(until: Date): Problem {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+  return Problem.tooManyRequests(
+    `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+  );
+}

@@ -24,7 +24,10 @@ async function checkTotp(secret: string, code: string, afterTimeStep: number | n
   return result?.valid && "timeStep" in result ? result.timeStep : null;
 }
 
-/** Verifies a TOTP code (refusing replays) or consumes a recovery code. */
+/**
+ * Verifies a TOTP code (refusing replays) or consumes a recovery code; both are accepted atomically, so run it
+ * in the sign-in transaction (`db` = the transaction) to undo the acceptance if the sign-in fails later.
+ */
 export async function verifySecondFactor(
   db: Executor,
   secrets: SecretBox,
@@ -44,8 +47,8 @@ export async function verifySecondFactor(
     user.totpLastStep,
   );
   if (step === null) return { ok: false, usedRecoveryCode: false };
-  await userRepository(db).update(user.id, { totpLastStep: step });
-  return { ok: true, usedRecoveryCode: false };
+  // Compare-and-set on the user row: of concurrent sign-ins with the same code, exactly one moves the step.
+  return { ok: await userRepository(db).acceptTotpStep(user.id, step), usedRecoveryCode: false };
 }
 
 function newRecoveryCodes(): string[] {

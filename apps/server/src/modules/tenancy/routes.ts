@@ -89,12 +89,14 @@ export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.post(
       "/api/accounts/:accountId/partners",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        // The partner comes with its first Admin: creating it needs what inviting an Admin needs.
+        config: { access: { kind: "account", permission: "manage-users" } },
         schema: {
           tags: ["accounts"],
           operationId: "createPartner",
           description:
-            "Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email.",
+            "Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email. " +
+            "Needs `manage-users` (Admins), as inviting an Admin does.",
           params,
           body: z.object({
             name: z.string().trim().min(1, "Enter the partner's company name.").max(200),
