@@ -104,7 +104,8 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.post(
       "/api/accounts/:accountId/enterprises",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        // The enterprise comes with its first Admin: creating it needs what inviting an Admin needs.
+        config: { access: { kind: "account", permission: "manage-users" } },
         schema: {
           tags: ["enterprises"],
           operationId: "createEnterprise",

@@ -4,7 +4,7 @@ import { type FieldError, Problem } from "../../http/problem.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import { directRoutingSetups } from "../direct-routing-setup/schema.js";
-import { normalizeEmail, userRepository } from "../identity/repository.js";
+import { normalizeEmail } from "../identity/repository.js";
 import { type IdentityDeps, identityService } from "../identity/service.js";
 import { microsoftConnections } from "../microsoft/schema.js";
 import { sbcRegions } from "../operator-settings/schema.js";
@@ -136,9 +136,8 @@ export async function createEnterprise(
 ) {
   const email = normalizeEmail(input.adminEmail);
   const errors = await checkRegions(deps.db, input.regionIds);
-  if (await userRepository(deps.db).emailInUse(email)) {
-    errors.push({ field: "adminEmail", message: "A portal user with this email exists already." });
-  }
+  // No "email in use" check: it would let callers probe addresses portal-wide. The invitation's
+  // activation refuses an address that already has an account (identity README).
   if (errors.length > 0) throw Problem.invalid(errors);
 
   const identity = identityService(deps);
