@@ -20,6 +20,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
+import { useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
 import { useActingAccount } from "../microsoft/useActingAccount";
 
@@ -52,6 +53,7 @@ export function EnterprisesPage() {
   const { accountId } = useParams({ strict: false }) as { accountId: string };
   const navigate = useNavigate();
   const acting = useActingAccount(accountId);
+  const { data: session } = useSession();
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const [sort, setSort] = useState<Sort>("name");
@@ -102,9 +104,12 @@ export function EnterprisesPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Enterprises</Title>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
-          Add Enterprise
-        </Button>
+        {/* An enterprise comes with its first Admin, so only Admins (who may invite Admins) add one. */}
+        {session?.user.role === "Admin" && (
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+            Add Enterprise
+          </Button>
+        )}
       </Group>
       <TextInput
         placeholder="Search by company, admin email or billing reference"
@@ -121,7 +126,9 @@ export function EnterprisesPage() {
         <Alert color="blue" title={debounced ? "No enterprise matches" : "No enterprises yet"}>
           {debounced
             ? "Try another search."
-            : "Click Add Enterprise to onboard your first customer: company, customer admin, regions and services."}
+            : session?.user.role === "Admin"
+              ? "Click Add Enterprise to onboard your first customer: company, customer admin, regions and services."
+              : "An Admin of this account adds enterprises."}
         </Alert>
       )}
       {total > 0 && (

@@ -45,11 +45,14 @@ export function SignInPage() {
     } catch (error) {
       if (
         error instanceof ApiError &&
-        error.status === 401 &&
+        (error.status === 401 || error.status === 429) &&
         error.errors.some((e) => e.field === "totpCode") &&
         step !== "code"
       ) {
+        // 401: two-factor authentication is on. 429: the username is slowed down after many failures
+        // elsewhere; the password with a valid code still signs in, so ask for it and say why.
         setStep("code");
+        if (error.status === 429) errors.show(error);
       } else {
         errors.show(error);
       }

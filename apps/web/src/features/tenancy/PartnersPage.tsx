@@ -25,7 +25,8 @@ export function PartnersPage() {
       unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
   });
   const isEnterprise = acting.data?.account.kind === "enterprise";
-  const canWrite = session?.user.role !== "Read-only" && acting.data !== undefined && !isEnterprise;
+  // A partner comes with its first Admin, so only Admins (who may invite Admins) add partners.
+  const canWrite = session?.user.role === "Admin" && acting.data !== undefined && !isEnterprise;
 
   return (
     <Stack>
