@@ -64,7 +64,7 @@ export const configSchema = z.object({
   /** Its password, set by the portal; unset: the portal creates the role without one and never changes it. */
   KAMAILIO_DB_PASSWORD: z
     .string()
-    .min(1)
+    .regex(/^[\x21-\x7e]{1,200}$/, "printable ASCII without spaces, at most 200 characters")
     .optional()
     .or(z.literal("").transform(() => undefined)),
   /** Microsoft's Direct Routing SIP proxies, comma-separated SIP URIs (dispatcher set 1). */

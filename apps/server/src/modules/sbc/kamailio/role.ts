@@ -1,3 +1,4 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import type pg from "pg";
 
 /** Kamailio's own login on the SBC database (`KAMAILIO_DB_ROLE`, `KAMAILIO_DB_PASSWORD`). */
@@ -20,7 +21,9 @@ export async function ensureKamailioRole(pool: pg.Pool, role: KamailioRole): Pro
     const client = await pool.connect();
     try {
       const name = client.escapeIdentifier(role.name);
-      const password = role.password === undefined ? "" : ` password ${client.escapeLiteral(role.password)}`;
+      // A SCRAM verifier, not the password: PostgreSQL logs a failed statement's text.
+      const password =
+        role.password === undefined ? "" : ` password ${client.escapeLiteral(scramVerifier(role.password))}`;
       const found = await client.query("select 1 from pg_roles where rolname = $1", [role.name]);
       if (found.rowCount === 0) {
         await client.query(`create role ${name} login${password}`);
@@ -53,4 +56,17 @@ export async function grantKamailioRead(client: pg.PoolClient, roleName: string,
   await client.query(`revoke all on ${list} from ${role}`);
   await client.query(`grant select on ${list} to ${role}`);
   await client.query(`revoke all on sip2teams_sbc_state, sip2teams_sbc_pending from ${role}`);
+}
+
+/**
+ * PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, 4096 iterations), which
+ * `CREATE/ALTER ROLE … PASSWORD` accepts as is. (SASLprep is the identity for the ASCII passwords
+ * this is used with.)
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
