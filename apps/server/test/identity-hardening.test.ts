@@ -4,6 +4,7 @@ import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { portalUsers } from "../src/modules/identity/schema.js";
 import { mailMessages } from "../src/modules/mail/schema.js";
+import { sbcRegions } from "../src/modules/operator-settings/schema.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import { inviteAndActivate, lastMailTo, readMail, sessionHeaders } from "./support/identity.js";
@@ -44,6 +45,26 @@ describe("identity hardening", () => {
     const confirm = await post("/api/me/two-factor/confirm", { code: await generate({ secret }) }, headers);
     expect(confirm.statusCode, confirm.body).toBe(200);
     return secret as string;
+  };
+  /** Add Enterprise below the partner, with `adminEmail` as the customer's first Admin. */
+  const addEnterprise = async (headers: Record<string, string>, companyName: string, adminEmail: string) => {
+    const [region] = await t.deps.db
+      .insert(sbcRegions)
+      .values({ name: `Region ${n++}-${Date.now()}`, sbcFqdns: ["sbc.example.net"], sipPort: 5061 })
+      .returning();
+    return post(
+      `/api/accounts/${tree.partner.id}/enterprises`,
+      {
+        companyName,
+        adminName: "Casey Admin",
+        adminEmail,
+        regionIds: [region!.id],
+        services: ["teams-direct-routing"],
+        userLimit: 10,
+        billingReference: null,
+      },
+      headers,
+    );
   };
   /** A code of the next time step: the confirmation used the current one. */
   const nextCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
@@ -194,6 +215,9 @@ describe("identity hardening", () => {
       operatorAdmin.headers,
     );
     expect(partner.statusCode, partner.body).toBe(201);
+    // So is an enterprise.
+    const enterprise = await addEnterprise(admin.headers, "Twin Customer", elsewhere.email);
+    expect(enterprise.statusCode, enterprise.body).toBe(201);
 
     // The person at that address learns, once they prove they hold the mailbox, to sign in instead.
     const mail = readMail(await lastMailTo(t.deps.db, elsewhere.email));
@@ -238,6 +262,15 @@ describe("identity hardening", () => {
       operatorAdmin.headers,
     );
     expect(allowed.statusCode, allowed.body).toBe(201);
+
+    // The same for an enterprise, which comes with its customer's first Admin.
+    const partnerUser = await createSignedInUser(t.deps.db, tree.partner, "User");
+    const customerAdmin = email("customer-admin");
+    expect((await addEnterprise(partnerUser.headers, "Minted Customer", customerAdmin)).statusCode).toBe(403);
+    expect(await t.deps.db.select().from(portalUsers).where(eq(portalUsers.email, customerAdmin))).toEqual(
+      [],
+    );
+    expect((await addEnterprise(admin.headers, "Proper Customer", customerAdmin)).statusCode).toBe(201);
   });
 
   it("item 15: refuses weak passwords with the estimator's feedback", async () => {
