@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import {
-  apiRequests,
   configureOperator,
   emulatorEnv,
   onboardEnterprise,
@@ -33,24 +32,52 @@ function expectedSetupCalls(fqdn: string, usage: string) {
     "POST /graph/v1.0/users",
     "GET /graph/v1.0/subscribedSkus",
     "POST /graph/v1.0/users/{id}/assignLicense",
-    "GET /teams-admin/Skype.Policy/configurations/OnlinePstnUsages",
-    "PUT /teams-admin/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global",
-    "GET /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute",
-    "POST /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute",
-    "POST /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute",
-    "GET /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy",
-    "POST /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy",
-    "POST /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy",
-    "GET /teams-admin/Skype.Policy/configurations/TenantDialPlan",
-    "POST /teams-admin/Skype.Policy/configurations/TenantDialPlan",
-  ].map((line) => line.replace(usage, usage));
+    // Documented MicrosoftTeams cmdlets through the PowerShell runner (the emulator's pwsh stand-in).
+    "PS Connect-MicrosoftTeams",
+    "PS Get-CsOnlinePstnUsage",
+    "PS Set-CsOnlinePstnUsage Global",
+    "PS Get-CsOnlineVoiceRoute",
+    `PS New-CsOnlineVoiceRoute ${usage}-CA-Central`,
+    `PS New-CsOnlineVoiceRoute ${usage}-US-West`,
+    "PS Get-CsOnlineVoiceRoutingPolicy",
+    `PS New-CsOnlineVoiceRoutingPolicy ${usage}-CA-Central`,
+    `PS New-CsOnlineVoiceRoutingPolicy ${usage}-US-West`,
+    "PS Get-CsTenantDialPlan",
+    `PS New-CsTenantDialPlan ${usage}`,
+  ];
 }
 
-const normalize = (lines: { method: string; path: string }[]) =>
-  lines.map(
-    (l) =>
-      `${l.method} ${decodeURIComponent(l.path.split("?")[0]!).replace(/\/users\/[0-9a-f-]{36}\//, "/users/{id}/")}`,
-  );
+interface LoggedCall {
+  method: string;
+  path: string;
+  status: number;
+  surface: string;
+  body: unknown;
+}
+
+/** Graph calls and PowerShell cmdlets made in a tenant (token requests excluded). */
+async function microsoftCalls(emulator: StartedEmulator, tenantId: string): Promise<LoggedCall[]> {
+  const response = await fetch(`${emulator.url}/_emulator/tenants/${tenantId}/requests`);
+  const body = (await response.json()) as LoggedCall[] | { requests: LoggedCall[] };
+  const lines = Array.isArray(body) ? body : body.requests;
+  return lines.filter((l) => l.surface === "graph" || l.surface === "teams-admin" || l.surface === "pwsh");
+}
+
+/** `PS <cmdlet> [<Identity>]` for a cmdlet, else `<method> <path>`. */
+function describeCall(l: LoggedCall): string {
+  if (l.surface === "pwsh") {
+    if (l.path.endsWith("/connect")) return "PS Connect-MicrosoftTeams";
+    const { cmdlet, parameters } = l.body as { cmdlet: string; parameters?: { Identity?: string } };
+    return ["PS", cmdlet, parameters?.Identity].filter(Boolean).join(" ");
+  }
+  return `${l.method} ${decodeURIComponent(l.path.split("?")[0]!).replace(/\/users\/[0-9a-f-]{36}\//, "/users/{id}/")}`;
+}
+
+const normalize = (lines: LoggedCall[]) => lines.map(describeCall);
+
+/** A call that changes the tenant: a Graph write, or a cmdlet other than Get-* and Connect. */
+const isWrite = (l: LoggedCall) =>
+  l.surface === "pwsh" ? !/^PS (Get-|Connect-)/.test(describeCall(l)) : l.method !== "GET";
 
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>) =>
   waitUntil(what, probe, { timeoutMs: 40_000, intervalMs: 200 });
@@ -110,10 +137,10 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
     expect(setup.steps.every((s: { status: string }) => s.status === "done")).toBe(true);
 
     const fqdn = "contoso.customers.sbc.example.net";
-    const calls = normalize(await apiRequests(emulator, CONTOSO.id));
+    const calls = normalize(await microsoftCalls(emulator, CONTOSO.id));
     // The consent flow read the organization once (tenant domain); everything after it is the setup.
     expect(calls[0]).toBe("GET /graph/v1.0/organization");
-    expect(calls.slice(1), JSON.stringify(await apiRequests(emulator, CONTOSO.id), null, 1)).toEqual(
+    expect(calls.slice(1), JSON.stringify(await microsoftCalls(emulator, CONTOSO.id), null, 1)).toEqual(
       expectedSetupCalls(fqdn, "s2t-contoso"),
     );
     const connection = await t.app.inject({
@@ -124,9 +151,9 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
   });
 
   it("re-running the job on the configured tenant makes no calls; a full re-check only reads", async () => {
-    const before = (await apiRequests(emulator, CONTOSO.id)).length;
+    const before = (await microsoftCalls(emulator, CONTOSO.id)).length;
     await expect(runDirectRoutingSetup(t.deps, enterpriseId)).resolves.toBe("completed");
-    expect((await apiRequests(emulator, CONTOSO.id)).length).toBe(before);
+    expect((await microsoftCalls(emulator, CONTOSO.id)).length).toBe(before);
 
     const recheck = await t.app.inject({
       method: "POST",
@@ -143,9 +170,9 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
       ).json();
       return body.status === "completed" && body.steps.every((s: { status: string }) => s.status === "done");
     });
-    const after = (await apiRequests(emulator, CONTOSO.id)).slice(before);
+    const after = (await microsoftCalls(emulator, CONTOSO.id)).slice(before);
     expect(after.length).toBeGreaterThan(0);
-    expect(after.filter((l) => l.method !== "GET")).toEqual([]);
+    expect(after.filter(isWrite)).toEqual([]);
   });
 
   it("shows the dashboard counts for the partner", async () => {
@@ -167,8 +194,8 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
     await setFaults(emulator, {
       rules: [
         {
-          pathPattern: "/teams-admin/Skype.Policy/configurations/OnlineVoiceRoute",
-          method: "GET",
+          pathPattern: "/_emulator/pwsh/invoke/Get-CsOnlineVoiceRoute",
+          method: "POST",
           tenantId: fabrikam.id,
           status: 429,
           retryAfter: 2,
@@ -194,21 +221,17 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
       return body.status === "completed";
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
-    const log = await apiRequests(emulator, fabrikam.id);
-    const routeReads = log.filter((l) => l.method === "GET" && l.path.endsWith("/OnlineVoiceRoute"));
+    const log = await microsoftCalls(emulator, fabrikam.id);
+    const routeReads = log.filter((l) => l.path.endsWith("/invoke/Get-CsOnlineVoiceRoute"));
     expect(routeReads.map((l) => l.status)).toEqual([429, 200]);
-    const writes = normalize(log.filter((l) => l.method !== "GET"));
-    expect(
-      new Set(
-        writes.filter((w) => !w.endsWith("OnlineVoiceRoute") && !w.endsWith("OnlineVoiceRoutingPolicy")),
-      ).size,
-    ).toBe(
-      writes.filter((w) => !w.endsWith("OnlineVoiceRoute") && !w.endsWith("OnlineVoiceRoutingPolicy")).length,
-    );
+    // Each write once, though the step ran twice.
+    const writes = normalize(log.filter(isWrite));
+    expect(writes).toContain("PS New-CsOnlineVoiceRoute s2t-fabrikam-CA-Central");
+    expect(new Set(writes).size).toBe(writes.length);
   });
 
   it("deletes an enterprise: removes what it created in the tenant, then its records", async () => {
-    const before = (await apiRequests(emulator, CONTOSO.id)).length;
+    const before = (await microsoftCalls(emulator, CONTOSO.id)).length;
     const response = await t.app.inject({
       method: "DELETE",
       url: `/api/accounts/${enterpriseId}/enterprise`,
@@ -223,17 +246,15 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
       return gone.statusCode === 404;
     });
     const removals = normalize(
-      (await apiRequests(emulator, CONTOSO.id))
-        .slice(before)
-        .filter((l) => l.method !== "GET" && l.status < 400),
+      (await microsoftCalls(emulator, CONTOSO.id)).slice(before).filter((l) => isWrite(l) && l.status < 400),
     );
     expect(removals).toEqual([
-      "DELETE /teams-admin/Skype.Policy/configurations/TenantDialPlan/configuration/s2t-contoso",
-      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/s2t-contoso-CA-Central",
-      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/s2t-contoso-US-West",
-      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute/configuration/s2t-contoso-CA-Central",
-      "DELETE /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute/configuration/s2t-contoso-US-West",
-      "PUT /teams-admin/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global",
+      "PS Remove-CsTenantDialPlan s2t-contoso",
+      "PS Remove-CsOnlineVoiceRoutingPolicy s2t-contoso-CA-Central",
+      "PS Remove-CsOnlineVoiceRoutingPolicy s2t-contoso-US-West",
+      "PS Remove-CsOnlineVoiceRoute s2t-contoso-CA-Central",
+      "PS Remove-CsOnlineVoiceRoute s2t-contoso-US-West",
+      "PS Set-CsOnlinePstnUsage Global",
       expect.stringMatching(/^DELETE \/graph\/v1.0\/users\//),
       "DELETE /graph/v1.0/domains/contoso.customers.sbc.example.net",
     ]);

@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { DEMO_APP, type StartedEmulator, startM365Emulator } from "@sip2teams/m365-emulator";
 import { trustExtraCa } from "../../src/modules/microsoft/trust.js";
 import type { Account } from "../../src/modules/tenancy/schema.js";
@@ -24,6 +25,10 @@ export function emulatorEnv(emulator: StartedEmulator): Record<string, string> {
     TEAMS_ADMIN_URL: emulator.teamsAdminUrl,
     MICROSOFT_CLIENT_ID: DEMO_APP.clientId,
     MICROSOFT_CLIENT_SECRET: DEMO_APP.clientSecret,
+    // Teams voice configuration runs through the emulator's pwsh stand-in.
+    PWSH_PATH: fileURLToPath(
+      new URL("../../../../packages/m365-emulator/bin/m365-emulator-pwsh.js", import.meta.url),
+    ),
     // The Teams users sync runs only on demand, so the tenant's request log holds just the setup's calls.
     TEAMS_USERS_SYNC_MINUTES: "0",
   };

@@ -8,9 +8,11 @@ import { MicrosoftApiError } from "../microsoft/api-client.js";
 import { graphClient } from "../microsoft/graph-client.js";
 import { microsoftRuntime } from "../microsoft/runtime.js";
 import { microsoftConnections } from "../microsoft/schema.js";
-import { teamsAdminClient } from "../microsoft/teams-admin-client.js";
 import { MicrosoftNotConfigured } from "../microsoft/tokens.js";
 import { sbcRegions } from "../operator-settings/schema.js";
+import { PowerShellError } from "../powershell/runner.js";
+import { powershellFor } from "../powershell/runtime.js";
+import { teamsConfiguration } from "../powershell/teams-config.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import { accounts } from "../tenancy/schema.js";
 import { trunkProfiles } from "../trunks/schema.js";
@@ -166,7 +168,7 @@ async function runLocked(
     regions,
     teamsPhoneSkuId: settings.teamsPhoneSkuId,
     graph: graphClient(settings.microsoft, runtime.tokens, connection.tenantId, clientOptions),
-    teamsAdmin: teamsAdminClient(settings.microsoft, runtime.tokens, connection.tenantId, clientOptions),
+    teamsConfig: teamsConfiguration(powershellFor(deps), connection.tenantId),
     tokens: runtime.tokens,
     dns: dnsAdapterFor(settings.dnsAdapter, settings.microsoft),
     data: (key) => byKey.get(key)?.data ?? {},
@@ -208,7 +210,8 @@ async function runLocked(
       const permanent =
         error instanceof SetupError ||
         error instanceof MicrosoftNotConfigured ||
-        (error instanceof MicrosoftApiError && !error.transient);
+        (error instanceof MicrosoftApiError && !error.transient) ||
+        (error instanceof PowerShellError && !error.transient);
       const message = (error as Error).message;
       if (permanent || options.lastAttempt) {
         await setStep(db, enterpriseAccountId, step.key, { status: "failed", lastError: message });

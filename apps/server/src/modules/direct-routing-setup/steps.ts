@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { MicrosoftApiError } from "../microsoft/api-client.js";
 import { type GraphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
-import type { ConfigurationObject, TeamsAdminClient } from "../microsoft/teams-admin-client.js";
 import type { TokenProvider } from "../microsoft/tokens.js";
 import type { SbcRegion } from "../operator-settings/schema.js";
+import type { ConfigurationObject, TeamsConfiguration } from "../powershell/teams-config.js";
 import type { NormalizationRule, TeamsProfile } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import type { TrunkProfile } from "../trunks/schema.js";
@@ -25,7 +25,8 @@ export interface StepContext {
   regions: SbcRegion[];
   teamsPhoneSkuId: string;
   graph: GraphClient;
-  teamsAdmin: TeamsAdminClient;
+  /** Tenant voice configuration through the documented MicrosoftTeams cmdlets (values passed as data). */
+  teamsConfig: TeamsConfiguration;
   tokens: TokenProvider;
   dns: DnsAdapter;
   /** Data saved by an earlier step of this setup. */
@@ -241,14 +242,9 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "pstn-usage",
     title: "Add the PSTN usage",
     async run(ctx) {
-      const [global] = await ctx.teamsAdmin.list("OnlinePstnUsages");
-      const usages = ((global?.Usage as string[] | undefined) ?? []).map(String);
-      if (usages.some((u) => u.toLowerCase() === ctx.teams.pstnUsage.toLowerCase()))
-        return done({ usage: ctx.teams.pstnUsage });
-      await ctx.teamsAdmin.update("OnlinePstnUsages", "Global", {
-        Identity: "Global",
-        Usage: [...usages, ctx.teams.pstnUsage],
-      });
+      const usages = await ctx.teamsConfig.pstnUsages();
+      if (!usages.some((u) => u.toLowerCase() === ctx.teams.pstnUsage.toLowerCase()))
+        await ctx.teamsConfig.addPstnUsage(ctx.teams.pstnUsage);
       return done({ usage: ctx.teams.pstnUsage });
     },
   },
@@ -256,7 +252,7 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "voice-routes",
     title: "Create a voice route per region to the trunk",
     async run(ctx) {
-      const existing = await ctx.teamsAdmin.list("OnlineVoiceRoute");
+      const existing = await ctx.teamsConfig.list("voiceRoute");
       const names: string[] = [];
       for (const [index, region] of offeredRegions(ctx).entries()) {
         const identity = regionObjectName(ctx.teams.pstnUsage, region.name);
@@ -270,12 +266,13 @@ export const SETUP_STEPS: SetupStep[] = [
         };
         const found = findIdentity(existing, identity);
         if (!found) {
-          await ctx.teamsAdmin.create("OnlineVoiceRoute", { Identity: identity, ...wanted });
+          await ctx.teamsConfig.create("voiceRoute", { Identity: identity, ...wanted });
         } else if (
           !sameList(found.OnlinePstnGatewayList, wanted.OnlinePstnGatewayList) ||
           !sameList(found.OnlinePstnUsages, wanted.OnlinePstnUsages)
         ) {
-          await ctx.teamsAdmin.update("OnlineVoiceRoute", found.Identity, {
+          await ctx.teamsConfig.update("voiceRoute", {
+            Identity: found.Identity,
             OnlinePstnGatewayList: wanted.OnlinePstnGatewayList,
             OnlinePstnUsages: wanted.OnlinePstnUsages,
           });
@@ -288,20 +285,21 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "voice-routing-policies",
     title: "Create a voice routing policy per region",
     async run(ctx) {
-      const existing = await ctx.teamsAdmin.list("OnlineVoiceRoutingPolicy");
+      const existing = await ctx.teamsConfig.list("voiceRoutingPolicy");
       const names: string[] = [];
       for (const region of offeredRegions(ctx)) {
         const identity = regionObjectName(ctx.teams.pstnUsage, region.name);
         names.push(identity);
         const found = findIdentity(existing, identity);
         if (!found) {
-          await ctx.teamsAdmin.create("OnlineVoiceRoutingPolicy", {
+          await ctx.teamsConfig.create("voiceRoutingPolicy", {
             Identity: identity,
             OnlinePstnUsages: [ctx.teams.pstnUsage],
             Description: `Outbound calls via ${region.name}`,
           });
         } else if (!sameList(found.OnlinePstnUsages, [ctx.teams.pstnUsage])) {
-          await ctx.teamsAdmin.update("OnlineVoiceRoutingPolicy", found.Identity, {
+          await ctx.teamsConfig.update("voiceRoutingPolicy", {
+            Identity: identity,
             OnlinePstnUsages: [ctx.teams.pstnUsage],
           });
         }
@@ -313,8 +311,11 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "dial-plan",
     title: "Create the tenant dial plan",
     async run(ctx) {
-      const existing = await ctx.teamsAdmin.list("TenantDialPlan");
+      const existing = await ctx.teamsConfig.list("dialPlan");
+      const plan = ctx.teams.dialPlanName;
+      // Each rule is the parameter set of New-CsVoiceNormalizationRule -Parent <plan> -Name <rule> -InMemory.
       const rules = ctx.teams.normalizationRules.map((rule, priority) => ({
+        Parent: plan,
         Name: rule.name,
         Pattern: rule.pattern,
         Translation: rule.translation,
@@ -322,18 +323,18 @@ export const SETUP_STEPS: SetupStep[] = [
         IsInternalExtension: rule.isInternalExtension,
         Priority: priority,
       }));
-      const found = findIdentity(existing, ctx.teams.dialPlanName);
+      const found = findIdentity(existing, plan);
       if (!found) {
-        await ctx.teamsAdmin.create("TenantDialPlan", {
-          Identity: ctx.teams.dialPlanName,
-          SimpleName: ctx.teams.dialPlanName,
+        await ctx.teamsConfig.create("dialPlan", {
+          Identity: plan,
+          SimpleName: plan,
           Description: "Managed by the portal",
           NormalizationRules: rules,
         });
       } else if (!sameRules(found.NormalizationRules, ctx.teams.normalizationRules)) {
-        await ctx.teamsAdmin.update("TenantDialPlan", found.Identity, { NormalizationRules: rules });
+        await ctx.teamsConfig.update("dialPlan", { Identity: plan, NormalizationRules: rules });
       }
-      return done({ dialPlan: ctx.teams.dialPlanName });
+      return done({ dialPlan: plan });
     },
   },
 ];

@@ -9,8 +9,9 @@ import { setupPrerequisites } from "../direct-routing-setup/service.js";
 import { activationUpn, offeredRegions } from "../direct-routing-setup/steps.js";
 import { graphClient } from "../microsoft/graph-client.js";
 import { microsoftRuntime } from "../microsoft/runtime.js";
-import { teamsAdminClient } from "../microsoft/teams-admin-client.js";
 import { sbcRegions } from "../operator-settings/schema.js";
+import { powershellFor } from "../powershell/runtime.js";
+import { teamsConfiguration } from "../powershell/teams-config.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import { accounts } from "../tenancy/schema.js";
 import { enterprises } from "./schema.js";
@@ -36,20 +37,13 @@ export async function deleteEnterprise(deps: SetupDeps, enterpriseAccountId: str
     const runtime = microsoftRuntime(deps);
     const settings = await runtime.settings();
     const graph = graphClient(settings.microsoft, runtime.tokens, connection.tenantId);
-    const admin = teamsAdminClient(settings.microsoft, runtime.tokens, connection.tenantId);
+    const admin = teamsConfiguration(powershellFor(deps), connection.tenantId);
     const regions = await db.select().from(sbcRegions);
     const names = offeredRegions({ teams, regions }).map((r) => regionObjectName(teams.pstnUsage, r.name));
-    await admin.remove("TenantDialPlan", teams.dialPlanName);
-    for (const name of names) await admin.remove("OnlineVoiceRoutingPolicy", name);
-    for (const name of names) await admin.remove("OnlineVoiceRoute", name);
-    const [global] = await admin.list("OnlinePstnUsages");
-    const usages = ((global?.Usage as string[] | undefined) ?? []).map(String);
-    if (usages.includes(teams.pstnUsage)) {
-      await admin.update("OnlinePstnUsages", "Global", {
-        Identity: "Global",
-        Usage: usages.filter((u) => u !== teams.pstnUsage),
-      });
-    }
+    await admin.remove("dialPlan", teams.dialPlanName);
+    for (const name of names) await admin.remove("voiceRoutingPolicy", name);
+    for (const name of names) await admin.remove("voiceRoute", name);
+    if ((await admin.pstnUsages()).includes(teams.pstnUsage)) await admin.removePstnUsage(teams.pstnUsage);
     const user = await graph.getUser(activationUpn(trunk.fqdn));
     if (user) await graph.deleteUser(user.id);
     await graph.deleteDomain(trunk.fqdn);
