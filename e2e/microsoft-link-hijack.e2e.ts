@@ -14,7 +14,7 @@ import { type RunningPortal, startPortal } from "./support/portal.js";
 /**
  * Issue 17 item 1: an emailed authorization link must not let a Global Admin of another Microsoft 365 tenant
  * take over an enterprise that is already connected — not with an older link, not with a link used once, and
- * not by editing the Microsoft URL a fresh link leads to.
+ * not by editing the Microsoft URL a fresh link leads to. Moving it to another tenant is an Admin's explicit act.
  */
 describe("a second tenant's Global Admin cannot take over a connected enterprise through an emailed link", () => {
   let portal: RunningPortal;
@@ -160,5 +160,22 @@ describe("a second tenant's Global Admin cannot take over a connected enterprise
     await again.getByText("This authorization link has expired or was already used.").waitFor();
     await again.close();
     await attacker.close();
+  });
+
+  it("moving the enterprise to Fabrikam takes a signed-in Admin's explicit, confirmed request", async () => {
+    await operator.goto(enterpriseUrl);
+    await operator.getByRole("button", { name: "Connect a different Microsoft 365 tenant" }).click();
+    const confirm = operator.getByRole("dialog", { name: "Connect a different Microsoft 365 tenant?" });
+    await confirm.getByText("recorded in the audit log").waitFor();
+    await confirm.getByRole("button", { name: "Connect a different tenant" }).click();
+    await operator.waitForURL(/\/organizations\/v2\.0\/adminconsent/);
+    await signInAtMicrosoft(operator, "admin@fabrikam.example");
+    await operator.getByRole("button", { name: "Accept" }).click();
+    await operator.waitForURL(/\/microsoft\/result\//);
+    await expect(operator.getByTestId("authorized-domain").textContent()).resolves.toBe("fabrikam.example");
+    await operator.goto(enterpriseUrl);
+    await expect(operator.getByTestId("linked-tenant-domain").textContent()).resolves.toBe(
+      "fabrikam.example",
+    );
   });
 });
