@@ -137,7 +137,7 @@ export function DnsSettingsFields({
           <Group grow align="flex-start">
             {text("dnsServer", "Primary DNS server", "ns1.example.net or 192.0.2.53")}
             <NumberInput
-              label="Port"
+              label="DNS server port"
               placeholder="53"
               value={form.dnsPort}
               onChange={(v) => onChange({ dnsPort: v })}
