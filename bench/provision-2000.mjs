@@ -124,16 +124,18 @@ try {
   // The Direct Routing objects the setup would have created: voice routing policy and dial plan.
   const { microsoftRuntime } = await import(serverDist("modules/microsoft/runtime.js"));
   const teamsToken = await microsoftRuntime(runtime.deps).tokens.get(TENANT, "teams-admin");
-  for (const [type, body] of [
-    ["OnlineVoiceRoutingPolicy", { Identity: "bench-US-West", OnlinePstnUsages: ["bench"] }],
-    ["TenantDialPlan", { Identity: "bench-dp", NormalizationRules: [] }],
+  // Through the cmdlets of the emulator's pwsh stand-in (its `/_emulator/pwsh/invoke/{cmdlet}` endpoint).
+  for (const [cmdlet, parameters] of [
+    ["New-CsOnlineVoiceRoutingPolicy", { Identity: "bench-US-West", OnlinePstnUsages: ["bench"] }],
+    ["New-CsTenantDialPlan", { Identity: "bench-dp", NormalizationRules: [] }],
   ]) {
-    const r = await fetch(`${emu.teamsAdminUrl}/Skype.Policy/configurations/${type}`, {
+    const r = await fetch(`${emu.url}/_emulator/pwsh/invoke/${cmdlet}`, {
       method: "POST",
       headers: { authorization: `Bearer ${teamsToken}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ cmdlet, parameters }),
     });
-    if (!r.ok) throw new Error(`${type}: ${r.status} ${await r.text()}`);
+    const answer = await r.json();
+    if (!answer.ok) throw new Error(`${cmdlet}: ${r.status} ${JSON.stringify(answer.error)}`);
   }
   await runSync(runtime.deps, enterprise.id);
   const users = (

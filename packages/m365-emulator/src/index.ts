@@ -31,7 +31,7 @@ export interface StartedEmulator {
   url: string;
   /** `${url}/graph`; Graph v1.0 is at `${graphUrl}/v1.0`. */
   graphUrl: string;
-  /** `${url}/teams-admin`; `/Skype.Policy/...`, `/Teams.User/users`, `/Teams.Tenant/...` below it. */
+  /** `${url}/teams-admin`; `/Teams.User/users`, `/Teams.Tenant/...` below it. */
   teamsAdminUrl: string;
   caCertPath: string;
   caCertPem: string;

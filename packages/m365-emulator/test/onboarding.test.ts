@@ -40,6 +40,16 @@ async function teams(token: string, method: string, path: string, body?: unknown
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** One MicrosoftTeams cmdlet as the pwsh stand-in sends it. */
+async function cmdlet(token: string, name: string, parameters: Record<string, unknown>) {
+  const res = await fetch(`${emu.url}/_emulator/pwsh/invoke/${name}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ cmdlet: name, parameters }),
+  });
+  return (await res.json()) as { ok: boolean; output?: unknown; error?: { message: string } };
+}
+
 describe("onboarding a customer tenant for Direct Routing", () => {
   it("consents, grants Teams Administrator, verifies the subdomain, configures voice and provisions a user", async () => {
     // 1. Admin consent by the customer's Global Administrator.
@@ -102,31 +112,29 @@ describe("onboarding a customer tenant for Direct Routing", () => {
     // 5.–7. PSTN usage, derived-trunk route, routing policy, dial plan.
     expect(
       (
-        await teams(teamsToken, "PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", {
-          Usage: ["CarrierX"],
+        await cmdlet(teamsToken, "Set-CsOnlinePstnUsage", {
+          Identity: "Global",
+          Usage: { Add: ["CarrierX"] },
         })
-      ).status,
-    ).toBe(200);
-    const route = await teams(teamsToken, "POST", "/Skype.Policy/configurations/OnlineVoiceRoute", {
+      ).ok,
+    ).toBe(true);
+    const route = await cmdlet(teamsToken, "New-CsOnlineVoiceRoute", {
       Identity: "CarrierX-All",
       NumberPattern: ".*",
       OnlinePstnGatewayList: [fqdn],
       OnlinePstnUsages: ["CarrierX"],
       Priority: 1,
     });
-    expect(route.status).toBe(200);
+    expect(route.ok, JSON.stringify(route)).toBe(true);
     expect(
       (
-        await teams(teamsToken, "POST", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy", {
+        await cmdlet(teamsToken, "New-CsOnlineVoiceRoutingPolicy", {
           Identity: "CarrierX",
           OnlinePstnUsages: ["CarrierX"],
         })
-      ).status,
-    ).toBe(200);
-    expect(
-      (await teams(teamsToken, "POST", "/Skype.Policy/configurations/TenantDialPlan", { Identity: "UK" }))
-        .status,
-    ).toBe(200);
+      ).ok,
+    ).toBe(true);
+    expect((await cmdlet(teamsToken, "New-CsTenantDialPlan", { Identity: "UK" })).ok).toBe(true);
 
     // 8. Provision a Teams Phone user: number (Graph, async), policies (Teams admin), verify.
     const user = [...emu.state.requireTenant(FABRIKAM.id).users.values()].find(
@@ -152,14 +160,11 @@ describe("onboarding a customer tenant for Direct Routing", () => {
       op = await graph(emu, graphToken, "GET", opPath);
     }
     expect(op.body.status).toBe("succeeded");
-    for (const [PolicyType, PolicyName] of [
-      ["OnlineVoiceRoutingPolicy", "CarrierX"],
-      ["TenantDialPlan", "UK"],
-    ]) {
-      expect(
-        (await teams(teamsToken, "PUT", `/Skype.Policy/users/${user?.id}`, { PolicyType, PolicyName }))
-          .status,
-      ).toBe(204);
+    for (const [grant, PolicyName] of [
+      ["Grant-CsOnlineVoiceRoutingPolicy", "CarrierX"],
+      ["Grant-CsTenantDialPlan", "UK"],
+    ] as const) {
+      expect((await cmdlet(teamsToken, grant, { Identity: user?.id, PolicyName })).ok).toBe(true);
     }
     const voice = await teams(teamsToken, "GET", `/Teams.User/users/${user?.id}`);
     expect(voice.body).toMatchObject({
@@ -177,6 +182,6 @@ describe("onboarding a customer tenant for Direct Routing", () => {
     // Everything the portal did is in the tenant's request log.
     const log = emu.state.requests(FABRIKAM.id).map((e) => `${e.method} ${e.path} ${e.status}`);
     expect(log).toContain("POST /graph/v1.0/roleManagement/directory/roleAssignments 201");
-    expect(log).toContain("POST /teams-admin/Skype.Policy/configurations/OnlineVoiceRoute 200");
+    expect(log).toContain("POST /_emulator/pwsh/invoke/New-CsOnlineVoiceRoute 200");
   });
 });

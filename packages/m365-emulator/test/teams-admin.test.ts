@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE, type StartedEmulator } from "../src/index.js";
-import { appToken, CONTOSO, consentDemoApp, startDemo, TEAMS_SCOPE } from "./helpers.js";
+import { appToken, CONTOSO, consentDemoApp, type Json, startDemo, TEAMS_SCOPE } from "./helpers.js";
 
 let emu: StartedEmulator;
 let token: string;
@@ -25,13 +25,20 @@ async function ta(method: string, path: string, body?: unknown) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-describe("Teams voice administration (ConfigAPI surface)", () => {
+/** One cmdlet as the pwsh stand-in sends it: `POST /_emulator/pwsh/invoke/{cmdlet}` with `{cmdlet, parameters}`. */
+async function ps(cmdlet: string, parameters: Record<string, unknown> = {}, bearer = token) {
+  const res = await fetch(`${emu.url}/_emulator/pwsh/invoke/${cmdlet}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    body: JSON.stringify({ cmdlet, parameters }),
+  });
+  return { status: res.status, ...((await res.json()) as { ok: boolean; output?: Json; error?: Json }) };
+}
+
+describe("Teams voice administration (MicrosoftTeams cmdlets through the pwsh stand-in)", () => {
   it("refuses a Graph token", async () => {
     const graphToken = await appToken(emu, CONTOSO.id);
-    const res = await fetch(`${emu.teamsAdminUrl}/Skype.Policy/configurations/OnlinePstnUsages`, {
-      headers: { authorization: `Bearer ${graphToken}` },
-    });
-    expect(res.status).toBe(401);
+    expect((await ps("Get-CsOnlinePstnUsage", {}, graphToken)).status).toBe(401);
   });
 
   it("builds the Direct Routing configuration in Microsoft's order and enforces references", async () => {
@@ -43,86 +50,72 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
       Priority: 1,
     };
     // No usage yet → the route is refused.
-    expect((await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route)).status).toBe(400);
-    const usages = await ta("GET", "/Skype.Policy/configurations/OnlinePstnUsages");
-    expect(usages.body).toEqual([{ Identity: "Global", Usage: [] }]);
-    expect(
-      (
-        await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", {
-          Usage: ["CarrierX"],
-        })
-      ).status,
-    ).toBe(200);
+    expect((await ps("New-CsOnlineVoiceRoute", route)).ok).toBe(false);
+    expect((await ps("Get-CsOnlinePstnUsage")).output).toEqual({ Identity: "Global", Usage: [] });
+    expect((await ps("Set-CsOnlinePstnUsage", { Identity: "Global", Usage: { Add: ["CarrierX"] } })).ok).toBe(
+      true,
+    );
     // Gateway must exist (or be a verified domain, i.e. a derived trunk).
-    const noGw = await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route);
-    expect(noGw.status).toBe(400);
-    expect(noGw.body.error.message).toContain("gateway");
-    const gw = await ta("POST", "/Skype.Policy/configurations/OnlinePSTNGateway", {
-      Fqdn: "sbc.carrier.example",
-      SipSignalingPort: 5068,
-    });
-    expect(gw.status).toBe(200);
-    expect(gw.body).toMatchObject({
+    const noGw = await ps("New-CsOnlineVoiceRoute", route);
+    expect(noGw.ok).toBe(false);
+    expect(noGw.error.message).toContain("gateway");
+    const gw = await ps("New-CsOnlinePSTNGateway", { Fqdn: "sbc.carrier.example", SipSignalingPort: 5068 });
+    expect(gw.output).toMatchObject({
       Identity: "sbc.carrier.example",
       Enabled: false,
       SendSipOptions: true,
       FailoverTimeSeconds: 10,
     });
-    expect((await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", route)).status).toBe(200);
-    const derived = await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoute", {
+    expect((await ps("New-CsOnlineVoiceRoute", route)).ok).toBe(true);
+    const derived = await ps("New-CsOnlineVoiceRoute", {
       ...route,
       Identity: "Derived",
       OnlinePstnGatewayList: ["contoso.example"],
     });
-    expect(derived.status).toBe(200);
+    expect(derived.ok).toBe(true);
 
-    const policy = await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy", {
+    const policy = await ps("New-CsOnlineVoiceRoutingPolicy", {
       Identity: "CarrierX",
       OnlinePstnUsages: ["CarrierX"],
     });
-    expect(policy.body.Identity).toBe("Tag:CarrierX");
+    expect(policy.output.Identity).toBe("Tag:CarrierX");
     expect(
-      (
-        await ta("POST", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy", {
-          Identity: "Bad",
-          OnlinePstnUsages: ["Nope"],
-        })
-      ).status,
-    ).toBe(400);
+      (await ps("New-CsOnlineVoiceRoutingPolicy", { Identity: "Bad", OnlinePstnUsages: ["Nope"] })).ok,
+    ).toBe(false);
     // A usage in use cannot be removed.
     expect(
-      (await ta("PUT", "/Skype.Policy/configurations/OnlinePstnUsages/configuration/Global", { Usage: [] }))
-        .status,
-    ).toBe(400);
+      (await ps("Set-CsOnlinePstnUsage", { Identity: "Global", Usage: { Remove: ["CarrierX"] } })).ok,
+    ).toBe(false);
 
-    const plan = await ta("POST", "/Skype.Policy/configurations/TenantDialPlan", {
+    const plan = await ps("New-CsTenantDialPlan", {
       Identity: "DE-Berlin",
       NormalizationRules: [
-        { Name: "Ext4", Pattern: "^(\\d{4})$", Translation: "+49301234$1", IsInternalExtension: true },
+        {
+          Parent: "DE-Berlin",
+          Name: "Ext4",
+          Pattern: "^(\\d{4})$",
+          Translation: "+49301234$1",
+          IsInternalExtension: true,
+        },
       ],
     });
-    expect(plan.status).toBe(200);
-    expect(plan.body.NormalizationRules[0]).toMatchObject({ Name: "Ext4", Priority: 0 });
-    expect(
-      (await ta("POST", "/Skype.Policy/configurations/TenantDialPlan", { Identity: "bad name!" })).status,
-    ).toBe(400);
-    const upd = await ta("PUT", "/Skype.Policy/configurations/TenantDialPlan/configuration/Tag:DE-Berlin", {
+    expect(plan.ok).toBe(true);
+    expect(plan.output.NormalizationRules[0]).toMatchObject({ Name: "Ext4", Priority: 0 });
+    expect((await ps("New-CsTenantDialPlan", { Identity: "bad name!" })).ok).toBe(false);
+    expect((await ps("Set-CsTenantDialPlan", { Identity: "Tag:DE-Berlin", Description: "Berlin" })).ok).toBe(
+      true,
+    );
+    expect((await ps("Get-CsTenantDialPlan", { Identity: "DE-Berlin" })).output).toMatchObject({
+      Identity: "Tag:DE-Berlin",
       Description: "Berlin",
     });
-    expect(upd.body).toMatchObject({ Identity: "Tag:DE-Berlin", Description: "Berlin" });
   });
 
   it("grants policies to users and shows them in /Teams.User/users", async () => {
     const upn = "user1@contoso.example";
-    const grant = await ta("PUT", `/Skype.Policy/users/${upn}`, {
-      PolicyType: "OnlineVoiceRoutingPolicy",
-      PolicyName: "CarrierX",
-    });
-    expect(grant.status).toBe(204);
-    expect(
-      (await ta("PUT", `/Skype.Policy/users/${upn}`, { PolicyType: "TenantDialPlan", PolicyName: "Nope" }))
-        .status,
-    ).toBe(404);
+    const grant = await ps("Grant-CsOnlineVoiceRoutingPolicy", { Identity: upn, PolicyName: "CarrierX" });
+    expect(grant.ok).toBe(true);
+    expect((await ps("Grant-CsTenantDialPlan", { Identity: upn, PolicyName: "Nope" })).ok).toBe(false);
     const users = await ta("GET", "/Teams.User/users");
     const user = users.body.users.find((u: { userPrincipalName: string }) => u.userPrincipalName === upn);
     expect(user).toMatchObject({ onlineVoiceRoutingPolicy: "CarrierX", featureTypes: ["PhoneSystem"] });
@@ -133,22 +126,9 @@ describe("Teams voice administration (ConfigAPI surface)", () => {
       }),
     );
     // A policy in use cannot be deleted; unassign first.
-    expect(
-      (await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX"))
-        .status,
-    ).toBe(400);
-    expect(
-      (
-        await ta("PUT", `/Skype.Policy/users/${upn}`, {
-          PolicyType: "OnlineVoiceRoutingPolicy",
-          PolicyName: null,
-        })
-      ).status,
-    ).toBe(204);
-    expect(
-      (await ta("DELETE", "/Skype.Policy/configurations/OnlineVoiceRoutingPolicy/configuration/Tag:CarrierX"))
-        .status,
-    ).toBe(204);
+    expect((await ps("Remove-CsOnlineVoiceRoutingPolicy", { Identity: "Tag:CarrierX" })).ok).toBe(false);
+    expect((await ps("Grant-CsOnlineVoiceRoutingPolicy", { Identity: upn, PolicyName: null })).ok).toBe(true);
+    expect((await ps("Remove-CsOnlineVoiceRoutingPolicy", { Identity: "Tag:CarrierX" })).ok).toBe(true);
     const domains = await ta("GET", "/Teams.Tenant/VerifiedSipDomains");
     expect(domains.status).toBe(200);
     expect(domains.body).toContainEqual({ Name: "contoso.example", Status: "Enabled" });

@@ -3,7 +3,7 @@ import { badRequest, EmulatorError } from "./errors.js";
 import type { Tenant, User, VoiceObject } from "./model.js";
 import { isoNow, tenantNow } from "./users.js";
 
-/** Teams voice configuration types served under /Skype.Policy/configurations/{Type}. */
+/** Teams voice configuration types, as the MicrosoftTeams cmdlets (pwsh stand-in) and Graph's policy surface see them. */
 interface TypeSpec {
   /** Policies are per-tenant instances whose Identity is shown as `Tag:<name>`. */
   tagged: boolean;

@@ -9,15 +9,6 @@ import { EmulatorError } from "../state/errors.js";
 import type { Tenant } from "../state/model.js";
 import { settleOperations } from "../state/numbers.js";
 import { findUser } from "../state/users.js";
-import {
-  createVoice,
-  deleteVoice,
-  getVoice,
-  grantPolicy,
-  listVoice,
-  upsertVoice,
-  voiceTypeSpec,
-} from "../state/voice.js";
 import { onlineUserView, sipDomains } from "./views.js";
 
 export class TeamsAdminError extends Error {
@@ -62,74 +53,6 @@ type Handler = (
   ctx: EmulatorContext,
 ) => unknown;
 
-function objectBody(req: FastifyRequest): Record<string, unknown> {
-  const b = req.body;
-  if (b === undefined || b === null || b === "") return {};
-  if (typeof b !== "object" || Array.isArray(b))
-    throw new TeamsAdminError(400, "BadRequest", "The request body must be a JSON object.");
-  return b as Record<string, unknown>;
-}
-
-function policyConfigurations(
-  tenant: Tenant,
-  req: FastifyRequest,
-  parts: string[],
-  reply: FastifyReply,
-): unknown {
-  // parts: ["Skype.Policy", "configurations", Type, ("configuration", Identity)?]
-  const type = parts[2] ?? "";
-  voiceTypeSpec(type);
-  if (parts.length === 3) {
-    if (req.method === "GET") return listVoice(tenant, type);
-    if (req.method === "POST") return createVoice(tenant, type, objectBody(req));
-  } else if (parts.length === 5 && parts[3]?.toLowerCase() === "configuration") {
-    const identity = parts[4] ?? "";
-    if (req.method === "GET") return getVoice(tenant, type, identity);
-    if (req.method === "PUT" || req.method === "PATCH")
-      return upsertVoice(tenant, type, identity, objectBody(req));
-    if (req.method === "DELETE") {
-      deleteVoice(tenant, type, identity);
-      reply.code(204);
-      return null;
-    }
-  }
-  throw new TeamsAdminError(405, "MethodNotAllowed", `${req.method} is not supported on this resource.`);
-}
-
-function grantToUser(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
-  if (req.method !== "PUT" && req.method !== "POST")
-    throw new TeamsAdminError(405, "MethodNotAllowed", "Use PUT.");
-  const user = findUser(tenant, parts[2] ?? "");
-  if (!user)
-    throw new TeamsAdminError(
-      404,
-      "NotFound",
-      `Management object not found for identity '${parts[2] ?? ""}'.`,
-    );
-  const b = objectBody(req);
-  if (typeof b.PolicyType !== "string")
-    throw new TeamsAdminError(400, "BadRequest", "PolicyType is required.");
-  if (b.PolicyName !== null && b.PolicyName !== undefined && typeof b.PolicyName !== "string") {
-    throw new TeamsAdminError(400, "BadRequest", "PolicyName must be a string or null.");
-  }
-  grantPolicy(tenant, user, b.PolicyType, (b.PolicyName as string | null | undefined) ?? null);
-  reply.code(204);
-  return null;
-}
-
-function tenantDefault(tenant: Tenant, req: FastifyRequest, parts: string[], reply: FastifyReply): unknown {
-  const type = voiceTypeSpec(parts[3] ?? "").type;
-  const b = objectBody(req);
-  const name = (b.PolicyName as string | null | undefined) ?? null;
-  if (name === null) delete tenant.tenantPolicies[type];
-  else {
-    getVoice(tenant, type, name);
-    tenant.tenantPolicies[type] = name;
-  }
-  reply.code(204);
-  return null;
-}
-
 function teamsUsers(
   tenant: Tenant,
   req: FastifyRequest,
@@ -173,11 +96,8 @@ export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorCont
       const s = service.toLowerCase();
       const r = resource.toLowerCase();
       let handler: Handler | undefined;
-      if (s === "skype.policy" && r === "configurations") handler = policyConfigurations;
-      else if (s === "skype.policy" && r === "users" && parts.length === 3) handler = grantToUser;
-      else if (s === "skype.policy" && r === "tenants" && parts[2]?.toLowerCase() === "policies")
-        handler = tenantDefault;
-      else if (s === "teams.user" && r === "users") handler = teamsUsers;
+      // Tenant voice configuration is written through the documented cmdlets (the pwsh stand-in), not here.
+      if (s === "teams.user" && r === "users") handler = teamsUsers;
       else if (s === "teams.tenant" && r === "tenants") {
         handler = (t) => ({
           tenantId: t.id,
