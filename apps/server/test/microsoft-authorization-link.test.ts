@@ -133,7 +133,7 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
     expect(logged).not.toContain(token);
   });
 
-  it("a newer request replaces the older link, and an expired link is refused", async () => {
+  it("a newer request replaces the older link, an expired link is refused, racing uses of one link start one flow", async () => {
     const older = await requestLink(eb, "twice@customer.example");
     const newer = await requestLink(eb, "twice@customer.example");
     expect((await useLink(older.token)).statusCode).toBe(404);
@@ -144,6 +144,10 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
       .set({ expiresAt: sql`now() - interval '1 second'` })
       .where(eq(microsoftAuthorizationRequests.email, "late@customer.example"));
     expect((await useLink(expiring.token)).statusCode).toBe(404);
+    // Two tabs racing with one link: exactly one starts a consent flow.
+    const raced = await requestLink(eb, "race@customer.example");
+    const answers = await Promise.all([useLink(raced.token), useLink(raced.token), useLink(raced.token)]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 404, 404]);
     const malformed = await t.app.inject({
       method: "POST",
       url: "/api/microsoft/authorization-requests/connect",
