@@ -20,6 +20,8 @@ function usageList(tenant: Tenant): string[] {
   return Array.isArray(g?.Usage) ? (g.Usage as string[]) : [];
 }
 
+// "The PSTN usage must be an existing usage":
+// https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinevoiceroute (-OnlinePstnUsages)
 function requireUsages(tenant: Tenant, obj: VoiceObject): void {
   const usages = obj.OnlinePstnUsages;
   if (!Array.isArray(usages)) throw badRequest("OnlinePstnUsages must be an array of strings.", "BadRequest");
@@ -44,6 +46,7 @@ function requireRegex(value: unknown, field: string): void {
 }
 
 export const VOICE_TYPES: Record<string, TypeSpec> = {
+  // https://learn.microsoft.com/powershell/module/microsoftteams/set-csonlinepstnusage: one Global list.
   OnlinePstnUsages: {
     tagged: false,
     grantable: false,
@@ -71,6 +74,8 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
       }
     },
   },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinevoiceroute: NumberPattern default
+  // [0-9]{10}; BridgeSourcePhoneNumber excludes OnlinePstnGatewayList.
   OnlineVoiceRoute: {
     tagged: false,
     grantable: false,
@@ -99,7 +104,8 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
       const known = [...(tenant.voice.get("OnlinePSTNGateway")?.keys() ?? [])];
       for (const g of gateways) {
         const fqdn = String(g).toLowerCase();
-        // A derived trunk (carrier model) is a verified domain of this tenant, not a gateway object.
+        // A derived trunk (carrier model) is a verified domain of this tenant, not a gateway object:
+        // https://learn.microsoft.com/microsoftteams/direct-routing-sbc-multiple-tenants
         const derived = tenant.domains.get(fqdn)?.isVerified === true;
         if (!known.includes(fqdn) && !derived) {
           throw badRequest(`Cannot find the online PSTN gateway '${String(g)}'.`, "BadRequest");
@@ -113,6 +119,9 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
     defaults: { Description: null, OnlinePstnUsages: [], RouteType: "BYOT" },
     validate: requireUsages,
   },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-cstenantdialplan: Identity up to 49 letters,
+  // digits, '-' or '.'; Description up to 1040; at most 50 rules. Rule defaults and the 512-character rule
+  // Description: https://learn.microsoft.com/powershell/module/microsoftteams/new-csvoicenormalizationrule
   TenantDialPlan: {
     tagged: true,
     grantable: true,
@@ -153,6 +162,8 @@ export const VOICE_TYPES: Record<string, TypeSpec> = {
       });
     },
   },
+  // https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinepstngateway: Fqdn up to 63
+  // characters, SipSignalingPort 1-65535; Enabled false, SendSipOptions true, FailoverTimeSeconds 10 by default.
   OnlinePSTNGateway: {
     tagged: false,
     grantable: false,
