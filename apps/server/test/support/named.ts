@@ -37,11 +37,22 @@ function newKey(name: string, algorithm: NamedKey["algorithm"]): NamedKey {
 
 const keyClause = (k: NamedKey) => `key "${k.name}" { algorithm ${k.algorithm}; secret "${k.secret}"; };`;
 
-/** A real BIND 9 (`/usr/sbin/named -g`) on a free loopback port, serving one dynamic zone. */
+/**
+ * A real BIND 9 (`/usr/sbin/named -g`) on a free loopback port, serving one dynamic zone. The port is free for
+ * TCP when picked; should named still fail to bind it (UDP taken, or a race), it starts again on another.
+ */
 export async function startNamed(zone = "customers.sbc.example.test"): Promise<Named> {
   for (const binary of ["/usr/sbin/named", "/usr/bin/dig"]) {
     if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install -y bind9 bind9-dnsutils`);
   }
+  for (let attempt = 1; ; attempt++) {
+    const named = await startNamedOnce(zone);
+    if (named !== "exited") return named;
+    if (attempt === 3) throw new Error("named exited at start three times; see its output above.");
+  }
+}
+
+async function startNamedOnce(zone: string): Promise<Named | "exited"> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-named-"));
   const port = await freePort();
   const key = newKey("sip2teams-key", "hmac-sha256");
@@ -95,18 +106,24 @@ export async function startNamed(zone = "customers.sbc.example.test"): Promise<N
     }
     await rm(dir, { recursive: true, force: true });
   };
+  let started: "serving" | "exited";
   try {
-    await waitFor(
+    started = await waitFor(
       "named to serve the zone",
       async () => {
-        if (child.exitCode !== null) throw new Error(`named exited:\n${lines.join("")}`);
-        return (await dig("SOA", zone)).length > 0;
+        if (child.exitCode !== null || child.signalCode !== null) return "exited";
+        return (await dig("SOA", zone)).length > 0 && "serving";
       },
       { retryOnError: true },
     );
   } catch (error) {
     await stop();
-    throw error;
+    throw new Error(`${String(error)}\n${lines.join("")}`);
+  }
+  if (started === "exited") {
+    console.error(`named exited at start:\n${lines.join("")}`);
+    await stop();
+    return "exited";
   }
   return { port, zone, key, key512, readOnlyKey, dig, output: () => lines.join(""), stop };
 }
