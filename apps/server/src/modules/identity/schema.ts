@@ -42,11 +42,15 @@ export const portalUsers = pgTable(
   ],
 );
 
-/** Server-side sessions. Only the SHA-256 of the cookie value is stored. */
+/**
+ * Server-side sessions. Only the SHA-256 of the cookie value is stored; `publicId` is the opaque id the
+ * Sessions list shows and ends sessions by (it cannot be turned into a cookie).
+ */
 export const sessions = pgTable(
   "sessions",
   {
     idHash: text("id_hash").primaryKey(),
+    publicId: uuid("public_id").notNull().defaultRandom(),
     userId: uuid("user_id")
       .notNull()
       .references(() => portalUsers.id, { onDelete: "cascade" }),
@@ -57,7 +61,10 @@ export const sessions = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
   },
-  (table) => [index("sessions_user_idx").on(table.userId)],
+  (table) => [
+    index("sessions_user_idx").on(table.userId),
+    uniqueIndex("sessions_public_id_idx").on(table.publicId),
+  ],
 );
 
 export type PortalUser = typeof portalUsers.$inferSelect;
