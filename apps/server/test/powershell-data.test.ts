@@ -1,7 +1,13 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_APP, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PowerShellPool, requestLine, type TeamsCmdlet } from "../src/modules/powershell/runner.js";
+import {
+  BOOTSTRAP,
+  type PowerShellPool,
+  requestLine,
+  TEAMS_CMDLETS,
+  type TeamsCmdlet,
+} from "../src/modules/powershell/runner.js";
 import { powershellFor } from "../src/modules/powershell/runtime.js";
 import { emulatorEnv, startEmulator } from "./support/onboarding.js";
 import { pwshStandInPath } from "./support/provisioning.js";
@@ -45,6 +51,19 @@ describe("PowerShell runner: values travel as data", () => {
   afterAll(async () => {
     await t?.stop();
     await emulator?.close();
+  });
+
+  it("the real-pwsh bootstrap parses JSON and splats it against the allow-list; it evaluates no text", () => {
+    expect(BOOTSTRAP).not.toMatch(/Invoke-Expression|\biex\b|\[scriptblock\]|AddScript/i);
+    expect(BOOTSTRAP).toContain("ConvertFrom-Json -InputObject $s2tLine -AsHashtable");
+    expect(BOOTSTRAP).toContain("if ($s2tAllowed -cnotcontains $s2tCmdlet)");
+    expect(BOOTSTRAP).toContain("& $s2tCmdlet @s2tParameters");
+    for (const cmdlet of TEAMS_CMDLETS) expect(BOOTSTRAP).toContain(`'${cmdlet}'`);
+    expect(
+      TEAMS_CMDLETS.every((c) =>
+        /^(Connect|Disconnect|Get|Set|New|Remove|Grant)-(Cs|MicrosoftTeams)/.test(c),
+      ),
+    ).toBe(true);
   });
 
   it("writes one ASCII line per request, whatever the values", () => {
