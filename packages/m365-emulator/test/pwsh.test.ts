@@ -141,7 +141,13 @@ describe("m365-emulator-pwsh stand-in", () => {
     expect((await run("Get-CsOnlinePSTNGateway", { Identity: "sbc.contoso.example" })).output.Enabled).toBe(
       true,
     );
-    expect((await run("New-CsOnlineVoiceRoute", routeParams)).ok).toBe(true);
+    expect((await run("New-CsOnlineVoiceRoute", routeParams)).output).toMatchObject({
+      Identity: "R1",
+      Name: "R1",
+      NumberPattern: "[0-9]{10}",
+      OnlinePstnUsages: ["CarrierX"],
+      OnlinePstnGatewayList: ["sbc.contoso.example"],
+    });
     const duplicate = await run("New-CsOnlineVoiceRoute", routeParams);
     expect(duplicate.error.message).toContain("already exists");
     expect(

@@ -248,6 +248,9 @@ export function presentVoiceObject(type: string, obj: VoiceObject): VoiceObject 
   const { spec } = voiceTypeSpec(type);
   const name = bareIdentity(obj.Identity);
   const identity = spec.tagged && name.toLowerCase() !== "global" ? `Tag:${name}` : name;
+  // Get-CsOnlineVoiceRoute also shows the route's Name (its Identity): "The value of the Identity will be
+  // assigned to the Name." https://learn.microsoft.com/powershell/module/microsoftteams/new-csonlinevoiceroute
+  if (type === "OnlineVoiceRoute") return { ...obj, Identity: identity, Name: name };
   return { ...obj, Identity: identity };
 }
 
