@@ -175,6 +175,39 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
     expect(after.filter(isWrite)).toEqual([]);
   });
 
+  it("a re-check repairs drift with Set-Cs* cmdlets, once each, and writes nothing else", async () => {
+    const voice = emulator.state.requireTenant(CONTOSO.id).voice;
+    const route = voice.get("OnlineVoiceRoute")?.get("s2t-contoso-us-west");
+    const plan = voice.get("TenantDialPlan")?.get("s2t-contoso");
+    if (!route || !plan) throw new Error("the setup's route and dial plan are missing");
+    route.OnlinePstnGatewayList = [];
+    plan.NormalizationRules = [{ Name: "stray", Pattern: "^0$", Translation: "+0" }];
+    const before = (await microsoftCalls(emulator, CONTOSO.id)).length;
+    const recheck = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/direct-routing-setup/recheck`,
+      headers: partnerUser.headers,
+    });
+    expect(recheck.statusCode).toBe(202);
+    await waitFor("re-check completed", async () => {
+      const body = (
+        await t.app.inject({
+          url: `/api/accounts/${enterpriseId}/direct-routing-setup`,
+          headers: partnerUser.headers,
+        })
+      ).json();
+      return body.status === "completed" && body.steps.every((s: { status: string }) => s.status === "done");
+    });
+    const writes = normalize((await microsoftCalls(emulator, CONTOSO.id)).slice(before).filter(isWrite));
+    expect(writes).toEqual([
+      "PS Set-CsOnlineVoiceRoute s2t-contoso-US-West",
+      "PS Set-CsTenantDialPlan s2t-contoso",
+    ]);
+    expect(voice.get("OnlineVoiceRoute")?.get("s2t-contoso-us-west")?.OnlinePstnGatewayList).toEqual([
+      "contoso.customers.sbc.example.net",
+    ]);
+  });
+
   it("shows the dashboard counts for the partner", async () => {
     const dashboard = (
       await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: partnerUser.headers })
