@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { accountRepository } from "../tenancy/repository.js";
-import { addNumbers, allocateNumbers, expandRange, listNumbers, toE164 } from "./service.js";
+import { limitBody, NUMBERS_CSV_LIMITS, numbersFromCsv } from "./csv.js";
+import { addNumbers, allocateNumbers, expandRange, listNumbers } from "./service.js";
 
 const params = z.object({ accountId: z.string() });
 const stateEnum = z.enum(["available", "reserved", "assigned", "quarantined"]);
@@ -48,14 +49,22 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.post(
       "/api/accounts/:accountId/numbers",
       {
+        bodyLimit: NUMBERS_CSV_LIMITS.maxBodyBytes,
+        preParsing: async (_request, _reply, payload) => limitBody(payload, NUMBERS_CSV_LIMITS.maxBodyBytes),
         config: { access: { kind: "account", permission: "write" } },
         schema: {
           tags: ["numbers"],
           operationId: "addNumbers",
+          description:
+            "A range (first–last, at most 10,000 numbers) or a CSV whose first column holds the numbers. " +
+            `The CSV: at most ${NUMBERS_CSV_LIMITS.maxChars.toLocaleString("en-US")} characters, ` +
+            `${NUMBERS_CSV_LIMITS.maxLines.toLocaleString("en-US")} lines of ` +
+            `${NUMBERS_CSV_LIMITS.maxLineChars.toLocaleString("en-US")} characters, UTF-8 text without NUL ` +
+            `characters; the request body at most ${NUMBERS_CSV_LIMITS.maxBodyBytes / 1024 / 1024} MB (413 beyond).`,
           params,
           body: z.union([
             z.object({ first: z.string().max(20), last: z.string().max(20) }),
-            z.object({ csv: z.string().max(2_000_000) }),
+            z.object({ csv: z.string().max(NUMBERS_CSV_LIMITS.maxChars) }),
           ]),
           response: { 201: z.object({ added: z.number().int(), alreadyKnown: z.array(z.string()) }) },
         },
@@ -65,23 +74,8 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         if (account.kind === "enterprise")
           throw Problem.forbidden("Numbers are uploaded by the operator or a partner.");
         let numbers: string[];
-        if ("csv" in request.body) {
-          numbers = [];
-          const errors: { field: string; message: string }[] = [];
-          request.body.csv.split(/\r?\n/).forEach((line, i) => {
-            const cell = line.split(",")[0]?.trim().replace(/^"|"$/g, "") ?? "";
-            if (!cell || /^(number|phone|telephone)/i.test(cell)) return;
-            const n = toE164(cell);
-            if (n) numbers.push(n);
-            else if (errors.length < 50)
-              errors.push({
-                field: `csv.${i + 1}`,
-                message: `Line ${i + 1}: "${cell}" is not a valid E.164 number.`,
-              });
-          });
-          if (errors.length > 0)
-            throw Problem.invalid(errors, "Some lines are not valid numbers; nothing was added.");
-        } else numbers = expandRange(request.body.first, request.body.last);
+        if ("csv" in request.body) numbers = numbersFromCsv(request.body.csv);
+        else numbers = expandRange(request.body.first, request.body.last);
         const result = await addNumbers(
           deps.db,
           { actor: request.actor, ip: request.ip, requestId: request.id },
