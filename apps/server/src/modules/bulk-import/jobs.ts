@@ -5,10 +5,12 @@ import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import { provisioningQueue } from "../teams-users/jobs.js";
 import { queueFor } from "../teams-users/queue-registry.js";
 import { accountRepository } from "../tenancy/repository.js";
+import { APPLY_JOB } from "./apply-state.js";
 import { bulkImports } from "./schema.js";
 import { applyImport } from "./service.js";
 
-export const APPLY_JOB = "bulk-import.apply";
+export { APPLY_JOB };
+
 const payload = z.object({ importId: z.uuid() });
 
 export const applyJobRef = { name: APPLY_JOB, payload, handle: async () => undefined } as JobDefinition<
@@ -23,17 +25,17 @@ export function bulkImportJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
       concurrency: 2,
       expireInSeconds: 3600,
       retryLimit: 3,
-      async handle({ importId }) {
+      async handle({ importId }, { signal }) {
         const [row] = await deps.db.select().from(bulkImports).where(eq(bulkImports.id, importId));
         if (!row || row.status !== "applying") return { skipped: true };
         const enterprise = await accountRepository(deps.db).findById(row.enterpriseAccountId);
         if (!enterprise) return { skipped: true };
-        await applyImport(
+        return applyImport(
           { db: deps.db, secrets: deps.secrets, jobs: provisioningQueue(queueFor(deps.db)) },
           importId,
           enterprise,
+          signal,
         );
-        return { done: true };
       },
     }),
   ];

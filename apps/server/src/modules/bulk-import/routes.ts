@@ -1,13 +1,16 @@
 import type { Readable } from "node:stream";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { recordAudit } from "../audit/repository.js";
 import { provisioningQueue } from "../teams-users/jobs.js";
 import { auditContext, enterpriseOf } from "../teams-users/routes.js";
+import { applyJobKey, isApplyInterrupted } from "./apply-state.js";
+import { CsvRejected, USERS_CSV_LIMITS } from "./csv-guard.js";
 import { applyJobRef } from "./jobs.js";
-import { bulkImports } from "./schema.js";
+import { type BulkImport, bulkImports } from "./schema.js";
 import { CSV_COLUMNS, createImport, listRows, summary } from "./service.js";
 
 const params = z.object({ accountId: z.string() });
@@ -24,6 +27,8 @@ const importView = z
     appliedRows: z.number().int(),
     failedRows: z.number().int(),
     lastError: z.string().nullable(),
+    /** Still `applying`, but nothing is applying it any more: it can be resumed. */
+    interrupted: z.boolean(),
     createdAt: z.date(),
   })
   .meta({ id: "BulkImport" });
@@ -46,17 +51,32 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       done(null, payload),
     );
 
+    const { maxBytes, maxLineBytes, maxRows } = USERS_CSV_LIMITS;
     app.post(
       "/api/accounts/:accountId/teams-users/imports",
       {
-        bodyLimit: 100 * 1024 * 1024,
+        // The stream parser above bypasses Fastify's limit; createImport enforces it while streaming.
+        bodyLimit: maxBytes,
         config: { access: { kind: "account", permission: "write" } },
         schema: {
           tags: ["bulk-import"],
           operationId: "uploadUsersCsv",
-          description: `Body: the CSV (text/csv) with a header row. Columns: ${CSV_COLUMNS.join(", ")}. Devices: "authId:password; …".`,
+          description:
+            `Body: the CSV (text/csv, UTF-8) with a header row. Columns: ${CSV_COLUMNS.join(", ")}. ` +
+            `Devices: "authId:password; …". Limits: ${maxBytes / 1024 / 1024} MB (413 beyond), ` +
+            `${maxLineBytes.toLocaleString("en-US")} bytes per line and ${maxRows.toLocaleString("en-US")} rows; ` +
+            "binary, UTF-16 or non-UTF-8 files are refused (400, naming the line).",
           params,
-          querystring: z.object({ fileName: z.string().max(200).optional() }),
+          querystring: z.object({
+            fileName: z
+              .string()
+              .max(200)
+              .refine(
+                (name) => ![...name].some((c) => c.charCodeAt(0) < 0x20),
+                "A file name cannot hold control characters.",
+              )
+              .optional(),
+          }),
           response: { 201: importView },
         },
       },
@@ -64,14 +84,28 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const enterprise = enterpriseOf(request);
         if (!request.body || typeof (request.body as Readable).pipe !== "function")
           throw Problem.badRequest("Send the CSV file as text/csv.");
-        const created = await createImport(
-          serviceDeps,
-          auditContext(request),
-          enterprise,
-          request.body as Readable,
-          request.query.fileName ?? null,
-        );
-        return reply.code(201).send(created);
+        const refuse = (status: 400 | 413, message: string) => {
+          // Answer now and close the connection rather than read the rest of a refused upload.
+          reply.header("connection", "close");
+          return status === 413
+            ? new Problem(413, "Content Too Large", message, [{ field: "file", message }])
+            : Problem.invalid([{ field: "file", message }], message);
+        };
+        const declared = Number(request.headers["content-length"] ?? 0);
+        if (declared > maxBytes) throw refuse(413, `The file is larger than ${maxBytes / 1024 / 1024} MB.`);
+        try {
+          const created = await createImport(
+            serviceDeps,
+            auditContext(request),
+            enterprise,
+            request.body as Readable,
+            request.query.fileName ?? null,
+          );
+          return reply.code(201).send({ ...created, interrupted: false });
+        } catch (error) {
+          if (error instanceof CsvRejected) throw refuse(error.status, error.message);
+          throw error;
+        }
       },
     );
 
@@ -99,7 +133,7 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           page: request.query.page,
           pageSize: request.query.pageSize,
         });
-        return { import: found, rows };
+        return { import: await view(found), rows };
       },
     );
 
@@ -120,14 +154,73 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         if (found.status !== "preview") throw Problem.conflict("This import was already confirmed.");
         if (found.validRows === 0)
           throw Problem.conflict("No row is valid; fix the file and upload it again.");
-        await deps.db
+        const [confirmed] = await deps.db
           .update(bulkImports)
           .set({ status: "applying", updatedAt: new Date() })
-          .where(eq(bulkImports.id, found.id));
-        await deps.jobs.enqueue(applyJobRef, { importId: found.id }, { singletonKey: `import:${found.id}` });
-        return reply.code(202).send(await summary(deps.db, found.id));
+          .where(and(eq(bulkImports.id, found.id), eq(bulkImports.status, "preview")))
+          .returning({ id: bulkImports.id });
+        if (!confirmed) throw Problem.conflict("This import was already confirmed.");
+        await deps.jobs.enqueue(applyJobRef, { importId: found.id }, { singletonKey: applyJobKey(found.id) });
+        return reply.code(202).send(await view(await summary(deps.db, found.id)));
       },
     );
+
+    app.post(
+      "/api/accounts/:accountId/teams-users/imports/:importId/resume",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["bulk-import"],
+          operationId: "resumeUsersImport",
+          description:
+            "Queues the apply again for an import whose apply was interrupted (`interrupted` is true: it is " +
+            "still applying, but no apply job is queued, or the running one has not finished a row for five " +
+            "minutes). Rows already applied are not applied again.",
+          params: importParams,
+          response: { 202: importView },
+        },
+      },
+      async (request, reply) => {
+        const enterprise = enterpriseOf(request);
+        const found = await findImport(enterprise.id, request.params.importId);
+        if (found.status !== "applying")
+          throw Problem.conflict(
+            `Only an import that is applying can be resumed; this one is ${found.status}.`,
+          );
+        if (!(await isApplyInterrupted(deps.jobs, found)))
+          throw Problem.conflict("This import is still being applied; there is nothing to resume.");
+        // Compare-and-set on updatedAt: of two Resume clicks at once, one queues the job.
+        const resumed = await deps.db.transaction(async (tx) => {
+          const [row] = await tx
+            .update(bulkImports)
+            .set({ updatedAt: new Date() })
+            .where(
+              and(
+                eq(bulkImports.id, found.id),
+                // Dates read back carry milliseconds; the column may hold microseconds.
+                sql`date_trunc('milliseconds', ${bulkImports.updatedAt}) = ${found.updatedAt.toISOString()}::timestamptz`,
+              ),
+            )
+            .returning({ id: bulkImports.id });
+          if (!row) return false;
+          await recordAudit(tx, auditContext(request), {
+            action: "bulk-import.resume",
+            accountId: enterprise.id,
+            targetType: "bulk-import",
+            targetId: found.id,
+            before: { appliedRows: found.appliedRows, failedRows: found.failedRows },
+          });
+          return true;
+        });
+        if (!resumed) throw Problem.conflict("This import was just resumed.");
+        await deps.jobs.enqueue(applyJobRef, { importId: found.id }, { singletonKey: applyJobKey(found.id) });
+        return reply.code(202).send({ ...(await summary(deps.db, found.id)), interrupted: false });
+      },
+    );
+
+    async function view(found: BulkImport) {
+      return { ...found, interrupted: await isApplyInterrupted(deps.jobs, found) };
+    }
 
     async function findImport(enterpriseAccountId: string, id: string) {
       const [row] = await deps.db

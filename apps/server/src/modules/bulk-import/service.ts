@@ -1,5 +1,5 @@
-import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
+import { pipeline, type Readable } from "node:stream";
+import { CsvError, parse } from "csv-parse";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import type { FieldError } from "../../http/problem.js";
@@ -8,6 +8,7 @@ import { toE164 } from "../numbers/service.js";
 import { provisionedUsers, sipDevices, teamsUsers } from "../teams-users/schema.js";
 import { addUser, formOptions, type UserServiceDeps, validateUserFields } from "../teams-users/service.js";
 import type { Account } from "../tenancy/schema.js";
+import { CsvRejected, csvTextGuard, tooManyRows, USERS_CSV_LIMITS } from "./csv-guard.js";
 import { type BulkImportRowData, bulkImportRows, bulkImports } from "./schema.js";
 
 /** The columns of the users CSV (header row required; names are case-insensitive). */
@@ -58,6 +59,8 @@ interface Staged {
  * Streams the CSV into a validated preview. Rows are checked in batches of 500 (fields, the enterprise's
  * routes and locations, synced eligible users, existing SIP users, numbers and devices), staged with
  * sealed passwords, then checked for duplicates inside the file. Nothing is provisioned here.
+ * A file over the limits (USERS_CSV_LIMITS) or not UTF-8 text throws CsvRejected as soon as that is seen,
+ * and whatever was staged of it is deleted.
  */
 export async function createImport(
   deps: UserServiceDeps,
@@ -73,21 +76,25 @@ export async function createImport(
     .values({ enterpriseAccountId: enterprise.id, fileName, createdByUserId: audit.actor?.userId ?? null })
     .returning();
   const importId = created!.id;
-  const parser = input.pipe(
-    parse({
-      columns: (header: string[]) =>
-        header.map((h) =>
-          h
-            .trim()
-            .toLowerCase()
-            .replace(/[\s-]+/g, "_"),
-        ),
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      relax_column_count: true,
-    }),
-  );
+  const guard = csvTextGuard(USERS_CSV_LIMITS);
+  const parser = parse({
+    columns: (header: string[]) =>
+      header.map((h) =>
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, "_"),
+      ),
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    relax_column_count: true,
+    max_record_size: USERS_CSV_LIMITS.maxLineBytes,
+  });
+  // The request stream is piped, not part of the pipeline: a refused upload must not destroy the socket
+  // the refusal is answered on.
+  input.pipe(guard);
+  pipeline(guard, parser, () => input.unpipe(guard));
   let batch: Staged[] = [];
   let rowNumber = 1; // the header is line 1
   let headerChecked = false;
@@ -115,6 +122,7 @@ export async function createImport(
   try {
     for await (const record of parser as AsyncIterable<Record<string, string>>) {
       rowNumber++;
+      if (rowNumber - 1 > USERS_CSV_LIMITS.maxRows) throw tooManyRows(USERS_CSV_LIMITS);
       if (!headerChecked) {
         headerChecked = true;
         const missing = ["teams_upn", "sip_user", "phone_number"].filter((c) => !(c in record));
@@ -126,6 +134,7 @@ export async function createImport(
               lastError: `The header row lacks the column(s): ${missing.join(", ")}. Expected: ${CSV_COLUMNS.join(", ")}.`,
             })
             .where(eq(bulkImports.id, importId));
+          input.unpipe(guard);
           input.resume();
           return summary(deps.db, importId);
         }
@@ -135,6 +144,20 @@ export async function createImport(
     }
     await flush();
   } catch (error) {
+    const refused =
+      error instanceof CsvRejected
+        ? error
+        : error instanceof CsvError && error.code === "CSV_MAX_RECORD_SIZE"
+          ? new CsvRejected(
+              400,
+              `Line ${rowNumber + 1} is longer than ${USERS_CSV_LIMITS.maxLineBytes.toLocaleString("en-US")} bytes (one user per line).`,
+            )
+          : null;
+    if (refused) {
+      input.unpipe(guard);
+      await deps.db.delete(bulkImports).where(eq(bulkImports.id, importId));
+      throw refused;
+    }
     await deps.db
       .update(bulkImports)
       .set({ status: "failed", lastError: `Line ${rowNumber}: ${(error as Error).message}` })
@@ -370,8 +393,27 @@ export async function listRows(
     .offset((options.page - 1) * options.pageSize);
 }
 
-/** Background apply: every valid row becomes an Add User (validated again), with progress on the import. */
-export async function applyImport(deps: UserServiceDeps, importId: string, enterprise: Account) {
+/**
+ * A row's outcome while its Add User runs. A row left so by a run that died may or may not have been added;
+ * the next run looks before adding it again.
+ */
+export const ROW_APPLYING = "applying";
+
+const pendingRow = sql`jsonb_array_length(${bulkImportRows.errors}) = 0 and (${bulkImportRows.outcome} is null or ${bulkImportRows.outcome} = ${ROW_APPLYING})`;
+
+/**
+ * Background apply: every valid row becomes an Add User (validated again), with progress on the import.
+ * Idempotent, so an interrupted apply can simply run again (a retry, or Resume): rows are claimed before
+ * they are added, and a row's outcome and the import's counter are recorded once, in one statement; a row
+ * claimed by a run that died is recorded as created without a second Add User when its user already
+ * exists as the row describes. Stops between rows when `signal` aborts (the job lost its claim).
+ */
+export async function applyImport(
+  deps: UserServiceDeps,
+  importId: string,
+  enterprise: Account,
+  signal?: AbortSignal,
+): Promise<{ completed: boolean }> {
   let after = 0;
   let options = await formOptions(deps.db, enterprise);
   let optionsAt = Date.now();
@@ -379,14 +421,7 @@ export async function applyImport(deps: UserServiceDeps, importId: string, enter
     const rows = await deps.db
       .select()
       .from(bulkImportRows)
-      .where(
-        and(
-          eq(bulkImportRows.importId, importId),
-          gt(bulkImportRows.rowNumber, after),
-          sql`jsonb_array_length(${bulkImportRows.errors}) = 0`,
-          sql`${bulkImportRows.outcome} is null`,
-        ),
-      )
+      .where(and(eq(bulkImportRows.importId, importId), gt(bulkImportRows.rowNumber, after), pendingRow))
       .orderBy(asc(bulkImportRows.rowNumber))
       .limit(100);
     if (rows.length === 0) break;
@@ -408,9 +443,34 @@ export async function applyImport(deps: UserServiceDeps, importId: string, enter
       options = await formOptions(deps.db, enterprise);
       optionsAt = Date.now();
     }
+    // Claimed a batch at a time; a run that dies leaves its batch claimed, and the next run checks those.
+    const claimed = new Set(
+      (
+        await deps.db
+          .update(bulkImportRows)
+          .set({ outcome: ROW_APPLYING })
+          .where(
+            and(
+              eq(bulkImportRows.importId, importId),
+              inArray(
+                bulkImportRows.rowNumber,
+                rows.map((r) => r.rowNumber),
+              ),
+              pendingRow,
+            ),
+          )
+          .returning({ rowNumber: bulkImportRows.rowNumber })
+      ).map((r) => r.rowNumber),
+    );
     for (const row of rows) {
+      if (signal?.aborted) return { completed: false };
       after = row.rowNumber;
+      if (!claimed.has(row.rowNumber)) continue; // finished meanwhile by another run
       const d = row.data!;
+      if (row.outcome === ROW_APPLYING && (await alreadyAdded(deps.db, enterprise.id, d))) {
+        await recordOutcome(deps.db, importId, row.rowNumber, "created");
+        continue;
+      }
       let outcome = "created";
       try {
         await addUser(
@@ -433,25 +493,55 @@ export async function applyImport(deps: UserServiceDeps, importId: string, enter
           { options },
         );
       } catch (error) {
-        const e = error as { errors?: FieldError[]; message: string };
-        outcome = `failed: ${e.errors?.map((x) => x.message).join(" ") || e.message}`.slice(0, 500);
+        const e = error as { errors?: FieldError[]; message: string; status?: number };
+        // Two runs of one import can meet on a row (a stalled run that was resumed woke up); the loser
+        // finds the row's user added.
+        if (e.status === 409 && (await alreadyAdded(deps.db, enterprise.id, d))) outcome = "created";
+        else outcome = `failed: ${e.errors?.map((x) => x.message).join(" ") || e.message}`.slice(0, 500);
       }
-      await deps.db
-        .update(bulkImportRows)
-        .set({ outcome })
-        .where(and(eq(bulkImportRows.importId, importId), eq(bulkImportRows.rowNumber, row.rowNumber)));
-      await deps.db
-        .update(bulkImports)
-        .set(
-          outcome === "created"
-            ? { appliedRows: sql`${bulkImports.appliedRows} + 1`, updatedAt: new Date() }
-            : { failedRows: sql`${bulkImports.failedRows} + 1`, updatedAt: new Date() },
-        )
-        .where(eq(bulkImports.id, importId));
+      await recordOutcome(deps.db, importId, row.rowNumber, outcome);
     }
   }
-  await deps.db
+  // Another run may still hold a claimed row; whichever run sees none left completes the import.
+  const done = await deps.db
     .update(bulkImports)
     .set({ status: "completed", updatedAt: new Date() })
-    .where(eq(bulkImports.id, importId));
+    .where(
+      and(
+        eq(bulkImports.id, importId),
+        eq(bulkImports.status, "applying"),
+        sql`not exists (select 1 from ${bulkImportRows} where ${bulkImportRows.importId} = ${importId} and ${pendingRow})`,
+      ),
+    )
+    .returning({ id: bulkImports.id });
+  return { completed: done.length > 0 };
+}
+
+/** The row's user exists in this enterprise exactly as the row describes (added by a run that died). */
+async function alreadyAdded(db: Database, enterpriseAccountId: string, d: BulkImportRowData) {
+  const [found] = await db
+    .select({ id: provisionedUsers.id })
+    .from(provisionedUsers)
+    .where(
+      and(
+        eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
+        sql`lower(${provisionedUsers.userPrincipalName}) = ${d.upn.toLowerCase()}`,
+        eq(provisionedUsers.pbxLocation, d.pbxLocation),
+        eq(provisionedUsers.sipUser, d.sipUser),
+        eq(provisionedUsers.phoneNumber, d.phoneNumber),
+      ),
+    );
+  return Boolean(found);
+}
+
+/** Records a claimed row's outcome and counts it, once: only the statement that ends the claim counts it. */
+async function recordOutcome(db: Database, importId: string, rowNumber: number, outcome: string) {
+  const counter = outcome === "created" ? sql.raw("applied_rows") : sql.raw("failed_rows");
+  await db.execute(sql`
+    with ended as (
+      update bulk_import_rows set outcome = ${outcome}
+      where import_id = ${importId} and row_number = ${rowNumber} and outcome = ${ROW_APPLYING}
+      returning 1)
+    update bulk_imports set ${counter} = ${counter} + (select count(*) from ended), updated_at = now()
+    where id = ${importId}`);
 }
