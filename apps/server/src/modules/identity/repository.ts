@@ -144,8 +144,13 @@ export function userRepository(db: Executor) {
       return rows.length === 1;
     },
 
-    async revokeSessions(userId: string): Promise<void> {
-      await db.delete(sessions).where(eq(sessions.userId, userId));
+    /** Ends every session of the user; returns how many there were. */
+    async revokeSessions(userId: string): Promise<number> {
+      const rows = await db
+        .delete(sessions)
+        .where(eq(sessions.userId, userId))
+        .returning({ idHash: sessions.idHash });
+      return rows.length;
     },
   };
 }

@@ -343,6 +343,22 @@ export function identityService(deps: IdentityDeps) {
       });
     },
 
+    /** Signs a managed user out everywhere (Settings › User Management › End all sessions). */
+    async endAllSessions(account: Account, userId: string, context: AuditContext): Promise<number> {
+      return db.transaction(async (tx) => {
+        const user = await loadUserInAccount(tx, account, userId);
+        const endedSessions = await userRepository(tx).revokeSessions(user.id);
+        await recordAudit(tx, context, {
+          action: "user.sessions-ended",
+          accountId: account.id,
+          targetType: "user",
+          targetId: user.id,
+          after: { endedSessions },
+        });
+        return endedSessions;
+      });
+    },
+
     async deleteUser(account: Account, userId: string, context: AuditContext) {
       await db.transaction(async (tx) => {
         const users = userRepository(tx);

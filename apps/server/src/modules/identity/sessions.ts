@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, ne } from "drizzle-orm";
+import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
@@ -74,15 +74,49 @@ export function sessionStore(db: Executor, policy: SessionPolicy) {
       await db.delete(sessions).where(eq(sessions.idHash, idHash));
     },
 
-    /** Revokes every session of a user, optionally keeping the current one. */
-    async revokeAllOf(userId: string, exceptIdHash?: string) {
-      await db
+    /** The user's live sessions (neither idle nor past their absolute lifetime), most recently used first. */
+    async listOf(userId: string) {
+      const now = Date.now();
+      return db
+        .select({
+          publicId: sessions.publicId,
+          idHash: sessions.idHash,
+          ip: sessions.ip,
+          userAgent: sessions.userAgent,
+          createdAt: sessions.createdAt,
+          lastSeenAt: sessions.lastSeenAt,
+        })
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            gt(sessions.expiresAt, new Date(now)),
+            gt(sessions.lastSeenAt, new Date(now - policy.idleMinutes * 60_000)),
+          ),
+        )
+        .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
+    },
+
+    /** Ends one of the user's sessions by its public id; returns its id hash, or undefined if none matched. */
+    async revokeByPublicId(userId: string, publicId: string): Promise<string | undefined> {
+      const [row] = await db
+        .delete(sessions)
+        .where(and(eq(sessions.userId, userId), eq(sessions.publicId, publicId)))
+        .returning({ idHash: sessions.idHash });
+      return row?.idHash;
+    },
+
+    /** Revokes every session of a user, optionally keeping the current one; returns how many ended. */
+    async revokeAllOf(userId: string, exceptIdHash?: string): Promise<number> {
+      const rows = await db
         .delete(sessions)
         .where(
           exceptIdHash
             ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptIdHash))
             : eq(sessions.userId, userId),
-        );
+        )
+        .returning({ idHash: sessions.idHash });
+      return rows.length;
     },
   };
 }

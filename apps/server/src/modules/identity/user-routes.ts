@@ -4,6 +4,7 @@ import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { requestAuditContext } from "../audit/service.js";
 import { identityService, publicUser } from "./service.js";
+import { endedSessionsView } from "./session-routes.js";
 
 export const portalUserView = z
   .object({
@@ -141,6 +142,27 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             requestAuditContext(request),
           ),
         ),
+    );
+
+    app.post(
+      "/api/accounts/:accountId/users/:userId/sessions/end-all",
+      {
+        ...manage,
+        schema: {
+          tags: ["users"],
+          operationId: "endUserSessions",
+          description: "Signs the user out on every device; they can sign in again.",
+          params: userParams,
+          response: { 200: endedSessionsView, ...problems },
+        },
+      },
+      async (request) => ({
+        endedSessions: await identity.endAllSessions(
+          request.targetAccount!,
+          request.params.userId,
+          requestAuditContext(request),
+        ),
+      }),
     );
   };
 }
