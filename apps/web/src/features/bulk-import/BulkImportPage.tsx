@@ -22,6 +22,8 @@ import { useSession } from "../../app/session";
 const COLUMNS =
   "teams_upn,sip_user,phone_number,voice_route,pbx_location,disable_voicemail,assign_dial_plan,devices";
 const PAGE_SIZE = 100;
+/** The server's limits (USERS_CSV_LIMITS); the size is checked here too, before anything is sent. */
+const MAX_FILE_MB = 5;
 
 /** Bulk CSV import of users: upload, a preview with per-row errors, confirm, progress. */
 export function BulkImportPage() {
@@ -36,6 +38,8 @@ export function BulkImportPage() {
 
   const upload = useMutation({
     mutationFn: async (f: File) => {
+      if (f.size > MAX_FILE_MB * 1024 * 1024)
+        throw new Error(`The file is larger than ${MAX_FILE_MB} MB: split it into several files.`);
       // The file goes up as a stream (text/csv); the server validates it row by row.
       const response = await fetch(
         `/api/accounts/${accountId}/teams-users/imports?fileName=${encodeURIComponent(f.name)}`,
@@ -81,6 +85,17 @@ export function BulkImportPage() {
     onError: (e: Error) => setError(e.message),
   });
 
+  const resume = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/teams-users/imports/{importId}/resume", {
+          params: { path: { accountId, importId: importId! } },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users-import", accountId, importId] }),
+    onError: (e: Error) => setError(e.message),
+  });
+
   const summary = view.data?.import;
   const shownPages = summary
     ? Math.ceil((errorsOnly ? summary.errorRows : summary.totalRows) / PAGE_SIZE)
@@ -92,7 +107,8 @@ export function BulkImportPage() {
       <Text size="sm">
         A header row and one user per line: <Code>{COLUMNS}</Code>. <Code>voice_route</Code> is a region name
         (empty: the default), the flags are yes/no (empty: yes), <Code>devices</Code> is{" "}
-        <Code>authId:password; …</Code>. Nothing is added until you confirm the preview.
+        <Code>authId:password; …</Code>. Nothing is added until you confirm the preview. At most {MAX_FILE_MB}{" "}
+        MB, 20,000 rows and 4 KB per row, saved as CSV UTF-8.
       </Text>
       <Group align="end">
         <FileInput
@@ -146,6 +162,19 @@ export function BulkImportPage() {
                 <Text size="sm">Rows with errors are skipped; fix them and upload again.</Text>
               )}
             </Group>
+          )}
+          {summary.interrupted && (
+            <Alert color="orange" title="The import stopped">
+              <Stack gap="xs" align="flex-start">
+                <Text size="sm">
+                  It stopped after {summary.appliedRows + summary.failedRows} of {summary.validRows} row(s).
+                  Resuming continues with the rest; rows already added are not added again.
+                </Text>
+                <Button color="orange" onClick={() => resume.mutate()} loading={resume.isPending}>
+                  Resume import
+                </Button>
+              </Stack>
+            </Alert>
           )}
           {(summary.status === "applying" || summary.status === "completed") && (
             <Stack gap={4}>
@@ -204,7 +233,10 @@ export function BulkImportPage() {
                       </Text>
                     ))}
                     {r.outcome && (
-                      <Text size="sm" c={r.outcome === "created" ? "green" : "red"}>
+                      <Text
+                        size="sm"
+                        c={r.outcome === "created" ? "green" : r.outcome === "applying" ? "dimmed" : "red"}
+                      >
                         {r.outcome}
                       </Text>
                     )}

@@ -176,6 +176,7 @@ function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => vo
         </Button>
         <Textarea
           label="Or paste a CSV (one E.164 number per line)"
+          description="At most 100,000 lines of text; the number in the first column."
           autosize
           minRows={2}
           maxRows={6}
