@@ -13,7 +13,8 @@ export interface DatabaseHandle {
 }
 
 export function connectDatabase(url: string, poolSize = 10): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // A database that does not answer fails requests after a bounded wait (503) instead of holding them forever.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   pool.on("error", () => {
     // Idle client errors (e.g. the server restarting) are retried by the next query.
   });

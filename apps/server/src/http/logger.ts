@@ -59,7 +59,12 @@ function errorKey(args: unknown[]): string {
   const err = (fields.err ?? (first instanceof Error ? first : undefined)) as
     | { code?: unknown; message?: unknown }
     | undefined;
-  return `${message}|${String(err?.code ?? "")}|${String(err?.message ?? "")}`;
+  // The same failure repeats with varying ids, ports and counts in its text; those do not make it new.
+  const detail =
+    err?.code !== undefined
+      ? String(err.code)
+      : String(err?.message ?? "").replace(/[0-9a-f-]*\d[0-9a-f-]*/gi, "#");
+  return `${message}|${detail}`;
 }
 
 export function loggerOptions(level: string): LoggerOptions {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { isDatabaseUnavailable } from "../db/availability.js";
 
 /** One entry per invalid field; `field` is a dotted path such as `devices.0.password`. */
 export interface FieldError {
@@ -45,6 +46,9 @@ export class Problem extends Error {
   static tooManyRequests(detail: string) {
     return new Problem(429, "Too Many Requests", detail);
   }
+  static unavailable(detail: string) {
+    return new Problem(503, "Service Unavailable", detail);
+  }
 }
 
 export const problemSchema = z
@@ -88,6 +92,18 @@ function validationProblem(error: FastifyError): Problem {
   );
 }
 
+/** Seconds a client is asked to wait while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+function databaseErrorCode(error: unknown): string {
+  let current = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (typeof current.code === "string") return current.code;
+    current = current.cause as typeof current;
+  }
+  return "unknown";
+}
+
 /** Renders every error as problem+json; 5xx details are logged with the request id, never sent. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof Problem) return sendProblem(reply, request, error);
@@ -97,6 +113,19 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status < 500) {
     return sendProblem(reply, request, new Problem(status, titleFor(status), error.message));
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Repeats of this line are rate-limited by the logger (one per window, with a count).
+    request.log.error(
+      { err: { code: databaseErrorCode(error), message: "database unavailable" } },
+      "database unavailable",
+    );
+    reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    return sendProblem(
+      reply,
+      request,
+      Problem.unavailable("The database is not reachable right now. Try again in a few seconds."),
+    );
   }
   request.log.error({ err: error }, "request failed");
   return sendProblem(

@@ -36,9 +36,11 @@ export async function resolveDatabase(
   log: Logger,
 ): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
-  await mkdir(config.dataDir, { recursive: true });
-  const embedded = await startEmbeddedPostgres(path.join(config.dataDir, "postgres"), (message) =>
-    log.debug({ component: "postgres" }, message),
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const embedded = await startEmbeddedPostgres(
+    path.join(config.dataDir, "postgres"),
+    (message) => log.debug({ component: "postgres" }, message),
+    { supervise: true, notice: (message) => log.warn({ component: "postgres" }, message) },
   );
   log.info({ port: embedded.port }, "embedded PostgreSQL started");
   return { url: embedded.url, embedded };
