@@ -50,7 +50,7 @@ describe("item 12: the API answers 503 with Retry-After while PostgreSQL is down
 
     const errorLines = t.logs.slice(linesBefore).filter((line) => Number(line.level) >= 50);
     expect(errorLines.filter((line) => line.msg === "database unavailable")).toHaveLength(1);
-    expect(errorLines.length, JSON.stringify(errorLines.map((l) => [l.msg, (l.err as {message?: string})?.message?.slice(0, 120)]))).toBeLessThan(requests / 4);
+    expect(errorLines.length, JSON.stringify(errorLines.map((line) => line.msg))).toBeLessThan(requests / 4);
 
     cluster = await startEmbeddedPostgres(path.join(dir, "cluster"), () => {}, { port: cluster.port });
     await waitFor("readiness after the database is back", () => ready(t));
