@@ -125,6 +125,28 @@ describe("CSV upload limits and encoding (users import and number inventory)", (
     expect(await importCount()).toBe(before);
   });
 
+  it("judges the header by the header row, and reads a file with a wrong header under the same limits", async () => {
+    const short = await upload(`${header}\nuser00000@contoso.example,100\n`);
+    expect(short.statusCode, short.body).toBe(201);
+    expect(short.json()).toMatchObject({ status: "preview", totalRows: 1, errorRows: 1, lastError: null });
+
+    const wrongHeader = await upload(`name,extension\nAda,100\n`);
+    expect(wrongHeader.json()).toMatchObject({
+      status: "failed",
+      lastError: expect.stringContaining("teams_upn"),
+    });
+
+    const before = await importCount();
+    const { stream, pulled } = lazyBody(
+      110 * 1024 * 1024,
+      Buffer.from("Ada,100\n".repeat(8192)),
+      Buffer.from("name,extension\n"),
+    );
+    expectProblem(await upload(stream), 413, /larger than 5 MB/);
+    expect(pulled.bytes).toBeLessThan(6 * 1024 * 1024);
+    expect(await importCount()).toBe(before);
+  });
+
   it("still previews a valid UTF-8 file with a BOM and multi-byte characters", async () => {
     const response = await upload(
       Buffer.from(`\ufeff${header}\n${goodRow}\nZo\u00eb@contoso.example,101,+14255551001,,,,,\n`),

@@ -77,14 +77,17 @@ export async function createImport(
     .returning();
   const importId = created!.id;
   const guard = csvTextGuard(USERS_CSV_LIMITS);
+  let columns: string[] = [];
   const parser = parse({
-    columns: (header: string[]) =>
-      header.map((h) =>
+    columns: (header: string[]) => {
+      columns = header.map((h) =>
         h
           .trim()
           .toLowerCase()
           .replace(/[\s-]+/g, "_"),
-      ),
+      );
+      return columns;
+    },
     skip_empty_lines: true,
     trim: true,
     bom: true,
@@ -98,6 +101,7 @@ export async function createImport(
   let batch: Staged[] = [];
   let rowNumber = 1; // the header is line 1
   let headerChecked = false;
+  let headerRefused = false;
   const flush = async () => {
     if (batch.length === 0) return;
     await checkBatch(deps.db, enterprise.id, batch);
@@ -122,10 +126,12 @@ export async function createImport(
   try {
     for await (const record of parser as AsyncIterable<Record<string, string>>) {
       rowNumber++;
+      // The rest of a file whose header is wrong is still read through the guard, so its limits hold.
+      if (headerRefused) continue;
       if (rowNumber - 1 > USERS_CSV_LIMITS.maxRows) throw tooManyRows(USERS_CSV_LIMITS);
       if (!headerChecked) {
         headerChecked = true;
-        const missing = ["teams_upn", "sip_user", "phone_number"].filter((c) => !(c in record));
+        const missing = ["teams_upn", "sip_user", "phone_number"].filter((c) => !columns.includes(c));
         if (missing.length > 0) {
           await deps.db
             .update(bulkImports)
@@ -134,14 +140,14 @@ export async function createImport(
               lastError: `The header row lacks the column(s): ${missing.join(", ")}. Expected: ${CSV_COLUMNS.join(", ")}.`,
             })
             .where(eq(bulkImports.id, importId));
-          input.unpipe(guard);
-          input.resume();
-          return summary(deps.db, importId);
+          headerRefused = true;
+          continue;
         }
       }
       batch.push(validateRecord(record, rowNumber, options, routeByName));
       if (batch.length >= BATCH) await flush();
     }
+    if (headerRefused) return summary(deps.db, importId);
     await flush();
   } catch (error) {
     const refused =
