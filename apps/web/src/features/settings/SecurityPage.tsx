@@ -15,18 +15,18 @@ import {
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useParams } from "@tanstack/react-router";
+import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fetchSession, sessionQueryKey, useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
+import { SessionsCard } from "../identity/SessionsCard";
 
-/** Settings › Security: your own two-factor authentication, the account's 2FA requirement, sign out everywhere. */
+/** Settings › Security: your own two-factor authentication, the account's 2FA requirement, your sessions. */
 export function SecurityPage() {
   const { accountId } = useParams({ strict: false }) as { accountId: string };
   const { data: session } = useSession();
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
   const status = useQuery({ queryKey: ["two-factor"], queryFn: () => unwrap(api.GET("/api/me/two-factor")) });
   const [enrolment, setEnrolment] = useState<{ secret: string; qrCodeDataUrl: string } | null>(null);
   const [code, setCode] = useState("");
@@ -182,25 +182,7 @@ export function SecurityPage() {
         </Stack>
       </Card>
       {session?.user.role === "Admin" && <AccountRequirement accountId={accountId} />}
-      <Card withBorder>
-        <Stack align="flex-start">
-          <Title order={3}>Sessions</Title>
-          <Text size="sm" c="dimmed">
-            Signed in on a computer you no longer use? Sign out on every device, including this one.
-          </Text>
-          <Button
-            color="red"
-            variant="light"
-            onClick={async () => {
-              await unwrap(api.POST("/api/session/sign-out-everywhere"));
-              queryClient.clear();
-              await navigate({ to: "/sign-in" });
-            }}
-          >
-            Sign out everywhere
-          </Button>
-        </Stack>
-      </Card>
+      <SessionsCard />
     </Stack>
   );
 }

@@ -84,6 +84,21 @@ export function UserManagementPage() {
     onError: notifyError,
   });
 
+  const endSessions = useMutation({
+    mutationFn: (user: PortalUser) =>
+      unwrap(
+        api.POST("/api/accounts/{accountId}/users/{userId}/sessions/end-all", {
+          params: { path: { accountId, userId: user.id } },
+        }),
+      ),
+    onSuccess: (result, user) =>
+      notifications.show({
+        color: "green",
+        message: `${user.name} was signed out everywhere (${result.endedSessions} session${result.endedSessions === 1 ? "" : "s"} ended).`,
+      }),
+    onError: notifyError,
+  });
+
   if (session && session.user.role !== "Admin") {
     return (
       <Stack>
@@ -161,6 +176,20 @@ export function UserManagementPage() {
                         onClick={() => update.mutate({ userId: user.id, body: { status: "disabled" } })}
                       >
                         Disable
+                      </Menu.Item>
+                    )}
+                    {user.status === "active" && (
+                      <Menu.Item
+                        onClick={() => {
+                          if (
+                            window.confirm(
+                              `End all sessions of ${user.name} (${user.email})? They are signed out on every device and can sign in again.`,
+                            )
+                          )
+                            endSessions.mutate(user);
+                        }}
+                      >
+                        End all sessions
                       </Menu.Item>
                     )}
                     <Menu.Item
