@@ -67,6 +67,8 @@ export const configSchema = z.object({
     .regex(/^[\x21-\x7e]{1,200}$/, "printable ASCII without spaces, at most 200 characters")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /** DNS servers the Preflight resolves trunk FQDNs with (`ip` or `ip:port`, comma-separated); unset: the system's. */
+  PREFLIGHT_DNS_SERVERS: z.string().optional(),
   /** Microsoft's Direct Routing SIP proxies, comma-separated SIP URIs (dispatcher set 1). */
   SBC_MICROSOFT_PROXIES: z
     .string()

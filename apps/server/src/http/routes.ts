@@ -13,7 +13,9 @@ import { userRoutes } from "../modules/identity/user-routes.js";
 import { devMailboxRoutes } from "../modules/mail/routes.js";
 import { microsoftRoutes } from "../modules/microsoft/routes.js";
 import { numbersRoutes } from "../modules/numbers/routes.js";
+import { carrierTrunkRoutes } from "../modules/operator-settings/carrier-routes.js";
 import { operatorSettingsRoutes } from "../modules/operator-settings/routes.js";
+import { preflightRoutes } from "../modules/preflight/routes.js";
 import { sbcRoutes } from "../modules/sbc/routes.js";
 import { teamsProfileRoutes } from "../modules/teams-profiles/routes.js";
 import { teamsUsersDashboard } from "../modules/teams-users/dashboard.js";
@@ -33,6 +35,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(tenancyRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(operatorSettingsRoutes(deps));
+  await app.register(carrierTrunkRoutes(deps));
   await app.register(enterpriseRoutes(deps));
   await app.register(trunkRoutes(deps));
   await app.register(teamsProfileRoutes(deps));
@@ -42,6 +45,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(numbersRoutes(deps));
   await app.register(bulkImportRoutes(deps));
   await app.register(sbcRoutes(deps));
+  await app.register(preflightRoutes(deps));
   await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard, teamsUsersDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

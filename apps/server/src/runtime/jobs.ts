@@ -4,6 +4,7 @@ import { bulkImportJobs } from "../modules/bulk-import/jobs.js";
 import { directRoutingSetupJob } from "../modules/direct-routing-setup/jobs.js";
 import { enterpriseDeleteJob } from "../modules/enterprises/jobs.js";
 import { passwordResetMailJob } from "../modules/identity/password-reset.js";
+import { carrierTrunkJob } from "../modules/operator-settings/jobs.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 
@@ -13,6 +14,7 @@ export function jobDefinitions(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
     directRoutingSetupJob(deps),
     enterpriseDeleteJob(deps),
     passwordResetMailJob(deps),
+    carrierTrunkJob(deps),
     ...teamsUsersJobs(deps),
     ...bulkImportJobs(deps),
     ...sbcJobs(deps),

@@ -5,6 +5,7 @@ import { Problem } from "../../http/problem.js";
 import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
+import { applyCarrierTrunkIfOperator } from "../operator-settings/jobs.js";
 import {
   CONSENT_ERROR_MESSAGES,
   ConsentFailure,
@@ -203,6 +204,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         if (!result.errorCode && result.flowId) {
           const view = await consentFlowView(deps, result.flowId);
           if (view) await startSetupIfReady(deps, view.enterpriseAccountId, { recheck: true });
+          if (view) await applyCarrierTrunkIfOperator(deps, view.enterpriseAccountId);
         }
         const target = result.flowId
           ? `/microsoft/result/${encodeURIComponent(result.flowId)}`

@@ -1,0 +1,218 @@
+import { eq } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Database, Executor } from "../../db/client.js";
+import { RetryLater } from "../../jobs/define-job.js";
+import { MicrosoftApiError } from "../microsoft/api-client.js";
+import { graphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
+import { microsoftRuntime } from "../microsoft/runtime.js";
+import { connectedTenant } from "../microsoft/service.js";
+import { PowerShellError, type PowerShellPool } from "../powershell/runner.js";
+import { powershellFor } from "../powershell/runtime.js";
+import { accounts } from "../tenancy/schema.js";
+import { type CarrierTrunkRow, carrierTrunk } from "./schema.js";
+import { effectiveOperatorSettings } from "./service.js";
+
+export interface CarrierTrunkDeps {
+  db: Database;
+  config: Config;
+  secrets: SecretBox;
+  log: Logger;
+}
+
+export type CarrierTrunkState = "not-connected" | "configuring" | "ready" | "failed";
+
+/** The base-domain gateway as `New-CsOnlinePSTNGateway` takes it (Microsoft's parameter names). */
+export interface CarrierGatewayParameters {
+  Fqdn: string;
+  SipSignalingPort: number;
+  MaxConcurrentSessions: number;
+  ForwardPai: boolean;
+  MediaBypass: boolean;
+  Enabled: boolean;
+}
+
+export const DEFAULT_CARRIER_TRUNK = { sipSignalingPort: 5061, maxConcurrentSessions: 100 };
+
+/** The operator account: its Microsoft connection is the carrier's own tenant. */
+export async function operatorAccountId(db: Executor): Promise<string | null> {
+  const [row] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.kind, "operator"));
+  return row?.id ?? null;
+}
+
+export async function loadCarrierTrunk(db: Executor): Promise<CarrierTrunkRow | undefined> {
+  const [row] = await db.select().from(carrierTrunk).where(eq(carrierTrunk.id, "default"));
+  return row;
+}
+
+async function saveState(db: Executor, values: Partial<typeof carrierTrunk.$inferInsert>) {
+  const set = { ...values, updatedAt: new Date() };
+  await db
+    .insert(carrierTrunk)
+    .values({ id: "default", ...set })
+    .onConflictDoUpdate({ target: carrierTrunk.id, set });
+}
+
+/** The parameters the carrier's base-domain gateway must have (Microsoft: "Configure an SBC for multiple tenants"). */
+export function wantedGateway(
+  fqdn: string,
+  row: Pick<CarrierTrunkRow, "sipSignalingPort" | "maxConcurrentSessions"> | undefined,
+): CarrierGatewayParameters {
+  return {
+    Fqdn: fqdn,
+    SipSignalingPort: row?.sipSignalingPort ?? DEFAULT_CARRIER_TRUNK.sipSignalingPort,
+    MaxConcurrentSessions: row?.maxConcurrentSessions ?? DEFAULT_CARRIER_TRUNK.maxConcurrentSessions,
+    ForwardPai: true,
+    MediaBypass: false,
+    Enabled: true,
+  };
+}
+
+/** The fields of `wanted` that the gateway Microsoft returned does not have (empty: nothing to write). */
+export function gatewayDifferences(
+  found: Record<string, unknown>,
+  wanted: CarrierGatewayParameters,
+): (keyof CarrierGatewayParameters)[] {
+  const keys = ["SipSignalingPort", "MaxConcurrentSessions", "ForwardPai", "MediaBypass", "Enabled"] as const;
+  return keys.filter((key) => found[key] !== wanted[key]);
+}
+
+function asList(output: unknown): Record<string, unknown>[] {
+  if (output === null || output === undefined) return [];
+  return (Array.isArray(output) ? output : [output]) as Record<string, unknown>[];
+}
+
+/** Reads the carrier tenant's PSTN gateways and returns the base-domain one, if any (read-only). */
+export async function findCarrierGateway(
+  pool: PowerShellPool,
+  tenantId: string,
+  fqdn: string,
+): Promise<Record<string, unknown> | undefined> {
+  const gateways = asList(await pool.run(tenantId, "Get-CsOnlinePSTNGateway", {}));
+  const want = fqdn.toLowerCase();
+  return gateways.find((g) => String(g.Fqdn ?? g.Identity ?? "").toLowerCase() === want);
+}
+
+const isPermissionError = (error: unknown) =>
+  (error instanceof PowerShellError &&
+    /403|forbidden|not authori[sz]ed|access denied/i.test(error.message)) ||
+  (error instanceof MicrosoftApiError && error.status === 403);
+
+/**
+ * Creates or updates the carrier's base-domain PSTN gateway in the carrier's own tenant: Get, then New or
+ * Set (idempotent: a gateway that already matches gets no write). Gives the app's service principal the
+ * Teams Administrator role first, which the Teams PowerShell cmdlets need app-only.
+ * Failures that retrying will not fix are stored as `failed` with the reason; others are thrown for a retry.
+ */
+export async function applyCarrierTrunk(
+  deps: CarrierTrunkDeps,
+  options: { lastAttempt?: boolean } = {},
+): Promise<CarrierTrunkState> {
+  const operatorId = await operatorAccountId(deps.db);
+  const connection = operatorId ? await connectedTenant(deps.db, operatorId) : undefined;
+  if (!connection) return "not-connected";
+  const settings = await effectiveOperatorSettings(deps);
+  const fail = async (error: string): Promise<CarrierTrunkState> => {
+    await saveState(deps.db, { status: "failed", error });
+    return "failed";
+  };
+  if (!settings.sbcBaseDomain)
+    return fail("Set the SBC base domain in Operator settings first; it is the carrier trunk's FQDN.");
+  await saveState(deps.db, { status: "configuring", error: null });
+  const tenantId = connection.tenantId;
+  const runtime = microsoftRuntime(deps);
+  let roleJustAssigned = false;
+  try {
+    const graph = graphClient(settings.microsoft, runtime.tokens, tenantId);
+    const spId = await graph.servicePrincipalId(settings.microsoft.clientId ?? "");
+    if (!spId)
+      return fail(
+        "The app has no service principal in the carrier tenant: click Connect the carrier tenant again (admin consent).",
+      );
+    const roles = await graph.roleAssignments(spId);
+    if (!roles.some((r) => r.roleDefinitionId === TEAMS_ADMINISTRATOR_ROLE)) {
+      await graph.assignDirectoryRole(spId, TEAMS_ADMINISTRATOR_ROLE);
+      runtime.tokens.invalidate(tenantId);
+      roleJustAssigned = true;
+    }
+    const pool = powershellFor(deps);
+    const row = await loadCarrierTrunk(deps.db);
+    const wanted = wantedGateway(settings.sbcBaseDomain, row);
+    const found = await findCarrierGateway(pool, tenantId, wanted.Fqdn);
+    if (!found) {
+      await pool.run(tenantId, "New-CsOnlinePSTNGateway", { ...wanted });
+    } else if (gatewayDifferences(found, wanted).length > 0) {
+      const { Fqdn: _fqdn, ...rest } = wanted;
+      await pool.run(tenantId, "Set-CsOnlinePSTNGateway", {
+        Identity: String(found.Identity ?? wanted.Fqdn),
+        ...rest,
+      });
+    }
+    await saveState(deps.db, {
+      status: "ready",
+      error: null,
+      appliedFqdn: wanted.Fqdn,
+      appliedAt: new Date(),
+    });
+    return "ready";
+  } catch (error) {
+    if (error instanceof RetryLater) throw error;
+    // Microsoft's tokens carry a new directory role only after a propagation delay.
+    if (isPermissionError(error) && roleJustAssigned && !options.lastAttempt)
+      throw new RetryLater(60, "waiting for the Teams Administrator role to reach the app's tokens");
+    const transient =
+      (error instanceof PowerShellError && error.transient) ||
+      (error instanceof MicrosoftApiError && error.transient) ||
+      !(error instanceof PowerShellError || error instanceof MicrosoftApiError);
+    if (transient && !options.lastAttempt) throw error;
+    return fail(`Microsoft refused the carrier trunk: ${(error as Error).message}`);
+  }
+}
+
+export interface CarrierTrunkView {
+  state: CarrierTrunkState;
+  error: string | null;
+  tenantId: string | null;
+  tenantDomain: string | null;
+  fqdn: string | null;
+  sipSignalingPort: number;
+  maxConcurrentSessions: number;
+  appliedAt: string | null;
+}
+
+/** What Operator settings shows: the connection, the parameters and the state of the last apply. */
+export async function carrierTrunkView(deps: CarrierTrunkDeps): Promise<CarrierTrunkView> {
+  const operatorId = await operatorAccountId(deps.db);
+  const connection = operatorId ? await connectedTenant(deps.db, operatorId) : undefined;
+  const row = await loadCarrierTrunk(deps.db);
+  const settings = await effectiveOperatorSettings(deps);
+  const state: CarrierTrunkState = !connection
+    ? "not-connected"
+    : ((row?.status as CarrierTrunkState | null) ?? "configuring");
+  return {
+    state,
+    error: connection ? (row?.error ?? null) : null,
+    tenantId: connection?.tenantId ?? null,
+    tenantDomain: connection?.tenantDomain ?? null,
+    fqdn: settings.sbcBaseDomain,
+    sipSignalingPort: row?.sipSignalingPort ?? DEFAULT_CARRIER_TRUNK.sipSignalingPort,
+    maxConcurrentSessions: row?.maxConcurrentSessions ?? DEFAULT_CARRIER_TRUNK.maxConcurrentSessions,
+    appliedAt: row?.appliedAt?.toISOString() ?? null,
+  };
+}
+
+/** Saves the gateway parameters (the apply job then makes the gateway match). */
+export async function updateCarrierTrunkParameters(
+  db: Executor,
+  input: { sipSignalingPort: number; maxConcurrentSessions: number },
+): Promise<{ before: CarrierTrunkRow | undefined }> {
+  const before = await loadCarrierTrunk(db);
+  await saveState(db, input);
+  return { before };
+}
+
+/** Marks a new apply as queued, so the page shows "configuring" until the job has run. */
+export async function markConfiguring(db: Executor): Promise<void> {
+  await saveState(db, { status: "configuring", error: null });
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { assertEnterprise } from "../enterprises/policies.js";
+import { runPreflight } from "./service.js";
+
+const params = z.object({ accountId: z.string() });
+
+const lineSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    status: z.enum(["ok", "warning", "failed", "waiting", "unknown"]),
+    detail: z.string(),
+    fix: z.string().nullable(),
+  })
+  .meta({ id: "PreflightLine" });
+
+const reportSchema = z
+  .object({ enterpriseAccountId: z.string(), checkedAt: z.string(), lines: z.array(lineSchema) })
+  .meta({ id: "PreflightReport" });
+
+/** The enterprise's tenant health check, run on each request (read-only). */
+export function preflightRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/preflight",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: { tags: ["preflight"], operationId: "getPreflight", params, response: { 200: reportSchema } },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return runPreflight(deps, request.targetAccount!.id);
+      },
+    );
+  };
+}
