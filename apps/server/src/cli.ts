@@ -1,11 +1,11 @@
 import { Command } from "commander";
-import { ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
+import { type Config, ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
 import { connectDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
 import { createLogger } from "./http/logger.js";
 import { Problem } from "./http/problem.js";
 import { identityService } from "./modules/identity/service.js";
-import { boot, resolveDatabase } from "./runtime/boot.js";
+import { boot, type Runtime, resolveDatabase } from "./runtime/boot.js";
 import { stopOnSignals } from "./runtime/signals.js";
 import { startBanner } from "./runtime/start-banner.js";
 
@@ -22,6 +22,39 @@ function configOrExit() {
   }
 }
 
+/** One line for any failure, never a bare `undefined`: the message, and what caused it when that says more. */
+function describeFailure(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    const message = error.message || error.name;
+    return cause && !message.includes(cause) ? `${message} (${cause})` : message;
+  }
+  if (error === undefined || error === null) return "it failed without an error message";
+  return String(error);
+}
+
+/** Runs a command; a failure prints one line naming the command and exits with status 1. */
+function command<A extends unknown[]>(name: string, run: (...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    try {
+      await run(...args);
+    } catch (error) {
+      console.error(`sip2teams ${name} failed: ${describeFailure(error).replaceAll("\n", " ")}`);
+      process.exit(1);
+    }
+  };
+}
+
+/** Listens, or stops what boot started (embedded PostgreSQL included) before reporting the failure. */
+async function listenOrStop(runtime: Runtime, config: Config) {
+  try {
+    await runtime.app!.listen({ host: config.HOST, port: config.PORT });
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+}
+
 const program = new Command("sip2teams").description(
   "sip2teams portal: API server, workers and administration",
 );
@@ -29,55 +62,63 @@ const program = new Command("sip2teams").description(
 program
   .command("serve")
   .description("Run the API and web portal (with workers unless RUN_WORKERS=false)")
-  .action(async () => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL);
-    const runtime = await boot(config, log, { http: true, workers: config.RUN_WORKERS });
-    stopOnSignals(runtime.stop, log);
-    await runtime.app!.listen({ host: config.HOST, port: config.PORT });
-    log.info(`sip2teams portal ready at ${config.publicUrl}`);
-    console.log(`\n  Portal: ${config.publicUrl}\n`);
-  });
+  .action(
+    command("serve", async () => {
+      const config = configOrExit();
+      const log = createLogger(config.LOG_LEVEL);
+      const runtime = await boot(config, log, { http: true, workers: config.RUN_WORKERS });
+      stopOnSignals(runtime.stop, log);
+      await listenOrStop(runtime, config);
+      log.info(`sip2teams portal ready at ${config.publicUrl}`);
+      console.log(`\n  Portal: ${config.publicUrl}\n`);
+    }),
+  );
 
 program
   .command("start")
   .description("All-in-one for trying sip2teams: serve with workers, dev mailbox, emulator and demo data")
-  .action(async () => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL);
-    const runtime = await boot(config, log, { http: true, workers: true });
-    stopOnSignals(runtime.stop, log);
-    await runtime.app!.listen({ host: config.HOST, port: config.PORT });
-    const lines = await startBanner(runtime);
-    console.log(`\n${lines.join("\n")}\n`);
-  });
+  .action(
+    command("start", async () => {
+      const config = configOrExit();
+      const log = createLogger(config.LOG_LEVEL);
+      const runtime = await boot(config, log, { http: true, workers: true });
+      stopOnSignals(runtime.stop, log);
+      await listenOrStop(runtime, config);
+      const lines = await startBanner(runtime);
+      console.log(`\n${lines.join("\n")}\n`);
+    }),
+  );
 
 program
   .command("worker")
   .description("Run background job workers only (scale out by running several)")
-  .action(async () => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL);
-    const runtime = await boot(config, log, { http: false, workers: true });
-    stopOnSignals(runtime.stop, log);
-  });
+  .action(
+    command("worker", async () => {
+      const config = configOrExit();
+      const log = createLogger(config.LOG_LEVEL);
+      const runtime = await boot(config, log, { http: false, workers: true });
+      stopOnSignals(runtime.stop, log);
+    }),
+  );
 
 program
   .command("migrate")
   .description("Apply database migrations and exit")
-  .action(async () => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL);
-    const { url, embedded } = await resolveDatabase(config, log);
-    const database = connectDatabase(url);
-    try {
-      await runMigrations(database);
-      log.info("migrations applied");
-    } finally {
-      await database.close();
-      await embedded?.stop();
-    }
-  });
+  .action(
+    command("migrate", async () => {
+      const config = configOrExit();
+      const log = createLogger(config.LOG_LEVEL);
+      const { url, embedded } = await resolveDatabase(config, log);
+      const database = connectDatabase(url);
+      try {
+        await runMigrations(database);
+        log.info("migrations applied");
+      } finally {
+        await database.close();
+        await embedded?.stop();
+      }
+    }),
+  );
 
 const operator = program.command("operator").description("Manage the operator account");
 operator
@@ -86,32 +127,34 @@ operator
   .requiredOption("--email <email>", "email address (username) of the first Admin")
   .requiredOption("--name <name>", "name of the operator (your company)")
   .option("--admin-name <name>", "name of the first Admin", "Administrator")
-  .action(async (options: { email: string; name: string; adminName: string }) => {
-    const config = configOrExit();
-    const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
-    const runtime = await boot(config, log, { http: false, workers: false });
-    try {
-      const created = await identityService(runtime.deps).createOperator(
-        { name: options.name, email: options.email, adminName: options.adminName },
-        { actor: null },
-      );
-      console.log(`Operator "${created.account.name}" created with Admin ${created.user.email}.`);
-      console.log(
-        `Activation link (single use, expires in ${config.INVITATION_TTL_DAYS} days):\n  ${created.activationUrl}`,
-      );
-      console.log(`Temporary password (enter it as Current Password):\n  ${created.temporaryPassword}`);
-    } catch (error) {
-      if (error instanceof Problem) {
-        console.error(
-          `Could not create the operator: ${error.errors?.map((e) => e.message).join(" ") || error.detail}`,
+  .action(
+    command("operator create", async (options: { email: string; name: string; adminName: string }) => {
+      const config = configOrExit();
+      const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+      const runtime = await boot(config, log, { http: false, workers: false });
+      try {
+        const created = await identityService(runtime.deps).createOperator(
+          { name: options.name, email: options.email, adminName: options.adminName },
+          { actor: null },
         );
-        process.exitCode = 1;
-      } else {
-        throw error;
+        console.log(`Operator "${created.account.name}" created with Admin ${created.user.email}.`);
+        console.log(
+          `Activation link (single use, expires in ${config.INVITATION_TTL_DAYS} days):\n  ${created.activationUrl}`,
+        );
+        console.log(`Temporary password (enter it as Current Password):\n  ${created.temporaryPassword}`);
+      } catch (error) {
+        if (error instanceof Problem) {
+          console.error(
+            `Could not create the operator: ${error.errors?.map((e) => e.message).join(" ") || error.detail}`,
+          );
+          process.exitCode = 1;
+        } else {
+          throw error;
+        }
+      } finally {
+        await runtime.stop();
       }
-    } finally {
-      await runtime.stop();
-    }
-  });
+    }),
+  );
 
 await program.parseAsync(process.argv);
