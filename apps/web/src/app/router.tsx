@@ -6,6 +6,7 @@ import { identityRoutes } from "../features/identity/routes";
 import { microsoftPublicRoutes, microsoftRoutes } from "../features/microsoft/routes";
 import { numbersRoutes } from "../features/numbers/routes";
 import { operatorSettingsRoutes } from "../features/operator-settings/routes";
+import { preflightRoutes } from "../features/preflight/routes";
 import { settingsRoutes } from "../features/settings/routes";
 import { teamsUsersRoutes } from "../features/teams-users/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
@@ -63,6 +64,7 @@ const routeTree = rootRoute.addChildren([
     ...numbersRoutes(accountRoute),
     ...microsoftRoutes(accountRoute),
     ...operatorSettingsRoutes(accountRoute),
+    ...preflightRoutes(accountRoute),
     ...settingsRoutes(accountRoute),
     ...tenancyRoutes(accountRoute),
   ]),

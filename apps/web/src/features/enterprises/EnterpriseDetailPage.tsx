@@ -15,7 +15,7 @@ import {
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useParams } from "@tanstack/react-router";
+import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { type ReactNode, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
@@ -74,6 +74,9 @@ export function EnterpriseDetailPage() {
           <Title order={2}>{e.name}</Title>
           <Badge color={e.status === "active" ? "green" : "gray"}>{e.status}</Badge>
         </Group>
+        <Button variant="light" component={Link} to={`/a/${accountId}/preflight`}>
+          Preflight
+        </Button>
       </Group>
       <Section title="Customer">
         <CustomerSection accountId={accountId} enterprise={e} canManage={managedFromAbove} />

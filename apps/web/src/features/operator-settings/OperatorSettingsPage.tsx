@@ -22,6 +22,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../identity/form";
+import { CarrierTrunkCard } from "./CarrierTrunkCard";
 import { DNS_FIELDS, DnsSettingsFields, dnsBody, dnsFormFrom } from "./DnsSettingsFields";
 
 type Settings = components["schemas"]["OperatorSettings"];
@@ -42,6 +43,7 @@ export function OperatorSettingsPage() {
       <Title order={2}>Operator settings</Title>
       <SettingsForm accountId={accountId} settings={settings.data} />
       <Regions accountId={accountId} />
+      <CarrierTrunkCard accountId={accountId} />
     </Stack>
   );
 }
