@@ -1,6 +1,7 @@
 import { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { type JobDefinition, RetryLater } from "./define-job.js";
+import { reclaimJobsOfGoneProcesses, recordHolder } from "./job-holder.js";
 
 export interface EnqueueOptions {
   /** On a `deduplicate: "perKey"` queue, a job whose key already waits is not queued again. */
@@ -18,6 +19,16 @@ export interface JobQueue {
 
 const PGBOSS_SCHEMA = "pgboss";
 
+/**
+ * A worker refreshes each active job's heartbeat every HEARTBEAT_REFRESH_SECONDS; a job whose heartbeat is
+ * older than JOB_HEARTBEAT_SECONDS (pg-boss's minimum) has lost its worker, and the supervisor, which runs
+ * every SUPERVISE_SECONDS in every process, fails it into a retry. So a dead worker's job is retried within
+ * about 10 + 5 s + the first retry delay, long before `expireInSeconds`.
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
+const HEARTBEAT_REFRESH_SECONDS = 2;
+const SUPERVISE_SECONDS = 5;
+
 /** pg-boss on the application database: queues are created for every definition at start. */
 export async function createJobQueue(options: {
   databaseUrl: string;
@@ -33,6 +44,8 @@ export async function createJobQueue(options: {
     connectionString: options.databaseUrl,
     schema: PGBOSS_SCHEMA,
     max: options.poolSize ?? 5,
+    superviseIntervalSeconds: SUPERVISE_SECONDS,
+    monitorIntervalSeconds: SUPERVISE_SECONDS,
   });
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
@@ -44,8 +57,12 @@ export async function createJobQueue(options: {
       retryBackoff: definition.retryBackoff ?? true,
       ...((definition.retryBackoff ?? true) ? { retryDelayMax: 600 } : {}),
       expireInSeconds: definition.expireInSeconds ?? 900,
+      heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
     });
+    // createQueue leaves an existing queue as it was: queues made before heartbeats get one now.
+    await boss.updateQueue(definition.name, { heartbeatSeconds: JOB_HEARTBEAT_SECONDS });
   }
+  await heartbeatQueuedJobs(boss, [...byName.keys()]);
 
   let working = false;
   return {
@@ -63,6 +80,7 @@ export async function createJobQueue(options: {
 
     async startWorkers() {
       await assertEveryQueueHasHandler(boss, byName);
+      await reclaimJobsOfGoneProcesses(boss, PGBOSS_SCHEMA, [...byName.keys()], log);
       for (const definition of definitions) {
         await boss.work(
           definition.name,
@@ -71,10 +89,12 @@ export async function createJobQueue(options: {
             includeMetadata: true,
             localConcurrency: definition.concurrency ?? 2,
             pollingIntervalSeconds: 0.5,
+            heartbeatRefreshSeconds: HEARTBEAT_REFRESH_SECONDS,
           },
           async ([job]) => {
             if (!job) return;
             const jobLog = log.child({ job: definition.name, jobId: job.id });
+            await recordHolder(boss, PGBOSS_SCHEMA, job.id);
             const payload = definition.payload.parse(job.data);
             try {
               return await definition.handle(payload, {
@@ -99,6 +119,8 @@ export async function createJobQueue(options: {
         );
       }
       working = true;
+      // Stale heartbeats are failed now rather than at the supervisor's first tick.
+      await boss.supervise().catch((error) => log.warn({ err: error }, "first supervise pass failed"));
       log.info({ queues: definitions.map((d) => d.name) }, "workers started");
     },
 
@@ -115,6 +137,16 @@ export async function createJobQueue(options: {
       await boss.stop({ graceful: working, timeout: 10_000, close: true });
     },
   };
+}
+
+/** pg-boss copies a queue's heartbeat onto a job when it is sent: jobs queued before heartbeats get one here. */
+async function heartbeatQueuedJobs(boss: PgBoss, queues: string[]) {
+  await boss
+    .getDb()
+    .executeSql(
+      `update ${PGBOSS_SCHEMA}.job set heartbeat_seconds = $2 where name = any($1::text[]) and state in ('created', 'retry') and heartbeat_seconds is null`,
+      [queues, JOB_HEARTBEAT_SECONDS],
+    );
 }
 
 /** A queued job whose name nothing handles would wait forever; refuse to start instead. */
