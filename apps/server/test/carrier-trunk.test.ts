@@ -82,6 +82,13 @@ describe("Carrier trunk: the carrier's own tenant and its base-domain PSTN gatew
     expect(saved.statusCode).toBe(200);
     expect(saved.json()).toMatchObject({ state: "not-connected", maxConcurrentSessions: 200 });
 
+    // Microsoft's tokens carry a newly assigned directory role only after a delay (here 3 s).
+    const delays = await fetch(`${emulator.url}/_emulator/settings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rolePropagationMs: 3000, timeFactor: 1 }),
+    });
+    expect(delays.ok).toBe(true);
     const before = Date.now();
     const connect = await t.app.inject({
       method: "POST",
@@ -94,6 +101,13 @@ describe("Carrier trunk: the carrier's own tenant and its base-domain PSTN gatew
       password: DEMO_PASSWORDS.admin,
     });
     expect(landing).toMatch(/^\/microsoft\/result\//);
+    // Waiting for the role is a state with its reason, not a failure; it resolves on its own.
+    const waiting = await waitFor("waiting for the role", async () => {
+      const body = await view();
+      if (body.state === "failed") throw new Error(JSON.stringify(body));
+      return body.state === "configuring" && /Waiting for Microsoft/.test(body.error ?? "") ? body : null;
+    });
+    expect(waiting.error).toMatch(/Teams Administrator role/);
     const ready = await settled(before);
     expect(ready).toMatchObject({ tenantId: CARRIER.id, tenantDomain: CARRIER.domain, error: null });
 

@@ -94,10 +94,22 @@ export async function findCarrierGateway(
   return gateways.find((g) => String(g.Fqdn ?? g.Identity ?? "").toLowerCase() === want);
 }
 
-const isPermissionError = (error: unknown) =>
+/**
+ * Refused for want of the Teams Administrator role: Connect-MicrosoftTeams or a cmdlet saying so, or a 403.
+ * Once the role is assigned, this is Microsoft propagating it into new tokens, not a verdict.
+ */
+const isNotAuthorized = (error: unknown) =>
   (error instanceof PowerShellError &&
-    /403|forbidden|not authori[sz]ed|access denied/i.test(error.message)) ||
+    (error.details.category === "AuthenticationError" ||
+      error.details.category === "PermissionDenied" ||
+      /\b403\b|forbidden|not authori[sz]ed|unauthorized|administrator role/i.test(error.message))) ||
   (error instanceof MicrosoftApiError && error.status === 403);
+
+/**
+ * Microsoft publishes no figure for role propagation ("Application-based authentication in Teams PowerShell
+ * Module"); minutes in practice. After this long the apply fails with what to check.
+ */
+export const ROLE_PROPAGATION_MAX_SECONDS = 2 * 3600;
 
 /**
  * Creates or updates the carrier's base-domain PSTN gateway in the carrier's own tenant: Get, then New or
@@ -122,7 +134,7 @@ export async function applyCarrierTrunk(
   await saveState(deps.db, { status: "configuring", error: null });
   const tenantId = connection.tenantId;
   const runtime = microsoftRuntime(deps);
-  let roleJustAssigned = false;
+  let roleAssigned = false;
   try {
     const graph = graphClient(settings.microsoft, runtime.tokens, tenantId);
     const spId = await graph.servicePrincipalId(settings.microsoft.clientId ?? "");
@@ -133,9 +145,10 @@ export async function applyCarrierTrunk(
     const roles = await graph.roleAssignments(spId);
     if (!roles.some((r) => r.roleDefinitionId === TEAMS_ADMINISTRATOR_ROLE)) {
       await graph.assignDirectoryRole(spId, TEAMS_ADMINISTRATOR_ROLE);
+      // Tokens issued before the assignment do not carry the role.
       runtime.tokens.invalidate(tenantId);
-      roleJustAssigned = true;
     }
+    roleAssigned = true;
     const pool = powershellFor(deps);
     const row = await loadCarrierTrunk(deps.db);
     const wanted = wantedGateway(settings.sbcBaseDomain, row);
@@ -154,13 +167,12 @@ export async function applyCarrierTrunk(
       error: null,
       appliedFqdn: wanted.Fqdn,
       appliedAt: new Date(),
+      waitingSince: null,
     });
     return "ready";
   } catch (error) {
     if (error instanceof RetryLater) throw error;
-    // Microsoft's tokens carry a new directory role only after a propagation delay.
-    if (isPermissionError(error) && roleJustAssigned && !options.lastAttempt)
-      throw new RetryLater(60, "waiting for the Teams Administrator role to reach the app's tokens");
+    if (roleAssigned && isNotAuthorized(error)) return waitForRole(deps, tenantId);
     const transient =
       (error instanceof PowerShellError && error.transient) ||
       (error instanceof MicrosoftApiError && error.transient) ||
@@ -168,6 +180,31 @@ export async function applyCarrierTrunk(
     if (transient && !options.lastAttempt) throw error;
     return fail(`Microsoft refused the carrier trunk: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Waiting for Microsoft: the role is assigned but the app's tokens do not carry it yet. Checks again with fresh
+ * tokens, backing off, until ROLE_PROPAGATION_MAX_SECONDS have passed; then fails with what to check.
+ */
+async function waitForRole(deps: CarrierTrunkDeps, tenantId: string): Promise<CarrierTrunkState> {
+  const since = (await loadCarrierTrunk(deps.db))?.waitingSince ?? new Date();
+  const elapsed = (Date.now() - since.getTime()) / 1000;
+  if (elapsed > ROLE_PROPAGATION_MAX_SECONDS) {
+    await saveState(deps.db, {
+      status: "failed",
+      waitingSince: null,
+      error:
+        "Microsoft still refuses the app's Teams PowerShell sign-in in the carrier tenant two hours after the Teams Administrator role was assigned. Check in the Microsoft Entra admin center that the app's service principal holds Teams Administrator, then click Re-apply.",
+    });
+    return "failed";
+  }
+  await saveState(deps.db, {
+    status: "configuring",
+    waitingSince: since,
+    error: `Waiting for Microsoft: the Teams Administrator role to reach the app's tokens (since ${since.toISOString()}; usually minutes).`,
+  });
+  microsoftRuntime(deps).tokens.invalidate(tenantId);
+  throw new RetryLater(Math.min(600, Math.max(2, Math.round(elapsed / 2))), "waiting for role propagation");
 }
 
 export interface CarrierTrunkView {
@@ -214,5 +251,5 @@ export async function updateCarrierTrunkParameters(
 
 /** Marks a new apply as queued, so the page shows "configuring" until the job has run. */
 export async function markConfiguring(db: Executor): Promise<void> {
-  await saveState(db, { status: "configuring", error: null });
+  await saveState(db, { status: "configuring", error: null, waitingSince: null });
 }

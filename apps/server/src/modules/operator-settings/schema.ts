@@ -72,6 +72,8 @@ export const carrierTrunk = pgTable("carrier_trunk", {
   /** The gateway FQDN last applied (the SBC base domain at that time). */
   appliedFqdn: text("applied_fqdn"),
   appliedAt: timestamp("applied_at", { withTimezone: true }),
+  /** Since when the apply waits for Microsoft (the Teams Administrator role reaching the app's tokens). */
+  waitingSince: timestamp("waiting_since", { withTimezone: true }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -100,6 +100,7 @@ export function CarrierTrunkCard({ accountId }: { accountId: string }) {
             {t.error}
           </Alert>
         )}
+        {t.state === "configuring" && t.error && <Alert color="blue">{t.error}</Alert>}
         {errors.formError && <Alert color="red">{errors.formError}</Alert>}
         <Group align="flex-end">
           <NumberInput

@@ -1,0 +1,1 @@
+ALTER TABLE "carrier_trunk" ADD COLUMN "waiting_since" timestamp with time zone;
