@@ -41,6 +41,10 @@ const ACTING_KIND: Record<string, "operator" | "partner"> = {
   "PUT /api/accounts/:accountId/operator-settings": "operator",
   "POST /api/accounts/:accountId/operator-settings/dns-test": "operator",
   "PATCH /api/accounts/:accountId/operator-settings": "operator",
+  "GET /api/accounts/:accountId/carrier-trunk": "operator",
+  "PUT /api/accounts/:accountId/carrier-trunk": "operator",
+  "POST /api/accounts/:accountId/carrier-trunk/connect": "operator",
+  "POST /api/accounts/:accountId/carrier-trunk/apply": "operator",
 };
 
 /** URL fragments whose routes only Admins may use. */
