@@ -3,12 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import { DEMO_PASSWORDS, DEMO_TENANTS, type StartedEmulator } from "@sip2teams/m365-emulator";
 import { eq, sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_JOB } from "../src/modules/bulk-import/apply-state.js";
 import { SETUP_JOB } from "../src/modules/direct-routing-setup/jobs.js";
+import { enqueueSbcSync, SBC_SYNC_JOB } from "../src/modules/sbc/jobs.js";
+import { SBC_LOCK_KEY } from "../src/modules/sbc/kamailio/schema.js";
+import { sbcDatabaseUrl } from "../src/modules/sbc/runtime.js";
 import { PROVISION_JOB, SYNC_JOB } from "../src/modules/teams-users/jobs.js";
 import { provisionedUsers, teamsUserSyncs } from "../src/modules/teams-users/schema.js";
 import { accountRepository } from "../src/modules/tenancy/repository.js";
+import { trunkProfiles } from "../src/modules/trunks/schema.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import {
@@ -111,16 +116,20 @@ describe("crash recovery: a worker killed mid-job, a new one finishes it within 
     name: string,
     midWay: () => Promise<boolean>,
     meanwhile: (jobId: string) => Promise<void> = async () => {},
+    job: () => Promise<{ id: string; state: string; retry_count: number } | undefined> = () => jobOf(name),
   ) => {
     await waitFor(
       `${name} active and mid-way`,
-      async () => (await jobOf(name))?.state === "active" && (await midWay()),
-      { timeoutMs: 120_000, intervalMs: 50 },
+      async () => (await job())?.state === "active" && (await midWay()),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+      },
     );
-    const killed = (await jobOf(name))!;
+    const killed = (await job())!;
     await worker.kill();
     const killedAt = Date.now();
-    expect((await jobOf(name))?.state).toBe("active");
+    expect((await job())?.state).toBe("active");
     await meanwhile(killed.id);
     await clearFaults(emulator);
     worker = await startWorkerProcess(workerEnv);
@@ -355,5 +364,62 @@ describe("crash recovery: a worker killed mid-job, a new one finishes it within 
       .where(eq(provisionedUsers.enterpriseAccountId, tree.enterprise.id));
     expect(added).toHaveLength(count);
     expect(new Set(added.map((a) => a.upn)).size).toBe(count);
+  }, 240_000);
+
+  it("SBC sync", async () => {
+    // The SBC database is held by its writers' advisory lock: the sync blocks inside its write transaction.
+    const sbc = new pg.Client({ connectionString: await sbcDatabaseUrl(t.deps.config, t.deps.db) });
+    await sbc.connect();
+    try {
+      await sbc.query("begin");
+      await sbc.query("select pg_advisory_xact_lock($1)", [SBC_LOCK_KEY]);
+      // A change the SBC must see (a worker skips a sync whose desired state it wrote moments ago).
+      await t.deps.db
+        .update(trunkProfiles)
+        .set({ pbxPort: 5062 })
+        .where(eq(trunkProfiles.enterpriseAccountId, enterpriseId));
+      const jobId = await waitFor(
+        "an SBC sync queued (past the debounce slot)",
+        () => enqueueSbcSync(t.runtime.jobs, enterpriseId),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      const byId = async () =>
+        (
+          await t.deps.db.execute<{ id: string; state: string; retry_count: number }>(
+            sql`select id, state, retry_count from pgboss.job where id = ${jobId}`,
+          )
+        ).rows[0];
+      const killed = await crashDuring(
+        SBC_SYNC_JOB,
+        async () =>
+          (
+            await sbc.query(
+              "select 1 from pg_locks where locktype = 'advisory' and not granted and objid = $1 and database = (select oid from pg_database where datname = current_database())",
+              [SBC_LOCK_KEY],
+            )
+          ).rowCount! > 0,
+        async () => {
+          await sbc.query("rollback");
+        },
+        byId,
+      );
+      await expectRetriedAndCompleted(SBC_SYNC_JOB, killed);
+      const state = await sbc.query("select 1 from sip2teams_sbc_state where enterprise_id = $1", [
+        enterpriseId,
+      ]);
+      expect(state.rowCount).toBe(1);
+      const trunk = await sbc.query<{ destination: string }>("select destination from dispatcher");
+      expect(trunk.rows.some((r) => r.destination.includes(":5062"))).toBe(true);
+      expect(
+        trunk.rows.filter((r, i) => trunk.rows.findIndex((o) => o.destination === r.destination) !== i),
+      ).toEqual([]);
+      const devices = await sbc.query<{ auth_username: string; n: string }>(
+        "select auth_username, count(*) as n from uacreg group by auth_username",
+      );
+      expect(devices.rows.find((r) => r.auth_username === "t4001")?.n).toBe("1");
+      expect(devices.rows.filter((r) => r.n !== "1")).toEqual([]);
+    } finally {
+      await sbc.end();
+    }
   }, 240_000);
 });
