@@ -51,7 +51,7 @@ describe("Microsoft app registration with a certificate", () => {
     privateKeyPem = await readFile(path.join(dir, "key.pem"), "utf8");
     const scenario = demoScenario();
     scenario.apps![0]!.certificates = [certificatePem];
-    emulator = await startM365Emulator({ dataDir: dir, scenario });
+    emulator = await startM365Emulator({ dataDir: dir, scenario, timeFactor: 0 });
     trustExtraCa(emulator.caCertPem);
     // A wrong secret in the environment: only the certificate can work.
     t = await startTestApp({ ...emulatorEnv(emulator), MICROSOFT_CLIENT_SECRET: "not-the-secret" });

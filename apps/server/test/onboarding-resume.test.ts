@@ -47,6 +47,8 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     emulator = await startM365Emulator({
       dataDir: await mkdtemp(path.join(os.tmpdir(), "sip2teams-test-m365-")),
       scenario,
+      // Microsoft's delays off: this file is about resuming, not waiting (onboarding-waiting covers that).
+      timeFactor: 0,
     });
     trustExtraCa(emulator.caCertPem);
     databaseUrl = await freshDatabaseUrl();

@@ -52,6 +52,8 @@ export interface StartOptions {
   pwshStandIn?: boolean;
   /** Added latency for every request, in ms. */
   latencyMs?: number;
+  /** Scales Microsoft's realistic delays (settings.timeFactor); overrides the scenario and M365_EMULATOR_TIME_FACTOR. */
+  timeFactor?: number;
 }
 
 export async function startM365Emulator(opts: StartOptions): Promise<StartedEmulator> {
@@ -64,6 +66,7 @@ export async function startM365Emulator(opts: StartOptions): Promise<StartedEmul
   const leaf = issueServerCertificate(ca, names);
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const state = new EmulatorState();
+  if (opts.timeFactor !== undefined) state.timeFactorOverride = opts.timeFactor;
   state.load(resolveScenario(opts.scenario));
   const ctx: EmulatorContext = {
     state,

@@ -76,6 +76,9 @@ describe("onboarding a customer tenant for Direct Routing", () => {
       directoryScopeId: "/",
     });
     expect(ra.status).toBe(201);
+    // Within the role propagation delay new tokens do not carry it yet; the tenant clock moves past it.
+    expect(claimsOf(await clientToken(TEAMS_SCOPE)).wids ?? []).not.toContain(ROLE.TEAMS_ADMINISTRATOR);
+    emu.state.advanceClock(FABRIKAM.id, emu.state.settings.rolePropagationMs);
     const teamsToken = await clientToken(TEAMS_SCOPE);
     expect(claimsOf(teamsToken).wids).toContain(ROLE.TEAMS_ADMINISTRATOR);
 

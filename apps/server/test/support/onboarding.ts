@@ -8,10 +8,18 @@ import type { Account } from "../../src/modules/tenancy/schema.js";
 import type { SignedInUser } from "./factories.js";
 import type { TestApp } from "./test-app.js";
 
-/** The Microsoft 365 emulator over HTTPS (demo scenario), trusted by this process. */
-export async function startEmulator(): Promise<StartedEmulator> {
+/**
+ * The Microsoft 365 emulator over HTTPS (demo scenario), trusted by this process. Microsoft's delays are off
+ * (time factor 0) unless a test asks for them, so exact call-sequence tests stay exact; the waiting tests
+ * turn them on (scaled) through /_emulator/settings.
+ */
+export async function startEmulator(options: { timeFactor?: number } = {}): Promise<StartedEmulator> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-test-m365-"));
-  const emulator = await startM365Emulator({ dataDir, scenario: "demo" });
+  const emulator = await startM365Emulator({
+    dataDir,
+    scenario: "demo",
+    timeFactor: options.timeFactor ?? 0,
+  });
   trustExtraCa(emulator.caCertPem);
   return emulator;
 }

@@ -35,6 +35,8 @@ const settingsSchema = z.object({
   accessTokenLifetimeSeconds: z.number().int().positive().optional(),
   teamsSyncDelayMs: z.number().int().nonnegative().optional(),
   dnsServer: z.string().nullable().optional(),
+  timeFactor: z.number().nonnegative().optional(),
+  rolePropagationMs: z.number().int().nonnegative().optional(),
 });
 const generateSchema = z.object({
   count: z.number().int().positive().max(500_000),
@@ -150,7 +152,8 @@ export function registerControlRoutes(
     guard(async (req: FastifyRequest<{ Params: { tid: string }; Body: unknown }>) => {
       const b = consentSchema.parse(req.body ?? {});
       const sp = state.grantAdminConsent(req.params.tid, b.clientId);
-      for (const r of b.directoryRoles) state.assignDirectoryRole(req.params.tid, sp.id, r);
+      for (const r of b.directoryRoles)
+        state.assignDirectoryRole(req.params.tid, sp.id, r, { immediate: true });
       return { servicePrincipalId: sp.id, grantedAppRoles: sp.grantedAppRoles };
     }),
   );
@@ -171,6 +174,8 @@ export function registerControlRoutes(
         state.settings.accessTokenLifetimeSeconds = b.accessTokenLifetimeSeconds;
       if (b.teamsSyncDelayMs !== undefined) state.settings.teamsSyncDelayMs = b.teamsSyncDelayMs;
       if (b.dnsServer !== undefined) state.settings.dnsServer = b.dnsServer ?? undefined;
+      if (b.timeFactor !== undefined) state.settings.timeFactor = b.timeFactor;
+      if (b.rolePropagationMs !== undefined) state.settings.rolePropagationMs = b.rolePropagationMs;
       return state.settings;
     }),
   );

@@ -216,7 +216,7 @@ async function issue(ctx: EmulatorContext, req: FastifyRequest<{ Params: { tenan
     }
     const sp = ctx.state.servicePrincipalFor(authorityTenant, app.clientId);
     if (!sp) throw appNotFound(authorityTenant.displayName);
-    const wids = ctx.state.directoryRolesOf(authorityTenant, sp.id);
+    const wids = ctx.state.propagatedRolesOf(authorityTenant, sp.id);
     const token = await ctx.tokens.appToken({
       tenant: authorityTenant,
       app,

@@ -93,6 +93,14 @@ export const scenarioSchema = z.object({
       teamsSyncDelayMs: z.number().int().nonnegative().default(0),
       /** "host:port" of a DNS server used to resolve domain verification TXT records. */
       dnsServer: z.string().optional(),
+      /** Scales the realistic delays (EmulatorState.settings.timeFactor). */
+      timeFactor: z.number().nonnegative().default(1),
+      /** Unscaled role propagation delay (REALISTIC_DELAYS.rolePropagationMs). */
+      rolePropagationMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5 * 60_000),
       throttle: throttleSchema.optional(),
       /** Initial fault settings, same shape as POST /_emulator/faults. */
       faults: faultInputSchema.optional(),

@@ -110,6 +110,8 @@ export interface RoleAssignment {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /** Tenant clock (ms) from which new app-only tokens carry the role (`wids`); see EmulatorState.assignDirectoryRole. */
+  effectiveFromMs: number;
 }
 
 export interface NumberAssignment {

@@ -25,6 +25,31 @@ export interface EmulatorSettings {
   accessTokenLifetimeSeconds: number;
   teamsSyncDelayMs: number;
   dnsServer?: string;
+  /**
+   * Scales every realistic Microsoft delay below (1 = as on Microsoft; 0.001 = a thousand times faster). Tests and
+   * `npm start` scale; the default is Microsoft's pace. Env M365_EMULATOR_TIME_FACTOR sets it at start.
+   */
+  timeFactor: number;
+  /** Unscaled: how long after a directory role is assigned over Graph new app-only tokens still lack it. */
+  rolePropagationMs: number;
+}
+
+/** The realistic delays (before `timeFactor`), with where they come from. */
+export const REALISTIC_DELAYS = {
+  // "Application-based authentication in Teams PowerShell Module" (learn.microsoft.com/microsoftteams/
+  // teams-powershell-application-authentication) has the app's service principal given the Teams Administrator
+  // role before Connect-MicrosoftTeams; Microsoft publishes no figure for when new tokens carry it (`wids`), and
+  // in practice it is minutes. We model 5 minutes.
+  rolePropagationMs: 5 * 60_000,
+} as const;
+
+export function envTimeFactor(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.M365_EMULATOR_TIME_FACTOR;
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error("M365_EMULATOR_TIME_FACTOR must be a number >= 0.");
+  return value;
 }
 
 /** Sign-in sessions, pending browser flows, authorization codes and refresh tokens. */
@@ -89,7 +114,11 @@ export class EmulatorState {
     operationDelayMs: 50,
     accessTokenLifetimeSeconds: 3599,
     teamsSyncDelayMs: 0,
+    timeFactor: 1,
+    rolePropagationMs: REALISTIC_DELAYS.rolePropagationMs,
   };
+  /** A time factor given at start (option or env) survives scenario loads and resets. */
+  timeFactorOverride: number | undefined = envTimeFactor();
   faults = new FaultEngine();
   identity: IdentityRuntime = {
     sessions: new Map(),
@@ -111,7 +140,10 @@ export class EmulatorState {
     this.globalLog = [];
     this.scenarioName = scenario.name;
     const { throttle: _throttle, faults: _faults, ...settings } = scenario.settings;
-    this.settings = settings;
+    this.settings = {
+      ...settings,
+      timeFactor: this.timeFactorOverride ?? settings.timeFactor,
+    };
     for (const a of scenario.apps) {
       this.apps.set(a.clientId.toLowerCase(), { ...a, clientId: a.clientId.toLowerCase() });
     }
@@ -120,7 +152,7 @@ export class EmulatorState {
       this.tenants.set(tenant.id, tenant);
       for (const c of t.consents) {
         const sp = this.grantAdminConsent(tenant.id, c.clientId);
-        for (const r of c.directoryRoles) this.assignDirectoryRole(tenant.id, sp.id, r);
+        for (const r of c.directoryRoles) this.assignDirectoryRole(tenant.id, sp.id, r, { immediate: true });
       }
     }
     if (scenario.settings.throttle) this.setFaults({ throttle: scenario.settings.throttle });
@@ -285,7 +317,21 @@ export class EmulatorState {
   }
 
   /** Gives a principal (user or service principal) a directory role, like POST roleAssignments. */
-  assignDirectoryRole(tenantKey: string, principalId: string, roleTemplate: string): RoleAssignment {
+  /** A realistic delay scaled by the time factor. */
+  scaled(ms: number): number {
+    return Math.round(ms * this.settings.timeFactor);
+  }
+
+  /**
+   * Assigns a directory role. Over Graph (not `immediate`), app-only tokens issued within the role propagation
+   * delay do not carry it yet, so Teams admin calls made with them are refused (see REALISTIC_DELAYS).
+   */
+  assignDirectoryRole(
+    tenantKey: string,
+    principalId: string,
+    roleTemplate: string,
+    options: { immediate?: boolean } = {},
+  ): RoleAssignment {
     const tenant = this.requireTenant(tenantKey);
     const roleId = resolveRoleTemplate(roleTemplate);
     if (!roleId) throw badRequest(`Invalid role definition id '${roleTemplate}'.`);
@@ -304,6 +350,8 @@ export class EmulatorState {
       principalId: pid,
       roleDefinitionId: roleId,
       directoryScopeId: "/",
+      effectiveFromMs:
+        tenantNow(tenant) + (options.immediate ? 0 : this.scaled(this.settings.rolePropagationMs)),
     };
     tenant.roleAssignments.set(ra.id, ra);
     if (user && !user.directoryRoles.includes(roleId)) user.directoryRoles.push(roleId);
@@ -314,6 +362,15 @@ export class EmulatorState {
     const out = new Set<string>();
     for (const ra of tenant.roleAssignments.values())
       if (ra.principalId === principalId) out.add(ra.roleDefinitionId);
+    return [...out];
+  }
+
+  /** The roles a token issued now carries (`wids`): assignments still propagating are left out. */
+  propagatedRolesOf(tenant: Tenant, principalId: string): string[] {
+    const now = tenantNow(tenant);
+    const out = new Set<string>();
+    for (const ra of tenant.roleAssignments.values())
+      if (ra.principalId === principalId && ra.effectiveFromMs <= now) out.add(ra.roleDefinitionId);
     return [...out];
   }
 

@@ -189,6 +189,7 @@ function assignRoleAtBuild(tenant: Tenant, userId: string, role: string): void {
     principalId: userId,
     roleDefinitionId: roleId,
     directoryScopeId: "/",
+    effectiveFromMs: 0,
   };
   tenant.roleAssignments.set(ra.id, ra);
   tenant.users.get(userId)?.directoryRoles.push(roleId);

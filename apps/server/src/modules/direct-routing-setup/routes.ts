@@ -26,6 +26,17 @@ export const setupSchema = z
         attempts: z.number().int(),
         updatedAt: z.string().nullable(),
         txtRecord: z.object({ name: z.string(), value: z.string(), ttl: z.number() }).nullable(),
+        /** "Waiting for Microsoft: <what>": since when, Microsoft's usual and maximum delay, the next check. */
+        waitingForMicrosoft: z
+          .object({
+            what: z.string(),
+            since: z.string(),
+            usualDelaySeconds: z.number(),
+            maxDelaySeconds: z.number(),
+            nextCheckAt: z.string(),
+            checks: z.number().int(),
+          })
+          .nullable(),
       }),
     ),
   })
@@ -50,11 +61,13 @@ export function directRoutingSetupRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     );
 
-    // "Run again" (failed steps, or everything with recheck) and "Verify" (the DNS step) both queue a run.
+    // "Run again" (failed steps, or everything with recheck), "Verify" (the DNS step) and "Check now" (a step
+    // waiting for Microsoft, checked at once instead of at its next check time) all queue a run.
     for (const [path, operationId, recheck] of [
       ["run", "runDirectRoutingSetup", false],
       ["verify-dns", "verifyDirectRoutingDns", false],
       ["recheck", "recheckDirectRoutingSetup", true],
+      ["check-now", "checkDirectRoutingSetupNow", false],
     ] as const) {
       app.post(
         `/api/accounts/:accountId/direct-routing-setup/${path}`,

@@ -4,13 +4,17 @@ import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
+import {
+  classifyMicrosoftFailure,
+  MICROSOFT_WAITS,
+  type MicrosoftWait,
+  nextCheckAt,
+} from "../microsoft/failures.js";
 import { graphClient } from "../microsoft/graph-client.js";
 import { microsoftRuntime } from "../microsoft/runtime.js";
 import { microsoftConnections } from "../microsoft/schema.js";
 import { MicrosoftNotConfigured } from "../microsoft/tokens.js";
 import { sbcRegions } from "../operator-settings/schema.js";
-import { PowerShellError } from "../powershell/runner.js";
 import { powershellFor } from "../powershell/runtime.js";
 import { teamsConfiguration } from "../powershell/teams-config.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
@@ -18,7 +22,14 @@ import { accounts } from "../tenancy/schema.js";
 import { trunkProfiles } from "../trunks/schema.js";
 import { dnsAdapterFor } from "./dns.js";
 import { type DirectRoutingSetupStep, directRoutingSetupSteps, directRoutingSetups } from "./schema.js";
-import { SETUP_STEPS, SetupError, STEP_KEYS, type StepContext, type StepKey } from "./steps.js";
+import {
+  SETUP_STEPS,
+  SetupError,
+  type SetupStep,
+  STEP_KEYS,
+  type StepContext,
+  type StepKey,
+} from "./steps.js";
 
 export interface SetupDeps {
   db: Database;
@@ -182,52 +193,50 @@ async function runLocked(
       status: "running",
       attempts: (row?.attempts ?? 0) + 1,
     });
+    let result: Awaited<ReturnType<typeof step.run>>;
     try {
-      const result = await step.run(ctx);
-      const data = { ...(row?.data ?? {}), ...(result.data ?? {}) };
-      if (result.status === "waiting") {
-        const seconds = step.key === "dns" ? DNS_RECHECK_SECONDS : 30;
-        const waitingData = { ...data, nextCheckAt: Date.now() + seconds * 1000 };
-        await setStep(db, enterpriseAccountId, step.key, {
-          status: "waiting",
-          lastError: result.message,
-          data: waitingData,
-        });
-        await setSetup(db, enterpriseAccountId, { status: "waiting", lastError: result.message });
-        byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "waiting", data: waitingData });
-        throw new RetryLater(seconds, result.message);
-      }
-      await setStep(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
-      byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "done", data });
+      result = await step.run(ctx);
     } catch (error) {
-      if (error instanceof RetryLater) {
-        if (byKey.get(step.key)?.status !== "waiting") {
-          const message = `Microsoft is throttling requests; retrying in ${Math.ceil(error.seconds)} s.`;
-          await setStep(db, enterpriseAccountId, step.key, { status: "pending", lastError: message });
-        }
+      const failure =
+        error instanceof SetupError
+          ? ({ kind: "permanent", message: error.message } as const)
+          : classifyMicrosoftFailure(error, { teamsAdminRoleAssigned: byKey.get("role")?.status === "done" });
+      if (failure.kind === "waitingForMicrosoft") {
+        // A 403 does not make msal-node fetch a new token: drop the cached ones so the next check gets a
+        // token issued after the role propagated.
+        if (failure.wait === MICROSOFT_WAITS.rolePropagation) ctx.tokens.invalidate(ctx.tenantId);
+        return waitForMicrosoft(deps, enterpriseAccountId, step, row, failure.wait);
+      }
+      if (failure.kind === "retryLater") {
+        const message = `Microsoft is throttling requests; retrying in ${Math.ceil(failure.seconds)} s.`;
+        await setStep(db, enterpriseAccountId, step.key, { status: "pending", lastError: message });
         throw error;
       }
-      const permanent =
-        error instanceof SetupError ||
-        error instanceof MicrosoftNotConfigured ||
-        (error instanceof MicrosoftApiError && !error.transient) ||
-        (error instanceof PowerShellError && !error.transient);
-      const message = (error as Error).message;
-      if (permanent || options.lastAttempt) {
-        await setStep(db, enterpriseAccountId, step.key, { status: "failed", lastError: message });
-        await setSetup(db, enterpriseAccountId, { status: "failed", lastError: `${step.title}: ${message}` });
-        deps.log.warn(
-          { enterpriseAccountId, step: step.key, err: error },
-          "Direct Routing setup step failed",
-        );
+      if (failure.kind === "permanent" || options.lastAttempt) {
+        await failStep(deps, enterpriseAccountId, step, failure.message, error);
         return "failed";
       }
       await setStep(db, enterpriseAccountId, step.key, {
         status: "pending",
-        lastError: `${message} (retrying)`,
+        lastError: `${failure.message} (retrying)`,
       });
       throw error;
     }
+    const { waiting: _waiting, nextCheckAt: _next, ...kept } = row?.data ?? {};
+    const data = { ...kept, ...(result.data ?? {}) };
+    if (result.status === "waiting") {
+      const seconds = step.key === "dns" ? DNS_RECHECK_SECONDS : 30;
+      const waitingData = { ...data, nextCheckAt: Date.now() + seconds * 1000 };
+      await setStep(db, enterpriseAccountId, step.key, {
+        status: "waiting",
+        lastError: result.message,
+        data: waitingData,
+      });
+      await setSetup(db, enterpriseAccountId, { status: "waiting", lastError: result.message });
+      throw new RetryLater(seconds, result.message);
+    }
+    await setStep(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
+    byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "done", data });
   }
   await setSetup(db, enterpriseAccountId, { status: "completed", lastError: null, completedAt: new Date() });
   await db
@@ -235,6 +244,73 @@ async function runLocked(
     .set({ status: "active", updatedAt: new Date() })
     .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
   return "completed";
+}
+
+async function failStep(
+  deps: SetupDeps,
+  enterpriseAccountId: string,
+  step: SetupStep,
+  message: string,
+  error: unknown,
+) {
+  await setStep(deps.db, enterpriseAccountId, step.key, { status: "failed", lastError: message });
+  await setSetup(deps.db, enterpriseAccountId, { status: "failed", lastError: `${step.title}: ${message}` });
+  deps.log.warn({ enterpriseAccountId, step: step.key, err: error }, "Direct Routing setup step failed");
+}
+
+/** What the checklist shows while Microsoft finishes something on its own (`data.waiting`). */
+export interface WaitingState {
+  what: string;
+  since: string;
+  usualDelaySeconds: number;
+  maxDelaySeconds: number;
+  nextCheckAt: string;
+  checks: number;
+}
+
+/**
+ * Waiting is a state, not a failure: the step shows what is awaited since when, and the job checks again with
+ * back-off (failures.ts `nextCheckAt`) until Microsoft's maximum delay, then fails with what a partner can do.
+ */
+async function waitForMicrosoft(
+  deps: SetupDeps,
+  enterpriseAccountId: string,
+  step: SetupStep,
+  row: DirectRoutingSetupStep | undefined,
+  wait: MicrosoftWait,
+): Promise<SetupOutcome> {
+  const previous = row?.data?.waiting as WaitingState | undefined;
+  const same = previous?.what === wait.what;
+  const sinceMs = same ? Date.parse(previous.since) : Date.now();
+  const checks = same ? previous.checks + 1 : 0;
+  const next = nextCheckAt(wait, sinceMs, checks);
+  if (next === null) {
+    const hours = Math.round(wait.maxDelaySeconds / 3600);
+    await failStep(
+      deps,
+      enterpriseAccountId,
+      step,
+      `Microsoft has not finished the ${wait.what} within ${hours} hours, its documented maximum. ${wait.whenOverdue}`,
+      new Error(`waited for ${wait.what}`),
+    );
+    return "failed";
+  }
+  const waiting: WaitingState = {
+    what: wait.what,
+    since: new Date(sinceMs).toISOString(),
+    usualDelaySeconds: wait.usualDelaySeconds,
+    maxDelaySeconds: wait.maxDelaySeconds,
+    nextCheckAt: new Date(next).toISOString(),
+    checks,
+  };
+  const message = `Waiting for Microsoft: ${wait.what}`;
+  await setStep(deps.db, enterpriseAccountId, step.key, {
+    status: "waiting",
+    lastError: message,
+    data: { ...(row?.data ?? {}), waiting, nextCheckAt: next },
+  });
+  await setSetup(deps.db, enterpriseAccountId, { status: "waiting", lastError: message });
+  throw new RetryLater(Math.max(1, (next - Date.now()) / 1000), message);
 }
 
 /**
@@ -251,7 +327,12 @@ export async function resetForRun(
     : (["failed", "waiting", "running"] as const);
   await db
     .update(directRoutingSetupSteps)
-    .set({ status: "pending", updatedAt: new Date() })
+    // A failed wait starts afresh on "Run again" (its `since` is over); "Check now" keeps a live wait's `since`.
+    .set({
+      status: "pending",
+      data: sql`case when ${directRoutingSetupSteps.status} = 'failed' then ${directRoutingSetupSteps.data} - 'waiting' else ${directRoutingSetupSteps.data} end`,
+      updatedAt: new Date(),
+    })
     .where(
       and(
         eq(directRoutingSetupSteps.enterpriseAccountId, enterpriseAccountId),
@@ -293,6 +374,10 @@ export async function setupView(db: Database, enterpriseAccountId: string) {
         attempts: row?.attempts ?? 0,
         updatedAt: row?.updatedAt.toISOString() ?? null,
         txtRecord: step.key === "dns" || step.key === "txt" ? record : null,
+        waitingForMicrosoft:
+          row?.status === "waiting" || row?.status === "pending" || row?.status === "running"
+            ? ((row.data.waiting as WaitingState | undefined) ?? null)
+            : null,
       };
     }),
   };

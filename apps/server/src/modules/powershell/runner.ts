@@ -108,6 +108,8 @@ export class PowerShellError extends Error {
   }
 }
 
+const NOT_AUTHORIZED = new Set(["AuthenticationError", "PermissionDenied"]);
+
 export interface PowerShellPool {
   /** Runs one allow-listed cmdlet for the tenant with its parameters as data; resolves with its (JSON) output. */
   run(tenantId: string, cmdlet: TeamsCmdlet, parameters?: PsParameters): Promise<unknown>;
@@ -286,7 +288,14 @@ export function createPowerShellPool(options: {
       session.pending++;
       const result = session.queue.then(async () => {
         await ensureConnected(tenantId, session);
-        return send(session, cmdlet, parameters);
+        try {
+          return await send(session, cmdlet, parameters);
+        } catch (error) {
+          // Refused for want of a role (e.g. still propagating): connect again next time, with new tokens.
+          if (error instanceof PowerShellError && NOT_AUTHORIZED.has(error.details.category ?? ""))
+            session.connectedAt = 0;
+          throw error;
+        }
       });
       session.queue = result.catch(() => undefined);
       try {

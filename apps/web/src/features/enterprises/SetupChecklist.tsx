@@ -3,6 +3,7 @@ import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconCircle, IconCircleCheck, IconClock, IconX } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "../../api/client";
+import { WaitingForMicrosoft } from "./WaitingForMicrosoft";
 
 const ACTIVE = new Set(["queued", "running", "waiting"]);
 const statusColor = {
@@ -51,19 +52,23 @@ export function SetupChecklist({ accountId, canRun }: { accountId: string; canRu
     refetchInterval: (query) => (query.state.data && ACTIVE.has(query.state.data.status) ? 1500 : false),
   });
   const act = useMutation({
-    mutationFn: (action: "run" | "verify-dns" | "recheck") =>
+    mutationFn: (action: "run" | "verify-dns" | "recheck" | "check-now") =>
       unwrap(
-        action === "run"
-          ? api.POST("/api/accounts/{accountId}/direct-routing-setup/run", {
+        action === "check-now"
+          ? api.POST("/api/accounts/{accountId}/direct-routing-setup/check-now", {
               params: { path: { accountId } },
             })
-          : action === "verify-dns"
-            ? api.POST("/api/accounts/{accountId}/direct-routing-setup/verify-dns", {
+          : action === "run"
+            ? api.POST("/api/accounts/{accountId}/direct-routing-setup/run", {
                 params: { path: { accountId } },
               })
-            : api.POST("/api/accounts/{accountId}/direct-routing-setup/recheck", {
-                params: { path: { accountId } },
-              }),
+            : action === "verify-dns"
+              ? api.POST("/api/accounts/{accountId}/direct-routing-setup/verify-dns", {
+                  params: { path: { accountId } },
+                })
+              : api.POST("/api/accounts/{accountId}/direct-routing-setup/recheck", {
+                  params: { path: { accountId } },
+                }),
       ),
     onSuccess: (data) => queryClient.setQueryData(["direct-routing-setup", accountId], data),
     onError: (error) =>
@@ -129,8 +134,16 @@ export function SetupChecklist({ accountId, canRun }: { accountId: string; canRu
                 )}
               </Stack>
             )}
+            {step.waitingForMicrosoft && step.status !== "done" && (
+              <WaitingForMicrosoft
+                wait={step.waitingForMicrosoft}
+                onCheckNow={canRun ? () => act.mutate("check-now") : undefined}
+                checking={act.isPending}
+              />
+            )}
             {step.lastError &&
               step.status !== "done" &&
+              !step.waitingForMicrosoft &&
               !(step.key === "dns" && step.status === "waiting") && (
                 <Text size="xs" c={step.status === "failed" ? "red" : "dimmed"}>
                   {step.lastError}
