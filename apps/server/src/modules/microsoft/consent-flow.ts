@@ -64,6 +64,10 @@ export function redirectUri(deps: MicrosoftDeps): string {
 const s256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
 
 export interface StartConsentInput {
+  /**
+   * The account whose tenant is connected: an enterprise (its customer tenant), or the operator account (the
+   * carrier's own tenant, for the base-domain trunk; see operator-settings/carrier-trunk.ts). Both are bound alike.
+   */
   enterpriseAccountId: string;
   startedByUserId: string | null;
   /** A retry (e.g. after signing in with an account that is not a Global Admin) asks for the sign-in again. */
