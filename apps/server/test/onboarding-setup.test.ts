@@ -20,7 +20,8 @@ const CONTOSO = DEMO_TENANTS.contoso;
 function expectedSetupCalls(fqdn: string, usage: string) {
   const upn = encodeURIComponent(`teams-activation@${fqdn}`);
   return [
-    "GET /graph/v1.0/servicePrincipals",
+    // The app's service principal comes from its token's oid claim: no GET /servicePrincipals
+    // (Application.Read.All, which the app does not request).
     "GET /graph/v1.0/roleManagement/directory/roleAssignments",
     "POST /graph/v1.0/roleManagement/directory/roleAssignments",
     `GET /graph/v1.0/domains/${fqdn}`,

@@ -3,6 +3,7 @@ import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trunkRecordSets } from "../src/modules/direct-routing-setup/dns/records.js";
 import { rfc2136Dns } from "../src/modules/direct-routing-setup/dns/rfc2136/adapter.js";
+import { tokenClaims } from "../src/modules/microsoft/graph-client.js";
 import { microsoftRuntime } from "../src/modules/microsoft/runtime.js";
 import { powershellFor } from "../src/modules/powershell/runtime.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
@@ -202,11 +203,9 @@ describe("Preflight: the enterprise's tenant health check", () => {
     expect(lines.get("voice-routing-policies")!.status).toBe("ok");
     expect(lines.get("consent")!.status).toBe("ok");
 
-    const sp = (await graph(
-      "GET",
-      `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${emulatorEnv(emulator).MICROSOFT_CLIENT_ID}'`)}`,
-    )) as {
-      value: { id: string }[];
+    // The app's service principal is its token's oid (listing servicePrincipals needs Application.Read.All).
+    const sp = {
+      value: [{ id: tokenClaims(await microsoftRuntime(t.deps).tokens.get(CUSTOMER.id, "graph")).oid! }],
     };
     const roles = (await graph(
       "GET",

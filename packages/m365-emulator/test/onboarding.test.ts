@@ -63,13 +63,15 @@ describe("onboarding a customer tenant for Direct Routing", () => {
 
     // 2. Teams Administrator for the app's service principal; a new Teams token carries it.
     let graphToken = await clientToken(GRAPH_SCOPE);
+    // Its own service principal is the token's oid: listing servicePrincipals needs Application.Read.All.
     const sp = await graph(
       emu,
       graphToken,
       "GET",
       `/servicePrincipals?$filter=appId eq '${DEMO_APP.clientId}'&$select=id`,
     );
-    const spId = sp.body.value[0].id as string;
+    expect(sp.status).toBe(403);
+    const spId = claimsOf(graphToken).oid as string;
     const ra = await graph(emu, graphToken, "POST", "/roleManagement/directory/roleAssignments", {
       principalId: spId,
       roleDefinitionId: ROLE.TEAMS_ADMINISTRATOR,

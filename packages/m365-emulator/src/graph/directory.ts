@@ -205,19 +205,15 @@ function deleteDomain(call: GraphCall): GraphResult {
   return { status: 204 };
 }
 
-/** Apps without directory-read permissions can still look up their own service principal. */
+/**
+ * Graph "List servicePrincipals" (learn.microsoft.com/graph/api/serviceprincipal-list), Permissions table:
+ * application permission Application.Read.All, or the higher Application.ReadWrite.OwnedBy,
+ * Application.ReadWrite.All, Directory.Read.All. Without one of them Microsoft answers 403, also for an app
+ * filtering on its own appId ("Get servicePrincipal" lets a service principal read itself by id, not list).
+ */
 function listServicePrincipals(call: GraphCall): GraphResult {
-  const all = hasPermission(call, ...READ_APPS);
-  let items = [...call.tenant.servicePrincipals.values()];
-  if (!all) {
-    requirePermission(
-      call,
-      ...READ_APPS,
-      "RoleManagement.ReadWrite.Directory",
-      "RoleManagement.Read.Directory",
-    );
-    items = items.filter((sp) => sp.appId === call.claims.appid);
-  }
+  requirePermission(call, ...READ_APPS, "Application.ReadWrite.OwnedBy");
+  const items = [...call.tenant.servicePrincipals.values()];
   const entities = filtered(call, items.map(servicePrincipalEntity), "microsoft.graph.servicePrincipal");
   return {
     status: 200,

@@ -112,7 +112,7 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "role",
     title: "Give the app the Teams Administrator role",
     async run(ctx) {
-      const spId = await ctx.graph.servicePrincipalId(ctx.clientId);
+      const spId = await ctx.graph.ownServicePrincipalId();
       if (!spId)
         throw new SetupError(
           "The app has no service principal in the tenant: connect to Microsoft Teams again (admin consent).",

@@ -37,6 +37,23 @@ export interface GraphOrganization {
 
 const q = encodeURIComponent;
 
+/**
+ * The claims of an access token the identity platform just issued to us over TLS. Only read, never trusted for
+ * access decisions (the resource verifies it), so the signature is not checked here.
+ */
+export function tokenClaims(token: string): {
+  oid?: string;
+  tid?: string;
+  roles?: string[];
+  wids?: string[];
+} {
+  try {
+    return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+  } catch {
+    return {};
+  }
+}
+
 /** The Microsoft Graph v1.0 calls sip2teams makes in a customer tenant (app-only). */
 export function graphClient(
   settings: MicrosoftAppSettings,
@@ -59,11 +76,16 @@ export function graphClient(
       if (!org) throw new Error("Graph returned no organization.");
       return org;
     },
-    async servicePrincipalId(appId: string): Promise<string | null> {
-      const { body } = await api.get<{ value: { id: string }[] }>(
-        `/servicePrincipals?$filter=${q(`appId eq '${appId}'`)}&$select=id`,
-      );
-      return body.value[0]?.id ?? null;
+    /**
+     * The app's own service principal in the tenant: the `oid` claim of its app-only token. Listing
+     * `/servicePrincipals?$filter=appId eq …` would need Application.Read.All, which the app does not request.
+     */
+    async ownServicePrincipalId(): Promise<string | null> {
+      return tokenClaims(await tokens.get(tenantId, "graph")).oid ?? null;
+    },
+    /** Kept for callers that pass the app id: it can only be our own app, so this is `ownServicePrincipalId`. */
+    async servicePrincipalId(_ownAppId: string): Promise<string | null> {
+      return tokenClaims(await tokens.get(tenantId, "graph")).oid ?? null;
     },
     async roleAssignments(principalId: string): Promise<{ id: string; roleDefinitionId: string }[]> {
       const { body } = await api.get<{ value: { id: string; roleDefinitionId: string }[] }>(
