@@ -4,7 +4,6 @@ import {
   collection,
   type GraphCall,
   type GraphResult,
-  hasPermission,
   objectBody,
   requirePermission,
   route,
