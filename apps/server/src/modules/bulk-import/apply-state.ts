@@ -6,8 +6,8 @@ export const applyJobKey = (importId: string) => `import:${importId}`;
 
 /**
  * How long an apply may run without finishing a row before it counts as stalled. A row is one Add User
- * (a few database writes), so minutes without one mean the process running it died; pg-boss would only
- * retry that job once it expires, an hour later.
+ * (a few database writes), so minutes without one mean the run is stuck even though its heartbeat (which
+ * retries the job of a dead worker within about 20 s) still beats.
  */
 export const APPLY_STALLED_AFTER_MS = 5 * 60_000;
 
