@@ -25,6 +25,7 @@ import type { Mailer } from "../modules/mail/mailer.js";
 import { accountRepository } from "../modules/tenancy/repository.js";
 import { type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
+import { registerInputBoundary } from "./input-boundary.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
 import { registerRoutes } from "./routes.js";
 import { registerSessionAuth } from "./session-auth.js";
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     bodyLimit: DEFAULT_BODY_LIMIT,
   }) as unknown as FastifyInstance;
   registerBodyLimits(app);
+  registerInputBoundary(app);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

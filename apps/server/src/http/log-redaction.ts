@@ -59,3 +59,20 @@ function redactTokenSegments(path: string): string {
     )
     .join("/");
 }
+
+/**
+ * Drizzle's query errors carry the query's parameters (in `params` and in the message), which may be sealed
+ * secrets or personal data: a logged one keeps the query text and the database's own error only.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  const failed = error as { query?: unknown; params?: unknown; cause?: unknown } | null;
+  if (!(error instanceof Error) || typeof failed?.query !== "string" || !("params" in failed)) return error;
+  const cause = failed.cause as { message?: string; code?: string; stack?: string } | undefined;
+  return {
+    type: error.name,
+    message: cause?.message ?? "query failed",
+    code: cause?.code,
+    query: failed.query,
+    stack: cause?.stack,
+  };
+}

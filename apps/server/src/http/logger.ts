@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import pino, { type Logger, type LoggerOptions } from "pino";
-import { redactUrl } from "./log-redaction.js";
+import { redactUrl, withoutQueryParameters } from "./log-redaction.js";
 
 /** Paths never written to the log, wherever they appear. */
 const secretKeys = [
@@ -73,6 +73,10 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: redactedPaths, censor: "[redacted]" },
     serializers: {
+      err: (error: unknown) => {
+        const safe = withoutQueryParameters(error);
+        return safe instanceof Error ? pino.stdSerializers.err(safe) : safe;
+      },
       // Fastify's request serializer, with capabilities (OAuth codes, link tokens) taken out of the URL.
       req: (request: FastifyRequest) => ({
         method: request.method,

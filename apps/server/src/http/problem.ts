@@ -127,6 +127,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       Problem.unavailable("The database is not reachable right now. Try again in a few seconds."),
     );
   }
+  const callersFault = databaseProblem(error);
+  if (callersFault) return sendProblem(reply, request, callersFault);
   request.log.error({ err: error }, "request failed");
   return sendProblem(
     reply,
@@ -137,6 +139,28 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       "Something went wrong. Quote the request id when reporting it.",
     ),
   );
+}
+
+/** PostgreSQL errors caused by what the caller sent (SQLSTATE → status and message). */
+const CALLERS_FAULT: Record<string, { status: 400 | 409; detail: string }> = {
+  "22P02": { status: 400, detail: "A value has the wrong form (e.g. an id that is not a UUID)." },
+  "22021": { status: 400, detail: "A value contains characters that cannot be stored." },
+  "22007": { status: 400, detail: "A date or time is not valid." },
+  "22008": { status: 400, detail: "A date or time is out of range." },
+  "22003": { status: 400, detail: "A number is out of range." },
+  "22001": { status: 400, detail: "A value is too long." },
+  "23503": { status: 409, detail: "This refers to something that does not exist (any longer)." },
+  "23505": { status: 409, detail: "This already exists." },
+};
+
+/**
+ * A database error that is the caller's fault becomes a 4xx, never a 500. The schemas are the real boundary;
+ * this keeps a gap in them from becoming a 500 with a stack in the log.
+ */
+function databaseProblem(error: unknown): Problem | null {
+  const mapped = CALLERS_FAULT[databaseErrorCode(error)];
+  if (!mapped) return null;
+  return new Problem(mapped.status, titleFor(mapped.status), mapped.detail);
 }
 
 function titleFor(status: number): string {

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
-import { auditCsv, listAuditEvents } from "./service.js";
+import { cursor, isoDateOrDateTime, text, uuid } from "../../http/schema-primitives.js";
+import { auditCsv, decodeAuditCursor, listAuditEvents } from "./service.js";
 
 const filters = z.object({
-  actor: z.string().max(320).optional(),
-  action: z.string().max(100).optional(),
-  from: z.iso.datetime({ offset: true }).optional().or(z.iso.date().optional()),
-  to: z.iso.datetime({ offset: true }).optional().or(z.iso.date().optional()),
+  actor: text(320).optional(),
+  action: text(100).optional(),
+  from: isoDateOrDateTime().optional(),
+  to: isoDateOrDateTime().optional(),
 });
 
 const auditEventView = z
@@ -54,9 +55,9 @@ export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
         schema: {
           tags: ["audit"],
           operationId: "listAuditEvents",
-          params: z.object({ accountId: z.string() }),
+          params: z.object({ accountId: uuid() }),
           querystring: filters.extend({
-            cursor: z.string().max(200).optional(),
+            cursor: cursor(decodeAuditCursor, 200).optional(),
             limit: z.coerce.number().int().min(1).max(200).optional(),
           }),
           response: { 200: z.object({ items: z.array(auditEventView), nextCursor: z.string().nullable() }) },
@@ -83,7 +84,7 @@ export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
           tags: ["audit"],
           operationId: "exportAuditEvents",
           description: "The filtered audit log as CSV (at most 5000 events, newest first).",
-          params: z.object({ accountId: z.string() }),
+          params: z.object({ accountId: uuid() }),
           querystring: filters,
           produces: ["text/csv"],
         },

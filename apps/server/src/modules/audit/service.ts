@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, ilike, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 import type { FastifyRequest } from "fastify";
 import type { Executor } from "../../db/client.js";
+import { isDateInRange } from "../../http/schema-primitives.js";
 import { accounts } from "../tenancy/schema.js";
 import type { AuditContext } from "./repository.js";
 import { auditEvents } from "./schema.js";
@@ -39,10 +40,11 @@ function encodeCursor(row: { at: Date; id: string }) {
   return Buffer.from(`${row.at.toISOString()}|${row.id}`).toString("base64url");
 }
 
-function decodeCursor(cursor: string): { at: Date; id: string } | null {
+/** A cursor of this listing, or null when it was not made here (the route refuses it with 400). */
+export function decodeAuditCursor(cursor: string): { at: Date; id: string } | null {
   const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const date = at ? new Date(at) : null;
-  if (!date || Number.isNaN(date.getTime()) || !id || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!date || !isDateInRange(date) || !id || !/^[0-9a-f-]{36}$/i.test(id)) return null;
   return { at: date, id };
 }
 
@@ -65,7 +67,7 @@ export async function listAuditEvents(
     conditions.push(like(auditEvents.action, `${filters.action.replace(/[%_\\]/g, "\\$&")}%`));
   if (filters.from) conditions.push(gte(auditEvents.at, filters.from));
   if (filters.to) conditions.push(lte(auditEvents.at, filters.to));
-  const cursor = filters.cursor ? decodeCursor(filters.cursor) : null;
+  const cursor = filters.cursor ? decodeAuditCursor(filters.cursor) : null;
   if (cursor) {
     conditions.push(
       or(lt(auditEvents.at, cursor.at), and(eq(auditEvents.at, cursor.at), lt(auditEvents.id, cursor.id))),

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { uuid } from "../../http/schema-primitives.js";
 import { recordAudit } from "../audit/repository.js";
 import { provisioningQueue } from "../teams-users/jobs.js";
 import { auditContext, enterpriseOf } from "../teams-users/routes.js";
@@ -13,8 +14,8 @@ import { applyJobRef } from "./jobs.js";
 import { type BulkImport, bulkImports } from "./schema.js";
 import { CSV_COLUMNS, createImport, listRows, summary } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
-const importParams = params.extend({ importId: z.uuid() });
+const params = z.object({ accountId: uuid() });
+const importParams = params.extend({ importId: uuid() });
 
 const importView = z
   .object({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
+import { uuid } from "../../http/schema-primitives.js";
 import { buildDashboard, type DashboardContributor } from "./service.js";
 
 const dashboardView = z
@@ -36,7 +37,7 @@ export function dashboardRoutes(
         schema: {
           tags: ["dashboard"],
           operationId: "getDashboard",
-          params: z.object({ accountId: z.string() }),
+          params: z.object({ accountId: uuid() }),
           response: { 200: dashboardView },
         },
       },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
+import { NO_NUL, text, UNSTORABLE_MESSAGE, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
 import { enqueueEnterpriseDeletion } from "./jobs.js";
 import { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
@@ -20,7 +21,7 @@ export const auditOf = (request: { actor: AuditContext["actor"]; ip: string; id:
   requestId: request.id,
 });
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 const services = z.array(z.enum(["teams-direct-routing"])).min(1, "Choose at least one service.");
 
 export const enterpriseViewSchema = z
@@ -48,7 +49,7 @@ const listItem = enterpriseViewSchema
   })
   .meta({ id: "EnterpriseListItem" });
 
-const companyName = z.string().trim().min(1, "Enter the company name.").max(120);
+const companyName = text(120).trim().min(1, "Enter the company name.");
 const userLimit = z
   .number()
   .int("Whole number.")
@@ -58,21 +59,22 @@ const billingReference = z
   .string()
   .trim()
   .max(100)
+  .regex(NO_NUL, UNSTORABLE_MESSAGE)
   .nullable()
   .transform((v) => (v === "" ? null : v));
 
 const createBody = z.object({
   companyName,
-  adminName: z.string().trim().min(1, "Enter the customer admin's name.").max(120),
+  adminName: text(120).trim().min(1, "Enter the customer admin's name."),
   adminEmail: z.email("Enter a valid email address."),
-  regionIds: z.array(z.string()).max(20),
+  regionIds: z.array(uuid("Not a region id.")).max(20),
   services,
   userLimit,
   billingReference,
 });
 const updateBody = z.object({
   companyName,
-  regionIds: z.array(z.string()).max(20),
+  regionIds: z.array(uuid("Not a region id.")).max(20),
   services,
   userLimit,
   billingReference,
@@ -89,10 +91,10 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "listEnterprises",
           params,
           querystring: z.object({
-            search: z.string().max(100).optional(),
+            search: text(100).optional(),
             sort: z.enum(["name", "createdAt", "status"]).default("name"),
             order: z.enum(["asc", "desc"]).default("asc"),
-            page: z.coerce.number().int().min(1).default(1),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
           }),
           response: { 200: z.object({ items: z.array(listItem), total: z.number().int() }) },

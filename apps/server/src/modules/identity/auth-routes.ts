@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
+import { text } from "../../http/schema-primitives.js";
 import { requestPasswordReset } from "./password-reset.js";
 import { identityService, type RequestMeta } from "./service.js";
 import { sessionView, startSession } from "./session-routes.js";
@@ -13,7 +14,7 @@ const meta = (request: FastifyRequest): RequestMeta => ({
   requestId: request.id,
 });
 
-const password = z.string().max(1024);
+const password = text(1024);
 const errors = { 400: problemSchema, 401: problemSchema, 429: problemSchema };
 
 /** Signed-out flows: sign-in, activation, forgotten password. All public, all rate limited. */
@@ -31,10 +32,10 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             "Username (email) and password, plus `totpCode` or `recoveryCode` when two-factor authentication is on " +
             "(a 401 of type `urn:sip2teams:problem:two-factor-required` asks for it). Starts a new session.",
           body: z.object({
-            username: z.string().min(1, "Enter your username.").max(320),
+            username: text(320).min(1, "Enter your username."),
             password: password.min(1, "Enter your password."),
-            totpCode: z.string().max(20).optional(),
-            recoveryCode: z.string().max(40).optional(),
+            totpCode: text(20).optional(),
+            recoveryCode: text(40).optional(),
           }),
           response: { 200: sessionView, ...errors },
         },
@@ -55,7 +56,7 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           description:
             "Activation link token + the temporary password from the email + a new password. Signs the user in.",
           body: z.object({
-            token: z.string().min(1, "The activation link is incomplete.").max(200),
+            token: text(200).min(1, "The activation link is incomplete."),
             currentPassword: password.min(1, "Enter the temporary password from the email."),
             newPassword: password.min(1, "Choose a new password."),
             confirmPassword: password.min(1, "Re-enter your new password."),
@@ -77,7 +78,7 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ["identity"],
           operationId: "forgotPassword",
           description: 'Sends "Reset password instructions" if the user exists. Answers 202 either way.',
-          body: z.object({ username: z.string().min(1, "Enter your username.").max(320) }),
+          body: z.object({ username: text(320).min(1, "Enter your username.") }),
           response: {
             202: z.object({ status: z.literal("sent-if-exists") }),
             400: problemSchema,
@@ -101,7 +102,7 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           description:
             "Sets a new password from a reset link, revokes every other session of the user and signs in.",
           body: z.object({
-            token: z.string().min(1, "The reset link is incomplete.").max(200),
+            token: text(200).min(1, "The reset link is incomplete."),
             newPassword: password.min(1, "Choose a new password."),
             confirmPassword: password.min(1, "Re-enter your new password."),
           }),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/service.js";
 import { accountRepository } from "../tenancy/repository.js";
 import { identityService } from "./service.js";
@@ -56,7 +57,7 @@ export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["identity"],
           operationId: "confirmTwoFactor",
-          body: z.object({ code: z.string().min(1, "Enter the 6-digit code from your app.").max(20) }),
+          body: z.object({ code: text(20).min(1, "Enter the 6-digit code from your app.") }),
           response: { 200: codes },
         },
       },
@@ -76,7 +77,7 @@ export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["identity"],
           operationId: "regenerateRecoveryCodes",
-          body: z.object({ password: z.string().min(1, "Enter your password.").max(1024) }),
+          body: z.object({ password: text(1024).min(1, "Enter your password.") }),
           response: { 200: codes },
         },
       },
@@ -100,7 +101,7 @@ export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["identity"],
           operationId: "disableTwoFactor",
-          body: z.object({ password: z.string().min(1, "Enter your password.").max(1024) }),
+          body: z.object({ password: text(1024).min(1, "Enter your password.") }),
           response: { 204: z.undefined() },
         },
       },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/service.js";
 import { identityService, publicUser } from "./service.js";
 import { endedSessionsView } from "./session-routes.js";
@@ -21,8 +22,8 @@ export const portalUserView = z
   .meta({ id: "PortalUser" });
 
 const role = z.enum(["Admin", "User", "Read-only"], { error: "Choose a role: Admin, User or Read-only." });
-const params = z.object({ accountId: z.string() });
-const userParams = z.object({ accountId: z.string(), userId: z.uuid() });
+const params = z.object({ accountId: uuid() });
+const userParams = z.object({ accountId: uuid(), userId: uuid() });
 const manage = { config: { access: { kind: "account" as const, permission: "manage-users" as const } } };
 const problems = { 400: problemSchema, 404: problemSchema, 409: problemSchema };
 
@@ -54,7 +55,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           description: "Add User: creates an invited user and sends the activation email.",
           params,
           body: z.object({
-            name: z.string().trim().min(1, "Enter a name.").max(200),
+            name: text(200).trim().min(1, "Enter a name."),
             email: z.email("Enter a valid email address.").max(320),
             role,
           }),
@@ -83,7 +84,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           description: "Change name or role, disable or enable. An account keeps at least one active Admin.",
           params: userParams,
           body: z.object({
-            name: z.string().max(200).optional(),
+            name: text(200).optional(),
             role: role.optional(),
             status: z.enum(["active", "disabled"]).optional(),
           }),

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { accountRepository } from "../tenancy/repository.js";
 import { limitBody, NUMBERS_CSV_LIMITS, numbersFromCsv } from "./csv.js";
 import { addNumbers, allocateNumbers, expandRange, listNumbers } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 const stateEnum = z.enum(["available", "reserved", "assigned", "quarantined"]);
 
 /** Number inventory: the operator or a partner uploads numbers and allocates blocks; enterprises see theirs. */
@@ -21,7 +22,7 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "listNumbers",
           params,
           querystring: z.object({
-            search: z.string().max(20).optional(),
+            search: text(20).optional(),
             state: stateEnum.optional(),
             page: z.coerce.number().int().min(1).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(50),
@@ -63,7 +64,7 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             `characters; the request body at most ${NUMBERS_CSV_LIMITS.maxBodyBytes / 1024 / 1024} MB (413 beyond).`,
           params,
           body: z.union([
-            z.object({ first: z.string().max(20), last: z.string().max(20) }),
+            z.object({ first: text(20), last: text(20) }),
             z.object({ csv: z.string().max(NUMBERS_CSV_LIMITS.maxChars) }),
           ]),
           response: { 201: z.object({ added: z.number().int(), alreadyKnown: z.array(z.string()) }) },
@@ -95,9 +96,9 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "allocateNumbers",
           params,
           body: z.object({
-            enterpriseAccountId: z.uuid(),
-            first: z.string().max(20),
-            last: z.string().max(20).optional(),
+            enterpriseAccountId: uuid(),
+            first: text(20),
+            last: text(20).optional(),
           }),
           response: { 200: z.object({ allocated: z.number().int(), refused: z.array(z.string()) }) },
         },

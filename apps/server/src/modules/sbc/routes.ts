@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
+import { uuid } from "../../http/schema-primitives.js";
 import { assertEnterprise } from "../enterprises/policies.js";
 import { enqueueSbcSync } from "./jobs.js";
 import { sbcAdapterFor } from "./runtime.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 
 const destination = z.object({
   uri: z.string(),

@@ -1,30 +1,29 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
 import { findEnterprise } from "../enterprises/service.js";
 import { findTeamsProfile, saveTeamsProfile, teamsProfileView } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 
 const rule = z.object({
-  name: z.string().trim(),
-  pattern: z.string(),
-  translation: z.string().trim(),
-  description: z.string().max(512).optional(),
+  name: text(200).trim(),
+  pattern: text(1024),
+  translation: text(1024).trim(),
+  description: text(512).optional(),
   isInternalExtension: z.boolean(),
 });
 
 const teamsInput = z.object({
-  pbxLocations: z
-    .array(z.object({ name: z.string().trim().max(100), pbx: z.string().trim().max(200) }))
-    .max(20),
-  regionIds: z.array(z.string()).max(20),
-  defaultRegionId: z.string(),
-  pstnUsage: z.string().trim(),
-  dialPlanName: z.string().trim(),
+  pbxLocations: z.array(z.object({ name: text(100).trim(), pbx: text(200).trim() })).max(20),
+  regionIds: z.array(uuid("Not a region id.")).max(20),
+  defaultRegionId: z.union([uuid("Not a region id."), z.literal("")]),
+  pstnUsage: text(200).trim(),
+  dialPlanName: text(200).trim(),
   normalizationRules: z.array(rule).max(60),
 });
 

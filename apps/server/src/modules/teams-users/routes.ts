@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
 import { availableForEnterprise } from "../numbers/service.js";
 import type { Account } from "../tenancy/schema.js";
@@ -33,9 +34,9 @@ export function enterpriseOf(request: FastifyRequest): Account {
   return account;
 }
 
-const params = z.object({ accountId: z.string() });
-const userParams = params.extend({ userId: z.uuid() });
-const deviceParams = userParams.extend({ deviceId: z.uuid() });
+const params = z.object({ accountId: uuid() });
+const userParams = params.extend({ userId: uuid() });
+const deviceParams = userParams.extend({ deviceId: uuid() });
 
 const stepView = z.object({
   key: z.string(),
@@ -103,20 +104,20 @@ const filterEnum = z.enum([
 ]);
 
 const deviceInput = z.object({
-  id: z.uuid().optional(),
-  authId: z.string().trim().max(64),
-  password: z.string().max(64).optional(),
+  id: uuid().optional(),
+  authId: text(64).trim(),
+  password: text(64).optional(),
 });
 
 const userInput = z.object({
   /** A synced Teams user's object id… */
-  teamsUserObjectId: z.string().max(64).default(""),
+  teamsUserObjectId: text(64).default(""),
   /** …or, before consent, the user's UPN (checked in Microsoft once consent exists). */
-  teamsUserPrincipalName: z.string().max(256).optional(),
-  pbxLocation: z.string().max(200),
-  regionId: z.string().max(64),
-  sipUser: z.string().trim().max(64),
-  phoneNumber: z.string().trim().max(32),
+  teamsUserPrincipalName: text(256).optional(),
+  pbxLocation: text(200),
+  regionId: text(64),
+  sipUser: text(64).trim(),
+  phoneNumber: text(32).trim(),
   disableVoicemail: z.boolean().default(true),
   assignDialPlan: z.boolean().default(true),
   devices: z.array(deviceInput).max(20).default([]),
@@ -171,7 +172,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "listTeamsUsers",
           params,
           querystring: z.object({
-            search: z.string().max(200).optional(),
+            search: text(200).optional(),
             filter: filterEnum.default("all"),
             page: z.coerce.number().int().min(1).default(1),
             pageSize: z.coerce.number().int().min(1).max(200).default(50),
@@ -216,7 +217,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "exportTeamsUsers",
           params,
           querystring: z.object({
-            search: z.string().max(200).optional(),
+            search: text(200).optional(),
             filter: filterEnum.default("all"),
           }),
         },
@@ -323,7 +324,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ["teams-users"],
           operationId: "searchEligibleTeamsUsers",
           params,
-          querystring: z.object({ q: z.string().max(200).default("") }),
+          querystring: z.object({ q: text(200).default("") }),
           response: {
             200: z.array(
               z.object({ objectId: z.string(), userPrincipalName: z.string(), displayName: z.string() }),
@@ -342,7 +343,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ["teams-users"],
           operationId: "availableNumbers",
           params,
-          querystring: z.object({ prefix: z.string().max(20).default("") }),
+          querystring: z.object({ prefix: text(20).default("") }),
           response: { 200: z.array(z.string()) },
         },
       },
@@ -406,7 +407,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           params: userParams,
           body: userInput
             .omit({ teamsUserObjectId: true, teamsUserPrincipalName: true, phoneNumber: true })
-            .extend({ phoneNumber: z.string().max(32).optional() }),
+            .extend({ phoneNumber: text(32).optional() }),
           response: { 200: userDetail },
         },
       },

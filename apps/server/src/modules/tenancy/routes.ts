@@ -2,13 +2,19 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
+import { cursor, text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/service.js";
 import { identityService, publicUser } from "../identity/service.js";
 import { portalUserView } from "../identity/user-routes.js";
-import { listPartners, listSwitchableAccounts, updateSecuritySettings } from "./service.js";
+import {
+  decodeSwitchableCursor,
+  listPartners,
+  listSwitchableAccounts,
+  updateSecuritySettings,
+} from "./service.js";
 
 const kind = z.enum(["operator", "partner", "enterprise"]);
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 const switchable = z
   .object({
     items: z.array(
@@ -43,9 +49,9 @@ export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             "or a name search across the subtree. Keyset pagination with `cursor`.",
           params,
           querystring: z.object({
-            parentId: z.uuid().optional(),
-            search: z.string().max(200).optional(),
-            cursor: z.string().max(500).optional(),
+            parentId: uuid().optional(),
+            search: text(200).optional(),
+            cursor: cursor(decodeSwitchableCursor).optional(),
             limit: z.coerce.number().int().min(1).max(200).optional(),
           }),
           response: { 200: switchable, 404: problemSchema },
@@ -99,8 +105,8 @@ export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             "Needs `manage-users` (Admins), as inviting an Admin does.",
           params,
           body: z.object({
-            name: z.string().trim().min(1, "Enter the partner's company name.").max(200),
-            adminName: z.string().trim().min(1, "Enter the name of the partner's administrator.").max(200),
+            name: text(200).trim().min(1, "Enter the partner's company name."),
+            adminName: text(200).trim().min(1, "Enter the name of the partner's administrator."),
             adminEmail: z.email("Enter a valid email address.").max(320),
           }),
           response: {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, ilike, like, ne, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
+import { hasUnstorableCharacters } from "../../http/schema-primitives.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import { accountRepository } from "./repository.js";
 import { type Account, accounts } from "./schema.js";
@@ -15,10 +16,16 @@ export interface SwitchableQuery {
 }
 
 const encode = (name: string, id: string) => Buffer.from(JSON.stringify([name, id])).toString("base64url");
-function decode(cursor: string): [string, string] | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A cursor of this listing, or null when it was not made by `encode` (the route refuses it with 400). */
+export function decodeSwitchableCursor(cursor: string): [string, string] | null {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString());
-    return Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string"
+    return Array.isArray(value) &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string" &&
+      !hasUnstorableCharacters(value[0]) &&
+      UUID.test(value[1])
       ? [value[0], value[1]]
       : null;
   } catch {
@@ -43,7 +50,7 @@ export async function listSwitchableAccounts(db: Executor, scope: Account, query
     }
     conditions.push(eq(accounts.parentId, parentId));
   }
-  const cursor = query.cursor ? decode(query.cursor) : null;
+  const cursor = query.cursor ? decodeSwitchableCursor(query.cursor) : null;
   if (cursor)
     conditions.push(
       or(gt(accounts.name, cursor[0]), and(eq(accounts.name, cursor[0]), gt(accounts.id, cursor[1])))!,

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
 import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import { CODECS, findTrunkProfile, listTrunkProfiles, saveTrunkProfile, trunkView } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 
 export const trunkViewSchema = z
   .object({
@@ -34,11 +35,11 @@ export const trunkViewSchema = z
   .meta({ id: "TrunkProfile" });
 
 const trunkInput = z.object({
-  label: z.string().trim().toLowerCase(),
-  pbxHost: z.string().trim().toLowerCase().min(1, "Enter the PBX or registrar host."),
+  label: text(200).trim().toLowerCase(),
+  pbxHost: text(253).trim().toLowerCase().min(1, "Enter the PBX or registrar host."),
   pbxPort: z.number().int("Whole number."),
   transport: z.enum(["UDP", "TCP", "TLS"]),
-  sipDomain: z.string().trim().toLowerCase().min(1, "Enter the SIP domain."),
+  sipDomain: text(253).trim().toLowerCase().min(1, "Enter the SIP domain."),
   // Optional: empty or absent means the SIP domain. Not lowercased: a realm is case-sensitive.
   pbxRealm: z
     .string()
@@ -52,9 +53,9 @@ const trunkInput = z.object({
     .nullable()
     .transform((v) => (v === "" ? null : v)),
   mode: z.enum(["registration", "static-ip"]),
-  allowedIps: z.array(z.string().trim()).max(50),
+  allowedIps: z.array(text(64).trim()).max(50),
   maxConcurrentCalls: z.number().int("Whole number."),
-  codecs: z.array(z.string()).max(CODECS.length),
+  codecs: z.array(text(32)).max(CODECS.length),
 });
 
 export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -68,7 +69,7 @@ export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           operationId: "listTrunkProfiles",
           params,
           querystring: z.object({
-            search: z.string().max(100).optional(),
+            search: text(100).optional(),
             page: z.coerce.number().int().min(1).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
           }),
