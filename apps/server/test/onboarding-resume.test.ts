@@ -40,10 +40,10 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
   let regions: string[];
 
   beforeAll(async () => {
-    // The demo scenario, with every Teams Phone (MCOEV) seat of fabrikam taken.
+    // The demo scenario, with every seat of fabrikam's licences that include Teams (SPE_E5) taken.
     const scenario = demoScenario();
     const fab = scenario.tenants!.find((x) => x.id === fabrikam.id)!;
-    fab.skus = fab.skus!.map((s) => (s.skuPartNumber === "MCOEV" ? { ...s, units: 23 } : s));
+    fab.skus = fab.skus!.map((s) => (s.skuPartNumber === "SPE_E5" ? { ...s, units: 9 } : s));
     emulator = await startM365Emulator({
       dataDir: await mkdtemp(path.join(os.tmpdir(), "sip2teams-test-m365-")),
       scenario,
@@ -115,7 +115,7 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     expect(writes.filter((w) => w === "POST /graph/v1.0/domains")).toHaveLength(1);
   }, 90_000);
 
-  it("stops with a clear error when no Teams Phone licence is free", async () => {
+  it("stops with a clear error, saying what to buy, when no licence that includes Teams is free", async () => {
     const id = await onboardEnterprise(t, tree.partner, partnerUser, regions, "nolicence");
     const connect = await t.app.inject({
       method: "POST",
@@ -132,8 +132,11 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     });
     const licence = failed.steps.find((s: { key: string }) => s.key === "licence");
     expect(licence.status).toBe("failed");
-    expect(licence.lastError).toContain("No free Teams Phone licence (MCOEV)");
-    expect(failed.lastError).toContain("Teams Phone licence");
+    expect(licence.lastError).toContain(
+      "No free licence that includes Teams in the tenant (SPE_E5: all assigned)",
+    );
+    expect(licence.lastError).toMatch(/buy one seat of Microsoft 365 E3\/E5, Office 365 E1\/E3\/E5/);
+    expect(failed.lastError).toContain("licence that includes Teams");
     const dashboard = (
       await t.app.inject({ url: `/api/accounts/${tree.partner.id}/dashboard`, headers: partnerUser.headers })
     ).json();
@@ -145,6 +148,8 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
   });
 
   it("with manual DNS, waits for the operator's record, then Verify completes the setup", async () => {
+    // fabrikam buys one more seat of a licence that includes Teams for this trunk's activation user.
+    emulator.state.requireTenant(fabrikam.id).skus.find((s) => s.skuPartNumber === "SPE_E5")!.units = 10;
     await t.app.inject({
       method: "PUT",
       url: `/api/accounts/${tree.operator.id}/operator-settings`,

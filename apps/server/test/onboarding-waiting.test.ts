@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor } from "./support/wait-for.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
+const FABRIKAM = DEMO_TENANTS.fabrikam;
 
 interface StepView {
   key: string;
@@ -33,6 +34,8 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
   let t: TestApp;
   let partnerAdmin: SignedInUser;
   let enterpriseId: string;
+  let tree: Awaited<ReturnType<typeof createAccountTree>>;
+  let regions: string[];
 
   const view = async () =>
     (
@@ -45,10 +48,10 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     t = await startTestApp(emulatorEnv(emulator));
-    const tree = await createAccountTree(t.deps.db);
+    tree = await createAccountTree(t.deps.db);
     const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
     partnerAdmin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    const regions = await configureOperator(t, tree.operator, operatorAdmin);
+    regions = await configureOperator(t, tree.operator, operatorAdmin);
     enterpriseId = await onboardEnterprise(t, tree.partner, partnerAdmin, regions, "contoso");
   });
   afterAll(async () => {
@@ -61,7 +64,7 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
     await fetch(`${emulator.url}/_emulator/settings`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ timeFactor: 1, rolePropagationMs: 24 * 3600_000 }),
+      body: JSON.stringify({ timeFactor: 1, rolePropagationMs: 24 * 3600_000, domainActivationMs: 0 }),
     });
     const connect = await t.app.inject({
       method: "POST",
@@ -77,7 +80,7 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
       const body = await view();
       if (body.status === "failed") throw new Error(`setup failed: ${JSON.stringify(body)}`);
       const step = body.steps.find((s) => s.key === "pstn-usage");
-      return step?.waitingForMicrosoft ? { body, step } : null;
+      return step?.status === "waiting" && step.waitingForMicrosoft ? { body, step } : null;
     });
     expect(waiting.body.status).toBe("waiting");
     expect(waiting.step.status).toBe("waiting");
@@ -95,13 +98,12 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
         url: `/api/accounts/${enterpriseId}/direct-routing-setup/${action}`,
         headers: partnerAdmin.headers,
       });
+    const checksBefore = (w as { checks?: number }).checks ?? 0;
     expect((await post("check-now")).statusCode).toBe(202);
     const again = await waitFor("a second check, still waiting", async () => {
       const step = (await view()).steps.find((s) => s.key === "pstn-usage");
-      return step?.status === "waiting" &&
-        (step.waitingForMicrosoft as { checks?: number } | null)?.checks === 1
-        ? step
-        : null;
+      const checks = (step?.waitingForMicrosoft as { checks?: number } | null)?.checks ?? 0;
+      return step?.status === "waiting" && checks > checksBefore ? step : null;
     });
     expect(again.waitingForMicrosoft!.since).toBe(w.since);
 
@@ -129,5 +131,66 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
       return body.status === "completed" ? body : null;
     });
     expect(done.steps.every((s) => s.status === "done" && s.waitingForMicrosoft === null)).toBe(true);
-  });
+  }, 120_000);
+
+  it("licenses the activation user with a Teams-including SKU and waits for domain activation before voice routes", async () => {
+    const partner = partnerAdmin;
+    const id = await onboardEnterprise(t, tree.partner, partner, regions, "fabrikam");
+    // Roles at once; the subdomain activates 20 minutes (emulator clock) after its user got a Teams licence.
+    await fetch(`${emulator.url}/_emulator/settings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ timeFactor: 1, rolePropagationMs: 0, domainActivationMs: 1200_000 }),
+    });
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/microsoft/connect`,
+      headers: partner.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${FABRIKAM.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    const setupView = async () =>
+      (
+        await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partner.headers })
+      ).json() as { status: string; steps: StepView[] };
+    const waiting = await waitFor("voice routes waiting for domain activation", async () => {
+      const body = await setupView();
+      if (body.status === "failed") throw new Error(`setup failed: ${JSON.stringify(body)}`);
+      const step = body.steps.find((s) => s.key === "voice-routes");
+      return step?.status === "waiting" && step.waitingForMicrosoft ? step : null;
+    });
+    expect(waiting.waitingForMicrosoft).toMatchObject({
+      what: "domain activation",
+      maxDelaySeconds: 24 * 3600,
+    });
+    expect(waiting.lastError).toBe("Waiting for Microsoft: domain activation");
+
+    // The activation user holds a licence that includes Teams (SPE_E5 here), not Teams Phone Standard alone.
+    const tenant = emulator.state.requireTenant(FABRIKAM.id);
+    const fqdn = "fabrikam.customers.sbc.example.net";
+    const activation = [...tenant.users.values()].find(
+      (u) => u.userPrincipalName === `teams-activation@${fqdn}`,
+    );
+    const parts = (activation?.licenses ?? []).map(
+      (l) => tenant.skus.find((s) => s.skuId === l.skuId)?.skuPartNumber,
+    );
+    expect(parts).toEqual(["SPE_E5"]);
+    expect(tenant.voice.get("OnlineVoiceRoute")?.size ?? 0).toBe(0);
+
+    // Within the lifetime of the tokens the portal holds, so only the activation changes.
+    emulator.state.advanceClock(FABRIKAM.id, 1200_000);
+    const checkNow = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/direct-routing-setup/check-now`,
+      headers: partner.headers,
+    });
+    expect(checkNow.statusCode).toBe(202);
+    await waitFor("setup completed after activation", async () => {
+      const body = await setupView();
+      if (body.status === "failed") throw new Error(`setup failed: ${JSON.stringify(body)}`);
+      return body.status === "completed" ? body : null;
+    });
+  }, 120_000);
 });

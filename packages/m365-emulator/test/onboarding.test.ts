@@ -105,12 +105,35 @@ describe("onboarding a customer tenant for Direct Routing", () => {
     const sipDomainsBefore = await teams(teamsToken, "GET", "/Teams.Tenant/VerifiedSipDomains");
     expect(sipDomainsBefore.body).toContainEqual({ Name: fqdn, Status: "Disabled" });
     const skus = await graph(emu, graphToken, "GET", "/subscribedSkus");
-    const mcoev = skus.body.value.find((s: { skuPartNumber: string }) => s.skuPartNumber === "MCOEV");
-    const lic = await graph(emu, graphToken, "POST", `/users/${created.body.id}/assignLicense`, {
-      addLicenses: [{ skuId: mcoev.skuId, disabledPlans: [] }],
-      removeLicenses: [],
+    const sku = (part: string) =>
+      skus.body.value.find((s: { skuPartNumber: string }) => s.skuPartNumber === part).skuId as string;
+    const license = (skuId: string) =>
+      graph(emu, graphToken, "POST", `/users/${created.body.id}/assignLicense`, {
+        addLicenses: [{ skuId, disabledPlans: [] }],
+        removeLicenses: [],
+      });
+    emu.state.settings.domainActivationMs = 60_000; // well within the tokens' lifetime
+    // Teams Phone Standard (MCOEV) alone does not activate the subdomain; a licence that includes Teams does,
+    // after the activation delay.
+    expect((await license(sku("MCOEV"))).status).toBe(200);
+    emu.state.advanceClock(FABRIKAM.id, emu.state.settings.domainActivationMs);
+    expect((await teams(teamsToken, "GET", "/Teams.Tenant/VerifiedSipDomains")).body).toContainEqual({
+      Name: fqdn,
+      Status: "Disabled",
     });
-    expect(lic.status).toBe(200);
+    const early = await cmdlet(teamsToken, "New-CsOnlineVoiceRoute", {
+      Identity: "Early",
+      NumberPattern: ".*",
+      OnlinePstnGatewayList: [fqdn],
+    });
+    expect(early.ok).toBe(false);
+    expect(early.error?.message).toMatch(/not activated yet/);
+    expect((await license(sku("SPE_E5"))).status).toBe(200);
+    expect((await teams(teamsToken, "GET", "/Teams.Tenant/VerifiedSipDomains")).body).toContainEqual({
+      Name: fqdn,
+      Status: "Disabled",
+    });
+    emu.state.advanceClock(FABRIKAM.id, emu.state.settings.domainActivationMs);
     const sipDomains = await teams(teamsToken, "GET", "/Teams.Tenant/VerifiedSipDomains");
     expect(sipDomains.body).toContainEqual({ Name: fqdn, Status: "Enabled" });
 

@@ -37,6 +37,7 @@ const settingsSchema = z.object({
   dnsServer: z.string().nullable().optional(),
   timeFactor: z.number().nonnegative().optional(),
   rolePropagationMs: z.number().int().nonnegative().optional(),
+  domainActivationMs: z.number().int().nonnegative().optional(),
 });
 const generateSchema = z.object({
   count: z.number().int().positive().max(500_000),
@@ -152,8 +153,7 @@ export function registerControlRoutes(
     guard(async (req: FastifyRequest<{ Params: { tid: string }; Body: unknown }>) => {
       const b = consentSchema.parse(req.body ?? {});
       const sp = state.grantAdminConsent(req.params.tid, b.clientId);
-      for (const r of b.directoryRoles)
-        state.assignDirectoryRole(req.params.tid, sp.id, r, { immediate: true });
+      for (const r of b.directoryRoles) state.assignDirectoryRole(req.params.tid, sp.id, r);
       return { servicePrincipalId: sp.id, grantedAppRoles: sp.grantedAppRoles };
     }),
   );
@@ -176,6 +176,7 @@ export function registerControlRoutes(
       if (b.dnsServer !== undefined) state.settings.dnsServer = b.dnsServer ?? undefined;
       if (b.timeFactor !== undefined) state.settings.timeFactor = b.timeFactor;
       if (b.rolePropagationMs !== undefined) state.settings.rolePropagationMs = b.rolePropagationMs;
+      if (b.domainActivationMs !== undefined) state.settings.domainActivationMs = b.domainActivationMs;
       return state.settings;
     }),
   );

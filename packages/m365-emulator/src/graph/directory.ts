@@ -260,7 +260,10 @@ function createRoleAssignment(call: GraphCall): GraphResult {
     throw badRequest("The emulator supports only the tenant-wide directory scope '/'.");
   }
   if (!resolveRoleTemplate(roleDefinitionId)) throw resourceNotFound(roleDefinitionId);
-  const ra = call.ctx.state.assignDirectoryRole(call.tenant.id, principalId, roleDefinitionId);
+  // Reaches new tokens only after the propagation delay (REALISTIC_DELAYS.rolePropagationMs).
+  const ra = call.ctx.state.assignDirectoryRole(call.tenant.id, principalId, roleDefinitionId, {
+    propagates: true,
+  });
   return {
     status: 201,
     body: {

@@ -1,8 +1,9 @@
 import type { EmulatorContext } from "../context.js";
+import { domainActivatedAt } from "../state/activation.js";
 import { EmulatorError } from "../state/errors.js";
 import type { Tenant, User, VoicemailSettings } from "../state/model.js";
 import { numbersOfUser, settleOperations, startNumberOperation } from "../state/numbers.js";
-import { findUser } from "../state/users.js";
+import { findUser, tenantNow } from "../state/users.js";
 import { createVoice, deleteVoice, getVoice, grantPolicy, listVoice, upsertVoice } from "../state/voice.js";
 import { onlineUserView } from "../teams-admin/views.js";
 import { type BoundCommand, bindCommand, PsError, type PsValue } from "./cmdlets.js";
@@ -136,6 +137,28 @@ function runNumberOp(
     throw psError("ApiException", op.statusDetail ?? "Operation failed.", "InvalidOperation", cmdlet);
 }
 
+/**
+ * A derived trunk (a subdomain of the tenant, carrier model) can be named in a voice route only once the
+ * subdomain is activated ("Configure a Session Border Controller for multiple tenants": a user in it with a
+ * licence that includes Teams, then up to 24 hours). The wording of the refusal is ours; Microsoft documents
+ * the rule, not the message.
+ */
+function requireActivatedTrunks(ctx: EmulatorContext, tenant: Tenant, gateways: unknown, cmdlet: string) {
+  for (const fqdn of Array.isArray(gateways) ? gateways : []) {
+    const name = String(fqdn).toLowerCase();
+    if (!tenant.domains.has(name)) continue;
+    const at = domainActivatedAt(tenant, name, ctx.state.scaled(ctx.state.settings.domainActivationMs));
+    if (at === null || at > tenantNow(tenant)) {
+      throw psError(
+        "InvalidOperationException",
+        `The online PSTN gateway '${fqdn}' cannot be used: the domain ${name} is not activated yet. A user in that domain needs a licence that includes Teams; activation can take up to 24 hours.`,
+        "InvalidOperation",
+        cmdlet,
+      );
+    }
+  }
+}
+
 /** Executes a bound cmdlet against a tenant's state; returns the PowerShell output object. */
 export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCommand): unknown {
   const p = cmd.parameters;
@@ -216,6 +239,7 @@ export function executeCmdlet(ctx: EmulatorContext, tenant: Tenant, cmd: BoundCo
           OnlinePstnGatewayList: mergeListParam(existing?.OnlinePstnGatewayList, p.OnlinePstnGatewayList),
           OnlinePstnUsages: mergeListParam(existing?.OnlinePstnUsages, p.OnlinePstnUsages),
         });
+        requireActivatedTrunks(ctx, tenant, body.OnlinePstnGatewayList, c);
         const out = existing
           ? upsertVoice(tenant, "OnlineVoiceRoute", String(p.Identity ?? p.Name), body)
           : createVoice(tenant, "OnlineVoiceRoute", body);

@@ -101,6 +101,12 @@ export const scenarioSchema = z.object({
         .int()
         .nonnegative()
         .default(5 * 60_000),
+      /** Unscaled subdomain activation delay (REALISTIC_DELAYS.domainActivationMs). */
+      domainActivationMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(60 * 60_000),
       throttle: throttleSchema.optional(),
       /** Initial fault settings, same shape as POST /_emulator/faults. */
       faults: faultInputSchema.optional(),

@@ -32,6 +32,8 @@ export interface EmulatorSettings {
   timeFactor: number;
   /** Unscaled: how long after a directory role is assigned over Graph new app-only tokens still lack it. */
   rolePropagationMs: number;
+  /** Unscaled: how long after a user in a subdomain got a Teams licence the subdomain is activated. */
+  domainActivationMs: number;
 }
 
 /** The realistic delays (before `timeFactor`), with where they come from. */
@@ -41,6 +43,9 @@ export const REALISTIC_DELAYS = {
   // role before Connect-MicrosoftTeams; Microsoft publishes no figure for when new tokens carry it (`wids`), and
   // in practice it is minutes. We model 5 minutes.
   rolePropagationMs: 5 * 60_000,
+  // "Configure a Session Border Controller for multiple tenants": activation "can take up to 24 hours"; we model
+  // one hour.
+  domainActivationMs: 60 * 60_000,
 } as const;
 
 export function envTimeFactor(env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -116,6 +121,7 @@ export class EmulatorState {
     teamsSyncDelayMs: 0,
     timeFactor: 1,
     rolePropagationMs: REALISTIC_DELAYS.rolePropagationMs,
+    domainActivationMs: REALISTIC_DELAYS.domainActivationMs,
   };
   /** A time factor given at start (option or env) survives scenario loads and resets. */
   timeFactorOverride: number | undefined = envTimeFactor();
@@ -152,7 +158,7 @@ export class EmulatorState {
       this.tenants.set(tenant.id, tenant);
       for (const c of t.consents) {
         const sp = this.grantAdminConsent(tenant.id, c.clientId);
-        for (const r of c.directoryRoles) this.assignDirectoryRole(tenant.id, sp.id, r, { immediate: true });
+        for (const r of c.directoryRoles) this.assignDirectoryRole(tenant.id, sp.id, r);
       }
     }
     if (scenario.settings.throttle) this.setFaults({ throttle: scenario.settings.throttle });
@@ -323,14 +329,14 @@ export class EmulatorState {
   }
 
   /**
-   * Assigns a directory role. Over Graph (not `immediate`), app-only tokens issued within the role propagation
+   * Assigns a directory role. Over Graph (`propagates`), app-only tokens issued within the role propagation
    * delay do not carry it yet, so Teams admin calls made with them are refused (see REALISTIC_DELAYS).
    */
   assignDirectoryRole(
     tenantKey: string,
     principalId: string,
     roleTemplate: string,
-    options: { immediate?: boolean } = {},
+    options: { propagates?: boolean } = {},
   ): RoleAssignment {
     const tenant = this.requireTenant(tenantKey);
     const roleId = resolveRoleTemplate(roleTemplate);
@@ -351,7 +357,7 @@ export class EmulatorState {
       roleDefinitionId: roleId,
       directoryScopeId: "/",
       effectiveFromMs:
-        tenantNow(tenant) + (options.immediate ? 0 : this.scaled(this.settings.rolePropagationMs)),
+        tenantNow(tenant) + (options.propagates ? this.scaled(this.settings.rolePropagationMs) : 0),
     };
     tenant.roleAssignments.set(ra.id, ra);
     if (user && !user.directoryRoles.includes(roleId)) user.directoryRoles.push(roleId);

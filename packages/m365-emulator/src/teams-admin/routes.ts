@@ -109,7 +109,8 @@ export function registerTeamsAdminRoutes(app: FastifyInstance, ctx: EmulatorCont
         });
       } else if (s === "teams.tenant" && r === "servicediscovery")
         handler = () => serviceDiscovery(baseUrl(req));
-      else if (s === "teams.tenant" && r === "verifiedsipdomains") handler = (t) => sipDomains(t);
+      else if (s === "teams.tenant" && r === "verifiedsipdomains")
+        handler = (t) => sipDomains(t, ctx.state.scaled(ctx.state.settings.domainActivationMs));
       else if (
         s === "skype.telephonenumbermgmt" &&
         r === "tenants" &&

@@ -1,6 +1,8 @@
 import { userConfigurationEntity } from "../graph/entities.js";
+import { domainActivatedAt } from "../state/activation.js";
 import type { Tenant, User } from "../state/model.js";
 import { numbersOfUser } from "../state/numbers.js";
+import { tenantNow } from "../state/users.js";
 
 /** A user as the Teams admin surface (`/Teams.User/users`, Get-CsOnlineUser) shows it; camelCase keys. */
 export function onlineUserView(tenant: Tenant, u: User): Record<string, unknown> {
@@ -38,17 +40,16 @@ export function onlineUserView(tenant: Tenant, u: User): Record<string, unknown>
   };
 }
 
-/** Domains that Teams considers SIP domains: verified, and "Enabled" once a licensed Teams user lives there. */
-export function sipDomains(tenant: Tenant): { Name: string; Status: string }[] {
+/**
+ * Domains that Teams considers SIP domains: verified, and "Enabled" once activated — a user there holds a licence
+ * that includes Teams and the activation delay has passed (state/activation.ts).
+ */
+export function sipDomains(tenant: Tenant, activationDelayMs: number): { Name: string; Status: string }[] {
   return [...tenant.domains.values()]
     .filter((d) => d.isVerified)
     .map((d) => {
-      const active = [...tenant.users.values()].some(
-        (u) =>
-          u.accountEnabled &&
-          u.userPrincipalName.toLowerCase().endsWith(`@${d.id}`) &&
-          [...u.plans.values()].some((p) => p.capabilityStatus === "Enabled"),
-      );
+      const at = domainActivatedAt(tenant, d.id, activationDelayMs);
+      const active = at !== null && at <= tenantNow(tenant);
       return { Name: d.id, Status: active ? "Enabled" : "Disabled" };
     });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { MicrosoftApiError } from "../microsoft/api-client.js";
-import { type GraphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
+import { type GraphClient, includesTeams, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
 import type { TokenProvider } from "../microsoft/tokens.js";
 import type { SbcRegion } from "../operator-settings/schema.js";
 import type { ConfigurationObject, TeamsConfiguration } from "../powershell/teams-config.js";
@@ -215,27 +215,35 @@ export const SETUP_STEPS: SetupStep[] = [
   },
   {
     key: "licence",
-    title: "Give the activation user a Teams Phone licence",
+    title: "Give the activation user a licence that includes Teams",
+    // "Configure a Session Border Controller for multiple tenants": the subdomain is activated by a user in it
+    // with a licence that includes Teams (Office 365 E1/E3/E5, Microsoft 365 E3/E5/A/F/G, Business Basic/
+    // Standard/Premium, Teams Shared Devices); Teams Phone Standard (MCOEV) alone does not activate it.
     async run(ctx) {
       const user = ctx.data("activation-user");
       const userId = String(user.userId);
-      if ((user.skuIds as string[] | undefined)?.includes(ctx.teamsPhoneSkuId))
-        return done({ skuId: ctx.teamsPhoneSkuId });
       const skus = await ctx.graph.subscribedSkus();
-      const sku = skus.find((s) => s.skuId.toLowerCase() === ctx.teamsPhoneSkuId.toLowerCase());
-      if (sku?.capabilityStatus !== "Enabled") {
+      const held = new Set(((user.skuIds as string[] | undefined) ?? []).map((id) => id.toLowerCase()));
+      const heldTeams = skus.find((s) => held.has(s.skuId.toLowerCase()) && includesTeams(s));
+      if (heldTeams) return done({ skuId: heldTeams.skuId, skuPartNumber: heldTeams.skuPartNumber });
+      const teamsSkus = skus.filter((s) => s.capabilityStatus === "Enabled" && includesTeams(s));
+      const free = (s: (typeof skus)[number]) => s.prepaidUnits.enabled - s.consumedUnits;
+      // The operator's SKU first when it includes Teams, then the one with the most free seats.
+      const sku = teamsSkus
+        .filter((s) => free(s) >= 1)
+        .sort(
+          (a, b) =>
+            Number(b.skuId.toLowerCase() === ctx.teamsPhoneSkuId.toLowerCase()) -
+              Number(a.skuId.toLowerCase() === ctx.teamsPhoneSkuId.toLowerCase()) || free(b) - free(a),
+        )[0];
+      if (!sku) {
+        const full = teamsSkus.map((s) => s.skuPartNumber).join(", ");
         throw new SetupError(
-          `The tenant has no active subscription for the Teams Phone licence (SKU ${ctx.teamsPhoneSkuId}). Buy one, or choose another SKU in Operator settings, then retry.`,
-        );
-      }
-      const free = sku.prepaidUnits.enabled - sku.consumedUnits;
-      if (free < 1) {
-        throw new SetupError(
-          `No free Teams Phone licence (${sku.skuPartNumber}) in the tenant: all ${sku.prepaidUnits.enabled} are assigned. Free one or buy more, then retry.`,
+          `No free licence that includes Teams in the tenant${full ? ` (${full}: all assigned)` : ""}. Teams activates the trunk subdomain only for a user holding one: buy one seat of Microsoft 365 E3/E5, Office 365 E1/E3/E5, Microsoft 365 Business Basic/Standard/Premium, F1/F3 or Teams Shared Devices (Teams Phone Standard alone is not enough), or free one, then click Run again.`,
         );
       }
       await ctx.graph.assignLicense(userId, sku.skuId);
-      return done({ skuId: sku.skuId });
+      return done({ skuId: sku.skuId, skuPartNumber: sku.skuPartNumber });
     },
   },
   {

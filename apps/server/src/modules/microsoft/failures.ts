@@ -76,6 +76,11 @@ export function isTeamsAdminNotAuthorized(error: unknown): boolean {
   return error instanceof MicrosoftApiError && error.status === 403 && error.path.startsWith("/Teams.");
 }
 
+/** A voice route naming a derived trunk whose subdomain Teams has not activated yet. */
+export function isDomainNotActivated(error: unknown): boolean {
+  return error instanceof PowerShellError && /\bnot activated\b/i.test(error.message);
+}
+
 /**
  * The one place that decides what a Microsoft failure means. `transient` failures (5xx, network, a dead
  * PowerShell) are neither: the job queue retries them with its own back-off.
@@ -87,6 +92,8 @@ export function classifyMicrosoftFailure(
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof WaitingForMicrosoft) return { kind: "waitingForMicrosoft", wait: error.wait, message };
   if (error instanceof RetryLater) return { kind: "retryLater", seconds: error.seconds, message };
+  if (isDomainNotActivated(error))
+    return { kind: "waitingForMicrosoft", wait: MICROSOFT_WAITS.domainActivation, message };
   if (context.teamsAdminRoleAssigned && isTeamsAdminNotAuthorized(error))
     return { kind: "waitingForMicrosoft", wait: MICROSOFT_WAITS.rolePropagation, message };
   if (error instanceof MicrosoftNotConfigured) return { kind: "permanent", message };

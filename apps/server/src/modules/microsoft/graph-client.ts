@@ -26,7 +26,15 @@ export interface GraphSku {
   consumedUnits: number;
   capabilityStatus: string;
   prepaidUnits: { enabled: number };
+  servicePlans?: { servicePlanId: string; servicePlanName: string }[];
 }
+
+/** The Teams service plan (TEAMS1): every licence that "includes Teams" carries it. */
+export const TEAMS_SERVICE_PLAN_ID = "57ff2da0-773e-42df-b2af-ffb7a2317929";
+export const includesTeams = (sku: Pick<GraphSku, "servicePlans">) =>
+  (sku.servicePlans ?? []).some(
+    (p) => p.servicePlanId.toLowerCase() === TEAMS_SERVICE_PLAN_ID || p.servicePlanName === "TEAMS1",
+  );
 export interface GraphOrganization {
   id: string;
   displayName: string;
