@@ -402,4 +402,55 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
       .map((l) => l.path.split("/").pop());
     expect(writes).toEqual(["unassignNumber", "unassign", "unassign"]);
   }, 60_000);
+
+  it("assignNumber before Teams provisioned a newly licensed user waits for Microsoft, then completes on its own", async () => {
+    const eligible = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users/eligible?q=`,
+        headers: partner.headers,
+      })
+    ).json() as { objectId: string }[];
+    const index = eligible.length - 1;
+    // The user's Teams Phone licence was assigned just now: Teams provisions it within 30 minutes (emulator clock).
+    const tenant = emulator.state.requireTenant(CONTOSO.id);
+    const target = tenant.users.get(eligible[index]!.objectId)!;
+    for (const licence of target.licenses)
+      licence.assignedDateTime = new Date(emulator.state.now(CONTOSO.id)).toISOString();
+    await fetch(`${emulator.url}/_emulator/settings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ timeFactor: 1, teamsProvisioningMs: 1800_000 }),
+    });
+    try {
+      const { id } = await addUser(index, "2077", "+14255557077");
+      const waiting = await waitFor("the number step waiting for Teams provisioning", async () => {
+        const row = await userRow(id);
+        if (row.status === "failed") throw new Error(row.lastError ?? "failed");
+        const step = row.steps.find((s) => s.key === "assign-number");
+        return step?.data?.waiting ? { row, step } : null;
+      });
+      expect(waiting.row.status).toBe("queued");
+      expect(waiting.step.error).toBe("Waiting for Microsoft: Teams provisioning of the user");
+      expect(waiting.step.data?.waiting).toMatchObject({
+        what: "Teams provisioning of the user",
+        usualDelaySeconds: 1800,
+        maxDelaySeconds: 86_400,
+      });
+
+      emulator.state.advanceClock(CONTOSO.id, 1800_000);
+      const done = await waitFor("provisioned after Teams provisioning", async () => {
+        const row = await userRow(id);
+        if (row.status === "failed") throw new Error(row.lastError ?? "failed");
+        return row.status === "done" ? row : null;
+      });
+      expect(done.steps.find((s) => s.key === "assign-number")?.data?.waiting).toBeUndefined();
+      expect(tenant.numbers.get("+14255557077")?.assignmentTargetId).toBe(target.id);
+    } finally {
+      await fetch(`${emulator.url}/_emulator/settings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ timeFactor: 0 }),
+      });
+    }
+  }, 90_000);
 });

@@ -38,6 +38,7 @@ const settingsSchema = z.object({
   timeFactor: z.number().nonnegative().optional(),
   rolePropagationMs: z.number().int().nonnegative().optional(),
   domainActivationMs: z.number().int().nonnegative().optional(),
+  teamsProvisioningMs: z.number().int().nonnegative().optional(),
 });
 const generateSchema = z.object({
   count: z.number().int().positive().max(500_000),
@@ -177,6 +178,7 @@ export function registerControlRoutes(
       if (b.timeFactor !== undefined) state.settings.timeFactor = b.timeFactor;
       if (b.rolePropagationMs !== undefined) state.settings.rolePropagationMs = b.rolePropagationMs;
       if (b.domainActivationMs !== undefined) state.settings.domainActivationMs = b.domainActivationMs;
+      if (b.teamsProvisioningMs !== undefined) state.settings.teamsProvisioningMs = b.teamsProvisioningMs;
       return state.settings;
     }),
   );

@@ -1,5 +1,6 @@
+import { PLAN } from "../state/catalog.js";
 import { findNumberById, settleOperations, startNumberOperation, updateNumber } from "../state/numbers.js";
-import { findUser } from "../state/users.js";
+import { findUser, tenantNow } from "../state/users.js";
 import {
   bareIdentity,
   findPolicyById,
@@ -90,6 +91,28 @@ function getNumber(call: GraphCall): GraphResult {
   };
 }
 
+/**
+ * "Published propagation times" for Teams (real-world-direct-routing.md; Teams admin "Assign, change, or remove a
+ * phone number for a user"): a newly licensed user is provisioned in Teams "typically under 30 minutes, up to 24
+ * hours"; until then a number cannot be assigned. Measured from the Teams Phone licence's assignedDateTime.
+ * The wording is ours.
+ */
+function teamsProvisioningPending(call: GraphCall, targetId: string): string | null {
+  const user = findUser(call.tenant, targetId);
+  if (!user) return null;
+  const delay = call.ctx.state.scaled(call.ctx.state.settings.teamsProvisioningMs);
+  const assigned = user.licenses
+    .filter((l) =>
+      call.tenant.skus
+        .find((s) => s.skuId === l.skuId)
+        ?.servicePlans.some((p) => p.servicePlanId === PLAN.MCOEV.servicePlanId),
+    )
+    .map((l) => Date.parse(l.assignedDateTime));
+  if (assigned.length === 0) return null;
+  if (Math.min(...assigned) + delay <= tenantNow(call.tenant)) return null;
+  return `The user '${user.userPrincipalName}' is not provisioned in Microsoft Teams yet. Provisioning of a newly licensed user typically takes under 30 minutes and can take up to 24 hours.`;
+}
+
 function numberOperation(kind: "assign" | "unassign") {
   return (call: GraphCall): GraphResult => {
     requirePermission(call, ...WRITE_NUMBERS);
@@ -99,6 +122,13 @@ function numberOperation(kind: "assign" | "unassign") {
       objectBody(call),
       call.ctx.state.settings.operationDelayMs,
     );
+    if (kind === "assign") {
+      const pending = teamsProvisioningPending(call, op.request.assignmentTargetId ?? "");
+      if (pending) {
+        op.status = "failed";
+        op.statusDetail = pending;
+      }
+    }
     call.ctx.state.scheduleSettle(call.tenant, call.ctx.state.settings.operationDelayMs);
     return { status: 202, headers: { location: `${call.base}${TNM}/operations('${op.id}')` } };
   };

@@ -107,6 +107,12 @@ export const scenarioSchema = z.object({
         .int()
         .nonnegative()
         .default(60 * 60_000),
+      /** Unscaled Teams provisioning delay of a newly licensed user (REALISTIC_DELAYS.teamsProvisioningMs). */
+      teamsProvisioningMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(30 * 60_000),
       throttle: throttleSchema.optional(),
       /** Initial fault settings, same shape as POST /_emulator/faults. */
       faults: faultInputSchema.optional(),

@@ -34,6 +34,8 @@ export interface EmulatorSettings {
   rolePropagationMs: number;
   /** Unscaled: how long after a user in a subdomain got a Teams licence the subdomain is activated. */
   domainActivationMs: number;
+  /** Unscaled: how long after its Teams Phone licence a user can get a number. */
+  teamsProvisioningMs: number;
 }
 
 /** The realistic delays (before `timeFactor`), with where they come from. */
@@ -46,6 +48,8 @@ export const REALISTIC_DELAYS = {
   // "Configure a Session Border Controller for multiple tenants": activation "can take up to 24 hours"; we model
   // one hour.
   domainActivationMs: 60 * 60_000,
+  // Teams provisioning of a newly licensed user: "typically under 30 minutes, up to 24 hours". We model 30 minutes.
+  teamsProvisioningMs: 30 * 60_000,
 } as const;
 
 export function envTimeFactor(env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -122,6 +126,7 @@ export class EmulatorState {
     timeFactor: 1,
     rolePropagationMs: REALISTIC_DELAYS.rolePropagationMs,
     domainActivationMs: REALISTIC_DELAYS.domainActivationMs,
+    teamsProvisioningMs: REALISTIC_DELAYS.teamsProvisioningMs,
   };
   /** A time factor given at start (option or env) survives scenario loads and resets. */
   timeFactorOverride: number | undefined = envTimeFactor();

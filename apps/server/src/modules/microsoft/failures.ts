@@ -81,6 +81,11 @@ export function isDomainNotActivated(error: unknown): boolean {
   return error instanceof PowerShellError && /\bnot activated\b/i.test(error.message);
 }
 
+/** assignNumber's operation failed because Teams has not provisioned the newly licensed user yet. */
+export function isTeamsProvisioningPending(error: unknown): boolean {
+  return error instanceof MicrosoftApiError && /not provisioned in Microsoft Teams yet/i.test(error.message);
+}
+
 /**
  * The one place that decides what a Microsoft failure means. `transient` failures (5xx, network, a dead
  * PowerShell) are neither: the job queue retries them with its own back-off.
@@ -92,6 +97,8 @@ export function classifyMicrosoftFailure(
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof WaitingForMicrosoft) return { kind: "waitingForMicrosoft", wait: error.wait, message };
   if (error instanceof RetryLater) return { kind: "retryLater", seconds: error.seconds, message };
+  if (isTeamsProvisioningPending(error))
+    return { kind: "waitingForMicrosoft", wait: MICROSOFT_WAITS.teamsProvisioning, message };
   if (isDomainNotActivated(error))
     return { kind: "waitingForMicrosoft", wait: MICROSOFT_WAITS.domainActivation, message };
   if (context.teamsAdminRoleAssigned && isTeamsAdminNotAuthorized(error))

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import { MicrosoftApiError } from "../microsoft/api-client.js";
+import { classifyMicrosoftFailure, nextCheckAt } from "../microsoft/failures.js";
 import type { MicrosoftDeps } from "../microsoft/runtime.js";
 import { connectedTenant } from "../microsoft/service.js";
 import { releaseNumber, reportConflict } from "../numbers/service.js";
@@ -108,14 +109,51 @@ export async function runProvisioning(
           await save(db, user.id, { steps });
         },
       });
+      const { waiting: _waited, ...kept } = steps[i]!.data ?? {};
       steps = replace(steps, i, {
         ...steps[i]!,
         status: outcome,
         at: new Date().toISOString(),
         error: undefined,
+        data: kept,
       });
       await save(db, user.id, { steps, lastError: null });
     } catch (error) {
+      const failure = classifyMicrosoftFailure(error);
+      if (failure.kind === "waitingForMicrosoft") {
+        // Waiting is a state: the step keeps what is awaited since when, and the job checks again later.
+        const previous = steps[i]!.data?.waiting as
+          | { what: string; since: string; checks: number }
+          | undefined;
+        const same = previous?.what === failure.wait.what;
+        const sinceMs = same ? Date.parse(previous.since) : Date.now();
+        const checks = same ? previous.checks + 1 : 0;
+        const next = nextCheckAt(failure.wait, sinceMs, checks);
+        const { operation: _done, ...data } = steps[i]!.data ?? {};
+        if (next !== null) {
+          const waiting = {
+            what: failure.wait.what,
+            since: new Date(sinceMs).toISOString(),
+            usualDelaySeconds: failure.wait.usualDelaySeconds,
+            maxDelaySeconds: failure.wait.maxDelaySeconds,
+            nextCheckAt: new Date(next).toISOString(),
+            checks,
+          };
+          const message = `Waiting for Microsoft: ${failure.wait.what}`;
+          steps = replace(steps, i, {
+            ...steps[i]!,
+            status: "pending",
+            error: message,
+            data: { ...data, waiting },
+          });
+          await save(db, user.id, { steps, lastError: message, status: "queued" });
+          throw new RetryLater(Math.max(1, (next - Date.now()) / 1000), message);
+        }
+        const message = `Microsoft has not finished the ${failure.wait.what} within ${Math.round(failure.wait.maxDelaySeconds / 3600)} hours. ${failure.wait.whenOverdue}`;
+        steps = replace(steps, i, { ...steps[i]!, status: "failed", error: message, data });
+        await save(db, user.id, { steps, lastError: message, status: "failed" });
+        return { status: "failed" };
+      }
       const message = describe(error);
       steps = replace(steps, i, {
         ...steps[i]!,
