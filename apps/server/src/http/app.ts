@@ -55,6 +55,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // Errors the router answers before any route (a path segment over 100 characters, a malformed
+    // percent-encoding) are problem+json like every other 4xx; the bad URL is not echoed.
+    frameworkErrors: (error, request, reply) => {
+      const problem =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? new Problem(414, "URI Too Long", "A path segment is longer than 100 characters.")
+          : error.code === "FST_ERR_BAD_URL"
+            ? Problem.badRequest("The URL is not valid (malformed percent-encoding).")
+            : new Problem(500, "Internal Server Error", "Something went wrong.");
+      return sendProblem(reply, request, problem);
+    },
   }) as unknown as FastifyInstance;
   registerBodyLimits(app);
   registerInputBoundary(app);
