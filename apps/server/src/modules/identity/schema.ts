@@ -122,3 +122,38 @@ export const authThrottle = pgTable("auth_throttle", {
 });
 
 export type UserToken = typeof userTokens.$inferSelect;
+
+/**
+ * One "Sign in with Microsoft" attempt (OpenID Connect, authorization code + PKCE). `id` is the OAuth `state`
+ * (random, 32 bytes); the PKCE verifier is sealed. `usedAt` makes the callback single-use. A user with portal
+ * two-factor whom Microsoft did not put through MFA is parked in `pendingUserId` until the code is given.
+ * `purpose` "enable": a partner's or the operator's Admin (`accountId`, `startedByUserId`) links its own Entra
+ * tenant for Microsoft sign-in.
+ */
+export const microsoftSignInFlows = pgTable("microsoft_sign_in_flows", {
+  id: text("id").primaryKey(),
+  purpose: text("purpose", { enum: ["sign-in", "enable"] }).notNull(),
+  accountId: uuid("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+  startedByUserId: uuid("started_by_user_id").references(() => portalUsers.id, { onDelete: "cascade" }),
+  nonce: text("nonce").notNull(),
+  codeVerifierSealed: text("code_verifier_sealed").notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  pendingUserId: uuid("pending_user_id").references(() => portalUsers.id, { onDelete: "cascade" }),
+  pendingUntil: timestamp("pending_until", { withTimezone: true }),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A partner's or the operator's own Entra tenant, whose users may sign in with Microsoft (one account per tenant). */
+export const microsoftSignInTenants = pgTable(
+  "microsoft_sign_in_tenants",
+  {
+    accountId: uuid("account_id")
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id").notNull(),
+    enabledByUserId: uuid("enabled_by_user_id"),
+    enabledAt: timestamp("enabled_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("microsoft_sign_in_tenants_tenant_idx").on(table.tenantId)],
+);
