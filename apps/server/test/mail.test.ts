@@ -48,6 +48,13 @@ describe("mail", () => {
       expect(page.body).toContain("Activate your account");
       expect(page.body).toContain("Activate Your Account");
     });
+
+    it("declares UTF-8, so a middle dot shows as itself", async () => {
+      const page = await t.app.inject({ url: "/dev/mailbox" });
+      expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(page.body).toContain('<meta charset="utf-8">');
+      expect(page.body).toContain(" · ");
+    });
   });
 
   describe("with SMTP configured", () => {

@@ -21,7 +21,9 @@ export function devMailboxRoutes(db: Database): FastifyPluginAsync {
 <div>${m.html.replace(/^[\s\S]*<body[^>]*>|<\/body>[\s\S]*$/g, "")}</div></article>`,
         )
         .join("\n");
-      reply.type("text/html").send(`<!doctype html><html><head><title>Dev mailbox</title></head>
+      reply
+        .type("text/html; charset=utf-8")
+        .send(`<!doctype html><html><head><meta charset="utf-8"><title>Dev mailbox</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:760px;margin:24px auto">
 <h1>Dev mailbox</h1><p>Every message sip2teams sent while no SMTP_URL is configured, newest first.</p>
 ${rows || "<p>No messages yet.</p>"}</body></html>`);
