@@ -110,6 +110,20 @@ describe("Add User rules, devices and the Users page (no Microsoft connection: u
     expect(generated.json().password).toMatch(/^[A-Za-z0-9]{20}$/);
   });
 
+  it("the Users page sorts by the name it shows", async () => {
+    const first = await t.app.inject({
+      url: `/api/accounts/${tree.enterprise.id}/teams-users?pageSize=5`,
+      headers: partner.headers,
+    });
+    expect(first.json().items.map((i: { displayName: string }) => i.displayName)).toEqual([
+      "User 0",
+      "User 1",
+      "User 10",
+      "User 100",
+      "User 101",
+    ]);
+  });
+
   it("the Users page searches, filters and pages on the server; the export is CSV", async () => {
     const page = await t.app.inject({
       url: `/api/accounts/${tree.enterprise.id}/teams-users?pageSize=25&page=2`,

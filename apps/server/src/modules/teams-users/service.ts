@@ -125,6 +125,9 @@ const asDate = (value: Date | string | null) => (value === null ? null : new Dat
  * The Users page: synced Teams users with their provisioning, searched, filtered and paged in SQL.
  * Paging runs over teams_users alone (index on lower(upn)); only the page's rows are joined.
  */
+/** The Users page shows names (the address when there is none) and sorts by what it shows. */
+const BY_SHOWN_NAME = sql`lower(coalesce(nullif(t.display_name, ''), t.user_principal_name)), lower(t.user_principal_name)`;
+
 export async function listUsers(db: Executor, enterpriseAccountId: string, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
   const conditions: SQL[] = [sql`t.enterprise_account_id = ${enterpriseAccountId}`];
@@ -179,7 +182,7 @@ export async function listUsers(db: Executor, enterpriseAccountId: string, query
   const page = await db.execute<UserPageRow>(sql`
       with page as (
         select t.* from teams_users t where ${where}
-        order by lower(t.user_principal_name) limit ${query.pageSize} offset ${offset})
+        order by ${BY_SHOWN_NAME} limit ${query.pageSize} offset ${offset})
       select page.object_id, page.user_principal_name, page.display_name, page.eligible, page.ineligible_reason,
         page.removed_at, p.id as p_id, p.pbx_location, p.sip_user, p.phone_number, p.region_id, r.name as region_name,
         p.calling_enabled, p.deleting, p.status, p.last_error, p.cleanup_required, p.last_run_at,
@@ -188,7 +191,8 @@ export async function listUsers(db: Executor, enterpriseAccountId: string, query
       left join provisioned_users p
         on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
       left join sbc_regions r on r.id = p.region_id
-      order by lower(page.user_principal_name)`);
+      order by lower(coalesce(nullif(page.display_name, ''), page.user_principal_name)),
+        lower(page.user_principal_name)`);
   return {
     total,
     totalIsEstimate,
