@@ -160,6 +160,19 @@ describe("the input boundary", () => {
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
   });
 
+  it("answers router-level refusals (a path segment over 100 characters, a malformed URL) with problem+json", async () => {
+    const long = await t.app.inject({
+      method: "GET",
+      url: `/api/accounts/${"x".repeat(101)}/users`,
+      headers: admin.headers,
+    });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const malformed = await t.app.inject({ method: "GET", url: "/api/accounts/%E0%A4%A/users" });
+    expect(malformed.statusCode).toBeLessThan(500);
+    expect(malformed.headers["content-type"]).toMatch(/^application\/problem\+json/);
+  });
+
   it("refuses a CSV upload containing a NUL byte with 400", async () => {
     const response = await t.app.inject({
       method: "POST",
