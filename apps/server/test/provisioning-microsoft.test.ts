@@ -453,4 +453,32 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
       });
     }
   }, 90_000);
+
+  it("an sfbOnPremUser user cannot be enabled: shown ineligible with the reason, no number assigned", async () => {
+    const eligible = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users/eligible?q=`,
+        headers: partner.headers,
+      })
+    ).json() as { objectId: string }[];
+    const index = eligible.length - 2;
+    const tenant = emulator.state.requireTenant(CONTOSO.id);
+    const target = tenant.users.get(eligible[index]!.objectId)!;
+    target.teamsAccountType = "sfbOnPremUser";
+    const { id } = await addUser(index, "2088", "+14255557088");
+    const failed = await waitFor("provisioning refused", async () => {
+      const row = await userRow(id);
+      return row.status === "failed" ? row : null;
+    });
+    expect(failed.lastError).toMatch(/Skype for Business Server on premises \(accountType sfbOnPremUser\)/);
+    expect(tenant.numbers.get("+14255557088")?.assignmentTargetId ?? null).toBeNull();
+    const [teamsUser] = await t.deps.db
+      .select()
+      .from(teamsUsers)
+      .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseId), eq(teamsUsers.objectId, target.id)));
+    expect(teamsUser).toMatchObject({
+      eligible: false,
+      ineligibleReason: expect.stringContaining("sfbOnPremUser"),
+    });
+  }, 90_000);
 });

@@ -297,13 +297,15 @@ export function userConfigurationEntity(tenant: Tenant, u: User): Record<string,
   if (plans.includes("0feaeb32-d00e-4d66-bd5a-43b5b83db82c")) features.push("AudioConferencing");
   if (plans.includes("4828c8ec-dc2e-4779-b502-87ac9ce28ab7")) features.push("PhoneSystem");
   if (plans.includes("f47330e9-c134-43b3-9993-e7f004506889")) features.push("VirtualUser");
-  const accountType = u.isResourceAccount
-    ? "resourceAccount"
-    : u.userType === "Guest"
-      ? "guest"
-      : features.length === 0
-        ? "ineligibleUser"
-        : "user";
+  const accountType = u.teamsAccountType
+    ? u.teamsAccountType
+    : u.isResourceAccount
+      ? "resourceAccount"
+      : u.userType === "Guest"
+        ? "guest"
+        : features.length === 0
+          ? "ineligibleUser"
+          : "user";
   return {
     id: u.id,
     tenantId: tenant.id,

@@ -85,6 +85,12 @@ export interface User {
   plans: Map<string, PlanState>;
   directoryRoles: string[];
   isResourceAccount: boolean;
+  /**
+   * Graph teamsUserConfiguration.accountType when it is not derived from licences: `sfbOnPremUser` (homed in
+   * Skype for Business Server on premises) or `ineligibleUser` (learn.microsoft.com/graph/api/resources/
+   * teamsadministration-teamsuserconfiguration).
+   */
+  teamsAccountType?: "sfbOnPremUser" | "ineligibleUser";
   voice: UserVoice;
 }
 

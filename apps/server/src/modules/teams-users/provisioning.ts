@@ -59,6 +59,33 @@ export function freshSteps(user: Parameters<typeof planFor>[0]): ProvisioningSte
 export class ProvisioningConflict extends Error {}
 
 /**
+ * Graph teamsUserConfiguration.accountType: `sfbOnPremUser` (homed in Skype for Business Server on premises) and
+ * `ineligibleUser` (no Teams licence) cannot get Teams calling. Such a user is marked ineligible with the reason
+ * and its provisioning fails with it.
+ */
+const UNUSABLE_ACCOUNT_TYPES: Record<string, string> = {
+  sfbOnPremUser:
+    "Homed in Skype for Business Server on premises (accountType sfbOnPremUser): move the user to Teams first",
+  ineligibleUser: "Not eligible for Teams (accountType ineligibleUser): assign a licence that includes Teams",
+};
+
+async function assertTeamsAccountUsable(db: Database, api: VoiceApi, user: ProvisionedUser) {
+  const state = await api.voiceState(user.teamsUserObjectId);
+  const reason = state ? UNUSABLE_ACCOUNT_TYPES[state.accountType] : undefined;
+  if (!reason) return;
+  await db
+    .update(teamsUsers)
+    .set({ eligible: false, ineligibleReason: reason })
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, user.enterpriseAccountId),
+        eq(teamsUsers.objectId, user.teamsUserObjectId),
+      ),
+    );
+  throw new ProvisioningConflict(`${reason}.`);
+}
+
+/**
  * Runs the user's remaining steps one at a time. Each finished step is saved before the next starts,
  * so a crash or restart resumes after the last finished step; each step also checks Microsoft first
  * (a number already assigned to this user is not assigned again).
@@ -202,6 +229,7 @@ async function runStep(
     case "assign-number": {
       const operation = step.data?.operation as string | undefined;
       if (!operation) {
+        await assertTeamsAccountUsable(deps.db, api, user);
         const current = await api.findNumber(user.phoneNumber);
         if (current?.assignmentTargetId && current.assignmentStatus !== "unassigned") {
           if (current.assignmentTargetId === userId) return "done";
