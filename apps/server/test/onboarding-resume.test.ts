@@ -92,7 +92,7 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     const before = await setupOf(id);
     expect(
       before.steps.filter((s: { status: string }) => s.status === "done").map((s: { key: string }) => s.key),
-    ).toEqual(["role", "domain", "txt", "dns", "verify"]);
+    ).toEqual(["role", "domain", "txt", "dns", "verify", "trunk-dns"]);
     await t.stop();
     await clearFaults(emulator);
 
@@ -164,6 +164,8 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
         teamsAdminUrl: null,
         teamsPhoneSkuId: "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
         dnsAdapter: "manual",
+        trunkRecordType: "address",
+        trunkRecordAddresses: ["203.0.113.10"],
       },
     });
     // Reuse the fabrikam tenant: disconnect the failed enterprise first.
@@ -226,5 +228,15 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
       return view.status === "completed" ? view : null;
     });
     expect(done.steps.every((s: { status: string }) => s.status === "done")).toBe(true);
+    // After verification, the derived trunk FQDN → SBC record: manual DNS shows exactly what to add.
+    const trunkDns = done.steps.find((s: { key: string }) => s.key === "trunk-dns");
+    expect(trunkDns.dnsRecords.records).toEqual([
+      {
+        name: "manualdns.customers.sbc.example.net",
+        type: "A",
+        value: "203.0.113.10",
+        ttl: expect.any(Number),
+      },
+    ]);
   }, 90_000);
 });

@@ -26,6 +26,15 @@ export const setupSchema = z
         attempts: z.number().int(),
         updatedAt: z.string().nullable(),
         txtRecord: z.object({ name: z.string(), value: z.string(), ttl: z.number() }).nullable(),
+        /** The derived-trunk records the operator must add (manual DNS, or no record target set). */
+        dnsRecords: z
+          .object({
+            operatorMust: z.string(),
+            records: z.array(
+              z.object({ name: z.string(), type: z.string(), value: z.string(), ttl: z.number() }),
+            ),
+          })
+          .nullable(),
         /** "Waiting for Microsoft: <what>": since when, Microsoft's usual and maximum delay, the next check. */
         waitingForMicrosoft: z
           .object({

@@ -182,6 +182,7 @@ async function runLocked(
     teamsConfig: teamsConfiguration(powershellFor(deps), connection.tenantId),
     tokens: runtime.tokens,
     dns: dnsAdapterFor(settings.dnsAdapter, settings.microsoft),
+    trunkRecord: settings.trunkRecord,
     data: (key) => byKey.get(key)?.data ?? {},
   };
 
@@ -374,6 +375,14 @@ export async function setupView(db: Database, enterpriseAccountId: string) {
         attempts: row?.attempts ?? 0,
         updatedAt: row?.updatedAt.toISOString() ?? null,
         txtRecord: step.key === "dns" || step.key === "txt" ? record : null,
+        dnsRecords:
+          step.key === "trunk-dns" && row?.data?.applied === false
+            ? {
+                operatorMust: String(row.data.operatorMust ?? ""),
+                records:
+                  (row.data.dnsRecords as { name: string; type: string; value: string; ttl: number }[]) ?? [],
+              }
+            : null,
         waitingForMicrosoft:
           row?.status === "waiting" || row?.status === "pending" || row?.status === "running"
             ? ((row.data.waiting as WaitingState | undefined) ?? null)

@@ -7,7 +7,13 @@ import type { ConfigurationObject, TeamsConfiguration } from "../powershell/team
 import type { NormalizationRule, TeamsProfile } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import type { TrunkProfile } from "../trunks/schema.js";
-import type { DnsAdapter, TxtRecord } from "./dns.js";
+import {
+  type DnsAdapter,
+  DnsUpdateError,
+  publishTrunkRecord,
+  type TrunkRecordTarget,
+  type TxtRecord,
+} from "./dns.js";
 
 /** A failure that retrying will not fix; the checklist shows its message and the job stops. */
 export class SetupError extends Error {
@@ -29,6 +35,8 @@ export interface StepContext {
   teamsConfig: TeamsConfiguration;
   tokens: TokenProvider;
   dns: DnsAdapter;
+  /** Where the derived trunk FQDN points (operator setting); null until the operator sets it. */
+  trunkRecord: TrunkRecordTarget | null;
   /** Data saved by an earlier step of this setup. */
   data(key: StepKey): Record<string, unknown>;
 }
@@ -49,6 +57,7 @@ export const STEP_KEYS = [
   "txt",
   "dns",
   "verify",
+  "trunk-dns",
   "activation-user",
   "licence",
   "pstn-usage",
@@ -184,6 +193,34 @@ export const SETUP_STEPS: SetupStep[] = [
         status: "waiting",
         message: "Microsoft does not see the TXT record yet (DNS propagation); checking again shortly.",
       };
+    },
+  },
+  {
+    key: "trunk-dns",
+    title: "Point the trunk FQDN at the SBC in DNS",
+    // "Configure a Session Border Controller for multiple tenants": the derived trunk FQDN must resolve to the
+    // SBC. Published only now, after domain verification: a CNAME would clear the TXT record at that name.
+    async run(ctx) {
+      if (!ctx.trunkRecord)
+        return done({
+          applied: false,
+          operatorMust:
+            "Set the trunk FQDN record (SBC addresses or CNAME) in Operator settings, then Re-check.",
+          dnsRecords: [],
+        });
+      try {
+        const change = await publishTrunkRecord(ctx.dns, ctx.tenantId, ctx.trunk.fqdn, ctx.trunkRecord);
+        if (change.applied) return done({ applied: true, dnsRecords: [] });
+        // Manual DNS: the checklist shows the exact records; Microsoft does not check them during setup.
+        return done({
+          applied: false,
+          operatorMust: "Add these records in DNS.",
+          dnsRecords: change.records,
+        });
+      } catch (error) {
+        if (error instanceof DnsUpdateError && error.permanent) throw new SetupError(error.message);
+        throw error;
+      }
     },
   },
   {

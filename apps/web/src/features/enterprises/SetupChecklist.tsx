@@ -42,6 +42,9 @@ function StepIcon({ status }: { status: string }) {
   );
 }
 
+/** "a, b and c": the missing prerequisites as a sentence. */
+const inWords = (items: string[]) => new Intl.ListFormat("en-GB", { type: "conjunction" }).format(items);
+
 /** The Direct Routing setup as a live checklist: status and last error per step, Verify for manual DNS. */
 export function SetupChecklist({ accountId, canRun }: { accountId: string; canRun: boolean }) {
   const queryClient = useQueryClient();
@@ -101,7 +104,7 @@ export function SetupChecklist({ accountId, canRun }: { accountId: string; canRu
       </Group>
       {s.missing.length > 0 && (
         <Alert color="blue" icon={<IconAlertTriangle />}>
-          The setup starts automatically once there is {s.missing.join(", ")}.
+          The setup starts automatically once there is {inWords(s.missing)}.
         </Alert>
       )}
       {s.lastError && s.status !== "waiting" && <Alert color="red">{s.lastError}</Alert>}
@@ -131,6 +134,18 @@ export function SetupChecklist({ accountId, canRun }: { accountId: string; canRu
                       Checked again automatically every few minutes.
                     </Text>
                   </Group>
+                )}
+              </Stack>
+            )}
+            {step.dnsRecords && (
+              <Stack gap={4} mt={4} data-testid="trunk-dns-records">
+                <Text size="sm">{step.dnsRecords.operatorMust}</Text>
+                {step.dnsRecords.records.length > 0 && (
+                  <Code block>
+                    {step.dnsRecords.records
+                      .map((r) => `${r.name}  ${r.ttl}  IN  ${r.type}  ${r.value}`)
+                      .join("\n")}
+                  </Code>
                 )}
               </Stack>
             )}
