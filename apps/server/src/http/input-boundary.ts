@@ -1,26 +1,49 @@
 import type { FastifyInstance } from "fastify";
 import { type FieldError, Problem } from "./problem.js";
-import { hasUnstorableCharacters, UNSTORABLE_MESSAGE } from "./schema-primitives.js";
+import { hasLoneSurrogate, hasUnstorableCharacters, UNSTORABLE_MESSAGE } from "./schema-primitives.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * Top-level body fields holding a whole text file (a pasted CSV) whose handler refuses NUL characters
+     * itself, naming the line (`csv.2`): the boundary leaves NUL in them to the handler (lone surrogates not).
+     */
+    nulCheckedByHandler?: string[];
+  }
+}
 
 const MAX_FIELDS_REPORTED = 20;
 
 /** Every string in `value` (keys included) that PostgreSQL could not store, as dotted paths. */
-export function unstorableFields(value: unknown, path: string, found: FieldError[] = []): FieldError[] {
+export function unstorableFields(
+  value: unknown,
+  path: string,
+  found: FieldError[] = [],
+  nulAllowedAt: readonly string[] = [],
+): FieldError[] {
   if (found.length >= MAX_FIELDS_REPORTED) return found;
   if (typeof value === "string") {
-    if (hasUnstorableCharacters(value)) found.push({ field: path, message: UNSTORABLE_MESSAGE });
+    const bad = nulAllowedAt.includes(path) ? hasLoneSurrogate(value) : hasUnstorableCharacters(value);
+    if (bad) found.push({ field: path, message: UNSTORABLE_MESSAGE });
   } else if (Array.isArray(value)) {
     value.forEach((item, index) => {
-      unstorableFields(item, join(path, String(index)), found);
+      unstorableFields(item, join(path, String(index)), found, nulAllowedAt);
     });
-  } else if (value && typeof value === "object" && !Buffer.isBuffer(value)) {
+  } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (hasUnstorableCharacters(key))
         found.push({ field: join(path, "(key)"), message: UNSTORABLE_MESSAGE });
-      unstorableFields(item, join(path, key), found);
+      unstorableFields(item, join(path, key), found, nulAllowedAt);
     }
   }
   return found;
+}
+
+/** Parsed JSON, query strings and params are plain objects; a streamed body (a CSV upload) is not walked. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!value || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
@@ -37,7 +60,7 @@ export function registerInputBoundary(app: FastifyInstance): void {
     const errors = [
       ...unstorableFields(request.params, ""),
       ...unstorableFields(request.query, ""),
-      ...unstorableFields(request.body, ""),
+      ...unstorableFields(request.body, "", [], request.routeOptions.config?.nulCheckedByHandler),
     ].map((error) => (error.field === "" ? { ...error, field: "body" } : error));
     if (errors.length > 0) {
       done(Problem.invalid(errors, `Invalid characters in: ${errors.map((e) => e.field).join(", ")}.`));

@@ -14,6 +14,10 @@ export function hasUnstorableCharacters(value: string): boolean {
   return value.includes("\u0000") || LONE_SURROGATE.test(value);
 }
 
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}
+
 /** In `u` mode a surrogate pair is one code point, so only an unpaired surrogate is `\p{Cs}`. */
 const LONE_SURROGATE = /\p{Cs}/u;
 

@@ -52,7 +52,8 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {
         bodyLimit: NUMBERS_CSV_LIMITS.maxBodyBytes,
         preParsing: async (_request, _reply, payload) => limitBody(payload, NUMBERS_CSV_LIMITS.maxBodyBytes),
-        config: { access: { kind: "account", permission: "write" } },
+        // numbersFromCsv refuses a NUL character per line (`csv.<line>`), which says more than `csv`.
+        config: { access: { kind: "account", permission: "write" }, nulCheckedByHandler: ["csv"] },
         schema: {
           tags: ["numbers"],
           operationId: "addNumbers",
