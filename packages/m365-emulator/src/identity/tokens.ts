@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { decodeJwt, type JWTPayload, jwtVerify, SignJWT } from "jose";
-import { GRAPH_RESOURCE, TEAMS_ADMIN_RESOURCE } from "../state/catalog.js";
+import { GRAPH_RESOURCE, ROLE, TEAMS_ADMIN_RESOURCE } from "../state/catalog.js";
 import type { AppRegistration, ServicePrincipal, Tenant, User } from "../state/model.js";
 import type { SigningKey } from "./keys.js";
 
@@ -34,6 +34,20 @@ const b64 = () => randomBytes(24).toString("base64url");
 
 export const v1Issuer = (tid: string) => `https://sts.windows.net/${tid}/`;
 export const v2Issuer = (base: string, tid: string) => `${base}/${tid}/v2.0`;
+
+/**
+ * The `amr` claim (id token claims reference: "how the subject of the token was authenticated"). Tenants run
+ * with security defaults, which make users holding an administrator role do multifactor authentication at every
+ * sign-in (learn.microsoft.com/entra/fundamentals/security-defaults, "Require administrators to do multifactor
+ * authentication"); everyone else signs in with the password alone.
+ */
+const MFA_ROLES: readonly string[] = [
+  ROLE.GLOBAL_ADMINISTRATOR,
+  ROLE.PRIVILEGED_ROLE_ADMINISTRATOR,
+  ROLE.USER_ADMINISTRATOR,
+];
+export const authenticationMethods = (user: User): string[] =>
+  user.directoryRoles.some((r) => MFA_ROLES.includes(r)) ? ["pwd", "mfa"] : ["pwd"];
 
 export interface EmulatorTokenClaims extends JWTPayload {
   tid: string;
@@ -109,7 +123,7 @@ export class TokenService {
       iss: v1Issuer(tenant.id),
       acr: "1",
       aio: b64(),
-      amr: ["pwd"],
+      amr: authenticationMethods(user),
       app_displayname: app.displayName,
       appid: app.clientId,
       appidacr: "1",
@@ -149,6 +163,10 @@ export class TokenService {
       oid: user.id,
       preferred_username: user.userPrincipalName,
       email: user.mail ?? undefined,
+      amr: authenticationMethods(user),
+      // Tenant-wide directory roles (role template ids), emitted for an app whose groupMembershipClaims is
+      // DirectoryRole or All (access and id token claims reference, `wids`); the emulated apps are registered so.
+      wids: user.directoryRoles.length > 0 ? [...user.directoryRoles] : undefined,
       rh: `0.${b64()}.`,
       sid: opts.sid ?? undefined,
       sub: pairwiseSub(user.id, app.clientId),

@@ -127,7 +127,10 @@ export function demoScenario(): Scenario {
         displayName: DEMO_APP.displayName,
         publisher: DEMO_APP.publisher,
         secrets: [DEMO_APP.clientSecret],
-        redirectUris: ["http://localhost/api/microsoft/callback"],
+        redirectUris: [
+          "http://localhost/api/microsoft/callback",
+          "http://localhost/api/auth/microsoft/callback",
+        ],
         applicationPermissions: DEMO_APP_PERMISSIONS,
         delegatedPermissions: ["User.Read"],
       },
