@@ -5,6 +5,7 @@ import { directRoutingSetupJob } from "../modules/direct-routing-setup/jobs.js";
 import { enterpriseDeleteJob } from "../modules/enterprises/jobs.js";
 import { passwordResetMailJob } from "../modules/identity/password-reset.js";
 import { carrierTrunkJob } from "../modules/operator-settings/jobs.js";
+import { pbxDirectorySyncJob } from "../modules/pbx-directory/jobs.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 
@@ -18,5 +19,6 @@ export function jobDefinitions(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
     ...teamsUsersJobs(deps),
     ...bulkImportJobs(deps),
     ...sbcJobs(deps),
+    pbxDirectorySyncJob(deps),
   ];
 }

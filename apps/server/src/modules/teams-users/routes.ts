@@ -6,6 +6,7 @@ import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
 import { availableForEnterprise } from "../numbers/service.js";
+import { suggestPhoneNumber } from "../pbx-directory/service.js";
 import type { Account } from "../tenancy/schema.js";
 import { enqueueSync, provisioningQueue } from "./jobs.js";
 import {
@@ -348,6 +349,28 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => availableForEnterprise(deps.db, enterpriseOf(request).id, request.query.prefix),
+    );
+
+    // Add User's Phone Number pre-fill (guide 002 4.5): the PBX user's default caller ID, else the next free number.
+    app.get(
+      "/api/accounts/:accountId/teams-users/phone-number-suggestion",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["teams-users"],
+          operationId: "suggestPhoneNumber",
+          params,
+          querystring: z.object({ sipUser: text(32).default("") }),
+          response: {
+            200: z.object({
+              phoneNumber: z.string().nullable(),
+              source: z.enum(["pbx-directory", "next-free"]).nullable(),
+              pbxUserName: z.string().nullable(),
+            }),
+          },
+        },
+      },
+      async (request) => suggestPhoneNumber(deps.db, enterpriseOf(request).id, request.query.sipUser.trim()),
     );
 
     app.get(

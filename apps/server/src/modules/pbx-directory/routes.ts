@@ -1,0 +1,154 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppDeps } from "../../http/app.js";
+import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
+import { assertEnterprise } from "../enterprises/policies.js";
+import { auditOf } from "../enterprises/routes.js";
+import { pbxDirectoryDocument } from "./adapter.js";
+import { directoryFromCsv, PBX_CSV_MAX_CHARS } from "./csv.js";
+import { enqueueDirectorySync } from "./jobs.js";
+import { pbxDirectoryRepository } from "./repository.js";
+import { checkDirectory, importDirectory, saveSource, sourceView } from "./service.js";
+
+const params = z.object({ accountId: uuid() });
+const pbxUser = z
+  .object({
+    extension: z.string(),
+    name: z.string(),
+    defaultCallerId: z.string().nullable(),
+    source: z.enum(["upload", "http"]),
+  })
+  .meta({ id: "PbxDirectoryUser" });
+const source = z
+  .object({
+    baseUrl: z.string(),
+    hasBearerToken: z.boolean(),
+    lastSyncedAt: z.string().nullable(),
+    lastSyncCount: z.number().int().nullable(),
+    lastSyncError: z.string().nullable(),
+  })
+  .nullable()
+  .meta({ id: "PbxDirectorySource" });
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "Enter the directory's base URL (http:// or https://)." })
+  .max(500, "Use at most 500 characters.");
+
+/** The enterprise's PBX directory: upload (CSV or JSON), the HTTP source, sync, and the list Add User reads. */
+export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/pbx-directory",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["pbx-directory"],
+          operationId: "searchPbxDirectory",
+          params,
+          querystring: z.object({ q: text(100).default("") }),
+          response: { 200: z.array(pbxUser) },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return pbxDirectoryRepository(deps.db, request.targetAccount!.id).search(request.query.q, 50);
+      },
+    );
+
+    app.put(
+      "/api/accounts/:accountId/pbx-directory",
+      {
+        bodyLimit: PBX_CSV_MAX_CHARS * 2,
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["pbx-directory"],
+          operationId: "importPbxDirectory",
+          description:
+            "Replaces the enterprise's PBX users, all or nothing: a CSV (`extension,name,default_caller_id` per " +
+            "line, an optional header line) or the PbxDirectoryDocument the HTTP adapter reads.",
+          params,
+          body: z.union([z.object({ csv: z.string().max(PBX_CSV_MAX_CHARS) }), pbxDirectoryDocument]),
+          response: { 200: z.object({ imported: z.number().int() }) },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        const users =
+          "csv" in request.body
+            ? checkDirectory(directoryFromCsv(request.body.csv), (i, key) => `csv.${i + 1}.${key}`)
+            : checkDirectory(request.body, (i, key) => `users.${i}.${key}`);
+        return importDirectory(deps.db, auditOf(request), request.targetAccount!.id, users);
+      },
+    );
+
+    app.get(
+      "/api/accounts/:accountId/pbx-directory/source",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags: ["pbx-directory"],
+          operationId: "getPbxDirectorySource",
+          params,
+          response: { 200: source },
+        },
+      },
+      async (request) => {
+        assertEnterprise(request.targetAccount!);
+        return sourceView(deps.db, request.targetAccount!.id);
+      },
+    );
+
+    app.put(
+      "/api/accounts/:accountId/pbx-directory/source",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["pbx-directory"],
+          operationId: "setPbxDirectorySource",
+          description:
+            "The HTTP directory adapter: sip2teams reads GET {baseUrl}/users (the PbxDirectoryDocument) now and " +
+            "on each sync. The bearer token is sealed and never returned; omit it to keep the stored one, null removes it.",
+          params,
+          body: z.object({
+            baseUrl: httpUrl,
+            bearerToken: z
+              .string()
+              .min(1, "Enter the token, or leave it out.")
+              .max(4000)
+              .nullable()
+              .optional(),
+          }),
+          response: { 202: source },
+        },
+      },
+      async (request, reply) => {
+        assertEnterprise(request.targetAccount!);
+        const enterpriseId = request.targetAccount!.id;
+        await saveSource(deps, auditOf(request), enterpriseId, request.body);
+        await enqueueDirectorySync(deps, enterpriseId);
+        return reply.code(202).send(await sourceView(deps.db, enterpriseId));
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/pbx-directory/sync",
+      {
+        config: { access: { kind: "account", permission: "write" } },
+        schema: {
+          tags: ["pbx-directory"],
+          operationId: "syncPbxDirectory",
+          params,
+          response: { 202: z.object({ queued: z.boolean() }) },
+        },
+      },
+      async (request, reply) => {
+        assertEnterprise(request.targetAccount!);
+        const enterpriseId = request.targetAccount!.id;
+        if (!(await pbxDirectoryRepository(deps.db, enterpriseId).source()))
+          throw Problem.conflict("Set the PBX directory's URL first; an uploaded CSV needs no sync.");
+        await enqueueDirectorySync(deps, enterpriseId);
+        return reply.code(202).send({ queued: true });
+      },
+    );
+  };
+}

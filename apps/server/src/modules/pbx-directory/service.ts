@@ -1,0 +1,177 @@
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Database, Executor } from "../../db/client.js";
+import { type FieldError, Problem } from "../../http/problem.js";
+import type { AuditContext } from "../audit/repository.js";
+import { recordAudit } from "../audit/repository.js";
+import { availableForEnterprise, toE164 } from "../numbers/service.js";
+import {
+  DirectoryReadError,
+  httpDirectoryAdapter,
+  type PbxDirectoryAdapter,
+  type PbxDirectoryDocument,
+  type PbxUser,
+} from "./adapter.js";
+import { pbxDirectoryRepository } from "./repository.js";
+
+const BEARER_AD = "pbx-directory-bearer";
+const EXTENSION = /^[A-Za-z0-9*#+._-]{1,32}$/;
+const REPORTED_ERRORS = 50;
+
+/**
+ * Checks a directory document: every extension well-formed and once, every caller ID E.164 (normalised).
+ * `fieldOf(i, key)` names the field of an error (a CSV line, or a path in the JSON document).
+ */
+export function checkDirectory(
+  document: PbxDirectoryDocument,
+  fieldOf: (index: number, key: string) => string,
+): PbxUser[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const users: PbxUser[] = [];
+  document.users.forEach((u, i) => {
+    const fail = (key: string, message: string) => {
+      if (errors.length < REPORTED_ERRORS) errors.push({ field: fieldOf(i, key), message });
+    };
+    if (!EXTENSION.test(u.extension))
+      fail("extension", `"${u.extension}" is not an extension (1-32 letters, digits, * # + . _ -).`);
+    else if (seen.has(u.extension)) fail("extension", `Extension ${u.extension} is listed twice.`);
+    seen.add(u.extension);
+    const callerId = u.defaultCallerId ? toE164(u.defaultCallerId) : null;
+    if (u.defaultCallerId && !callerId)
+      fail("defaultCallerId", `"${u.defaultCallerId}" is not a phone number in E.164 (e.g. +14255557201).`);
+    users.push({ extension: u.extension, name: u.name, defaultCallerId: callerId });
+  });
+  if (errors.length) throw Problem.invalid(errors, "Some PBX users are invalid; nothing was imported.");
+  return users;
+}
+
+/** Replaces the enterprise's directory with an uploaded one (CSV or JSON), all or nothing, audited. */
+export async function importDirectory(
+  db: Database,
+  audit: AuditContext,
+  enterpriseAccountId: string,
+  users: PbxUser[],
+) {
+  await db.transaction(async (tx) => {
+    await pbxDirectoryRepository(tx, enterpriseAccountId).replaceAll(users, "upload");
+    await recordAudit(tx, audit, {
+      action: "pbx-directory.import",
+      accountId: enterpriseAccountId,
+      targetType: "pbx-directory",
+      targetId: enterpriseAccountId,
+      after: { users: users.length },
+    });
+  });
+  return { imported: users.length };
+}
+
+export interface SourceInput {
+  baseUrl: string;
+  /** Undefined keeps the stored token; null removes it. */
+  bearerToken?: string | null;
+}
+
+export async function saveSource(
+  deps: { db: Database; secrets: SecretBox },
+  audit: AuditContext,
+  enterpriseAccountId: string,
+  input: SourceInput,
+) {
+  await deps.db.transaction(async (tx) => {
+    const repository = pbxDirectoryRepository(tx, enterpriseAccountId);
+    const before = await repository.source();
+    const bearerTokenSealed =
+      input.bearerToken === undefined
+        ? (before?.bearerTokenSealed ?? null)
+        : input.bearerToken === null
+          ? null
+          : deps.secrets.seal(input.bearerToken, BEARER_AD);
+    await repository.saveSource({ baseUrl: input.baseUrl, bearerTokenSealed });
+    await recordAudit(tx, audit, {
+      action: "pbx-directory.source",
+      accountId: enterpriseAccountId,
+      targetType: "pbx-directory",
+      targetId: enterpriseAccountId,
+      before: before
+        ? { baseUrl: before.baseUrl, bearerToken: Boolean(before.bearerTokenSealed) }
+        : undefined,
+      after: { baseUrl: input.baseUrl, bearerToken: Boolean(bearerTokenSealed) },
+    });
+  });
+}
+
+export async function sourceView(db: Executor, enterpriseAccountId: string) {
+  const row = await pbxDirectoryRepository(db, enterpriseAccountId).source();
+  if (!row) return null;
+  return {
+    baseUrl: row.baseUrl,
+    hasBearerToken: Boolean(row.bearerTokenSealed),
+    lastSyncedAt: row.lastSyncedAt?.toISOString() ?? null,
+    lastSyncCount: row.lastSyncCount,
+    lastSyncError: row.lastSyncError,
+  };
+}
+
+/** The adapter of the enterprise's configured source, or null without one. */
+export async function sourceAdapter(
+  deps: { db: Executor; secrets: SecretBox },
+  enterpriseAccountId: string,
+): Promise<PbxDirectoryAdapter | null> {
+  const row = await pbxDirectoryRepository(deps.db, enterpriseAccountId).source();
+  if (!row) return null;
+  const token = row.bearerTokenSealed ? deps.secrets.open(row.bearerTokenSealed, BEARER_AD) : null;
+  return httpDirectoryAdapter(row.baseUrl, token);
+}
+
+/**
+ * Reads the enterprise's directory from its source and replaces the stored one. A failed read keeps the
+ * stored directory and records the reason (shown with the source); it is not retried by the job.
+ */
+export async function syncDirectory(
+  deps: { db: Database; secrets: SecretBox },
+  enterpriseAccountId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const adapter = await sourceAdapter(deps, enterpriseAccountId);
+  if (!adapter) return;
+  let users: PbxUser[];
+  try {
+    users = checkDirectory({ users: await adapter.listUsers(signal) }, (i, key) => `users.${i}.${key}`);
+  } catch (error) {
+    const message =
+      error instanceof DirectoryReadError
+        ? error.message
+        : error instanceof Problem
+          ? `The PBX directory has invalid users: ${(error.errors ?? [])
+              .slice(0, 3)
+              .map((e) => `${e.field} ${e.message}`)
+              .join("; ")}`
+          : null;
+    if (message === null) throw error;
+    await pbxDirectoryRepository(deps.db, enterpriseAccountId).recordSync({ error: message });
+    return;
+  }
+  await deps.db.transaction(async (tx) => {
+    const repository = pbxDirectoryRepository(tx, enterpriseAccountId);
+    await repository.replaceAll(users, "http");
+    await repository.recordSync({ count: users.length });
+  });
+}
+
+/**
+ * Add User's Phone Number suggestion for a SIP User: the PBX user's default caller ID (guide 002 4.5), else
+ * the enterprise's next free number.
+ */
+export async function suggestPhoneNumber(db: Database, enterpriseAccountId: string, sipUser: string) {
+  const entry = sipUser
+    ? await pbxDirectoryRepository(db, enterpriseAccountId).byExtension(sipUser)
+    : undefined;
+  if (entry?.defaultCallerId)
+    return { phoneNumber: entry.defaultCallerId, source: "pbx-directory" as const, pbxUserName: entry.name };
+  const [next] = await availableForEnterprise(db, enterpriseAccountId, "", 1);
+  return {
+    phoneNumber: next ?? null,
+    source: next ? ("next-free" as const) : null,
+    pbxUserName: entry?.name ?? null,
+  };
+}
