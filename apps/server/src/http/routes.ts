@@ -7,6 +7,7 @@ import { onboardingDashboard } from "../modules/enterprises/dashboard.js";
 import { enterpriseRoutes } from "../modules/enterprises/routes.js";
 import { healthRoutes } from "../modules/health/routes.js";
 import { authRoutes } from "../modules/identity/auth-routes.js";
+import { microsoftSignInRoutes } from "../modules/identity/microsoft-sign-in-routes.js";
 import { sessionRoutes } from "../modules/identity/session-routes.js";
 import { twoFactorRoutes } from "../modules/identity/two-factor-routes.js";
 import { userRoutes } from "../modules/identity/user-routes.js";
@@ -31,6 +32,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(healthRoutes(deps));
   await app.register(sessionRoutes(deps));
   await app.register(authRoutes(deps));
+  await app.register(microsoftSignInRoutes(deps));
   await app.register(twoFactorRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(tenancyRoutes(deps));
