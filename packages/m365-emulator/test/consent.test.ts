@@ -60,7 +60,7 @@ describe("admin consent", () => {
     ).toBeUndefined();
   });
 
-  it("cancel on the permissions page redirects with access_denied / AADSTS65004", async () => {
+  it("cancel on the admin-consent page redirects with consent_required / AADSTS65004, as documented", async () => {
     const browser = new FormBrowser(emu.url);
     const page = await signIn(
       browser,
@@ -70,7 +70,7 @@ describe("admin consent", () => {
     );
     expect(page.html).toContain("Cataleya Private Limited");
     const r = await browser.submit(page.html ?? "", {}, "Cancel");
-    expect(r.redirect?.searchParams.get("error")).toBe("access_denied");
+    expect(r.redirect?.searchParams.get("error")).toBe("consent_required");
     expect(r.redirect?.searchParams.get("error_description")).toMatch(/^AADSTS65004/);
     expect(r.redirect?.searchParams.get("admin_consent")).toBe("True");
     expect(r.redirect?.searchParams.get("state")).toBe("s2");

@@ -6,7 +6,14 @@ import type { AppRegistration, Tenant, User } from "../state/model.js";
 import type { PendingFlow } from "../state/store.js";
 import { findUser, tenantNow } from "../state/users.js";
 import { MULTI_TENANT_SEGMENTS, resolveAuthorityTenant } from "./authority.js";
-import { consentPage, errorPage, formPostPage, signInEmailPage, signInPasswordPage } from "./pages.js";
+import {
+  consentPage,
+  errorPage,
+  formPostPage,
+  pickAccountPage,
+  signInEmailPage,
+  signInPasswordPage,
+} from "./pages.js";
 import { redirectUriMatches } from "./redirect.js";
 import { StsError } from "./sts-errors.js";
 import { splitScope } from "./tokens.js";
@@ -109,12 +116,23 @@ function htmlError(
     .send(errorPage({ title, code, message, returnUrl }));
 }
 
+/**
+ * A declined consent. "Admin consent on the Microsoft identity platform" (learn.microsoft.com/entra/identity-
+ * platform/v2-admin-consent), error response example: `admin_consent=True&error=consent_required&
+ * error_description=AADSTS65004: User declined to consent to access the app.` — the admin-consent endpoint answers
+ * consent_required; the authorize endpoint's cancel stays access_denied (subcode cancel).
+ */
 function denyParams(flow: PendingFlow, code: number, message: string): Record<string, string | undefined> {
+  if (flow.kind === "adminconsent")
+    return {
+      admin_consent: "True",
+      error: "consent_required",
+      error_description: `AADSTS${code}: ${message}`,
+    };
   return {
     error: "access_denied",
     error_subcode: "cancel",
     error_description: `AADSTS${code}: ${message}`,
-    admin_consent: flow.kind === "adminconsent" ? "True" : undefined,
   };
 }
 
@@ -217,6 +235,17 @@ export function startFlow(ctx: EmulatorContext, kind: PendingFlow["kind"], legac
       flow.prompt !== "login" &&
       (authorityTenant === null || authorityTenant.id === session.tenantId) &&
       ctx.state.tenants.get(session.tenantId)?.users.get(session.userId)?.accountEnabled === true;
+    // prompt=select_account interrupts single sign-on: the account picker lists the signed-in account and
+    // offers "Use another account" (Microsoft identity platform, OAuth 2.0 authorization code flow, `prompt`).
+    if (sessionUsable && flow.prompt === "select_account") {
+      const user = ctx.state.tenants.get(session.tenantId)?.users.get(session.userId);
+      return reply.type("text/html; charset=utf-8").send(
+        pickAccountPage(flowAction(flow, "login"), flow.id, {
+          upn: user?.userPrincipalName ?? "",
+          name: user?.displayName ?? "",
+        }),
+      );
+    }
     if (sessionUsable) {
       flow.userId = session.userId;
       flow.tenantId = session.tenantId;
@@ -260,6 +289,20 @@ export function signInHandler(ctx: EmulatorContext) {
     const login = (body.login ?? "").trim();
     const found = lookupSignIn(ctx, login);
     const action = flowAction(flow, "login");
+    if (body.step === "another") {
+      return reply.type("text/html; charset=utf-8").send(signInEmailPage(action, flow.id, {}));
+    }
+    if (body.step === "pick") {
+      // The picked account continues only with the browser's session for it; otherwise it signs in again.
+      const session = ctx.state.identity.sessions.get(parseCookies(req)[SESSION_COOKIE] ?? "");
+      if (!found || !session || session.userId !== found.user.id || !found.user.accountEnabled) {
+        return reply.type("text/html; charset=utf-8").send(signInPasswordPage(action, flow.id, login));
+      }
+      req.emu.tenantId = found.tenant.id;
+      flow.userId = found.user.id;
+      flow.tenantId = found.tenant.id;
+      return afterSignIn(ctx, req, reply, flow);
+    }
     if (body.step !== "password") {
       if (!found) {
         return reply.type("text/html; charset=utf-8").send(

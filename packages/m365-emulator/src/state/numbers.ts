@@ -37,7 +37,9 @@ export function newNumber(
     isoCountryCode: null,
     locationId: null,
     networkSiteId: null,
-    numberSource: numberType === "directRouting" ? "onPremises" : "online",
+    // Graph numberAssignment.numberSource: "onPremises" is for numbers synced from on-premises Active Directory;
+    // Direct Routing numbers managed in Teams (assignNumber) are "online", like Calling Plan ones.
+    numberSource: "online",
     operatorId: "",
     portInStatus: numberType === "callingPlan" ? "completed" : null,
     reverseNumberLookupOptions: [],
