@@ -19,9 +19,9 @@ export async function startBuiltInEmulator(config: Config, log: Logger): Promise
     port: config.M365_EMULATOR_PORT,
     dataDir: path.join(config.dataDir, "m365-emulator"),
     scenario: "demo",
-    // Microsoft's delays (role propagation, activation…) a hundred times faster, so a demo still shows the
+    // Microsoft's delays (role propagation, activation…) five hundred times faster, so a demo still shows the
     // waiting states but finishes in seconds; M365_EMULATOR_TIME_FACTOR overrides it (1 = Microsoft's pace).
-    ...(process.env.M365_EMULATOR_TIME_FACTOR ? {} : { timeFactor: 0.01 }),
+    ...(process.env.M365_EMULATOR_TIME_FACTOR ? {} : { timeFactor: 0.002 }),
   });
   trustExtraCa(emulator.caCertPem);
   log.info(
