@@ -141,6 +141,16 @@ describe("the input boundary", () => {
     await expectFieldProblem(audit, "cursor");
   });
 
+  it("bounds page numbers, naming the parameter", async () => {
+    for (const url of [
+      `/api/accounts/${partnerId}/enterprises?page=100001`,
+      `/api/accounts/${partnerId}/trunk-profiles?page=1e300`,
+      `/api/accounts/${enterpriseId}/teams-users?page=100001`,
+    ]) {
+      await expectFieldProblem(await t.app.inject({ method: "GET", url, headers: admin.headers }), "page");
+    }
+  });
+
   it("refuses an out-of-range date on the audit export, naming it", async () => {
     const response = await t.app.inject({
       method: "GET",

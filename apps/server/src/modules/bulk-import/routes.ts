@@ -120,7 +120,7 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           params: importParams,
           querystring: z.object({
             errorsOnly: z.enum(["true", "false"]).default("false"),
-            page: z.coerce.number().int().min(1).default(1),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(100),
           }),
           response: { 200: z.object({ import: importView, rows: z.array(rowView) }) },

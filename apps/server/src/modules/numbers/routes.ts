@@ -24,7 +24,7 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           querystring: z.object({
             search: text(20).optional(),
             state: stateEnum.optional(),
-            page: z.coerce.number().int().min(1).default(1),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(50),
           }),
           response: {

@@ -175,7 +175,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           querystring: z.object({
             search: text(200).optional(),
             filter: filterEnum.default("all"),
-            page: z.coerce.number().int().min(1).default(1),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(200).default(50),
           }),
           response: {
@@ -306,6 +306,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           response: {
             200: z.object({
               pbxLocations: z.array(z.string()),
+              pbxLocationOptions: z.array(z.object({ value: z.string(), label: z.string() })),
               voiceRoutes: z.array(z.object({ id: z.string(), name: z.string() })),
               defaultVoiceRouteId: z.string().nullable(),
               dialPlanName: z.string().nullable(),

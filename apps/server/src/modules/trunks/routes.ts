@@ -70,7 +70,7 @@ export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           params,
           querystring: z.object({
             search: text(100).optional(),
-            page: z.coerce.number().int().min(1).default(1),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
           }),
           response: {
