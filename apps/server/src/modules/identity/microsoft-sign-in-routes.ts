@@ -45,11 +45,16 @@ export function microsoftSignInRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ["identity"],
           operationId: "startMicrosoftSignIn",
           description: "Redirects the browser to Microsoft's sign-in (OpenID Connect, code + PKCE).",
-          response: { 302: z.null(), 409: problemSchema },
+          response: { 302: z.null() },
         },
       },
       async (_request, reply) => {
-        const url = await startMicrosoftSignIn(deps, { purpose: "sign-in" });
+        const url = await startMicrosoftSignIn(deps, { purpose: "sign-in" }).catch((error) => {
+          if (error instanceof Problem) return null;
+          throw error;
+        });
+        // A browser followed a link here: it gets the sign-in page's explanation, not a JSON problem.
+        if (!url) return reply.redirect("/sign-in/microsoft?error=not_configured", 302);
         bindToBrowser(reply, new URL(url).searchParams.get("state")!);
         return reply.redirect(url, 302);
       },

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Divider, Group, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
@@ -95,6 +95,11 @@ export function SignInPage() {
               />
               <Button type="submit" fullWidth>
                 Continue with username
+              </Button>
+              <Divider label="or" labelPosition="center" />
+              {/* A plain link: the server answers with the redirect to Microsoft's sign-in. */}
+              <Button component="a" href="/api/auth/microsoft/start" variant="default" fullWidth>
+                Sign in with Microsoft
               </Button>
             </>
           ) : (

@@ -2,6 +2,7 @@ import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
 import { ensureSession } from "../../app/session";
 import { ActivatePage } from "./ActivatePage";
 import { ForgotPasswordPage } from "./ForgotPasswordPage";
+import { MicrosoftSignInPage } from "./MicrosoftSignInPage";
 import { ResetPasswordPage } from "./ResetPasswordPage";
 import { SignInPage } from "./SignInPage";
 
@@ -25,6 +26,16 @@ export function identityRoutes(parent: AnyRoute) {
           throw redirect({ to: "/a/$accountId/dashboard", params: { accountId: session.account.id } });
       },
       component: SignInPage,
+    }),
+    createRoute({
+      getParentRoute: () => parent,
+      path: "/sign-in/microsoft",
+      validateSearch: (search: Record<string, unknown>) => ({
+        error: text(search.error),
+        enabled: text(search.enabled),
+      }),
+      beforeLoad: primeSession,
+      component: MicrosoftSignInPage,
     }),
     createRoute({
       getParentRoute: () => parent,
