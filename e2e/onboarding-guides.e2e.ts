@@ -23,7 +23,15 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
   const customerAdminEmail = "casey@contoso.example";
 
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal({ M365_EMULATOR: "on" }), launchBrowser()]);
+    [portal, browser] = await Promise.all([
+      startPortal({
+        M365_EMULATOR: "on",
+        // Microsoft's delays on, 200 times faster: subdomain activation takes ~18 s, so the checklist shows
+        // "Waiting for Microsoft" and then moves on by itself.
+        M365_EMULATOR_TIME_FACTOR: "0.005",
+      }),
+      launchBrowser(),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -75,6 +83,13 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await dialog.getByRole("button", { name: "Add Enterprise" }).click();
     await partner.waitForURL(/\/a\/[0-9a-f-]{36}\/enterprise$/);
     enterpriseUrl = partner.url();
+    await partner
+      .getByText(
+        "The setup starts automatically once there is a trunk profile, a Teams profile and the customer's Microsoft Teams connection.",
+      )
+      .waitFor();
+    // The Teams profile's hint shows the rule as typed.
+    await partner.getByText("^(\\d{4})$", { exact: true }).waitFor();
 
     // Trunk profile: an invalid label is refused on the field, then the derived FQDN is saved.
     await partner.getByLabel("Trunk label").fill("Contoso_HQ");
@@ -112,7 +127,20 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     // Step 3a — the Microsoft Teams icon, top right › Connect to Microsoft Teams.
     await customer.getByRole("button", { name: "Microsoft Teams" }).click();
     await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
-    // Redirected to Microsoft: sign in with the Global Admin account.
+    // First with an account that is not a Global Admin: the clear "needs a Global Admin" page.
+    await customer.getByLabel("Email, phone, or Skype").fill("user1@contoso.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("User-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
+    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
+    await customer.waitForURL(/\/microsoft\/result\//);
+    await expect(customer.getByTestId("consent-error").textContent()).resolves.toContain(
+      "is not a Global Admin",
+    );
+    // Try again, from the signed-in portal page Microsoft redirected to: Microsoft asks for the sign-in again.
+    await customer.getByRole("button", { name: "Try again" }).click();
+    // Sign in with the Global Admin account.
     await customer.getByLabel("Email, phone, or Skype").fill("admin@contoso.example");
     await customer.getByRole("button", { name: "Next" }).click();
     await customer.getByLabel("Password").fill("Admin-Pass-123!");
@@ -144,6 +172,13 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
   it("the partner sees the Direct Routing setup checklist complete", async () => {
     await partner.goto(enterpriseUrl);
     await partner.getByTestId("setup-checklist").waitFor();
+    // Microsoft activates the trunk subdomain on its own schedule: the checklist says what it waits for, with
+    // Microsoft's usual and maximum delay, and carries on by itself once Teams has activated it.
+    const waiting = partner.getByTestId("waiting-for-microsoft").filter({ hasText: "domain activation" });
+    await waiting.waitFor({ timeout: 30_000 });
+    await expect(waiting.textContent()).resolves.toMatch(
+      /Waiting for Microsoft: domain activation.*at most 24 h/,
+    );
     await partner.waitForFunction(
       () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
       undefined,
@@ -155,6 +190,7 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
       "txt",
       "dns",
       "verify",
+      "trunk-dns",
       "activation-user",
       "licence",
       "pstn-usage",
@@ -164,6 +200,7 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     ]) {
       await expect(partner.getByTestId(`step-${key}`).getAttribute("data-status")).resolves.toBe("done");
     }
+    await expect(partner.getByTestId("waiting-for-microsoft").count()).resolves.toBe(0);
     await partner.getByText("Connection of your Microsoft 365 Account is successful!").waitFor();
     await partner.getByRole("link", { name: "Dashboard" }).click();
     await expect(partner.getByTestId("count-connected-tenants").textContent()).resolves.toContain("1");
@@ -214,5 +251,41 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
       .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")
       .waitFor();
     await expect(customer.getByTestId("authorized-domain").textContent()).resolves.toBe("fabrikam.example");
+  });
+
+  it("the Teams icon offers another Microsoft account after a non-admin attempt", async () => {
+    // Fabrikam's customer admin activates and tries with an account that is not a Global Admin.
+    const mail = await latestMail(portal, "fran@fabrikam.example", /Activate/);
+    const customer = await freshPage(browser, portal);
+    await openMailAndClick(customer, mail, "Activate Your Account");
+    await completeActivation(customer, temporaryPasswordOf(mail), "fabrikam passphrase one");
+    await customer.getByRole("button", { name: "Microsoft Teams" }).click();
+    await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
+    await customer.getByLabel("Email, phone, or Skype").fill("user1@fabrikam.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("User-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
+    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
+    await customer.getByRole("button", { name: "Back to the portal" }).click();
+    await customer.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
+
+    // Microsoft Teams icon › Use another Microsoft account: Microsoft's account picker, not the same account again.
+    await customer.getByRole("button", { name: "Microsoft Teams" }).click();
+    await customer.getByRole("menuitem", { name: "Use another Microsoft account" }).click();
+    await customer.getByRole("heading", { name: "Pick an account" }).waitFor();
+    await customer.getByRole("button", { name: /user1@fabrikam\.example/ }).waitFor();
+    await customer.getByRole("button", { name: "Use another account" }).click();
+    await customer.getByLabel("Email, phone, or Skype").fill("admin@fabrikam.example");
+    await customer.getByRole("button", { name: "Next" }).click();
+    await customer.getByLabel("Password").fill("Admin-Pass-123!");
+    await customer.getByRole("button", { name: "Sign in" }).click();
+    await customer.getByRole("button", { name: "Accept" }).click();
+    await customer
+      .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")
+      .waitFor();
+    await expect(customer.getByTestId("authorized-account").textContent()).resolves.toBe(
+      "admin@fabrikam.example",
+    );
   });
 });
