@@ -234,11 +234,24 @@ describe("Sign in with Microsoft", () => {
     expect(callback.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
   });
 
-  it("a replayed callback, or one from another browser, is refused", async () => {
+  it("a replayed callback, or one from another browser, is refused; nothing of the callback is logged", async () => {
     const { callbackUrl, flowCookie } = await signInAs(GLOBAL_ADMIN(contoso));
     const replay = await t.app.inject({ url: callbackUrl, headers: { cookie: flowCookie } });
     expect(replay.headers.location).toBe("/sign-in/microsoft?error=state_expired");
     expect(replay.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
+
+    // Nothing Microsoft sent back reaches the log: not the code or state, nor an error's description.
+    const secretOf = (name: string) => new URL(callbackUrl, "http://x").searchParams.get(name)!;
+    const errorBack = await start();
+    const state = new URL(errorBack.authorizeUrl).searchParams.get("state")!;
+    const cancelled = await t.app.inject({
+      url: `/api/auth/microsoft/callback?error=access_denied&error_description=AADSTS65004+admin%40${contoso.domain}+declined&state=${state}`,
+      headers: { cookie: errorBack.flowCookie },
+    });
+    expect(cancelled.headers.location).toBe("/sign-in/microsoft?error=cancelled");
+    const logged = JSON.stringify(t.logs);
+    for (const secret of [secretOf("code"), secretOf("state"), state, `admin%40${contoso.domain}`])
+      expect(logged).not.toContain(secret);
 
     const { authorizeUrl } = await start();
     const foreign = await t.app.inject({ url: await microsoftSignIn(authorizeUrl, GLOBAL_ADMIN(contoso)) });

@@ -1,6 +1,6 @@
 /**
  * Request URLs in the log lose their capabilities: values of query parameters that carry codes, states or
- * tokens (every parameter on the OAuth callback), and path segments bound to token-like route params
+ * tokens (every parameter on the OAuth callbacks: consent and Sign in with Microsoft), and path segments bound to token-like route params
  * (`/api/microsoft/authorization-requests/:token/connect`, `/api/microsoft/consent-flows/:flowId`).
  */
 const REDACTED = "[redacted]";
@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Path prefixes whose next segment is a capability even when no route matched (old or mistyped links). */
 const CAPABILITY_PREFIXES = ["/api/microsoft/authorization-requests/"];
 /** Routes whose whole query string is a capability (Microsoft's redirect back to us). */
-const WHOLE_QUERY_ROUTES = new Set(["/api/microsoft/callback"]);
+const WHOLE_QUERY_ROUTES = new Set(["/api/microsoft/callback", "/api/auth/microsoft/callback"]);
 
 export function redactUrl(url: string, routePattern?: string): string {
   const queryAt = url.indexOf("?");
