@@ -25,14 +25,30 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
+/** Whether the session (or its absence) was read since the page loaded; until then the token is unknown. */
+let csrfKnown = false;
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
+  csrfKnown = true;
+}
+
+/**
+ * A page can write before anything read the session (e.g. "Try again" on the page Microsoft redirects to):
+ * the first write then reads the session's CSRF token itself, so a signed-in browser always sends it.
+ */
+async function primeCsrfToken(): Promise<void> {
+  const response = await fetch("/api/session", { credentials: "same-origin" });
+  if (response.ok) {
+    const session = (await response.json()) as { csrfToken?: string };
+    setCsrfToken(session.csrfToken ?? null);
+  } else if (response.status === 401) setCsrfToken(null);
 }
 
 const csrf: Middleware = {
-  onRequest({ request }) {
-    if (csrfToken && !["GET", "HEAD"].includes(request.method))
-      request.headers.set("x-csrf-token", csrfToken);
+  async onRequest({ request }) {
+    if (["GET", "HEAD"].includes(request.method)) return request;
+    if (!csrfKnown) await primeCsrfToken();
+    if (csrfToken) request.headers.set("x-csrf-token", csrfToken);
     return request;
   },
 };

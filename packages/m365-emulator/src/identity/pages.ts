@@ -37,6 +37,31 @@ ${opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : "
   );
 }
 
+/**
+ * `prompt=select_account`: the account picker ("Pick an account") listing the account signed in to this
+ * browser, and "Use another account" which goes to the sign-in page.
+ */
+export function pickAccountPage(
+  action: string,
+  ctx: string,
+  signedIn: { upn: string; name: string },
+): string {
+  return layout(
+    "Pick an account",
+    `<h1>Pick an account</h1>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="ctx" value="${escapeHtml(ctx)}">
+<input type="hidden" name="step" value="pick">
+<button type="submit" name="login" value="${escapeHtml(signedIn.upn)}">${escapeHtml(signedIn.name)} ${escapeHtml(signedIn.upn)}</button>
+</form>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="ctx" value="${escapeHtml(ctx)}">
+<input type="hidden" name="step" value="another">
+<button type="submit">Use another account</button>
+</form>`,
+  );
+}
+
 export function signInPasswordPage(action: string, ctx: string, login: string, error?: string): string {
   return layout(
     "Enter password",

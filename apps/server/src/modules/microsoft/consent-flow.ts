@@ -72,6 +72,8 @@ export interface StartConsentInput {
   startedByUserId: string | null;
   /** A retry (e.g. after signing in with an account that is not a Global Admin) asks for the sign-in again. */
   forceSignIn?: boolean;
+  /** "Use another Microsoft account": Microsoft shows its account picker instead of reusing its session. */
+  selectAccount?: boolean;
   /** "Connect a different Microsoft 365 tenant": an Admin's explicit, audited request (see requestTenantReplacement). */
   replacesTenant?: boolean;
   /** Inherited by retries, so that a chain of retries ends too. */
@@ -118,6 +120,7 @@ export async function startConsent(
   url.searchParams.set("state", flowId);
   if (expected) url.searchParams.set("domain_hint", expected.tenantDomain);
   if (input.forceSignIn) url.searchParams.set("prompt", "login");
+  else if (input.selectAccount) url.searchParams.set("prompt", "select_account");
   return { flowId, authorizeUrl: url.toString() };
 }
 

@@ -96,6 +96,10 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ["microsoft"],
           operationId: "connectMicrosoft",
           params,
+          querystring: z.object({
+            // Microsoft's account picker instead of its signed-in session (prompt=select_account).
+            prompt: z.enum(["select_account"], { error: "Use prompt=select_account or leave it out." }).optional(),
+          }),
           response: { 200: authorizeUrl },
         },
       },
@@ -105,6 +109,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           startConsent(deps, {
             enterpriseAccountId: request.targetAccount!.id,
             startedByUserId: request.actor!.userId,
+            selectAccount: request.query.prompt === "select_account",
           }),
         );
       },

@@ -1,11 +1,20 @@
 import { ActionIcon, Menu, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconBrandTeams, IconLink, IconShieldCheck } from "@tabler/icons-react";
+import { IconBrandTeams, IconLink, IconShieldCheck, IconUserSearch } from "@tabler/icons-react";
 import { useNavigate } from "@tanstack/react-router";
 import { ApiError } from "../../api/client";
 import { connectToMicrosoft, useActingAccount } from "./useActingAccount";
 
-/** The Microsoft Teams icon (top right): "Connect to Microsoft Teams" and "Authorization page". */
+function showStartFailure(error: unknown) {
+  notifications.show({
+    color: "red",
+    title: "Could not start the authorization",
+    message:
+      error instanceof ApiError ? (error.detail ?? error.title) : "Check your connection and try again.",
+  });
+}
+
+/** The Microsoft Teams icon (top right): "Connect to Microsoft Teams", "Use another Microsoft account" and "Authorization page". */
 export function TeamsMenu({ accountId }: { accountId: string }) {
   const navigate = useNavigate();
   const acting = useActingAccount(accountId);
@@ -24,20 +33,16 @@ export function TeamsMenu({ accountId }: { accountId: string }) {
         <Menu.Item
           leftSection={<IconLink size={16} />}
           disabled={!isEnterprise}
-          onClick={() =>
-            connectToMicrosoft(accountId).catch((error: unknown) =>
-              notifications.show({
-                color: "red",
-                title: "Could not start the authorization",
-                message:
-                  error instanceof ApiError
-                    ? (error.detail ?? error.title)
-                    : "Check your connection and try again.",
-              }),
-            )
-          }
+          onClick={() => connectToMicrosoft(accountId).catch(showStartFailure)}
         >
           Connect to Microsoft Teams
+        </Menu.Item>
+        <Menu.Item
+          leftSection={<IconUserSearch size={16} />}
+          disabled={!isEnterprise}
+          onClick={() => connectToMicrosoft(accountId, { anotherAccount: true }).catch(showStartFailure)}
+        >
+          Use another Microsoft account
         </Menu.Item>
         <Menu.Item
           leftSection={<IconShieldCheck size={16} />}

@@ -10,10 +10,18 @@ export function useActingAccount(accountId: string) {
   });
 }
 
-/** Sends the browser to Microsoft for the admin consent of "Connect to Microsoft Teams". */
-export async function connectToMicrosoft(accountId: string) {
+/**
+ * Sends the browser to Microsoft for the admin consent of "Connect to Microsoft Teams"; with `anotherAccount`
+ * Microsoft shows its account picker instead of reusing the account signed in to the browser.
+ */
+export async function connectToMicrosoft(accountId: string, options: { anotherAccount?: boolean } = {}) {
   const { authorizeUrl } = await unwrap(
-    api.POST("/api/accounts/{accountId}/microsoft/connect", { params: { path: { accountId } } }),
+    api.POST("/api/accounts/{accountId}/microsoft/connect", {
+      params: {
+        path: { accountId },
+        query: options.anotherAccount ? { prompt: "select_account" } : {},
+      },
+    }),
   );
   window.location.assign(authorizeUrl);
 }
