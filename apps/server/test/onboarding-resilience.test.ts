@@ -1,0 +1,99 @@
+import type { StartedEmulator } from "@sip2teams/m365-emulator";
+import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountTree, createSignedInUser } from "./support/factories.js";
+import {
+  clearFaults,
+  configureOperator,
+  emulatorEnv,
+  onboardEnterprise,
+  playConsent,
+  setFaults,
+  startEmulator,
+} from "./support/onboarding.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor } from "./support/wait-for.js";
+
+const CONTOSO = DEMO_TENANTS.contoso;
+
+interface LoggedCall {
+  method: string;
+  path: string;
+  status: number;
+  surface: string;
+  body: unknown;
+}
+
+/** A write as the tenant sees it: a Graph POST/PATCH/DELETE, or a cmdlet other than Get-* / Connect. */
+function writeOf(l: LoggedCall): string | null {
+  if (l.surface === "pwsh") {
+    if (l.path.endsWith("/connect")) return null;
+    const { cmdlet, parameters } = l.body as { cmdlet: string; parameters?: { Identity?: string } };
+    return cmdlet.startsWith("Get-") ? null : `PS ${cmdlet} ${parameters?.Identity ?? ""}`;
+  }
+  if (l.surface !== "graph" || l.method === "GET") return null;
+  return `${l.method} ${l.path.split("?")[0]}`;
+}
+
+describe("Direct Routing setup under Microsoft faults", () => {
+  let emulator: StartedEmulator;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    t = await startTestApp(emulatorEnv(emulator));
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await emulator?.close();
+  });
+
+  it("with 20% injected 5xx and throttling (429) it converges, and every write succeeds exactly once", async () => {
+    const tree = await createAccountTree(t.deps.db);
+    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+    const partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    const regions = await configureOperator(t, tree.operator, operatorAdmin);
+    const id = await onboardEnterprise(t, tree.partner, partner, regions, "contoso");
+    const connect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${id}/microsoft/connect`,
+      headers: partner.headers,
+    });
+    await playConsent(t, emulator, connect.json().authorizeUrl, {
+      login: `admin@${CONTOSO.domain}`,
+      password: DEMO_PASSWORDS.admin,
+    });
+    await setFaults(emulator, {
+      errorRate: 0.2,
+      errorStatuses: [500, 503],
+      throttle: { capacity: 6, refillPerSecond: 3, tenantId: CONTOSO.id },
+    });
+    try {
+      const done = await waitFor(
+        "setup completed despite the faults",
+        async () => {
+          const body = (
+            await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partner.headers })
+          ).json();
+          if (body.status === "failed") throw new Error(JSON.stringify(body));
+          return body.status === "completed" ? body : null;
+        },
+        { timeoutMs: 240_000, intervalMs: 500 },
+      );
+      expect(done.steps.every((s: { status: string }) => s.status === "done")).toBe(true);
+    } finally {
+      await clearFaults(emulator);
+    }
+    const response = await fetch(`${emulator.url}/_emulator/tenants/${CONTOSO.id}/requests`);
+    const body = (await response.json()) as LoggedCall[] | { requests: LoggedCall[] };
+    const lines = Array.isArray(body) ? body : body.requests;
+    const failed = lines.filter((l) => l.status >= 429);
+    expect(failed.length).toBeGreaterThan(0);
+    const writes = lines
+      .filter((l) => l.status < 400)
+      .map(writeOf)
+      .filter((w): w is string => w !== null);
+    expect(writes.length).toBeGreaterThan(8);
+    expect(writes.filter((w, i) => writes.indexOf(w) !== i)).toEqual([]);
+  }, 300_000);
+});
