@@ -6,6 +6,8 @@ import { createAccountTree, createSignedInUser, type SignedInUser } from "./supp
 import { enterpriseWithSyncedUsers, waitFor } from "./support/provisioning.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
+const ROWS = 1_500;
+
 describe("bulk CSV import of users", () => {
   let t: TestApp;
   let tree: Awaited<ReturnType<typeof createAccountTree>>;
@@ -16,7 +18,7 @@ describe("bulk CSV import of users", () => {
     t = await startTestApp({ TEAMS_USERS_SYNC_MINUTES: "0" });
     tree = await createAccountTree(t.deps.db);
     user = await createSignedInUser(t.deps.db, tree.enterprise, "Admin");
-    seeded = await enterpriseWithSyncedUsers(t.deps.db, tree.enterprise, 11_200);
+    seeded = await enterpriseWithSyncedUsers(t.deps.db, tree.enterprise, 2_000);
   }, 60_000);
   afterAll(async () => t?.stop());
 
@@ -80,25 +82,39 @@ describe("bulk CSV import of users", () => {
     expect(apply.statusCode).toBe(409);
   });
 
-  it("10,000 rows: streamed preview, then applied in the background with progress", async () => {
+  it("takes the CSV as a stream over a real socket (not only through inject)", async () => {
+    const base = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    const response = await fetch(
+      `${base}/api/accounts/${tree.enterprise.id}/teams-users/imports?fileName=socket.csv`,
+      {
+        method: "POST",
+        headers: { ...user.headers, "content-type": "text/csv" },
+        body: `${header}\nuser00000@contoso.example,700,+14255557000,,,,,`,
+      },
+    );
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ totalRows: 1, validRows: 1 });
+  });
+
+  // Volume that proves streaming and background apply in seconds; the 10,000-row size and its speed targets
+  // are in bench/bulk-import-10k.mjs.
+  it(`${ROWS} rows: streamed preview, then applied in the background with progress`, async () => {
     const lines = [header];
     let n = 0;
-    for (let i = 0; n < 10_000; i++) {
+    for (let i = 0; n < ROWS; i++) {
       if (i % 10 === 9) continue; // the seeded ineligible users
       lines.push(
         `user${String(i).padStart(5, "0")}@contoso.example,${5000 + i},+1425${String(2_000_000 + i)},,,,,d${i}:Pw${String(i).padStart(6, "0")}`,
       );
       n++;
     }
-    const started = Date.now();
     const preview = await upload(lines.join("\n"));
     expect(preview.statusCode).toBe(201);
     expect(preview.json(), JSON.stringify(preview.json())).toMatchObject({
-      totalRows: 10_000,
-      validRows: 10_000,
+      totalRows: ROWS,
+      validRows: ROWS,
       errorRows: 0,
     });
-    expect(Date.now() - started).toBeLessThan(60_000);
     expect(await t.deps.db.select().from(provisionedUsers)).toHaveLength(0);
     const id = preview.json().id;
     const apply = await t.app.inject({
@@ -115,11 +131,11 @@ describe("bulk CSV import of users", () => {
       },
       240_000,
     );
-    expect(done).toMatchObject({ appliedRows: 10_000, failedRows: 0 });
+    expect(done).toMatchObject({ appliedRows: ROWS, failedRows: 0 });
     const users = await t.app.inject({
       url: `/api/accounts/${tree.enterprise.id}/teams-users?filter=provisioned&pageSize=1`,
       headers: user.headers,
     });
-    expect(users.json().total).toBe(10_000);
+    expect(users.json().total).toBe(ROWS);
   }, 300_000);
 });
