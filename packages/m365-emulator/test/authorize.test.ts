@@ -133,4 +133,44 @@ describe("/authorize parameters", () => {
     expect(claimsOf(userToken).scp).toBe("User.ReadWrite.All");
     expect((await patch(userToken)).status).toBe(403);
   });
+
+  it("id tokens carry tid, oid, email, wids (directory roles) and amr (mfa for administrators)", async () => {
+    const idTokenOf = async (login: string, password: string) => {
+      const browser = new FormBrowser(emu.url);
+      const url = `${emu.url}/organizations/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: DEMO_APP.clientId,
+        response_type: "code",
+        redirect_uri: REDIRECT_URI,
+        scope: "openid profile email",
+        nonce: "n-1",
+        code_challenge: "plain-verifier-0123456789012345678901234567",
+        code_challenge_method: "plain",
+      })}`;
+      const done = await signInAndConsent(browser, url, login, password);
+      const tokens = await tokenResponse(emu, "organizations", {
+        grant_type: "authorization_code",
+        client_id: DEMO_APP.clientId,
+        client_secret: DEMO_APP.clientSecret,
+        code: done.redirect?.searchParams.get("code") ?? "",
+        redirect_uri: REDIRECT_URI,
+        code_verifier: "plain-verifier-0123456789012345678901234567",
+      });
+      expect(tokens.status).toBe(200);
+      return claimsOf(tokens.body.id_token as string);
+    };
+    const admin = await idTokenOf("admin@contoso.example", DEMO_PASSWORDS.admin);
+    expect(admin).toMatchObject({
+      tid: CONTOSO.id,
+      iss: `${emu.url}/${CONTOSO.id}/v2.0`,
+      nonce: "n-1",
+      preferred_username: "admin@contoso.example",
+      email: "admin@contoso.example",
+      amr: ["pwd", "mfa"],
+    });
+    expect(admin.wids).toContain("62e90394-69f5-4237-9190-012177145e10");
+    const user = await idTokenOf("user1@contoso.example", DEMO_PASSWORDS.user);
+    expect(user.amr).toEqual(["pwd"]);
+    expect(user.wids).toBeUndefined();
+    expect(typeof user.oid).toBe("string");
+  });
 });
