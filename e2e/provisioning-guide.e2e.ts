@@ -120,6 +120,22 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     await partner.getByLabel("PBX", { exact: true }).fill("pbx.contoso.example");
     await partner.getByRole("button", { name: "Save Teams profile" }).click();
     await partner.getByText("Teams profile saved.").waitFor();
+    // The enterprise page: one "SBC status" heading; the PBX directory from a CSV (guide 002 4.5's caller IDs).
+    await partner.getByRole("button", { name: "Sync now" }).first().waitFor();
+    await expect(partner.getByRole("heading", { name: "SBC status" }).count()).resolves.toBe(1);
+    await partner
+      .locator('input[type="file"]')
+      .first()
+      .setInputFiles({
+        name: "pbx-users.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          "extension,name,default_caller_id\n201,User One,+14255557201\n202,Second User,+14255557202\n",
+        ),
+      });
+    await partner.getByRole("button", { name: "Import PBX users" }).click();
+    await partner.getByText("2 PBX user(s) imported.").waitFor();
+    await partner.getByTestId("pbx-directory").getByRole("cell", { name: "+14255557202" }).waitFor();
 
     const mail = await latestMail(portal, "casey@contoso.example");
     customer = await freshPage(browser, portal);
@@ -147,14 +163,21 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
   /** Steps 3-5 (customer) and 2-4 (partner): the Add User form, field by field. */
   async function addUser(
     page: Page,
-    who: { search: string; upn: string; sipUser: string; number: string; route: string },
+    who: {
+      search: string;
+      upn: string;
+      sipUser: string;
+      number: string;
+      route: string;
+      takenSipUser?: string;
+    },
   ) {
     await page.getByRole("link", { name: "Add User" }).click();
     await page.getByRole("heading", { name: "Add User" }).waitFor();
-    // 4.1 PBX Locations: the configured PBX (usually the only option, preselected).
+    // 4.1 PBX Locations: the name of the configured PBX (usually the only option, preselected).
     await expect
       .poll(() => page.getByLabel("PBX Locations").first().inputValue(), { timeout: 15_000 })
-      .not.toBe("");
+      .toBe("pbx.contoso.example");
     // 4.2 Available Voice Routes.
     await page.getByLabel("Available Voice Routes").first().click();
     await page.getByRole("option", { name: who.route }).click();
@@ -162,20 +185,41 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     await page.getByText("Only users with a Teams Phone licence").waitFor();
     await page.getByLabel("Teams User").first().fill(who.search);
     await page.getByRole("option", { name: new RegExp(who.upn.replace(".", "\\.")) }).click();
-    // 4.4 SIP User, 4.5 Phone Number.
-    await page.getByLabel("SIP User").fill(who.sipUser);
-    await page.getByLabel("Phone Number").first().fill(who.number);
+    // 4.4 SIP User (from the PBX directory), 4.5 Phone Number auto-populates with its default caller ID.
+    const phone = page.getByLabel("Phone Number").first();
+    await page
+      .getByLabel("SIP User")
+      .first()
+      .fill(who.takenSipUser ?? who.sipUser);
+    await page.keyboard.press("Escape");
+    if (who.takenSipUser) {
+      // A SIP User already assigned is refused on its field; correcting it drops the error at once.
+      await page.getByRole("button", { name: "Add User" }).click();
+      const taken = page.getByText(`SIP user ${who.takenSipUser} is already assigned`);
+      await taken.waitFor();
+      await page.getByLabel("SIP User").first().fill(who.sipUser);
+      await page.keyboard.press("Escape");
+      await taken.waitFor({ state: "detached" });
+    }
+    await expect.poll(() => phone.inputValue(), { timeout: 15_000 }).toBe(who.number);
     // 4.6 and 4.7: both boxes checked.
     await expect(page.getByLabel("Disable Voicemail in Teams?").isChecked()).resolves.toBe(true);
     await expect(page.getByLabel("Assign Default DialPlan Policy?").isChecked()).resolves.toBe(true);
     // 4.8 User Devices › Add New Device: SIP Authentication ID and a 20-character alphanumeric password.
     await page.getByRole("button", { name: "Add New Device" }).click();
     await page.getByLabel("SIP Authentication ID").fill(`t${who.sipUser}`);
-    const generated = await page.getByLabel("Password", { exact: true }).inputValue();
+    const password = page.getByLabel("Password", { exact: true });
+    // Masked while typed, with a show toggle.
+    await expect(password.getAttribute("type")).resolves.toBe("password");
+    const generated = await password.inputValue();
     expect(generated).toMatch(/^[A-Za-z0-9]{20}$/);
-    await page.getByRole("button", { name: "Generate password" }).click();
-    const regenerated = await page.getByLabel("Password", { exact: true }).inputValue();
-    expect(regenerated).toMatch(/^[A-Za-z0-9]{20}$/);
+    await page.getByRole("button", { name: "Show password" }).click();
+    await expect(password.getAttribute("type")).resolves.toBe("text");
+    // Action: Select › Generate password.
+    await page.getByLabel("Action", { exact: true }).first().click();
+    await page.getByRole("option", { name: "Generate password" }).click();
+    await expect.poll(() => password.inputValue()).not.toBe(generated);
+    expect(await password.inputValue()).toMatch(/^[A-Za-z0-9]{20}$/);
     // 5. Add User.
     await page.getByRole("button", { name: "Add User" }).click();
     await page.waitForURL(/\/users$/);
@@ -191,6 +235,10 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
   }
 
   it("Teams Connector portal: Users › Add User, Dashboard › Sync Teams Users, Users › Disable Calling shown", async () => {
+    // The customer's menu has no Enterprises or Trunks.
+    await customer.locator("nav").getByRole("link", { name: "Dashboard" }).waitFor();
+    await expect(customer.locator("nav").getByRole("link", { name: "Enterprises" }).count()).resolves.toBe(0);
+    await expect(customer.locator("nav").getByRole("link", { name: "Trunks" }).count()).resolves.toBe(0);
     // 2. Users in the main menu.
     await customer.locator("nav").getByRole("link", { name: "Users", exact: true }).click();
     await customer.getByTestId("user-row-user1@contoso.example").waitFor({ timeout: 30_000 });
@@ -230,6 +278,7 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     await addUser(partner, {
       search: second.split("@")[0]!,
       upn: second,
+      takenSipUser: "201",
       sipUser: "202",
       number: "+14255557202",
       route: "US West",
@@ -259,5 +308,18 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     );
     expect(voicemail).toHaveLength(2);
     expect(voicemail.every((l) => JSON.stringify(l.body).includes("VoicemailEnabled"))).toBe(true);
+
+    // Still acting in Contoso, the partner's Enterprises is the partner's list again.
+    await partner.locator("nav").getByRole("link", { name: "Enterprises" }).click();
+    await partner.getByRole("cell", { name: "Contoso", exact: true }).waitFor();
+  });
+
+  it("Users › Disable Calling: Microsoft releases the number, the row shows none", async () => {
+    const row = customer.getByTestId("user-row-user1@contoso.example");
+    await expect(row.getByTestId("phone-number").textContent()).resolves.toBe("+14255557201");
+    await row.getByRole("button", { name: "Actions for user1@contoso.example" }).click();
+    await customer.getByRole("menuitem", { name: "Disable Calling" }).click();
+    await row.getByText("Disabled", { exact: true }).waitFor({ timeout: 60_000 });
+    await expect(row.getByTestId("phone-number").textContent()).resolves.toBe("");
   });
 });

@@ -110,6 +110,14 @@ describe("Add User rules, devices and the Users page (no Microsoft connection: u
     expect(generated.json().password).toMatch(/^[A-Za-z0-9]{20}$/);
   });
 
+  it("Add User lists PBX Locations by the PBX's name (guide 002 4.1)", async () => {
+    const options = await t.app.inject({
+      url: `/api/accounts/${tree.enterprise.id}/teams-users/form-options`,
+      headers: partner.headers,
+    });
+    expect(options.json().pbxLocationOptions).toEqual([{ value: "PBX", label: "pbx.example.test" }]);
+  });
+
   it("the Users page sorts by the name it shows", async () => {
     const first = await t.app.inject({
       url: `/api/accounts/${tree.enterprise.id}/teams-users?pageSize=5`,

@@ -30,10 +30,18 @@ export function AppLayout() {
   const base = `/a/${accountId}`;
   const actingKind = useActingAccountForNav(accountId).data?.account.kind;
 
+  // A customer's users have no Enterprises or Trunks; a partner acting in an enterprise gets its own list back.
+  const customer = session?.account.kind === "enterprise";
+  const enterprisesHref =
+    actingKind === "enterprise" && session ? `/a/${session.account.id}/enterprises` : `${base}/enterprises`;
   const nav = [
     { label: "Dashboard", href: `${base}/dashboard`, icon: IconLayoutDashboard },
-    { label: "Enterprises", href: `${base}/enterprises`, icon: IconBuilding },
-    { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
+    ...(customer
+      ? []
+      : [
+          { label: "Enterprises", href: enterprisesHref, icon: IconBuilding },
+          { label: "Trunks", href: `${base}/trunks`, icon: IconPlugConnected },
+        ]),
     ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
     { label: "Numbers", href: `${base}/numbers`, icon: IconPhone },
     ...(session && session.account.kind !== "enterprise"

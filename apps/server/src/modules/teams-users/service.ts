@@ -277,6 +277,8 @@ export async function formOptions(db: Database, enterprise: Account) {
   const connection = await connectedTenant(db, enterprise.id);
   return {
     pbxLocations: (profile?.pbxLocations ?? []).map((l) => l.name),
+    /** What Add User shows for each location: the PBX's name (guide 002 4.1), the value stays the location. */
+    pbxLocationOptions: (profile?.pbxLocations ?? []).map((l) => ({ value: l.name, label: l.pbx })),
     voiceRoutes: regions.sort((a, b) => a.name.localeCompare(b.name)),
     defaultVoiceRouteId: profile?.defaultRegionId ?? regions[0]?.id ?? null,
     dialPlanName: profile?.dialPlanName ?? null,

@@ -22,6 +22,7 @@ import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
 import { MicrosoftConnectionCard } from "../microsoft/AuthorizationPage";
+import { PbxDirectoryCard } from "../pbx-directory/PbxDirectoryCard";
 import { SbcTrunkStatus } from "../sbc";
 import { useRegions } from "./EnterprisesPage";
 import { SetupChecklist } from "./SetupChecklist";
@@ -94,6 +95,9 @@ export function EnterpriseDetailPage() {
           slug={slug}
           readOnly={!managedFromAbove}
         />
+      </Section>
+      <Section title="PBX directory">
+        <PbxDirectoryCard accountId={accountId} readOnly={!managedFromAbove} />
       </Section>
       <Section title="Microsoft Teams connection">
         <MicrosoftConnectionCard accountId={accountId} />

@@ -17,7 +17,7 @@ import {
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconPlus, IconSearch } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useParams } from "@tanstack/react-router";
+import { Navigate, useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
@@ -73,6 +73,10 @@ export function EnterprisesPage() {
       ),
     placeholderData: keepPreviousData,
   });
+  if (acting.data?.account.kind === "enterprise" && session && session.account.kind !== "enterprise") {
+    // A partner still acting in a customer: Enterprises is the partner's own list (acting stops).
+    return <Navigate to="/a/$accountId/enterprises" params={{ accountId: session.account.id }} />;
+  }
   if (acting.data?.account.kind === "enterprise") {
     return (
       <Stack>

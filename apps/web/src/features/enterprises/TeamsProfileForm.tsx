@@ -3,6 +3,7 @@ import {
   Alert,
   Button,
   Checkbox,
+  Code,
   Group,
   MultiSelect,
   Select,
@@ -208,8 +209,8 @@ function TeamsForm({
       </Group>
       {form.normalizationRules.length === 0 ? (
         <Text size="sm" c="dimmed">
-          No rules: numbers are dialled as entered. Add a rule for internal extensions, e.g. ^(\d{4})$ →
-          +1425555$1.
+          No rules: numbers are dialled as entered. Add a rule for internal extensions, e.g.{" "}
+          <Code>{"^(\\d{4})$"}</Code> → <Code>+1425555$1</Code>.
         </Text>
       ) : (
         <Table>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { Alert, Badge, Button, Group, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
@@ -99,8 +99,7 @@ export function SbcTrunkStatus({ enterpriseId }: { enterpriseId: string }) {
   const data = status.data;
   return (
     <Stack gap="sm" aria-label="SBC status">
-      <Group justify="space-between">
-        <Title order={4}>SBC status</Title>
+      <Group justify="flex-end">
         <Button size="xs" variant="light" loading={sync.isPending} onClick={() => sync.mutate()}>
           Sync now
         </Button>

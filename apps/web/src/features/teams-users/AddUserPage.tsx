@@ -13,7 +13,7 @@ import {
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
@@ -36,7 +36,10 @@ export function AddUserPage() {
   const [teamsUpn, setTeamsUpn] = useState("");
   const [debouncedUser] = useDebouncedValue(userSearch, 200);
   const [sipUser, setSipUser] = useState("");
+  const [debouncedSip] = useDebouncedValue(sipUser, 200);
   const [phoneNumber, setPhoneNumber] = useState("");
+  // Phone Number follows the suggestion until the user types in it (guide 002 4.5: then they change it).
+  const [phoneTyped, setPhoneTyped] = useState(false);
   const [debouncedNumber] = useDebouncedValue(phoneNumber, 200);
   const [disableVoicemail, setDisableVoicemail] = useState(true);
   const [assignDialPlan, setAssignDialPlan] = useState(true);
@@ -47,7 +50,7 @@ export function AddUserPage() {
   useEffect(() => {
     const o = options.data;
     if (!o) return;
-    if (!pbxLocation && o.pbxLocations.length > 0) setPbxLocation(o.pbxLocations[0]!);
+    if (!pbxLocation && o.pbxLocationOptions.length > 0) setPbxLocation(o.pbxLocationOptions[0]!.value);
     if (!regionId && o.defaultVoiceRouteId) setRegionId(o.defaultVoiceRouteId);
   }, [options.data, pbxLocation, regionId]);
 
@@ -69,6 +72,41 @@ export function AddUserPage() {
         }),
       ),
   });
+
+  const directory = useQuery({
+    queryKey: ["pbx-directory", accountId, debouncedSip],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/pbx-directory", {
+          params: { path: { accountId }, query: { q: debouncedSip } },
+        }),
+      ),
+  });
+  const suggestion = useQuery({
+    queryKey: ["phone-number-suggestion", accountId, debouncedSip],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/accounts/{accountId}/teams-users/phone-number-suggestion", {
+          params: { path: { accountId }, query: { sipUser: debouncedSip } },
+        }),
+      ),
+  });
+  const suggested = suggestion.data?.phoneNumber;
+  // A corrected field drops its old error (e.g. "already assigned") instead of keeping it until the next submit.
+  const clearError = useCallback(
+    (field: string) =>
+      setErrors((current) => {
+        if (!(field in current)) return current;
+        const { [field]: _gone, ...rest } = current;
+        return rest;
+      }),
+    [],
+  );
+  useEffect(() => {
+    if (phoneTyped || !suggested) return;
+    setPhoneNumber(suggested);
+    clearError("phoneNumber");
+  }, [suggested, phoneTyped, clearError]);
 
   const add = useMutation({
     mutationFn: () =>
@@ -128,9 +166,12 @@ export function AddUserPage() {
           <Stack>
             <Select
               label="PBX Locations"
-              data={options.data?.pbxLocations ?? []}
+              data={options.data?.pbxLocationOptions ?? []}
               value={pbxLocation}
-              onChange={setPbxLocation}
+              onChange={(value) => {
+                setPbxLocation(value);
+                clearError("pbxLocation");
+              }}
               error={errors.pbxLocation}
               allowDeselect={false}
             />
@@ -138,7 +179,10 @@ export function AddUserPage() {
               label="Available Voice Routes"
               data={(options.data?.voiceRoutes ?? []).map((r) => ({ value: r.id, label: r.name }))}
               value={regionId}
-              onChange={setRegionId}
+              onChange={(value) => {
+                setRegionId(value);
+                clearError("regionId");
+              }}
               error={errors.regionId}
               allowDeselect={false}
             />
@@ -148,7 +192,11 @@ export function AddUserPage() {
                 description="The user's sign-in address. It is checked in Microsoft 365 (Teams Phone licence) once the tenant is connected."
                 placeholder="ada@contoso.com"
                 value={teamsUpn}
-                onChange={(e) => setTeamsUpn(e.currentTarget.value)}
+                onChange={(e) => {
+                  setTeamsUpn(e.currentTarget.value);
+                  clearError("teamsUserPrincipalName");
+                  clearError("teamsUserObjectId");
+                }}
                 error={errors.teamsUserPrincipalName ?? errors.teamsUserObjectId}
               />
             ) : (
@@ -161,24 +209,44 @@ export function AddUserPage() {
                 onSearchChange={setUserSearch}
                 data={userOptions}
                 value={teamsUser}
-                onChange={setTeamsUser}
+                onChange={(value) => {
+                  setTeamsUser(value);
+                  clearError("teamsUserObjectId");
+                }}
                 filter={({ options: all }) => all}
                 nothingFoundMessage="No eligible user matches"
                 error={errors.teamsUserObjectId}
               />
             )}
-            <TextInput
+            <Autocomplete
               label="SIP User"
               description="The user's extension on the PBX (cannot already be assigned to another user)."
               value={sipUser}
-              onChange={(e) => setSipUser(e.currentTarget.value)}
+              onChange={(value) => {
+                setSipUser(value);
+                setPhoneTyped(false);
+                clearError("sipUser");
+              }}
+              data={(directory.data ?? []).map((u) => ({
+                value: u.extension,
+                label: u.name ? `${u.extension} (${u.name})` : u.extension,
+              }))}
+              filter={({ options: all }) => all}
               error={errors.sipUser}
             />
             <Autocomplete
               label="Phone Number"
-              description="E.164, e.g. +12065550100; numbers allocated to this enterprise are offered."
+              description={
+                suggestion.data?.source === "pbx-directory"
+                  ? `The default caller ID of ${suggestion.data.pbxUserName ?? "this PBX user"} on the PBX; change it to the user's number if it differs.`
+                  : "E.164, e.g. +12065550100; numbers allocated to this enterprise are offered."
+              }
               value={phoneNumber}
-              onChange={setPhoneNumber}
+              onChange={(value) => {
+                setPhoneNumber(value);
+                setPhoneTyped(true);
+                clearError("phoneNumber");
+              }}
               data={numbers.data ?? []}
               error={errors.phoneNumber}
             />
@@ -198,7 +266,16 @@ export function AddUserPage() {
               checked={assignDialPlan}
               onChange={(e) => setAssignDialPlan(e.currentTarget.checked)}
             />
-            <UserDevicesEditor devices={devices} onChange={setDevices} errors={errors} />
+            <UserDevicesEditor
+              devices={devices}
+              onChange={(next) => {
+                setDevices(next);
+                setErrors((current) =>
+                  Object.fromEntries(Object.entries(current).filter(([key]) => !key.startsWith("devices."))),
+                );
+              }}
+              errors={errors}
+            />
             <Group justify="flex-end">
               <Button
                 variant="default"

@@ -1,8 +1,12 @@
-import { ActionIcon, Button, Code, Group, Stack, Table, Text, TextInput } from "@mantine/core";
-import { IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { Button, Code, Group, PasswordInput, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { IconPlus } from "@tabler/icons-react";
 import { generateDevicePassword } from "./device-password";
 
 const DEVICE_PASSWORD = /^[A-Za-z0-9]{8,64}$/;
+const DEVICE_ACTIONS = [
+  { value: "generate", label: "Generate password" },
+  { value: "remove", label: "Remove device" },
+];
 
 /** A SIP device row. A saved device has an `id` and no `password` until one is set or regenerated. */
 export interface DeviceRow {
@@ -14,7 +18,8 @@ export interface DeviceRow {
 
 /**
  * The guide's "User Devices" with "Add New Device": SIP Authentication ID and a generated Password per
- * device. Saved passwords stay hidden until "Show" (each reveal is audited by the server).
+ * device, masked while typed (with a show toggle), and an Action select per row. Saved passwords stay hidden
+ * until "Show" (each reveal is audited by the server).
  */
 export function UserDevicesEditor({
   devices,
@@ -65,8 +70,10 @@ export function UserDevicesEditor({
                 </Table.Td>
                 <Table.Td>
                   {device.password !== undefined ? (
-                    <TextInput
+                    <PasswordInput
                       aria-label="Password"
+                      autoComplete="new-password"
+                      visibilityToggleButtonProps={{ "aria-label": "Show password" }}
                       value={device.password}
                       onChange={(e) => update(i, { password: e.currentTarget.value })}
                       error={
@@ -88,23 +95,18 @@ export function UserDevicesEditor({
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Group gap={4}>
-                    <ActionIcon
-                      variant="subtle"
-                      aria-label="Generate password"
-                      onClick={() => update(i, { password: generateDevicePassword() })}
-                    >
-                      <IconRefresh size={14} />
-                    </ActionIcon>
-                    <ActionIcon
-                      color="red"
-                      variant="subtle"
-                      aria-label="Remove device"
-                      onClick={() => onChange(devices.filter((_, j) => j !== i))}
-                    >
-                      <IconTrash size={14} />
-                    </ActionIcon>
-                  </Group>
+                  {/* The guide's "Action: Select": a choice that acts, then shows "Select" again. */}
+                  <Select
+                    aria-label="Action"
+                    placeholder="Select"
+                    data={DEVICE_ACTIONS}
+                    value={null}
+                    onChange={(action) => {
+                      if (action === "generate") update(i, { password: generateDevicePassword() });
+                      if (action === "remove") onChange(devices.filter((_, j) => j !== i));
+                    }}
+                    w={190}
+                  />
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -255,11 +255,10 @@ export function UsersPage() {
               : p.deleting
                 ? "Removing"
                 : busy
-                  ? p.status === "pending-consent"
-                    ? "Waiting for consent"
-                    : p.callingEnabled
-                      ? "Enabling"
-                      : "Disabling"
+                  ? // Waiting for consent shows once, in Last provisioning.
+                    p.callingEnabled
+                    ? "Enabling"
+                    : "Disabling"
                   : observed
                     ? "Enabled"
                     : "Disabled";
@@ -285,7 +284,10 @@ export function UsersPage() {
                   )}
                 </Table.Td>
                 <Table.Td>{p?.sipUser ?? ""}</Table.Td>
-                <Table.Td>{p?.phoneNumber ?? ""}</Table.Td>
+                <Table.Td data-testid="phone-number">
+                  {/* Disable Calling releases the number in Microsoft 365: shown only while calling is on. */}
+                  {p && (callingLabel === "Enabled" || callingLabel === "Enabling") ? p.phoneNumber : ""}
+                </Table.Td>
                 <Table.Td>{p?.regionName ?? ""}</Table.Td>
                 <Table.Td>
                   {p ? (
