@@ -121,6 +121,11 @@ describe("scenario files and certificate credentials", () => {
       await fetch(`${emu.url}/northwind.example/v2.0/.well-known/openid-configuration`)
     ).json()) as Record<string, string>;
     expect(byDomain.issuer).toBe(`${emu.url}/${TENANT}/v2.0`);
+    // The v1 document names the v1 issuer, as Microsoft's does.
+    const v1 = (await (
+      await fetch(`${emu.url}/northwind.example/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
+    expect(v1.issuer).toBe(`https://sts.windows.net/${TENANT}/`);
     const instance = (await (
       await fetch(`${emu.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=x`)
     ).json()) as { metadata: { aliases: string[] }[] };

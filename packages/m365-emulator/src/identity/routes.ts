@@ -4,6 +4,7 @@ import { openIdConfiguration, resolveAuthorityTenant } from "./authority.js";
 import { consentHandler, logoutHandler, signInHandler, startFlow } from "./browser-flow.js";
 import { StsError, stsError } from "./sts-errors.js";
 import { tokenHandler } from "./token-endpoint.js";
+import { v1Issuer } from "./tokens.js";
 
 type TenantReq = FastifyRequest<{ Params: { tenant: string } }>;
 
@@ -21,20 +22,24 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: EmulatorContex
   app.get("/common/discovery/instance", discovery);
   app.get("/:tenant/discovery/instance", discovery);
 
-  const oidc = async (req: TenantReq, reply: FastifyReply) => {
+  const oidc = (version: "v1" | "v2") => async (req: TenantReq, reply: FastifyReply) => {
     req.emu.surface = "login";
     try {
       const tenant = resolveAuthorityTenant(ctx.state, req.params.tenant);
       req.emu.tenantId = tenant?.id ?? null;
-      return openIdConfiguration(baseUrl(req), req.params.tenant, tenant);
+      const config = openIdConfiguration(baseUrl(req), req.params.tenant, tenant);
+      // The v1 document (/{tenant}/.well-known/openid-configuration) names the v1 issuer, the one v1 tokens
+      // carry: "Microsoft identity platform ID tokens" / OpenID Connect metadata, `https://sts.windows.net/{tid}/`.
+      if (version === "v1") return { ...config, issuer: v1Issuer(tenant ? tenant.id : "{tenantid}") };
+      return config;
     } catch (e) {
       if (e instanceof StsError)
         return reply.code(e.status).send(stsError(hostOf(req), e.error, e.code, e.message));
       throw e;
     }
   };
-  app.get("/:tenant/v2.0/.well-known/openid-configuration", oidc);
-  app.get("/:tenant/.well-known/openid-configuration", oidc);
+  app.get("/:tenant/v2.0/.well-known/openid-configuration", oidc("v2"));
+  app.get("/:tenant/.well-known/openid-configuration", oidc("v1"));
 
   const keys = async (req: TenantReq) => {
     req.emu.surface = "login";
