@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { and, eq, ne } from "drizzle-orm";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { Logger } from "pino";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
@@ -9,6 +8,7 @@ import { userRepository } from "../identity/repository.js";
 import type { Mailer } from "../mail/mailer.js";
 import { accounts } from "../tenancy/schema.js";
 import { graphClient } from "./graph-client.js";
+import { MicrosoftSignInError, redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
 import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
 import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
 import { notifyTenantReplaced } from "./tenant-change-notice.js";
@@ -214,8 +214,6 @@ async function afterAdminConsent(
   return { kind: "redirect-to-microsoft", url: url.toString() };
 }
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
 async function afterSignIn(
   deps: CallbackDeps,
   flow: ConsentFlow,
@@ -226,42 +224,19 @@ async function afterSignIn(
   const runtime = microsoftRuntime(deps);
   const settings = (await runtime.settings()).microsoft;
   const consentedTenant = flow.consentedTenantId!;
-  const tokenUrl = `${settings.loginUrl}/${consentedTenant}/oauth2/v2.0/token`;
-  const response = await fetch(tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      client_id: settings.clientId!,
-      ...(await runtime.tokens.clientCredential(tokenUrl)),
-      code: query.code,
-      redirect_uri: redirectUri(deps),
-      code_verifier: deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD),
-      scope: "openid profile",
-    }),
-  });
-  const tokenBody = (await response.json().catch(() => ({}))) as {
-    id_token?: string;
-    error?: string;
-    error_description?: string;
-  };
-  if (!response.ok || !tokenBody.id_token) {
-    throw new ConsentFailure("microsoft_error", `token endpoint: ${tokenBody.error ?? response.status}`);
-  }
-  const jwksUrl = `${settings.loginUrl}/${consentedTenant}/discovery/v2.0/keys`;
-  let jwks = jwksCache.get(jwksUrl);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(jwksUrl));
-    jwksCache.set(jwksUrl, jwks);
-  }
-  const { payload } = await jwtVerify(tokenBody.id_token, jwks, {
-    audience: settings.clientId!,
-    issuer: `${settings.loginUrl}/${consentedTenant}/v2.0`,
-    algorithms: ["RS256"],
-  }).catch((error: Error) => {
-    throw new ConsentFailure("microsoft_error", `id token rejected: ${error.message}`);
-  });
-  if (payload.nonce !== flow.nonce) throw new ConsentFailure("microsoft_error", "id token nonce mismatch");
+  // The same code redemption and id token verification as Sign in with Microsoft (oidc-sign-in.ts).
+  const payload = await redeemSignInCode(deps, {
+    authority: consentedTenant,
+    code: query.code,
+    redirectUri: redirectUri(deps),
+    codeVerifier: deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD),
+    scope: "openid profile",
+  })
+    .then((idToken) => verifyIdToken(deps, idToken, { nonce: flow.nonce, tenantId: consentedTenant }))
+    .catch((error: Error) => {
+      if (error instanceof MicrosoftSignInError) throw new ConsentFailure("microsoft_error", error.message);
+      throw error;
+    });
   const tid = String(payload.tid ?? "").toLowerCase();
   if (tid !== consentedTenant) throw new ConsentFailure("tenant_mismatch");
   if (flow.expectedTenantId && tid !== flow.expectedTenantId) throw new ConsentFailure("wrong_tenant");
