@@ -359,3 +359,13 @@ describe("Teams number assignment (async operations and rules)", () => {
     expect(users.body.value[0].userPrincipalName).toMatch(/@fabrikam\.example$/);
   });
 });
+
+describe("user.mail", () => {
+  it("is null without a mailbox (Teams Phone alone), the SMTP address with an Exchange plan", async () => {
+    const phoneOnly = await graph(emu, token, "GET", `/users/user1@${CONTOSO.domain}?$select=id,mail`);
+    expect(phoneOnly.status).toBe(200);
+    expect(phoneOnly.body.mail).toBeNull();
+    const e5 = await graph(emu, token, "GET", `/users/admin@${CONTOSO.domain}?$select=id,mail`);
+    expect(e5.body.mail).toBe(`admin@${CONTOSO.domain}`);
+  });
+});

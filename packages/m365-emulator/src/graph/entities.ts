@@ -69,7 +69,11 @@ export function userEntity(tenant: Tenant, u: User): Record<string, unknown> {
     displayName: u.displayName,
     givenName: u.givenName,
     jobTitle: u.jobTitle,
-    mail: u.mail,
+    // Graph user.mail is "the SMTP address for the user": null unless the user has a mailbox (an Exchange
+    // Online plan), whatever the UPN looks like.
+    mail: [...u.plans.values()].some((p) => p.service === "exchange" && p.capabilityStatus === "Enabled")
+      ? u.mail
+      : null,
     mobilePhone: u.mobilePhone,
     officeLocation: u.officeLocation,
     preferredLanguage: u.preferredLanguage,
