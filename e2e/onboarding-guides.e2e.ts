@@ -123,6 +123,12 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     const customer = await freshPage(browser, portal);
     await openMailAndClick(customer, mail, "Activate Your Account");
     await completeActivation(customer, temporaryPasswordOf(mail), "customer passphrase one");
+    // The same link again says at once that it was used, before any form.
+    const usedLink = await freshPage(browser, portal);
+    await openMailAndClick(usedLink, mail, "Activate Your Account");
+    await usedLink.getByText("This activation link was already used or has expired.").waitFor();
+    await expect(usedLink.getByLabel("Current Password").count()).resolves.toBe(0);
+    await usedLink.context().close();
 
     // Step 3a — the Microsoft Teams icon, top right › Connect to Microsoft Teams.
     await customer.getByRole("button", { name: "Microsoft Teams" }).click();

@@ -112,6 +112,26 @@ describe("activation, sign-in, lockout and password reset", () => {
     expect(again.json().errors[0].field).toBe("token");
   });
 
+  it("tells the activation page whether its link is still usable, and nothing else", async () => {
+    const address = email();
+    const mail = await invite(address);
+    const check = (token: string) => post("/api/auth/activation-link", { token }, {}, "198.51.100.7");
+    const fresh = await check(mail.token);
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json()).toEqual({ usable: true });
+    const ok = await post("/api/auth/activate", {
+      token: mail.token,
+      currentPassword: mail.temporaryPassword,
+      newPassword: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const used = await check(mail.token);
+    expect(used.json()).toEqual({ usable: false });
+    expect(used.body).not.toContain(address);
+    expect((await check("not-a-token")).json()).toEqual({ usable: false });
+  });
+
   it("refuses expired activation links, and resending an invitation kills the previous one", async () => {
     const address = email();
     const first = await invite(address);

@@ -2,6 +2,9 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpMailer } from "../src/modules/mail/mailer.js";
 import { composeMail } from "../src/modules/mail/templates.js";
+import { operatorSettings } from "../src/modules/operator-settings/schema.js";
+import { createAccountTree, createSignedInUser } from "./support/factories.js";
+import { lastMailTo } from "./support/identity.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
@@ -47,6 +50,29 @@ describe("mail", () => {
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain("Activate your account");
       expect(page.body).toContain("Activate Your Account");
+    });
+
+    it("names the portal as the operator configured it, like the consent pages", async () => {
+      const tree = await createAccountTree(t.deps.db);
+      const admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+      await t.deps.db
+        .insert(operatorSettings)
+        .values({ portalDisplayName: "Orchid Collab Portal" })
+        .onConflictDoUpdate({
+          target: operatorSettings.id,
+          set: { portalDisplayName: "Orchid Collab Portal" },
+        });
+      const invited = await t.app.inject({
+        method: "POST",
+        url: `/api/accounts/${tree.partner.id}/users`,
+        headers: admin.headers,
+        payload: { name: "Ada Lovelace", email: "ada-portal-name@example.test", role: "User" },
+      });
+      expect(invited.statusCode, invited.body).toBe(201);
+      const sent = await lastMailTo(t.deps.db, "ada-portal-name@example.test");
+      expect(sent!.subject).toBe("Activate your Orchid Collab Portal account");
+      expect(sent!.text).toContain("in the Orchid Collab Portal portal for Partner A");
+      expect(sent!.text).not.toContain("sip2teams");
     });
 
     it("declares UTF-8, so a middle dot shows as itself", async () => {

@@ -21,6 +21,8 @@ export const PUBLIC_ROUTES = new Set([
   "GET /api/openapi.json",
   "POST /api/auth/sign-in",
   "POST /api/auth/activate",
+  // Whether an activation link is still usable, nothing more (the token is 256 random bits; throttled per address).
+  "POST /api/auth/activation-link",
   "POST /api/auth/forgot-password",
   "POST /api/auth/reset-password",
   // Microsoft admin consent: the customer's Global Admin follows an unguessable, expiring link; Microsoft redirects back.

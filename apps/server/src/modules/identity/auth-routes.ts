@@ -70,6 +70,24 @@ export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     );
 
+    // The activation page checks its link on load: a used or expired link says so before the form.
+    app.post(
+      "/api/auth/activation-link",
+      {
+        config: { access: { kind: "public" } },
+        schema: {
+          tags: ["identity"],
+          operationId: "checkActivationLink",
+          description:
+            "Whether an activation link is still usable (nothing else about it). The token comes in the body, " +
+            "never in a URL; invalid checks count towards the address's sign-in throttle.",
+          body: z.object({ token: text(200).min(1, "The activation link is incomplete.") }),
+          response: { 200: z.object({ usable: z.boolean() }), 400: problemSchema, 429: problemSchema },
+        },
+      },
+      async (request) => ({ usable: await identity.activationLinkUsable(request.body.token, meta(request)) }),
+    );
+
     app.post(
       "/api/auth/forgot-password",
       {

@@ -4,6 +4,7 @@ import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { recordAudit } from "../audit/repository.js";
+import { withPortalName } from "../mail/portal-name.js";
 import { passwordResetMail } from "./mails.js";
 import { maySignIn } from "./policies.js";
 import { normalizeEmail, tokenRepository, userRepository } from "./repository.js";
@@ -68,7 +69,9 @@ export async function sendPasswordResetMail(deps: IdentityDeps, job: Payload): P
       { action: "password-reset.requested", accountId: account.id, targetType: "user", targetId: user.id },
     );
   });
-  await mailer.send(passwordResetMail(config, { to: user.email, name: user.name, token }));
+  await mailer.send(
+    passwordResetMail(await withPortalName(db, config), { to: user.email, name: user.name, token }),
+  );
 }
 
 /** The queue as the request side sees it (enqueueing needs no handler). */

@@ -6,6 +6,7 @@ import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import type { Mailer } from "../mail/mailer.js";
+import { withPortalName } from "../mail/portal-name.js";
 import { accountRepository } from "../tenancy/repository.js";
 import type { Account } from "../tenancy/schema.js";
 import { invitationMail } from "./mails.js";
@@ -162,7 +163,7 @@ export function identityService(deps: IdentityDeps) {
       expiresAt: new Date(Date.now() + config.INVITATION_TTL_DAYS * 86_400_000),
     });
     await mailer.send(
-      invitationMail(config, {
+      invitationMail(await withPortalName(tx, config), {
         to: user.email,
         name: user.name,
         accountName: account.name,
@@ -381,6 +382,21 @@ export function identityService(deps: IdentityDeps) {
     },
 
     /** Activation: the temporary password from the email plus a new password. Returns the now active user. */
+    /**
+     * Whether an activation link can still be used, so the page says "already used" before the form. Answers
+     * nothing about whom it is for; a dead link counts against the caller's address like a failed activation.
+     */
+    async activationLinkUsable(token: string, meta: RequestMeta): Promise<boolean> {
+      const ipKey = throttleKeys.ip(meta.ip);
+      const lockedIp = await throttle.lockedUntil([ipKey]);
+      if (lockedIp) throw tooMany(lockedIp);
+      const found = await tokenRepository(db).findUsable(token, "activation");
+      const user = found ? await userRepository(db).findById(found.userId) : undefined;
+      if (found && user?.status === "invited") return true;
+      await throttle.fail(ipKey, THROTTLE_RULES.ip);
+      return false;
+    },
+
     async activate(
       input: { token: string; currentPassword: string; newPassword: string; confirmPassword: string },
       meta: RequestMeta,

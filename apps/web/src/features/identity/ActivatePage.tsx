@@ -1,5 +1,6 @@
-import { Alert, Button, PasswordInput, Stack } from "@mantine/core";
-import { useNavigate } from "@tanstack/react-router";
+import { Alert, Anchor, Button, Loader, PasswordInput, Stack } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
@@ -16,6 +17,37 @@ export function ActivatePage() {
   const errors = useApiErrors(["currentPassword", "newPassword", "confirmPassword"]);
   const set = (field: keyof typeof values) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setValues({ ...values, [field]: event.currentTarget.value });
+  // Checked on load, so a used link says so before anyone types three passwords.
+  const link = useQuery({
+    queryKey: ["activation-link", token],
+    queryFn: () => unwrap(api.POST("/api/auth/activation-link", { body: { token: token ?? "" } })),
+    enabled: Boolean(token),
+    retry: false,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+
+  if (token && link.isPending) {
+    return (
+      <AuthCard title="Activate Your Account" subtitle="Checking your activation link…">
+        <Loader />
+      </AuthCard>
+    );
+  }
+  if (link.data?.usable === false) {
+    return (
+      <AuthCard title="Activate Your Account" subtitle="This link can no longer be used.">
+        <Stack>
+          <Alert color="yellow" role="alert">
+            This activation link was already used or has expired. If you activated your account, sign in;
+            otherwise ask your administrator for a new invitation.
+          </Alert>
+          <Anchor component={Link} to="/sign-in">
+            Go to the sign-in page
+          </Anchor>
+        </Stack>
+      </AuthCard>
+    );
+  }
 
   return (
     <AuthCard
