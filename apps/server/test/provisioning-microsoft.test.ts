@@ -437,6 +437,17 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
         maxDelaySeconds: 86_400,
       });
 
+      // The user page's API shows the wait.
+      const shown = (
+        await t.app.inject({
+          url: `/api/accounts/${enterpriseId}/teams-users/${id}`,
+          headers: partner.headers,
+        })
+      ).json();
+      expect(
+        shown.steps.find((s: { key: string }) => s.key === "assign-number").waitingForMicrosoft,
+      ).toMatchObject({ what: "Teams provisioning of the user", maxDelaySeconds: 86_400 });
+
       emulator.state.advanceClock(CONTOSO.id, 1800_000);
       const done = await waitFor("provisioned after Teams provisioning", async () => {
         const row = await userRow(id);

@@ -44,7 +44,33 @@ const stepView = z.object({
   status: z.enum(["pending", "running", "done", "skipped", "failed"]),
   at: z.string().optional(),
   error: z.string().optional(),
+  /** "Waiting for Microsoft: <what>" (e.g. Teams provisioning of the user): since, usual/max delay, next check. */
+  waitingForMicrosoft: z
+    .object({
+      what: z.string(),
+      since: z.string(),
+      usualDelaySeconds: z.number(),
+      maxDelaySeconds: z.number(),
+      nextCheckAt: z.string(),
+    })
+    .nullable(),
 });
+
+/** The user as the API shows it: each step's wait (kept in the step's data) as `waitingForMicrosoft`. */
+function withWaits<T extends { steps: { data?: Record<string, unknown> }[] }>(
+  user: T,
+): Omit<T, "steps"> & {
+  steps: (T["steps"][number] & { waitingForMicrosoft: z.infer<typeof stepView>["waitingForMicrosoft"] })[];
+} {
+  return {
+    ...user,
+    steps: user.steps.map((step) => ({
+      ...step,
+      waitingForMicrosoft:
+        (step.data?.waiting as z.infer<typeof stepView>["waitingForMicrosoft"] | undefined) ?? null,
+    })),
+  };
+}
 
 const syncView = z
   .object({
@@ -403,7 +429,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const enterprise = enterpriseOf(request);
         const created = await addUser(serviceDeps, auditContext(request), enterprise, request.body);
-        return reply.code(201).send(await getUser(deps.db, enterprise.id, created.id));
+        return reply.code(201).send(withWaits(await getUser(deps.db, enterprise.id, created.id)));
       },
     );
 
@@ -418,7 +444,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           response: { 200: userDetail },
         },
       },
-      async (request) => getUser(deps.db, enterpriseOf(request).id, request.params.userId),
+      async (request) => withWaits(await getUser(deps.db, enterpriseOf(request).id, request.params.userId)),
     );
 
     app.put(
@@ -438,7 +464,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request) => {
         const enterprise = enterpriseOf(request);
         await updateUser(serviceDeps, auditContext(request), enterprise, request.params.userId, request.body);
-        return getUser(deps.db, enterprise.id, request.params.userId);
+        return withWaits(await getUser(deps.db, enterprise.id, request.params.userId));
       },
     );
 
@@ -479,7 +505,9 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         async (request, reply) => {
           const enterprise = enterpriseOf(request);
           await setCalling(serviceDeps, auditContext(request), enterprise, request.params.userId, enabled);
-          return reply.code(202).send(await getUser(deps.db, enterprise.id, request.params.userId));
+          return reply
+            .code(202)
+            .send(withWaits(await getUser(deps.db, enterprise.id, request.params.userId)));
         },
       );
     }
@@ -498,7 +526,7 @@ export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const enterprise = enterpriseOf(request);
         await retryProvisioning(serviceDeps, enterprise, request.params.userId);
-        return reply.code(202).send(await getUser(deps.db, enterprise.id, request.params.userId));
+        return reply.code(202).send(withWaits(await getUser(deps.db, enterprise.id, request.params.userId)));
       },
     );
 

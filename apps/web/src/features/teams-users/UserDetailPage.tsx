@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { WaitingForMicrosoft } from "../enterprises/WaitingForMicrosoft";
 import { SbcDeviceStatus } from "../sbc";
 import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
@@ -192,7 +193,14 @@ export function UserDetailPage() {
               Phone Number <Code>{u.phoneNumber}</Code>
             </Text>
           </Group>
-          {u.lastError && <Alert color="red">{u.lastError}</Alert>}
+          {u.lastError && !u.steps.some((s) => s.waitingForMicrosoft) && (
+            <Alert color="red">{u.lastError}</Alert>
+          )}
+          {u.steps
+            .filter((s) => s.waitingForMicrosoft && s.status !== "done")
+            .map((s) => (
+              <WaitingForMicrosoft key={s.key} wait={s.waitingForMicrosoft!} />
+            ))}
           <Table>
             <Table.Tbody>
               {u.steps.map((s) => (
@@ -204,7 +212,7 @@ export function UserDetailPage() {
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="xs" c={s.error ? "red" : "dimmed"}>
+                    <Text size="xs" c={s.error && !s.waitingForMicrosoft ? "red" : "dimmed"}>
                       {s.error ?? (s.at ? new Date(s.at).toLocaleString() : "")}
                     </Text>
                   </Table.Td>
