@@ -19,6 +19,7 @@ import { type RunningPortal, startPortal } from "./support/portal.js";
 describe("guide 002 step 1: the tenant's Global Administrator signs in with Microsoft", () => {
   let portal: RunningPortal;
   let browser: Browser;
+  let partner: Page;
 
   beforeAll(async () => {
     const emulatorPort = await freePort();
@@ -71,7 +72,7 @@ describe("guide 002 step 1: the tenant's Global Administrator signs in with Micr
     await operator.getByRole("button", { name: "Save" }).click();
     await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
     const partnerMail = await latestMail(portal, "pat@telco-partner.example");
-    const partner = await freshPage(browser, portal);
+    partner = await freshPage(browser, portal);
     await openMailAndClick(partner, partnerMail, "Activate Your Account");
     await completeActivation(partner, temporaryPasswordOf(partnerMail), "partner passphrase one");
 
@@ -144,5 +145,25 @@ describe("guide 002 step 1: the tenant's Global Administrator signs in with Micr
     await microsoftSignIn(other, "admin@fabrikam.example", "Admin-Pass-123!");
     await other.waitForURL(/\/sign-in\/microsoft\?error=wrong_tenant$/);
     await other.getByText("is not connected to this portal").waitFor();
+  });
+
+  it("a partner's Admin enables Sign in with Microsoft for its own tenant; its Global Admin then signs in", async () => {
+    await partner.goto(`${portal.url}/`);
+    await partner.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
+    await partner.getByText("Settings", { exact: true }).click();
+    await partner.getByRole("link", { name: "Security" }).click();
+    await partner.getByRole("button", { name: "Enable Sign in with Microsoft" }).click();
+    await microsoftSignIn(partner, "admin@fabrikam.example", "Admin-Pass-123!");
+    await partner.waitForURL(/\/sign-in\/microsoft\?enabled=1$/);
+    await partner.getByText("can now sign in with Microsoft").waitFor();
+
+    const page = await freshPage(browser, portal);
+    await page.goto(`${portal.url}/sign-in`);
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await microsoftSignIn(page, "admin@fabrikam.example", "Admin-Pass-123!");
+    await page.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
+    const session = await page.evaluate(async () => (await fetch("/api/session")).json());
+    expect(session.user).toMatchObject({ email: "admin@fabrikam.example", role: "Admin" });
+    expect(session.account).toMatchObject({ name: "Telco Partner", kind: "partner" });
   });
 });

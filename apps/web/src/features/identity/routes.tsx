@@ -32,7 +32,8 @@ export function identityRoutes(parent: AnyRoute) {
       path: "/sign-in/microsoft",
       validateSearch: (search: Record<string, unknown>) => ({
         error: text(search.error),
-        enabled: text(search.enabled),
+        // `?enabled=1` arrives parsed as a number.
+        enabled: search.enabled === undefined ? undefined : String(search.enabled),
       }),
       beforeLoad: primeSession,
       component: MicrosoftSignInPage,

@@ -20,6 +20,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fetchSession, sessionQueryKey, useSession } from "../../app/session";
 import { useApiErrors } from "../identity/form";
+import { MicrosoftSignInCard } from "../identity/MicrosoftSignInCard";
 import { SessionsCard } from "../identity/SessionsCard";
 
 /** Settings › Security: your own two-factor authentication, the account's 2FA requirement, your sessions. */
@@ -182,6 +183,9 @@ export function SecurityPage() {
         </Stack>
       </Card>
       {session?.user.role === "Admin" && <AccountRequirement accountId={accountId} />}
+      {session?.user.role === "Admin" &&
+        session.account.id === accountId &&
+        session.account.kind !== "enterprise" && <MicrosoftSignInCard accountId={accountId} />}
       <SessionsCard />
     </Stack>
   );
