@@ -395,5 +395,28 @@ describe("Sign in with Microsoft", () => {
     const { callback, landing } = await signInAs(USER1(fabrikam));
     expect(landing).toBe("/");
     expect((await sessionOf(callback)).body.account.id).toBe(tree.partner.id);
+
+    // Only the account's own Admin turns it off (the operator above cannot, for the partner); then it is off.
+    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+    const byOperator = await t.app.inject({
+      method: "DELETE",
+      url: `/api/accounts/${tree.partner.id}/microsoft-sign-in`,
+      headers: operatorAdmin.headers,
+    });
+    expect(byOperator.statusCode).toBe(403);
+    const off = await t.app.inject({
+      method: "DELETE",
+      url: `/api/accounts/${tree.partner.id}/microsoft-sign-in`,
+      headers: partnerAdmin.headers,
+    });
+    expect(off.statusCode).toBe(204);
+    expect((await signInAs(USER1(fabrikam))).landing).toBe("/sign-in/microsoft?error=wrong_tenant");
+    const audited = await t.deps.db
+      .select({ action: auditEvents.action })
+      .from(auditEvents)
+      .where(eq(auditEvents.accountId, tree.partner.id));
+    expect(audited.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["microsoft-sign-in.enabled", "microsoft-sign-in.disabled"]),
+    );
   });
 });
