@@ -30,6 +30,11 @@ export const PUBLIC_ROUTES = new Set([
   "GET /api/microsoft/callback",
   "GET /api/microsoft/consent-flows/:flowId",
   "POST /api/microsoft/consent-flows/:flowId/retry",
+  // Sign in with Microsoft: the redirect to Microsoft, its single-use callback bound to the browser by a cookie,
+  // and the portal code after it (for a pending flow only).
+  "GET /api/auth/microsoft/start",
+  "GET /api/auth/microsoft/callback",
+  "POST /api/auth/microsoft/two-factor",
 ]);
 
 /**
