@@ -33,6 +33,28 @@ describe("/authorize parameters", () => {
     expect(r.redirect?.searchParams.get("state")).toBe("x");
   });
 
+  it("prompt=select_account: the account picker continues with the signed-in account or signs in another", async () => {
+    const browser = new FormBrowser(emu.url);
+    await signInAndConsent(browser, authorize({}), "user1@contoso.example", DEMO_PASSWORDS.user);
+    const picker = await browser.request(authorize({ prompt: "select_account", state: "s" }));
+    expect(picker.html).toContain("<h1>Pick an account</h1>");
+    const account = /<button[^>]*name="login"[^>]*>([^<]+)<\/button>/.exec(picker.html ?? "")?.[1] ?? "";
+    expect(account).toContain("user1@contoso.example");
+    const picked = await browser.submit(picker.html ?? "", {}, account.trim());
+    expect(picked.redirect?.searchParams.get("code")).toBeTruthy();
+    expect(picked.redirect?.searchParams.get("state")).toBe("s");
+
+    const again = await browser.request(authorize({ prompt: "select_account" }));
+    const another = (again.html ?? "").slice((again.html ?? "").lastIndexOf("<form"));
+    const signInPage = await browser.submit(another, {}, "Use another account");
+    expect(signInPage.html).toContain('name="login"');
+    expect(signInPage.html).not.toContain("user1@contoso.example");
+
+    // Without a session in the browser there is nothing to pick: the sign-in page.
+    const fresh = await new FormBrowser(emu.url).request(authorize({ prompt: "select_account" }));
+    expect(fresh.html).toContain('name="login"');
+  });
+
   it("plain PKCE, fragment response mode, session reuse and prompt=login", async () => {
     const browser = new FormBrowser(emu.url);
     const first = await signInAndConsent(
