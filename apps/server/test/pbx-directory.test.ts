@@ -158,6 +158,24 @@ describe("PBX directory: CSV upload, the HTTP adapter, and Add User's Phone Numb
     expect((await call("GET", "/pbx-directory")).json()).toHaveLength(2);
   });
 
+  it("accepts the HTTP adapter's JSON document as an upload too, refusing it whole when a field is bad", async () => {
+    const bad = await call("PUT", "/pbx-directory", {
+      users: [
+        { extension: "501", name: "Barbara Liskov", defaultCallerId: "+1 (425) 555-7501" },
+        { extension: "502", name: "Bad Number", defaultCallerId: "555" },
+      ],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(["users.1.defaultCallerId"]);
+    const good = await call("PUT", "/pbx-directory", {
+      users: [{ extension: "501", name: "Barbara Liskov", defaultCallerId: "+1 (425) 555-7501" }],
+    });
+    expect(good.json()).toEqual({ imported: 1 });
+    expect((await call("GET", "/pbx-directory")).json()).toEqual([
+      { extension: "501", name: "Barbara Liskov", defaultCallerId: "+14255557501", source: "upload" },
+    ]);
+  });
+
   it("refuses a URL that is not http(s), and another partner's enterprise is not found", async () => {
     const bad = await call("PUT", "/pbx-directory/source", { baseUrl: "file:///etc/passwd" });
     expect(bad.statusCode).toBe(400);
