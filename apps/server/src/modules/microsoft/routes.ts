@@ -98,7 +98,9 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           params,
           querystring: z.object({
             // Microsoft's account picker instead of its signed-in session (prompt=select_account).
-            prompt: z.enum(["select_account"], { error: "Use prompt=select_account or leave it out." }).optional(),
+            prompt: z
+              .enum(["select_account"], { error: "Use prompt=select_account or leave it out." })
+              .optional(),
           }),
           response: { 200: authorizeUrl },
         },
