@@ -145,6 +145,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every live session of the signed-in user, most recently used first. */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Ends one of the signed-in user's sessions: its browser is signed out on its next request. Ending the current session signs this browser out. */
+        delete: operations["endMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/sessions/end-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Ends every session of the signed-in user except the current one. */
+        post: operations["endMyOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/sign-in": {
         parameters: {
             query?: never;
@@ -179,6 +230,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/activation-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Whether an activation link is still usable (nothing else about it). The token comes in the body, never in a URL; invalid checks count towards the address's sign-in throttle. */
+        post: operations["checkActivationLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/forgot-password": {
         parameters: {
             query?: never;
@@ -207,6 +275,73 @@ export interface paths {
         put?: never;
         /** @description Sets a new password from a reset link, revokes every other session of the user and signs in. */
         post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/microsoft/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Redirects the browser to Microsoft's sign-in (OpenID Connect, code + PKCE). */
+        get: operations["startMicrosoftSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/microsoft/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The portal's second factor after a Sign in with Microsoft that Microsoft did not put through MFA (the id token's `amr` has no `mfa`) for a user who enrolled in two-factor authentication. */
+        post: operations["completeMicrosoftSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft-sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getMicrosoftSignInSetting"];
+        put?: never;
+        post?: never;
+        delete: operations["disableMicrosoftSignIn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/microsoft-sign-in/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A partner's or the operator's Admin links its own Entra tenant: the answer is Microsoft's sign-in, where a Global Admin of that tenant signs in; its users may then Sign in with Microsoft. */
+        post: operations["enableMicrosoftSignIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -345,6 +480,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/users/{userId}/sessions/end-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Signs the user out on every device; they can sign in again. */
+        post: operations["endUserSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/switchable": {
         parameters: {
             query?: never;
@@ -371,7 +523,7 @@ export interface paths {
         };
         get: operations["listPartners"];
         put?: never;
-        /** @description Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email. */
+        /** @description Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email. Needs `manage-users` (Admins), as inviting an Admin does. */
         post: operations["createPartner"];
         delete?: never;
         options?: never;
@@ -445,6 +597,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/operator-settings/dns-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Tries the RFC 2136 server and TSIG key (the stored secret when none is given): adds and deletes a `_sip2teams-check` TXT record in the zone. */
+        post: operations["testOperatorDns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/sbc-regions": {
         parameters: {
             query?: never;
@@ -471,6 +640,54 @@ export interface paths {
         get?: never;
         put: operations["updateSbcRegion"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/carrier-trunk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCarrierTrunk"];
+        put: operations["updateCarrierTrunk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/carrier-trunk/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["connectCarrierTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/carrier-trunk/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reapplyCarrierTrunk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -621,6 +838,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/microsoft/replace-tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["replaceMicrosoftTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/microsoft/disconnect": {
         parameters: {
             query?: never;
@@ -653,7 +886,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/microsoft/authorization-requests/{token}/connect": {
+    "/api/microsoft/authorization-requests/connect": {
         parameters: {
             query?: never;
             header?: never;
@@ -765,6 +998,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/direct-routing-setup/check-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["checkDirectRoutingSetupNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/teams-users": {
         parameters: {
             query?: never;
@@ -853,6 +1102,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["availableNumbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/phone-number-suggestion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["suggestPhoneNumber"];
         put?: never;
         post?: never;
         delete?: never;
@@ -966,6 +1231,7 @@ export interface paths {
         };
         get: operations["listNumbers"];
         put?: never;
+        /** @description A range (first–last, at most 10,000 numbers) or a CSV whose first column holds the numbers. The CSV: at most 2,000,000 characters, 100,000 lines of 1,024 characters, UTF-8 text without NUL characters; the request body at most 3 MB (413 beyond). */
         post: operations["addNumbers"];
         delete?: never;
         options?: never;
@@ -989,6 +1255,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/pbx-directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["searchPbxDirectory"];
+        /** @description Replaces the enterprise's PBX users, all or nothing: a CSV (`extension,name,default_caller_id` per line, an optional header line) or the PbxDirectoryDocument the HTTP adapter reads. */
+        put: operations["importPbxDirectory"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/pbx-directory/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getPbxDirectorySource"];
+        /** @description The HTTP directory adapter: sip2teams reads GET {baseUrl}/users (the PbxDirectoryDocument) now and on each sync. The bearer token is sealed and never returned; omit it to keep the stored one, null removes it. */
+        put: operations["setPbxDirectorySource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/pbx-directory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["syncPbxDirectory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/teams-users/imports": {
         parameters: {
             query?: never;
@@ -998,7 +1314,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Body: the CSV (text/csv) with a header row. Columns: teams_upn, sip_user, phone_number, voice_route, pbx_location, disable_voicemail, assign_dial_plan, devices. Devices: "authId:password; …". */
+        /** @description Body: the CSV (text/csv, UTF-8) with a header row. Columns: teams_upn, sip_user, phone_number, voice_route, pbx_location, disable_voicemail, assign_dial_plan, devices. Devices: "authId:password; …". Limits: 5 MB (413 beyond), 4,096 bytes per line and 20,000 rows; binary, UTF-16 or non-UTF-8 files are refused (400, naming the line). */
         post: operations["uploadUsersCsv"];
         delete?: never;
         options?: never;
@@ -1038,6 +1354,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/teams-users/imports/{importId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queues the apply again for an import whose apply was interrupted (`interrupted` is true: it is still applying, but no apply job is queued, or the running one has not finished a row for five minutes). Rows already applied are not applied again. */
+        post: operations["resumeUsersImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/sbc/status": {
         parameters: {
             query?: never;
@@ -1064,6 +1397,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["syncSbc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getPreflight"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1118,117 +1467,15 @@ export interface components {
             after: unknown;
             ip: string | null;
         };
-        DashboardInput: {
-            account: {
-                /** Format: uuid */
-                id: string;
+        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
+        PbxDirectoryDocumentInput: {
+            users: {
+                /** @description The PBX extension (the SIP User of Add User). */
+                extension: string;
+                /** @description The user's name on the PBX. */
                 name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            counts: {
-                key: string;
-                label: string;
-                value: number;
-            }[];
-            actionItems: {
-                key: string;
-                /** @enum {string} */
-                severity: "info" | "warning" | "error";
-                title: string;
-                description: string;
-                href: string;
-                actionLabel: string;
-            }[];
-        };
-        SessionInput: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                /** @enum {string} */
-                role: "Admin" | "User" | "Read-only";
-            };
-            account: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            csrfToken: string;
-            twoFactorSetupRequired: boolean;
-        };
-        SbcRegionInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            sbcFqdns: string[];
-            sipPort: number;
-        };
-        OperatorSettingsInput: {
-            sbcBaseDomain: string | null;
-            portalDisplayName: string | null;
-            publisher: string | null;
-            appClientId: string | null;
-            appClientSecretSet: boolean;
-            appCertificate: {
-                thumbprintSha256: string;
-                subject: string;
-                validTo: string;
-            } | null;
-            loginUrl: string | null;
-            graphUrl: string | null;
-            teamsAdminUrl: string | null;
-            teamsPhoneSkuId: string | null;
-            dnsAdapter: ("manual" | "emulator") | null;
-            effective: {
-                portalDisplayName: string;
-                publisher: string;
-                teamsPhoneSkuId: string;
-                /** @enum {string} */
-                dnsAdapter: "manual" | "emulator";
-                appClientId: string | null;
-                loginUrl: string;
-                graphUrl: string;
-                teamsAdminUrl: string;
-                emulated: boolean;
-            };
-        };
-        SbcStatusInput: {
-            adapter: string;
-            live: {
-                configured: boolean;
-                reachable: boolean;
-                error: string | null;
-            };
-            trunk: {
-                fqdn: string;
-                /** @enum {string} */
-                mode: "registration" | "static-ip";
-                appliedAt: string;
-                pendingActivation: boolean;
-            } | null;
-            microsoftProxies: {
-                uri: string;
-                /** @enum {string} */
-                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
-            }[];
-            pbx: {
-                uri: string;
-                /** @enum {string} */
-                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
-            }[];
-            devices: {
-                deviceId: string;
-                sipUser: string;
-                authId: string;
-                registrar: string;
-                /** @enum {string} */
-                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
-                lastRegisteredAt: string | null;
-                expiresAt: string | null;
+                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
+                defaultCallerId?: string | null;
             }[];
         };
         TeamsUserSyncInput: {
@@ -1290,6 +1537,13 @@ export interface components {
                 status: "pending" | "running" | "done" | "skipped" | "failed";
                 at?: string;
                 error?: string;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                } | null;
             }[];
             lastError: string | null;
             observed: {
@@ -1316,7 +1570,175 @@ export interface components {
             appliedRows: number;
             failedRows: number;
             lastError: string | null;
+            interrupted: boolean;
             createdAt: unknown;
+        };
+        DashboardInput: {
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            counts: {
+                key: string;
+                label: string;
+                value: number;
+            }[];
+            actionItems: {
+                key: string;
+                /** @enum {string} */
+                severity: "info" | "warning" | "error";
+                title: string;
+                description: string;
+                href: string;
+                actionLabel: string;
+            }[];
+        };
+        SessionInput: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                /** @enum {string} */
+                role: "Admin" | "User" | "Read-only";
+            };
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            csrfToken: string;
+            twoFactorSetupRequired: boolean;
+        };
+        SessionListItemInput: {
+            /** Format: uuid */
+            id: string;
+            device: string;
+            ip: string | null;
+            createdAt: string;
+            lastUsedAt: string;
+            current: boolean;
+        };
+        EndedSessionsInput: {
+            endedSessions: number;
+        };
+        MicrosoftSignInSettingInput: {
+            enabled: boolean;
+            tenantId: string | null;
+        };
+        CarrierTrunkInput: {
+            /** @enum {string} */
+            state: "not-connected" | "configuring" | "ready" | "failed";
+            error: string | null;
+            tenantId: string | null;
+            tenantDomain: string | null;
+            fqdn: string | null;
+            sipSignalingPort: number;
+            maxConcurrentSessions: number;
+            appliedAt: string | null;
+        };
+        SbcRegionInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            sbcFqdns: string[];
+            sipPort: number;
+        };
+        DnsTestResultInput: {
+            ok: boolean;
+            code: string | null;
+            message: string;
+        };
+        OperatorSettingsInput: {
+            sbcBaseDomain: string | null;
+            portalDisplayName: string | null;
+            publisher: string | null;
+            appClientId: string | null;
+            appClientSecretSet: boolean;
+            appCertificate: {
+                thumbprintSha256: string;
+                subject: string;
+                validTo: string;
+            } | null;
+            loginUrl: string | null;
+            graphUrl: string | null;
+            teamsAdminUrl: string | null;
+            teamsPhoneSkuId: string | null;
+            dnsAdapter: ("manual" | "emulator" | "rfc2136") | null;
+            dnsServer: string | null;
+            dnsPort: number | null;
+            dnsZone: string | null;
+            dnsTsigKeyName: string | null;
+            dnsTsigAlgorithm: ("hmac-sha256" | "hmac-sha512") | null;
+            dnsTsigSecretSet: boolean;
+            trunkRecordType: ("address" | "CNAME") | null;
+            trunkRecordAddresses: string[];
+            trunkRecordCname: string | null;
+            effective: {
+                portalDisplayName: string;
+                publisher: string;
+                teamsPhoneSkuId: string;
+                /** @enum {string} */
+                dnsAdapter: "manual" | "emulator" | "rfc2136";
+                appClientId: string | null;
+                loginUrl: string;
+                graphUrl: string;
+                teamsAdminUrl: string;
+                emulated: boolean;
+            };
+        };
+        PreflightLineInput: {
+            id: string;
+            label: string;
+            /** @enum {string} */
+            status: "ok" | "warning" | "failed" | "waiting" | "unknown";
+            detail: string;
+            fix: string | null;
+        };
+        PreflightReportInput: {
+            enterpriseAccountId: string;
+            checkedAt: string;
+            lines: components["schemas"]["PreflightLineInput"][];
+        };
+        SbcStatusInput: {
+            adapter: string;
+            live: {
+                configured: boolean;
+                reachable: boolean;
+                error: string | null;
+            };
+            trunk: {
+                fqdn: string;
+                /** @enum {string} */
+                mode: "registration" | "static-ip";
+                appliedAt: string;
+                pendingActivation: boolean;
+            } | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                sipUser: string;
+                authId: string;
+                registrar: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
         };
         EnterpriseInput: {
             /** Format: uuid */
@@ -1372,6 +1794,23 @@ export interface components {
                     value: string;
                     ttl: number;
                 } | null;
+                dnsRecords: {
+                    operatorMust: string;
+                    records: {
+                        name: string;
+                        type: string;
+                        value: string;
+                        ttl: number;
+                    }[];
+                } | null;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                    checks: number;
+                } | null;
             }[];
         };
         TwoFactorStatusInput: {
@@ -1420,13 +1859,27 @@ export interface components {
             enterpriseAccountId: string;
             enterpriseName: string;
         };
+        PbxDirectoryUserInput: {
+            extension: string;
+            name: string;
+            defaultCallerId: string | null;
+            /** @enum {string} */
+            source: "upload" | "http";
+        };
+        PbxDirectorySourceInput: {
+            baseUrl: string;
+            hasBearerToken: boolean;
+            lastSyncedAt: string | null;
+            lastSyncCount: number | null;
+            lastSyncError: string | null;
+        } | null;
         TeamsProfileInput: {
             pbxLocations: {
                 name: string;
                 pbx: string;
             }[];
             regionIds: string[];
-            defaultRegionId: string;
+            defaultRegionId: string | "";
             pstnUsage: string;
             dialPlanName: string;
             normalizationRules: {
@@ -1474,6 +1927,8 @@ export interface components {
             /** @enum {string} */
             transport: "UDP" | "TCP" | "TLS";
             sipDomain: string;
+            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
+            pbxRealm: string | null;
             outboundProxy: string | null;
             /** @enum {string} */
             mode: "registration" | "static-ip";
@@ -1511,117 +1966,15 @@ export interface components {
             after: unknown;
             ip: string | null;
         };
-        Dashboard: {
-            account: {
-                /** Format: uuid */
-                id: string;
+        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
+        PbxDirectoryDocument: {
+            users: {
+                /** @description The PBX extension (the SIP User of Add User). */
+                extension: string;
+                /** @description The user's name on the PBX. */
                 name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            counts: {
-                key: string;
-                label: string;
-                value: number;
-            }[];
-            actionItems: {
-                key: string;
-                /** @enum {string} */
-                severity: "info" | "warning" | "error";
-                title: string;
-                description: string;
-                href: string;
-                actionLabel: string;
-            }[];
-        };
-        Session: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                /** @enum {string} */
-                role: "Admin" | "User" | "Read-only";
-            };
-            account: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            csrfToken: string;
-            twoFactorSetupRequired: boolean;
-        };
-        SbcRegion: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            sbcFqdns: string[];
-            sipPort: number;
-        };
-        OperatorSettings: {
-            sbcBaseDomain: string | null;
-            portalDisplayName: string | null;
-            publisher: string | null;
-            appClientId: string | null;
-            appClientSecretSet: boolean;
-            appCertificate: {
-                thumbprintSha256: string;
-                subject: string;
-                validTo: string;
-            } | null;
-            loginUrl: string | null;
-            graphUrl: string | null;
-            teamsAdminUrl: string | null;
-            teamsPhoneSkuId: string | null;
-            dnsAdapter: ("manual" | "emulator") | null;
-            effective: {
-                portalDisplayName: string;
-                publisher: string;
-                teamsPhoneSkuId: string;
-                /** @enum {string} */
-                dnsAdapter: "manual" | "emulator";
-                appClientId: string | null;
-                loginUrl: string;
-                graphUrl: string;
-                teamsAdminUrl: string;
-                emulated: boolean;
-            };
-        };
-        SbcStatus: {
-            adapter: string;
-            live: {
-                configured: boolean;
-                reachable: boolean;
-                error: string | null;
-            };
-            trunk: {
-                fqdn: string;
-                /** @enum {string} */
-                mode: "registration" | "static-ip";
-                appliedAt: string;
-                pendingActivation: boolean;
-            } | null;
-            microsoftProxies: {
-                uri: string;
-                /** @enum {string} */
-                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
-            }[];
-            pbx: {
-                uri: string;
-                /** @enum {string} */
-                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
-            }[];
-            devices: {
-                deviceId: string;
-                sipUser: string;
-                authId: string;
-                registrar: string;
-                /** @enum {string} */
-                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
-                lastRegisteredAt: string | null;
-                expiresAt: string | null;
+                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
+                defaultCallerId?: string | null;
             }[];
         };
         TeamsUserSync: {
@@ -1683,6 +2036,13 @@ export interface components {
                 status: "pending" | "running" | "done" | "skipped" | "failed";
                 at?: string;
                 error?: string;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                } | null;
             }[];
             lastError: string | null;
             observed: {
@@ -1709,8 +2069,176 @@ export interface components {
             appliedRows: number;
             failedRows: number;
             lastError: string | null;
+            interrupted: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        Dashboard: {
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            counts: {
+                key: string;
+                label: string;
+                value: number;
+            }[];
+            actionItems: {
+                key: string;
+                /** @enum {string} */
+                severity: "info" | "warning" | "error";
+                title: string;
+                description: string;
+                href: string;
+                actionLabel: string;
+            }[];
+        };
+        Session: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                /** @enum {string} */
+                role: "Admin" | "User" | "Read-only";
+            };
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            csrfToken: string;
+            twoFactorSetupRequired: boolean;
+        };
+        SessionListItem: {
+            /** Format: uuid */
+            id: string;
+            device: string;
+            ip: string | null;
+            createdAt: string;
+            lastUsedAt: string;
+            current: boolean;
+        };
+        EndedSessions: {
+            endedSessions: number;
+        };
+        MicrosoftSignInSetting: {
+            enabled: boolean;
+            tenantId: string | null;
+        };
+        CarrierTrunk: {
+            /** @enum {string} */
+            state: "not-connected" | "configuring" | "ready" | "failed";
+            error: string | null;
+            tenantId: string | null;
+            tenantDomain: string | null;
+            fqdn: string | null;
+            sipSignalingPort: number;
+            maxConcurrentSessions: number;
+            appliedAt: string | null;
+        };
+        SbcRegion: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            sbcFqdns: string[];
+            sipPort: number;
+        };
+        DnsTestResult: {
+            ok: boolean;
+            code: string | null;
+            message: string;
+        };
+        OperatorSettings: {
+            sbcBaseDomain: string | null;
+            portalDisplayName: string | null;
+            publisher: string | null;
+            appClientId: string | null;
+            appClientSecretSet: boolean;
+            appCertificate: {
+                thumbprintSha256: string;
+                subject: string;
+                validTo: string;
+            } | null;
+            loginUrl: string | null;
+            graphUrl: string | null;
+            teamsAdminUrl: string | null;
+            teamsPhoneSkuId: string | null;
+            dnsAdapter: ("manual" | "emulator" | "rfc2136") | null;
+            dnsServer: string | null;
+            dnsPort: number | null;
+            dnsZone: string | null;
+            dnsTsigKeyName: string | null;
+            dnsTsigAlgorithm: ("hmac-sha256" | "hmac-sha512") | null;
+            dnsTsigSecretSet: boolean;
+            trunkRecordType: ("address" | "CNAME") | null;
+            trunkRecordAddresses: string[];
+            trunkRecordCname: string | null;
+            effective: {
+                portalDisplayName: string;
+                publisher: string;
+                teamsPhoneSkuId: string;
+                /** @enum {string} */
+                dnsAdapter: "manual" | "emulator" | "rfc2136";
+                appClientId: string | null;
+                loginUrl: string;
+                graphUrl: string;
+                teamsAdminUrl: string;
+                emulated: boolean;
+            };
+        };
+        PreflightLine: {
+            id: string;
+            label: string;
+            /** @enum {string} */
+            status: "ok" | "warning" | "failed" | "waiting" | "unknown";
+            detail: string;
+            fix: string | null;
+        };
+        PreflightReport: {
+            enterpriseAccountId: string;
+            checkedAt: string;
+            lines: components["schemas"]["PreflightLine"][];
+        };
+        SbcStatus: {
+            adapter: string;
+            live: {
+                configured: boolean;
+                reachable: boolean;
+                error: string | null;
+            };
+            trunk: {
+                fqdn: string;
+                /** @enum {string} */
+                mode: "registration" | "static-ip";
+                appliedAt: string;
+                pendingActivation: boolean;
+            } | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                sipUser: string;
+                authId: string;
+                registrar: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
         };
         Enterprise: {
             /** Format: uuid */
@@ -1766,6 +2294,23 @@ export interface components {
                     value: string;
                     ttl: number;
                 } | null;
+                dnsRecords: {
+                    operatorMust: string;
+                    records: {
+                        name: string;
+                        type: string;
+                        value: string;
+                        ttl: number;
+                    }[];
+                } | null;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                    checks: number;
+                } | null;
             }[];
         };
         TwoFactorStatus: {
@@ -1814,13 +2359,27 @@ export interface components {
             enterpriseAccountId: string;
             enterpriseName: string;
         };
+        PbxDirectoryUser: {
+            extension: string;
+            name: string;
+            defaultCallerId: string | null;
+            /** @enum {string} */
+            source: "upload" | "http";
+        };
+        PbxDirectorySource: {
+            baseUrl: string;
+            hasBearerToken: boolean;
+            lastSyncedAt: string | null;
+            lastSyncCount: number | null;
+            lastSyncError: string | null;
+        } | null;
         TeamsProfile: {
             pbxLocations: {
                 name: string;
                 pbx: string;
             }[];
             regionIds: string[];
-            defaultRegionId: string;
+            defaultRegionId: string | "";
             pstnUsage: string;
             dialPlanName: string;
             normalizationRules: {
@@ -1868,6 +2427,8 @@ export interface components {
             /** @enum {string} */
             transport: "UDP" | "TCP" | "TLS";
             sipDomain: string;
+            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
+            pbxRealm: string | null;
             outboundProxy: string | null;
             /** @enum {string} */
             mode: "registration" | "static-ip";
@@ -1939,6 +2500,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SessionListItem"][];
+                    };
+                };
+            };
+        };
+    };
+    endMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endMyOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedSessions"];
+                };
             };
         };
     };
@@ -2054,6 +2695,52 @@ export interface operations {
             };
         };
     };
+    checkActivationLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        usable: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     forgotPassword: {
         parameters: {
             query?: never;
@@ -2147,6 +2834,181 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startMicrosoftSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    completeMicrosoftSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    flow: string;
+                    totpCode?: string;
+                    recoveryCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMicrosoftSignInSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftSignInSetting"];
+                };
+            };
+        };
+    };
+    disableMicrosoftSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableMicrosoftSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizeUrl: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2517,6 +3379,56 @@ export interface operations {
             };
         };
     };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedSessions"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listSwitchableAccounts: {
         parameters: {
             query?: {
@@ -2799,7 +3711,20 @@ export interface operations {
                     graphUrl: string | null;
                     teamsAdminUrl: string | null;
                     teamsPhoneSkuId: string | null;
-                    dnsAdapter: ("manual" | "emulator") | null;
+                    dnsAdapter: ("manual" | "emulator" | "rfc2136") | null;
+                    dnsServer?: string | null;
+                    /** @default null */
+                    dnsPort?: number | null;
+                    dnsZone?: string | null;
+                    dnsTsigKeyName?: string | null;
+                    /** @default null */
+                    dnsTsigAlgorithm?: ("hmac-sha256" | "hmac-sha512") | null;
+                    dnsTsigSecret?: string | null;
+                    /** @default null */
+                    trunkRecordType?: ("address" | "CNAME") | null;
+                    /** @default [] */
+                    trunkRecordAddresses?: string[];
+                    trunkRecordCname?: string | null;
                 };
             };
         };
@@ -2811,6 +3736,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OperatorSettings"];
+                };
+            };
+        };
+    };
+    testOperatorDns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dnsServer?: string | null;
+                    /** @default null */
+                    dnsPort?: number | null;
+                    dnsZone?: string | null;
+                    dnsTsigKeyName?: string | null;
+                    /** @default null */
+                    dnsTsigAlgorithm?: ("hmac-sha256" | "hmac-sha512") | null;
+                    dnsTsigSecret?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DnsTestResult"];
                 };
             };
         };
@@ -2896,6 +3856,103 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SbcRegion"];
+                };
+            };
+        };
+    };
+    getCarrierTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierTrunk"];
+                };
+            };
+        };
+    };
+    updateCarrierTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sipSignalingPort: number;
+                    maxConcurrentSessions: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierTrunk"];
+                };
+            };
+        };
+    };
+    connectCarrierTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizeUrl: string;
+                    };
+                };
+            };
+        };
+    };
+    reapplyCarrierTrunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierTrunk"];
                 };
             };
         };
@@ -3119,6 +4176,8 @@ export interface operations {
                             /** @enum {string} */
                             transport: "UDP" | "TCP" | "TLS";
                             sipDomain: string;
+                            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
+                            pbxRealm: string | null;
                             outboundProxy: string | null;
                             /** @enum {string} */
                             mode: "registration" | "static-ip";
@@ -3178,6 +4237,7 @@ export interface operations {
                     /** @enum {string} */
                     transport: "UDP" | "TCP" | "TLS";
                     sipDomain: string;
+                    pbxRealm?: string | null;
                     outboundProxy: string | null;
                     /** @enum {string} */
                     mode: "registration" | "static-ip";
@@ -3240,7 +4300,7 @@ export interface operations {
                         pbx: string;
                     }[];
                     regionIds: string[];
-                    defaultRegionId: string;
+                    defaultRegionId: string | "";
                     pstnUsage: string;
                     dialPlanName: string;
                     normalizationRules: {
@@ -3288,6 +4348,30 @@ export interface operations {
         };
     };
     connectMicrosoft: {
+        parameters: {
+            query?: {
+                prompt?: "select_account";
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MicrosoftAuthorizeUrl"];
+                };
+            };
+        };
+    };
+    replaceMicrosoftTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3361,12 +4445,16 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                token: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
@@ -3490,6 +4578,28 @@ export interface operations {
         };
     };
     recheckDirectRoutingSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectRoutingSetup"];
+                };
+            };
+        };
+    };
+    checkDirectRoutingSetupNow: {
         parameters: {
             query?: never;
             header?: never;
@@ -3655,6 +4765,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         pbxLocations: string[];
+                        pbxLocationOptions: {
+                            value: string;
+                            label: string;
+                        }[];
                         voiceRoutes: {
                             id: string;
                             name: string;
@@ -3715,6 +4829,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": string[];
+                };
+            };
+        };
+    };
+    suggestPhoneNumber: {
+        parameters: {
+            query?: {
+                sipUser?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        phoneNumber: string | null;
+                        source: ("pbx-directory" | "next-free") | null;
+                        pbxUserName: string | null;
+                    };
                 };
             };
         };
@@ -4035,6 +5177,136 @@ export interface operations {
             };
         };
     };
+    searchPbxDirectory: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PbxDirectoryUser"][];
+                };
+            };
+        };
+    };
+    importPbxDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    csv: string;
+                } | components["schemas"]["PbxDirectoryDocumentInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                    };
+                };
+            };
+        };
+    };
+    getPbxDirectorySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PbxDirectorySource"];
+                };
+            };
+        };
+    };
+    setPbxDirectorySource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    baseUrl: string;
+                    bearerToken?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PbxDirectorySource"];
+                };
+            };
+        };
+    };
+    syncPbxDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: boolean;
+                    };
+                };
+            };
+        };
+    };
     uploadUsersCsv: {
         parameters: {
             query?: {
@@ -4122,6 +5394,29 @@ export interface operations {
             };
         };
     };
+    resumeUsersImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                importId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkImport"];
+                };
+            };
+        };
+    };
     getSbcStatus: {
         parameters: {
             query?: never;
@@ -4164,6 +5459,28 @@ export interface operations {
                     "application/json": {
                         queued: boolean;
                     };
+                };
+            };
+        };
+    };
+    getPreflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreflightReport"];
                 };
             };
         };
