@@ -5,6 +5,7 @@ import { Problem } from "../../http/problem.js";
 import { recordAudit } from "../audit/repository.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
+import { waitingForMicrosoftView } from "../microsoft/waiting-view.js";
 import { startSetupIfReady } from "./jobs.js";
 import { setupView } from "./service.js";
 
@@ -36,16 +37,7 @@ export const setupSchema = z
           })
           .nullable(),
         /** "Waiting for Microsoft: <what>": since when, Microsoft's usual and maximum delay, the next check. */
-        waitingForMicrosoft: z
-          .object({
-            what: z.string(),
-            since: z.string(),
-            usualDelaySeconds: z.number(),
-            maxDelaySeconds: z.number(),
-            nextCheckAt: z.string(),
-            checks: z.number().int(),
-          })
-          .nullable(),
+        waitingForMicrosoft: waitingForMicrosoftView.extend({ checks: z.number().int() }).nullable(),
       }),
     ),
   })

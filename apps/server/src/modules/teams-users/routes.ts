@@ -5,6 +5,7 @@ import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
+import { waitingForMicrosoftView } from "../microsoft/waiting-view.js";
 import { availableForEnterprise } from "../numbers/service.js";
 import { suggestPhoneNumber } from "../pbx-directory/service.js";
 import type { Account } from "../tenancy/schema.js";
@@ -45,15 +46,7 @@ const stepView = z.object({
   at: z.string().optional(),
   error: z.string().optional(),
   /** "Waiting for Microsoft: <what>" (e.g. Teams provisioning of the user): since, usual/max delay, next check. */
-  waitingForMicrosoft: z
-    .object({
-      what: z.string(),
-      since: z.string(),
-      usualDelaySeconds: z.number(),
-      maxDelaySeconds: z.number(),
-      nextCheckAt: z.string(),
-    })
-    .nullable(),
+  waitingForMicrosoft: waitingForMicrosoftView.nullable(),
 });
 
 /** The user as the API shows it: each step's wait (kept in the step's data) as `waitingForMicrosoft`. */

@@ -1,10 +1,11 @@
-import { Alert, Anchor, Button, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Stack, Text } from "@mantine/core";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
 import { AuthCard } from "./AuthCard";
 import { useApiErrors } from "./form";
+import { SecondFactorCodeInput } from "./SecondFactorCodeInput";
 import { landingFor } from "./SignInPage";
 
 /** Why a Sign in with Microsoft ended without a session (codes from the server's callback). */
@@ -105,20 +106,11 @@ function SecondFactor({ flow }: { flow: string }) {
               {errors.formError}
             </Alert>
           )}
-          <TextInput
-            label={useRecovery ? "Recovery code" : "Authentication code"}
-            description={
-              useRecovery
-                ? "One of the recovery codes you saved."
-                : "The 6-digit code from your authenticator app."
-            }
-            autoComplete="one-time-code"
-            inputMode={useRecovery ? "text" : "numeric"}
+          <SecondFactorCodeInput
+            useRecovery={useRecovery}
             value={code}
-            onChange={(event) => setCode(event.currentTarget.value)}
+            onChange={setCode}
             error={errors.fieldErrors.totpCode ?? errors.fieldErrors.recoveryCode}
-            required
-            autoFocus
           />
           <Button type="submit" fullWidth loading={busy}>
             Verify

@@ -5,6 +5,7 @@ import { ApiError, api, unwrap } from "../../api/client";
 import { adoptSession, type Session } from "../../app/session";
 import { AuthCard } from "./AuthCard";
 import { useApiErrors } from "./form";
+import { SecondFactorCodeInput } from "./SecondFactorCodeInput";
 
 type Step = "username" | "password" | "code";
 
@@ -134,20 +135,11 @@ export function SignInPage() {
                 />
               )}
               {step === "code" && (
-                <TextInput
-                  label={useRecovery ? "Recovery code" : "Authentication code"}
-                  description={
-                    useRecovery
-                      ? "One of the recovery codes you saved."
-                      : "The 6-digit code from your authenticator app."
-                  }
-                  autoComplete="one-time-code"
-                  inputMode={useRecovery ? "text" : "numeric"}
+                <SecondFactorCodeInput
+                  useRecovery={useRecovery}
                   value={code}
-                  onChange={(event) => setCode(event.currentTarget.value)}
+                  onChange={setCode}
                   error={errors.fieldErrors.totpCode ?? errors.fieldErrors.recoveryCode}
-                  required
-                  autoFocus
                 />
               )}
               <Button type="submit" fullWidth loading={busy}>
