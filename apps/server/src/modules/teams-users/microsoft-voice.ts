@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { RetryLater } from "../../jobs/define-job.js";
 import { type ApiClient, createApiClient, MicrosoftApiError } from "../microsoft/api-client.js";
 import { type MicrosoftDeps, microsoftRuntime } from "../microsoft/runtime.js";
+import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/steps.js";
 
 /**
  * The Graph calls of user provisioning, composed from the onboarding module's primitives
@@ -54,6 +55,9 @@ const q = encodeURIComponent;
 /** Policy ids per tenant, type and name: stable, so looked up once per 10 minutes rather than per user. */
 const policyIds = new Map<string, { id: string; at: number }>();
 
+export const DIRECT_ROUTING_ACTIVATION_ACCOUNT =
+  "Direct Routing activation account (the portal's own user that activates the trunk domain)";
+
 /** Eligibility of a synced user, with the reason shown on the Users page when not eligible. */
 export function eligibilityOf(user: DeltaUser): {
   eligible: boolean;
@@ -70,6 +74,8 @@ export function eligibilityOf(user: DeltaUser): {
   );
   if (user.isResourceAccount || virtualUser)
     return { eligible: false, reason: "Resource account", hasTeamsPhone };
+  if (user.userPrincipalName?.toLowerCase().startsWith(`${ACTIVATION_USER_PREFIX}@`))
+    return { eligible: false, reason: DIRECT_ROUTING_ACTIVATION_ACCOUNT, hasTeamsPhone };
   if (user.accountEnabled === false) return { eligible: false, reason: "Account disabled", hasTeamsPhone };
   if (user.userType === "Guest")
     return { eligible: false, reason: "Guest account (not homed in this tenant)", hasTeamsPhone };
