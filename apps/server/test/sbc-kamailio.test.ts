@@ -302,7 +302,7 @@ describe("SBC with Kamailio and SIPp", () => {
     media.min = 30_000 + Math.floor(Math.random() * 300) * 100;
     media.max = media.min + 99;
     rtpengine = run(
-      "rtpengine",
+      "/usr/bin/rtpengine",
       [
         "--foreground",
         "--table=-1",
@@ -346,7 +346,7 @@ describe("SBC with Kamailio and SIPp", () => {
       ].join("\n"),
     );
     kamailio = run(
-      "kamailio",
+      "/usr/sbin/kamailio",
       [
         "-DD",
         "-E",

@@ -195,7 +195,7 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
       ].join("\n"),
     );
     kamailio = spawn(
-      "kamailio",
+      "/usr/sbin/kamailio",
       [
         "-DD",
         "-E",
@@ -302,7 +302,7 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
       path.join(dir, "kamailio-local.cfg"),
       sample.replace("/etc/kamailio/sip2teams/tls.cfg", path.join(dir, "tls.cfg")),
     );
-    const output = execFileSync("kamailio", ["-c", "-f", path.join(dir, "kamailio.cfg")], {
+    const output = execFileSync("/usr/sbin/kamailio", ["-c", "-f", path.join(dir, "kamailio.cfg")], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,10 +1,13 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
+// useradd and groupadd live in /usr/sbin, which a non-login root shell's PATH may lack.
+const systemTool = (name: string) => (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name);
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
   const ids = async () => {
@@ -14,8 +17,8 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
   try {
     return await ids();
   } catch {
-    await run("groupadd", ["postgres"]).catch(() => {});
-    await run("useradd", ["-g", "postgres", "postgres"]);
+    await run(systemTool("groupadd"), ["postgres"]).catch(() => {});
+    await run(systemTool("useradd"), ["-g", "postgres", "postgres"]);
     return ids();
   }
 }
