@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { uuid } from "../../http/schema-primitives.js";
 import { recordAudit } from "../audit/repository.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
@@ -9,7 +10,7 @@ import { waitingForMicrosoftView } from "../microsoft/waiting-view.js";
 import { startSetupIfReady } from "./jobs.js";
 import { setupView } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 
 const stepStatus = z.enum(["pending", "running", "waiting", "done", "failed"]);
 export const setupSchema = z

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem, problemSchema } from "../../http/problem.js";
-import { text } from "../../http/schema-primitives.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/service.js";
 import {
   completeMicrosoftSecondFactor,
@@ -128,7 +128,7 @@ export function microsoftSignInRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           "An enterprise's users sign in with Microsoft through its Microsoft 365 connection; there is nothing to enable.",
         );
     };
-    const params = z.object({ accountId: z.string() });
+    const params = z.object({ accountId: uuid() });
 
     app.get(
       "/api/accounts/:accountId/microsoft-sign-in",

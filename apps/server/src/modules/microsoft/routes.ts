@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
@@ -23,7 +24,11 @@ import {
   sendAuthorizationRequest,
 } from "./service.js";
 
-const params = z.object({ accountId: z.string() });
+/** A consent flow id is the OAuth `state`: 32 random bytes, base64url. */
+const flowParams = z.object({
+  flowId: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, "Not a consent flow id."),
+});
+const params = z.object({ accountId: uuid() });
 const authorizeUrl = z.object({ authorizeUrl: z.string() }).meta({ id: "MicrosoftAuthorizeUrl" });
 
 export const connectionSchema = z
@@ -165,7 +170,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           params,
           body: z.object({
             email: z.email("Enter a valid email address."),
-            name: z.string().trim().min(1, "Enter the recipient's name.").max(120),
+            name: text(120).trim().min(1, "Enter the recipient's name."),
           }),
           response: { 204: z.undefined() },
         },
@@ -227,7 +232,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["microsoft"],
           operationId: "getMicrosoftConsentResult",
-          params: z.object({ flowId: z.string().max(100) }),
+          params: flowParams,
           response: { 200: flowSchema },
         },
       },
@@ -245,7 +250,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["microsoft"],
           operationId: "retryMicrosoftConsent",
-          params: z.object({ flowId: z.string().max(100) }),
+          params: flowParams,
           response: { 200: authorizeUrl },
         },
       },

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { uuid } from "../../http/schema-primitives.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import { ConsentFailure, startConsent } from "../microsoft/consent-flow.js";
 import { carrierTrunkView, updateCarrierTrunkParameters } from "./carrier-trunk.js";
 import { enqueueCarrierTrunk } from "./jobs.js";
 import { assertOperatorAdmin } from "./policies.js";
 
-const params = z.object({ accountId: z.string() });
+const params = z.object({ accountId: uuid() });
 
 const carrierTrunkSchema = z
   .object({

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
+import { text, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
 import { DNS_ADAPTER_KINDS, TSIG_ALGORITHMS } from "../direct-routing-setup/dns/port.js";
 import { checkRfc2136 } from "../direct-routing-setup/dns/rfc2136/adapter.js";
@@ -19,7 +20,7 @@ import {
   updateRegion,
 } from "./service.js";
 
-const accountParams = z.object({ accountId: z.string() });
+const accountParams = z.object({ accountId: uuid() });
 const nullableText = z
   .string()
   .trim()
@@ -68,8 +69,8 @@ const dnsTestResult = z
   .meta({ id: "DnsTestResult" });
 
 const regionInput = z.object({
-  name: z.string().trim().min(1, "Enter the region's name.").max(60),
-  sbcFqdns: z.array(z.string().trim().toLowerCase()).max(10),
+  name: text(60).trim().min(1, "Enter the region's name."),
+  sbcFqdns: z.array(text(253).trim().toLowerCase()).max(10),
   sipPort: z.number().int(),
 });
 
@@ -126,7 +127,7 @@ const settingsInput = z.object({
     .nullable()
     .transform((v) => (v === "" ? null : v))
     .refine((v) => v === null || z.uuid().safeParse(v).success, "The client id is a GUID."),
-  appClientSecret: z.string().min(1).nullable().optional(),
+  appClientSecret: text(1000).min(1).nullable().optional(),
   appCertificatePem: z.string().max(20000).nullable().optional(),
   appPrivateKeyPem: z.string().max(20000).nullable().optional(),
   loginUrl: nullableUrl,
@@ -327,7 +328,7 @@ export function operatorSettingsRoutes(
         schema: {
           tags: ["operator"],
           operationId: "updateSbcRegion",
-          params: z.object({ accountId: z.string(), regionId: z.uuid() }),
+          params: z.object({ accountId: uuid(), regionId: uuid() }),
           body: regionInput,
           response: { 200: regionView },
         },

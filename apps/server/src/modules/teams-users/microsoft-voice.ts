@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RetryLater } from "../../jobs/define-job.js";
+import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/steps.js";
 import { type ApiClient, createApiClient, MicrosoftApiError } from "../microsoft/api-client.js";
 import { type MicrosoftDeps, microsoftRuntime } from "../microsoft/runtime.js";
-import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/steps.js";
 
 /**
  * The Graph calls of user provisioning, composed from the onboarding module's primitives
