@@ -17,7 +17,7 @@ export interface WorkerProcess {
 }
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "worker"], {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "src/cli.ts", "worker"], {
     cwd: serverDir,
     env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", DATABASE_POOL_SIZE: "4", ...env },
     stdio: ["ignore", "pipe", "pipe"],
