@@ -49,7 +49,8 @@ for (const suite of suites) {
   const result = JSON.parse(readFileSync(report, "utf8"));
   passed += result.numPassedTests;
   failed += result.numFailedTests;
-  if (status !== 0 && result.numFailedTests === 0) broken.push(suite.name);
+  // A file whose hook failed counts its tests as skipped, not failed: the run still did not pass.
+  if ((status !== 0 || !result.success) && result.numFailedTests === 0) broken.push(suite.name);
 }
 
 rmSync(reports, { recursive: true, force: true });

