@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { type Config, ConfigError, loadConfig, loadDotEnv } from "./config/config.js";
 import { connectDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
-import { createLogger } from "./http/logger.js";
+import { createLogger, terminalLogging } from "./http/logger.js";
 import { Problem } from "./http/problem.js";
 import { identityService } from "./modules/identity/service.js";
 import { boot, type Runtime, resolveDatabase } from "./runtime/boot.js";
@@ -65,7 +65,7 @@ program
   .action(
     command("serve", async () => {
       const config = configOrExit();
-      const log = createLogger(config.LOG_LEVEL);
+      const log = createLogger(config.LOG_LEVEL, terminalLogging(config.NODE_ENV));
       const runtime = await boot(config, log, { http: true, workers: config.RUN_WORKERS });
       stopOnSignals(runtime.stop, log);
       await listenOrStop(runtime, config);
@@ -80,7 +80,7 @@ program
   .action(
     command("start", async () => {
       const config = configOrExit();
-      const log = createLogger(config.LOG_LEVEL);
+      const log = createLogger(config.LOG_LEVEL, terminalLogging(config.NODE_ENV));
       const runtime = await boot(config, log, { http: true, workers: true });
       stopOnSignals(runtime.stop, log);
       await listenOrStop(runtime, config);
@@ -95,7 +95,7 @@ program
   .action(
     command("worker", async () => {
       const config = configOrExit();
-      const log = createLogger(config.LOG_LEVEL);
+      const log = createLogger(config.LOG_LEVEL, terminalLogging(config.NODE_ENV));
       const runtime = await boot(config, log, { http: false, workers: true });
       stopOnSignals(runtime.stop, log);
     }),
@@ -107,7 +107,7 @@ program
   .action(
     command("migrate", async () => {
       const config = configOrExit();
-      const log = createLogger(config.LOG_LEVEL);
+      const log = createLogger(config.LOG_LEVEL, terminalLogging(config.NODE_ENV));
       const { url, embedded } = await resolveDatabase(config, log);
       const database = connectDatabase(url);
       try {
@@ -130,7 +130,10 @@ operator
   .action(
     command("operator create", async (options: { email: string; name: string; adminName: string }) => {
       const config = configOrExit();
-      const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
+      const log = createLogger(
+        config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL,
+        terminalLogging(config.NODE_ENV),
+      );
       const runtime = await boot(config, log, { http: false, workers: false });
       try {
         const created = await identityService(runtime.deps).createOperator(

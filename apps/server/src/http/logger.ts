@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import type { FastifyRequest } from "fastify";
 import pino, { type Logger, type LoggerOptions } from "pino";
 import { redactUrl, withoutQueryParameters } from "./log-redaction.js";
@@ -108,6 +109,39 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string): Logger {
-  return pino(loggerOptions(level));
+export interface LoggerOutput {
+  /** Human-readable lines (pino-pretty) instead of JSON: for a developer's terminal, never in production. */
+  pretty?: boolean;
+  destination?: NodeJS.WritableStream;
+}
+
+const requireOptional = createRequire(import.meta.url);
+
+export function createLogger(level: string, output: LoggerOutput = {}): Logger {
+  if (output.pretty) {
+    try {
+      // A development dependency: where it is not installed (a production image), logs stay JSON.
+      const pretty = requireOptional("pino-pretty") as (options: object) => NodeJS.WritableStream;
+      return pino(
+        loggerOptions(level),
+        pretty({
+          colorize: !output.destination,
+          translateTime: "SYS:HH:MM:ss",
+          ignore: "pid,hostname",
+          sync: true,
+          ...(output.destination ? { destination: output.destination } : {}),
+        }),
+      );
+    } catch {
+      // fall through to JSON
+    }
+  }
+  return output.destination
+    ? pino(loggerOptions(level), output.destination as pino.DestinationStream)
+    : pino(loggerOptions(level));
+}
+
+/** Pretty logs when a developer watches a terminal; JSON for files, pipes and production. */
+export function terminalLogging(nodeEnv: string): LoggerOutput {
+  return { pretty: nodeEnv !== "production" && process.stdout.isTTY === true };
 }
