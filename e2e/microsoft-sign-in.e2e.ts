@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../apps/server/src/db/embedded-postgres.js";
 import { launchBrowser } from "./support/browser.js";
 import {
-  completeActivation,
-  createOperatorWithCli,
-  freshPage,
-  latestMail,
-  openMailAndClick,
-  temporaryPasswordOf,
-} from "./support/identity.js";
+  connectMicrosoft365,
+  onboardEnterprise,
+  onboardPartner,
+  setUpOperator,
+  signInAtMicrosoft,
+} from "./support/guide-steps.js";
+import { freshPage } from "./support/identity.js";
 import { type RunningPortal, startPortal } from "./support/portal.js";
 
 /**
@@ -35,10 +35,7 @@ describe("guide 002 step 1: the tenant's Global Administrator signs in with Micr
 
   /** At Microsoft: account, password, and the permissions screen if Microsoft shows one. */
   async function microsoftSignIn(page: Page, login: string, password: string) {
-    await page.getByLabel("Email, phone, or Skype").fill(login);
-    await page.getByRole("button", { name: "Next" }).click();
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInAtMicrosoft(page, login, password);
     const accept = page.getByRole("button", { name: "Accept" });
     const backAtPortal = page.waitForURL((url) => url.origin === portal.url, { timeout: 30_000 });
     const shown = await Promise.race([
@@ -50,65 +47,12 @@ describe("guide 002 step 1: the tenant's Global Administrator signs in with Micr
   }
 
   it("requirements: an enterprise connected to its Microsoft 365 tenant (guide 001 steps 1-3)", async () => {
-    const cli = await createOperatorWithCli(portal, { email: "noc@orchid.example", name: "Orchid Collab" });
-    const operator = await freshPage(browser, portal);
-    await operator.goto(cli.activationUrl);
-    await completeActivation(operator, cli.temporaryPassword, "operator passphrase one");
-    await operator.getByText("Settings", { exact: true }).click();
-    await operator.getByRole("link", { name: "Operator settings" }).click();
-    await operator.getByLabel("SBC base domain").fill("customers.sbc.example.net");
-    await operator.getByRole("button", { name: "Save settings" }).click();
-    await operator.getByText("Operator settings saved.").waitFor();
-    await operator.getByLabel("Region name").first().fill("CA Central");
-    await operator.getByLabel("SBC FQDNs").first().fill("sbc-ca.sbc.example.net");
-    await operator.keyboard.press("Enter");
-    await operator.getByRole("button", { name: "Add region" }).click();
-    await operator.getByRole("cell", { name: "CA Central" }).waitFor();
-    await operator.getByRole("link", { name: "Partners" }).click();
-    await operator.getByRole("button", { name: "Add Partner" }).click();
-    await operator.getByLabel(/^Company name/).fill("Telco Partner");
-    await operator.getByLabel(/^Administrator name/).fill("Pat Partner");
-    await operator.getByLabel(/^Administrator email/).fill("pat@telco-partner.example");
-    await operator.getByRole("button", { name: "Save" }).click();
-    await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
-    const partnerMail = await latestMail(portal, "pat@telco-partner.example");
-    partner = await freshPage(browser, portal);
-    await openMailAndClick(partner, partnerMail, "Activate Your Account");
-    await completeActivation(partner, temporaryPasswordOf(partnerMail), "partner passphrase one");
-
-    await partner.getByRole("link", { name: "Enterprises" }).click();
-    await partner.getByRole("button", { name: "Add Enterprise" }).click();
-    const dialog = partner.getByRole("dialog");
-    await dialog.getByLabel(/^Company name/).fill("Contoso");
-    await dialog.getByLabel(/^Customer admin name/).fill("Casey Customer");
-    await dialog.getByLabel(/^Customer admin email/).fill("casey@contoso.example");
-    await dialog.getByLabel("Regions").click();
-    await partner.getByRole("option", { name: "CA Central" }).click();
-    await dialog.getByLabel("User limit").fill("25");
-    await dialog.getByRole("button", { name: "Add Enterprise" }).click();
-    await partner.waitForURL(/\/a\/[0-9a-f-]{36}\/enterprise$/);
-    await partner.getByLabel("Trunk label").fill("contoso");
-    await partner.getByLabel("PBX / registrar host").fill("pbx.contoso.example");
-    await partner.getByLabel("SIP domain").fill("contoso.example");
-    await partner.getByRole("button", { name: "Save trunk profile" }).click();
-    await partner.getByText("Trunk profile saved.").waitFor();
-    await partner.getByLabel("PBX", { exact: true }).fill("pbx.contoso.example");
-    await partner.getByRole("button", { name: "Save Teams profile" }).click();
-    await partner.getByText("Teams profile saved.").waitFor();
+    const operator = await setUpOperator(browser, portal);
+    partner = await onboardPartner(browser, portal, operator);
+    await onboardEnterprise(partner);
 
     // The customer's first Admin connects Microsoft 365 (admin consent by the tenant's Global Admin).
-    const mail = await latestMail(portal, "casey@contoso.example");
-    const casey = await freshPage(browser, portal);
-    await openMailAndClick(casey, mail, "Activate Your Account");
-    await completeActivation(casey, temporaryPasswordOf(mail), "customer passphrase one");
-    await casey.getByRole("button", { name: "Microsoft Teams" }).click();
-    await casey.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
-    await casey.getByLabel("Email, phone, or Skype").fill("admin@contoso.example");
-    await casey.getByRole("button", { name: "Next" }).click();
-    await casey.getByLabel("Password").fill("Admin-Pass-123!");
-    await casey.getByRole("button", { name: "Sign in" }).click();
-    await casey.getByRole("button", { name: "Accept" }).click();
-    await casey.waitForURL(/\/microsoft\/result\//);
+    const casey = await connectMicrosoft365(browser, portal);
     await casey.getByRole("button", { name: "Close" }).click();
     await casey.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
   });
