@@ -1,14 +1,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./support/browser.js";
-import {
-  completeActivation,
-  createOperatorWithCli,
-  freshPage,
-  latestMail,
-  type OutboxMail,
-  openMailAndClick,
-} from "./support/identity.js";
+import { setUpOperator, signInAtMicrosoft } from "./support/guide-steps.js";
+import { freshPage, latestMail, type OutboxMail, openMailAndClick } from "./support/identity.js";
 import { type RunningPortal, startPortal } from "./support/portal.js";
 
 /**
@@ -53,30 +47,8 @@ describe("a second tenant's Global Admin cannot take over a connected enterprise
     return latestMail(portal, customerIt, /Authorize/);
   }
 
-  /** Microsoft's sign-in and permission screens (the emulator's), as a person fills them in. */
-  async function signInAtMicrosoft(page: Page, login: string) {
-    await page.getByLabel("Email, phone, or Skype").fill(login);
-    await page.getByRole("button", { name: "Next" }).click();
-    await page.getByLabel("Password").fill("Admin-Pass-123!");
-    await page.getByRole("button", { name: "Sign in" }).click();
-  }
-
   it("the enterprise's own Global Admin connects Contoso with the newest emailed link", async () => {
-    const cli = await createOperatorWithCli(portal, { email: "noc@orchid.example", name: "Orchid Collab" });
-    operator = await freshPage(browser, portal);
-    await operator.goto(cli.activationUrl);
-    await completeActivation(operator, cli.temporaryPassword, "operator passphrase one");
-    await operator.getByText("Settings", { exact: true }).click();
-    await operator.getByRole("link", { name: "Operator settings" }).click();
-    await operator.waitForURL(/\/operator-settings$/);
-    await operator.getByLabel("SBC base domain").fill("customers.sbc.example.net");
-    await operator.getByRole("button", { name: "Save settings" }).click();
-    await operator.getByText("Operator settings saved.").waitFor();
-    await operator.getByLabel("Region name").fill("CA Central");
-    await operator.getByRole("combobox", { name: "SBC FQDNs" }).fill("sbc-ca.sbc.example.net");
-    await operator.keyboard.press("Enter");
-    await operator.getByRole("button", { name: "Add region" }).click();
-    await operator.getByRole("cell", { name: "CA Central" }).waitFor();
+    operator = await setUpOperator(browser, portal);
 
     await operator.getByRole("link", { name: "Enterprises" }).click();
     await operator.getByRole("button", { name: "Add Enterprise" }).click();
