@@ -11,6 +11,7 @@ import { createAccountTree, createSignedInUser, type SignedInUser } from "./supp
 import { lastMailTo, sessionHeaders } from "./support/identity.js";
 import {
   configureOperator,
+  connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -29,10 +30,6 @@ const USER1 = (tenant: { domain: string }) => ({
 });
 const PASSWORD = "correct horse battery staple";
 
-const field = (html: string, name: string) =>
-  new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-const formAction = (html: string) => /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? "";
-
 describe("Sign in with Microsoft", () => {
   let emulator: StartedEmulator;
   let t: TestApp;
@@ -48,12 +45,7 @@ describe("Sign in with Microsoft", () => {
     partnerAdmin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
     const regions = await configureOperator(t, tree.operator, operatorAdmin);
     enterpriseId = await onboardEnterprise(t, tree.partner, partnerAdmin, regions, "contoso");
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${enterpriseId}/microsoft/connect`,
-      headers: partnerAdmin.headers,
-    });
-    const landing = await playConsent(t, emulator, connect.json().authorizeUrl, GLOBAL_ADMIN(contoso));
+    const landing = await connectAsGlobalAdmin(t, emulator, enterpriseId, partnerAdmin, contoso);
     expect(landing).toMatch(/^\/microsoft\/result\//);
   });
   afterAll(async () => {
@@ -74,54 +66,8 @@ describe("Sign in with Microsoft", () => {
    * Plays the person's browser at Microsoft (account, password, permissions) until Microsoft redirects back
    * to the portal's callback; returns that callback URL (path + query).
    */
-  async function microsoftSignIn(authorizeUrl: string, who: { login: string; password: string }) {
-    let cookie = "";
-    const browserFetch = async (url: string, init: RequestInit = {}) => {
-      const response = await fetch(url, {
-        ...init,
-        redirect: "manual",
-        headers: { ...(init.headers as object), cookie },
-      });
-      const set = response.headers.get("set-cookie");
-      if (set) cookie = set.split(";")[0]!;
-      return response;
-    };
-    const form = (values: Record<string, string>) => ({
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(values).toString(),
-    });
-    let response = await browserFetch(authorizeUrl);
-    for (let hops = 0; hops < 12; hops++) {
-      if (response.status === 302 || response.status === 303) {
-        const location = response.headers.get("location")!;
-        if (location.startsWith(emulator.url)) {
-          response = await browserFetch(location);
-          continue;
-        }
-        const portal = new URL(location, "http://localhost:3000");
-        return `${portal.pathname}${portal.search}`;
-      }
-      const html = await response.text();
-      const action = `${emulator.url}${formAction(html)}`;
-      if (html.includes('name="step" value="email"')) {
-        response = await browserFetch(
-          action,
-          form({ ctx: field(html, "ctx"), step: "email", login: who.login }),
-        );
-      } else if (html.includes('name="step" value="password"')) {
-        response = await browserFetch(
-          action,
-          form({ ctx: field(html, "ctx"), step: "password", login: who.login, passwd: who.password }),
-        );
-      } else if (html.includes("Permissions requested")) {
-        response = await browserFetch(action, form({ ctx: field(html, "ctx"), action: "accept" }));
-      } else {
-        throw new Error(`unexpected Microsoft page: ${html.slice(0, 400)}`);
-      }
-    }
-    throw new Error("too many redirects");
-  }
+  const microsoftSignIn = (authorizeUrl: string, who: { login: string; password: string }) =>
+    playConsent(t, emulator, authorizeUrl, who, { stopAtPortal: true });
 
   async function signInAs(who: { login: string; password: string }) {
     const { authorizeUrl, flowCookie } = await start();

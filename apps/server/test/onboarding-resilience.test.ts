@@ -1,13 +1,13 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
 import {
   clearFaults,
   configureOperator,
+  connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
-  playConsent,
   setFaults,
   startEmulator,
 } from "./support/onboarding.js";
@@ -54,15 +54,7 @@ describe("Direct Routing setup under Microsoft faults", () => {
     const partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
     const regions = await configureOperator(t, tree.operator, operatorAdmin);
     const id = await onboardEnterprise(t, tree.partner, partner, regions, "contoso");
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${id}/microsoft/connect`,
-      headers: partner.headers,
-    });
-    await playConsent(t, emulator, connect.json().authorizeUrl, {
-      login: `admin@${CONTOSO.domain}`,
-      password: DEMO_PASSWORDS.admin,
-    });
+    await connectAsGlobalAdmin(t, emulator, id, partner, CONTOSO);
     await setFaults(emulator, {
       errorRate: 0.2,
       errorStatuses: [500, 503],

@@ -5,6 +5,7 @@ import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/servi
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import {
   configureOperator,
+  connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -237,15 +238,7 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
         },
       ],
     });
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${id}/microsoft/connect`,
-      headers: partnerUser.headers,
-    });
-    await playConsent(t, emulator, connect.json().authorizeUrl, {
-      login: `admin@${fabrikam.domain}`,
-      password: DEMO_PASSWORDS.admin,
-    });
+    await connectAsGlobalAdmin(t, emulator, id, partnerUser, fabrikam);
     const started = Date.now();
     await waitFor("throttled setup completed", async () => {
       const body = (

@@ -1,13 +1,13 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import {
   configureOperator,
+  connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
-  playConsent,
   startEmulator,
 } from "./support/onboarding.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
@@ -66,15 +66,7 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ timeFactor: 1, rolePropagationMs: 24 * 3600_000, domainActivationMs: 0 }),
     });
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${enterpriseId}/microsoft/connect`,
-      headers: partnerAdmin.headers,
-    });
-    await playConsent(t, emulator, connect.json().authorizeUrl, {
-      login: `admin@${CONTOSO.domain}`,
-      password: DEMO_PASSWORDS.admin,
-    });
+    await connectAsGlobalAdmin(t, emulator, enterpriseId, partnerAdmin, CONTOSO);
 
     const waiting = await waitFor("the PSTN usage step waiting for the role", async () => {
       const body = await view();
@@ -142,15 +134,7 @@ describe("Direct Routing setup waits for Microsoft instead of failing", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ timeFactor: 1, rolePropagationMs: 0, domainActivationMs: 1200_000 }),
     });
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${id}/microsoft/connect`,
-      headers: partner.headers,
-    });
-    await playConsent(t, emulator, connect.json().authorizeUrl, {
-      login: `admin@${FABRIKAM.domain}`,
-      password: DEMO_PASSWORDS.admin,
-    });
+    await connectAsGlobalAdmin(t, emulator, id, partner, FABRIKAM);
     const setupView = async () =>
       (
         await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partner.headers })

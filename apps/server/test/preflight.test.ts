@@ -10,6 +10,7 @@ import { createAccountTree, createSignedInUser, type SignedInUser } from "./supp
 import { type Named, startNamed } from "./support/named.js";
 import {
   configureOperator,
+  connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -94,15 +95,7 @@ describe("Preflight: the enterprise's tenant health check", () => {
 
     // The enterprise, connected and set up.
     enterpriseId = await onboardEnterprise(t, tree.partner, partnerUser, regions, "contoso");
-    const connect = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${enterpriseId}/microsoft/connect`,
-      headers: partnerUser.headers,
-    });
-    await playConsent(t, emulator, connect.json().authorizeUrl, {
-      login: `admin@${CUSTOMER.domain}`,
-      password: DEMO_PASSWORDS.admin,
-    });
+    await connectAsGlobalAdmin(t, emulator, enterpriseId, partnerUser, CUSTOMER);
     await waitFor("setup completed", async () => {
       const view = await t.app.inject({
         url: `/api/accounts/${enterpriseId}/direct-routing-setup`,

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEMO_APP, type StartedEmulator, startM365Emulator } from "@sip2teams/m365-emulator";
+import { DEMO_APP, DEMO_PASSWORDS, type StartedEmulator, startM365Emulator } from "@sip2teams/m365-emulator";
 import { trustExtraCa } from "../../src/modules/microsoft/trust.js";
 import type { Account } from "../../src/modules/tenancy/schema.js";
 import type { SignedInUser } from "./factories.js";
@@ -178,13 +178,16 @@ const formAction = (html: string) => /<form method="post" action="([^"]+)"/.exec
 
 /**
  * Plays the customer's browser: the Microsoft sign-in (email → Next, password → Sign in), the permissions
- * screen (Accept or Cancel), and every redirect through the portal's callback. Returns the portal page reached.
+ * screen (Accept or Cancel), and every redirect through the portal's callback. Returns the portal page reached;
+ * with `stopAtPortal`, the first portal URL Microsoft redirects to (a callback the caller requests itself, e.g.
+ * with the cookie binding the browser).
  */
 export async function playConsent(
   t: TestApp,
   emulator: StartedEmulator,
   authorizeUrl: string,
   who: { login: string; password: string; decision?: "accept" | "cancel" },
+  options: { stopAtPortal?: boolean } = {},
 ): Promise<string> {
   let cookie = "";
   const browserFetch = async (url: string, init: RequestInit = {}) => {
@@ -211,7 +214,8 @@ export async function playConsent(
         continue;
       }
       const portal = new URL(location, "http://localhost:3000");
-      if (!portal.pathname.startsWith("/api/")) return `${portal.pathname}${portal.search}`;
+      if (options.stopAtPortal || !portal.pathname.startsWith("/api/"))
+        return `${portal.pathname}${portal.search}`;
       const reply = await t.app.inject({ url: `${portal.pathname}${portal.search}` });
       if (reply.statusCode !== 302) throw new Error(`callback answered ${reply.statusCode}: ${reply.body}`);
       response = new Response(null, { status: 302, headers: { location: String(reply.headers.location) } });
@@ -242,4 +246,26 @@ export async function playConsent(
     }
   }
   throw new Error("too many redirects");
+}
+
+/**
+ * The partner's Connect to Microsoft Teams for an enterprise, then the tenant's Global Admin (admin@<domain>)
+ * accepting at Microsoft; returns the portal page reached.
+ */
+export async function connectAsGlobalAdmin(
+  t: TestApp,
+  emulator: StartedEmulator,
+  enterpriseId: string,
+  user: SignedInUser,
+  tenant: { domain: string },
+): Promise<string> {
+  const connect = await t.app.inject({
+    method: "POST",
+    url: `/api/accounts/${enterpriseId}/microsoft/connect`,
+    headers: user.headers,
+  });
+  return playConsent(t, emulator, connect.json().authorizeUrl, {
+    login: `admin@${tenant.domain}`,
+    password: DEMO_PASSWORDS.admin,
+  });
 }
