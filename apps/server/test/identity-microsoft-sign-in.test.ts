@@ -1,5 +1,5 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import type { LightMyRequestResponse } from "fastify";
 import { generate } from "otplib";
@@ -12,6 +12,8 @@ import { lastMailTo, sessionHeaders } from "./support/identity.js";
 import {
   configureOperator,
   connectAsGlobalAdmin,
+  demoGlobalAdmin,
+  demoUser1,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -20,14 +22,6 @@ import {
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const { contoso, fabrikam } = DEMO_TENANTS;
-const GLOBAL_ADMIN = (tenant: { domain: string }) => ({
-  login: `admin@${tenant.domain}`,
-  password: DEMO_PASSWORDS.admin,
-});
-const USER1 = (tenant: { domain: string }) => ({
-  login: `user1@${tenant.domain}`,
-  password: DEMO_PASSWORDS.user,
-});
 const PASSWORD = "correct horse battery staple";
 
 describe("Sign in with Microsoft", () => {
@@ -110,7 +104,7 @@ describe("Sign in with Microsoft", () => {
     expect(url.searchParams.get("code_challenge_method")).toBe("S256");
     expect(url.searchParams.get("redirect_uri")).toBe("http://localhost:3000/api/auth/microsoft/callback");
 
-    const { callback, landing } = await signInAs(GLOBAL_ADMIN(contoso));
+    const { callback, landing } = await signInAs(demoGlobalAdmin(contoso));
     expect(landing).toBe("/");
     const session = await sessionOf(callback);
     expect(session.body.user).toMatchObject({ email: `admin@${contoso.domain}`, role: "Admin" });
@@ -126,13 +120,13 @@ describe("Sign in with Microsoft", () => {
     expect(audit[0]).toMatchObject({ accountId: enterpriseId, targetId: created!.id });
 
     // The next sign-in finds the same user.
-    const again = await signInAs(GLOBAL_ADMIN(contoso));
+    const again = await signInAs(demoGlobalAdmin(contoso));
     expect((await sessionOf(again.callback)).body.user.id).toBe(created!.id);
     expect(await usersNamed(enterpriseId, `admin@${contoso.domain}`)).toHaveLength(1);
   });
 
   it("a user of that tenant who is not a Global Admin and not invited is refused", async () => {
-    const { callback, landing } = await signInAs(USER1(contoso));
+    const { callback, landing } = await signInAs(demoUser1(contoso));
     expect(landing).toBe("/sign-in/microsoft?error=unknown_user");
     expect(callback.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
     expect(await usersNamed(enterpriseId, `user1@${contoso.domain}`)).toHaveLength(0);
@@ -146,7 +140,7 @@ describe("Sign in with Microsoft", () => {
       payload: { name: "User One", email: `user1@${contoso.domain}`, role: "User" },
     });
     expect(invited.statusCode, invited.body).toBe(201);
-    const { callback, landing } = await signInAs(USER1(contoso));
+    const { callback, landing } = await signInAs(demoUser1(contoso));
     expect(landing).toBe("/");
     const session = await sessionOf(callback);
     expect(session.body.user).toMatchObject({ email: `user1@${contoso.domain}`, role: "User" });
@@ -156,7 +150,7 @@ describe("Sign in with Microsoft", () => {
   });
 
   it("a tenant that is not connected (nor enabled by a partner) is refused", async () => {
-    const { callback, landing } = await signInAs(GLOBAL_ADMIN(fabrikam));
+    const { callback, landing } = await signInAs(demoGlobalAdmin(fabrikam));
     expect(landing).toBe("/sign-in/microsoft?error=wrong_tenant");
     expect(callback.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
     const fabrikamUsers = await t.deps.db
@@ -175,13 +169,13 @@ describe("Sign in with Microsoft", () => {
       payload: { status: "disabled" },
     });
     expect(disable.statusCode, disable.body).toBe(200);
-    const { callback, landing } = await signInAs(USER1(contoso));
+    const { callback, landing } = await signInAs(demoUser1(contoso));
     expect(landing).toBe("/sign-in/microsoft?error=disabled");
     expect(callback.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
   });
 
   it("a replayed callback, or one from another browser, is refused; nothing of the callback is logged", async () => {
-    const { callbackUrl, flowCookie } = await signInAs(GLOBAL_ADMIN(contoso));
+    const { callbackUrl, flowCookie } = await signInAs(demoGlobalAdmin(contoso));
     const replay = await t.app.inject({ url: callbackUrl, headers: { cookie: flowCookie } });
     expect(replay.headers.location).toBe("/sign-in/microsoft?error=state_expired");
     expect(replay.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
@@ -200,7 +194,9 @@ describe("Sign in with Microsoft", () => {
       expect(logged).not.toContain(secret);
 
     const { authorizeUrl } = await start();
-    const foreign = await t.app.inject({ url: await microsoftSignIn(authorizeUrl, GLOBAL_ADMIN(contoso)) });
+    const foreign = await t.app.inject({
+      url: await microsoftSignIn(authorizeUrl, demoGlobalAdmin(contoso)),
+    });
     expect(foreign.headers.location).toBe("/sign-in/microsoft?error=state_expired");
     expect(foreign.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
   });
@@ -235,7 +231,7 @@ describe("Sign in with Microsoft", () => {
     expect(withPassword.json().type).toBe("urn:sip2teams:problem:two-factor-required");
 
     // Microsoft makes administrators do MFA (security defaults): amr has "mfa", no portal code asked.
-    const { callback, landing } = await signInAs(GLOBAL_ADMIN(contoso));
+    const { callback, landing } = await signInAs(demoGlobalAdmin(contoso));
     expect(landing).toBe("/");
     expect((await sessionOf(callback)).body.user.email).toBe(`admin@${contoso.domain}`);
   });
@@ -250,7 +246,7 @@ describe("Sign in with Microsoft", () => {
       payload: { status: "active" },
     });
     expect(enable.statusCode, enable.body).toBe(200);
-    const first = await signInAs(USER1(contoso));
+    const first = await signInAs(demoUser1(contoso));
     const user1Headers = (await sessionOf(first.callback)).headers;
     const enrol = await t.app.inject({
       method: "POST",
@@ -266,7 +262,7 @@ describe("Sign in with Microsoft", () => {
     });
     expect(confirmed.statusCode, confirmed.body).toBe(200);
 
-    const { callback, landing } = await signInAs(USER1(contoso));
+    const { callback, landing } = await signInAs(demoUser1(contoso));
     expect(landing).toMatch(/^\/sign-in\/microsoft#flow=/);
     expect(callback.cookies.find((c) => c.name === "s2t_session")).toBeUndefined();
     const flow = decodeURIComponent(landing.split("#flow=")[1]!);
@@ -321,9 +317,9 @@ describe("Sign in with Microsoft", () => {
       });
       return String(callback.headers.location);
     };
-    expect(await playEnable(USER1(fabrikam))).toBe("/sign-in/microsoft?error=not_global_admin");
-    expect(await playEnable(GLOBAL_ADMIN(contoso))).toBe("/sign-in/microsoft?error=tenant_in_use");
-    expect(await playEnable(GLOBAL_ADMIN(fabrikam))).toBe("/sign-in/microsoft?enabled=1");
+    expect(await playEnable(demoUser1(fabrikam))).toBe("/sign-in/microsoft?error=not_global_admin");
+    expect(await playEnable(demoGlobalAdmin(contoso))).toBe("/sign-in/microsoft?error=tenant_in_use");
+    expect(await playEnable(demoGlobalAdmin(fabrikam))).toBe("/sign-in/microsoft?enabled=1");
     const setting = await t.app.inject({
       url: `/api/accounts/${tree.partner.id}/microsoft-sign-in`,
       headers: partnerAdmin.headers,
@@ -338,7 +334,7 @@ describe("Sign in with Microsoft", () => {
     });
     expect(invited.statusCode, invited.body).toBe(201);
     expect(await lastMailTo(t.deps.db, `user1@${fabrikam.domain}`)).toBeTruthy();
-    const { callback, landing } = await signInAs(USER1(fabrikam));
+    const { callback, landing } = await signInAs(demoUser1(fabrikam));
     expect(landing).toBe("/");
     expect((await sessionOf(callback)).body.account.id).toBe(tree.partner.id);
 
@@ -356,7 +352,7 @@ describe("Sign in with Microsoft", () => {
       headers: partnerAdmin.headers,
     });
     expect(off.statusCode).toBe(204);
-    expect((await signInAs(USER1(fabrikam))).landing).toBe("/sign-in/microsoft?error=wrong_tenant");
+    expect((await signInAs(demoUser1(fabrikam))).landing).toBe("/sign-in/microsoft?error=wrong_tenant");
     const audited = await t.deps.db
       .select({ action: auditEvents.action })
       .from(auditEvents)

@@ -1,5 +1,5 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
-import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../src/modules/audit/schema.js";
@@ -13,6 +13,7 @@ import { accounts } from "../src/modules/tenancy/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import {
   configureOperator,
+  demoGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -21,10 +22,6 @@ import {
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const { contoso, fabrikam } = DEMO_TENANTS;
-const globalAdmin = (tenant: { domain: string }) => ({
-  login: `admin@${tenant.domain}`,
-  password: DEMO_PASSWORDS.admin,
-});
 
 /**
  * Whoever holds an authorize URL can edit it: the strongest attacker asks Microsoft for consent on
@@ -54,7 +51,7 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
     partnerAdmin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
     regions = await configureOperator(t, tree.operator, operatorAdmin);
     eb = await onboardEnterprise(t, tree.partner, partnerAdmin, regions, "eb");
-    const landing = await playConsent(t, emulator, await connect(eb), globalAdmin(contoso));
+    const landing = await playConsent(t, emulator, await connect(eb), demoGlobalAdmin(contoso));
     expect(await result(landing)).toMatchObject({ outcome: "connected", tenantDomain: contoso.domain });
   });
   afterAll(async () => {
@@ -168,7 +165,7 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
       t,
       emulator,
       untargeted(authorizeUrl.toString()),
-      globalAdmin(fabrikam),
+      demoGlobalAdmin(fabrikam),
     );
     const body = await result(landing);
     expect(body).toMatchObject({ outcome: "failed", errorCode: "wrong_tenant" });
@@ -184,7 +181,7 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
     expect(retry.statusCode).toBe(200);
     expect(new URL(retry.json().authorizeUrl).pathname).toBe(`/${contoso.id}/v2.0/adminconsent`);
     const again = await result(
-      await playConsent(t, emulator, untargeted(retry.json().authorizeUrl), globalAdmin(fabrikam)),
+      await playConsent(t, emulator, untargeted(retry.json().authorizeUrl), demoGlobalAdmin(fabrikam)),
     );
     expect(again).toMatchObject({ outcome: "failed", errorCode: "wrong_tenant" });
     expect(await tenantOf(eb)).toEqual({ tenantId: contoso.id, status: "connected" });
@@ -194,13 +191,13 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
     const authorizeUrl = await connect(eb);
     expect(new URL(authorizeUrl).pathname).toBe(`/${contoso.id}/v2.0/adminconsent`);
     const body = await result(
-      await playConsent(t, emulator, untargeted(authorizeUrl), globalAdmin(fabrikam)),
+      await playConsent(t, emulator, untargeted(authorizeUrl), demoGlobalAdmin(fabrikam)),
     );
     expect(body).toMatchObject({ outcome: "failed", errorCode: "wrong_tenant" });
     expect(await tenantOf(eb)).toEqual({ tenantId: contoso.id, status: "connected" });
 
     // Reconnecting the enterprise's own tenant still works.
-    const own = await result(await playConsent(t, emulator, await connect(eb), globalAdmin(contoso)));
+    const own = await result(await playConsent(t, emulator, await connect(eb), demoGlobalAdmin(contoso)));
     expect(own).toMatchObject({ outcome: "connected", tenantDomain: contoso.domain });
   });
 
@@ -220,7 +217,7 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
       status: "connected",
     });
     const body = await result(
-      await playConsent(t, emulator, started.json().authorizeUrl, globalAdmin(fabrikam)),
+      await playConsent(t, emulator, started.json().authorizeUrl, demoGlobalAdmin(fabrikam)),
     );
     expect(body).toMatchObject({ outcome: "failed", errorCode: "wrong_tenant" });
     expect(await tenantOf(ec)).toEqual({ tenantId: ownTenant, status: "connected" });
@@ -261,7 +258,9 @@ describe("the emailed authorization link and tenant binding of Connect to Micros
     });
     expect(anonymousRetry.statusCode).toBe(403);
 
-    const body = await result(await playConsent(t, emulator, authorizeUrl.toString(), globalAdmin(fabrikam)));
+    const body = await result(
+      await playConsent(t, emulator, authorizeUrl.toString(), demoGlobalAdmin(fabrikam)),
+    );
     expect(body).toMatchObject({ outcome: "connected", tenantDomain: fabrikam.domain });
     expect(await tenantOf(eb)).toEqual({ tenantId: fabrikam.id, status: "connected" });
     const [done] = await audited("microsoft.replace");

@@ -248,6 +248,16 @@ export async function playConsent(
   throw new Error("too many redirects");
 }
 
+/** A demo tenant's Global Admin (admin@<domain>) and ordinary licensed user (user1@<domain>) at Microsoft's sign-in. */
+export const demoGlobalAdmin = (tenant: { domain: string }) => ({
+  login: `admin@${tenant.domain}`,
+  password: DEMO_PASSWORDS.admin,
+});
+export const demoUser1 = (tenant: { domain: string }) => ({
+  login: `user1@${tenant.domain}`,
+  password: DEMO_PASSWORDS.user,
+});
+
 /**
  * The partner's Connect to Microsoft Teams for an enterprise, then the tenant's Global Admin (admin@<domain>)
  * accepting at Microsoft; returns the portal page reached.
@@ -264,8 +274,5 @@ export async function connectAsGlobalAdmin(
     url: `/api/accounts/${enterpriseId}/microsoft/connect`,
     headers: user.headers,
   });
-  return playConsent(t, emulator, connect.json().authorizeUrl, {
-    login: `admin@${tenant.domain}`,
-    password: DEMO_PASSWORDS.admin,
-  });
+  return playConsent(t, emulator, connect.json().authorizeUrl, demoGlobalAdmin(tenant));
 }
