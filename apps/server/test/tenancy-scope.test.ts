@@ -1,0 +1,76 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
+import { runMigrations } from "../src/db/migrate.js";
+import { portalUsers } from "../src/modules/identity/schema.js";
+import { tenantScope, withinScope } from "../src/modules/tenancy/index.js";
+import { accounts } from "../src/modules/tenancy/schema.js";
+import { freshDatabaseUrl } from "./support/database.js";
+import { createAccountTree, createSignedInUser } from "./support/factories.js";
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = connectDatabase(await freshDatabaseUrl(), 2);
+  await runMigrations(handle);
+});
+afterAll(async () => handle?.close());
+
+describe("withinScope", () => {
+  it("matches the scope's account and its descendants, never a parent or a sibling", async () => {
+    const { db } = handle;
+    const tree = await createAccountTree(db);
+    const ids = async (scopeAccount: { id: string; path: string }) =>
+      (
+        await db
+          .select({ id: accounts.id })
+          .from(accounts)
+          .where(withinScope(tenantScope(scopeAccount), accounts.id))
+      )
+        .map((r) => r.id)
+        .sort();
+
+    expect(await ids(tree.partner)).toEqual([tree.partner.id, tree.enterprise.id].sort());
+    expect(await ids(tree.enterprise)).toEqual([tree.enterprise.id]);
+    expect(await ids(tree.sibling)).toEqual([tree.sibling.id, tree.siblingEnterprise.id].sort());
+    expect(await ids(tree.operator)).toEqual(
+      [
+        tree.operator.id,
+        tree.partner.id,
+        tree.enterprise.id,
+        tree.sibling.id,
+        tree.siblingEnterprise.id,
+      ].sort(),
+    );
+  });
+
+  it("filters another table's account id column the same way", async () => {
+    const { db } = handle;
+    const tree = await createAccountTree(db);
+    const parentUser = await createSignedInUser(db, tree.operator);
+    const childUser = await createSignedInUser(db, tree.enterprise);
+    const siblingUser = await createSignedInUser(db, tree.siblingEnterprise);
+    const visible = async (userId: string) =>
+      (
+        await db
+          .select({ id: portalUsers.id })
+          .from(portalUsers)
+          .where(
+            and(eq(portalUsers.id, userId), withinScope(tenantScope(tree.partner), portalUsers.accountId)),
+          )
+      ).length === 1;
+
+    expect(await visible(childUser.userId)).toBe(true);
+    expect(await visible(parentUser.userId)).toBe(false);
+    expect(await visible(siblingUser.userId)).toBe(false);
+  });
+
+  it("does not widen the match for a path holding LIKE wildcards", async () => {
+    const { db } = handle;
+    await createAccountTree(db);
+    const rows = await db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(withinScope({ accountId: crypto.randomUUID(), path: "/%" }, accounts.id));
+    expect(rows).toEqual([]);
+  });
+});
