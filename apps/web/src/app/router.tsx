@@ -1,4 +1,4 @@
-import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
+import { createRoute, createRouter, redirect } from "@tanstack/react-router";
 import { bulkImportRoutes } from "../features/bulk-import/routes";
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
@@ -11,11 +11,8 @@ import { settingsRoutes } from "../features/settings/routes";
 import { teamsUsersRoutes } from "../features/teams-users/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
-import { AppLayout } from "../layout/AppLayout";
-import { NotFound } from "../layout/NotFound";
 import { ensureSession } from "./session";
-
-export const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
+import { accountRoute, rootRoute } from "./shell-routes";
 
 const indexRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -25,21 +22,6 @@ const indexRoute = createRoute({
     if (!session) throw redirect({ to: "/sign-in" });
     throw redirect({ to: "/a/$accountId/dashboard", params: { accountId: session.account.id } });
   },
-});
-
-/**
- * Everything inside the portal lives under /a/{accountId}: the account being acted in.
- * Switching account (the multitenant menu) changes only this segment.
- */
-export const accountRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: "/a/$accountId",
-  beforeLoad: async ({ location }) => {
-    const session = await ensureSession();
-    if (!session) throw redirect({ to: "/sign-in", search: { redirect: location.href } });
-    return { session };
-  },
-  component: AppLayout,
 });
 
 const accountIndexRoute = createRoute({
@@ -52,21 +34,21 @@ const accountIndexRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   indexRoute,
-  ...identityRoutes(rootRoute),
-  ...microsoftPublicRoutes(rootRoute),
+  ...identityRoutes,
+  ...microsoftPublicRoutes,
   accountRoute.addChildren([
     accountIndexRoute,
-    ...dashboardRoutes(accountRoute),
-    ...enterprisesRoutes(accountRoute),
-    ...trunksRoutes(accountRoute),
-    ...teamsUsersRoutes(accountRoute),
-    ...bulkImportRoutes(accountRoute),
-    ...numbersRoutes(accountRoute),
-    ...microsoftRoutes(accountRoute),
-    ...operatorSettingsRoutes(accountRoute),
-    ...preflightRoutes(accountRoute),
-    ...settingsRoutes(accountRoute),
-    ...tenancyRoutes(accountRoute),
+    ...dashboardRoutes,
+    ...enterprisesRoutes,
+    ...trunksRoutes,
+    ...teamsUsersRoutes,
+    ...bulkImportRoutes,
+    ...numbersRoutes,
+    ...microsoftRoutes,
+    ...operatorSettingsRoutes,
+    ...preflightRoutes,
+    ...settingsRoutes,
+    ...tenancyRoutes,
   ]),
 ]);
 

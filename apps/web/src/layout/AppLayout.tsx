@@ -153,7 +153,7 @@ export function AppLayout() {
       </AppShell.Navbar>
       <AppShell.Main>
         {session?.twoFactorSetupRequired && !pathname.endsWith("/settings/security") && (
-          <Navigate to={`/a/${session.account.id}/settings/security`} />
+          <Navigate to="/a/$accountId/settings/security" params={{ accountId: session.account.id }} />
         )}
         <Outlet />
       </AppShell.Main>

@@ -27,7 +27,7 @@ const MAX_FILE_MB = 5;
 
 /** Bulk CSV import of users: upload, a preview with per-row errors, confirm, progress. */
 export function BulkImportPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const session = useSession();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);

@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { BulkImportPage } from "./BulkImportPage";
 
-export function bulkImportRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/users/import", component: BulkImportPage })];
-}
+export const bulkImportRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/users/import", component: BulkImportPage }),
+] as const;

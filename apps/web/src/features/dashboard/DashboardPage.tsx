@@ -4,7 +4,7 @@ import { Link, useParams } from "@tanstack/react-router";
 import { api, unwrap } from "../../api/client";
 
 export function DashboardPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const dashboard = useQuery({
     queryKey: ["dashboard", accountId],
     queryFn: () =>

@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { DashboardPage } from "./DashboardPage";
 
-export function dashboardRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/dashboard", component: DashboardPage })];
-}
+export const dashboardRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/dashboard", component: DashboardPage }),
+] as const;

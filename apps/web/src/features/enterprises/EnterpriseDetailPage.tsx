@@ -44,7 +44,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 
 /** One enterprise's onboarding, in its own account: customer, trunk profile, Teams profile, connection, setup. */
 export function EnterpriseDetailPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const enterprise = useQuery({
     queryKey: ["enterprise", accountId],

@@ -50,7 +50,7 @@ const setupBadge = {
 
 /** Enterprises: the partner's customers, searched, sorted and paged on the server. */
 export function EnterprisesPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const navigate = useNavigate();
   const acting = useActingAccount(accountId);
   const { data: session } = useSession();

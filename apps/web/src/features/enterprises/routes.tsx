@@ -1,21 +1,17 @@
-import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
+import { createRoute, redirect } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { EnterpriseDetailPage } from "./EnterpriseDetailPage";
 import { EnterprisesPage } from "./EnterprisesPage";
 
-export function enterprisesRoutes(parent: AnyRoute) {
-  return [
-    createRoute({ getParentRoute: () => parent, path: "/enterprises", component: EnterprisesPage }),
-    // Opening an enterprise switches into its account (the multitenant menu shows whose environment it is).
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/enterprises/$enterpriseId",
-      beforeLoad: ({ params }) => {
-        throw redirect({
-          to: "/a/$accountId/enterprise",
-          params: { accountId: (params as { enterpriseId: string }).enterpriseId },
-        });
-      },
-    }),
-    createRoute({ getParentRoute: () => parent, path: "/enterprise", component: EnterpriseDetailPage }),
-  ];
-}
+export const enterprisesRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/enterprises", component: EnterprisesPage }),
+  // Opening an enterprise switches into its account (the multitenant menu shows whose environment it is).
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/enterprises/$enterpriseId",
+    beforeLoad: ({ params }) => {
+      throw redirect({ to: "/a/$accountId/enterprise", params: { accountId: params.enterpriseId } });
+    },
+  }),
+  createRoute({ getParentRoute: () => accountRoute, path: "/enterprise", component: EnterpriseDetailPage }),
+] as const;

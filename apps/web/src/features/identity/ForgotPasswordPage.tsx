@@ -7,7 +7,7 @@ import { useApiErrors } from "./form";
 
 /** Username → Send Password Reset Email. The answer is the same whether or not the account exists. */
 export function ForgotPasswordPage() {
-  const search = useSearch({ strict: false }) as { username?: string };
+  const search = useSearch({ from: "/forgot-password" });
   const [username, setUsername] = useState(search.username ?? "");
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);

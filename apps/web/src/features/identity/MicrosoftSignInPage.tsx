@@ -35,7 +35,7 @@ const REFUSALS: Record<string, string> = {
  * not do MFA (the flow id arrives in the URL fragment).
  */
 export function MicrosoftSignInPage() {
-  const search = useSearch({ strict: false }) as { error?: string; enabled?: string };
+  const search = useSearch({ from: "/sign-in/microsoft" });
   const [flow] = useState(() => new URLSearchParams(window.location.hash.slice(1)).get("flow"));
   if (flow) return <SecondFactor flow={flow} />;
   if (search.enabled)

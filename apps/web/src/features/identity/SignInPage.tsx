@@ -18,7 +18,7 @@ export function landingFor(session: Session, redirect?: string): string {
 
 /** Username first (Username → Continue with username), then Password → Sign In, then a code if 2FA is on. */
 export function SignInPage() {
-  const search = useSearch({ strict: false }) as { redirect?: string };
+  const search = useSearch({ from: "/sign-in" });
   const navigate = useNavigate();
   const [step, setStep] = useState<Step>("username");
   const [username, setUsername] = useState("");
@@ -150,7 +150,10 @@ export function SignInPage() {
                   {useRecovery ? "Use your authenticator app" : "Use a recovery code"}
                 </Anchor>
               ) : (
-                <Anchor component={Link} to="/forgot-password" search={{ username } as never} size="sm">
+                <Anchor
+                  size="sm"
+                  renderRoot={(props) => <Link {...props} to="/forgot-password" search={{ username }} />}
+                >
                   Forgot password
                 </Anchor>
               )}

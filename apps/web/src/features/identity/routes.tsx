@@ -1,5 +1,6 @@
-import { type AnyRoute, createRoute, redirect } from "@tanstack/react-router";
+import { createRoute, redirect } from "@tanstack/react-router";
 import { ensureSession } from "../../app/session";
+import { rootRoute } from "../../app/shell-routes";
 import { ActivatePage } from "./ActivatePage";
 import { ForgotPasswordPage } from "./ForgotPasswordPage";
 import { MicrosoftSignInPage } from "./MicrosoftSignInPage";
@@ -13,51 +14,53 @@ const primeSession = async () => {
   await ensureSession().catch(() => null);
 };
 
-export function identityRoutes(parent: AnyRoute) {
-  return [
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/sign-in",
-      validateSearch: (search: Record<string, unknown>) => ({ redirect: text(search.redirect) }),
-      // Already signed in: straight to the portal.
-      beforeLoad: async () => {
-        const session = await ensureSession().catch(() => null);
-        if (session)
-          throw redirect({ to: "/a/$accountId/dashboard", params: { accountId: session.account.id } });
-      },
-      component: SignInPage,
+export const identityRoutes = [
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/sign-in",
+    validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({
+      redirect: text(search.redirect),
     }),
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/sign-in/microsoft",
-      validateSearch: (search: Record<string, unknown>) => ({
-        error: text(search.error),
-        // `?enabled=1` arrives parsed as a number.
-        enabled: search.enabled === undefined ? undefined : String(search.enabled),
-      }),
-      beforeLoad: primeSession,
-      component: MicrosoftSignInPage,
+    // Already signed in: straight to the portal.
+    beforeLoad: async () => {
+      const session = await ensureSession().catch(() => null);
+      if (session)
+        throw redirect({ to: "/a/$accountId/dashboard", params: { accountId: session.account.id } });
+    },
+    component: SignInPage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/sign-in/microsoft",
+    validateSearch: (search: Record<string, unknown>): { error?: string; enabled?: string } => ({
+      error: text(search.error),
+      // `?enabled=1` arrives parsed as a number.
+      enabled: search.enabled === undefined ? undefined : String(search.enabled),
     }),
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/activate",
-      validateSearch: (search: Record<string, unknown>) => ({ token: text(search.token) }),
-      beforeLoad: primeSession,
-      component: ActivatePage,
+    beforeLoad: primeSession,
+    component: MicrosoftSignInPage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/activate",
+    validateSearch: (search: Record<string, unknown>): { token?: string } => ({ token: text(search.token) }),
+    beforeLoad: primeSession,
+    component: ActivatePage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/forgot-password",
+    validateSearch: (search: Record<string, unknown>): { username?: string } => ({
+      username: text(search.username),
     }),
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/forgot-password",
-      validateSearch: (search: Record<string, unknown>) => ({ username: text(search.username) }),
-      beforeLoad: primeSession,
-      component: ForgotPasswordPage,
-    }),
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/reset-password",
-      validateSearch: (search: Record<string, unknown>) => ({ token: text(search.token) }),
-      beforeLoad: primeSession,
-      component: ResetPasswordPage,
-    }),
-  ];
-}
+    beforeLoad: primeSession,
+    component: ForgotPasswordPage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/reset-password",
+    validateSearch: (search: Record<string, unknown>): { token?: string } => ({ token: text(search.token) }),
+    beforeLoad: primeSession,
+    component: ResetPasswordPage,
+  }),
+] as const;

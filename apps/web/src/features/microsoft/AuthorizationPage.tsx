@@ -193,7 +193,7 @@ function AuthorizationRequestForm({ accountId }: { accountId: string }) {
 
 /** The Teams icon › Authorization page. */
 export function AuthorizationPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   return (
     <Stack maw={760}>
       <Title order={2}>Microsoft 365 authorization</Title>

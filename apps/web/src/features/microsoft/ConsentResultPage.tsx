@@ -24,8 +24,8 @@ function Card({ children }: { children: ReactNode }) {
 
 /** Where Microsoft's redirect ends: the confirmation of the customer guide, or a failure with a retry. */
 export function ConsentResultPage() {
-  const { flowId } = useParams({ strict: false }) as { flowId: string };
-  const { error } = useSearch({ strict: false }) as { error?: string };
+  const { flowId } = useParams({ from: "/microsoft/result/$flowId" });
+  const { error } = useSearch({ from: "/microsoft/result/$flowId" });
   const navigate = useNavigate();
   const result = useQuery({
     queryKey: ["consent-result", flowId],

@@ -1,27 +1,26 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute, rootRoute } from "../../app/shell-routes";
 import { AuthorizationPage } from "./AuthorizationPage";
 import { AuthorizeRequestPage, ConsentResultPage } from "./ConsentResultPage";
 
 /** Inside the portal: the Teams icon's Authorization page. */
-export function microsoftRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/microsoft", component: AuthorizationPage })];
-}
+export const microsoftRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/microsoft", component: AuthorizationPage }),
+] as const;
 
 /** Outside the shell: where Microsoft redirects to, and the emailed authorization link. */
-export function microsoftPublicRoutes(parent: AnyRoute) {
-  return [
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/microsoft/result/$flowId",
-      validateSearch: (search: Record<string, unknown>) => ({
-        error: typeof search.error === "string" ? search.error : undefined,
-      }),
-      component: ConsentResultPage,
+export const microsoftPublicRoutes = [
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/microsoft/result/$flowId",
+    validateSearch: (search: Record<string, unknown>): { error?: string } => ({
+      error: typeof search.error === "string" ? search.error : undefined,
     }),
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/microsoft/authorize",
-      component: AuthorizeRequestPage,
-    }),
-  ];
-}
+    component: ConsentResultPage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/microsoft/authorize",
+    component: AuthorizeRequestPage,
+  }),
+] as const;

@@ -28,7 +28,7 @@ type State = keyof typeof stateColor;
 
 /** Numbers: the inventory. Operator and partners upload and allocate; an enterprise sees what it was given. */
 export function NumbersPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const acting = useActingAccount(accountId);
   const isEnterprise = acting.data?.account.kind === "enterprise";
   const queryClient = useQueryClient();

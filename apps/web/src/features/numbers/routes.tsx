@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { NumbersPage } from "./NumbersPage";
 
-export function numbersRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/numbers", component: NumbersPage })];
-}
+export const numbersRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/numbers", component: NumbersPage }),
+] as const;

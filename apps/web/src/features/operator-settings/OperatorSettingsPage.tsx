@@ -29,7 +29,7 @@ type Settings = components["schemas"]["OperatorSettings"];
 
 /** The operator's platform settings: SBC base domain and regions, Microsoft app registration, consent texts. */
 export function OperatorSettingsPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const settings = useQuery({
     queryKey: ["operator-settings", accountId],
     queryFn: () =>

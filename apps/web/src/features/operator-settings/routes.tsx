@@ -1,12 +1,11 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { OperatorSettingsPage } from "./OperatorSettingsPage";
 
-export function operatorSettingsRoutes(parent: AnyRoute) {
-  return [
-    createRoute({
-      getParentRoute: () => parent,
-      path: "/operator-settings",
-      component: OperatorSettingsPage,
-    }),
-  ];
-}
+export const operatorSettingsRoutes = [
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/operator-settings",
+    component: OperatorSettingsPage,
+  }),
+] as const;

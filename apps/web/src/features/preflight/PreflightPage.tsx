@@ -24,7 +24,7 @@ const statusLabel: Record<Line["status"], string> = {
 
 /** The enterprise's tenant health check: one line per precondition of Direct Routing, each OK or a reason and a fix. */
 export function PreflightPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const report = useQuery({
     queryKey: ["preflight", accountId],
     queryFn: () =>

@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { PreflightPage } from "./PreflightPage";
 
-export function preflightRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/preflight", component: PreflightPage })];
-}
+export const preflightRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/preflight", component: PreflightPage }),
+] as const;

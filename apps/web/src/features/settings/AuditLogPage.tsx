@@ -17,7 +17,7 @@ const summary = (value: unknown) => (value === null || value === undefined ? "" 
 
 /** Settings › Audit log (Admins): who changed what, in this account and below, with filters and CSV export. */
 export function AuditLogPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const [draft, setDraft] = useState<Filters>({ actor: "", action: "", from: "", to: "" });
   const [filters, setFilters] = useState<Filters>(draft);

@@ -25,7 +25,7 @@ import { SessionsCard } from "../identity/SessionsCard";
 
 /** Settings › Security: your own two-factor authentication, the account's 2FA requirement, your sessions. */
 export function SecurityPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: ["two-factor"], queryFn: () => unwrap(api.GET("/api/me/two-factor")) });

@@ -34,7 +34,7 @@ const statusColor = { active: "green", invited: "blue", disabled: "gray" } as co
 
 /** Settings › User Management (Admins): the users of the acting account. */
 export function UserManagementPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);

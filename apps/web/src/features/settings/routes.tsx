@@ -1,12 +1,11 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { AuditLogPage } from "./AuditLogPage";
 import { SecurityPage } from "./SecurityPage";
 import { UserManagementPage } from "./UserManagementPage";
 
-export function settingsRoutes(parent: AnyRoute) {
-  return [
-    createRoute({ getParentRoute: () => parent, path: "/settings/users", component: UserManagementPage }),
-    createRoute({ getParentRoute: () => parent, path: "/settings/audit", component: AuditLogPage }),
-    createRoute({ getParentRoute: () => parent, path: "/settings/security", component: SecurityPage }),
-  ];
-}
+export const settingsRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/settings/users", component: UserManagementPage }),
+  createRoute({ getParentRoute: () => accountRoute, path: "/settings/audit", component: AuditLogPage }),
+  createRoute({ getParentRoute: () => accountRoute, path: "/settings/security", component: SecurityPage }),
+] as const;

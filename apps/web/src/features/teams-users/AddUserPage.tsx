@@ -19,7 +19,7 @@ import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
 /** Add User, with the guide's fields and labels, from the enterprise's and the partner's portal. */
 export function AddUserPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const options = useQuery({

@@ -41,7 +41,7 @@ const stepColor = {
 
 /** One provisioned user: provisioning steps with the last error, the voice state read back, edit, devices. */
 export function UserDetailPage() {
-  const { accountId, userId } = useParams({ strict: false }) as { accountId: string; userId: string };
+  const { accountId, userId } = useParams({ from: "/a/$accountId/users/$userId" });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const user = useQuery({

@@ -53,8 +53,8 @@ const statusLabel = {
 
 /** Users: every synced Teams user with eligibility and provisioning, searched, filtered and paged on the server. */
 export function UsersPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
-  const search = useSearch({ strict: false }) as { sync?: string; filter?: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
+  const search = useSearch({ from: "/a/$accountId/users" });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [text, setText] = useState("");

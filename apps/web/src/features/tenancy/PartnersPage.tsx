@@ -10,7 +10,7 @@ import { useApiErrors } from "../identity/form";
 
 /** Partners (resellers) directly below the acting account; the operator adds partners, partners add sub-partners. */
 export function PartnersPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);

@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { PartnersPage } from "./PartnersPage";
 
-export function tenancyRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/partners", component: PartnersPage })];
-}
+export const tenancyRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/partners", component: PartnersPage }),
+] as const;

@@ -10,7 +10,7 @@ const PAGE_SIZE = 20;
 
 /** Trunks: every trunk profile in the acting account's scope. */
 export function TrunksPage() {
-  const { accountId } = useParams({ strict: false }) as { accountId: string };
+  const { accountId } = useParams({ from: "/a/$accountId" });
   const navigate = useNavigate();
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search.trim(), 250);

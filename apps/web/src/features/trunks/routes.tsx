@@ -1,6 +1,7 @@
-import { type AnyRoute, createRoute } from "@tanstack/react-router";
+import { createRoute } from "@tanstack/react-router";
+import { accountRoute } from "../../app/shell-routes";
 import { TrunksPage } from "./TrunksPage";
 
-export function trunksRoutes(parent: AnyRoute) {
-  return [createRoute({ getParentRoute: () => parent, path: "/trunks", component: TrunksPage })];
-}
+export const trunksRoutes = [
+  createRoute({ getParentRoute: () => accountRoute, path: "/trunks", component: TrunksPage }),
+] as const;

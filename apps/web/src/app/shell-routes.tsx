@@ -1,0 +1,25 @@
+import { createRootRoute, createRoute, Outlet, redirect } from "@tanstack/react-router";
+import { AppLayout } from "../layout/AppLayout";
+import { NotFound } from "../layout/NotFound";
+import { ensureSession } from "./session";
+
+/**
+ * The two parents every feature route hangs from. Features import these concrete routes (never `AnyRoute`),
+ * so the router knows each route's full path, params and search, and pages read them without casts.
+ */
+export const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
+
+/**
+ * Everything inside the portal lives under /a/{accountId}: the account being acted in.
+ * Switching account (the multitenant menu) changes only this segment.
+ */
+export const accountRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/a/$accountId",
+  beforeLoad: async ({ location }) => {
+    const session = await ensureSession();
+    if (!session) throw redirect({ to: "/sign-in", search: { redirect: location.href } });
+    return { session };
+  },
+  component: AppLayout,
+});
