@@ -36,6 +36,13 @@ export interface StartedEmulator {
   caCertPath: string;
   caCertPem: string;
   state: EmulatorState;
+  /**
+   * Stops the HTTPS server as a crash would: open connections are dropped, nothing answers on the port. The state
+   * (tenants, operations, request log, faults) stays, as Microsoft's does while its front end is down.
+   */
+  stop(): Promise<void>;
+  /** Starts the HTTPS server again after `stop()`, on the same port, with the same state and data folder. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,15 +81,28 @@ export async function startM365Emulator(opts: StartOptions): Promise<StartedEmul
     signingKey,
     caCertPem: ca.certPem,
   };
-  const app = await buildServer(ctx, {
-    key: leaf.keyPem,
-    cert: leaf.certPem,
-    latencyMs: opts.latencyMs ?? 0,
-    pwshStandIn: opts.pwshStandIn ?? true,
-  });
-  await app.listen({ port: opts.port ?? 0, host });
+  const listen = async (port: number) => {
+    // The same CA, server certificate and signing key (all kept in the data folder), so clients and tokens from
+    // before a restart stay valid.
+    const server = await buildServer(ctx, {
+      key: leaf.keyPem,
+      cert: leaf.certPem,
+      latencyMs: opts.latencyMs ?? 0,
+      pwshStandIn: opts.pwshStandIn ?? true,
+    });
+    await server.listen({ port, host });
+    return server;
+  };
+  let app: Awaited<ReturnType<typeof listen>> | null = await listen(opts.port ?? 0);
   const port = (app.server.address() as AddressInfo).port;
   const url = `https://localhost:${port}`;
+  const stop = async () => {
+    const running = app;
+    app = null;
+    if (!running) return;
+    running.server.closeAllConnections();
+    await running.close();
+  };
   return {
     url,
     graphUrl: `${url}/graph`,
@@ -90,9 +110,14 @@ export async function startM365Emulator(opts: StartOptions): Promise<StartedEmul
     caCertPath: ca.certPath,
     caCertPem: ca.certPem,
     state,
+    stop,
+    async start() {
+      if (app) return;
+      app = await listen(port);
+    },
     async close() {
       state.dispose();
-      await app.close();
+      await stop();
     },
   };
 }

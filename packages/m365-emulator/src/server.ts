@@ -142,7 +142,13 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
       path: req.url.split("?")[0] ?? req.url,
       tenantId,
       appId: clientId,
-      apiSurface: surface === "graph" || surface === "teams-admin",
+      budget:
+        surface === "graph"
+          ? "graph"
+          : surface === "teams-admin" || surface === "pwsh"
+            ? "teams-admin"
+            : null,
+      randomFaults: surface === "graph" || surface === "teams-admin",
     });
     // Handlers overwrite these with verified values; unverified ones still route the log entry.
     req.emu.tenantId = tenantId;

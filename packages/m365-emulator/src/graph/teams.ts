@@ -116,12 +116,7 @@ function teamsProvisioningPending(call: GraphCall, targetId: string): string | n
 function numberOperation(kind: "assign" | "unassign") {
   return (call: GraphCall): GraphResult => {
     requirePermission(call, ...WRITE_NUMBERS);
-    const op = startNumberOperation(
-      call.tenant,
-      kind,
-      objectBody(call),
-      call.ctx.state.settings.operationDelayMs,
-    );
+    const op = startNumberOperation(call.tenant, kind, objectBody(call), call.ctx.state.operationDelay());
     if (kind === "assign") {
       const pending = teamsProvisioningPending(call, op.request.assignmentTargetId ?? "");
       if (pending) {
@@ -129,7 +124,7 @@ function numberOperation(kind: "assign" | "unassign") {
         op.statusDetail = pending;
       }
     }
-    call.ctx.state.scheduleSettle(call.tenant, call.ctx.state.settings.operationDelayMs);
+    call.ctx.state.scheduleSettle(call.tenant, call.ctx.state.operationDelay());
     return { status: 202, headers: { location: `${call.base}${TNM}/operations('${op.id}')` } };
   };
 }

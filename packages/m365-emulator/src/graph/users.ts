@@ -243,6 +243,8 @@ function licenseUser(call: GraphCall): GraphResult {
 }
 
 interface DeltaSkip {
+  /** The state generation the round started in (EmulatorState.generation). */
+  g?: string;
   p: "i" | "c";
   o: number;
   s: number;
@@ -251,6 +253,7 @@ interface DeltaSkip {
   ids?: string[];
 }
 interface DeltaToken {
+  g?: string;
   s: number;
   sel: string | null;
   t: number;
@@ -268,6 +271,25 @@ function deltaLinkFor(call: GraphCall, token: DeltaToken): string {
   return `${call.base}/users/delta?$deltatoken=${encodeToken(token)}`;
 }
 
+/**
+ * The tenant's state was reset (scenario reload, `POST /_emulator/reset`) or the emulator started afresh, so links
+ * from before cannot be continued. "Use delta query to track changes in Microsoft Graph data" (learn.microsoft.com/
+ * graph/delta-query-overview, "Synchronization reset"): delta query "can return a response code of 410 (gone) and a
+ * Location header containing a request URL with an empty $deltaToken (same as the initial query)", meaning the
+ * application must restart with a full synchronization. The error code and message are the ones Microsoft gives for
+ * a sync state it no longer has (syncStateNotFound; "Duration of change tracking tokens for identity and education
+ * resources", Microsoft 365 Developer Blog).
+ */
+function syncReset(call: GraphCall, select: string | null | undefined): GraphHttpError {
+  const initial = select ? `?$select=${encodeURIComponent(select)}` : "";
+  return new GraphHttpError(
+    410,
+    "syncStateNotFound",
+    "The sync state generation is not found. The delta token is expired and data must be synchronized again.",
+    { location: `${call.base}/users/delta${initial}` },
+  );
+}
+
 function delta(call: GraphCall): GraphResult {
   requirePermission(call, ...READ_USERS);
   const q = call.query;
@@ -276,17 +298,21 @@ function delta(call: GraphCall): GraphResult {
   let state: DeltaSkip;
   const skip = q.get("$skiptoken");
   const dtok = q.get("$deltatoken");
-  if (skip) state = decodeToken<DeltaSkip>(skip);
-  else if (dtok) {
+  const generation = call.ctx.state.generation;
+  if (skip) {
+    state = decodeToken<DeltaSkip>(skip);
+    if (state.g !== generation) throw syncReset(call, state.sel);
+  } else if (dtok) {
     const t = decodeToken<DeltaToken>(dtok, "$deltatoken");
-    if (tenantNow(tenant) - t.t > DELTA_TOKEN_TTL_MS || t.s > tenant.changeSeq) {
+    if (t.g !== generation || t.s > tenant.changeSeq) throw syncReset(call, t.sel);
+    if (tenantNow(tenant) - t.t > DELTA_TOKEN_TTL_MS) {
       throw new GraphHttpError(
         410,
         "syncStateNotFound",
-        "The sync state is no longer available; resync is required.",
+        "The sync state generation is not found. The delta token is expired and data must be synchronized again.",
       );
     }
-    state = { p: "c", o: 0, s: tenant.changeSeq, from: t.s, sel: t.sel, ids: t.ids };
+    state = { g: generation, p: "c", o: 0, s: tenant.changeSeq, from: t.s, sel: t.sel, ids: t.ids };
   } else {
     const sel = q.get("$select");
     parseSelect(q, USER_PROPERTIES, USER_TYPE);
@@ -299,7 +325,7 @@ function delta(call: GraphCall): GraphResult {
       ids = [...f.matchAll(/id eq '([^']+)'/gi)].map((m) => (m[1] ?? "").toLowerCase());
       if (ids.length > 50) throw badRequest("At most 50 ids can be filtered on users/delta.");
     }
-    state = { p: "i", o: 0, s: tenant.changeSeq, sel, ids };
+    state = { g: generation, p: "i", o: 0, s: tenant.changeSeq, sel, ids };
   }
   const select = state.sel
     ? parseSelect(new URLSearchParams({ $select: state.sel }), USER_PROPERTIES, USER_TYPE)
@@ -336,6 +362,7 @@ function delta(call: GraphCall): GraphResult {
       `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size })}`;
   } else {
     body["@odata.deltaLink"] = deltaLinkFor(call, {
+      g: generation,
       s: state.s,
       sel: state.sel,
       t: tenantNow(tenant),

@@ -113,7 +113,10 @@ export const scenarioSchema = z.object({
         .int()
         .nonnegative()
         .default(30 * 60_000),
+      /** Graph's budget, per app per tenant (FaultEngine.takeToken). */
       throttle: throttleSchema.optional(),
+      /** The Teams admin budget (Teams admin API and cmdlets), per tenant. */
+      teamsAdminThrottle: throttleSchema.omit({ appId: true }).optional(),
       /** Initial fault settings, same shape as POST /_emulator/faults. */
       faults: faultInputSchema.optional(),
     })

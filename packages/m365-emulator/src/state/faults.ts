@@ -21,19 +21,33 @@ const throttleSchema = z.object({
   appId: z.string().optional(),
 });
 
+const teamsAdminThrottleSchema = z.object({
+  capacity: z.number().positive(),
+  refillPerSecond: z.number().positive(),
+  tenantId: z.string().optional(),
+});
+
 export const faultInputSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
   errorRate: z.number().min(0).max(1).optional(),
   errorStatuses: z.array(z.number().int().min(500).max(599)).optional(),
   resetRate: z.number().min(0).max(1).optional(),
-  /** Replaces the throttle buckets; `null` turns throttling off. */
+  /** Graph's budget (one bucket per app per tenant). Replaces the Graph buckets; `null` turns it off. */
   throttle: z.union([throttleSchema, z.array(throttleSchema), z.null()]).optional(),
+  /**
+   * The Teams admin budget (Teams admin API and the PowerShell stand-in's cmdlets; one bucket per tenant).
+   * Replaces the Teams admin buckets; `null` turns it off.
+   */
+  teamsAdminThrottle: z
+    .union([teamsAdminThrottleSchema, z.array(teamsAdminThrottleSchema), z.null()])
+    .optional(),
   /** Appended to the current "fail the next N calls" rules. */
   rules: z.array(ruleSchema).optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
 export type ThrottleConfig = z.output<typeof throttleSchema>;
+export type TeamsAdminThrottleConfig = z.output<typeof teamsAdminThrottleSchema>;
 
 export interface FaultRule extends z.output<typeof ruleSchema> {
   id: string;
@@ -46,6 +60,7 @@ export interface FaultConfig {
   errorStatuses: number[];
   resetRate: number;
   throttle: ThrottleConfig[];
+  teamsAdminThrottle: TeamsAdminThrottleConfig[];
   rules: FaultRule[];
 }
 
@@ -64,8 +79,13 @@ export interface FaultContext {
   path: string;
   tenantId: string | null;
   appId: string | null;
-  /** Throttling and random errors apply only to Microsoft's API surfaces (Graph, Teams admin). */
-  apiSurface: boolean;
+  /**
+   * Which of Microsoft's budgets the request draws on: Graph, or Teams admin (its HTTP API and the cmdlets of the
+   * PowerShell stand-in); null for sign-in and control requests. Throttling and random errors apply only to these.
+   */
+  budget: "graph" | "teams-admin" | null;
+  /** Random errors and resets (`errorRate`, `resetRate`) apply to Graph and the Teams admin HTTP API only. */
+  randomFaults: boolean;
 }
 
 function globToRegExp(pattern: string): RegExp {
@@ -97,6 +117,7 @@ export class FaultEngine {
       errorStatuses: [500, 503, 504],
       resetRate: 0,
       throttle: [],
+      teamsAdminThrottle: [],
       rules: [],
     };
   }
@@ -114,7 +135,12 @@ export class FaultEngine {
     if (f.resetRate !== undefined) this.config.resetRate = f.resetRate;
     if (f.throttle !== undefined) {
       this.config.throttle = f.throttle === null ? [] : Array.isArray(f.throttle) ? f.throttle : [f.throttle];
-      this.buckets.clear();
+      this.clearBuckets("graph");
+    }
+    if (f.teamsAdminThrottle !== undefined) {
+      const t = f.teamsAdminThrottle;
+      this.config.teamsAdminThrottle = t === null ? [] : Array.isArray(t) ? t : [t];
+      this.clearBuckets("teams-admin");
     }
     for (const r of f.rules ?? []) this.config.rules.push({ ...r, id: randomUUID(), remaining: r.count });
     return this.config;
@@ -139,9 +165,10 @@ export class FaultEngine {
         reason: "rule",
       };
     }
-    if (!ctx.apiSurface) return null;
-    const throttled = this.takeToken(ctx);
+    if (!ctx.budget) return null;
+    const throttled = this.takeToken(ctx, ctx.budget);
     if (throttled) return throttled;
+    if (!ctx.randomFaults) return null;
     if (this.config.resetRate > 0 && Math.random() < this.config.resetRate) return { kind: "reset" };
     if (this.config.errorRate > 0 && Math.random() < this.config.errorRate) {
       const statuses = this.config.errorStatuses;
@@ -151,12 +178,38 @@ export class FaultEngine {
     return null;
   }
 
-  private takeToken(ctx: FaultContext): FaultAction | null {
-    const cfg = this.config.throttle.find(
-      (t) => (!t.tenantId || t.tenantId === ctx.tenantId) && (!t.appId || t.appId === ctx.appId),
-    );
+  private clearBuckets(budget: "graph" | "teams-admin"): void {
+    for (const key of [...this.buckets.keys()]) if (key.startsWith(`${budget}|`)) this.buckets.delete(key);
+  }
+
+  /**
+   * Graph and Teams admin are separate services with separate budgets, so exhausting one never throttles the other.
+   *
+   * Graph: "Microsoft Graph service-specific throttling limits" (learn.microsoft.com/graph/throttling-limits) evaluates
+   * a request against limits "per app across all tenants, per tenant for all apps, per app per tenant"; the identity
+   * and access service (users, servicePrincipals, directory roles) meters a token bucket per application+tenant pair
+   * (S 3,500 / M 5,000 / L 8,000 resource units per 10 seconds). "Microsoft Graph throttling guidance"
+   * (learn.microsoft.com/graph/throttling) answers 429 with a Retry-After header, the seconds to wait. We model one
+   * bucket per app per tenant; Retry-After is the time until the bucket holds a token again.
+   *
+   * Teams admin: Microsoft publishes no figures for the Teams admin service that the MicrosoftTeams PowerShell module
+   * (and the Teams admin center) call; what is documented is only that its cmdlets fail with "TooManyRequests" when
+   * throttled (reported in MicrosoftDocs/office-docs-powershell issue 5063, "Rate Limiting for New-Team?"). Its
+   * configuration (PSTN usages, routes, policies, dial plans) is per tenant, whatever app writes it, so we model one
+   * bucket per tenant, with its own Retry-After (the stand-in passes it on as `retryAfter`).
+   */
+  private takeToken(ctx: FaultContext, budget: "graph" | "teams-admin"): FaultAction | null {
+    const cfg =
+      budget === "graph"
+        ? this.config.throttle.find(
+            (t) => (!t.tenantId || t.tenantId === ctx.tenantId) && (!t.appId || t.appId === ctx.appId),
+          )
+        : this.config.teamsAdminThrottle.find((t) => !t.tenantId || t.tenantId === ctx.tenantId);
     if (!cfg) return null;
-    const key = `${ctx.tenantId ?? "-"}|${ctx.appId ?? "-"}`;
+    const key =
+      budget === "graph"
+        ? `graph|${ctx.tenantId ?? "-"}|${ctx.appId ?? "-"}`
+        : `teams-admin|${ctx.tenantId ?? "-"}`;
     const now = Date.now();
     const b = this.buckets.get(key) ?? { tokens: cfg.capacity, last: now };
     b.tokens = Math.min(cfg.capacity, b.tokens + ((now - b.last) / 1000) * cfg.refillPerSecond);

@@ -21,8 +21,11 @@ import { consumedUnits, isoNow, tenantNow } from "./users.js";
 const REQUEST_LOG_LIMIT = 20_000;
 
 export interface EmulatorSettings {
+  /** Unscaled: how long a number assignment operation runs before it settles. */
   operationDelayMs: number;
+  /** A lifetime, not a delay: not scaled (tests expire tokens by advancing the tenant clock). */
   accessTokenLifetimeSeconds: number;
+  /** Unscaled: how long a new user takes to reach the Teams side. */
   teamsSyncDelayMs: number;
   dnsServer?: string;
   /**
@@ -138,19 +141,30 @@ export class EmulatorState {
     refreshTokens: new Map(),
   };
   scenarioName = "empty";
+  /**
+   * Changes whenever the state is replaced (scenario load, reset, a fresh start); delta and skip tokens carry it,
+   * so a link from an older generation answers 410 syncStateNotFound (graph/users.ts).
+   */
+  generation: string = randomUUID();
   globalLog: RequestLogEntry[] = [];
   private scenario: ParsedScenario | null = null;
   private timers = new Set<NodeJS.Timeout>();
 
   load(scenario: ParsedScenario): void {
     this.scenario = scenario;
+    this.generation = randomUUID();
     this.tenants.clear();
     this.apps.clear();
     this.faults.clear();
     this.identity = { sessions: new Map(), flows: new Map(), codes: new Map(), refreshTokens: new Map() };
     this.globalLog = [];
     this.scenarioName = scenario.name;
-    const { throttle: _throttle, faults: _faults, ...settings } = scenario.settings;
+    const {
+      throttle: _throttle,
+      teamsAdminThrottle: _teamsAdminThrottle,
+      faults: _faults,
+      ...settings
+    } = scenario.settings;
     this.settings = {
       ...settings,
       timeFactor: this.timeFactorOverride ?? settings.timeFactor,
@@ -167,6 +181,8 @@ export class EmulatorState {
       }
     }
     if (scenario.settings.throttle) this.setFaults({ throttle: scenario.settings.throttle });
+    if (scenario.settings.teamsAdminThrottle)
+      this.setFaults({ teamsAdminThrottle: scenario.settings.teamsAdminThrottle });
     if (scenario.settings.faults) this.setFaults(scenario.settings.faults);
   }
 
@@ -231,8 +247,16 @@ export class EmulatorState {
   setFaults(input: FaultInput): FaultConfig {
     const tid = (key: string | undefined) => (key ? (this.findTenant(key)?.id ?? key) : undefined);
     const throttle = input.throttle;
+    const teamsAdminThrottle = input.teamsAdminThrottle;
     return this.faults.set({
       ...input,
+      teamsAdminThrottle:
+        teamsAdminThrottle === undefined || teamsAdminThrottle === null
+          ? teamsAdminThrottle
+          : (Array.isArray(teamsAdminThrottle) ? teamsAdminThrottle : [teamsAdminThrottle]).map((t) => ({
+              ...t,
+              tenantId: tid(t.tenantId),
+            })),
       rules: input.rules?.map((r) => ({ ...r, tenantId: tid(r.tenantId) })),
       throttle:
         throttle === undefined || throttle === null
@@ -273,9 +297,14 @@ export class EmulatorState {
     this.timers.add(timer);
   }
 
-  /** Users reach the Teams side only `teamsSyncDelayMs` after creation (tenant clock). */
+  /** How long an assignNumber/unassignNumber operation runs (`operationDelayMs`, scaled by the time factor). */
+  operationDelay(): number {
+    return this.scaled(this.settings.operationDelayMs);
+  }
+
+  /** Users reach the Teams side only `teamsSyncDelayMs` (scaled) after creation (tenant clock). */
   syncedToTeams(tenant: Tenant, user: User): boolean {
-    const delay = this.settings.teamsSyncDelayMs;
+    const delay = this.scaled(this.settings.teamsSyncDelayMs);
     return delay <= 0 || tenantNow(tenant) - Date.parse(user.createdDateTime) >= delay;
   }
 
@@ -327,8 +356,7 @@ export class EmulatorState {
     return sp;
   }
 
-  /** Gives a principal (user or service principal) a directory role, like POST roleAssignments. */
-  /** A realistic delay scaled by the time factor. */
+  /** A realistic delay scaled by the time factor; every Microsoft delay the emulator models goes through it. */
   scaled(ms: number): number {
     return Math.round(ms * this.settings.timeFactor);
   }
