@@ -279,67 +279,76 @@ function baselineOf(found) {
   };
 }
 
-const output = await cruiseTree();
-const found = findings(output);
-
-if (args.json) {
-  console.log(JSON.stringify(found, null, 2));
-  process.exit(0);
+/** Exit code of the run. The caller sets process.exitCode: process.exit() could cut off output to a pipe. */
+function run(found) {
+  if (args.json) {
+    console.log(JSON.stringify(found, null, 2));
+    return 0;
+  }
+  return args.update ? update(found) : check(found);
 }
 
-if (found.unplaced.length > 0) {
-  console.error(`Files in no layer (add their folder to LAYERS in scripts/check-architecture.mjs):`);
-  for (const file of found.unplaced) console.error(`  ${file}`);
-  process.exit(1);
-}
-
-if (args.update) {
+function update(found) {
+  if (!placed(found)) return 1;
   writeFileSync(args.baseline, `${JSON.stringify(baselineOf(found), null, 2)}\n`);
   console.log(
     `Wrote ${args.baseline}: ${found.violations.length} violations, ${found.moduleCycles.edges.length} module cycle edges`,
   );
-  process.exit(0);
+  return 0;
 }
 
-const baseline = existsSync(args.baseline)
-  ? JSON.parse(readFileSync(args.baseline, "utf8"))
-  : { violations: [], moduleCycleEdges: [] };
-const current = [
-  ...found.violations.map((v) => ({ key: v.key, line: `${v.key}  (${v.reason})` })),
-  ...found.moduleCycles.edges.map((e) => ({
-    key: `module-cycle: ${e.edge}`,
-    line: `module-cycle: ${e.edge}  (via ${e.imports.slice(0, 3).join(", ")}${e.imports.length > 3 ? ", …" : ""})`,
-  })),
-];
-const known = new Set([
-  ...baseline.violations,
-  ...baseline.moduleCycleEdges.map((edge) => `module-cycle: ${edge}`),
-]);
-const currentKeys = new Set(current.map((c) => c.key));
-const added = current.filter((c) => !known.has(c.key));
-const gone = [...known].filter((key) => !currentKeys.has(key)).sort();
+function placed(found) {
+  if (found.unplaced.length === 0) return true;
+  console.error("Files in no layer (add their folder to LAYERS in scripts/check-architecture.mjs):");
+  for (const file of found.unplaced) console.error(`  ${file}`);
+  return false;
+}
 
-console.log(`Architecture of ${src}: ${found.files} files, ${found.imports} imports`);
-found.moduleCycles.components.forEach((members, i) => {
+function check(found) {
+  if (!placed(found)) return 1;
+  const baseline = existsSync(args.baseline)
+    ? JSON.parse(readFileSync(args.baseline, "utf8"))
+    : { violations: [], moduleCycleEdges: [] };
+  const current = [
+    ...found.violations.map((v) => ({ key: v.key, line: `${v.key}  (${v.reason})` })),
+    ...found.moduleCycles.edges.map((e) => ({
+      key: `module-cycle: ${e.edge}`,
+      line: `module-cycle: ${e.edge}  (via ${e.imports.slice(0, 3).join(", ")}${e.imports.length > 3 ? ", …" : ""})`,
+    })),
+  ];
+  const known = new Set([
+    ...baseline.violations,
+    ...baseline.moduleCycleEdges.map((edge) => `module-cycle: ${edge}`),
+  ]);
+  const currentKeys = new Set(current.map((c) => c.key));
+  const added = current.filter((c) => !known.has(c.key));
+  const gone = [...known].filter((key) => !currentKeys.has(key)).sort();
+
+  console.log(`Architecture of ${src}: ${found.files} files, ${found.imports} imports`);
+  found.moduleCycles.components.forEach((members, i) => {
+    console.log(
+      `  modules on a cycle: ${members.join(", ")} (e.g. ${found.moduleCycles.cycles[i].join(" → ")})`,
+    );
+  });
+  if (added.length > 0) {
+    console.error(`\n✗ ${added.length} new violation(s), not in ${args.baseline}:`);
+    for (const c of added) console.error(`  ${c.line}`);
+    console.error("  Rules: docs/architecture.md, 'Layers and module surface'.");
+  }
+  if (gone.length > 0) {
+    console.error(
+      `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
+    );
+    for (const key of gone) console.error(`  ${key}`);
+  }
+  if (added.length > 0 || gone.length > 0) return 1;
   console.log(
-    `  modules on a cycle: ${members.join(", ")} (e.g. ${found.moduleCycles.cycles[i].join(" → ")})`,
+    `✓ No new violations; ${current.length} known ones remain in ${args.baseline} ` +
+      `(${found.violations.filter((v) => v.rule === "layer").length} layer, ` +
+      `${found.violations.filter((v) => v.rule === "module-internals").length} module-internals, ` +
+      `${found.moduleCycles.edges.length} module-cycle edges).`,
   );
-});
-if (added.length > 0) {
-  console.error(`\n✗ ${added.length} new violation(s), not in ${args.baseline}:`);
-  for (const c of added) console.error(`  ${c.line}`);
-  console.error("  Rules: docs/architecture.md, 'Layers and module surface'.");
+  return 0;
 }
-if (gone.length > 0) {
-  console.error(
-    `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
-  );
-  for (const key of gone) console.error(`  ${key}`);
-}
-if (added.length > 0 || gone.length > 0) process.exit(1);
-console.log(
-  `✓ No new violations; ${current.length} known ones remain in ${args.baseline} ` +
-    `(${found.violations.filter((v) => v.rule === "layer").length} layer, ` +
-    `${found.violations.filter((v) => v.rule === "module-internals").length} module-internals, ` +
-    `${found.moduleCycles.edges.length} module-cycle edges).`,
-);
+
+process.exitCode = run(findings(await cruiseTree()));

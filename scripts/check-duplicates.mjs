@@ -61,31 +61,36 @@ if (args.update) {
   };
   writeFileSync(baselineFile, `${JSON.stringify(baseline, null, 2)}\n`);
   console.log(`Wrote ${args.baseline}: ${clones.length} clones`);
-  process.exit(0);
+} else {
+  process.exitCode = check();
 }
 
-const known = existsSync(baselineFile) ? JSON.parse(readFileSync(baselineFile, "utf8")).clones : [];
-// Compared as multisets: two clones between the same pair of files are two entries.
-const remaining = new Map();
-for (const key of known) remaining.set(key, (remaining.get(key) ?? 0) + 1);
-const added = [];
-for (const clone of clones) {
-  const left = remaining.get(clone.key) ?? 0;
-  if (left > 0) remaining.set(clone.key, left - 1);
-  else added.push(clone);
-}
-const gone = [...remaining.entries()].flatMap(([key, count]) => Array(count).fill(key));
+/** Exit code of the check. The caller sets process.exitCode: process.exit() could cut off output to a pipe. */
+function check() {
+  const known = existsSync(baselineFile) ? JSON.parse(readFileSync(baselineFile, "utf8")).clones : [];
+  // Compared as multisets: two clones between the same pair of files are two entries.
+  const remaining = new Map();
+  for (const key of known) remaining.set(key, (remaining.get(key) ?? 0) + 1);
+  const added = [];
+  for (const clone of clones) {
+    const left = remaining.get(clone.key) ?? 0;
+    if (left > 0) remaining.set(clone.key, left - 1);
+    else added.push(clone);
+  }
+  const gone = [...remaining.entries()].flatMap(([key, count]) => Array(count).fill(key));
 
-console.log(`Duplicates: ${clones.length} clone(s) of 10+ lines`);
-if (added.length > 0) {
-  console.error(`\n✗ ${added.length} new clone(s), not in ${args.baseline} (factor the code out):`);
-  for (const clone of added) console.error(`  ${clone.where}`);
+  console.log(`Duplicates: ${clones.length} clone(s) of 10+ lines`);
+  if (added.length > 0) {
+    console.error(`\n✗ ${added.length} new clone(s), not in ${args.baseline} (factor the code out):`);
+    for (const clone of added) console.error(`  ${clone.where}`);
+  }
+  if (gone.length > 0) {
+    console.error(
+      `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
+    );
+    for (const key of gone) console.error(`  ${key}`);
+  }
+  if (added.length > 0 || gone.length > 0) return 1;
+  console.log(`✓ No new clones; ${clones.length} known one(s) remain in ${args.baseline}.`);
+  return 0;
 }
-if (gone.length > 0) {
-  console.error(
-    `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
-  );
-  for (const key of gone) console.error(`  ${key}`);
-}
-if (added.length > 0 || gone.length > 0) process.exit(1);
-console.log(`✓ No new clones; ${clones.length} known one(s) remain in ${args.baseline}.`);
