@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
+import { bigTenantScenario } from "./support/big-tenant.mjs";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50_000);
 const LIMIT_MS = 10_000;
@@ -17,32 +18,7 @@ const tenantId = "3f6a1d2e-8b4c-4e5f-9a0b-1c2d3e4f5a99";
 const setupStart = performance.now();
 const emu = await startM365Emulator({
   dataDir,
-  scenario: {
-    name: "bench",
-    apps: [
-      {
-        clientId: DEMO_APP.clientId,
-        displayName: DEMO_APP.displayName,
-        publisher: DEMO_APP.publisher,
-        secrets: [DEMO_APP.clientSecret],
-        applicationPermissions: ["User.Read.All"],
-      },
-    ],
-    tenants: [
-      {
-        id: tenantId,
-        name: "big",
-        domains: ["big.example"],
-        skus: [
-          { skuPartNumber: "MCOEV", units: 1 },
-          { skuPartNumber: "SPE_E5", units: 1 },
-          { skuPartNumber: "PHONESYSTEM_VIRTUALUSER", units: 1 },
-        ],
-        generateUsers: { count: USERS, seed: 42 },
-        consents: [{ clientId: DEMO_APP.clientId }],
-      },
-    ],
-  },
+  scenario: bigTenantScenario({ name: "bench", tenantId, users: USERS, app: DEMO_APP }),
 });
 const setupMs = performance.now() - setupStart;
 tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);

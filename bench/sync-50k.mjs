@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { bigTenantScenario } from "./support/big-tenant.mjs";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 500);
@@ -113,32 +114,7 @@ const { default: tls } = await import("node:tls");
 const emu = await startM365Emulator({
   dataDir: path.join(dir, "emulator"),
   latencyMs: LATENCY_MS,
-  scenario: {
-    name: "bench-sync",
-    apps: [
-      {
-        clientId: DEMO_APP.clientId,
-        displayName: DEMO_APP.displayName,
-        publisher: DEMO_APP.publisher,
-        secrets: [DEMO_APP.clientSecret],
-        applicationPermissions: ["User.Read.All"],
-      },
-    ],
-    tenants: [
-      {
-        id: TENANT,
-        name: "big",
-        domains: ["big.example"],
-        skus: [
-          { skuPartNumber: "MCOEV", units: 1 },
-          { skuPartNumber: "SPE_E5", units: 1 },
-          { skuPartNumber: "PHONESYSTEM_VIRTUALUSER", units: 1 },
-        ],
-        generateUsers: { count: USERS, seed: 42 },
-        consents: [{ clientId: DEMO_APP.clientId }],
-      },
-    ],
-  },
+  scenario: bigTenantScenario({ name: "bench-sync", tenantId: TENANT, users: USERS, app: DEMO_APP }),
 });
 tls.setDefaultCACertificates([...tls.getCACertificates("default"), emu.caCertPem]);
 const pg = await startEmbeddedPostgres(path.join(dir, "pg"), () => {});

@@ -11,11 +11,11 @@
 //   node scripts/check-architecture.mjs --update   rewrite the baseline from the tree (npm run check:baseline)
 //   node scripts/check-architecture.mjs --json     print the findings as JSON, no baseline (tests)
 //   --src <dir>                                    check another tree laid out like apps/server/src (fixtures)
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cruise } from "dependency-cruiser";
 import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
+import { compareWithBaseline, readBaseline, writeBaseline } from "./check-baseline.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
@@ -269,15 +269,9 @@ function findings(output) {
   };
 }
 
-function baselineOf(found) {
-  return {
-    about:
-      "Known violations of the server's import rules (docs/architecture.md). npm run check fails on any finding " +
-      "not listed here and on any entry that no longer occurs; regenerate with npm run check:baseline, which may only shrink it.",
-    violations: found.violations.map((v) => v.key),
-    moduleCycleEdges: found.moduleCycles.edges.map((e) => e.edge),
-  };
-}
+const ABOUT =
+  "Known violations of the server's import rules (docs/architecture.md). npm run check fails on any finding " +
+  "not listed here and on any entry that no longer occurs; regenerate with npm run check:baseline, which may only shrink it.";
 
 /** Exit code of the run. The caller sets process.exitCode: process.exit() could cut off output to a pipe. */
 function run(found) {
@@ -290,7 +284,10 @@ function run(found) {
 
 function update(found) {
   if (!placed(found)) return 1;
-  writeFileSync(args.baseline, `${JSON.stringify(baselineOf(found), null, 2)}\n`);
+  writeBaseline(args.baseline, ABOUT, {
+    violations: found.violations.map((v) => v.key),
+    moduleCycleEdges: found.moduleCycles.edges.map((e) => e.edge),
+  });
   console.log(
     `Wrote ${args.baseline}: ${found.violations.length} violations, ${found.moduleCycles.edges.length} module cycle edges`,
   );
@@ -306,49 +303,35 @@ function placed(found) {
 
 function check(found) {
   if (!placed(found)) return 1;
-  const baseline = existsSync(args.baseline)
-    ? JSON.parse(readFileSync(args.baseline, "utf8"))
-    : { violations: [], moduleCycleEdges: [] };
-  const current = [
+  const baseline = readBaseline(args.baseline, { violations: [], moduleCycleEdges: [] });
+  const findings = [
     ...found.violations.map((v) => ({ key: v.key, line: `${v.key}  (${v.reason})` })),
     ...found.moduleCycles.edges.map((e) => ({
       key: `module-cycle: ${e.edge}`,
       line: `module-cycle: ${e.edge}  (via ${e.imports.slice(0, 3).join(", ")}${e.imports.length > 3 ? ", …" : ""})`,
     })),
   ];
-  const known = new Set([
-    ...baseline.violations,
-    ...baseline.moduleCycleEdges.map((edge) => `module-cycle: ${edge}`),
-  ]);
-  const currentKeys = new Set(current.map((c) => c.key));
-  const added = current.filter((c) => !known.has(c.key));
-  const gone = [...known].filter((key) => !currentKeys.has(key)).sort();
-
   console.log(`Architecture of ${src}: ${found.files} files, ${found.imports} imports`);
   found.moduleCycles.components.forEach((members, i) => {
     console.log(
       `  modules on a cycle: ${members.join(", ")} (e.g. ${found.moduleCycles.cycles[i].join(" → ")})`,
     );
   });
-  if (added.length > 0) {
-    console.error(`\n✗ ${added.length} new violation(s), not in ${args.baseline}:`);
-    for (const c of added) console.error(`  ${c.line}`);
-    console.error("  Rules: docs/architecture.md, 'Layers and module surface'.");
-  }
-  if (gone.length > 0) {
-    console.error(
-      `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
+  const exitCode = compareWithBaseline({
+    findings,
+    known: [...baseline.violations, ...baseline.moduleCycleEdges.map((edge) => `module-cycle: ${edge}`)],
+    baselineName: args.baseline,
+    newWhat: "violation(s)",
+    hint: "Rules: docs/architecture.md, 'Layers and module surface'.",
+  });
+  if (exitCode === 0)
+    console.log(
+      `✓ No new violations; ${findings.length} known ones remain in ${args.baseline} ` +
+        `(${found.violations.filter((v) => v.rule === "layer").length} layer, ` +
+        `${found.violations.filter((v) => v.rule === "module-internals").length} module-internals, ` +
+        `${found.moduleCycles.edges.length} module-cycle edges).`,
     );
-    for (const key of gone) console.error(`  ${key}`);
-  }
-  if (added.length > 0 || gone.length > 0) return 1;
-  console.log(
-    `✓ No new violations; ${current.length} known ones remain in ${args.baseline} ` +
-      `(${found.violations.filter((v) => v.rule === "layer").length} layer, ` +
-      `${found.violations.filter((v) => v.rule === "module-internals").length} module-internals, ` +
-      `${found.moduleCycles.edges.length} module-cycle edges).`,
-  );
-  return 0;
+  return exitCode;
 }
 
 process.exitCode = run(findings(await cruiseTree()));

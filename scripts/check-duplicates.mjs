@@ -7,11 +7,12 @@
 //   node scripts/check-duplicates.mjs            check against the baseline (npm run check)
 //   node scripts/check-duplicates.mjs --update   rewrite the baseline from the tree (npm run check:baseline)
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { compareWithBaseline, readBaseline, writeBaseline } from "./check-baseline.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -52,45 +53,22 @@ const clones = detect()
   })
   .sort((x, y) => x.where.localeCompare(y.where));
 
+const ABOUT =
+  "Known duplicated code (jscpd, .jscpd.json), one entry per clone. npm run check fails on a clone not listed here " +
+  "and on an entry that no longer occurs; regenerate with npm run check:baseline, which may only shrink it.";
+
 if (args.update) {
-  const baseline = {
-    about:
-      "Known duplicated code (jscpd, .jscpd.json), one entry per clone. npm run check fails on a clone not listed here " +
-      "and on an entry that no longer occurs; regenerate with npm run check:baseline, which may only shrink it.",
-    clones: clones.map((clone) => clone.key).sort(),
-  };
-  writeFileSync(baselineFile, `${JSON.stringify(baseline, null, 2)}\n`);
+  writeBaseline(baselineFile, ABOUT, { clones: clones.map((clone) => clone.key).sort() });
   console.log(`Wrote ${args.baseline}: ${clones.length} clones`);
 } else {
-  process.exitCode = check();
-}
-
-/** Exit code of the check. The caller sets process.exitCode: process.exit() could cut off output to a pipe. */
-function check() {
-  const known = existsSync(baselineFile) ? JSON.parse(readFileSync(baselineFile, "utf8")).clones : [];
-  // Compared as multisets: two clones between the same pair of files are two entries.
-  const remaining = new Map();
-  for (const key of known) remaining.set(key, (remaining.get(key) ?? 0) + 1);
-  const added = [];
-  for (const clone of clones) {
-    const left = remaining.get(clone.key) ?? 0;
-    if (left > 0) remaining.set(clone.key, left - 1);
-    else added.push(clone);
-  }
-  const gone = [...remaining.entries()].flatMap(([key, count]) => Array(count).fill(key));
-
   console.log(`Duplicates: ${clones.length} clone(s) of 10+ lines`);
-  if (added.length > 0) {
-    console.error(`\n✗ ${added.length} new clone(s), not in ${args.baseline} (factor the code out):`);
-    for (const clone of added) console.error(`  ${clone.where}`);
-  }
-  if (gone.length > 0) {
-    console.error(
-      `\n✗ ${gone.length} baseline entr${gone.length === 1 ? "y" : "ies"} no longer occur (fixed? run npm run check:baseline to shrink it):`,
-    );
-    for (const key of gone) console.error(`  ${key}`);
-  }
-  if (added.length > 0 || gone.length > 0) return 1;
-  console.log(`✓ No new clones; ${clones.length} known one(s) remain in ${args.baseline}.`);
-  return 0;
+  process.exitCode = compareWithBaseline({
+    findings: clones.map((clone) => ({ key: clone.key, line: clone.where })),
+    known: readBaseline(baselineFile, { clones: [] }).clones,
+    baselineName: args.baseline,
+    newWhat: "clone(s)",
+    hint: "Factor the code out (settings: .jscpd.json).",
+  });
+  if (process.exitCode === 0)
+    console.log(`✓ No new clones; ${clones.length} known one(s) remain in ${args.baseline}.`);
 }
