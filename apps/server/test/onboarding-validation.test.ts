@@ -93,39 +93,28 @@ describe("onboarding input validation", () => {
   it("refuses an unknown region, per field, for Add Enterprise and for the Teams profile", async () => {
     const before = await rowCounts();
     const unknown = "00000000-0000-4000-8000-000000000000";
-    const created = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${tree.partner.id}/enterprises`,
-      headers: partnerUser.headers,
-      payload: {
-        companyName: "Nope",
-        adminName: "A",
-        adminEmail: "nope@x.example",
-        regionIds: [regions[0], unknown],
-        services: ["teams-direct-routing"],
-        userLimit: 0,
-        billingReference: null,
-      },
-    });
+    const addEnterprise = (userLimit: number) =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/accounts/${tree.partner.id}/enterprises`,
+        headers: partnerUser.headers,
+        payload: {
+          companyName: "Nope",
+          adminName: "A",
+          adminEmail: "nope@x.example",
+          regionIds: [regions[0], unknown],
+          services: ["teams-direct-routing"],
+          userLimit,
+          billingReference: null,
+        },
+      });
+    const created = await addEnterprise(0);
     expect(created.statusCode).toBe(400);
     expect(created.json().errors).toEqual(
       expect.arrayContaining([expect.objectContaining({ field: "userLimit" })]),
     );
     expect(await rowCounts()).toEqual(before);
-    const created2 = await t.app.inject({
-      method: "POST",
-      url: `/api/accounts/${tree.partner.id}/enterprises`,
-      headers: partnerUser.headers,
-      payload: {
-        companyName: "Nope",
-        adminName: "A",
-        adminEmail: "nope@x.example",
-        regionIds: [regions[0], unknown],
-        services: ["teams-direct-routing"],
-        userLimit: 3,
-        billingReference: null,
-      },
-    });
+    const created2 = await addEnterprise(3);
     expect(created2.json().errors).toEqual([{ field: "regionIds.1", message: "Unknown region." }]);
     expect(await rowCounts()).toEqual(before);
 
