@@ -107,3 +107,31 @@ export async function connectMicrosoft365(browser: Browser, portal: RunningPorta
   await consentAtMicrosoft(customer, "admin@contoso.example");
   return customer;
 }
+
+/** Contoso's first Admin activates from the email, before any Microsoft 365 connection; the customer's page. */
+export async function activateCustomerAdmin(browser: Browser, portal: RunningPortal): Promise<Page> {
+  const mail = await latestMail(portal, "casey@contoso.example");
+  const customer = await freshPage(browser, portal);
+  await openMailAndClick(customer, mail, "Activate Your Account");
+  await completeActivation(customer, temporaryPasswordOf(mail), "customer passphrase one");
+  return customer;
+}
+
+/** The Microsoft Teams icon › Connect to Microsoft Teams, accepted by the Global Admin; back on the dashboard. */
+export async function connectFromTeamsMenu(customer: Page, login = "admin@contoso.example") {
+  await customer.getByRole("button", { name: "Microsoft Teams" }).click();
+  await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
+  await consentAtMicrosoft(customer, login);
+  await customer.getByRole("button", { name: "Close" }).click();
+  await customer.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
+}
+
+/** The enterprise page's Direct Routing setup checklist reaches "completed" (Microsoft's scaled delays included). */
+export async function waitForSetupCompleted(page: Page, enterpriseUrl: string) {
+  await page.goto(enterpriseUrl);
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
+    undefined,
+    { timeout: 90_000 },
+  );
+}
