@@ -7,8 +7,7 @@ import {
   requestLine,
   TEAMS_CMDLETS,
   type TeamsCmdlet,
-} from "../src/modules/powershell/runner.js";
-import { powershellFor } from "../src/modules/powershell/runtime.js";
+} from "../src/modules/microsoft/teams-powershell/runner.js";
 import { emulatorEnv, startEmulator } from "./support/onboarding.js";
 import { pwshStandInPath } from "./support/provisioning.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
@@ -35,7 +34,7 @@ const HOSTILE = [
 describe("PowerShell runner: values travel as data", () => {
   let emulator: StartedEmulator;
   let t: TestApp;
-  let pool: PowerShellPool;
+  let pool: Pick<PowerShellPool, "run">;
 
   beforeAll(async () => {
     emulator = await startEmulator();
@@ -46,7 +45,11 @@ describe("PowerShell runner: values travel as data", () => {
       body: JSON.stringify({ clientId: DEMO_APP.clientId, directoryRoles: ["Teams Administrator"] }),
     });
     expect(consent.status).toBe(200);
-    pool = powershellFor(t.deps);
+    // Through the Microsoft port, as the product runs cmdlets.
+    pool = {
+      run: async (tenantId, cmdlet, parameters) =>
+        (await t.deps.microsoft.tenant(tenantId)).teamsPowerShell.run(cmdlet, parameters),
+    };
   });
   afterAll(async () => {
     await t?.stop();

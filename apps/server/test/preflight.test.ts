@@ -4,8 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trunkRecordSets } from "../src/modules/direct-routing-setup/dns/records.js";
 import { rfc2136Dns } from "../src/modules/direct-routing-setup/dns/rfc2136/adapter.js";
 import { tokenClaims } from "../src/modules/microsoft/graph-client.js";
-import { microsoftRuntime } from "../src/modules/microsoft/runtime.js";
-import { powershellFor } from "../src/modules/powershell/runtime.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import { type Named, startNamed } from "./support/named.js";
 import {
@@ -132,7 +130,7 @@ describe("Preflight: the enterprise's tenant health check", () => {
   };
 
   const graph = async (method: string, path: string, body?: unknown) => {
-    const token = await microsoftRuntime(t.deps).tokens.get(CUSTOMER.id, "graph");
+    const token = await t.deps.microsoft.tokens.get(CUSTOMER.id, "graph");
     const response = await fetch(`${emulator.graphUrl}/v1.0${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -171,7 +169,7 @@ describe("Preflight: the enterprise's tenant health check", () => {
   });
 
   it("a deleted voice route, an unlicensed activation account and a removed role fail their lines with reasons", async () => {
-    await powershellFor(t.deps).run(CUSTOMER.id, "Remove-CsOnlineVoiceRoute", {
+    await (await t.deps.microsoft.tenant(CUSTOMER.id)).teamsPowerShell.run("Remove-CsOnlineVoiceRoute", {
       Identity: "s2t-contoso-US-West",
     });
     const activation = (await graph("GET", `/users/${encodeURIComponent(`teams-activation@${FQDN}`)}`)) as {
@@ -198,7 +196,7 @@ describe("Preflight: the enterprise's tenant health check", () => {
 
     // The app's service principal is its token's oid (listing servicePrincipals needs Application.Read.All).
     const sp = {
-      value: [{ id: tokenClaims(await microsoftRuntime(t.deps).tokens.get(CUSTOMER.id, "graph")).oid! }],
+      value: [{ id: tokenClaims(await t.deps.microsoft.tokens.get(CUSTOMER.id, "graph")).oid! }],
     };
     const roles = (await graph(
       "GET",

@@ -2,8 +2,6 @@ import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { microsoftRuntime } from "../src/modules/microsoft/runtime.js";
-import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
 import { accountRepository } from "../src/modules/tenancy/repository.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
@@ -106,7 +104,7 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
   }, 120_000);
 
   it("a delta round brings only the changes: added, licence removed, deleted", async () => {
-    const api = await voiceApi(t.deps, CONTOSO.id);
+    const api = (await t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
     const users = await t.deps.db
       .select()
       .from(teamsUsers)
@@ -307,7 +305,6 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
         JSON.stringify(l.body).includes("+14255557003"),
     );
     expect(assigns).toHaveLength(1);
-    void microsoftRuntime;
   }, 90_000);
 
   it("a user added before consent waits as pending, then provisioning completes once consent exists", async () => {

@@ -20,8 +20,10 @@ import type { Config } from "../config/config.js";
 import type { SecretBox } from "../crypto/secret-box.js";
 import type { Database } from "../db/client.js";
 import type { JobQueue } from "../jobs/job-queue.js";
+import type { MicrosoftSignInPort } from "../modules/identity/microsoft-sign-in-port.js";
 import { sessionStore } from "../modules/identity/sessions.js";
 import type { Mailer } from "../modules/mail/mailer.js";
+import type { MicrosoftPort } from "../modules/microsoft/port.js";
 import { accountRepository } from "../modules/tenancy/repository.js";
 import { type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
@@ -38,6 +40,10 @@ export interface AppDeps {
   mailer: Mailer;
   jobs: JobQueue;
   secrets: SecretBox;
+  /** The one way to Microsoft (Graph, identity platform, Teams PowerShell), built in runtime/container.ts. */
+  microsoft: MicrosoftPort;
+  /** Sign in with Microsoft, as the identity module sees it (the microsoft module's adapter). */
+  microsoftSignIn: MicrosoftSignInPort;
 }
 
 export type App = FastifyInstance;

@@ -1,5 +1,4 @@
 import type { AppDeps } from "../http/app.js";
-import { closePowershell } from "../modules/powershell/runtime.js";
 import { closeSbcAdapter } from "../modules/sbc/runtime.js";
 import { startSbcWatch } from "../modules/sbc/watch.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
@@ -16,8 +15,7 @@ export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
   };
 }
 
-/** Long-lived resources modules hold per process: PowerShell runners and the SBC database pool. */
+/** Long-lived resources modules hold per process: the SBC database pool. */
 export async function closeModuleResources(deps: Pick<AppDeps, "db">): Promise<void> {
-  await closePowershell(deps);
   await closeSbcAdapter(deps.db);
 }

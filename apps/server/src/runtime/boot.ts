@@ -14,6 +14,7 @@ import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
 import { registerQueue } from "../modules/teams-users/queue-registry.js";
 import { closeModuleResources, startBackgroundLoops } from "./background.js";
+import { buildContainer } from "./container.js";
 import { jobDefinitions } from "./jobs.js";
 
 export interface Runtime {
@@ -72,7 +73,17 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
     const mailer = config.SMTP_URL
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log)
       : outboxMailer(database.db, log);
-    const deps: Omit<AppDeps, "jobs"> = { config, db: database.db, log, mailer, secrets };
+    const container = buildContainer({ config, db: database.db, secrets, log });
+    stack.push(() => container.close());
+    const deps: Omit<AppDeps, "jobs"> = {
+      config,
+      db: database.db,
+      log,
+      mailer,
+      secrets,
+      microsoft: container.microsoft,
+      microsoftSignIn: container.microsoftSignIn,
+    };
     stack.push(() => closeModuleResources(deps));
     const jobs = await createJobQueue({ databaseUrl: url, log, definitions: jobDefinitions(deps) });
     stack.push(() => jobs.stop());

@@ -2,21 +2,19 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
-import type { Database } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
   classifyMicrosoftFailure,
   MICROSOFT_WAITS,
+  MicrosoftNotConfigured,
+  type MicrosoftPort,
   type MicrosoftWait,
   nextCheckAt,
-} from "../microsoft/failures.js";
-import { graphClient } from "../microsoft/graph-client.js";
-import { microsoftRuntime } from "../microsoft/runtime.js";
+} from "../microsoft/index.js";
 import { microsoftConnections } from "../microsoft/schema.js";
-import { MicrosoftNotConfigured } from "../microsoft/tokens.js";
 import { sbcRegions } from "../operator-settings/schema.js";
-import { powershellFor } from "../powershell/runtime.js";
-import { teamsConfiguration } from "../powershell/teams-config.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import { accounts } from "../tenancy/schema.js";
 import { trunkProfiles } from "../trunks/schema.js";
@@ -36,6 +34,7 @@ export interface SetupDeps {
   config: Config;
   secrets: SecretBox;
   log: Logger;
+  microsoft: MicrosoftPort;
 }
 
 /** Seconds between automatic DNS re-checks while the TXT record is not visible to Microsoft. */
@@ -91,7 +90,7 @@ async function ensureRows(db: Database, enterpriseAccountId: string, tenantId: s
 }
 
 async function setStep(
-  db: Database,
+  db: Executor,
   enterpriseAccountId: string,
   key: StepKey,
   values: Partial<DirectRoutingSetupStep>,
@@ -107,8 +106,22 @@ async function setStep(
     );
 }
 
-async function setSetup(
+/** A step's state and the setup's together, so the checklist never shows one without the other. */
+async function setStepAndSetup(
   db: Database,
+  enterpriseAccountId: string,
+  key: StepKey,
+  step: Partial<DirectRoutingSetupStep>,
+  setup: Partial<typeof directRoutingSetups.$inferInsert>,
+) {
+  await db.transaction(async (tx) => {
+    await setStep(tx, enterpriseAccountId, key, step);
+    await setSetup(tx, enterpriseAccountId, setup);
+  });
+}
+
+async function setSetup(
+  db: Executor,
   enterpriseAccountId: string,
   values: Partial<typeof directRoutingSetups.$inferInsert>,
 ) {
@@ -150,9 +163,10 @@ async function runLocked(
     deps.log.info({ enterpriseAccountId, missing }, "Direct Routing setup not ready");
     return "not-ready";
   }
-  const runtime = microsoftRuntime(deps);
-  const settings = await runtime.settings();
+  const settings = await effectiveOperatorSettings(deps);
   if (!settings.microsoft.clientId) throw new MicrosoftNotConfigured();
+  const clientOptions = { signal: options.signal, maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 30 };
+  const microsoft = await deps.microsoft.tenant(connection.tenantId, clientOptions);
   const regions = await db
     .select()
     .from(sbcRegions)
@@ -170,7 +184,6 @@ async function runLocked(
   const waiting = rows.find((r) => r.status === "waiting");
   if (waiting && Number(waiting.data.nextCheckAt ?? 0) > Date.now() + 15_000) return "waiting";
   await setSetup(db, enterpriseAccountId, { status: "running", lastError: null });
-  const clientOptions = { signal: options.signal, maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 30 };
   const ctx: StepContext = {
     tenantId: connection.tenantId,
     clientId: settings.microsoft.clientId,
@@ -178,9 +191,9 @@ async function runLocked(
     teams,
     regions,
     teamsPhoneSkuId: settings.teamsPhoneSkuId,
-    graph: graphClient(settings.microsoft, runtime.tokens, connection.tenantId, clientOptions),
-    teamsConfig: teamsConfiguration(powershellFor(deps), connection.tenantId),
-    tokens: runtime.tokens,
+    graph: microsoft.graph,
+    teamsConfig: microsoft.teamsPowerShell,
+    identity: microsoft.identity,
     dns: dnsAdapterFor(settings.dnsAdapter, settings.microsoft),
     trunkRecord: settings.trunkRecord,
     data: (key) => byKey.get(key)?.data ?? {},
@@ -205,7 +218,7 @@ async function runLocked(
       if (failure.kind === "waitingForMicrosoft") {
         // A 403 does not make msal-node fetch a new token: drop the cached ones so the next check gets a
         // token issued after the role propagated.
-        if (failure.wait === MICROSOFT_WAITS.rolePropagation) ctx.tokens.invalidate(ctx.tenantId);
+        if (failure.wait === MICROSOFT_WAITS.rolePropagation) ctx.identity.refreshTokens();
         return waitForMicrosoft(deps, enterpriseAccountId, step, row, failure.wait);
       }
       if (failure.kind === "retryLater") {
@@ -228,12 +241,13 @@ async function runLocked(
     if (result.status === "waiting") {
       const seconds = step.key === "dns" ? DNS_RECHECK_SECONDS : 30;
       const waitingData = { ...data, nextCheckAt: Date.now() + seconds * 1000 };
-      await setStep(db, enterpriseAccountId, step.key, {
-        status: "waiting",
-        lastError: result.message,
-        data: waitingData,
-      });
-      await setSetup(db, enterpriseAccountId, { status: "waiting", lastError: result.message });
+      await setStepAndSetup(
+        db,
+        enterpriseAccountId,
+        step.key,
+        { status: "waiting", lastError: result.message, data: waitingData },
+        { status: "waiting", lastError: result.message },
+      );
       throw new RetryLater(seconds, result.message);
     }
     await setStep(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
@@ -254,8 +268,13 @@ async function failStep(
   message: string,
   error: unknown,
 ) {
-  await setStep(deps.db, enterpriseAccountId, step.key, { status: "failed", lastError: message });
-  await setSetup(deps.db, enterpriseAccountId, { status: "failed", lastError: `${step.title}: ${message}` });
+  await setStepAndSetup(
+    deps.db,
+    enterpriseAccountId,
+    step.key,
+    { status: "failed", lastError: message },
+    { status: "failed", lastError: `${step.title}: ${message}` },
+  );
   deps.log.warn({ enterpriseAccountId, step: step.key, err: error }, "Direct Routing setup step failed");
 }
 
@@ -305,12 +324,13 @@ async function waitForMicrosoft(
     checks,
   };
   const message = `Waiting for Microsoft: ${wait.what}`;
-  await setStep(deps.db, enterpriseAccountId, step.key, {
-    status: "waiting",
-    lastError: message,
-    data: { ...(row?.data ?? {}), waiting, nextCheckAt: next },
-  });
-  await setSetup(deps.db, enterpriseAccountId, { status: "waiting", lastError: message });
+  await setStepAndSetup(
+    deps.db,
+    enterpriseAccountId,
+    step.key,
+    { status: "waiting", lastError: message, data: { ...(row?.data ?? {}), waiting, nextCheckAt: next } },
+    { status: "waiting", lastError: message },
+  );
   throw new RetryLater(Math.max(1, (next - Date.now()) / 1000), message);
 }
 

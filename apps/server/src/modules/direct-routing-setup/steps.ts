@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
-import { type GraphClient, includesTeams, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
-import type { TokenProvider } from "../microsoft/tokens.js";
+import {
+  type ConfigurationObject,
+  includesTeams,
+  MicrosoftApiError,
+  type MicrosoftTenant,
+} from "../microsoft/index.js";
 import type { SbcRegion } from "../operator-settings/schema.js";
-import type { ConfigurationObject, TeamsConfiguration } from "../powershell/teams-config.js";
 import type { NormalizationRule, TeamsProfile } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import type { TrunkProfile } from "../trunks/schema.js";
@@ -30,10 +32,10 @@ export interface StepContext {
   teams: TeamsProfile;
   regions: SbcRegion[];
   teamsPhoneSkuId: string;
-  graph: GraphClient;
+  graph: MicrosoftTenant["graph"];
   /** Tenant voice configuration through the documented MicrosoftTeams cmdlets (values passed as data). */
-  teamsConfig: TeamsConfiguration;
-  tokens: TokenProvider;
+  teamsConfig: MicrosoftTenant["teamsPowerShell"];
+  identity: MicrosoftTenant["identity"];
   dns: DnsAdapter;
   /** Where the derived trunk FQDN points (operator setting); null until the operator sets it. */
   trunkRecord: TrunkRecordTarget | null;
@@ -121,18 +123,12 @@ export const SETUP_STEPS: SetupStep[] = [
     key: "role",
     title: "Give the app the Teams Administrator role",
     async run(ctx) {
-      const spId = await ctx.graph.ownServicePrincipalId();
-      if (!spId)
+      const role = await ctx.identity.ensureTeamsAdministratorRole();
+      if (!role)
         throw new SetupError(
           "The app has no service principal in the tenant: connect to Microsoft Teams again (admin consent).",
         );
-      const assignments = await ctx.graph.roleAssignments(spId);
-      if (!assignments.some((a) => a.roleDefinitionId === TEAMS_ADMINISTRATOR_ROLE)) {
-        await ctx.graph.assignDirectoryRole(spId, TEAMS_ADMINISTRATOR_ROLE);
-        // Tokens issued before the assignment do not carry the role.
-        ctx.tokens.invalidate(ctx.tenantId);
-      }
-      return done({ servicePrincipalId: spId });
+      return done({ servicePrincipalId: role.servicePrincipalId });
     },
   },
   {

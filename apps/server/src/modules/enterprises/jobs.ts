@@ -7,11 +7,7 @@ import { directRoutingSetups } from "../direct-routing-setup/schema.js";
 import type { SetupDeps } from "../direct-routing-setup/service.js";
 import { setupPrerequisites } from "../direct-routing-setup/service.js";
 import { activationUpn, offeredRegions } from "../direct-routing-setup/steps.js";
-import { graphClient } from "../microsoft/graph-client.js";
-import { microsoftRuntime } from "../microsoft/runtime.js";
 import { sbcRegions } from "../operator-settings/schema.js";
-import { powershellFor } from "../powershell/runtime.js";
-import { teamsConfiguration } from "../powershell/teams-config.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import { accounts } from "../tenancy/schema.js";
 import { enterprises } from "./schema.js";
@@ -34,10 +30,7 @@ export async function deleteEnterprise(deps: SetupDeps, enterpriseAccountId: str
     .where(eq(directRoutingSetups.enterpriseAccountId, enterpriseAccountId));
   const { connection, trunk, teams } = await setupPrerequisites(db, enterpriseAccountId);
   if (setup && connection && trunk && teams) {
-    const runtime = microsoftRuntime(deps);
-    const settings = await runtime.settings();
-    const graph = graphClient(settings.microsoft, runtime.tokens, connection.tenantId);
-    const admin = teamsConfiguration(powershellFor(deps), connection.tenantId);
+    const { graph, teamsPowerShell: admin } = await deps.microsoft.tenant(connection.tenantId);
     const regions = await db.select().from(sbcRegions);
     const names = offeredRegions({ teams, regions }).map((r) => regionObjectName(teams.pstnUsage, r.name));
     await admin.remove("dialPlan", teams.dialPlanName);

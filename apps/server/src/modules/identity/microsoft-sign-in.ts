@@ -6,18 +6,13 @@ import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { type Account, accounts } from "../tenancy/schema.js";
 import {
   GLOBAL_ADMINISTRATOR_ROLE,
-  identityOf,
-  type MicrosoftIdentity,
+  type MicrosoftPerson,
   MicrosoftSignInError,
-  redeemSignInCode,
-  SIGN_IN_SCOPE,
-  signInAuthorizeUrl,
-  verifyIdToken,
-} from "../microsoft/oidc-sign-in.js";
-import { microsoftConnections } from "../microsoft/schema.js";
-import { type Account, accounts } from "../tenancy/schema.js";
+  type MicrosoftSignInPort,
+} from "./microsoft-sign-in-port.js";
 import { maySignIn } from "./policies.js";
 import { userRepository } from "./repository.js";
 import { microsoftSignInFlows, microsoftSignInTenants, type PortalUser, portalUsers } from "./schema.js";
@@ -51,6 +46,7 @@ export interface MicrosoftSignInDeps {
   config: Config;
   secrets: SecretBox;
   log: Logger;
+  microsoftSignIn: MicrosoftSignInPort;
 }
 
 export const microsoftSignInRedirectUri = (config: Config) =>
@@ -68,7 +64,7 @@ export async function startMicrosoftSignIn(
   const flowId = randomToken(32);
   const nonce = randomToken(24);
   const verifier = randomToken(48);
-  const url = await signInAuthorizeUrl(deps, {
+  const url = await deps.microsoftSignIn.authorizeUrl({
     redirectUri: microsoftSignInRedirectUri(deps.config),
     state: flowId,
     nonce,
@@ -123,16 +119,14 @@ export async function completeMicrosoftSignIn(
     return refuse(cancelled ? "cancelled" : "microsoft_error", { error: query.error });
   }
   if (!query.code) return refuse("microsoft_error", { error: "no code" });
-  let person: MicrosoftIdentity;
+  let person: MicrosoftPerson;
   try {
-    const idToken = await redeemSignInCode(deps, {
-      authority: "organizations",
+    person = await deps.microsoftSignIn.identify({
       code: query.code,
       redirectUri: microsoftSignInRedirectUri(deps.config),
       codeVerifier: deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD),
-      scope: SIGN_IN_SCOPE,
+      nonce: flow.nonce,
     });
-    person = identityOf(await verifyIdToken(deps, idToken, { nonce: flow.nonce }));
   } catch (error) {
     if (!(error instanceof MicrosoftSignInError)) throw error;
     return refuse("microsoft_error", { error: error.message });
@@ -142,7 +136,7 @@ export async function completeMicrosoftSignIn(
 
   if (flow.purpose === "enable") return enableTenant(deps, flow, person, globalAdmin, audit, refuse);
 
-  const account = await accountOfTenant(deps.db, person.tenantId);
+  const account = await accountOfTenant(deps, person.tenantId);
   if (!account) return refuse("wrong_tenant", { tenantId: person.tenantId });
   const candidates = await deps.db
     .select()
@@ -298,19 +292,18 @@ async function recordSignIn(
  * The account whose users a Microsoft tenant signs in: the enterprise connected to it, or the partner or
  * operator that enabled Microsoft sign-in for it as its own Entra tenant.
  */
-async function accountOfTenant(db: Executor, tenantId: string): Promise<Account | undefined> {
-  const [connected] = await db
-    .select({ account: accounts })
-    .from(microsoftConnections)
-    .innerJoin(accounts, eq(accounts.id, microsoftConnections.enterpriseAccountId))
-    .where(
-      and(
-        eq(microsoftConnections.tenantId, tenantId),
-        eq(microsoftConnections.status, "connected"),
-        eq(accounts.kind, "enterprise"),
-      ),
-    );
-  if (connected) return connected.account;
+async function accountOfTenant(
+  { db, microsoftSignIn }: Pick<MicrosoftSignInDeps, "db" | "microsoftSignIn">,
+  tenantId: string,
+): Promise<Account | undefined> {
+  const enterpriseId = await microsoftSignIn.enterpriseOfTenant(tenantId);
+  if (enterpriseId) {
+    const [enterprise] = await db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.id, enterpriseId), eq(accounts.kind, "enterprise")));
+    if (enterprise) return enterprise;
+  }
   const [own] = await db
     .select({ account: accounts })
     .from(microsoftSignInTenants)
@@ -322,7 +315,7 @@ async function accountOfTenant(db: Executor, tenantId: string): Promise<Account 
 async function enableTenant(
   deps: MicrosoftSignInDeps,
   flow: typeof microsoftSignInFlows.$inferSelect,
-  person: MicrosoftIdentity,
+  person: MicrosoftPerson,
   globalAdmin: boolean,
   audit: AuditContext,
   refuse: (code: MicrosoftSignInRefusal, detail?: Record<string, unknown>) => MicrosoftSignInOutcome,
@@ -333,17 +326,7 @@ async function enableTenant(
     .select({ accountId: microsoftSignInTenants.accountId })
     .from(microsoftSignInTenants)
     .where(eq(microsoftSignInTenants.tenantId, person.tenantId));
-  const [connected] = await deps.db
-    .select({ id: microsoftConnections.enterpriseAccountId })
-    .from(microsoftConnections)
-    .innerJoin(accounts, eq(accounts.id, microsoftConnections.enterpriseAccountId))
-    .where(
-      and(
-        eq(microsoftConnections.tenantId, person.tenantId),
-        eq(microsoftConnections.status, "connected"),
-        eq(accounts.kind, "enterprise"),
-      ),
-    );
+  const connected = await deps.microsoftSignIn.enterpriseOfTenant(person.tenantId);
   if ((elsewhere && elsewhere.accountId !== flow.accountId) || connected)
     return refuse("tenant_in_use", { tenantId: person.tenantId });
   const starter = await userRepository(deps.db).findById(flow.startedByUserId);

@@ -4,12 +4,13 @@ import type { Logger } from "pino";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { MicrosoftSignInError } from "../identity/microsoft-sign-in-port.js";
 import { userRepository } from "../identity/repository.js";
 import type { Mailer } from "../mail/mailer.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import { accounts } from "../tenancy/schema.js";
-import { graphClient } from "./graph-client.js";
-import { MicrosoftSignInError, redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
-import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+import { redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
+import type { MicrosoftDeps } from "./runtime.js";
 import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
 import { notifyTenantReplaced } from "./tenant-change-notice.js";
 
@@ -92,7 +93,7 @@ export async function startConsent(
   input: StartConsentInput,
 ): Promise<{ flowId: string; authorizeUrl: string }> {
   const db = input.tx ?? deps.db;
-  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  const settings = await deps.microsoft.settings();
   if (!settings.clientId || (!settings.clientSecret && !settings.certificate))
     throw new ConsentFailure("not_configured");
   const [linked] = await db
@@ -189,7 +190,7 @@ async function afterAdminConsent(
   }
   if (flow.expectedTenantId && tenant.toLowerCase() !== flow.expectedTenantId)
     throw new ConsentFailure("wrong_tenant", `consent granted in ${tenant}`);
-  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  const settings = await deps.microsoft.settings();
   // The redirect's `tenant` is only a hint: the sign-in below yields a signed id token whose `tid` decides.
   await deps.db
     .update(microsoftConsentFlows)
@@ -221,8 +222,6 @@ async function afterSignIn(
   audit: AuditContext,
 ): Promise<CallbackResult> {
   if (!query.code) throw new ConsentFailure("microsoft_error", "sign-in answered without a code");
-  const runtime = microsoftRuntime(deps);
-  const settings = (await runtime.settings()).microsoft;
   const consentedTenant = flow.consentedTenantId!;
   // The same code redemption and id token verification as Sign in with Microsoft (oidc-sign-in.ts).
   const payload = await redeemSignInCode(deps, {
@@ -256,10 +255,8 @@ async function afterSignIn(
   if (other) throw new ConsentFailure("tenant_linked_elsewhere");
 
   // The tenant's default domain, read with the app's own (just consented) Graph permission.
-  const organization = await graphClient(settings, runtime.tokens, tid, {
-    maxInlineWaitSeconds: 5,
-    attempts: 2,
-  }).organization();
+  const client = await deps.microsoft.tenant(tid, { maxInlineWaitSeconds: 5, attempts: 2 });
+  const organization = await client.graph.organization();
   const tenantDomain =
     organization.verifiedDomains.find((d) => d.isDefault)?.name ??
     adminUpn.split("@")[1] ??
@@ -359,7 +356,7 @@ export async function consentFlowView(
     .innerJoin(accounts, eq(accounts.id, microsoftConsentFlows.enterpriseAccountId))
     .where(eq(microsoftConsentFlows.id, flowId));
   if (!row || row.flow.createdAt.getTime() < Date.now() - 24 * 3600_000) return null;
-  const settings = await microsoftRuntime(deps).settings();
+  const settings = await effectiveOperatorSettings(deps);
   const code = row.flow.errorCode as ConsentErrorCode | null;
   return {
     outcome: row.flow.outcome,

@@ -1,6 +1,6 @@
 import { RetryLater } from "../../jobs/define-job.js";
-import { PowerShellError } from "../powershell/runner.js";
 import { MicrosoftApiError } from "./api-client.js";
+import { PowerShellError } from "./teams-powershell/runner.js";
 import { MicrosoftNotConfigured } from "./tokens.js";
 
 /** Something Microsoft does on its own schedule; the delays are Microsoft's published ones where it has any. */

@@ -1,5 +1,5 @@
-import type { MicrosoftAppSettings } from "../operator-settings/service.js";
 import { type ApiClientOptions, createApiClient } from "./api-client.js";
+import type { MicrosoftAppSettings } from "./settings.js";
 import type { TokenProvider } from "./tokens.js";
 
 export const TEAMS_ADMINISTRATOR_ROLE = "69091246-20e8-4a56-aa4d-066075b2a7a8";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GLOBAL_ADMINISTRATOR_ROLE, identityOf } from "./oidc-sign-in.js";
+import { GLOBAL_ADMINISTRATOR_ROLE } from "../identity/microsoft-sign-in-port.js";
+import { identityOf } from "./oidc-sign-in.js";
 
 describe("identityOf (the person an id token names)", () => {
   const tid = "3F6A1D2E-8B4C-4E5F-9A0B-1C2D3E4F5A01";

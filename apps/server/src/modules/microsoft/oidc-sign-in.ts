@@ -1,6 +1,16 @@
 import { createHash } from "node:crypto";
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from "jose";
-import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+import { and, eq } from "drizzle-orm";
+import { decodeJwt, type JWTPayload, jwtVerify } from "jose";
+import type { Executor } from "../../db/client.js";
+import {
+  type MicrosoftPerson,
+  MicrosoftSignInError,
+  type MicrosoftSignInPort,
+} from "../identity/microsoft-sign-in-port.js";
+import type { MicrosoftPort } from "./port.js";
+import { microsoftConnections } from "./schema.js";
+
+type MicrosoftDeps = { microsoft: MicrosoftPort };
 
 /**
  * OpenID Connect sign-in of a person with their Microsoft 365 (Entra) account: the authorization code flow
@@ -10,35 +20,14 @@ import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
  */
 
 export const SIGN_IN_SCOPE = "openid profile email";
-/** Directory role template id of Global Administrator (the same in every tenant). */
-export const GLOBAL_ADMINISTRATOR_ROLE = "62e90394-69f5-4237-9190-012177145e10";
 
 export const s256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
-
-export interface MicrosoftIdentity {
-  tenantId: string;
-  objectId: string;
-  /** `email`, else `preferred_username` (the UPN), lower-cased. */
-  email: string;
-  name: string;
-  /** `wids`: the user's tenant-wide directory roles (role template ids). */
-  directoryRoles: string[];
-  /** `amr` contains `mfa`: Microsoft put the user through multifactor authentication for this sign-in. */
-  mfa: boolean;
-}
-
-export class MicrosoftSignInError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MicrosoftSignInError";
-  }
-}
 
 export async function signInAuthorizeUrl(
   deps: MicrosoftDeps,
   input: { redirectUri: string; state: string; nonce: string; codeVerifier: string; prompt?: string },
 ): Promise<string | null> {
-  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  const settings = await deps.microsoft.settings();
   if (!settings.clientId || (!settings.clientSecret && !settings.certificate)) return null;
   const url = new URL(`${settings.loginUrl}/organizations/oauth2/v2.0/authorize`);
   url.searchParams.set("client_id", settings.clientId);
@@ -54,15 +43,12 @@ export async function signInAuthorizeUrl(
   return url.toString();
 }
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
 /** Redeems an authorization code (with the app's credential and the PKCE verifier) for an id token. */
 export async function redeemSignInCode(
   deps: MicrosoftDeps,
   input: { authority: string; code: string; redirectUri: string; codeVerifier: string; scope: string },
 ): Promise<string> {
-  const runtime = microsoftRuntime(deps);
-  const settings = (await runtime.settings()).microsoft;
+  const settings = await deps.microsoft.settings();
   const tokenUrl = `${settings.loginUrl}/${input.authority}/oauth2/v2.0/token`;
   const response = await fetch(tokenUrl, {
     method: "POST",
@@ -70,7 +56,7 @@ export async function redeemSignInCode(
     body: new URLSearchParams({
       grant_type: "authorization_code",
       client_id: settings.clientId!,
-      ...(await runtime.tokens.clientCredential(tokenUrl)),
+      ...(await deps.microsoft.tokens.clientCredential(tokenUrl)),
       code: input.code,
       redirect_uri: input.redirectUri,
       code_verifier: input.codeVerifier,
@@ -92,7 +78,7 @@ export async function verifyIdToken(
   idToken: string,
   expected: { nonce: string; tenantId?: string },
 ): Promise<JWTPayload> {
-  const settings = (await microsoftRuntime(deps).settings()).microsoft;
+  const settings = await deps.microsoft.settings();
   let tid = expected.tenantId;
   if (!tid) {
     try {
@@ -103,12 +89,7 @@ export async function verifyIdToken(
   }
   if (!/^[0-9a-f-]{36}$/.test(tid)) throw new MicrosoftSignInError("id token without a tenant id");
   const jwksUrl = `${settings.loginUrl}/${tid}/discovery/v2.0/keys`;
-  let jwks = jwksCache.get(jwksUrl);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(jwksUrl));
-    jwksCache.set(jwksUrl, jwks);
-  }
-  const { payload } = await jwtVerify(idToken, jwks, {
+  const { payload } = await jwtVerify(idToken, deps.microsoft.signingKeys(jwksUrl), {
     audience: settings.clientId!,
     issuer: `${settings.loginUrl}/${tid}/v2.0`,
     algorithms: ["RS256"],
@@ -122,7 +103,7 @@ export async function verifyIdToken(
 }
 
 /** The person an id token names, as the portal uses it. */
-export function identityOf(payload: JWTPayload): MicrosoftIdentity {
+export function identityOf(payload: JWTPayload): MicrosoftPerson {
   const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
   return {
     tenantId: String(payload.tid).toLowerCase(),
@@ -133,5 +114,31 @@ export function identityOf(payload: JWTPayload): MicrosoftIdentity {
     name: String(payload.name ?? payload.preferred_username ?? ""),
     directoryRoles: strings(payload.wids).map((r) => r.toLowerCase()),
     mfa: strings(payload.amr).includes("mfa"),
+  };
+}
+
+/** Sign in with Microsoft (identity module) on this module's OpenID Connect client and consent records. */
+export function microsoftSignInAdapter(deps: MicrosoftDeps & { db: Executor }): MicrosoftSignInPort {
+  return {
+    authorizeUrl: (input) => signInAuthorizeUrl(deps, input),
+    async identify(input) {
+      const idToken = await redeemSignInCode(deps, {
+        authority: "organizations",
+        code: input.code,
+        redirectUri: input.redirectUri,
+        codeVerifier: input.codeVerifier,
+        scope: SIGN_IN_SCOPE,
+      });
+      return identityOf(await verifyIdToken(deps, idToken, { nonce: input.nonce }));
+    },
+    async enterpriseOfTenant(tenantId) {
+      const [connected] = await deps.db
+        .select({ id: microsoftConnections.enterpriseAccountId })
+        .from(microsoftConnections)
+        .where(
+          and(eq(microsoftConnections.tenantId, tenantId), eq(microsoftConnections.status, "connected")),
+        );
+      return connected?.id ?? null;
+    },
   };
 }

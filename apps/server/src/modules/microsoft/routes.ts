@@ -7,6 +7,7 @@ import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
 import { auditOf } from "../enterprises/routes.js";
 import { applyCarrierTrunkIfOperator } from "../operator-settings/jobs.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import {
   CONSENT_ERROR_MESSAGES,
   ConsentFailure,
@@ -15,7 +16,6 @@ import {
   retryConsent,
   startConsent,
 } from "./consent-flow.js";
-import { microsoftRuntime } from "./runtime.js";
 import {
   connectFromAuthorizationRequest,
   disconnect,
@@ -81,7 +81,7 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request) => {
         assertEnterprise(request.targetAccount!);
         const row = await findConnection(deps.db, request.targetAccount!.id);
-        const settings = await microsoftRuntime(deps).settings();
+        const settings = await effectiveOperatorSettings(deps);
         return {
           status: row?.status ?? ("not-connected" as const),
           tenantId: row?.tenantId ?? null,

@@ -6,9 +6,10 @@ import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import type { Mailer } from "../mail/mailer.js";
 import { composeMail } from "../mail/templates.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import type { Account } from "../tenancy/schema.js";
 import { startConsent } from "./consent-flow.js";
-import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+import type { MicrosoftDeps } from "./runtime.js";
 import { type MicrosoftConnection, microsoftAuthorizationRequests, microsoftConnections } from "./schema.js";
 
 export const AUTHORIZATION_REQUEST_HOURS = 24;
@@ -66,7 +67,7 @@ export async function sendAuthorizationRequest(
 ): Promise<void> {
   const token = randomToken(32);
   const expiresAt = new Date(Date.now() + AUTHORIZATION_REQUEST_HOURS * 3600_000);
-  const settings = await microsoftRuntime(deps).settings();
+  const settings = await effectiveOperatorSettings(deps);
   await deps.db.transaction(async (tx) => {
     await tx
       .delete(microsoftAuthorizationRequests)

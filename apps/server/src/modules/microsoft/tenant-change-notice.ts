@@ -3,8 +3,9 @@ import type { Database } from "../../db/client.js";
 import { userRepository } from "../identity/repository.js";
 import type { Mailer } from "../mail/mailer.js";
 import { composeMail } from "../mail/templates.js";
+import { effectiveOperatorSettings } from "../operator-settings/service.js";
 import { accounts } from "../tenancy/schema.js";
-import { type MicrosoftDeps, microsoftRuntime } from "./runtime.js";
+import type { MicrosoftDeps } from "./runtime.js";
 
 /** Tells every active Admin of the enterprise that its Microsoft 365 tenant was replaced, and by whom. */
 export async function notifyTenantReplaced(
@@ -18,7 +19,7 @@ export async function notifyTenantReplaced(
   const admins = (await userRepository(deps.db).listInAccount(change.enterpriseAccountId)).filter(
     (user) => user.role === "Admin" && user.status === "active",
   );
-  const portalName = (await microsoftRuntime(deps).settings()).portalDisplayName;
+  const portalName = (await effectiveOperatorSettings(deps)).portalDisplayName;
   for (const admin of admins) {
     await deps.mailer.send(
       composeMail({

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { ConfidentialClientApplication, LogLevel } from "@azure/msal-node";
 import { SignJWT } from "jose";
-import type { AppCertificate, MicrosoftAppSettings } from "../operator-settings/service.js";
+import type { AppCertificate, MicrosoftAppSettings } from "./settings.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 /** "Skype and Teams Tenant Admin API", the same GUID in every cloud. */

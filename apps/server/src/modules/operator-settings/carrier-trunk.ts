@@ -4,12 +4,12 @@ import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database, Executor } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
-import { graphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
-import { microsoftRuntime } from "../microsoft/runtime.js";
-import { connectedTenant } from "../microsoft/service.js";
-import { PowerShellError, type PowerShellPool } from "../powershell/runner.js";
-import { powershellFor } from "../powershell/runtime.js";
+import {
+  classifyMicrosoftFailure,
+  connectedTenant,
+  type MicrosoftPort,
+  type TeamsPowerShell,
+} from "../microsoft/index.js";
 import { accounts } from "../tenancy/schema.js";
 import { type CarrierTrunkRow, carrierTrunk } from "./schema.js";
 import { effectiveOperatorSettings } from "./service.js";
@@ -19,6 +19,7 @@ export interface CarrierTrunkDeps {
   config: Config;
   secrets: SecretBox;
   log: Logger;
+  microsoft: MicrosoftPort;
 }
 
 export type CarrierTrunkState = "not-connected" | "configuring" | "ready" | "failed";
@@ -85,25 +86,13 @@ function asList(output: unknown): Record<string, unknown>[] {
 
 /** Reads the carrier tenant's PSTN gateways and returns the base-domain one, if any (read-only). */
 export async function findCarrierGateway(
-  pool: PowerShellPool,
-  tenantId: string,
+  teamsPowerShell: Pick<TeamsPowerShell, "run">,
   fqdn: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const gateways = asList(await pool.run(tenantId, "Get-CsOnlinePSTNGateway", {}));
+  const gateways = asList(await teamsPowerShell.run("Get-CsOnlinePSTNGateway", {}));
   const want = fqdn.toLowerCase();
   return gateways.find((g) => String(g.Fqdn ?? g.Identity ?? "").toLowerCase() === want);
 }
-
-/**
- * Refused for want of the Teams Administrator role: Connect-MicrosoftTeams or a cmdlet saying so, or a 403.
- * Once the role is assigned, this is Microsoft propagating it into new tokens, not a verdict.
- */
-const isNotAuthorized = (error: unknown) =>
-  (error instanceof PowerShellError &&
-    (error.details.category === "AuthenticationError" ||
-      error.details.category === "PermissionDenied" ||
-      /\b403\b|forbidden|not authori[sz]ed|unauthorized|administrator role/i.test(error.message))) ||
-  (error instanceof MicrosoftApiError && error.status === 403);
 
 /**
  * Microsoft publishes no figure for role propagation ("Application-based authentication in Teams PowerShell
@@ -132,32 +121,23 @@ export async function applyCarrierTrunk(
   if (!settings.sbcBaseDomain)
     return fail("Set the SBC base domain in Operator settings first; it is the carrier trunk's FQDN.");
   await saveState(deps.db, { status: "configuring", error: null });
-  const tenantId = connection.tenantId;
-  const runtime = microsoftRuntime(deps);
   let roleAssigned = false;
   try {
-    const graph = graphClient(settings.microsoft, runtime.tokens, tenantId);
-    const spId = await graph.servicePrincipalId(settings.microsoft.clientId ?? "");
-    if (!spId)
+    const carrier = await deps.microsoft.tenant(connection.tenantId);
+    const role = await carrier.identity.ensureTeamsAdministratorRole();
+    if (!role)
       return fail(
         "The app has no service principal in the carrier tenant: click Connect the carrier tenant again (admin consent).",
       );
-    const roles = await graph.roleAssignments(spId);
-    if (!roles.some((r) => r.roleDefinitionId === TEAMS_ADMINISTRATOR_ROLE)) {
-      await graph.assignDirectoryRole(spId, TEAMS_ADMINISTRATOR_ROLE);
-      // Tokens issued before the assignment do not carry the role.
-      runtime.tokens.invalidate(tenantId);
-    }
     roleAssigned = true;
-    const pool = powershellFor(deps);
     const row = await loadCarrierTrunk(deps.db);
     const wanted = wantedGateway(settings.sbcBaseDomain, row);
-    const found = await findCarrierGateway(pool, tenantId, wanted.Fqdn);
+    const found = await findCarrierGateway(carrier.teamsPowerShell, wanted.Fqdn);
     if (!found) {
-      await pool.run(tenantId, "New-CsOnlinePSTNGateway", { ...wanted });
+      await carrier.teamsPowerShell.run("New-CsOnlinePSTNGateway", { ...wanted });
     } else if (gatewayDifferences(found, wanted).length > 0) {
       const { Fqdn: _fqdn, ...rest } = wanted;
-      await pool.run(tenantId, "Set-CsOnlinePSTNGateway", {
+      await carrier.teamsPowerShell.run("Set-CsOnlinePSTNGateway", {
         Identity: String(found.Identity ?? wanted.Fqdn),
         ...rest,
       });
@@ -171,14 +151,11 @@ export async function applyCarrierTrunk(
     });
     return "ready";
   } catch (error) {
-    if (error instanceof RetryLater) throw error;
-    if (roleAssigned && isNotAuthorized(error)) return waitForRole(deps, tenantId);
-    const transient =
-      (error instanceof PowerShellError && error.transient) ||
-      (error instanceof MicrosoftApiError && error.transient) ||
-      !(error instanceof PowerShellError || error instanceof MicrosoftApiError);
-    if (transient && !options.lastAttempt) throw error;
-    return fail(`Microsoft refused the carrier trunk: ${(error as Error).message}`);
+    const failure = classifyMicrosoftFailure(error, { teamsAdminRoleAssigned: roleAssigned });
+    if (failure.kind === "retryLater") throw error;
+    if (failure.kind === "waitingForMicrosoft") return waitForRole(deps, connection.tenantId);
+    if (failure.kind === "transient" && !options.lastAttempt) throw error;
+    return fail(`Microsoft refused the carrier trunk: ${failure.message}`);
   }
 }
 
@@ -203,7 +180,7 @@ async function waitForRole(deps: CarrierTrunkDeps, tenantId: string): Promise<Ca
     waitingSince: since,
     error: `Waiting for Microsoft: the Teams Administrator role to reach the app's tokens (since ${since.toISOString()}; usually minutes).`,
   });
-  microsoftRuntime(deps).tokens.invalidate(tenantId);
+  (await deps.microsoft.tenant(tenantId)).identity.refreshTokens();
   throw new RetryLater(Math.min(600, Math.max(2, Math.round(elapsed / 2))), "waiting for role propagation");
 }
 

@@ -7,7 +7,6 @@ import { text, uuid } from "../../http/schema-primitives.js";
 import type { AuditContext } from "../audit/repository.js";
 import { DNS_ADAPTER_KINDS, TSIG_ALGORITHMS } from "../direct-routing-setup/dns/port.js";
 import { checkRfc2136 } from "../direct-routing-setup/dns/rfc2136/adapter.js";
-import { microsoftRuntime } from "../microsoft/runtime.js";
 import { DEFAULT_DNS_PORT, TSIG_SECRET_AD, validateRfc2136 } from "./dns-settings.js";
 import { assertOperatorAdmin } from "./policies.js";
 import {
@@ -160,7 +159,7 @@ function auditContext(request: { actor: AuditContext["actor"]; ip: string; id: s
 }
 
 export function operatorSettingsRoutes(
-  deps: Pick<AppDeps, "db" | "config" | "secrets">,
+  deps: Pick<AppDeps, "db" | "config" | "secrets" | "microsoft">,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     const view = async () => {
@@ -233,7 +232,7 @@ export function operatorSettingsRoutes(
       async (request) => {
         assertOperatorAdmin(request.actor!, request.targetAccount!);
         await updateOperatorSettings(deps, auditContext(request), request.targetAccount!.id, request.body);
-        microsoftRuntime(deps).reset();
+        deps.microsoft.reset();
         return view();
       },
     );

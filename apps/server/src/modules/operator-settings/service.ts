@@ -7,6 +7,7 @@ import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
 import type { DnsAdapterKind, DnsSettings } from "../direct-routing-setup/dns/port.js";
 import type { TrunkRecordTarget } from "../direct-routing-setup/dns/records.js";
+import type { AppCertificate, MicrosoftAppSettings } from "../microsoft/settings.js";
 import {
   effectiveDns,
   effectiveTrunkRecord,
@@ -20,9 +21,9 @@ import { type OperatorSettingsRow, operatorSettings, type SbcRegion, sbcRegions 
 
 /** Teams Phone Standard (MCOEV), the default licence of activation users. */
 export const TEAMS_PHONE_STANDARD_SKU = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
-export type { DnsAdapterKind, DnsSettings };
-
 /** What the rest of the portal needs, with every override resolved against the configuration. */
+export type { AppCertificate, DnsAdapterKind, DnsSettings, MicrosoftAppSettings };
+
 export interface EffectiveOperatorSettings {
   sbcBaseDomain: string | null;
   portalDisplayName: string;
@@ -33,25 +34,6 @@ export interface EffectiveOperatorSettings {
   /** What the derived trunk FQDN points at; null until the operator sets it. */
   trunkRecord: TrunkRecordTarget | null;
   microsoft: MicrosoftAppSettings;
-}
-
-export interface AppCertificate {
-  /** SHA-256 thumbprint of the certificate, hex. */
-  thumbprintSha256: string;
-  certificatePem: string;
-  privateKeyPem: string;
-}
-
-export interface MicrosoftAppSettings {
-  clientId: string | null;
-  clientSecret: string | null;
-  /** When set, the app authenticates with this certificate (client assertion) instead of the secret. */
-  certificate: AppCertificate | null;
-  loginUrl: string;
-  graphUrl: string;
-  teamsAdminUrl: string;
-  /** True when the endpoints are the built-in Microsoft 365 emulator's. */
-  emulated: boolean;
 }
 
 const SECRET_AD = "operator-settings:app-client-secret";

@@ -1,15 +1,17 @@
 import { Resolver } from "node:dns/promises";
-import { decodeJwt } from "jose";
 import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { manualRecords, trunkRecordSets } from "../direct-routing-setup/dns/records.js";
 import { activationUpn, offeredRegions } from "../direct-routing-setup/steps.js";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
-import { type GraphClient, graphClient, TEAMS_ADMINISTRATOR_ROLE } from "../microsoft/graph-client.js";
-import { microsoftRuntime } from "../microsoft/runtime.js";
-import { connectedTenant } from "../microsoft/service.js";
+import {
+  connectedTenant,
+  MicrosoftApiError,
+  type MicrosoftPort,
+  type MicrosoftTenant,
+  TEAMS_ADMINISTRATOR_ROLE,
+} from "../microsoft/index.js";
 import {
   findCarrierGateway,
   gatewayDifferences,
@@ -23,9 +25,6 @@ import {
   effectiveOperatorSettings,
   listRegions,
 } from "../operator-settings/service.js";
-import type { PowerShellPool } from "../powershell/runner.js";
-import { powershellFor } from "../powershell/runtime.js";
-import { type TeamsConfiguration, teamsConfiguration } from "../powershell/teams-config.js";
 import { sbcAdapterFor } from "../sbc/runtime.js";
 import type { TeamsProfile } from "../teams-profiles/schema.js";
 import { findTeamsProfile, regionObjectName } from "../teams-profiles/service.js";
@@ -46,6 +45,7 @@ export interface PreflightDeps {
   config: Config;
   secrets: SecretBox;
   log: Logger;
+  microsoft: MicrosoftPort;
 }
 
 export interface PreflightReport {
@@ -63,9 +63,8 @@ interface Context {
   trunk: TrunkProfile | undefined;
   teams: TeamsProfile | undefined;
   regions: SbcRegion[];
-  graph: GraphClient | null;
-  pool: PowerShellPool;
-  teamsConfig: TeamsConfiguration | null;
+  graph: MicrosoftTenant["graph"] | null;
+  teamsConfig: MicrosoftTenant["teamsPowerShell"] | null;
   /** Results of earlier lines, for lines that depend on them. */
   seen: Map<string, PreflightLine>;
 }
@@ -100,8 +99,8 @@ const consent: Check = async (ctx) => {
   const label = "Consent and the app's permissions";
   if (!ctx.tenantId)
     return notOk(id, label, "failed", "The enterprise is not connected to Microsoft Teams.", CONNECT_FIX);
-  const token = await microsoftRuntime(ctx.deps).tokens.get(ctx.tenantId, "graph");
-  const roles = (decodeJwt(token).roles as string[] | undefined) ?? [];
+  const claims = await (await ctx.deps.microsoft.tenant(ctx.tenantId)).identity.appTokenClaims();
+  const roles = claims.roles ?? [];
   const missing = missingAppRoles(roles);
   if (missing.length > 0)
     return notOk(
@@ -209,7 +208,8 @@ const carrierTrunk: Check = async (ctx) => {
       "The carrier's own Microsoft 365 tenant is not connected, so the base-domain trunk cannot exist.",
       "Operator: in Operator settings, click Connect the carrier tenant.",
     );
-  const found = await findCarrierGateway(ctx.pool, carrier.tenantId, base);
+  const carrierTenant = await ctx.deps.microsoft.tenant(carrier.tenantId, PREFLIGHT_CLIENT);
+  const found = await findCarrierGateway(carrierTenant.teamsPowerShell, base);
   if (!found)
     return notOk(
       id,
@@ -455,6 +455,9 @@ function couldNotCheck(id: string, label: string, error: unknown): PreflightLine
  * The enterprise's tenant health check. Reads only: Graph GETs, Get-Cs* cmdlets, DNS lookups and the SBC's
  * status; our own state through other modules' services.
  */
+/** A health check answers quickly: short inline waits, few retries. */
+const PREFLIGHT_CLIENT = { maxInlineWaitSeconds: 5, attempts: 2 };
+
 export async function runPreflight(
   deps: PreflightDeps,
   enterpriseAccountId: string,
@@ -462,8 +465,7 @@ export async function runPreflight(
   const settings = await effectiveOperatorSettings(deps);
   const connection = await connectedTenant(deps.db, enterpriseAccountId);
   const tenantId = connection?.tenantId ?? null;
-  const runtime = microsoftRuntime(deps);
-  const pool = powershellFor(deps);
+  const microsoft = tenantId ? await deps.microsoft.tenant(tenantId, PREFLIGHT_CLIENT) : null;
   const ctx: Context = {
     deps,
     enterpriseAccountId,
@@ -472,11 +474,8 @@ export async function runPreflight(
     trunk: await findTrunkProfile(deps.db, enterpriseAccountId),
     teams: await findTeamsProfile(deps.db, enterpriseAccountId),
     regions: await listRegions(deps.db),
-    graph: tenantId
-      ? graphClient(settings.microsoft, runtime.tokens, tenantId, { maxInlineWaitSeconds: 5, attempts: 2 })
-      : null,
-    pool,
-    teamsConfig: tenantId ? teamsConfiguration(pool, tenantId) : null,
+    graph: microsoft?.graph ?? null,
+    teamsConfig: microsoft?.teamsPowerShell ?? null,
     seen: new Map(),
   };
   const lines: PreflightLine[] = [];

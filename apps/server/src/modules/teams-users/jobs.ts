@@ -4,7 +4,6 @@ import type { AppDeps } from "../../http/app.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { endQuarantines, setQuarantineDays } from "../numbers/service.js";
-import { powershellFor } from "../powershell/runtime.js";
 import { runProvisioning } from "./provisioning.js";
 import { teamsUserSyncs } from "./schema.js";
 import { resumePendingConsent } from "./service.js";
@@ -56,7 +55,7 @@ export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
       retryLimit: 8,
       retryDelaySeconds: 5,
       async handle(payload, context) {
-        return runProvisioning({ ...deps, powershell: powershellFor(deps) }, payload.provisionedUserId, {
+        return runProvisioning(deps, payload.provisionedUserId, {
           signal: context.signal,
         });
       },

@@ -1,59 +1,24 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { RetryLater } from "../../jobs/define-job.js";
 import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/steps.js";
-import { type ApiClient, createApiClient, MicrosoftApiError } from "../microsoft/api-client.js";
-import { type MicrosoftDeps, microsoftRuntime } from "../microsoft/runtime.js";
+import type { MicrosoftDeps } from "../microsoft/runtime.js";
+import {
+  type DeltaUser,
+  TEAMS_PHONE_PLAN_ID,
+  TEAMS_PHONE_VIRTUAL_USER_PLAN_ID,
+  type TeamsVoiceOptions,
+  type VoiceApi,
+} from "../microsoft/teams-voice.js";
 
-/**
- * The Graph calls of user provisioning, composed from the onboarding module's primitives
- * (microsoftRuntime token cache + createApiClient with Retry-After handling). No token cache of our own.
- */
+export type { DeltaUser, VoiceApi };
+export { TEAMS_PHONE_PLAN_ID };
 
-export const TEAMS_PHONE_PLAN_ID = "4828c8ec-dc2e-4779-b502-87ac9ce28ab7";
-export const TEAMS_PHONE_VIRTUAL_USER_PLAN_ID = "f47330e9-c134-43b3-9993-e7f004506889";
-const TNM = "/admin/teams/telephoneNumberManagement";
-const DELTA_SELECT =
-  "id,userPrincipalName,displayName,mail,accountEnabled,usageLocation,assignedPlans,userType,isResourceAccount";
-
-export interface DeltaUser {
-  id: string;
-  userPrincipalName?: string;
-  displayName?: string | null;
-  mail?: string | null;
-  accountEnabled?: boolean | null;
-  usageLocation?: string | null;
-  userType?: string | null;
-  isResourceAccount?: boolean | null;
-  assignedPlans?: { servicePlanId: string; capabilityStatus: string }[];
-  "@removed"?: { reason: string };
+/** The tenant's Teams voice calls on Graph, through the Microsoft port. */
+export async function voiceApi(
+  deps: Pick<MicrosoftDeps, "microsoft">,
+  tenantId: string,
+  options: TeamsVoiceOptions = {},
+): Promise<VoiceApi> {
+  return (await deps.microsoft.tenant(tenantId, options)).graph.voice;
 }
-
-export interface DeltaPage {
-  value: DeltaUser[];
-  "@odata.nextLink"?: string;
-  "@odata.deltaLink"?: string;
-}
-
-export interface UserVoiceState {
-  accountType: string;
-  enterpriseVoiceEnabled: boolean;
-  numbers: string[];
-  /** policyType → policy name (without the "Tag:" prefix). */
-  policies: Record<string, string>;
-}
-
-export interface NumberAssignmentInfo {
-  telephoneNumber: string;
-  assignmentStatus: string;
-  assignmentTargetId: string | null;
-  numberType: string;
-  activationState?: string;
-}
-
-const q = encodeURIComponent;
-
-/** Policy ids per tenant, type and name: stable, so looked up once per 10 minutes rather than per user. */
-const policyIds = new Map<string, { id: string; at: number }>();
 
 export const DIRECT_ROUTING_ACTIVATION_ACCOUNT =
   "Direct Routing activation account (the portal's own user that activates the trunk domain)";
@@ -81,158 +46,4 @@ export function eligibilityOf(user: DeltaUser): {
     return { eligible: false, reason: "Guest account (not homed in this tenant)", hasTeamsPhone };
   if (!hasTeamsPhone) return { eligible: false, reason: "No Teams Phone licence", hasTeamsPhone };
   return { eligible: true, reason: null, hasTeamsPhone };
-}
-
-export interface VoiceApi {
-  graph: ApiClient;
-  deltaPage(link: string | null): Promise<DeltaPage>;
-  findNumber(number: string): Promise<NumberAssignmentInfo | null>;
-  /** Starts assignNumber/unassignNumber and returns the operation URL (relative to Graph v1.0). */
-  startNumberOperation(kind: "assign" | "unassign", number: string, userId?: string): Promise<string>;
-  /** Follows the operation to a terminal status; throws with Microsoft's detail when it failed. */
-  awaitOperation(path: string): Promise<void>;
-  policyId(type: string, name: string): Promise<string | null>;
-  assignPolicy(userId: string, type: string, policyId: string): Promise<void>;
-  unassignPolicy(userId: string, type: string): Promise<void>;
-  voiceState(userId: string): Promise<UserVoiceState | null>;
-}
-
-/** Graph v1.0 for one customer tenant, through the shared token cache. */
-export async function voiceApi(
-  deps: MicrosoftDeps,
-  tenantId: string,
-  options: { signal?: AbortSignal; maxInlineWaitSeconds?: number; operationPollMs?: number } = {},
-): Promise<VoiceApi> {
-  const runtime = microsoftRuntime(deps);
-  const settings = (await runtime.settings()).microsoft;
-  const base = `${settings.graphUrl}/v1.0`;
-  const graph = createApiClient({
-    baseUrl: base,
-    tenantId,
-    audience: "graph",
-    tokens: runtime.tokens,
-    signal: options.signal,
-    maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 60,
-  });
-  // Delta pages: $top=999 on the first request, and Prefer odata.maxpagesize on every one (nextLinks do not
-  // always carry $top).
-  const delta = createApiClient({
-    baseUrl: base,
-    tenantId,
-    audience: "graph",
-    tokens: runtime.tokens,
-    signal: options.signal,
-    maxInlineWaitSeconds: options.maxInlineWaitSeconds ?? 60,
-    extraHeaders: { prefer: "odata.maxpagesize=999" },
-  });
-  /** Graph links are absolute; the client wants a path under /v1.0 (any host prefix is dropped). */
-  const relative = (link: string) => {
-    if (!/^https?:/i.test(link)) return link;
-    const url = new URL(link);
-    const at = url.pathname.indexOf("/v1.0");
-    return `${at >= 0 ? url.pathname.slice(at + 5) : url.pathname}${url.search}`;
-  };
-  const pollMs = options.operationPollMs ?? 250;
-
-  return {
-    graph,
-    async deltaPage(link) {
-      const path = link ? relative(link) : `/users/delta?$select=${DELTA_SELECT}&$top=999`;
-      const { body } = await delta.get<DeltaPage>(path);
-      return body;
-    },
-    async findNumber(number) {
-      const { body } = await graph.get<{ value: NumberAssignmentInfo[] }>(
-        `${TNM}/numberAssignments?$filter=${q(`telephoneNumber eq '${number}'`)}`,
-      );
-      return body.value[0] ?? null;
-    },
-    async startNumberOperation(kind, number, userId) {
-      const body =
-        kind === "assign"
-          ? {
-              telephoneNumber: number,
-              assignmentTargetId: userId,
-              numberType: "directRouting",
-              assignmentCategory: "primary",
-            }
-          : { telephoneNumber: number, numberType: "directRouting" };
-      const response = await graph.post(`${TNM}/numberAssignments/${kind}Number`, body);
-      const location = response.headers.get("location");
-      if (!location) throw new Error(`${kind}Number answered without an operation Location.`);
-      return relative(location);
-    },
-    async awaitOperation(path) {
-      const started = Date.now();
-      for (;;) {
-        const { body } = await graph.get<{
-          status?: string;
-          numbers?: { status: string; statusDetail: string | null }[];
-          value?: { status: string; numbers?: { status: string; statusDetail: string | null }[] };
-        }>(path);
-        const op = body.value && !body.status ? body.value : body;
-        if (op.status === "succeeded") return;
-        if (op.status === "failed") {
-          const detail = (op.numbers ?? [])
-            .map((n) => n.statusDetail)
-            .filter(Boolean)
-            .join("; ");
-          throw new MicrosoftApiError(
-            409,
-            "OperationFailed",
-            detail || "The number operation failed.",
-            "GET",
-            path,
-          );
-        }
-        if (Date.now() - started > 120_000)
-          throw new RetryLater(30, "The number operation is still running.");
-        await sleep(pollMs, undefined, { signal: options.signal });
-      }
-    },
-    async policyId(type, name) {
-      const key = `${tenantId}|${type}|${name}`.toLowerCase();
-      const cached = policyIds.get(key);
-      if (cached && Date.now() - cached.at < 600_000) return cached.id;
-      const response = await graph.get<{ value: { policyId: string }[] }>(
-        `/admin/teams/policy/getPolicyId(type='${q(type)}',name='${q(name)}')`,
-        [404],
-      );
-      if (response.status === 404) return null;
-      const id = response.body.value[0]?.policyId ?? null;
-      if (id) policyIds.set(key, { id, at: Date.now() });
-      return id;
-    },
-    async assignPolicy(userId, type, policyId) {
-      await graph.post("/admin/teams/policy/userAssignments/assign", {
-        value: [{ userId, policyType: type, policyId }],
-      });
-    },
-    async unassignPolicy(userId, type) {
-      await graph.post("/admin/teams/policy/userAssignments/unassign", {
-        value: [{ userId, policyType: type }],
-      });
-    },
-    async voiceState(userId) {
-      const response = await graph.get<{
-        accountType: string;
-        isEnterpriseVoiceEnabled: boolean;
-        telephoneNumbers?: { telephoneNumber: string }[];
-        effectivePolicyAssignments?: { policyType: string; policyAssignment?: { displayName?: string } }[];
-      }>(`/admin/teams/userConfigurations/${q(userId)}`, [404]);
-      if (response.status === 404) return null;
-      const b = response.body;
-      const policies: Record<string, string> = {};
-      for (const p of b.effectivePolicyAssignments ?? []) {
-        const name = p.policyAssignment?.displayName;
-        if (name) policies[p.policyType] = name.replace(/^tag:/i, "");
-      }
-      return {
-        accountType: b.accountType,
-        enterpriseVoiceEnabled: Boolean(b.isEnterpriseVoiceEnabled),
-        numbers: (b.telephoneNumbers ?? []).map((n) => n.telephoneNumber),
-        policies,
-      };
-    },
-  };
 }

@@ -1,13 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
-import { classifyMicrosoftFailure, nextCheckAt } from "../microsoft/failures.js";
-import type { MicrosoftDeps } from "../microsoft/runtime.js";
-import { connectedTenant } from "../microsoft/service.js";
+import {
+  classifyMicrosoftFailure,
+  connectedTenant,
+  MicrosoftApiError,
+  type MicrosoftDeps,
+  nextCheckAt,
+} from "../microsoft/index.js";
 import { releaseNumber, reportConflict } from "../numbers/service.js";
 import { sbcRegions } from "../operator-settings/schema.js";
-import type { PowerShellPool } from "../powershell/runner.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
 import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
@@ -27,7 +29,6 @@ export const voiceRoutingPolicyName = regionObjectName;
 
 export interface ProvisioningDeps extends MicrosoftDeps {
   db: Database;
-  powershell: PowerShellPool;
 }
 
 /** The steps that bring Microsoft to the desired state, in the safe order. */
@@ -265,9 +266,10 @@ async function runStep(
       return "done";
     }
     case "disable-voicemail": {
-      const [connection] = [await connectedTenant(deps.db, user.enterpriseAccountId)];
+      const connection = await connectedTenant(deps.db, user.enterpriseAccountId);
       if (!connection) throw new RetryLater(60, "Waiting for consent.");
-      await deps.powershell.run(connection.tenantId, "Set-CsOnlineVoicemailUserSettings", {
+      const { teamsPowerShell } = await deps.microsoft.tenant(connection.tenantId);
+      await teamsPowerShell.run("Set-CsOnlineVoicemailUserSettings", {
         Identity: userId,
         VoicemailEnabled: false,
       });

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
-import { RetryLater } from "../../jobs/define-job.js";
-import type { TokenProvider } from "../microsoft/tokens.js";
+import { RetryLater } from "../../../jobs/define-job.js";
+import type { TokenProvider } from "../tokens.js";
 
 /**
  * The documented MicrosoftTeams cmdlets the portal may run, and nothing else: the bootstrap loop refuses any

@@ -1,0 +1,43 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { SecretBox } from "../crypto/secret-box.js";
+import type { Database } from "../db/client.js";
+import type { MicrosoftSignInPort } from "../modules/identity/microsoft-sign-in-port.js";
+import {
+  createMicrosoftPort,
+  type MicrosoftPort,
+  microsoftSignInAdapter,
+} from "../modules/microsoft/index.js";
+import { resolvePwshPath, standInEnvironment } from "../modules/microsoft/teams-powershell/pwsh-path.js";
+import { effectiveOperatorSettings } from "../modules/operator-settings/service.js";
+
+/**
+ * The composition root: the long-lived adapters every module is handed, built once per process.
+ * Modules never build these themselves and hold no process-wide registries.
+ */
+export interface Container {
+  microsoft: MicrosoftPort;
+  microsoftSignIn: MicrosoftSignInPort;
+  close(): Promise<void>;
+}
+
+export function buildContainer(deps: {
+  config: Config;
+  db: Database;
+  secrets: SecretBox;
+  log: Logger;
+}): Container {
+  const { config } = deps;
+  const pwshPath = resolvePwshPath(config);
+  const microsoft = createMicrosoftPort({
+    readSettings: async () => (await effectiveOperatorSettings(deps)).microsoft,
+    log: deps.log,
+    pwshPath,
+    pwshEnvironment: (settings) => standInEnvironment(pwshPath, config.m365EmulatorUrl ?? settings.loginUrl),
+  });
+  return {
+    microsoft,
+    microsoftSignIn: microsoftSignInAdapter({ db: deps.db, microsoft }),
+    close: () => microsoft.close(),
+  };
+}
