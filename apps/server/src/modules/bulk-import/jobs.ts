@@ -1,12 +1,10 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
-import { provisioningQueue } from "../teams-users/jobs.js";
-import { queueFor } from "../teams-users/queue-registry.js";
-import { accountRepository } from "../tenancy/repository.js";
+import { provisioningQueue, queueFor } from "../teams-users/index.js";
+import { accountRepository } from "../tenancy/index.js";
 import { APPLY_JOB } from "./apply-state.js";
-import { bulkImports } from "./schema.js";
+import { bulkImportRepository } from "./repository.js";
 import { applyImport } from "./service.js";
 
 export { APPLY_JOB };
@@ -26,8 +24,8 @@ export function bulkImportJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
       expireInSeconds: 3600,
       retryLimit: 3,
       async handle({ importId }, { signal }) {
-        const [row] = await deps.db.select().from(bulkImports).where(eq(bulkImports.id, importId));
-        if (!row || row.status !== "applying") return { skipped: true };
+        const row = await bulkImportRepository(deps.db).platform.findForJob(importId);
+        if (row?.status !== "applying") return { skipped: true };
         const enterprise = await accountRepository(deps.db).findById(row.enterpriseAccountId);
         if (!enterprise) return { skipped: true };
         return applyImport(

@@ -1,17 +1,17 @@
 import type { Readable } from "node:stream";
-import { and, eq, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { uuid } from "../../http/schema-primitives.js";
-import { recordAudit } from "../audit/repository.js";
-import { provisioningQueue } from "../teams-users/jobs.js";
-import { auditContext, enterpriseOf } from "../teams-users/routes.js";
+import { recordAudit } from "../audit/index.js";
+import { auditContext, enterpriseOf, provisioningQueue } from "../teams-users/index.js";
+import { type TenantScope, tenantScope } from "../tenancy/index.js";
 import { applyJobKey, isApplyInterrupted } from "./apply-state.js";
 import { CsvRejected, USERS_CSV_LIMITS } from "./csv-guard.js";
 import { applyJobRef } from "./jobs.js";
-import { type BulkImport, bulkImports } from "./schema.js";
+import { bulkImportRepository } from "./repository.js";
+import type { BulkImport } from "./schema.js";
 import { CSV_COLUMNS, createImport, listRows, summary } from "./service.js";
 
 const params = z.object({ accountId: uuid() });
@@ -46,6 +46,7 @@ const rowView = z.object({
 /** Bulk CSV import of users: upload → preview with per-row errors → confirm → applied in the background. */
 export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const serviceDeps = { db: deps.db, secrets: deps.secrets, jobs: provisioningQueue(deps.jobs) };
+  const imports = bulkImportRepository(deps.db);
   return async (app) => {
     // The CSV arrives as a stream; it is parsed row by row, never buffered whole.
     app.addContentTypeParser(["text/csv", "application/octet-stream"], (_request, payload, done) =>
@@ -127,9 +128,9 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const enterprise = enterpriseOf(request);
-        const found = await findImport(enterprise.id, request.params.importId);
-        const rows = await listRows(deps.db, found.id, {
+        const scope = tenantScope(enterpriseOf(request));
+        const found = await findImport(scope, request.params.importId);
+        const rows = await listRows(deps.db, scope, found.id, {
           errorsOnly: request.query.errorsOnly === "true",
           page: request.query.page,
           pageSize: request.query.pageSize,
@@ -150,19 +151,15 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const enterprise = enterpriseOf(request);
-        const found = await findImport(enterprise.id, request.params.importId);
+        const scope = tenantScope(enterpriseOf(request));
+        const found = await findImport(scope, request.params.importId);
         if (found.status !== "preview") throw Problem.conflict("This import was already confirmed.");
         if (found.validRows === 0)
           throw Problem.conflict("No row is valid; fix the file and upload it again.");
-        const [confirmed] = await deps.db
-          .update(bulkImports)
-          .set({ status: "applying", updatedAt: new Date() })
-          .where(and(eq(bulkImports.id, found.id), eq(bulkImports.status, "preview")))
-          .returning({ id: bulkImports.id });
-        if (!confirmed) throw Problem.conflict("This import was already confirmed.");
+        if (!(await imports.confirm(scope, found.id)))
+          throw Problem.conflict("This import was already confirmed.");
         await deps.jobs.enqueue(applyJobRef, { importId: found.id }, { singletonKey: applyJobKey(found.id) });
-        return reply.code(202).send(await view(await summary(deps.db, found.id)));
+        return reply.code(202).send(await view(await summary(deps.db, scope, found.id)));
       },
     );
 
@@ -183,7 +180,8 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const enterprise = enterpriseOf(request);
-        const found = await findImport(enterprise.id, request.params.importId);
+        const scope = tenantScope(enterprise);
+        const found = await findImport(scope, request.params.importId);
         if (found.status !== "applying")
           throw Problem.conflict(
             `Only an import that is applying can be resumed; this one is ${found.status}.`,
@@ -192,18 +190,7 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           throw Problem.conflict("This import is still being applied; there is nothing to resume.");
         // Compare-and-set on updatedAt: of two Resume clicks at once, one queues the job.
         const resumed = await deps.db.transaction(async (tx) => {
-          const [row] = await tx
-            .update(bulkImports)
-            .set({ updatedAt: new Date() })
-            .where(
-              and(
-                eq(bulkImports.id, found.id),
-                // Dates read back carry milliseconds; the column may hold microseconds.
-                sql`date_trunc('milliseconds', ${bulkImports.updatedAt}) = ${found.updatedAt.toISOString()}::timestamptz`,
-              ),
-            )
-            .returning({ id: bulkImports.id });
-          if (!row) return false;
+          if (!(await imports.touchIfUnchanged(scope, found.id, found.updatedAt, tx))) return false;
           await recordAudit(tx, auditContext(request), {
             action: "bulk-import.resume",
             accountId: enterprise.id,
@@ -215,7 +202,7 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         });
         if (!resumed) throw Problem.conflict("This import was just resumed.");
         await deps.jobs.enqueue(applyJobRef, { importId: found.id }, { singletonKey: applyJobKey(found.id) });
-        return reply.code(202).send({ ...(await summary(deps.db, found.id)), interrupted: false });
+        return reply.code(202).send({ ...(await summary(deps.db, scope, found.id)), interrupted: false });
       },
     );
 
@@ -223,11 +210,8 @@ export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       return { ...found, interrupted: await isApplyInterrupted(deps.jobs, found) };
     }
 
-    async function findImport(enterpriseAccountId: string, id: string) {
-      const [row] = await deps.db
-        .select()
-        .from(bulkImports)
-        .where(and(eq(bulkImports.id, id), eq(bulkImports.enterpriseAccountId, enterpriseAccountId)));
+    async function findImport(scope: TenantScope, id: string) {
+      const row = await imports.find(scope, id);
       if (!row) throw Problem.notFound("No such import.");
       return row;
     }

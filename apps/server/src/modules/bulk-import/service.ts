@@ -1,15 +1,25 @@
 import { pipeline, type Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import type { FieldError } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { toE164 } from "../numbers/service.js";
-import { provisionedUsers, sipDevices, teamsUsers } from "../teams-users/schema.js";
-import { addUser, formOptions, type UserServiceDeps, validateUserFields } from "../teams-users/service.js";
-import type { Account } from "../tenancy/schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { toE164 } from "../numbers/index.js";
+import {
+  addUser,
+  batchConflicts,
+  type FormOptions,
+  formOptions,
+  isAddedAsDescribed,
+  teamsUserIdsByUpn,
+  type UserServiceDeps,
+  validateUserFields,
+} from "../teams-users/index.js";
+import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
 import { CsvRejected, csvTextGuard, tooManyRows, USERS_CSV_LIMITS } from "./csv-guard.js";
-import { type BulkImportRowData, bulkImportRows, bulkImports } from "./schema.js";
+import { bulkImportRepository, ROW_APPLYING } from "./repository.js";
+import type { BulkImportRowData } from "./schema.js";
+
+export { ROW_APPLYING };
 
 /** The columns of the users CSV (header row required; names are case-insensitive). */
 export const CSV_COLUMNS = [
@@ -69,13 +79,12 @@ export async function createImport(
   input: Readable,
   fileName: string | null,
 ) {
+  const scope = tenantScope(enterprise);
+  const imports = bulkImportRepository(deps.db);
   const options = await formOptions(deps.db, enterprise);
   const routeByName = new Map(options.voiceRoutes.map((r) => [r.name.toLowerCase(), r.id]));
-  const [created] = await deps.db
-    .insert(bulkImports)
-    .values({ enterpriseAccountId: enterprise.id, fileName, createdByUserId: audit.actor?.userId ?? null })
-    .returning();
-  const importId = created!.id;
+  const created = await imports.create(scope, { fileName, createdByUserId: audit.actor?.userId ?? null });
+  const importId = created.id;
   const guard = csvTextGuard(USERS_CSV_LIMITS);
   let columns: string[] = [];
   const parser = parse({
@@ -104,10 +113,11 @@ export async function createImport(
   let headerRefused = false;
   const flush = async () => {
     if (batch.length === 0) return;
-    await checkBatch(deps.db, enterprise.id, batch);
-    await deps.db.insert(bulkImportRows).values(
+    await checkBatch(deps.db, enterprise, batch);
+    await imports.stageRows(
+      scope,
+      importId,
       batch.map((s) => ({
-        importId,
         rowNumber: s.rowNumber,
         data: s.data
           ? {
@@ -133,13 +143,11 @@ export async function createImport(
         headerChecked = true;
         const missing = ["teams_upn", "sip_user", "phone_number"].filter((c) => !columns.includes(c));
         if (missing.length > 0) {
-          await deps.db
-            .update(bulkImports)
-            .set({
-              status: "failed",
-              lastError: `The header row lacks the column(s): ${missing.join(", ")}. Expected: ${CSV_COLUMNS.join(", ")}.`,
-            })
-            .where(eq(bulkImports.id, importId));
+          await imports.markFailed(
+            scope,
+            importId,
+            `The header row lacks the column(s): ${missing.join(", ")}. Expected: ${CSV_COLUMNS.join(", ")}.`,
+          );
           headerRefused = true;
           continue;
         }
@@ -147,7 +155,7 @@ export async function createImport(
       batch.push(validateRecord(record, rowNumber, options, routeByName));
       if (batch.length >= BATCH) await flush();
     }
-    if (headerRefused) return summary(deps.db, importId);
+    if (headerRefused) return summary(deps.db, scope, importId);
     await flush();
   } catch (error) {
     const refused =
@@ -161,36 +169,27 @@ export async function createImport(
           : null;
     if (refused) {
       input.unpipe(guard);
-      await deps.db.delete(bulkImports).where(eq(bulkImports.id, importId));
+      await imports.delete(scope, importId);
       throw refused;
     }
-    await deps.db
-      .update(bulkImports)
-      .set({ status: "failed", lastError: `Line ${rowNumber}: ${(error as Error).message}` })
-      .where(eq(bulkImports.id, importId));
-    return summary(deps.db, importId);
+    await imports.markFailed(scope, importId, `Line ${rowNumber}: ${(error as Error).message}`);
+    return summary(deps.db, scope, importId);
   }
-  await markFileDuplicates(deps.db, importId);
-  await deps.db.execute(sql`
-    update bulk_imports set
-      total_rows = (select count(*) from bulk_import_rows where import_id = ${importId}),
-      error_rows = (select count(*) from bulk_import_rows where import_id = ${importId} and jsonb_array_length(errors) > 0),
-      valid_rows = (select count(*) from bulk_import_rows where import_id = ${importId} and jsonb_array_length(errors) = 0),
-      updated_at = now()
-    where id = ${importId}`);
+  for (const check of FILE_DUPLICATES) await imports.markFileDuplicates(scope, importId, check);
+  await imports.countRows(scope, importId);
   await recordAudit(deps.db, audit, {
     action: "bulk-import.preview",
     accountId: enterprise.id,
     targetType: "bulk-import",
     targetId: importId,
   });
-  return summary(deps.db, importId);
+  return summary(deps.db, scope, importId);
 }
 
 function validateRecord(
   record: Record<string, string>,
   rowNumber: number,
-  options: Awaited<ReturnType<typeof formOptions>>,
+  options: FormOptions,
   routeByName: Map<string, string>,
 ): Staged {
   const errors: FieldError[] = [];
@@ -250,73 +249,17 @@ function validateRecord(
 }
 
 /** Checks a batch against the database: synced eligible user, already added, SIP user, number, devices. */
-async function checkBatch(db: Database, enterpriseAccountId: string, batch: Staged[]) {
-  const upns = [...new Set(batch.map((s) => s.upn.toLowerCase()).filter(Boolean))];
-  const users = upns.length
-    ? await db
-        .select({
-          objectId: teamsUsers.objectId,
-          upn: sql<string>`lower(${teamsUsers.userPrincipalName})`,
-          eligible: teamsUsers.eligible,
-          reason: teamsUsers.ineligibleReason,
-          provisioned: sql<boolean>`exists (select 1 from provisioned_users p where p.enterprise_account_id = ${teamsUsers.enterpriseAccountId} and p.teams_user_object_id = ${teamsUsers.objectId})`,
-        })
-        .from(teamsUsers)
-        .where(
-          and(
-            eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-            inArray(sql`lower(${teamsUsers.userPrincipalName})`, upns),
-          ),
-        )
-    : [];
-  const byUpn = new Map(users.map((u) => [u.upn, u]));
-  const numbers = batch.map((s) => s.data?.phoneNumber ?? "").filter((n) => n.startsWith("+"));
-  const takenNumbers = new Set(
-    numbers.length
-      ? (
-          await db
-            .select({ n: provisionedUsers.phoneNumber })
-            .from(provisionedUsers)
-            .where(inArray(provisionedUsers.phoneNumber, numbers))
-        ).map((r) => r.n)
-      : [],
-  );
-  const sipUsers = batch.map((s) => s.data?.sipUser ?? "").filter(Boolean);
-  const takenSip = new Set(
-    sipUsers.length
-      ? (
-          await db
-            .select({ l: provisionedUsers.pbxLocation, s: provisionedUsers.sipUser })
-            .from(provisionedUsers)
-            .where(
-              and(
-                eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-                inArray(provisionedUsers.sipUser, sipUsers),
-              ),
-            )
-        ).map((r) => `${r.l}\u0000${r.s}`)
-      : [],
-  );
-  const authIds = batch.flatMap((s) => s.data?.devices.map((d) => d.authId) ?? []).filter(Boolean);
-  const takenAuth = new Set(
-    authIds.length
-      ? (
-          await db
-            .select({ a: sipDevices.authId })
-            .from(sipDevices)
-            .where(
-              and(
-                eq(sipDevices.enterpriseAccountId, enterpriseAccountId),
-                inArray(sipDevices.authId, authIds),
-              ),
-            )
-        ).map((r) => r.a)
-      : [],
-  );
+async function checkBatch(db: Database, enterprise: Account, batch: Staged[]) {
+  const conflicts = await batchConflicts(db, enterprise, {
+    upns: [...new Set(batch.map((s) => s.upn.toLowerCase()).filter(Boolean))],
+    numbers: batch.map((s) => s.data?.phoneNumber ?? "").filter((n) => n.startsWith("+")),
+    sipUsers: batch.map((s) => s.data?.sipUser ?? "").filter(Boolean),
+    authIds: batch.flatMap((s) => s.data?.devices.map((d) => d.authId) ?? []).filter(Boolean),
+  });
   for (const s of batch) {
     if (!s.data) continue;
     if (s.upn) {
-      const u = byUpn.get(s.upn.toLowerCase());
+      const u = conflicts.teamsUserByUpn.get(s.upn.toLowerCase());
       if (!u)
         s.errors.push({
           field: "teams_upn",
@@ -329,18 +272,18 @@ async function checkBatch(db: Database, enterpriseAccountId: string, batch: Stag
         });
       else if (u.provisioned) s.errors.push({ field: "teams_upn", message: `${s.upn} is already added.` });
     }
-    if (takenNumbers.has(s.data.phoneNumber))
+    if (conflicts.numberTaken(s.data.phoneNumber))
       s.errors.push({
         field: "phone_number",
         message: `${s.data.phoneNumber} is already assigned to another user.`,
       });
-    if (takenSip.has(`${s.data.pbxLocation}\u0000${s.data.sipUser}`))
+    if (conflicts.sipUserTaken(s.data.pbxLocation, s.data.sipUser))
       s.errors.push({
         field: "sip_user",
         message: `SIP user ${s.data.sipUser} is already assigned to another user.`,
       });
     for (const d of s.data.devices)
-      if (takenAuth.has(d.authId))
+      if (conflicts.authIdTaken.has(d.authId))
         s.errors.push({
           field: "devices",
           message: `SIP Authentication ID ${d.authId} is already used by another device.`,
@@ -349,63 +292,28 @@ async function checkBatch(db: Database, enterpriseAccountId: string, batch: Stag
 }
 
 /** Duplicates inside the file, found in SQL so memory does not grow with the file. */
-async function markFileDuplicates(db: Database, importId: string) {
-  const checks: [string, string, string][] = [
-    ["teams_upn", "lower(data->>'upn')", "Teams user"],
-    ["sip_user", "(data->>'pbxLocation') || '/' || (data->>'sipUser')", "SIP user"],
-    ["phone_number", "data->>'phoneNumber'", "Phone number"],
-  ];
-  for (const [field, expr, label] of checks) {
-    await db.execute(
-      sql.raw(`
-      update bulk_import_rows r set errors = r.errors || jsonb_build_array(jsonb_build_object(
-        'field', '${field}', 'message', '${label} appears more than once in the file (rows ' || d.rows || ').'))
-      from (select ${expr} as k, string_agg(row_number::text, ', ' order by row_number) as rows
-            from bulk_import_rows where import_id = '${importId.replace(/[^0-9a-f-]/g, "")}' and data is not null and coalesce(${expr}, '') <> ''
-            group by 1 having count(*) > 1) d
-      where r.import_id = '${importId.replace(/[^0-9a-f-]/g, "")}' and r.data is not null and ${expr.replaceAll("data", "r.data")} = d.k`),
-    );
-  }
-}
+const FILE_DUPLICATES = [
+  { field: "teams_upn", label: "Teams user", key: (data: string) => `lower(${data}->>'upn')` },
+  {
+    field: "sip_user",
+    label: "SIP user",
+    key: (data: string) => `(${data}->>'pbxLocation') || '/' || (${data}->>'sipUser')`,
+  },
+  { field: "phone_number", label: "Phone number", key: (data: string) => `${data}->>'phoneNumber'` },
+];
 
-export async function summary(db: Database, importId: string) {
-  const [row] = await db.select().from(bulkImports).where(eq(bulkImports.id, importId));
-  return row!;
+export async function summary(db: Database, scope: TenantScope, importId: string) {
+  return (await bulkImportRepository(db).find(scope, importId))!;
 }
 
 export async function listRows(
   db: Database,
+  scope: TenantScope,
   importId: string,
   options: { errorsOnly: boolean; page: number; pageSize: number },
 ) {
-  return db
-    .select({
-      rowNumber: bulkImportRows.rowNumber,
-      upn: sql<string>`coalesce(${bulkImportRows.data} ->> 'upn', '')`,
-      sipUser: sql<string>`coalesce(${bulkImportRows.data} ->> 'sipUser', '')`,
-      phoneNumber: sql<string>`coalesce(${bulkImportRows.data} ->> 'phoneNumber', '')`,
-      errors: bulkImportRows.errors,
-      outcome: bulkImportRows.outcome,
-    })
-    .from(bulkImportRows)
-    .where(
-      and(
-        eq(bulkImportRows.importId, importId),
-        options.errorsOnly ? sql`jsonb_array_length(${bulkImportRows.errors}) > 0` : undefined,
-      ),
-    )
-    .orderBy(asc(bulkImportRows.rowNumber))
-    .limit(options.pageSize)
-    .offset((options.page - 1) * options.pageSize);
+  return bulkImportRepository(db).listRows(scope, importId, options);
 }
-
-/**
- * A row's outcome while its Add User runs. A row left so by a run that died may or may not have been added;
- * the next run looks before adding it again.
- */
-export const ROW_APPLYING = "applying";
-
-const pendingRow = sql`jsonb_array_length(${bulkImportRows.errors}) = 0 and (${bulkImportRows.outcome} is null or ${bulkImportRows.outcome} = ${ROW_APPLYING})`;
 
 /**
  * Background apply: every valid row becomes an Add User (validated again), with progress on the import.
@@ -420,30 +328,19 @@ export async function applyImport(
   enterprise: Account,
   signal?: AbortSignal,
 ): Promise<{ completed: boolean }> {
+  const scope = tenantScope(enterprise);
+  const imports = bulkImportRepository(deps.db);
   let after = 0;
   let options = await formOptions(deps.db, enterprise);
   let optionsAt = Date.now();
   for (;;) {
-    const rows = await deps.db
-      .select()
-      .from(bulkImportRows)
-      .where(and(eq(bulkImportRows.importId, importId), gt(bulkImportRows.rowNumber, after), pendingRow))
-      .orderBy(asc(bulkImportRows.rowNumber))
-      .limit(100);
+    const rows = await imports.pendingRows(scope, importId, after, 100);
     if (rows.length === 0) break;
-    const users = await deps.db
-      .select({ objectId: teamsUsers.objectId, upn: sql<string>`lower(${teamsUsers.userPrincipalName})` })
-      .from(teamsUsers)
-      .where(
-        and(
-          eq(teamsUsers.enterpriseAccountId, enterprise.id),
-          inArray(
-            sql`lower(${teamsUsers.userPrincipalName})`,
-            rows.map((r) => r.data!.upn.toLowerCase()),
-          ),
-        ),
-      );
-    const byUpn = new Map(users.map((u) => [u.upn, u.objectId]));
+    const byUpn = await teamsUserIdsByUpn(
+      deps.db,
+      enterprise,
+      rows.map((r) => r.data!.upn.toLowerCase()),
+    );
     if (Date.now() - optionsAt > 30_000) {
       // Consent or the Teams profile may change during a long import.
       options = await formOptions(deps.db, enterprise);
@@ -451,30 +348,19 @@ export async function applyImport(
     }
     // Claimed a batch at a time; a run that dies leaves its batch claimed, and the next run checks those.
     const claimed = new Set(
-      (
-        await deps.db
-          .update(bulkImportRows)
-          .set({ outcome: ROW_APPLYING })
-          .where(
-            and(
-              eq(bulkImportRows.importId, importId),
-              inArray(
-                bulkImportRows.rowNumber,
-                rows.map((r) => r.rowNumber),
-              ),
-              pendingRow,
-            ),
-          )
-          .returning({ rowNumber: bulkImportRows.rowNumber })
-      ).map((r) => r.rowNumber),
+      await imports.claimRows(
+        scope,
+        importId,
+        rows.map((r) => r.rowNumber),
+      ),
     );
     for (const row of rows) {
       if (signal?.aborted) return { completed: false };
       after = row.rowNumber;
       if (!claimed.has(row.rowNumber)) continue; // finished meanwhile by another run
       const d = row.data!;
-      if (row.outcome === ROW_APPLYING && (await alreadyAdded(deps.db, enterprise.id, d))) {
-        await recordOutcome(deps.db, importId, row.rowNumber, "created");
+      if (row.outcome === ROW_APPLYING && (await isAddedAsDescribed(deps.db, enterprise, d))) {
+        await imports.recordOutcome(scope, importId, row.rowNumber, "created");
         continue;
       }
       let outcome = "created";
@@ -502,52 +388,12 @@ export async function applyImport(
         const e = error as { errors?: FieldError[]; message: string; status?: number };
         // Two runs of one import can meet on a row (a stalled run that was resumed woke up); the loser
         // finds the row's user added.
-        if (e.status === 409 && (await alreadyAdded(deps.db, enterprise.id, d))) outcome = "created";
+        if (e.status === 409 && (await isAddedAsDescribed(deps.db, enterprise, d))) outcome = "created";
         else outcome = `failed: ${e.errors?.map((x) => x.message).join(" ") || e.message}`.slice(0, 500);
       }
-      await recordOutcome(deps.db, importId, row.rowNumber, outcome);
+      await imports.recordOutcome(scope, importId, row.rowNumber, outcome);
     }
   }
   // Another run may still hold a claimed row; whichever run sees none left completes the import.
-  const done = await deps.db
-    .update(bulkImports)
-    .set({ status: "completed", updatedAt: new Date() })
-    .where(
-      and(
-        eq(bulkImports.id, importId),
-        eq(bulkImports.status, "applying"),
-        sql`not exists (select 1 from ${bulkImportRows} where ${bulkImportRows.importId} = ${importId} and ${pendingRow})`,
-      ),
-    )
-    .returning({ id: bulkImports.id });
-  return { completed: done.length > 0 };
-}
-
-/** The row's user exists in this enterprise exactly as the row describes (added by a run that died). */
-async function alreadyAdded(db: Database, enterpriseAccountId: string, d: BulkImportRowData) {
-  const [found] = await db
-    .select({ id: provisionedUsers.id })
-    .from(provisionedUsers)
-    .where(
-      and(
-        eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-        sql`lower(${provisionedUsers.userPrincipalName}) = ${d.upn.toLowerCase()}`,
-        eq(provisionedUsers.pbxLocation, d.pbxLocation),
-        eq(provisionedUsers.sipUser, d.sipUser),
-        eq(provisionedUsers.phoneNumber, d.phoneNumber),
-      ),
-    );
-  return Boolean(found);
-}
-
-/** Records a claimed row's outcome and counts it, once: only the statement that ends the claim counts it. */
-async function recordOutcome(db: Database, importId: string, rowNumber: number, outcome: string) {
-  const counter = outcome === "created" ? sql.raw("applied_rows") : sql.raw("failed_rows");
-  await db.execute(sql`
-    with ended as (
-      update bulk_import_rows set outcome = ${outcome}
-      where import_id = ${importId} and row_number = ${rowNumber} and outcome = ${ROW_APPLYING}
-      returning 1)
-    update bulk_imports set ${counter} = ${counter} + (select count(*) from ended), updated_at = now()
-    where id = ${importId}`);
+  return { completed: await imports.complete(scope, importId) };
 }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { accountRepository } from "../tenancy/repository.js";
+import { requestAuditContext } from "../audit/index.js";
+import { accountRepository } from "../tenancy/index.js";
 import { limitBody, NUMBERS_CSV_LIMITS, numbersFromCsv } from "./csv.js";
 import { addNumbers, allocateNumbers, expandRange, listNumbers } from "./service.js";
 
@@ -44,7 +46,7 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           },
         },
       },
-      async (request) => listNumbers(deps.db, request.targetAccount!, request.query),
+      async (request) => listNumbers(deps.db, targetAccountOf(request), request.query),
     );
 
     app.post(
@@ -72,18 +74,13 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const account = request.targetAccount!;
+        const account = targetAccountOf(request);
         if (account.kind === "enterprise")
           throw Problem.forbidden("Numbers are uploaded by the operator or a partner.");
         let numbers: string[];
         if ("csv" in request.body) numbers = numbersFromCsv(request.body.csv);
         else numbers = expandRange(request.body.first, request.body.last);
-        const result = await addNumbers(
-          deps.db,
-          { actor: request.actor, ip: request.ip, requestId: request.id },
-          account,
-          numbers,
-        );
+        const result = await addNumbers(deps.db, requestAuditContext(request), account, numbers);
         return reply.code(201).send(result);
       },
     );
@@ -105,20 +102,14 @@ export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const account = request.targetAccount!;
+        const account = targetAccountOf(request);
         const enterprise = await accountRepository(deps.db).findWithinScope(
           account,
           request.body.enterpriseAccountId,
         );
         if (!enterprise) throw Problem.field("enterpriseAccountId", "Choose an enterprise you manage.");
         const numbers = expandRange(request.body.first, request.body.last ?? request.body.first);
-        return allocateNumbers(
-          deps.db,
-          { actor: request.actor, ip: request.ip, requestId: request.id },
-          account,
-          enterprise,
-          numbers,
-        );
+        return allocateNumbers(deps.db, requestAuditContext(request), account, enterprise, numbers);
       },
     );
   };

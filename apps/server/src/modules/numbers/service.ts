@@ -1,10 +1,11 @@
-import { and, asc, count, eq, inArray, isNull, like, lte, or, sql } from "drizzle-orm";
 import parsePhoneNumber, { isValidPhoneNumber } from "libphonenumber-js";
 import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { type Account, accounts } from "../tenancy/schema.js";
-import { phoneNumbers } from "./schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { type Account, accountRepository, type TenantScope, tenantScope } from "../tenancy/index.js";
+import { type NumberListQuery, numbersRepository } from "./repository.js";
+
+export type { NumberListQuery };
 
 /** Normalises to E.164, or null when libphonenumber-js does not accept it. */
 export function toE164(raw: string): string | null {
@@ -42,19 +43,15 @@ export async function addNumbers(
   numbers: string[],
 ): Promise<{ added: number; alreadyKnown: string[] }> {
   const unique = [...new Set(numbers)];
+  const repository = numbersRepository(db);
   let added = 0;
   const known: string[] = [];
   await db.transaction(async (tx) => {
     for (let i = 0; i < unique.length; i += 1000) {
       const chunk = unique.slice(i, i + 1000);
-      const inserted = await tx
-        .insert(phoneNumbers)
-        .values(chunk.map((number) => ({ number, holderAccountId: holder.id })))
-        .onConflictDoNothing()
-        .returning({ number: phoneNumbers.number });
-      added += inserted.length;
-      const got = new Set(inserted.map((r) => r.number));
-      known.push(...chunk.filter((n) => !got.has(n)));
+      const inserted = new Set(await repository.insertHeld(tenantScope(holder), chunk, tx));
+      added += inserted.size;
+      known.push(...chunk.filter((n) => !inserted.has(n)));
     }
     await recordAudit(tx, audit, {
       action: "numbers.add",
@@ -77,45 +74,41 @@ export async function allocateNumbers(
   if (enterprise.kind !== "enterprise" || !enterprise.path.startsWith(actorAccount.path))
     throw Problem.field("enterpriseAccountId", "Choose an enterprise you manage.");
   return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(phoneNumbers)
-      .set({ enterpriseAccountId: enterprise.id, updatedAt: new Date() })
-      .where(
-        and(
-          inArray(phoneNumbers.number, numbers),
-          eq(phoneNumbers.state, "available"),
-          or(isNull(phoneNumbers.enterpriseAccountId), eq(phoneNumbers.enterpriseAccountId, enterprise.id)),
-          sql`${phoneNumbers.holderAccountId} in (select id from accounts where path like ${`${actorAccount.path}%`})`,
-        ),
-      )
-      .returning({ number: phoneNumbers.number });
-    const ok = new Set(rows.map((r) => r.number));
+    const allocated = await numbersRepository(db).allocate(
+      tenantScope(actorAccount),
+      enterprise.id,
+      numbers,
+      tx,
+    );
+    const ok = new Set(allocated);
     await recordAudit(tx, audit, {
       action: "numbers.allocate",
       accountId: enterprise.id,
       targetType: "phone-numbers",
-      after: { allocated: rows.length },
+      after: { allocated: allocated.length },
     });
-    return { allocated: rows.length, refused: numbers.filter((n) => !ok.has(n)) };
+    return { allocated: allocated.length, refused: numbers.filter((n) => !ok.has(n)) };
   });
 }
 
 /**
- * Marks an inventory number assigned to a user. Refuses a number another enterprise holds;
- * numbers not in the inventory are allowed (the enterprise may bring its own).
+ * Marks an inventory number assigned to a user of the enterprise (`scope`). Refuses a number another
+ * customer holds; numbers not in the inventory are allowed (the enterprise may bring its own).
  */
 export async function claimNumber(
   tx: Executor,
+  scope: TenantScope,
   number: string,
-  enterpriseAccountId: string,
   provisionedUserId: string,
 ) {
-  const [row] = await tx.select().from(phoneNumbers).where(eq(phoneNumbers.number, number));
-  if (!row) return;
-  if (row.enterpriseAccountId !== enterpriseAccountId)
+  const repository = numbersRepository(tx);
+  const row = await repository.findAllocated(scope, number);
+  if (!row) {
+    if (!(await repository.platform.inInventory(number))) return;
     throw Problem.conflict("This number belongs to another customer.", [
       { field: "phoneNumber", message: "This number belongs to another customer." },
     ]);
+  }
   if (row.state === "quarantined" && row.quarantinedUntil && row.quarantinedUntil > new Date())
     throw Problem.conflict("This number was released recently and is in quarantine.", [
       {
@@ -123,10 +116,7 @@ export async function claimNumber(
         message: `In quarantine until ${row.quarantinedUntil.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
       },
     ]);
-  await tx
-    .update(phoneNumbers)
-    .set({ state: "assigned", provisionedUserId, conflict: null, updatedAt: new Date() })
-    .where(eq(phoneNumbers.number, number));
+  await repository.markAssigned(scope, number, provisionedUserId);
 }
 
 let quarantineDays = 0;
@@ -135,93 +125,47 @@ export function setQuarantineDays(days: number) {
   quarantineDays = days;
 }
 
-/** After a user is removed: the number cools down before it can be assigned again. */
-export async function releaseNumber(tx: Executor, number: string, enterpriseAccountId: string) {
-  const until = new Date(Date.now() + quarantineDays * 86_400_000);
-  await tx
-    .update(phoneNumbers)
-    .set({
-      state: quarantineDays > 0 ? "quarantined" : "available",
-      quarantinedUntil: quarantineDays > 0 ? until : null,
-      provisionedUserId: null,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(phoneNumbers.number, number), eq(phoneNumbers.enterpriseAccountId, enterpriseAccountId)));
+/**
+ * After a user is removed: the number cools down before it can be assigned again. `enterprise` is the
+ * enterprise's scope; an enterprise account id (the provisioning job's form) is looked up to its scope.
+ */
+export async function releaseNumber(tx: Executor, number: string, enterprise: TenantScope | string) {
+  const scope = typeof enterprise === "string" ? await scopeOf(tx, enterprise) : enterprise;
+  if (!scope) return;
+  const until = quarantineDays > 0 ? new Date(Date.now() + quarantineDays * 86_400_000) : null;
+  await numbersRepository(tx).release(scope, number, until);
 }
 
+async function scopeOf(db: Executor, accountId: string): Promise<TenantScope | undefined> {
+  const account = await accountRepository(db).findById(accountId);
+  return account ? tenantScope(account) : undefined;
+}
+
+/** Microsoft reports the number assigned in Teams to someone else: kept on the number, never overwritten. */
 export async function reportConflict(db: Executor, number: string, detail: string) {
-  await db
-    .update(phoneNumbers)
-    .set({ conflict: detail, updatedAt: new Date() })
-    .where(eq(phoneNumbers.number, number));
+  await numbersRepository(db).platform.markConflict(number, detail);
 }
 
 /** Quarantined numbers whose cool-down ended become available again. */
 export async function endQuarantines(db: Executor) {
-  await db
-    .update(phoneNumbers)
-    .set({ state: "available", quarantinedUntil: null, updatedAt: new Date() })
-    .where(and(eq(phoneNumbers.state, "quarantined"), lte(phoneNumbers.quarantinedUntil, new Date())));
-}
-
-export interface NumberListQuery {
-  search?: string;
-  state?: "available" | "reserved" | "assigned" | "quarantined";
-  page: number;
-  pageSize: number;
+  await numbersRepository(db).platform.endQuarantines(new Date());
 }
 
 /** Numbers visible to an account: those it holds (and its children hold), or allocated to it. */
-export async function listNumbers(db: Database, account: Account, query: NumberListQuery) {
-  const scope =
-    account.kind === "enterprise"
-      ? eq(phoneNumbers.enterpriseAccountId, account.id)
-      : sql`${phoneNumbers.holderAccountId} in (select id from accounts where path like ${`${account.path}%`})`;
-  const where = and(
-    scope,
-    query.state ? eq(phoneNumbers.state, query.state) : undefined,
-    query.search ? like(phoneNumbers.number, `%${query.search.replace(/[%_\\]/g, "")}%`) : undefined,
+export async function listNumbers(db: Executor, account: Account, query: NumberListQuery) {
+  return numbersRepository(db).list(
+    tenantScope(account),
+    account.kind === "enterprise" ? "allocation" : "holder",
+    query,
   );
-  const [total] = await db.select({ n: count() }).from(phoneNumbers).where(where);
-  const rows = await db
-    .select({
-      number: phoneNumbers.number,
-      state: phoneNumbers.state,
-      enterpriseAccountId: phoneNumbers.enterpriseAccountId,
-      enterpriseName: accounts.name,
-      quarantinedUntil: phoneNumbers.quarantinedUntil,
-      conflict: phoneNumbers.conflict,
-    })
-    .from(phoneNumbers)
-    .leftJoin(accounts, eq(accounts.id, phoneNumbers.enterpriseAccountId))
-    .where(where)
-    .orderBy(asc(phoneNumbers.number))
-    .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  return { total: total?.n ?? 0, items: rows };
 }
 
 /** The enterprise's unassigned inventory numbers starting with `prefix` (for the Add User form). */
 export async function availableForEnterprise(
-  db: Database,
-  enterpriseAccountId: string,
+  db: Executor,
+  enterprise: TenantScope,
   prefix: string,
   limit = 20,
 ) {
-  const rows = await db
-    .select({ number: phoneNumbers.number })
-    .from(phoneNumbers)
-    .where(
-      and(
-        eq(phoneNumbers.enterpriseAccountId, enterpriseAccountId),
-        or(
-          eq(phoneNumbers.state, "available"),
-          and(eq(phoneNumbers.state, "quarantined"), lte(phoneNumbers.quarantinedUntil, new Date())),
-        ),
-        prefix ? like(phoneNumbers.number, `${prefix.replace(/[%_\\]/g, "")}%`) : undefined,
-      ),
-    )
-    .orderBy(asc(phoneNumbers.number))
-    .limit(limit);
-  return rows.map((r) => r.number);
+  return numbersRepository(db).listFree(enterprise, prefix, limit);
 }

@@ -3,6 +3,7 @@ import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
+import { accountRepository, tenantScope } from "../tenancy/index.js";
 import { syncDirectory } from "./service.js";
 
 const payload = z.object({ enterpriseAccountId: z.uuid() });
@@ -17,7 +18,9 @@ export function pbxDirectorySyncJob(deps: { db: Database; secrets: SecretBox }):
     retryLimit: 3,
     retryDelaySeconds: 30,
     async handle({ enterpriseAccountId }, { signal }) {
-      await syncDirectory(deps, enterpriseAccountId, signal);
+      const enterprise = await accountRepository(deps.db).findById(enterpriseAccountId);
+      if (!enterprise) return; // removed since the job was queued
+      await syncDirectory(deps, tenantScope(enterprise), signal);
     },
   });
 }

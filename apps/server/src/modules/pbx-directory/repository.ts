@@ -1,25 +1,30 @@
 import { and, asc, eq, ilike, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { type TenantScope, withinScope } from "../tenancy/index.js";
 import type { PbxUser } from "./adapter.js";
 import { pbxDirectoryEntries, pbxDirectorySources } from "./schema.js";
 
 /**
- * Data access of the PBX directory. Every method is scoped to one enterprise: the caller passes the
- * enterprise the request acts on (after the tenancy check), and each query has it in its `where`.
+ * Data access of the PBX directory. The scope is the enterprise the request (or job) acts on: reads,
+ * updates and deletes are limited to it, and what is written belongs to `scope.accountId`.
  */
-export function pbxDirectoryRepository(db: Executor, enterpriseAccountId: string) {
-  const mine = eq(pbxDirectoryEntries.enterpriseAccountId, enterpriseAccountId);
+export function pbxDirectoryRepository(db: Executor) {
+  const entriesIn = (scope: TenantScope) => withinScope(scope, pbxDirectoryEntries.enterpriseAccountId);
+  const sourceIn = (scope: TenantScope) => withinScope(scope, pbxDirectorySources.enterpriseAccountId);
   return {
-    async replaceAll(users: PbxUser[], source: "upload" | "http") {
-      await db.delete(pbxDirectoryEntries).where(mine);
+    async replaceAll(scope: TenantScope, users: PbxUser[], source: "upload" | "http", tx: Executor = db) {
+      await tx.delete(pbxDirectoryEntries).where(entriesIn(scope));
       for (let i = 0; i < users.length; i += 1000)
-        await db
+        await tx
           .insert(pbxDirectoryEntries)
-          .values(users.slice(i, i + 1000).map((u) => ({ enterpriseAccountId, ...u, source })));
+          .values(
+            users.slice(i, i + 1000).map((u) => ({ enterpriseAccountId: scope.accountId, ...u, source })),
+          );
     },
-    async search(query: string, limit: number) {
+
+    async search(scope: TenantScope, query: string, limit: number, tx: Executor = db) {
       const pattern = `%${query.replace(/[%_\\]/g, "")}%`;
-      return db
+      return tx
         .select({
           extension: pbxDirectoryEntries.extension,
           name: pbxDirectoryEntries.name,
@@ -30,51 +35,57 @@ export function pbxDirectoryRepository(db: Executor, enterpriseAccountId: string
         .where(
           query
             ? and(
-                mine,
+                entriesIn(scope),
                 or(ilike(pbxDirectoryEntries.extension, pattern), ilike(pbxDirectoryEntries.name, pattern)),
               )
-            : mine,
+            : entriesIn(scope),
         )
         .orderBy(asc(pbxDirectoryEntries.extension))
         .limit(limit);
     },
-    async byExtension(extension: string) {
-      const [row] = await db
+
+    async byExtension(scope: TenantScope, extension: string, tx: Executor = db) {
+      const [row] = await tx
         .select()
         .from(pbxDirectoryEntries)
-        .where(and(mine, eq(pbxDirectoryEntries.extension, extension)));
+        .where(and(entriesIn(scope), eq(pbxDirectoryEntries.extension, extension)));
       return row;
     },
-    async source() {
-      const [row] = await db
-        .select()
-        .from(pbxDirectorySources)
-        .where(eq(pbxDirectorySources.enterpriseAccountId, enterpriseAccountId));
+
+    async source(scope: TenantScope, tx: Executor = db) {
+      const [row] = await tx.select().from(pbxDirectorySources).where(sourceIn(scope));
       return row;
     },
-    async saveSource(values: { baseUrl: string; bearerTokenSealed: string | null }) {
-      await db
+
+    async saveSource(
+      scope: TenantScope,
+      values: { baseUrl: string; bearerTokenSealed: string | null },
+      tx: Executor = db,
+    ) {
+      await tx
         .insert(pbxDirectorySources)
-        .values({ enterpriseAccountId, ...values })
+        .values({ enterpriseAccountId: scope.accountId, ...values })
         .onConflictDoUpdate({
           target: pbxDirectorySources.enterpriseAccountId,
           set: { ...values, updatedAt: new Date() },
         });
     },
-    async removeSource() {
-      await db
-        .delete(pbxDirectorySources)
-        .where(eq(pbxDirectorySources.enterpriseAccountId, enterpriseAccountId));
+
+    async removeSource(scope: TenantScope, tx: Executor = db) {
+      await tx.delete(pbxDirectorySources).where(sourceIn(scope));
     },
-    async recordSync(result: { count: number } | { error: string }) {
-      await db
+
+    async recordSync(scope: TenantScope, result: { count: number } | { error: string }, tx: Executor = db) {
+      await tx
         .update(pbxDirectorySources)
         .set(
           "error" in result
             ? { lastSyncError: result.error, lastSyncedAt: new Date() }
             : { lastSyncError: null, lastSyncCount: result.count, lastSyncedAt: new Date() },
         )
-        .where(eq(pbxDirectorySources.enterpriseAccountId, enterpriseAccountId));
+        .where(sourceIn(scope));
     },
   };
 }
+
+export type PbxDirectoryRepository = ReturnType<typeof pbxDirectoryRepository>;

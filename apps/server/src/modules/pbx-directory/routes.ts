@@ -1,15 +1,23 @@
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { assertEnterprise } from "../enterprises/policies.js";
-import { auditOf } from "../enterprises/routes.js";
+import { requestAuditContext as auditOf } from "../audit/index.js";
+import { type TenantScope, tenantScope } from "../tenancy/index.js";
 import { pbxDirectoryDocument } from "./adapter.js";
 import { directoryFromCsv, PBX_CSV_MAX_CHARS } from "./csv.js";
 import { enqueueDirectorySync } from "./jobs.js";
-import { pbxDirectoryRepository } from "./repository.js";
-import { checkDirectory, importDirectory, saveSource, sourceView } from "./service.js";
+import {
+  checkDirectory,
+  hasSource,
+  importDirectory,
+  saveSource,
+  searchDirectory,
+  sourceView,
+} from "./service.js";
 
 const params = z.object({ accountId: uuid() });
 const pbxUser = z
@@ -34,6 +42,13 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: "Enter the directory's base URL (http:// or https://)." })
   .max(500, "Use at most 500 characters.");
 
+/** The directory belongs to an enterprise: its scope, 404 on any other account (like a foreign id). */
+function enterpriseScope(request: FastifyRequest): TenantScope {
+  const target = targetAccountOf(request);
+  if (target.kind !== "enterprise") throw Problem.notFound("No such enterprise.");
+  return tenantScope(target);
+}
+
 /** The enterprise's PBX directory: upload (CSV or JSON), the HTTP source, sync, and the list Add User reads. */
 export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -50,8 +65,7 @@ export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        return pbxDirectoryRepository(deps.db, request.targetAccount!.id).search(request.query.q, 50);
+        return searchDirectory(deps.db, enterpriseScope(request), request.query.q);
       },
     );
 
@@ -72,12 +86,12 @@ export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
+        const enterprise = enterpriseScope(request);
         const users =
           "csv" in request.body
             ? checkDirectory(directoryFromCsv(request.body.csv), (i, key) => `csv.${i + 1}.${key}`)
             : checkDirectory(request.body, (i, key) => `users.${i}.${key}`);
-        return importDirectory(deps.db, auditOf(request), request.targetAccount!.id, users);
+        return importDirectory(deps.db, auditOf(request), enterprise, users);
       },
     );
 
@@ -93,8 +107,7 @@ export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        return sourceView(deps.db, request.targetAccount!.id);
+        return sourceView(deps.db, enterpriseScope(request));
       },
     );
 
@@ -122,11 +135,10 @@ export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertEnterprise(request.targetAccount!);
-        const enterpriseId = request.targetAccount!.id;
-        await saveSource(deps, auditOf(request), enterpriseId, request.body);
-        await enqueueDirectorySync(deps, enterpriseId);
-        return reply.code(202).send(await sourceView(deps.db, enterpriseId));
+        const enterprise = enterpriseScope(request);
+        await saveSource(deps, auditOf(request), enterprise, request.body);
+        await enqueueDirectorySync(deps, enterprise.accountId);
+        return reply.code(202).send(await sourceView(deps.db, enterprise));
       },
     );
 
@@ -142,11 +154,10 @@ export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertEnterprise(request.targetAccount!);
-        const enterpriseId = request.targetAccount!.id;
-        if (!(await pbxDirectoryRepository(deps.db, enterpriseId).source()))
+        const enterprise = enterpriseScope(request);
+        if (!(await hasSource(deps.db, enterprise)))
           throw Problem.conflict("Set the PBX directory's URL first; an uploaded CSV needs no sync.");
-        await enqueueDirectorySync(deps, enterpriseId);
+        await enqueueDirectorySync(deps, enterprise.accountId);
         return reply.code(202).send({ queued: true });
       },
     );

@@ -1,9 +1,10 @@
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
-import type { AuditContext } from "../audit/repository.js";
-import { recordAudit } from "../audit/repository.js";
-import { availableForEnterprise, toE164 } from "../numbers/service.js";
+import type { AuditContext } from "../audit/index.js";
+import { recordAudit } from "../audit/index.js";
+import { availableForEnterprise, toE164 } from "../numbers/index.js";
+import type { TenantScope } from "../tenancy/index.js";
 import {
   DirectoryReadError,
   httpDirectoryAdapter,
@@ -49,16 +50,16 @@ export function checkDirectory(
 export async function importDirectory(
   db: Database,
   audit: AuditContext,
-  enterpriseAccountId: string,
+  enterprise: TenantScope,
   users: PbxUser[],
 ) {
   await db.transaction(async (tx) => {
-    await pbxDirectoryRepository(tx, enterpriseAccountId).replaceAll(users, "upload");
+    await pbxDirectoryRepository(db).replaceAll(enterprise, users, "upload", tx);
     await recordAudit(tx, audit, {
       action: "pbx-directory.import",
-      accountId: enterpriseAccountId,
+      accountId: enterprise.accountId,
       targetType: "pbx-directory",
-      targetId: enterpriseAccountId,
+      targetId: enterprise.accountId,
       after: { users: users.length },
     });
   });
@@ -74,24 +75,24 @@ export interface SourceInput {
 export async function saveSource(
   deps: { db: Database; secrets: SecretBox },
   audit: AuditContext,
-  enterpriseAccountId: string,
+  enterprise: TenantScope,
   input: SourceInput,
 ) {
+  const repository = pbxDirectoryRepository(deps.db);
   await deps.db.transaction(async (tx) => {
-    const repository = pbxDirectoryRepository(tx, enterpriseAccountId);
-    const before = await repository.source();
+    const before = await repository.source(enterprise, tx);
     const bearerTokenSealed =
       input.bearerToken === undefined
         ? (before?.bearerTokenSealed ?? null)
         : input.bearerToken === null
           ? null
           : deps.secrets.seal(input.bearerToken, BEARER_AD);
-    await repository.saveSource({ baseUrl: input.baseUrl, bearerTokenSealed });
+    await repository.saveSource(enterprise, { baseUrl: input.baseUrl, bearerTokenSealed }, tx);
     await recordAudit(tx, audit, {
       action: "pbx-directory.source",
-      accountId: enterpriseAccountId,
+      accountId: enterprise.accountId,
       targetType: "pbx-directory",
-      targetId: enterpriseAccountId,
+      targetId: enterprise.accountId,
       before: before
         ? { baseUrl: before.baseUrl, bearerToken: Boolean(before.bearerTokenSealed) }
         : undefined,
@@ -100,8 +101,8 @@ export async function saveSource(
   });
 }
 
-export async function sourceView(db: Executor, enterpriseAccountId: string) {
-  const row = await pbxDirectoryRepository(db, enterpriseAccountId).source();
+export async function sourceView(db: Executor, enterprise: TenantScope) {
+  const row = await pbxDirectoryRepository(db).source(enterprise);
   if (!row) return null;
   return {
     baseUrl: row.baseUrl,
@@ -115,9 +116,9 @@ export async function sourceView(db: Executor, enterpriseAccountId: string) {
 /** The adapter of the enterprise's configured source, or null without one. */
 export async function sourceAdapter(
   deps: { db: Executor; secrets: SecretBox },
-  enterpriseAccountId: string,
+  enterprise: TenantScope,
 ): Promise<PbxDirectoryAdapter | null> {
-  const row = await pbxDirectoryRepository(deps.db, enterpriseAccountId).source();
+  const row = await pbxDirectoryRepository(deps.db).source(enterprise);
   if (!row) return null;
   const token = row.bearerTokenSealed ? deps.secrets.open(row.bearerTokenSealed, BEARER_AD) : null;
   return httpDirectoryAdapter(row.baseUrl, token);
@@ -129,10 +130,11 @@ export async function sourceAdapter(
  */
 export async function syncDirectory(
   deps: { db: Database; secrets: SecretBox },
-  enterpriseAccountId: string,
+  enterprise: TenantScope,
   signal?: AbortSignal,
 ): Promise<void> {
-  const adapter = await sourceAdapter(deps, enterpriseAccountId);
+  const repository = pbxDirectoryRepository(deps.db);
+  const adapter = await sourceAdapter(deps, enterprise);
   if (!adapter) return;
   let users: PbxUser[];
   try {
@@ -148,13 +150,12 @@ export async function syncDirectory(
               .join("; ")}`
           : null;
     if (message === null) throw error;
-    await pbxDirectoryRepository(deps.db, enterpriseAccountId).recordSync({ error: message });
+    await repository.recordSync(enterprise, { error: message });
     return;
   }
   await deps.db.transaction(async (tx) => {
-    const repository = pbxDirectoryRepository(tx, enterpriseAccountId);
-    await repository.replaceAll(users, "http");
-    await repository.recordSync({ count: users.length });
+    await repository.replaceAll(enterprise, users, "http", tx);
+    await repository.recordSync(enterprise, { count: users.length }, tx);
   });
 }
 
@@ -162,16 +163,24 @@ export async function syncDirectory(
  * Add User's Phone Number suggestion for a SIP User: the PBX user's default caller ID (guide 002 4.5), else
  * the enterprise's next free number.
  */
-export async function suggestPhoneNumber(db: Database, enterpriseAccountId: string, sipUser: string) {
-  const entry = sipUser
-    ? await pbxDirectoryRepository(db, enterpriseAccountId).byExtension(sipUser)
-    : undefined;
+export async function suggestPhoneNumber(db: Executor, enterprise: TenantScope, sipUser: string) {
+  const entry = sipUser ? await pbxDirectoryRepository(db).byExtension(enterprise, sipUser) : undefined;
   if (entry?.defaultCallerId)
     return { phoneNumber: entry.defaultCallerId, source: "pbx-directory" as const, pbxUserName: entry.name };
-  const [next] = await availableForEnterprise(db, enterpriseAccountId, "", 1);
+  const [next] = await availableForEnterprise(db, enterprise, "", 1);
   return {
     phoneNumber: next ?? null,
     source: next ? ("next-free" as const) : null,
     pbxUserName: entry?.name ?? null,
   };
+}
+
+/** Whether the enterprise reads its directory from an HTTP source (an uploaded CSV needs no sync). */
+export async function hasSource(db: Executor, enterprise: TenantScope): Promise<boolean> {
+  return Boolean(await pbxDirectoryRepository(db).source(enterprise));
+}
+
+/** The directory list Add User searches. */
+export async function searchDirectory(db: Executor, enterprise: TenantScope, query: string, limit = 50) {
+  return pbxDirectoryRepository(db).search(enterprise, query, limit);
 }
