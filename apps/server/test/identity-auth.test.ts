@@ -3,9 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../src/modules/audit/schema.js";
 import { sessions, userTokens } from "../src/modules/identity/schema.js";
 import { mailMessages } from "../src/modules/mail/schema.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { inviteAndActivate, lastMailTo, readMail, sessionHeaders } from "./support/identity.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import { type createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import {
+  inviteAndActivate,
+  lastMailTo,
+  readMail,
+  sessionHeaders,
+  startWithPartnerAdmin,
+} from "./support/identity.js";
+import type { TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -33,9 +39,7 @@ describe("activation, sign-in, lockout and password reset", () => {
 
   beforeAll(async () => {
     // Workers on: the password reset email is sent by a job.
-    t = await startTestApp({}, { workers: true });
-    tree = await createAccountTree(t.deps.db);
-    admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    ({ t, tree, admin } = await startWithPartnerAdmin());
   });
   afterAll(() => t?.stop());
 

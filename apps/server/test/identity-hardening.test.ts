@@ -6,10 +6,16 @@ import { portalUsers } from "../src/modules/identity/schema.js";
 import { mailMessages } from "../src/modules/mail/schema.js";
 import { sbcRegions } from "../src/modules/operator-settings/schema.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { inviteAndActivate, lastMailTo, readMail, sessionHeaders } from "./support/identity.js";
+import { type createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import {
+  inviteAndActivate,
+  lastMailTo,
+  readMail,
+  sessionHeaders,
+  startWithPartnerAdmin,
+} from "./support/identity.js";
 import { mannWhitneyZ } from "./support/mann-whitney.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import type { TestApp } from "./support/test-app.js";
 import { waitFor } from "./support/wait-for.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -70,9 +76,7 @@ describe("identity hardening", () => {
   const nextCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
 
   beforeAll(async () => {
-    t = await startTestApp({}, { workers: true });
-    tree = await createAccountTree(t.deps.db);
-    admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    ({ t, tree, admin } = await startWithPartnerAdmin());
   });
   afterAll(() => t?.stop());
 

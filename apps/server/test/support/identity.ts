@@ -2,6 +2,8 @@ import { desc, eq } from "drizzle-orm";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { Database } from "../../src/db/client.js";
 import { mailMessages } from "../../src/modules/mail/schema.js";
+import { createAccountTree, createSignedInUser } from "./factories.js";
+import { startTestApp } from "./test-app.js";
 
 /** The newest message to `to` in the dev outbox. */
 export async function lastMailTo(db: Database, to: string) {
@@ -63,4 +65,12 @@ export async function inviteAndActivate(
   });
   if (activated.statusCode !== 200) throw new Error(`activation failed: ${activated.body}`);
   return { userId: invited.json().id as string, headers: sessionHeaders(activated) };
+}
+
+/** The app with its workers (identity mails go out through jobs), an account tree and a signed-in partner Admin. */
+export async function startWithPartnerAdmin() {
+  const t = await startTestApp({}, { workers: true });
+  const tree = await createAccountTree(t.deps.db);
+  const admin = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+  return { t, tree, admin };
 }
