@@ -74,7 +74,7 @@ beforeAll(async () => {
     regionId,
     sipUser: "201",
     phoneNumber: allocated,
-    status: "queued",
+    status: "failed",
   });
   ids.user = user.id;
   ids.device = crypto.randomUUID();
@@ -156,6 +156,7 @@ describe("provisioning repositories with a foreign scope", () => {
     expect(await repository.users.find(own, ids.user)).toMatchObject({ id: ids.user });
     expect(await repository.devices.forUser(own, ids.user)).toHaveLength(1);
     expect((await repository.users.profileChoices(own)).profile).not.toBeNull();
+    expect(await repository.users.countAttention(own)).toEqual({ pendingConsent: 0, failed: 1, cleanup: 0 });
     expect(await pbxDirectoryRepository(db).byExtension(own, "201")).toMatchObject({ name: "Ada" });
     expect(await bulkImportRepository(db).pendingRows(own, ids.import, 0, 10)).toHaveLength(2);
   });
@@ -206,6 +207,8 @@ describe("provisioning repositories with a foreign scope", () => {
       expect(await users.teamsUsersByUpn(foreign, [upn])).toEqual([]);
       expect(await users.sipUsersTaken(foreign, ["201"])).toEqual([]);
       expect(await users.profileChoices(foreign)).toEqual({ profile: null, regions: [] });
+      expect(await users.countCallingEnabled(foreign)).toBe(0);
+      expect(await users.countAttention(foreign)).toEqual({ pendingConsent: 0, failed: 0, cleanup: 0 });
       // Writes of new rows belong to the scope's own account, never to A1.
       const pending = await users.upsertPendingTeamsUser(foreign, upn);
       expect(pending?.enterpriseAccountId).toBe(foreign.accountId);

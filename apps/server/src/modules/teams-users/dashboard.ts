@@ -1,44 +1,24 @@
-import { and, count, eq, sql } from "drizzle-orm";
-import type { ActionItem, DashboardContributor } from "../dashboard/service.js";
-import { provisionedUsers, teamsUserSyncs } from "./schema.js";
-
-const below = (path: string) =>
-  sql`${provisionedUsers.enterpriseAccountId} in (select id from accounts where path like ${`${path}%`})`;
+import type { Database } from "../../db/client.js";
+import type { ActionItem, DashboardContributor } from "../dashboard/index.js";
+import { connectedTenant } from "../microsoft/index.js";
+import { tenantScope } from "../tenancy/index.js";
+import { directoryRepository } from "./directory/repository.js";
+import { usersRepository } from "./users/repository.js";
 
 /** "Users with calling enabled", and the Teams Connector Admin Action Items of user provisioning. */
 export const teamsUsersDashboard: DashboardContributor = {
   async counts(db, account) {
-    const [enabled] = await db
-      .select({ n: count() })
-      .from(provisionedUsers)
-      .where(
-        and(
-          below(account.path),
-          eq(provisionedUsers.callingEnabled, true),
-          eq(provisionedUsers.status, "done"),
-        ),
-      );
-    return [{ key: "calling-enabled-users", label: "Users with calling enabled", value: enabled?.n ?? 0 }];
+    const enabled = await usersRepository(db).countCallingEnabled(tenantScope(account));
+    return [{ key: "calling-enabled-users", label: "Users with calling enabled", value: enabled }];
   },
   async actionItems(db, account) {
     const items: ActionItem[] = [];
-    const [stats] = await db
-      .select({
-        pendingConsent: sql<number>`count(*) filter (where ${provisionedUsers.status} = 'pending-consent')::int`,
-        failed: sql<number>`count(*) filter (where ${provisionedUsers.status} = 'failed')::int`,
-        cleanup: sql<number>`count(*) filter (where ${provisionedUsers.cleanupRequired})::int`,
-      })
-      .from(provisionedUsers)
-      .where(below(account.path));
+    const scope = tenantScope(account);
+    const stats = await usersRepository(db).countAttention(scope);
     if (account.kind === "enterprise") {
-      const connected = await db.execute<{ ok: boolean }>(
-        sql`select true as ok from microsoft_connections where enterprise_account_id = ${account.id} and status = 'connected'`,
-      );
-      if (connected.rows.length > 0) {
-        const [sync] = await db
-          .select()
-          .from(teamsUserSyncs)
-          .where(eq(teamsUserSyncs.enterpriseAccountId, account.id));
+      // The dashboard passes its executor; connectedTenant only reads.
+      if (await connectedTenant(db as Database, account.id)) {
+        const sync = await directoryRepository(db).syncState(scope);
         const running = sync?.status === "queued" || sync?.status === "running";
         if (!running) {
           items.push({
@@ -53,11 +33,11 @@ export const teamsUsersDashboard: DashboardContributor = {
           });
         }
       }
-      if ((stats?.pendingConsent ?? 0) > 0) {
+      if (stats.pendingConsent > 0) {
         items.push({
           key: "users-pending-consent",
           severity: "warning",
-          title: `${stats!.pendingConsent} user(s) wait for Microsoft consent`,
+          title: `${stats.pendingConsent} user(s) wait for Microsoft consent`,
           description:
             "Connect to Microsoft Teams as a Global Administrator; provisioning completes once consent exists.",
           href: "/users",
@@ -65,21 +45,21 @@ export const teamsUsersDashboard: DashboardContributor = {
         });
       }
     }
-    if ((stats?.failed ?? 0) > 0) {
+    if (stats.failed > 0) {
       items.push({
         key: "users-provisioning-failed",
         severity: "error",
-        title: `Provisioning failed for ${stats!.failed} user(s)`,
+        title: `Provisioning failed for ${stats.failed} user(s)`,
         description: "Open the Users page to see the last error and retry.",
         href: account.kind === "enterprise" ? "/users" : "/enterprises",
         actionLabel: "View users",
       });
     }
-    if ((stats?.cleanup ?? 0) > 0) {
+    if (stats.cleanup > 0) {
       items.push({
         key: "users-cleanup",
         severity: "warning",
-        title: `${stats!.cleanup} user(s) were removed from Microsoft 365`,
+        title: `${stats.cleanup} user(s) were removed from Microsoft 365`,
         description: "Their provisioning needs cleanup: remove them from the Users page.",
         href: account.kind === "enterprise" ? "/users" : "/enterprises",
         actionLabel: "View users",

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 // Layer-internal reads of onboarding tables (the Add User choices); to become those modules' service calls.
 import { enterprises } from "../../enterprises/schema.js";
@@ -186,6 +186,34 @@ export function usersRepository(db: Executor) {
         .select({ pbxLocation: provisionedUsers.pbxLocation, sipUser: provisionedUsers.sipUser })
         .from(provisionedUsers)
         .where(and(mine(scope), inArray(provisionedUsers.sipUser, sipUsers)));
+    },
+
+    /** Users of the scope with calling enabled and provisioned (the dashboard's count). */
+    async countCallingEnabled(scope: TenantScope, tx: Executor = db) {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(provisionedUsers)
+        .where(
+          and(mine(scope), eq(provisionedUsers.callingEnabled, true), eq(provisionedUsers.status, "done")),
+        );
+      return row?.n ?? 0;
+    },
+
+    /** How many of the scope's users wait for consent, failed, or need cleanup (the dashboard's action items). */
+    async countAttention(scope: TenantScope, tx: Executor = db) {
+      const [row] = await tx
+        .select({
+          pendingConsent: sql<number>`count(*) filter (where ${provisionedUsers.status} = 'pending-consent')::int`,
+          failed: sql<number>`count(*) filter (where ${provisionedUsers.status} = 'failed')::int`,
+          cleanup: sql<number>`count(*) filter (where ${provisionedUsers.cleanupRequired})::int`,
+        })
+        .from(provisionedUsers)
+        .where(mine(scope));
+      return {
+        pendingConsent: row?.pendingConsent ?? 0,
+        failed: row?.failed ?? 0,
+        cleanup: row?.cleanup ?? 0,
+      };
     },
 
     /** The enterprise's Teams profile, its regions by id and the enterprise's own regions (Add User choices). */
