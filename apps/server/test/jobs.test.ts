@@ -40,7 +40,7 @@ describe("job queue", () => {
         seen.push(who);
       },
     });
-    const queue = await createJobQueue({ databaseUrl: url, log, definitions: [job] });
+    const queue = await createJobQueue({ databaseUrl: url, log, definitions: () => [job] });
     queues.push(queue);
     await queue.startWorkers();
     await queue.enqueue(job, { who: "ada" });
@@ -60,7 +60,7 @@ describe("job queue", () => {
       deduplicate: "perKey",
       handle: async () => {},
     });
-    const queue = await createJobQueue({ databaseUrl: url, log, definitions: [job] });
+    const queue = await createJobQueue({ databaseUrl: url, log, definitions: () => [job] });
     queues.push(queue);
     expect(await queue.enqueue(job, { n: 1 }, { singletonKey: "enterprise-1" })).not.toBeNull();
     expect(await queue.enqueue(job, { n: 2 }, { singletonKey: "enterprise-1" })).toBeNull();
@@ -70,10 +70,10 @@ describe("job queue", () => {
 
   it("refuses to start workers when a queued job has no handler", async () => {
     const orphan = defineJob({ name: "test.orphan", payload: z.object({}), handle: async () => {} });
-    const producer = await createJobQueue({ databaseUrl: url, log, definitions: [orphan] });
+    const producer = await createJobQueue({ databaseUrl: url, log, definitions: () => [orphan] });
     queues.push(producer);
     await producer.enqueue(orphan, {});
-    const worker = await createJobQueue({ databaseUrl: url, log, definitions: [] });
+    const worker = await createJobQueue({ databaseUrl: url, log, definitions: () => [] });
     queues.push(worker);
     await expect(worker.startWorkers()).rejects.toThrow(/test\.orphan/);
   });

@@ -20,19 +20,12 @@ export interface JobRunContext {
 }
 
 /**
- * One kind of background work: a queue name, a zod payload and one handler.
- * Handlers must be idempotent: a job may run again after a crash or a retry.
+ * What an enqueuer needs to know of a kind of job: its queue name, payload and deduplication. Modules export
+ * these so others (routes, other jobs) can queue work without the handler's dependencies.
  */
-export interface JobDefinition<Payload = unknown> {
+export interface JobRef<Payload = unknown> {
   name: string;
   payload: z.ZodType<Payload>;
-  handle(payload: Payload, context: JobRunContext): Promise<unknown>;
-  retryLimit?: number;
-  retryDelaySeconds?: number;
-  retryBackoff?: boolean;
-  expireInSeconds?: number;
-  /** Jobs of this queue run at most this many at once per worker process. */
-  concurrency?: number;
   /**
    * `perKey`: at most one waiting and one running job per `singletonKey` (pg-boss `stately`); a further
    * enqueue for the same key is dropped. Every enqueue on such a queue must give a key. Default: every
@@ -41,6 +34,24 @@ export interface JobDefinition<Payload = unknown> {
   deduplicate?: "perKey";
 }
 
+/**
+ * One kind of background work: its ref and one handler.
+ * Handlers must be idempotent: a job may run again after a crash or a retry.
+ */
+export interface JobDefinition<Payload = unknown> extends JobRef<Payload> {
+  handle(payload: Payload, context: JobRunContext): Promise<unknown>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  /** Jobs of this queue run at most this many at once per worker process. */
+  concurrency?: number;
+}
+
 export function defineJob<Payload>(definition: JobDefinition<Payload>): JobDefinition<Payload> {
   return definition;
+}
+
+export function jobRef<Payload>(ref: JobRef<Payload>): JobRef<Payload> {
+  return ref;
 }

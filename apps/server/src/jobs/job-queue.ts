@@ -1,6 +1,6 @@
 import { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
-import { type JobDefinition, RetryLater } from "./define-job.js";
+import { type JobDefinition, type JobRef, RetryLater } from "./define-job.js";
 import { reclaimJobsOfGoneProcesses, recordHolder } from "./job-holder.js";
 
 export interface EnqueueOptions {
@@ -10,7 +10,7 @@ export interface EnqueueOptions {
 }
 
 export interface JobQueue {
-  enqueue<P>(definition: JobDefinition<P>, payload: P, options?: EnqueueOptions): Promise<string | null>;
+  enqueue<P>(ref: JobRef<P>, payload: P, options?: EnqueueOptions): Promise<string | null>;
   startWorkers(): Promise<void>;
   isReachable(): Promise<boolean>;
   stop(): Promise<void>;
@@ -33,12 +33,13 @@ const SUPERVISE_SECONDS = 5;
 export async function createJobQueue(options: {
   databaseUrl: string;
   log: Logger;
-  definitions: JobDefinition<any>[];
+  /** Every handler, built with the queue itself so handlers can queue follow-up work. */
+  definitions: (jobs: JobQueue) => JobDefinition<any>[];
   poolSize?: number;
 }): Promise<JobQueue> {
-  const { log, definitions } = options;
-  const byName = new Map(definitions.map((d) => [d.name, d]));
-  if (byName.size !== definitions.length) throw new Error("two job definitions share a name");
+  const { log } = options;
+  let definitions: JobDefinition<any>[] = [];
+  const byName = new Map<string, JobDefinition<any>>();
 
   const boss = new PgBoss({
     connectionString: options.databaseUrl,
@@ -49,30 +50,15 @@ export async function createJobQueue(options: {
   });
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
-  for (const definition of definitions) {
-    await boss.createQueue(definition.name, {
-      ...(definition.deduplicate === "perKey" ? { policy: "stately" } : {}),
-      retryLimit: definition.retryLimit ?? 5,
-      retryDelay: definition.retryDelaySeconds ?? 5,
-      retryBackoff: definition.retryBackoff ?? true,
-      ...((definition.retryBackoff ?? true) ? { retryDelayMax: 600 } : {}),
-      expireInSeconds: definition.expireInSeconds ?? 900,
-      heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
-    });
-    // createQueue leaves an existing queue as it was: queues made before heartbeats get one now.
-    await boss.updateQueue(definition.name, { heartbeatSeconds: JOB_HEARTBEAT_SECONDS });
-  }
-  await heartbeatQueuedJobs(boss, [...byName.keys()]);
-
   let working = false;
-  return {
+  const queue: JobQueue = {
     boss,
-    async enqueue(definition, payload, enqueueOptions = {}) {
-      if (definition.deduplicate === "perKey" && !enqueueOptions.singletonKey) {
-        throw new Error(`${definition.name} deduplicates per key: enqueue it with a singletonKey`);
+    async enqueue(ref, payload, enqueueOptions = {}) {
+      if (ref.deduplicate === "perKey" && !enqueueOptions.singletonKey) {
+        throw new Error(`${ref.name} deduplicates per key: enqueue it with a singletonKey`);
       }
-      const data = definition.payload.parse(payload) as object;
-      return boss.send(definition.name, data, {
+      const data = ref.payload.parse(payload) as object;
+      return boss.send(ref.name, data, {
         ...(enqueueOptions.singletonKey ? { singletonKey: enqueueOptions.singletonKey } : {}),
         ...(enqueueOptions.startAfterSeconds ? { startAfter: enqueueOptions.startAfterSeconds } : {}),
       });
@@ -137,6 +123,25 @@ export async function createJobQueue(options: {
       await boss.stop({ graceful: working, timeout: 10_000, close: true });
     },
   };
+  definitions = options.definitions(queue);
+  for (const definition of definitions) byName.set(definition.name, definition);
+  if (byName.size !== definitions.length) throw new Error("two job definitions share a name");
+  for (const definition of definitions) {
+    await boss.createQueue(definition.name, {
+      ...(definition.deduplicate === "perKey" ? { policy: "stately" } : {}),
+      retryLimit: definition.retryLimit ?? 5,
+      retryDelay: definition.retryDelaySeconds ?? 5,
+      retryBackoff: definition.retryBackoff ?? true,
+      ...((definition.retryBackoff ?? true) ? { retryDelayMax: 600 } : {}),
+      expireInSeconds: definition.expireInSeconds ?? 900,
+      heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
+    });
+    // createQueue leaves an existing queue as it was: queues made before heartbeats get one now.
+    await boss.updateQueue(definition.name, { heartbeatSeconds: JOB_HEARTBEAT_SECONDS });
+  }
+  await heartbeatQueuedJobs(boss, [...byName.keys()]);
+
+  return queue;
 }
 
 /** pg-boss copies a queue's heartbeat onto a job when it is sent: jobs queued before heartbeats get one here. */

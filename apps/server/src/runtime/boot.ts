@@ -85,7 +85,11 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
       microsoftSignIn: container.microsoftSignIn,
     };
     stack.push(() => closeModuleResources(deps));
-    const jobs = await createJobQueue({ databaseUrl: url, log, definitions: jobDefinitions(deps) });
+    const jobs = await createJobQueue({
+      databaseUrl: url,
+      log,
+      definitions: (queue) => jobDefinitions({ ...deps, jobs: queue }),
+    });
     stack.push(() => jobs.stop());
     registerQueue(database.db, jobs);
     const fullDeps: AppDeps = { ...deps, jobs };

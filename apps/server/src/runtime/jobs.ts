@@ -10,7 +10,7 @@ import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
-export function jobDefinitions(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[] {
+export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
   return [
     directRoutingSetupJob(deps),
     enterpriseDeleteJob(deps),

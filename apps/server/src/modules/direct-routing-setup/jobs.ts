@@ -30,7 +30,7 @@ export function directRoutingSetupJob(deps: SetupDeps): JobDefinition<z.infer<ty
 /** Queues a run of the setup; the singleton key keeps one waiting run per enterprise. */
 export function enqueueSetup(jobs: JobQueue, enterpriseAccountId: string) {
   return jobs.enqueue(
-    { name: SETUP_JOB, payload, handle: async () => undefined },
+    { name: SETUP_JOB, payload },
     { enterpriseAccountId },
     { singletonKey: `${SETUP_JOB}:${enterpriseAccountId}` },
   );

@@ -74,7 +74,7 @@ export function enterpriseDeleteJob(deps: SetupDeps): JobDefinition<z.infer<type
 
 export function enqueueEnterpriseDeletion(jobs: JobQueue, enterpriseAccountId: string) {
   return jobs.enqueue(
-    { name: DELETE_JOB, payload, deduplicate: "perKey", handle: async () => undefined },
+    { name: DELETE_JOB, payload, deduplicate: "perKey" },
     { enterpriseAccountId },
     { singletonKey: `${DELETE_JOB}:${enterpriseAccountId}` },
   );

@@ -30,7 +30,7 @@ export function carrierTrunkJob(deps: CarrierTrunkDeps): JobDefinition<z.infer<t
 export async function enqueueCarrierTrunk(deps: { db: Database; jobs: JobQueue }): Promise<void> {
   await markConfiguring(deps.db);
   await deps.jobs.enqueue(
-    { name: CARRIER_TRUNK_JOB, payload, handle: async () => undefined, deduplicate: "perKey" },
+    { name: CARRIER_TRUNK_JOB, payload, deduplicate: "perKey" },
     {},
     { singletonKey: CARRIER_TRUNK_JOB },
   );

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
-import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
+import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { endQuarantines, setQuarantineDays } from "../numbers/service.js";
 import { runProvisioning } from "./provisioning.js";
@@ -17,19 +17,13 @@ export const PROVISION_JOB = "teams-users.provision";
 const syncPayload = z.object({ enterpriseAccountId: z.uuid() });
 const provisionPayload = z.object({ provisionedUserId: z.uuid() });
 
-/** Definitions only (names and payloads), so routes can enqueue without the handlers' dependencies. */
-export const syncJobRef = {
-  name: SYNC_JOB,
-  payload: syncPayload,
-  deduplicate: "perKey",
-  handle: async () => undefined,
-} as JobDefinition<z.infer<typeof syncPayload>>;
-export const provisionJobRef = {
+/** Names and payloads only, so routes can enqueue without the handlers' dependencies. */
+export const syncJobRef = jobRef({ name: SYNC_JOB, payload: syncPayload, deduplicate: "perKey" });
+export const provisionJobRef = jobRef({
   name: PROVISION_JOB,
   payload: provisionPayload,
   deduplicate: "perKey",
-  handle: async () => undefined,
-} as JobDefinition<z.infer<typeof provisionPayload>>;
+});
 
 export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
   setQuarantineDays(deps.config.NUMBER_QUARANTINE_DAYS);
