@@ -1,8 +1,42 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { PortalRole } from "../modules/identity/schema.js";
-import { type Permission, reaches, roleAllows } from "../modules/tenancy/policies.js";
-import type { Account } from "../modules/tenancy/schema.js";
 import { Problem } from "./problem.js";
+
+/*
+ * The gate is platform code: it imports no module. It declares the vocabulary it enforces (roles,
+ * permissions, the account a route acts on); identity and tenancy use these declarations and keep their
+ * own types identical to them (checked at compile time in `tenancy/policies.ts` and `identity/policies.ts`).
+ */
+
+/** What a route may need. Kept coarse on purpose; modules add finer rules in their own policies. */
+/** `administer`: account-level settings of an Admin (e.g. operator settings, which hold credentials). */
+export type Permission = "read" | "write" | "manage-users" | "administer";
+
+/** A portal user's role in their account (identity's `PortalRole`). */
+export type Role = "Admin" | "User" | "Read-only";
+
+const grants: Record<Role, readonly Permission[]> = {
+  Admin: ["read", "write", "manage-users", "administer"],
+  User: ["read", "write"],
+  "Read-only": ["read"],
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return grants[role].includes(permission);
+}
+
+/** The account an `account` route acts on: a row of tenancy's account tree (its `Account`). */
+export interface TargetAccount {
+  id: string;
+  kind: "operator" | "partner" | "enterprise";
+  name: string;
+  parentId: string | null;
+  /** The chain of ids from the root, `/op-id/partner-id/…/`: an account reaches every path it prefixes. */
+  path: string;
+  status: "active" | "suspended";
+  requireTwoFactor: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /**
  * Every /api route declares its access in `config.access`:
@@ -17,8 +51,8 @@ export interface Actor {
   userId: string;
   email: string;
   name: string;
-  role: PortalRole;
-  account: Pick<Account, "id" | "kind" | "name" | "path">;
+  role: Role;
+  account: Pick<TargetAccount, "id" | "kind" | "name" | "path">;
   sessionIdHash: string;
   csrfToken: string;
   /** The account requires two-factor authentication and this user has not enrolled: only `session` routes work. */
@@ -32,8 +66,21 @@ declare module "fastify" {
   interface FastifyRequest {
     actor: Actor | null;
     /** The `:accountId` account, set once access is granted on `account` routes. */
-    targetAccount: Account | null;
+    targetAccount: TargetAccount | null;
   }
+}
+
+/**
+ * The `:accountId` account of an `account` route, which the access gate checked and set. Throws (a 500) when
+ * the gate did not run, i.e. the route does not declare `account` access: a programming error, never a 4xx.
+ */
+export function targetAccountOf(request: FastifyRequest): TargetAccount {
+  if (!request.targetAccount) {
+    throw new Error(
+      `${request.method} ${request.routeOptions.url}: no target account (declare account access)`,
+    );
+  }
+  return request.targetAccount;
 }
 
 export interface RegisteredRoute {
@@ -42,7 +89,7 @@ export interface RegisteredRoute {
   access: Access;
 }
 
-export type AccountLookup = (accountId: string) => Promise<Account | undefined>;
+export type AccountLookup = (accountId: string) => Promise<TargetAccount | undefined>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -77,7 +124,8 @@ async function authorize(request: FastifyRequest, access: Access, findAccount: A
   const accountId = (request.params as { accountId?: string }).accountId ?? "";
   // A foreign or malformed id answers 404, so ids of other tenants cannot be probed.
   const target = UUID.test(accountId) ? await findAccount(accountId) : undefined;
-  if (!target || !reaches(actor.account, target)) throw Problem.notFound("No such account.");
+  // The actor acts on their own account and every account below it, never above or beside.
+  if (!target?.path.startsWith(actor.account.path)) throw Problem.notFound("No such account.");
   if (!roleAllows(actor.role, access.permission)) throw Problem.forbidden();
   if (actor.twoFactorSetupRequired) {
     throw Problem.forbidden(

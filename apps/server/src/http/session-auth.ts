@@ -1,7 +1,15 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { constantTimeEqual } from "../crypto/tokens.js";
-import { SESSION_COOKIE, type SessionStore } from "../modules/identity/sessions.js";
+import type { Actor } from "./access.js";
 import { Problem } from "./problem.js";
+
+/** The session cookie: a random id whose hash identity's session store keeps. */
+export const SESSION_COOKIE = "s2t_session";
+
+/** Resolves a session cookie to the acting user (identity's `SessionStore` is one). */
+export interface SessionResolver {
+  resolve(cookieValue: string): Promise<Actor | null>;
+}
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const CSRF_HEADER = "x-csrf-token";
@@ -11,7 +19,7 @@ export const CSRF_HEADER = "x-csrf-token";
  * the Origin (when sent) must be the portal's own, and signed-in callers must echo their session's
  * CSRF token in the `x-csrf-token` header.
  */
-export function registerSessionAuth(app: FastifyInstance, store: SessionStore, publicUrl: string) {
+export function registerSessionAuth(app: FastifyInstance, store: SessionResolver, publicUrl: string) {
   const allowedOrigin = new URL(publicUrl).origin;
 
   app.addHook("onRequest", async (request) => {

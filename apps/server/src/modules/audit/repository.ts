@@ -1,5 +1,7 @@
+import { and, desc, eq, gte, ilike, isNull, like, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
+import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 import { auditEvents } from "./schema.js";
 
 export interface AuditEntry {
@@ -49,3 +51,80 @@ export async function recordAudit(db: Executor, context: AuditContext, entry: Au
     requestId: context.requestId ?? null,
   });
 }
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actorEmail: string | null;
+  actorAccountId: string | null;
+  actorAccountName: string | null;
+  accountId: string | null;
+  accountName: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+}
+
+export interface AuditQuery {
+  /** Also the events of no account (sign-in attempts for unknown usernames): the operator's. */
+  includeUnassigned: boolean;
+  actor?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  /** Keyset position: events older than this (at, id). */
+  before?: { at: Date; id: string };
+  limit: number;
+}
+
+const escapeLike = (value: string) => value.replace(/[%_\\]/g, "\\$&");
+
+/** The audit log, read within a scope: events of the acting account and everything below it. */
+export function auditRepository(db: Executor) {
+  return {
+    /** Newest first. */
+    async list(scope: TenantScope, query: AuditQuery, tx: Executor = db): Promise<AuditRow[]> {
+      const actorAccounts = sql`actor_accounts`;
+      const inScope = withinScope(scope, auditEvents.accountId);
+      const conditions: (SQL | undefined)[] = [
+        query.includeUnassigned ? or(inScope, isNull(auditEvents.accountId)) : inScope,
+      ];
+      if (query.actor) conditions.push(ilike(auditEvents.actorEmail, `%${escapeLike(query.actor)}%`));
+      if (query.action) conditions.push(like(auditEvents.action, `${escapeLike(query.action)}%`));
+      if (query.from) conditions.push(gte(auditEvents.at, query.from));
+      if (query.to) conditions.push(lte(auditEvents.at, query.to));
+      if (query.before) {
+        const { at, id } = query.before;
+        conditions.push(or(lt(auditEvents.at, at), and(eq(auditEvents.at, at), lt(auditEvents.id, id))));
+      }
+      return tx
+        .select({
+          id: auditEvents.id,
+          at: auditEvents.at,
+          actorEmail: auditEvents.actorEmail,
+          actorAccountId: auditEvents.actorAccountId,
+          actorAccountName: sql<
+            string | null
+          >`(select name from ${accounts} as ${actorAccounts} where ${actorAccounts}.id = ${auditEvents.actorAccountId})`,
+          accountId: auditEvents.accountId,
+          accountName: accounts.name,
+          action: auditEvents.action,
+          targetType: auditEvents.targetType,
+          targetId: auditEvents.targetId,
+          before: auditEvents.before,
+          after: auditEvents.after,
+          ip: auditEvents.ip,
+        })
+        .from(auditEvents)
+        .leftJoin(accounts, eq(accounts.id, auditEvents.accountId))
+        .where(and(...conditions))
+        .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+        .limit(query.limit);
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof auditRepository>;

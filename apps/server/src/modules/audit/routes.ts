@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { cursor, isoDateOrDateTime, text, uuid } from "../../http/schema-primitives.js";
-import { auditCsv, decodeAuditCursor, listAuditEvents } from "./service.js";
+import { auditRepository } from "./repository.js";
+import { auditCsv, auditService, decodeAuditCursor } from "./service.js";
 
 const filters = z.object({
   actor: text(320).optional(),
@@ -47,6 +49,7 @@ function parseFilters(query: z.infer<typeof filters>) {
 /** The audit log of an account and everything below it (Admins only): a page of events and a CSV export. */
 export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
   const access = { config: { access: { kind: "account" as const, permission: "manage-users" as const } } };
+  const audit = auditService({ events: auditRepository(deps.db) });
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/audit",
@@ -64,7 +67,7 @@ export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const page = await listAuditEvents(deps.db, request.targetAccount!, {
+        const page = await audit.listAuditEvents(targetAccountOf(request), {
           ...parseFilters(request.query),
           cursor: request.query.cursor,
           limit: request.query.limit,
@@ -90,7 +93,7 @@ export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const page = await listAuditEvents(deps.db, request.targetAccount!, {
+        const page = await audit.listAuditEvents(targetAccountOf(request), {
           ...parseFilters(request.query),
           limit: 5000,
         });

@@ -1,10 +1,7 @@
-import { and, desc, eq, gte, ilike, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 import type { FastifyRequest } from "fastify";
-import type { Executor } from "../../db/client.js";
 import { isDateInRange } from "../../http/schema-primitives.js";
-import { accounts } from "../tenancy/schema.js";
-import type { AuditContext } from "./repository.js";
-import { auditEvents } from "./schema.js";
+import { tenantScope } from "../tenancy/index.js";
+import type { AuditContext, AuditRepository, AuditRow } from "./repository.js";
 
 /** Who is acting, from where: the context every audited write of a request passes on. */
 export function requestAuditContext(request: FastifyRequest): AuditContext {
@@ -20,22 +17,6 @@ export interface AuditFilters {
   limit?: number;
 }
 
-export interface AuditRow {
-  id: string;
-  at: Date;
-  actorEmail: string | null;
-  actorAccountId: string | null;
-  actorAccountName: string | null;
-  accountId: string | null;
-  accountName: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-}
-
 function encodeCursor(row: { at: Date; id: string }) {
   return Buffer.from(`${row.at.toISOString()}|${row.id}`).toString("base64url");
 }
@@ -48,57 +29,31 @@ export function decodeAuditCursor(cursor: string): { at: Date; id: string } | nu
   return { at: date, id };
 }
 
-/**
- * The audit log of an account and everything below it, newest first.
- * Events without an account (sign-in attempts for unknown usernames) belong to the operator.
- */
-export async function listAuditEvents(
-  db: Executor,
-  scope: { path: string; kind: string },
-  filters: AuditFilters,
-) {
-  const limit = Math.min(filters.limit ?? 50, 5000);
-  const actorAccounts = sql`actor_accounts`;
-  const inScope = like(accounts.path, `${scope.path}%`);
-  const conditions = [scope.kind === "operator" ? or(inScope, isNull(auditEvents.accountId)) : inScope];
-  if (filters.actor)
-    conditions.push(ilike(auditEvents.actorEmail, `%${filters.actor.replace(/[%_\\]/g, "\\$&")}%`));
-  if (filters.action)
-    conditions.push(like(auditEvents.action, `${filters.action.replace(/[%_\\]/g, "\\$&")}%`));
-  if (filters.from) conditions.push(gte(auditEvents.at, filters.from));
-  if (filters.to) conditions.push(lte(auditEvents.at, filters.to));
-  const cursor = filters.cursor ? decodeAuditCursor(filters.cursor) : null;
-  if (cursor) {
-    conditions.push(
-      or(lt(auditEvents.at, cursor.at), and(eq(auditEvents.at, cursor.at), lt(auditEvents.id, cursor.id))),
-    );
-  }
-  const rows = await db
-    .select({
-      id: auditEvents.id,
-      at: auditEvents.at,
-      actorEmail: auditEvents.actorEmail,
-      actorAccountId: auditEvents.actorAccountId,
-      actorAccountName: sql<
-        string | null
-      >`(select name from ${accounts} as ${actorAccounts} where ${actorAccounts}.id = ${auditEvents.actorAccountId})`,
-      accountId: auditEvents.accountId,
-      accountName: accounts.name,
-      action: auditEvents.action,
-      targetType: auditEvents.targetType,
-      targetId: auditEvents.targetId,
-      before: auditEvents.before,
-      after: auditEvents.after,
-      ip: auditEvents.ip,
-    })
-    .from(auditEvents)
-    .leftJoin(accounts, eq(accounts.id, auditEvents.accountId))
-    .where(and(...conditions))
-    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit) as AuditRow[];
-  return { items: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+/** Reading the audit log. */
+export function auditService(deps: { events: Pick<AuditRepository, "list"> }) {
+  return {
+    /**
+     * The audit log of an account and everything below it, newest first.
+     * Events without an account (sign-in attempts for unknown usernames) belong to the operator.
+     */
+    async listAuditEvents(account: { id: string; path: string; kind: string }, filters: AuditFilters) {
+      const limit = Math.min(filters.limit ?? 50, 5000);
+      const rows = await deps.events.list(tenantScope(account), {
+        includeUnassigned: account.kind === "operator",
+        actor: filters.actor,
+        action: filters.action,
+        from: filters.from,
+        to: filters.to,
+        before: (filters.cursor ? decodeAuditCursor(filters.cursor) : null) ?? undefined,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return { items: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+  };
 }
+
+export type AuditService = ReturnType<typeof auditService>;
 
 const csvCell = (value: unknown) => {
   if (value === null || value === undefined) return "";

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { buildDashboard, type DashboardContributor } from "./service.js";
@@ -42,7 +43,7 @@ export function dashboardRoutes(
         },
       },
       async (request) => {
-        const account = request.targetAccount!;
+        const account = targetAccountOf(request);
         const { counts, actionItems } = await buildDashboard(deps.db, account, contributors);
         return { account: { id: account.id, name: account.name, kind: account.kind }, counts, actionItems };
       },

@@ -1,7 +1,7 @@
 import { randomToken } from "../../crypto/tokens.js";
 import type { AppDeps } from "../../http/app.js";
-import { recordAudit } from "../audit/repository.js";
-import { accountRepository } from "../tenancy/repository.js";
+import { recordAudit } from "../audit/index.js";
+import { accountRepository } from "../tenancy/index.js";
 import { hashPassword } from "./passwords.js";
 import { userRepository } from "./repository.js";
 

@@ -1,5 +1,5 @@
 import type { Config } from "../../config/config.js";
-import { composeMail } from "../mail/templates.js";
+import { composeMail } from "../mail/index.js";
 
 // Links carry their token in the URL fragment (#token=…): browsers never send fragments to servers, so
 // tokens stay out of access logs, proxies and Referer headers. The web page reads it from location.hash.

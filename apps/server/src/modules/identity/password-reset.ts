@@ -3,8 +3,8 @@ import { randomToken } from "../../crypto/tokens.js";
 import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
-import { recordAudit } from "../audit/repository.js";
-import { withPortalName } from "../mail/portal-name.js";
+import { recordAudit } from "../audit/index.js";
+import { withPortalName } from "../mail/index.js";
 import { passwordResetMail } from "./mails.js";
 import { maySignIn } from "./policies.js";
 import { normalizeEmail, tokenRepository, userRepository } from "./repository.js";
@@ -70,7 +70,7 @@ export async function sendPasswordResetMail(deps: IdentityDeps, job: Payload): P
     );
   });
   await mailer.send(
-    passwordResetMail(await withPortalName(db, config), { to: user.email, name: user.name, token }),
+    passwordResetMail(await withPortalName(mailer, db, config), { to: user.email, name: user.name, token }),
   );
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { losesLastAdmin, mayHavePartners, maySignIn, mustEnrolTwoFactor } from "./policies.js";
+import { losesLastAdmin, mayHavePartners, maySignIn, mustEnrolTwoFactor, roleAllows } from "./policies.js";
 
 describe("identity policies", () => {
+  it("grants each role exactly its permissions", () => {
+    expect(roleAllows("Admin", "manage-users")).toBe(true);
+    expect(roleAllows("User", "write")).toBe(true);
+    expect(roleAllows("User", "manage-users")).toBe(false);
+    expect(roleAllows("Read-only", "read")).toBe(true);
+    expect(roleAllows("Read-only", "write")).toBe(false);
+  });
+
   const admin = { role: "Admin" as const, status: "active" as const };
   it("protects the last active Admin", () => {
     expect(losesLastAdmin(admin, { role: "User", status: "active" }, 0)).toBe(true);

@@ -1,5 +1,12 @@
-import type { Account } from "../tenancy/schema.js";
+import type { Role } from "../../http/access.js";
+import type { Account } from "../tenancy/index.js";
 import type { PortalRole } from "./schema.js";
+
+export { type Permission, roleAllows } from "../../http/access.js";
+
+/** The access gate declares roles itself (it imports no module); the portal's roles are exactly those. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const rolesMatchTheGate: Same<PortalRole, Role> = true;
 
 type UserState = { role: PortalRole; status: "invited" | "active" | "disabled" };
 

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
-import { type Account, accounts } from "../tenancy/schema.js";
+import { type Account, accounts, type TenantScope } from "../tenancy/index.js";
 import { type PortalUser, portalUsers, recoveryCodes, sessions, userTokens } from "./schema.js";
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -12,7 +12,11 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
  */
 const activated = or(eq(portalUsers.status, "active"), isNotNull(portalUsers.passwordHash))!;
 
-/** Portal users, always read within one account (the acting account) unless looked up by credentials. */
+/**
+ * Portal users. An Admin's reads and changes take a scope and touch only the users of the scope's own
+ * account (user management never reaches users of accounts below); lookups by credentials (email, token,
+ * the signed-in user's own id) and the user's own changes are the unscoped exceptions.
+ */
 export function userRepository(db: Executor) {
   return {
     /**
@@ -43,14 +47,14 @@ export function userRepository(db: Executor) {
       return (row?.n ?? 0) > 0;
     },
 
-    /** Whether `accountId` itself has a user (any status) with `email`: the Admin sees that list anyway. */
-    async emailInAccount(accountId: string, email: string): Promise<boolean> {
-      const [row] = await db
+    /** Whether the scope's account itself has a user (any status) with `email`: the Admin sees that list anyway. */
+    async emailInAccount(scope: TenantScope, email: string, tx: Executor = db): Promise<boolean> {
+      const [row] = await tx
         .select({ n: count() })
         .from(portalUsers)
         .where(
           and(
-            eq(portalUsers.accountId, accountId),
+            eq(portalUsers.accountId, scope.accountId),
             eq(sql`lower(${portalUsers.email})`, normalizeEmail(email)),
           ),
         );
@@ -71,35 +75,43 @@ export function userRepository(db: Executor) {
       return row;
     },
 
-    /** A user of exactly `accountId`; other accounts' users are invisible (the caller answers 404). */
-    async findInAccount(accountId: string, userId: string): Promise<PortalUser | undefined> {
-      const [row] = await db
+    /** A user of exactly the scope's account; other accounts' users are invisible (the caller answers 404). */
+    async findInAccount(
+      scope: TenantScope,
+      userId: string,
+      tx: Executor = db,
+    ): Promise<PortalUser | undefined> {
+      const [row] = await tx
         .select()
         .from(portalUsers)
-        .where(and(eq(portalUsers.accountId, accountId), eq(portalUsers.id, userId)));
+        .where(and(eq(portalUsers.accountId, scope.accountId), eq(portalUsers.id, userId)));
       return row;
     },
 
-    async listInAccount(accountId: string): Promise<PortalUser[]> {
-      return db
+    /** A bare account id is accepted for `microsoft/tenant-change-notice.ts` until it reads `userDirectory`. */
+    async listInAccount(
+      scope: Pick<TenantScope, "accountId"> | string,
+      tx: Executor = db,
+    ): Promise<PortalUser[]> {
+      const accountId = typeof scope === "string" ? scope : scope.accountId;
+      return tx
         .select()
         .from(portalUsers)
         .where(eq(portalUsers.accountId, accountId))
         .orderBy(asc(portalUsers.name), asc(portalUsers.email));
     },
 
-    /** Locks the account row so concurrent role changes cannot both remove "the other" Admin. */
-    async lockAccount(accountId: string): Promise<void> {
-      await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).for("update");
-    },
-
-    async countOtherActiveAdmins(accountId: string, exceptUserId: string): Promise<number> {
-      const [row] = await db
+    async countOtherActiveAdmins(
+      scope: TenantScope,
+      exceptUserId: string,
+      tx: Executor = db,
+    ): Promise<number> {
+      const [row] = await tx
         .select({ n: count() })
         .from(portalUsers)
         .where(
           and(
-            eq(portalUsers.accountId, accountId),
+            eq(portalUsers.accountId, scope.accountId),
             eq(portalUsers.role, "Admin"),
             eq(portalUsers.status, "active"),
             ne(portalUsers.id, exceptUserId),
@@ -108,11 +120,50 @@ export function userRepository(db: Executor) {
       return row?.n ?? 0;
     },
 
+    /** An Admin's change to a user of the scope's account; undefined when the user is not there. */
+    async updateInAccount(
+      scope: TenantScope,
+      userId: string,
+      values: Partial<typeof portalUsers.$inferInsert>,
+      tx: Executor = db,
+    ): Promise<PortalUser | undefined> {
+      const [row] = await tx
+        .update(portalUsers)
+        .set({ ...values, updatedAt: new Date() })
+        .where(and(eq(portalUsers.id, userId), eq(portalUsers.accountId, scope.accountId)))
+        .returning();
+      return row;
+    },
+
+    /** Deletes a user of the scope's account; false when the user is not there. */
+    async deleteInAccount(scope: TenantScope, userId: string, tx: Executor = db): Promise<boolean> {
+      const rows = await tx
+        .delete(portalUsers)
+        .where(and(eq(portalUsers.id, userId), eq(portalUsers.accountId, scope.accountId)))
+        .returning({ id: portalUsers.id });
+      return rows.length === 1;
+    },
+
+    /** Ends every session of a user of the scope's account; returns how many there were. */
+    async revokeSessionsInAccount(scope: TenantScope, userId: string, tx: Executor = db): Promise<number> {
+      const rows = await tx
+        .delete(sessions)
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            sql`${sessions.userId} in (select ${portalUsers.id} from ${portalUsers} where ${portalUsers.accountId} = ${scope.accountId})`,
+          ),
+        )
+        .returning({ idHash: sessions.idHash });
+      return rows.length;
+    },
+
     async insert(values: typeof portalUsers.$inferInsert): Promise<PortalUser> {
       const [row] = await db.insert(portalUsers).values(values).returning();
       return row!;
     },
 
+    /** The user's own change (sign-in, activation, password, two-factor): found by credentials, not by scope. */
     async update(userId: string, values: Partial<typeof portalUsers.$inferInsert>): Promise<PortalUser> {
       const [row] = await db
         .update(portalUsers)
@@ -144,7 +195,7 @@ export function userRepository(db: Executor) {
       return rows.length === 1;
     },
 
-    /** Ends every session of the user; returns how many there were. */
+    /** Ends every session of the user (their own password reset); returns how many there were. */
     async revokeSessions(userId: string): Promise<number> {
       const rows = await db
         .delete(sessions)
@@ -154,6 +205,14 @@ export function userRepository(db: Executor) {
     },
   };
 }
+
+/** What other modules may read about portal users: one by id, and the users of one account. */
+export function userDirectory(db: Executor): Pick<UserRepository, "findById" | "listInAccount"> {
+  const users = userRepository(db);
+  return { findById: (id) => users.findById(id), listInAccount: (scope) => users.listInAccount(scope) };
+}
+
+export type UserRepository = ReturnType<typeof userRepository>;
 
 /** Single-use activation and reset tokens, looked up by hash only. */
 export function tokenRepository(db: Executor) {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export const portalRole = pgEnum("portal_role", ["Admin", "User", "Read-only"]);
 export const portalUserStatus = pgEnum("portal_user_status", ["invited", "active", "disabled"]);

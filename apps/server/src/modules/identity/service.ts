@@ -4,11 +4,9 @@ import type { SecretBox } from "../../crypto/secret-box.js";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import type { Mailer } from "../mail/mailer.js";
-import { withPortalName } from "../mail/portal-name.js";
-import { accountRepository } from "../tenancy/repository.js";
-import type { Account } from "../tenancy/schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { type Mailer, withPortalName } from "../mail/index.js";
+import { type Account, accountRepository, tenantScope } from "../tenancy/index.js";
 import { invitationMail } from "./mails.js";
 import { checkPasswordPolicy, hashPassword, temporaryPassword, verifyPassword } from "./passwords.js";
 import { losesLastAdmin, mayHavePartners, maySignIn } from "./policies.js";
@@ -129,7 +127,7 @@ export function identityService(deps: IdentityDeps) {
     if (!account) throw Problem.notFound("No such account.");
     // Only a user of this very account is named (the Admin lists those anyway). An address used anywhere
     // else is invited like a new one, so inviting cannot probe the portal; activation resolves the conflict.
-    if (await users.emailInAccount(account.id, email)) {
+    if (await users.emailInAccount(tenantScope(account), email)) {
       throw Problem.conflict("This email address is already in use.", [
         { field: "email", message: "This email address is already in use." },
       ]);
@@ -163,7 +161,7 @@ export function identityService(deps: IdentityDeps) {
       expiresAt: new Date(Date.now() + config.INVITATION_TTL_DAYS * 86_400_000),
     });
     await mailer.send(
-      invitationMail(await withPortalName(tx, config), {
+      invitationMail(await withPortalName(mailer, tx, config), {
         to: user.email,
         name: user.name,
         accountName: account.name,
@@ -175,7 +173,7 @@ export function identityService(deps: IdentityDeps) {
   }
 
   async function loadUserInAccount(tx: Executor, account: Account, userId: string) {
-    const user = await userRepository(tx).findInAccount(account.id, userId);
+    const user = await userRepository(tx).findInAccount(tenantScope(account), userId);
     if (!user) throw Problem.notFound("No such user.");
     return user;
   }
@@ -288,8 +286,30 @@ export function identityService(deps: IdentityDeps) {
       });
     },
 
+    /** Account-level security settings: an Admin may require two-factor authentication of all its users. */
+    async updateSecuritySettings(
+      account: Account,
+      input: { requireTwoFactor: boolean },
+      context: AuditContext,
+    ) {
+      if (account.requireTwoFactor === input.requireTwoFactor) return account;
+      return db.transaction(async (tx) => {
+        const updated = await accountRepository(tx).updateSecurity(tenantScope(account), account.id, input);
+        if (!updated) throw Problem.notFound("No such account.");
+        await recordAudit(tx, context, {
+          action: "account.security-changed",
+          accountId: account.id,
+          targetType: "account",
+          targetId: account.id,
+          before: { requireTwoFactor: account.requireTwoFactor },
+          after: { requireTwoFactor: input.requireTwoFactor },
+        });
+        return updated;
+      });
+    },
+
     async listUsers(account: Account) {
-      return userRepository(db).listInAccount(account.id);
+      return userRepository(db).listInAccount(tenantScope(account));
     },
 
     async updateUser(
@@ -300,7 +320,8 @@ export function identityService(deps: IdentityDeps) {
     ) {
       return db.transaction(async (tx) => {
         const users = userRepository(tx);
-        await users.lockAccount(account.id);
+        const scope = tenantScope(account);
+        await accountRepository(tx).lockForUpdate(scope, account.id);
         const user = await loadUserInAccount(tx, account, userId);
         const next = { ...user };
         if (patch.name !== undefined) {
@@ -311,7 +332,7 @@ export function identityService(deps: IdentityDeps) {
         if (patch.status === "disabled") next.status = "disabled";
         if (patch.status === "active" && user.status === "disabled")
           next.status = user.passwordHash ? "active" : "invited";
-        const others = await users.countOtherActiveAdmins(account.id, user.id);
+        const others = await users.countOtherActiveAdmins(scope, user.id);
         if (losesLastAdmin(user, next, others)) {
           throw Problem.conflict("An account needs at least one active Admin.", [
             {
@@ -320,12 +341,13 @@ export function identityService(deps: IdentityDeps) {
             },
           ]);
         }
-        const updated = await users.update(user.id, {
+        const updated = await users.updateInAccount(scope, user.id, {
           name: next.name,
           role: next.role,
           status: next.status,
         });
-        if (updated.status === "disabled") await users.revokeSessions(user.id);
+        if (!updated) throw Problem.notFound("No such user.");
+        if (updated.status === "disabled") await users.revokeSessionsInAccount(scope, user.id);
         const action =
           user.role !== updated.role
             ? "user.role-changed"
@@ -348,7 +370,7 @@ export function identityService(deps: IdentityDeps) {
     async endAllSessions(account: Account, userId: string, context: AuditContext): Promise<number> {
       return db.transaction(async (tx) => {
         const user = await loadUserInAccount(tx, account, userId);
-        const endedSessions = await userRepository(tx).revokeSessions(user.id);
+        const endedSessions = await userRepository(tx).revokeSessionsInAccount(tenantScope(account), user.id);
         await recordAudit(tx, context, {
           action: "user.sessions-ended",
           accountId: account.id,
@@ -363,14 +385,15 @@ export function identityService(deps: IdentityDeps) {
     async deleteUser(account: Account, userId: string, context: AuditContext) {
       await db.transaction(async (tx) => {
         const users = userRepository(tx);
-        await users.lockAccount(account.id);
+        const scope = tenantScope(account);
+        await accountRepository(tx).lockForUpdate(scope, account.id);
         const user = await loadUserInAccount(tx, account, userId);
-        if (losesLastAdmin(user, null, await users.countOtherActiveAdmins(account.id, user.id))) {
+        if (losesLastAdmin(user, null, await users.countOtherActiveAdmins(scope, user.id))) {
           throw Problem.conflict("An account needs at least one active Admin.", [
             { field: "id", message: "An account needs at least one active Admin." },
           ]);
         }
-        await users.delete(user.id);
+        await users.deleteInAccount(scope, user.id);
         await recordAudit(tx, context, {
           action: "user.deleted",
           accountId: account.id,

@@ -7,8 +7,7 @@ import type { Actor } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { Problem, problemSchema } from "../../http/problem.js";
 import { clearSessionCookie, setSessionCookie } from "../../http/session-auth.js";
-import { recordAudit } from "../audit/repository.js";
-import { requestAuditContext } from "../audit/service.js";
+import { recordAudit, requestAuditContext } from "../audit/index.js";
 import { SESSION_COOKIE, sessionStore } from "./sessions.js";
 import { describeDevice } from "./user-agent.js";
 

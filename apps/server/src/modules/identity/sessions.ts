@@ -2,11 +2,11 @@ import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 import { mustEnrolTwoFactor } from "./policies.js";
 import { portalUsers, sessions } from "./schema.js";
 
-export const SESSION_COOKIE = "s2t_session";
+export { SESSION_COOKIE } from "../../http/session-auth.js";
 
 export interface SessionPolicy {
   idleMinutes: number;

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text } from "../../http/schema-primitives.js";
-import { requestAuditContext } from "../audit/service.js";
-import { accountRepository } from "../tenancy/repository.js";
+import { requestAuditContext } from "../audit/index.js";
+import { accountRepository } from "../tenancy/index.js";
 import { identityService } from "./service.js";
 import { twoFactorService } from "./two-factor.js";
 
@@ -28,7 +28,7 @@ export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       { ...session, schema: { tags: ["identity"], operationId: "getTwoFactor", response: { 200: status } } },
       async (request) => {
         const actor = request.actor!;
-        const account = await accountRepository(deps.db).findById(actor.account.id);
+        const account = await accountRepository(deps.db).findWithinScope(actor.account, actor.account.id);
         return { ...(await twoFactor.status(actor.userId)), required: Boolean(account?.requireTwoFactor) };
       },
     );
@@ -107,7 +107,7 @@ export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const actor = request.actor!;
-        const account = await accountRepository(deps.db).findById(actor.account.id);
+        const account = await accountRepository(deps.db).findWithinScope(actor.account, actor.account.id);
         if (account?.requireTwoFactor) {
           throw Problem.conflict("Your account requires two-factor authentication; it cannot be turned off.");
         }

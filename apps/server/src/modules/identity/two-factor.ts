@@ -4,7 +4,7 @@ import type { SecretBox } from "../../crypto/secret-box.js";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
 import { recoveryCodeRepository, userRepository } from "./repository.js";
 import type { PortalUser } from "./schema.js";
 

@@ -1,25 +1,16 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { requestAuditContext } from "../audit/service.js";
+import { requestAuditContext } from "../audit/index.js";
+import { accountRoutes } from "./account-routes.js";
 import { identityService, publicUser } from "./service.js";
 import { endedSessionsView } from "./session-routes.js";
+import { portalUserView } from "./views.js";
 
-export const portalUserView = z
-  .object({
-    id: z.uuid(),
-    accountId: z.uuid(),
-    name: z.string(),
-    email: z.string(),
-    role: z.enum(["Admin", "User", "Read-only"]),
-    status: z.enum(["invited", "active", "disabled"]),
-    twoFactorEnabled: z.boolean(),
-    lastSignInAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .meta({ id: "PortalUser" });
+export { portalUserView };
 
 const role = z.enum(["Admin", "User", "Read-only"], { error: "Choose a role: Admin, User or Read-only." });
 const params = z.object({ accountId: uuid() });
@@ -42,7 +33,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(portalUserView) }) },
         },
       },
-      async (request) => ({ items: (await identity.listUsers(request.targetAccount!)).map(publicUser) }),
+      async (request) => ({ items: (await identity.listUsers(targetAccountOf(request))).map(publicUser) }),
     );
 
     app.post(
@@ -66,7 +57,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const user = await deps.db.transaction((tx) =>
           identity.inviteUser(
             tx,
-            { accountId: request.targetAccount!.id, ...request.body },
+            { accountId: targetAccountOf(request).id, ...request.body },
             requestAuditContext(request),
           ),
         );
@@ -94,7 +85,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request) =>
         publicUser(
           await identity.updateUser(
-            request.targetAccount!,
+            targetAccountOf(request),
             request.params.userId,
             request.body,
             requestAuditContext(request),
@@ -115,7 +106,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         await identity.deleteUser(
-          request.targetAccount!,
+          targetAccountOf(request),
           request.params.userId,
           requestAuditContext(request),
         );
@@ -138,7 +129,7 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request) =>
         publicUser(
           await identity.resendInvitation(
-            request.targetAccount!,
+            targetAccountOf(request),
             request.params.userId,
             requestAuditContext(request),
           ),
@@ -159,11 +150,14 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (request) => ({
         endedSessions: await identity.endAllSessions(
-          request.targetAccount!,
+          targetAccountOf(request),
           request.params.userId,
           requestAuditContext(request),
         ),
       }),
     );
+
+    // Partners with their first Admin and account security settings: users' matters of an account.
+    await app.register(accountRoutes(deps));
   };
 }

@@ -1,15 +1,17 @@
 import type { Config } from "../../config/config.js";
 import type { Executor } from "../../db/client.js";
-import { loadSettingsRow } from "../operator-settings/service.js";
+import type { Mailer } from "./mailer.js";
 
 /**
  * The configuration an email is written with: the portal's name is the operator's "Portal display name"
- * (as on the consent pages) when set, else PORTAL_NAME, so every email names the portal alike.
+ * (as on the consent pages) when set, else PORTAL_NAME, so every email names the portal alike. The name
+ * comes from the mailer's `portalName` reader, which the composition root injects.
  */
 export async function withPortalName<C extends Pick<Config, "PORTAL_NAME">>(
+  mailer: Pick<Mailer, "portalName">,
   db: Executor,
   config: C,
 ): Promise<C> {
-  const row = await loadSettingsRow(db);
-  return row?.portalDisplayName ? { ...config, PORTAL_NAME: row.portalDisplayName } : config;
+  const name = await mailer.portalName?.(db);
+  return name ? { ...config, PORTAL_NAME: name } : config;
 }

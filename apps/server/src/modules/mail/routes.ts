@@ -1,7 +1,6 @@
-import { desc } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
 import type { Database } from "../../db/client.js";
-import { mailMessages } from "./schema.js";
+import { mailRepository } from "./repository.js";
 
 const escapeHtml = (value: string) =>
   value.replace(
@@ -11,9 +10,10 @@ const escapeHtml = (value: string) =>
 
 /** /dev/mailbox: the dev outbox, registered only when no SMTP server is configured (never in production). */
 export function devMailboxRoutes(db: Database): FastifyPluginAsync {
+  const outbox = mailRepository(db);
   return async (app) => {
     app.get("/dev/mailbox", { schema: { hide: true } }, async (_request, reply) => {
-      const messages = await db.select().from(mailMessages).orderBy(desc(mailMessages.createdAt)).limit(200);
+      const messages = await outbox.latest(200);
       const rows = messages
         .map(
           (m) => `<article style="border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0">

@@ -1,18 +1,9 @@
-import type { PortalRole } from "../identity/schema.js";
+import type { TargetAccount } from "../../http/access.js";
+import type { Account } from "./schema.js";
 
-/** What a route may need. Kept coarse on purpose; modules add finer rules in their own policies. */
-/** `administer`: account-level settings of an Admin (e.g. operator settings, which hold credentials). */
-export type Permission = "read" | "write" | "manage-users" | "administer";
-
-const grants: Record<PortalRole, readonly Permission[]> = {
-  Admin: ["read", "write", "manage-users", "administer"],
-  User: ["read", "write"],
-  "Read-only": ["read"],
-};
-
-export function roleAllows(role: PortalRole, permission: Permission): boolean {
-  return grants[role].includes(permission);
-}
+/** The access gate declares the account it hands to routes itself (it imports no module); it is this row. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const accountMatchesTheGate: Same<Account, TargetAccount> = true;
 
 interface PathHolder {
   path: string;

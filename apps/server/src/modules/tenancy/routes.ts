@@ -1,17 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { targetAccountOf } from "../../http/access.js";
 import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { cursor, text, uuid } from "../../http/schema-primitives.js";
-import { requestAuditContext } from "../audit/service.js";
-import { identityService, publicUser } from "../identity/service.js";
-import { portalUserView } from "../identity/user-routes.js";
-import {
-  decodeSwitchableCursor,
-  listPartners,
-  listSwitchableAccounts,
-  updateSecuritySettings,
-} from "./service.js";
+import { accountRepository } from "./repository.js";
+import { tenantScope } from "./scope.js";
+import { decodeSwitchableCursor, tenancyService } from "./service.js";
 
 const kind = z.enum(["operator", "partner", "enterprise"]);
 const params = z.object({ accountId: uuid() });
@@ -31,11 +26,13 @@ const switchable = z
     nextCursor: z.string().nullable(),
   })
   .meta({ id: "SwitchableAccounts" });
-const security = z.object({ requireTwoFactor: z.boolean() }).meta({ id: "AccountSecurity" });
 
-/** The account tree: the multitenant menu, partners, and account security settings. */
-export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const identity = identityService(deps);
+/**
+ * The account tree: the multitenant menu and the partners below an account. Creating a partner (with its
+ * first Admin) and account security settings are identity's routes (`identity/account-routes.ts`).
+ */
+export function tenancyRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
+  const tenancy = tenancyService({ accounts: accountRepository(deps.db) });
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/switchable",
@@ -57,7 +54,7 @@ export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           response: { 200: switchable, 404: problemSchema },
         },
       },
-      async (request) => listSwitchableAccounts(deps.db, request.targetAccount!, request.query),
+      async (request) => tenancy.listSwitchableAccounts(tenantScope(targetAccountOf(request)), request.query),
     );
 
     app.get(
@@ -83,88 +80,13 @@ export function tenancyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => ({
-        items: (await listPartners(deps.db, request.targetAccount!)).map((p) => ({
+        items: (await tenancy.listPartners(tenantScope(targetAccountOf(request)))).map((p) => ({
           id: p.id,
           name: p.name,
           status: p.status,
           createdAt: p.createdAt.toISOString(),
         })),
       }),
-    );
-
-    app.post(
-      "/api/accounts/:accountId/partners",
-      {
-        // The partner comes with its first Admin: creating it needs what inviting an Admin needs.
-        config: { access: { kind: "account", permission: "manage-users" } },
-        schema: {
-          tags: ["accounts"],
-          operationId: "createPartner",
-          description:
-            "Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email. " +
-            "Needs `manage-users` (Admins), as inviting an Admin does.",
-          params,
-          body: z.object({
-            name: text(200).trim().min(1, "Enter the partner's company name."),
-            adminName: text(200).trim().min(1, "Enter the name of the partner's administrator."),
-            adminEmail: z.email("Enter a valid email address.").max(320),
-          }),
-          response: {
-            201: z.object({ id: z.uuid(), name: z.string(), kind, admin: portalUserView }),
-            400: problemSchema,
-            403: problemSchema,
-            409: problemSchema,
-          },
-        },
-      },
-      async (request, reply) => {
-        const { account, admin } = await identity.createPartner(
-          request.targetAccount!,
-          request.body,
-          requestAuditContext(request),
-        );
-        return reply
-          .code(201)
-          .send({ id: account.id, name: account.name, kind: account.kind, admin: publicUser(admin) });
-      },
-    );
-
-    app.get(
-      "/api/accounts/:accountId/security",
-      {
-        config: { access: { kind: "account", permission: "read" } },
-        schema: {
-          tags: ["accounts"],
-          operationId: "getAccountSecurity",
-          params,
-          response: { 200: security },
-        },
-      },
-      async (request) => ({ requireTwoFactor: request.targetAccount!.requireTwoFactor }),
-    );
-
-    app.put(
-      "/api/accounts/:accountId/security",
-      {
-        config: { access: { kind: "account", permission: "manage-users" } },
-        schema: {
-          tags: ["accounts"],
-          operationId: "updateAccountSecurity",
-          description: "Require two-factor authentication for every user of this account.",
-          params,
-          body: security,
-          response: { 200: security },
-        },
-      },
-      async (request) => {
-        const updated = await updateSecuritySettings(
-          deps.db,
-          request.targetAccount!,
-          request.body,
-          requestAuditContext(request),
-        );
-        return { requireTwoFactor: updated.requireTwoFactor };
-      },
     );
   };
 }

@@ -1,0 +1,12 @@
+/** The public surface of mail: the mailers, message templates, the portal's name in emails, /dev/mailbox. */
+export {
+  type Mailer,
+  type MailLink,
+  type OutgoingMail,
+  outboxMailer,
+  type PortalNameReader,
+  smtpMailer,
+} from "./mailer.js";
+export { withPortalName } from "./portal-name.js";
+export { devMailboxRoutes } from "./routes.js";
+export { composeMail } from "./templates.js";
