@@ -133,7 +133,7 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     const licence = failed.steps.find((s: { key: string }) => s.key === "licence");
     expect(licence.status).toBe("failed");
     expect(licence.lastError).toContain(
-      "No free licence that includes Teams in the tenant (SPE_E5: all assigned)",
+      "No free licence that includes Teams in the tenant (Microsoft_Teams_Enterprise_New, SPE_E5: all assigned)",
     );
     expect(licence.lastError).toMatch(/buy one seat of Microsoft 365 E3\/E5, Office 365 E1\/E3\/E5/);
     expect(failed.lastError).toContain("licence that includes Teams");

@@ -37,8 +37,9 @@ export interface StartedEmulator {
   caCertPem: string;
   state: EmulatorState;
   /**
-   * Stops the HTTPS server as a crash would: open connections are dropped, nothing answers on the port. The state
-   * (tenants, operations, request log, faults) stays, as Microsoft's does while its front end is down.
+   * Takes the HTTPS server down as a front-end restart does: the port stops accepting connections, requests in
+   * flight finish (so a write is never half-answered), idle keep-alive connections are dropped, and until `start()`
+   * nothing answers. The state (tenants, operations, request log, faults) stays, as Microsoft's does meanwhile.
    */
   stop(): Promise<void>;
   /** Starts the HTTPS server again after `stop()`, on the same port, with the same state and data folder. */
@@ -100,7 +101,6 @@ export async function startM365Emulator(opts: StartOptions): Promise<StartedEmul
     const running = app;
     app = null;
     if (!running) return;
-    running.server.closeAllConnections();
     await running.close();
   };
   return {

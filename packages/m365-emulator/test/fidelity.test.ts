@@ -174,7 +174,7 @@ describe("every Microsoft delay follows the one time factor", () => {
 });
 
 describe("restart on the same port", () => {
-  it("stop() drops the port, start() serves the same state and accepts tokens issued before", async () => {
+  it("stop() takes the port down, start() serves the same state and accepts tokens issued before", async () => {
     const before = await graph(emu, graphToken, "PATCH", "/users/user1@contoso.example", {
       jobTitle: "Before restart",
     });

@@ -76,7 +76,7 @@ describe("m365-emulator-pwsh stand-in", () => {
     const online = await run("Get-CsOnlineUser", { Identity: "user1@contoso.example" });
     expect(online.output).toMatchObject({
       UserPrincipalName: "user1@contoso.example",
-      FeatureTypes: ["PhoneSystem"],
+      FeatureTypes: ["Teams", "PhoneSystem"],
     });
     const log = emu.state.requests(CONTOSO.id).filter((e) => e.surface === "pwsh");
     expect(log.length).toBeGreaterThanOrEqual(4);

@@ -118,7 +118,10 @@ describe("Teams voice administration (MicrosoftTeams cmdlets through the pwsh st
     expect((await ps("Grant-CsTenantDialPlan", { Identity: upn, PolicyName: "Nope" })).ok).toBe(false);
     const users = await ta("GET", "/Teams.User/users");
     const user = users.body.users.find((u: { userPrincipalName: string }) => u.userPrincipalName === upn);
-    expect(user).toMatchObject({ onlineVoiceRoutingPolicy: "CarrierX", featureTypes: ["PhoneSystem"] });
+    expect(user).toMatchObject({
+      onlineVoiceRoutingPolicy: "CarrierX",
+      featureTypes: ["Teams", "PhoneSystem"],
+    });
     expect(user.effectivePolicyAssignments).toContainEqual(
       expect.objectContaining({
         policyType: "OnlineVoiceRoutingPolicy",

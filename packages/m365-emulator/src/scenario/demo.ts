@@ -1,4 +1,4 @@
-import { generateUsers } from "./generator.js";
+import { generateUsers, TEAMS_LICENCE } from "./generator.js";
 import { hashSeed } from "./random.js";
 import type { Scenario } from "./schema.js";
 
@@ -37,8 +37,9 @@ export const DEMO_GENERATED_USERS = 48;
  * Per-tenant counts of the demo scenario (both tenants are built the same way):
  * 50 users; 30 enabled with an enabled Teams Phone (MCOEV) plan (admin via SPE_E5, user1 and 20 via MCOEV,
  * 8 via SPE_E5); 2 disabled users holding MCOEV; 4 resource accounts (disabled, PHONESYSTEM_VIRTUALUSER);
- * 14 without any licence (2 of them without usageLocation, 2 disabled). SKUs: MCOEV 23/40 consumed,
- * SPE_E5 9/10, PHONESYSTEM_VIRTUALUSER 4/10. 20 Direct Routing numbers (5 assigned) and 2 Calling Plan numbers.
+ * 14 without any licence (2 of them without usageLocation, 2 disabled). Every MCOEV holder also holds Microsoft
+ * Teams Enterprise (the Teams service, TEAMS1). SKUs: MCOEV 23/40 consumed, Microsoft_Teams_Enterprise_New 23/23
+ * (no free seat), SPE_E5 9/10, PHONESYSTEM_VIRTUALUSER 4/10. 20 Direct Routing numbers (5 assigned) and 2 Calling Plan numbers.
  */
 export const DEMO_COUNTS = {
   users: 50,
@@ -51,6 +52,7 @@ export const DEMO_COUNTS = {
   withoutUsageLocation: 2,
   skus: {
     MCOEV: { units: 40, consumed: 23 },
+    Microsoft_Teams_Enterprise_New: { units: 23, consumed: 23 },
     SPE_E5: { units: 10, consumed: 9 },
     PHONESYSTEM_VIRTUALUSER: { units: 10, consumed: 4 },
   },
@@ -87,6 +89,7 @@ function demoTenant(
     ],
     skus: [
       { skuPartNumber: "MCOEV", units: 40 },
+      { skuPartNumber: TEAMS_LICENCE, units: 23 },
       { skuPartNumber: "SPE_E5", units: 10 },
       { skuPartNumber: "PHONESYSTEM_VIRTUALUSER", units: 10 },
     ],
@@ -108,7 +111,7 @@ function demoTenant(
         surname: "One",
         password: DEMO_PASSWORDS.user,
         usageLocation,
-        licenses: ["MCOEV"],
+        licenses: ["MCOEV", TEAMS_LICENCE],
       },
       ...generated,
     ],

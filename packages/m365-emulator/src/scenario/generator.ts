@@ -67,9 +67,12 @@ export type GeneratedCategory =
 
 /**
  * The repeating 24-slot mix of generated users. Counts for N users follow from it exactly:
- * per 24 users, 10 MCOEV, 4 SPE_E5, 5 unlicensed, 1 disabled MCOEV, 1 disabled unlicensed,
+ * per 24 users, 10 MCOEV (with the Teams licence it needs, Microsoft_Teams_Enterprise_New), 4 SPE_E5, 5 unlicensed, 1 disabled MCOEV, 1 disabled unlicensed,
  * 2 resource accounts (PHONESYSTEM_VIRTUALUSER) and 1 unlicensed user without usageLocation.
  */
+/** The Teams licence that Teams Phone (MCOEV) users also hold: without the Teams service (TEAMS1) MCOEV is unusable. */
+export const TEAMS_LICENCE = "Microsoft_Teams_Enterprise_New";
+
 export const GENERATED_USER_MIX: readonly GeneratedCategory[] = [
   ...Array<GeneratedCategory>(10).fill("teamsPhone"),
   ...Array<GeneratedCategory>(4).fill("e5"),
@@ -137,7 +140,7 @@ export function generateUsers(
     }
     const licenses =
       category === "teamsPhone" || category === "disabledTeamsPhone"
-        ? ["MCOEV"]
+        ? ["MCOEV", TEAMS_LICENCE]
         : category === "e5"
           ? ["SPE_E5"]
           : [];

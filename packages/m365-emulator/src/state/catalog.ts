@@ -47,6 +47,13 @@ export const PLAN = {
 
 export const SKU_CATALOG: SkuDefinition[] = [
   { skuId: "e43b5b99-8dfb-405f-9987-dc307f34bcbd", skuPartNumber: "MCOEV", servicePlans: [PLAN.MCOEV] },
+  // Microsoft Teams (Enterprise / EEA): the Teams service (TEAMS1) bought apart from Microsoft 365 suites "(no
+  // Teams)"; Teams Phone Standard (MCOEV) is an add-on that needs such a Teams licence to be usable.
+  {
+    skuId: "7e74bd05-2c47-404e-829a-ba95c66fe8e5",
+    skuPartNumber: "Microsoft_Teams_Enterprise_New",
+    servicePlans: [PLAN.TEAMS1],
+  },
   {
     skuId: "440eaaa8-b3e0-484b-a8be-62870b9ba70a",
     skuPartNumber: "PHONESYSTEM_VIRTUALUSER",
