@@ -1,10 +1,11 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import { MicrosoftApiError } from "../microsoft/api-client.js";
 import type { MicrosoftDeps } from "../microsoft/runtime.js";
 import { connectedTenant } from "../microsoft/service.js";
-import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
+import { ACCOUNT_TYPE_REASONS, syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
+import { type DeltaUser, type VoiceApi, voiceApi } from "./microsoft-voice.js";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "./schema.js";
 
 export interface SyncDeps extends MicrosoftDeps {
@@ -54,9 +55,11 @@ export async function runSync(
     .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
   const resuming = state?.status === "running" && Boolean(state.nextLink);
   if (!resuming) {
+    // The round's start comes from the database clock: a full round ends by removing users it did not see, which
+    // compares it with teams_users.synced_at (also the database's now()).
     [state] = await db
       .insert(teamsUserSyncs)
-      .values({ enterpriseAccountId, status: "running", startedAt: new Date() })
+      .values({ enterpriseAccountId, status: "running", startedAt: sql`now()` })
       .onConflictDoUpdate({
         target: teamsUserSyncs.enterpriseAccountId,
         set: {
@@ -69,7 +72,7 @@ export async function runSync(
           removed: 0,
           fullSync: sql`${teamsUserSyncs.deltaLink} is null`,
           lastError: null,
-          startedAt: new Date(),
+          startedAt: sql`now()`,
           finishedAt: null,
           updatedAt: new Date(),
         },
@@ -79,21 +82,24 @@ export async function runSync(
   const link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
   let pages = state?.pages ?? 0;
   let users = state?.usersSeen ?? 0;
-  /** Fetches a page; an expired delta token restarts as a full sync. */
+  // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
+  const accountTypes = await unusableAccountTypes(api);
+  /**
+   * Fetches a page. Microsoft may no longer have the sync state behind a delta or next link (410 Gone, e.g.
+   * `syncStateNotFound` after its state was reset, or an expired token): "the application must restart with a full
+   * synchronization" (Graph, "Use delta query", Synchronization reset). So the stored link is dropped and a full
+   * round starts now, which at its end removes the users it did not see.
+   */
   const fetchPage = async (
     from: string | null,
   ): Promise<{ page: Awaited<ReturnType<VoiceApi["deltaPage"]>>; from: string | null }> => {
     try {
       return { page: await api.deltaPage(from), from };
     } catch (error) {
-      if (
-        error instanceof MicrosoftApiError &&
-        (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code)) &&
-        from
-      ) {
+      if (from && error instanceof MicrosoftApiError && isSyncReset(error)) {
         await db
           .update(teamsUserSyncs)
-          .set({ deltaLink: null, fullSync: true })
+          .set({ deltaLink: null, fullSync: true, startedAt: sql`now()`, updatedAt: new Date() })
           .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
         return { page: await api.deltaPage(null), from: null };
       }
@@ -107,10 +113,11 @@ export async function runSync(
       const next = page["@odata.nextLink"] ?? null;
       // The next page travels while this one is written (the link is only saved once this page is stored).
       if (next) pending = fetchPage(next);
-      const counts = await applyDeltaPage(db, enterpriseAccountId, page.value);
+      const counts = await applyDeltaPage(db, enterpriseAccountId, page.value, accountTypes);
       pages++;
       users += page.value.length;
       const deltaLink = page["@odata.deltaLink"] ?? null;
+      if (deltaLink) await finishRound(db, api, enterpriseAccountId, accountTypes);
       await db
         .update(teamsUserSyncs)
         .set({
@@ -144,15 +151,19 @@ export async function runSync(
 }
 
 /** Upserts one page in a single statement; removals mark the user and flag its provisioning. */
-async function applyDeltaPage(db: Database, enterpriseAccountId: string, items: DeltaUser[]) {
+async function applyDeltaPage(
+  db: Database,
+  enterpriseAccountId: string,
+  items: DeltaUser[],
+  accountTypes: Map<string, string>,
+) {
   const removedIds = items.filter((u) => u["@removed"]).map((u) => u.id);
   const present = items.filter((u) => !u["@removed"] && u.userPrincipalName);
   let added = 0;
   let updated = 0;
-  const now = new Date();
   if (present.length > 0) {
     const rows = present.map((u) => {
-      const e = eligibilityOf(u);
+      const e = syncEligibility(u, accountTypes.get(u.id.toLowerCase()));
       return {
         object_id: u.id,
         user_principal_name: u.userPrincipalName,
@@ -187,30 +198,156 @@ async function applyDeltaPage(db: Database, enterpriseAccountId: string, items: 
       else updated++;
     }
   }
-  if (removedIds.length > 0) {
-    await db
-      .update(teamsUsers)
-      .set({ removedAt: now, eligible: false, ineligibleReason: "Removed from Microsoft 365", syncedAt: now })
+  if (removedIds.length > 0) await markRemoved(db, enterpriseAccountId, removedIds);
+  return { added, updated, removed: removedIds.length };
+}
+
+/** Marks users gone from Microsoft 365 (never deleted) and flags their provisioning for cleanup. */
+async function markRemoved(db: Database, enterpriseAccountId: string, objectIds: string[]): Promise<number> {
+  const now = new Date();
+  const removed = await db
+    .update(teamsUsers)
+    .set({ removedAt: now, eligible: false, ineligibleReason: "Removed from Microsoft 365", syncedAt: now })
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+        inArray(teamsUsers.objectId, objectIds),
+        isNull(teamsUsers.removedAt),
+      ),
+    )
+    .returning({ objectId: teamsUsers.objectId });
+  await db
+    .update(provisionedUsers)
+    .set({
+      cleanupRequired: true,
+      lastError: "The Teams user was removed from Microsoft 365; remove this user.",
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
+        inArray(provisionedUsers.teamsUserObjectId, objectIds),
+      ),
+    );
+  return removed.length;
+}
+
+/** A delta or next link whose sync state Microsoft no longer has: start a full round. */
+function isSyncReset(error: MicrosoftApiError): boolean {
+  return error.status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(error.code ?? "");
+}
+
+const USER_SELECT =
+  "id,userPrincipalName,displayName,mail,accountEnabled,usageLocation,assignedPlans,userType,isResourceAccount";
+
+/** Graph links are absolute; the client takes paths under /v1.0. */
+function graphPath(link: string): string {
+  const at = link.indexOf("/v1.0/");
+  return at >= 0 ? link.slice(at + "/v1.0".length) : link;
+}
+
+/**
+ * The tenant's users that Teams cannot serve, by teamsUserConfiguration.accountType (`sfbOnPremUser`,
+ * `ineligibleUser`): object id (lower case) → accountType. "List userConfigurations" (Graph v1.0,
+ * TeamsUserConfiguration.Read.All) supports $filter, $select and $top.
+ */
+async function unusableAccountTypes(api: VoiceApi): Promise<Map<string, string>> {
+  const filter = Object.keys(UNUSABLE_ACCOUNT_TYPES)
+    .map((type) => `accountType eq '${type}'`)
+    .join(" or ");
+  const out = new Map<string, string>();
+  let next: string | null =
+    `/admin/teams/userConfigurations?$filter=${encodeURIComponent(filter)}&$select=id,accountType&$top=999`;
+  while (next) {
+    const response: { body: { value: { id: string; accountType: string }[]; "@odata.nextLink"?: string } } =
+      await api.graph.get(next);
+    for (const c of response.body.value) out.set(c.id.toLowerCase(), c.accountType);
+    next = response.body["@odata.nextLink"] ? graphPath(response.body["@odata.nextLink"]) : null;
+  }
+  return out;
+}
+
+/**
+ * End of a round. A full round saw every user, so those it did not see are gone (after a sync reset, removals
+ * from before it are never reported). accountType is not a user property, so its changes never come through
+ * delta: users Teams cannot serve are marked here whether or not they changed, and users marked for it before
+ * that Teams serves again are read back from Graph and judged afresh.
+ */
+async function finishRound(
+  db: Database,
+  api: VoiceApi,
+  enterpriseAccountId: string,
+  accountTypes: Map<string, string>,
+): Promise<void> {
+  const [round] = await db
+    .select({ fullSync: teamsUserSyncs.fullSync, startedAt: teamsUserSyncs.startedAt })
+    .from(teamsUserSyncs)
+    .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+  if (round?.fullSync && round.startedAt) {
+    const unseen = await db
+      .select({ objectId: teamsUsers.objectId })
+      .from(teamsUsers)
       .where(
         and(
           eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-          inArray(teamsUsers.objectId, removedIds),
           isNull(teamsUsers.removedAt),
+          sql`${teamsUsers.syncedAt} < ${round.startedAt}`,
         ),
       );
+    if (unseen.length > 0)
+      await markRemoved(
+        db,
+        enterpriseAccountId,
+        unseen.map((u) => u.objectId),
+      );
+  }
+  const now = new Date();
+  const flagged = [...accountTypes.keys()];
+  for (const [type, reason] of Object.entries(UNUSABLE_ACCOUNT_TYPES)) {
+    const ids = flagged.filter((id) => accountTypes.get(id) === type);
+    if (ids.length === 0) continue;
+    // A reason of the user's own (disabled, no Teams Phone licence) comes first and stays.
     await db
-      .update(provisionedUsers)
-      .set({
-        cleanupRequired: true,
-        lastError: "The Teams user was removed from Microsoft 365; remove this user.",
-        updatedAt: now,
-      })
+      .update(teamsUsers)
+      .set({ eligible: false, ineligibleReason: reason, syncedAt: now })
       .where(
         and(
-          eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-          inArray(provisionedUsers.teamsUserObjectId, removedIds),
+          eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+          isNull(teamsUsers.removedAt),
+          eq(teamsUsers.eligible, true),
+          inArray(sql`lower(${teamsUsers.objectId})`, ids),
         ),
       );
   }
-  return { added, updated, removed: removedIds.length };
+  const served = await db
+    .select({ objectId: teamsUsers.objectId })
+    .from(teamsUsers)
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
+        isNull(teamsUsers.removedAt),
+        inArray(teamsUsers.ineligibleReason, [...ACCOUNT_TYPE_REASONS]),
+        flagged.length > 0 ? notInArray(sql`lower(${teamsUsers.objectId})`, flagged) : undefined,
+      ),
+    );
+  for (const { objectId } of served) {
+    const response = await api.graph.get<DeltaUser>(
+      `/users/${encodeURIComponent(objectId)}?$select=${USER_SELECT}`,
+      [404],
+    );
+    if (response.status === 404) {
+      await markRemoved(db, enterpriseAccountId, [objectId]);
+      continue;
+    }
+    const e = syncEligibility(response.body);
+    await db
+      .update(teamsUsers)
+      .set({
+        eligible: e.eligible,
+        ineligibleReason: e.reason,
+        hasTeamsPhone: e.hasTeamsPhone,
+        syncedAt: now,
+      })
+      .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseAccountId), eq(teamsUsers.objectId, objectId)));
+  }
 }

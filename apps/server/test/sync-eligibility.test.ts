@@ -1,0 +1,139 @@
+import type { StartedEmulator, User } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
+import { teamsUserSyncs } from "../src/modules/teams-users/schema.js";
+import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import { emulatorEnv, startEmulator } from "./support/onboarding.js";
+import { connectedContoso, pwshStandInPath, waitFor } from "./support/provisioning.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+const CONTOSO = DEMO_TENANTS.contoso;
+const TEAMS_ENTERPRISE_SKU = "7e74bd05-2c47-404e-829a-ba95c66fe8e5";
+
+interface ListedUser {
+  objectId: string;
+  userPrincipalName: string;
+  eligible: boolean;
+  ineligibleReason: string | null;
+}
+
+describe("Teams users sync: who Teams cannot serve is not eligible, with the reason, before anyone enables them", () => {
+  let emulator: StartedEmulator;
+  let t: TestApp;
+  let partner: SignedInUser;
+  let enterpriseId: string;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    t = await startTestApp({
+      ...emulatorEnv(emulator),
+      PWSH_PATH: pwshStandInPath(),
+      TEAMS_USERS_SYNC_MINUTES: "0",
+    });
+    const tree = await createAccountTree(t.deps.db);
+    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+    partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+    ({ enterpriseId } = await connectedContoso(t, emulator, tree, operatorAdmin, partner));
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+    await emulator?.close();
+  });
+
+  const sync = async () => {
+    const finished = async () =>
+      (
+        await t.deps.db
+          .select()
+          .from(teamsUserSyncs)
+          .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId))
+      )[0]?.finishedAt?.getTime() ?? 0;
+    const before = await finished();
+    const started = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/teams-users/sync`,
+      headers: partner.headers,
+    });
+    expect(started.statusCode).toBe(202);
+    const row = await waitFor("sync finished", async () => {
+      const [r] = await t.deps.db
+        .select()
+        .from(teamsUserSyncs)
+        .where(and(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId)));
+      return r?.finishedAt && r.finishedAt.getTime() !== before ? r : null;
+    });
+    expect(row).toMatchObject({ status: "completed", lastError: null });
+  };
+
+  /** The Users page's list, as the UI reads it. */
+  const listed = async (upn: string): Promise<ListedUser> => {
+    const response = await t.app.inject({
+      url: `/api/accounts/${enterpriseId}/teams-users?search=${encodeURIComponent(upn)}`,
+      headers: partner.headers,
+    });
+    expect(response.statusCode).toBe(200);
+    const found = (response.json().items as ListedUser[]).find((u) => u.userPrincipalName === upn);
+    if (!found) throw new Error(`${upn} not listed`);
+    return found;
+  };
+
+  /** Enabled generated users holding Teams Phone and Teams (eligible in the demo), in a stable order. */
+  const teamsPhoneUsers = (): User[] =>
+    [...emulator.state.requireTenant(CONTOSO.id).users.values()].filter(
+      (u) =>
+        u.accountEnabled &&
+        !u.isResourceAccount &&
+        !u.userPrincipalName.startsWith("user1@") &&
+        u.licenses.some((l) => l.skuId === TEAMS_ENTERPRISE_SKU),
+    );
+
+  it("a user without the Teams service plan (TEAMS1) and an sfbOnPremUser are synced as not eligible, with reasons", async () => {
+    const [noTeams, onPrem, later] = teamsPhoneUsers();
+    // Teams Phone (MCOEV) kept, the Teams licence removed: Teams Phone alone is unusable.
+    const api = await voiceApi(t.deps, CONTOSO.id);
+    await api.graph.post(`/users/${noTeams!.id}/assignLicense`, {
+      addLicenses: [],
+      removeLicenses: [TEAMS_ENTERPRISE_SKU],
+    });
+    // Homed in Skype for Business Server on premises (Teams reports it in userConfigurations.accountType).
+    onPrem!.teamsAccountType = "sfbOnPremUser";
+
+    await sync();
+    expect(await listed(noTeams!.userPrincipalName)).toMatchObject({
+      eligible: false,
+      ineligibleReason: expect.stringMatching(/No Microsoft Teams licence \(service plan TEAMS1\)/),
+    });
+    expect(await listed(onPrem!.userPrincipalName)).toMatchObject({
+      eligible: false,
+      ineligibleReason: expect.stringMatching(
+        /Skype for Business Server on premises \(accountType sfbOnPremUser\)/,
+      ),
+    });
+    expect(await listed(later!.userPrincipalName)).toMatchObject({ eligible: true, ineligibleReason: null });
+    expect(await listed(`user1@${CONTOSO.domain}`)).toMatchObject({ eligible: true });
+
+    // Neither is offered in Add User.
+    const offered = (
+      await t.app.inject({
+        url: `/api/accounts/${enterpriseId}/teams-users/eligible?q=`,
+        headers: partner.headers,
+      })
+    ).json() as { objectId: string }[];
+    expect(offered.map((u) => u.objectId)).not.toContain(noTeams!.id);
+    expect(offered.map((u) => u.objectId)).not.toContain(onPrem!.id);
+  }, 120_000);
+
+  it("accountType changes reach the list on the next delta round, though the user object did not change", async () => {
+    const [, onPrem, later] = teamsPhoneUsers();
+    onPrem!.teamsAccountType = undefined; // moved to Teams
+    later!.teamsAccountType = "ineligibleUser";
+    await sync();
+    expect(await listed(onPrem!.userPrincipalName)).toMatchObject({ eligible: true, ineligibleReason: null });
+    expect(await listed(later!.userPrincipalName)).toMatchObject({
+      eligible: false,
+      ineligibleReason: expect.stringMatching(/accountType ineligibleUser/),
+    });
+  }, 120_000);
+});
