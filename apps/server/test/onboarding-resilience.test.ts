@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +36,32 @@ function writeOf(l: LoggedCall): string | null {
   return `${l.method} ${l.path.split("?")[0]}`;
 }
 
+/**
+ * Takes Microsoft down mid-job: the emulator's HTTPS server stops (open connections dropped), the port refuses
+ * connections until the portal has tried at least once, then the server starts again on the same port with the
+ * same state and data folder.
+ */
+async function restartEmulatorOnceTried(emulator: StartedEmulator): Promise<number> {
+  const port = Number(new URL(emulator.url).port);
+  await emulator.stop();
+  let attempts = 0;
+  const down = createServer((socket) => {
+    attempts++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    down.once("error", reject);
+    down.listen(port, "127.0.0.1", () => resolve());
+  });
+  try {
+    await waitFor("the portal tried Microsoft while it was down", async () => attempts > 0);
+  } finally {
+    await new Promise<void>((resolve) => down.close(() => resolve()));
+  }
+  await emulator.start();
+  return attempts;
+}
+
 describe("Direct Routing setup under Microsoft faults", () => {
   let emulator: StartedEmulator;
   let t: TestApp;
@@ -48,7 +75,7 @@ describe("Direct Routing setup under Microsoft faults", () => {
     await emulator?.close();
   });
 
-  it("with 20% injected 5xx and throttling (429) it converges, and every write succeeds exactly once", async () => {
+  it("restarted mid-setup, with 20% injected 5xx and throttling (429), it converges, and every write succeeds exactly once", async () => {
     const tree = await createAccountTree(t.deps.db);
     const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
     const partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
@@ -59,8 +86,25 @@ describe("Direct Routing setup under Microsoft faults", () => {
       errorRate: 0.2,
       errorStatuses: [500, 503],
       throttle: { capacity: 6, refillPerSecond: 3, tenantId: CONTOSO.id },
+      teamsAdminThrottle: { capacity: 6, refillPerSecond: 3, tenantId: CONTOSO.id },
     });
     try {
+      const setupView = async () =>
+        (
+          await t.app.inject({ url: `/api/accounts/${id}/direct-routing-setup`, headers: partner.headers })
+        ).json() as { status: string; steps: { status: string }[] };
+      const midway = await waitFor(
+        "setup under way",
+        async () => {
+          const view = await setupView();
+          if (view.status === "completed") throw new Error("the setup completed before Microsoft went down");
+          const done = view.steps.filter((s) => s.status === "done").length;
+          return done >= 2 && done < view.steps.length ? view : null;
+        },
+        { intervalMs: 50 },
+      );
+      expect(midway.status).not.toBe("completed");
+      expect(await restartEmulatorOnceTried(emulator)).toBeGreaterThan(0);
       const done = await waitFor(
         "setup completed despite the faults",
         async () => {
