@@ -132,6 +132,6 @@ export async function waitForSetupCompleted(page: Page, enterpriseUrl: string) {
   await page.waitForFunction(
     () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
     undefined,
-    { timeout: 90_000 },
+    { timeout: 180_000 },
   );
 }
