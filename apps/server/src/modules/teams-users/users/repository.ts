@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 // Layer-internal reads of onboarding tables (the Add User choices); to become those modules' service calls.
 import { enterprises } from "../../enterprises/schema.js";
@@ -18,6 +18,19 @@ type ProvisionedUserChanges = Partial<Omit<NewProvisionedUser, "teamsUserObjectI
 export function usersRepository(db: Executor) {
   const mine = (scope: TenantScope) => withinScope(scope, provisionedUsers.enterpriseAccountId);
   const teamsUserIn = (scope: TenantScope) => withinScope(scope, teamsUsers.enterpriseAccountId);
+  /** A user of the scope matching `condition`, other than `excludeUserId`: its id and UPN. */
+  const otherUser = async (
+    scope: TenantScope,
+    condition: SQL,
+    excludeUserId: string | undefined,
+    tx: Executor,
+  ) => {
+    const [row] = await tx
+      .select({ id: provisionedUsers.id, upn: provisionedUsers.userPrincipalName })
+      .from(provisionedUsers)
+      .where(and(mine(scope), condition, excludeUserId ? ne(provisionedUsers.id, excludeUserId) : undefined));
+    return row;
+  };
   return {
     /** One writer of an enterprise's users at a time (until the transaction ends), so duplicate checks hold. */
     async lockUsers(scope: TenantScope, tx: Executor) {
@@ -84,18 +97,8 @@ export function usersRepository(db: Executor) {
       excludeUserId: string | undefined,
       tx: Executor = db,
     ) {
-      const [row] = await tx
-        .select({ id: provisionedUsers.id, upn: provisionedUsers.userPrincipalName })
-        .from(provisionedUsers)
-        .where(
-          and(
-            mine(scope),
-            eq(provisionedUsers.pbxLocation, pbxLocation),
-            eq(provisionedUsers.sipUser, sipUser),
-            excludeUserId ? ne(provisionedUsers.id, excludeUserId) : undefined,
-          ),
-        );
-      return row;
+      const same = and(eq(provisionedUsers.pbxLocation, pbxLocation), eq(provisionedUsers.sipUser, sipUser));
+      return otherUser(scope, same!, excludeUserId, tx);
     },
 
     /** Another user of the scope with this number. */
@@ -105,17 +108,7 @@ export function usersRepository(db: Executor) {
       excludeUserId: string | undefined,
       tx: Executor = db,
     ) {
-      const [row] = await tx
-        .select({ id: provisionedUsers.id, upn: provisionedUsers.userPrincipalName })
-        .from(provisionedUsers)
-        .where(
-          and(
-            mine(scope),
-            eq(provisionedUsers.phoneNumber, number),
-            excludeUserId ? ne(provisionedUsers.id, excludeUserId) : undefined,
-          ),
-        );
-      return row;
+      return otherUser(scope, eq(provisionedUsers.phoneNumber, number), excludeUserId, tx);
     },
 
     async insert(
