@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sbcAdapterFor, sbcDatabaseUrl } from "../src/modules/sbc/runtime.js";
+import { sbcDatabaseUrl } from "../src/modules/sbc/runtime.js";
 import { syncEnterprise } from "../src/modules/sbc/service.js";
 import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.js";
 import { deviceAd, generateDevicePassword } from "../src/modules/teams-users/service.js";
@@ -56,7 +56,7 @@ describe("SBC database: HA1 instead of SIP passwords, and Kamailio's read-only r
     ).json().profile as { pbxRealm: string | null; sipDomain: string };
 
   async function sync() {
-    const adapter = await sbcAdapterFor(t.deps);
+    const adapter = await t.deps.sbc.get();
     await syncEnterprise(t.deps, adapter, enterpriseId);
   }
 

@@ -24,6 +24,7 @@ import type { MicrosoftSignInPort } from "../modules/identity/microsoft-sign-in-
 import { sessionStore } from "../modules/identity/sessions.js";
 import type { Mailer } from "../modules/mail/mailer.js";
 import type { MicrosoftPort } from "../modules/microsoft/port.js";
+import type { SbcAdapterHandle } from "../modules/sbc/runtime.js";
 import { accountRepository } from "../modules/tenancy/repository.js";
 import { type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
@@ -44,6 +45,8 @@ export interface AppDeps {
   microsoft: MicrosoftPort;
   /** Sign in with Microsoft, as the identity module sees it (the microsoft module's adapter). */
   microsoftSignIn: MicrosoftSignInPort;
+  /** The SBC (Kamailio) adapter, created on first use. */
+  sbc: SbcAdapterHandle;
 }
 
 export type App = FastifyInstance;

@@ -1,5 +1,4 @@
 import type { AppDeps } from "../http/app.js";
-import { closeSbcAdapter } from "../modules/sbc/runtime.js";
 import { startSbcWatch } from "../modules/sbc/watch.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
 
@@ -13,9 +12,4 @@ export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
   return async () => {
     for (const stop of stops) stop();
   };
-}
-
-/** Long-lived resources modules hold per process: the SBC database pool. */
-export async function closeModuleResources(deps: Pick<AppDeps, "db">): Promise<void> {
-  await closeSbcAdapter(deps.db);
 }

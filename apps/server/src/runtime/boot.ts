@@ -13,7 +13,7 @@ import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
 import { registerQueue } from "../modules/teams-users/queue-registry.js";
-import { closeModuleResources, startBackgroundLoops } from "./background.js";
+import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
 import { jobDefinitions } from "./jobs.js";
 
@@ -83,8 +83,8 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
       secrets,
       microsoft: container.microsoft,
       microsoftSignIn: container.microsoftSignIn,
+      sbc: container.sbc,
     };
-    stack.push(() => closeModuleResources(deps));
     const jobs = await createJobQueue({
       databaseUrl: url,
       log,

@@ -10,6 +10,7 @@ import {
 } from "../modules/microsoft/index.js";
 import { resolvePwshPath, standInEnvironment } from "../modules/microsoft/teams-powershell/pwsh-path.js";
 import { effectiveOperatorSettings } from "../modules/operator-settings/service.js";
+import { type SbcAdapterHandle, sbcAdapterHandle } from "../modules/sbc/runtime.js";
 
 /**
  * The composition root: the long-lived adapters every module is handed, built once per process.
@@ -18,6 +19,7 @@ import { effectiveOperatorSettings } from "../modules/operator-settings/service.
 export interface Container {
   microsoft: MicrosoftPort;
   microsoftSignIn: MicrosoftSignInPort;
+  sbc: SbcAdapterHandle;
   close(): Promise<void>;
 }
 
@@ -35,9 +37,14 @@ export function buildContainer(deps: {
     pwshPath,
     pwshEnvironment: (settings) => standInEnvironment(pwshPath, config.m365EmulatorUrl ?? settings.loginUrl),
   });
+  const sbc = sbcAdapterHandle(deps);
   return {
     microsoft,
+    sbc,
     microsoftSignIn: microsoftSignInAdapter({ db: deps.db, microsoft }),
-    close: () => microsoft.close(),
+    async close() {
+      await microsoft.close();
+      await sbc.close();
+    },
   };
 }

@@ -25,7 +25,7 @@ import {
   effectiveOperatorSettings,
   listRegions,
 } from "../operator-settings/service.js";
-import { sbcAdapterFor } from "../sbc/runtime.js";
+import type { SbcAdapterHandle } from "../sbc/runtime.js";
 import type { TeamsProfile } from "../teams-profiles/schema.js";
 import { findTeamsProfile, regionObjectName } from "../teams-profiles/service.js";
 import type { TrunkProfile } from "../trunks/schema.js";
@@ -46,6 +46,7 @@ export interface PreflightDeps {
   secrets: SecretBox;
   log: Logger;
   microsoft: MicrosoftPort;
+  sbc: SbcAdapterHandle;
 }
 
 export interface PreflightReport {
@@ -308,7 +309,7 @@ const dnsRecord: Check = async (ctx) => {
 const sbcOptions: Check = async (ctx) => {
   const id = "sbc-options";
   const label = "SBC OPTIONS with Microsoft's SIP proxies";
-  const status = await (await sbcAdapterFor(ctx.deps)).status(ctx.enterpriseAccountId);
+  const status = await (await ctx.deps.sbc.get()).status(ctx.enterpriseAccountId);
   if (!status.live.configured || !status.live.reachable)
     return notOk(
       id,

@@ -2,7 +2,6 @@ import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
-import { sbcAdapterFor } from "./runtime.js";
 import { syncEnterprise } from "./service.js";
 
 export const SBC_SYNC_JOB = "sbc.sync-enterprise";
@@ -40,7 +39,7 @@ export function sbcJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<{ enterprise
       retryDelaySeconds: 5,
       retryBackoff: true,
       async handle({ enterpriseId }, context) {
-        const result = await syncEnterprise(deps, await sbcAdapterFor(deps), enterpriseId);
+        const result = await syncEnterprise(deps, await deps.sbc.get(), enterpriseId);
         context.log.info({ enterpriseId, result }, "SBC synchronised");
         return result;
       },

@@ -4,7 +4,6 @@ import type { AppDeps } from "../../http/app.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { assertEnterprise } from "../enterprises/policies.js";
 import { enqueueSbcSync } from "./jobs.js";
-import { sbcAdapterFor } from "./runtime.js";
 
 const params = z.object({ accountId: uuid() });
 
@@ -58,7 +57,7 @@ export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request) => {
         const enterprise = request.targetAccount!;
         assertEnterprise(enterprise);
-        const adapter = await sbcAdapterFor(deps);
+        const adapter = await deps.sbc.get();
         return adapter.status(enterprise.id);
       },
     );

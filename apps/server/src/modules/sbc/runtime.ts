@@ -1,12 +1,10 @@
+import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
 import { type Database, ensureDatabase } from "../../db/client.js";
-import type { AppDeps } from "../../http/app.js";
 import type { SbcAdapter } from "./adapter.js";
 import { kamailioAdapter } from "./kamailio/adapter.js";
 
-type Deps = Pick<AppDeps, "config" | "db" | "log">;
-
-const adapters = new WeakMap<Database, Promise<SbcAdapter>>();
+type Deps = { config: Config; db: Database; log: Logger };
 
 /**
  * The SBC database: SBC_DATABASE_URL, or a database beside the portal's on the same server
@@ -32,31 +30,40 @@ export async function sbcDatabaseUrl(config: Config, db: Database): Promise<stri
   }
 }
 
-/** One adapter per portal database handle (per running server), created on first use. */
-export function sbcAdapterFor(deps: Deps): Promise<SbcAdapter> {
-  let adapter = adapters.get(deps.db);
-  if (!adapter) {
-    adapter = (async () =>
-      kamailioAdapter({
-        databaseUrl: await sbcDatabaseUrl(deps.config, deps.db),
-        rpcUrl: deps.config.KAMAILIO_RPC_URL,
-        schemaDir: deps.config.KAMAILIO_SCHEMA_DIR,
-        kamailioRole: { name: deps.config.KAMAILIO_DB_ROLE, password: deps.config.KAMAILIO_DB_PASSWORD },
-        microsoftProxies: deps.config.SBC_MICROSOFT_PROXIES.split(",")
-          .map((uri) => uri.trim())
-          .filter(Boolean),
-        log: deps.log,
-      }))();
-    adapter.catch(() => adapters.delete(deps.db));
-    adapters.set(deps.db, adapter);
-  }
-  return adapter;
+/** The SBC adapter of this process: created on first use (its database may need creating), closed at shutdown. */
+export interface SbcAdapterHandle {
+  get(): Promise<SbcAdapter>;
+  close(): Promise<void>;
 }
 
-/** Closes the adapter of this database handle, if one was created (server shutdown). */
-export async function closeSbcAdapter(db: Database): Promise<void> {
-  const adapter = adapters.get(db);
-  if (!adapter) return;
-  adapters.delete(db);
-  await (await adapter.catch(() => null))?.close();
+/** Built once by the composition root; a failed creation is retried on the next use. */
+export function sbcAdapterHandle(deps: Deps): SbcAdapterHandle {
+  let adapter: Promise<SbcAdapter> | null = null;
+  return {
+    get() {
+      if (!adapter) {
+        const created = (async () =>
+          kamailioAdapter({
+            databaseUrl: await sbcDatabaseUrl(deps.config, deps.db),
+            rpcUrl: deps.config.KAMAILIO_RPC_URL,
+            schemaDir: deps.config.KAMAILIO_SCHEMA_DIR,
+            kamailioRole: { name: deps.config.KAMAILIO_DB_ROLE, password: deps.config.KAMAILIO_DB_PASSWORD },
+            microsoftProxies: deps.config.SBC_MICROSOFT_PROXIES.split(",")
+              .map((uri) => uri.trim())
+              .filter(Boolean),
+            log: deps.log,
+          }))();
+        adapter = created;
+        created.catch(() => {
+          if (adapter === created) adapter = null;
+        });
+      }
+      return adapter;
+    },
+    async close() {
+      const current = adapter;
+      adapter = null;
+      await (await current?.catch(() => null))?.close();
+    },
+  };
 }

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { AppDeps } from "../../http/app.js";
 import { enqueueSbcSync } from "./jobs.js";
-import { sbcAdapterFor } from "./runtime.js";
 
 /** How often the portal's tables are checked for changes the SBC has not seen. */
 export const SBC_WATCH_SECONDS = 10;
@@ -10,7 +9,7 @@ export const SBC_FULL_SYNC_SECONDS = 300;
 /** A change committed late (long transaction) is still seen: look back this far. */
 const LOOK_BACK_MS = 15_000;
 
-type Deps = Pick<AppDeps, "db" | "jobs" | "config" | "log">;
+type Deps = Pick<AppDeps, "db" | "jobs" | "config" | "log" | "sbc">;
 
 /**
  * Enterprises whose trunk profile, provisioned users, SIP devices or account changed since `since`
@@ -28,7 +27,7 @@ export async function changedEnterprises(deps: Deps, since: Date | null): Promis
     ) c
     where ${at}::timestamptz is null or c.at >= ${at}::timestamptz`);
   const ids = new Set(changed.rows.map((row) => row.id));
-  if (!since) for (const id of await (await sbcAdapterFor(deps)).enterpriseIds()) ids.add(id);
+  if (!since) for (const id of await (await deps.sbc.get()).enterpriseIds()) ids.add(id);
   return [...ids];
 }
 
