@@ -20,7 +20,7 @@ import { type ReactNode, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { MicrosoftConnectionCard } from "../microsoft/AuthorizationPage";
 import { PbxDirectoryCard } from "../pbx-directory/PbxDirectoryCard";
 import { SbcTrunkStatus } from "../sbc";

@@ -21,7 +21,7 @@ import { Navigate, useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { useActingAccount } from "../microsoft/useActingAccount";
 
 const PAGE_SIZE = 20;

@@ -18,7 +18,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { useRegions } from "./EnterprisesPage";
 
 type TeamsProfile = components["schemas"]["TeamsProfile"];

@@ -17,7 +17,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 
 type Trunk = components["schemas"]["TrunkProfile"];
 const CODECS = ["PCMU", "PCMA", "G722", "G729", "OPUS", "SILK"];

@@ -1,22 +1,20 @@
 import { Alert, Anchor, Button, Loader, PasswordInput, Stack } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
+import { useApiForm } from "../../forms";
 import { AuthCard } from "./AuthCard";
-import { useApiErrors, useLinkToken } from "./form";
+import { useLinkToken } from "./link-token";
 import { landingFor } from "./SignInPage";
 
 /** Opened from the "Activate Your Account" email: temporary password → new password → signed in. */
 export function ActivatePage() {
   const token = useLinkToken();
   const navigate = useNavigate();
-  const [values, setValues] = useState({ currentPassword: "", newPassword: "", confirmPassword: "" });
-  const [busy, setBusy] = useState(false);
-  const errors = useApiErrors(["currentPassword", "newPassword", "confirmPassword"]);
-  const set = (field: keyof typeof values) => (event: React.ChangeEvent<HTMLInputElement>) =>
-    setValues({ ...values, [field]: event.currentTarget.value });
+  const { form, formError, busy, onSubmit } = useApiForm({
+    initialValues: { currentPassword: "", newPassword: "", confirmPassword: "" },
+  });
   // Checked on load, so a used link says so before anyone types three passwords.
   const link = useQuery({
     queryKey: ["activation-link", token],
@@ -55,56 +53,41 @@ export function ActivatePage() {
       subtitle="Enter the temporary password from the email and choose your own password."
     >
       <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          errors.clear();
-          setBusy(true);
-          try {
-            const session = await unwrap(
-              api.POST("/api/auth/activate", { body: { token: token ?? "", ...values } }),
-            );
-            adoptSession(session);
-            await navigate({ to: landingFor(session) });
-          } catch (error) {
-            errors.show(error);
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={onSubmit(async (values) => {
+          const session = await unwrap(
+            api.POST("/api/auth/activate", { body: { token: token ?? "", ...values } }),
+          );
+          adoptSession(session);
+          await navigate({ to: landingFor(session) });
+        })}
       >
         <Stack>
           {!token && (
             <Alert color="red">This activation link is incomplete. Open the link from the email again.</Alert>
           )}
-          {errors.formError && (
+          {formError && (
             <Alert color="red" role="alert">
-              {errors.formError}
+              {formError}
             </Alert>
           )}
           <PasswordInput
             label="Current Password"
             description="The temporary password from the email."
             autoComplete="off"
-            value={values.currentPassword}
-            onChange={set("currentPassword")}
-            error={errors.fieldErrors.currentPassword}
+            {...form.getInputProps("currentPassword")}
             required
           />
           <PasswordInput
             label="New Password"
             description="At least 12 characters. A few random words work well."
             autoComplete="new-password"
-            value={values.newPassword}
-            onChange={set("newPassword")}
-            error={errors.fieldErrors.newPassword}
+            {...form.getInputProps("newPassword")}
             required
           />
           <PasswordInput
             label="Confirm New Password"
             autoComplete="new-password"
-            value={values.confirmPassword}
-            onChange={set("confirmPassword")}
-            error={errors.fieldErrors.confirmPassword}
+            {...form.getInputProps("confirmPassword")}
             required
           />
           <Button type="submit" fullWidth loading={busy} disabled={!token}>

@@ -3,8 +3,8 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
+import { useApiErrors } from "../../forms";
 import { AuthCard } from "./AuthCard";
-import { useApiErrors } from "./form";
 import { SecondFactorCodeInput } from "./SecondFactorCodeInput";
 import { landingFor } from "./SignInPage";
 
@@ -68,13 +68,10 @@ function SecondFactor({ flow }: { flow: string }) {
   const navigate = useNavigate();
   const [code, setCode] = useState("");
   const [useRecovery, setUseRecovery] = useState(false);
-  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["totpCode", "recoveryCode"]);
 
-  async function submit() {
-    errors.clear();
-    setBusy(true);
-    try {
+  const submit = () =>
+    errors.submit(async () => {
       const session = await unwrap(
         api.POST("/api/auth/microsoft/two-factor", {
           body: { flow, ...(useRecovery ? { recoveryCode: code } : { totpCode: code }) },
@@ -82,12 +79,7 @@ function SecondFactor({ flow }: { flow: string }) {
       );
       adoptSession(session);
       await navigate({ to: landingFor(session) });
-    } catch (error) {
-      errors.show(error);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <AuthCard
@@ -112,7 +104,7 @@ function SecondFactor({ flow }: { flow: string }) {
             onChange={setCode}
             error={errors.fieldErrors.totpCode ?? errors.fieldErrors.recoveryCode}
           />
-          <Button type="submit" fullWidth loading={busy}>
+          <Button type="submit" fullWidth loading={errors.busy}>
             Verify
           </Button>
           <Anchor component="button" type="button" size="sm" onClick={() => setUseRecovery((v) => !v)}>

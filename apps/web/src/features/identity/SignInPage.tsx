@@ -3,8 +3,8 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { adoptSession, type Session } from "../../app/session";
+import { useApiErrors } from "../../forms";
 import { AuthCard } from "./AuthCard";
-import { useApiErrors } from "./form";
 import { SecondFactorCodeInput } from "./SecondFactorCodeInput";
 
 type Step = "username" | "password" | "code";
@@ -25,42 +25,36 @@ export function SignInPage() {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [useRecovery, setUseRecovery] = useState(false);
-  const [busy, setBusy] = useState(false);
   const errors = useApiErrors(["username", "password", "totpCode", "recoveryCode"]);
 
-  async function submit() {
-    errors.clear();
-    setBusy(true);
-    try {
-      const session = await unwrap(
-        api.POST("/api/auth/sign-in", {
-          body: {
-            username,
-            password,
-            ...(step === "code" ? (useRecovery ? { recoveryCode: code } : { totpCode: code }) : {}),
-          },
-        }),
-      );
-      adoptSession(session);
-      await navigate({ to: landingFor(session, search.redirect) });
-    } catch (error) {
-      if (
-        error instanceof ApiError &&
-        (error.status === 401 || error.status === 429) &&
-        error.errors.some((e) => e.field === "totpCode") &&
-        step !== "code"
-      ) {
-        // 401: two-factor authentication is on. 429: the username is slowed down after many failures
-        // elsewhere; the password with a valid code still signs in, so ask for it and say why.
-        setStep("code");
-        if (error.status === 429) errors.show(error);
-      } else {
-        errors.show(error);
+  const submit = () =>
+    errors.submit(async () => {
+      try {
+        const session = await unwrap(
+          api.POST("/api/auth/sign-in", {
+            body: {
+              username,
+              password,
+              ...(step === "code" ? (useRecovery ? { recoveryCode: code } : { totpCode: code }) : {}),
+            },
+          }),
+        );
+        adoptSession(session);
+        await navigate({ to: landingFor(session, search.redirect) });
+      } catch (error) {
+        if (
+          error instanceof ApiError &&
+          (error.status === 401 || error.status === 429) &&
+          error.errors.some((e) => e.field === "totpCode") &&
+          step !== "code"
+        ) {
+          // 401: two-factor authentication is on. 429: the username is slowed down after many failures
+          // elsewhere; the password with a valid code still signs in, so ask for it and say why.
+          setStep("code");
+          if (error.status === 429) errors.show(error);
+        } else throw error;
       }
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <AuthCard
@@ -142,7 +136,7 @@ export function SignInPage() {
                   error={errors.fieldErrors.totpCode ?? errors.fieldErrors.recoveryCode}
                 />
               )}
-              <Button type="submit" fullWidth loading={busy}>
+              <Button type="submit" fullWidth loading={errors.busy}>
                 {step === "code" ? "Verify" : "Sign In"}
               </Button>
               {step === "code" ? (

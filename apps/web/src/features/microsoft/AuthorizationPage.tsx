@@ -6,7 +6,7 @@ import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { connectToMicrosoft, replaceMicrosoftTenant } from "./useActingAccount";
 
 export function useMicrosoftConnection(accountId: string) {

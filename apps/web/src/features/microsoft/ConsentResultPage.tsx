@@ -5,7 +5,7 @@ import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../../api/client";
 import { ensureSession } from "../../app/session";
-import { useLinkToken } from "../identity/form";
+import { useLinkToken } from "../identity/link-token";
 
 const UNKNOWN_MESSAGES: Record<string, string> = {
   state_expired:

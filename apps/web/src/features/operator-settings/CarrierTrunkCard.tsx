@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 
 type CarrierTrunk = components["schemas"]["CarrierTrunk"];
 

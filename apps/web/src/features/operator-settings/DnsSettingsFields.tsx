@@ -12,7 +12,7 @@ import {
 import { useMutation } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 
 type Settings = components["schemas"]["OperatorSettings"];
 

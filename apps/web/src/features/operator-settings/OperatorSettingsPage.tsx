@@ -21,7 +21,7 @@ import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { CarrierTrunkCard } from "./CarrierTrunkCard";
 import { DNS_FIELDS, DnsSettingsFields, dnsBody, dnsFormFrom } from "./DnsSettingsFields";
 

@@ -2,6 +2,7 @@ import { Alert, Button, FileInput, Group, PasswordInput, Stack, Table, Text, Tex
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { pbxDirectoryKeys, pbxDirectoryQueries } from "./api";
 
 /**
  * The enterprise's PBX directory (extension, name, default caller ID) that Add User's SIP User and Phone
@@ -10,21 +11,9 @@ import { ApiError, api, unwrap } from "../../api/client";
 export function PbxDirectoryCard({ accountId, readOnly }: { accountId: string; readOnly: boolean }) {
   const queryClient = useQueryClient();
   const path = { params: { path: { accountId } } };
-  const users = useQuery({
-    queryKey: ["pbx-directory", accountId, ""],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/pbx-directory", {
-          params: { path: { accountId }, query: { q: "" } },
-        }),
-      ),
-  });
-  const source = useQuery({
-    queryKey: ["pbx-directory-source", accountId],
-    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/pbx-directory/source", path)),
-    refetchInterval: (query) => (query.state.data && !query.state.data.lastSyncedAt ? 2000 : false),
-  });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["pbx-directory", accountId] });
+  const users = useQuery(pbxDirectoryQueries.users(accountId, ""));
+  const source = useQuery(pbxDirectoryQueries.source(accountId));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: pbxDirectoryKeys.all(accountId) });
   const [file, setFile] = useState<File | null>(null);
   const [baseUrl, setBaseUrl] = useState<string | null>(null);
   const [token, setToken] = useState("");
@@ -68,7 +57,7 @@ export function PbxDirectoryCard({ accountId, readOnly }: { accountId: string; r
       setMessage(null);
     },
     onSuccess: async (saved) => {
-      queryClient.setQueryData(["pbx-directory-source", accountId], saved);
+      queryClient.setQueryData(pbxDirectoryQueries.source(accountId).queryKey, saved);
       setToken("");
       setMessage("PBX directory URL saved; reading it now.");
     },

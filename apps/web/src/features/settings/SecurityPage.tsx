@@ -19,7 +19,7 @@ import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fetchSession, sessionQueryKey, useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiErrors } from "../../forms";
 import { MicrosoftSignInCard } from "../identity/MicrosoftSignInCard";
 import { SessionsCard } from "../identity/SessionsCard";
 

@@ -21,7 +21,7 @@ import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiForm } from "../../forms";
 
 type PortalUser = components["schemas"]["PortalUser"];
 type Role = PortalUser["role"];
@@ -231,58 +231,34 @@ function AddUserModal(props: {
   onClose(): void;
   onAdded(user: PortalUser): void;
 }) {
-  const empty = { name: "", email: "", role: "User" as Role };
-  const [values, setValues] = useState(empty);
-  const [busy, setBusy] = useState(false);
-  const errors = useApiErrors(["name", "email", "role"]);
+  const { form, formError, busy, onSubmit } = useApiForm({
+    initialValues: { name: "", email: "", role: "User" as Role },
+  });
+  const role = form.getValues().role;
   return (
     <Modal opened={props.opened} onClose={props.onClose} title="Add User">
       <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          errors.clear();
-          setBusy(true);
-          try {
-            const user = await unwrap(
-              api.POST("/api/accounts/{accountId}/users", {
-                params: { path: { accountId: props.accountId } },
-                body: values,
-              }),
-            );
-            setValues(empty);
-            props.onAdded(user);
-          } catch (error) {
-            errors.show(error);
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={onSubmit(async (values) => {
+          const user = await unwrap(
+            api.POST("/api/accounts/{accountId}/users", {
+              params: { path: { accountId: props.accountId } },
+              body: values,
+            }),
+          );
+          form.reset();
+          props.onAdded(user);
+        })}
       >
         <Stack>
-          {errors.formError && <Alert color="red">{errors.formError}</Alert>}
-          <TextInput
-            label="Name"
-            value={values.name}
-            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
-            error={errors.fieldErrors.name}
-            required
-          />
-          <TextInput
-            label="Email"
-            type="email"
-            value={values.email}
-            onChange={(e) => setValues({ ...values, email: e.currentTarget.value })}
-            error={errors.fieldErrors.email}
-            required
-          />
+          {formError && <Alert color="red">{formError}</Alert>}
+          <TextInput label="Name" {...form.getInputProps("name")} required />
+          <TextInput label="Email" type="email" {...form.getInputProps("email")} required />
           <Select
             label="User Role"
             data={ROLES.map((r) => ({ value: r.value, label: r.label }))}
-            value={values.role}
+            {...form.getInputProps("role")}
             allowDeselect={false}
-            onChange={(role) => role && setValues({ ...values, role: role as Role })}
-            description={ROLES.find((r) => r.value === values.role)?.description}
-            error={errors.fieldErrors.role}
+            description={ROLES.find((r) => r.value === role)?.description}
           />
           <Group justify="flex-end">
             <Button variant="default" onClick={props.onClose}>

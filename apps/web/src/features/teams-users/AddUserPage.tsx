@@ -11,143 +11,107 @@ import {
   Title,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, unwrap } from "../../api/client";
+import { useEffect, useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { useApiForm } from "../../forms";
+import { pbxDirectoryQueries } from "../pbx-directory/api";
+import { invalidateTeamsUsers, teamsUsersQueries } from "./api";
 import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
+
+const FIELDS = [
+  "pbxLocation",
+  "regionId",
+  "teamsUserObjectId",
+  "teamsUserPrincipalName",
+  "sipUser",
+  "phoneNumber",
+] as const;
 
 /** Add User, with the guide's fields and labels, from the enterprise's and the partner's portal. */
 export function AddUserPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const options = useQuery({
-    queryKey: ["teams-users-options", accountId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/form-options", { params: { path: { accountId } } }),
-      ),
+  const options = useQuery(teamsUsersQueries.formOptions(accountId));
+  const { form, formError, busy, onSubmit } = useApiForm({
+    initialValues: {
+      pbxLocation: null as string | null,
+      regionId: null as string | null,
+      teamsUserObjectId: null as string | null,
+      teamsUserPrincipalName: "",
+      sipUser: "",
+      phoneNumber: "",
+      disableVoicemail: true,
+      assignDialPlan: true,
+      devices: [] as DeviceRow[],
+    },
+    // Problem paths are the request's: a device's error is `devices.<n>.<field>`, shown on its row.
+    fields: (field) => (FIELDS as readonly string[]).includes(field) || field.startsWith("devices."),
   });
-  const [pbxLocation, setPbxLocation] = useState<string | null>(null);
-  const [regionId, setRegionId] = useState<string | null>(null);
+  const values = form.getValues();
   const [userSearch, setUserSearch] = useState("");
-  const [teamsUser, setTeamsUser] = useState<string | null>(null);
-  const [teamsUpn, setTeamsUpn] = useState("");
   const [debouncedUser] = useDebouncedValue(userSearch, 200);
-  const [sipUser, setSipUser] = useState("");
-  const [debouncedSip] = useDebouncedValue(sipUser, 200);
-  const [phoneNumber, setPhoneNumber] = useState("");
+  const [debouncedSip] = useDebouncedValue(values.sipUser, 200);
+  const [debouncedNumber] = useDebouncedValue(values.phoneNumber, 200);
   // Phone Number follows the suggestion until the user types in it (guide 002 4.5: then they change it).
   const [phoneTyped, setPhoneTyped] = useState(false);
-  const [debouncedNumber] = useDebouncedValue(phoneNumber, 200);
-  const [disableVoicemail, setDisableVoicemail] = useState(true);
-  const [assignDialPlan, setAssignDialPlan] = useState(true);
-  const [devices, setDevices] = useState<DeviceRow[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
 
+  const eligible = useQuery(teamsUsersQueries.eligible(accountId, debouncedUser));
+  const numbers = useQuery(
+    teamsUsersQueries.availableNumbers(accountId, debouncedNumber.replace(/[^\d+]/g, "")),
+  );
+  const directory = useQuery(pbxDirectoryQueries.users(accountId, debouncedSip));
+  const suggestion = useQuery(teamsUsersQueries.phoneNumberSuggestion(accountId, debouncedSip));
+  const suggested = suggestion.data?.phoneNumber;
+
+  // The form's defaults arrive with its options: the only PBX, the enterprise's default voice route.
+  const { setFieldValue } = form;
   useEffect(() => {
     const o = options.data;
     if (!o) return;
-    if (!pbxLocation && o.pbxLocationOptions.length > 0) setPbxLocation(o.pbxLocationOptions[0]!.value);
-    if (!regionId && o.defaultVoiceRouteId) setRegionId(o.defaultVoiceRouteId);
-  }, [options.data, pbxLocation, regionId]);
-
-  const eligible = useQuery({
-    queryKey: ["teams-users-eligible", accountId, debouncedUser],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/eligible", {
-          params: { path: { accountId }, query: { q: debouncedUser } },
-        }),
-      ),
-  });
-  const numbers = useQuery({
-    queryKey: ["teams-users-numbers", accountId, debouncedNumber],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/available-numbers", {
-          params: { path: { accountId }, query: { prefix: debouncedNumber.replace(/[^\d+]/g, "") } },
-        }),
-      ),
-  });
-
-  const directory = useQuery({
-    queryKey: ["pbx-directory", accountId, debouncedSip],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/pbx-directory", {
-          params: { path: { accountId }, query: { q: debouncedSip } },
-        }),
-      ),
-  });
-  const suggestion = useQuery({
-    queryKey: ["phone-number-suggestion", accountId, debouncedSip],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/phone-number-suggestion", {
-          params: { path: { accountId }, query: { sipUser: debouncedSip } },
-        }),
-      ),
-  });
-  const suggested = suggestion.data?.phoneNumber;
-  // A corrected field drops its old error (e.g. "already assigned") instead of keeping it until the next submit.
-  const clearError = useCallback(
-    (field: string) =>
-      setErrors((current) => {
-        if (!(field in current)) return current;
-        const { [field]: _gone, ...rest } = current;
-        return rest;
-      }),
-    [],
-  );
+    if (!values.pbxLocation && o.pbxLocationOptions.length > 0)
+      setFieldValue("pbxLocation", o.pbxLocationOptions[0]!.value);
+    if (!values.regionId && o.defaultVoiceRouteId) setFieldValue("regionId", o.defaultVoiceRouteId);
+  }, [options.data, values.pbxLocation, values.regionId, setFieldValue]);
+  // Setting a value clears its error (e.g. "already assigned"), as typing in it does.
   useEffect(() => {
-    if (phoneTyped || !suggested) return;
-    setPhoneNumber(suggested);
-    clearError("phoneNumber");
-  }, [suggested, phoneTyped, clearError]);
+    if (!phoneTyped && suggested) setFieldValue("phoneNumber", suggested);
+  }, [suggested, phoneTyped, setFieldValue]);
 
-  const add = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/accounts/{accountId}/teams-users", {
-          params: { path: { accountId } },
-          body: {
-            teamsUserObjectId: options.data?.connected === false ? "" : (teamsUser ?? ""),
-            teamsUserPrincipalName: options.data?.connected === false ? teamsUpn : undefined,
-            pbxLocation: pbxLocation ?? "",
-            regionId: regionId ?? "",
-            sipUser,
-            phoneNumber,
-            disableVoicemail,
-            assignDialPlan,
-            devices,
-          },
-        }),
-      ),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
-      await queryClient.invalidateQueries({ queryKey: ["dashboard", accountId] });
-      await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
-    },
-    onError: (error) => {
-      if (error instanceof ApiError) {
-        setErrors(error.fieldErrors());
-        setFormError(error.errors.length ? null : error.message);
-      } else setFormError((error as Error).message);
-    },
+  const notConnected = options.data?.connected === false;
+  const submit = onSubmit(async (v) => {
+    await unwrap(
+      api.POST("/api/accounts/{accountId}/teams-users", {
+        params: { path: { accountId } },
+        body: {
+          teamsUserObjectId: notConnected ? "" : (v.teamsUserObjectId ?? ""),
+          teamsUserPrincipalName: notConnected ? v.teamsUserPrincipalName : undefined,
+          pbxLocation: v.pbxLocation ?? "",
+          regionId: v.regionId ?? "",
+          sipUser: v.sipUser,
+          phoneNumber: v.phoneNumber,
+          disableVoicemail: v.disableVoicemail,
+          assignDialPlan: v.assignDialPlan,
+          devices: v.devices,
+        },
+      }),
+    );
+    await invalidateTeamsUsers(queryClient, accountId);
+    await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
   });
 
   const userOptions = (eligible.data ?? []).map((u) => ({
     value: u.objectId,
     label: u.displayName ? `${u.displayName} (${u.userPrincipalName})` : u.userPrincipalName,
   }));
+  const teamsUserError = form.errors.teamsUserPrincipalName ?? form.errors.teamsUserObjectId;
 
   return (
     <Stack maw={760}>
       <Title order={2}>Add User</Title>
-      {options.data && !options.data.connected && (
+      {notConnected && (
         <Alert color="yellow">
           This enterprise has not connected Microsoft Teams yet: the user will wait as pending and is
           provisioned once consent exists.
@@ -155,49 +119,31 @@ export function AddUserPage() {
       )}
       {formError && <Alert color="red">{formError}</Alert>}
       <Paper withBorder p="md">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setErrors({});
-            setFormError(null);
-            add.mutate();
-          }}
-        >
+        <form onSubmit={submit}>
           <Stack>
             <Select
               label="PBX Locations"
               data={options.data?.pbxLocationOptions ?? []}
-              value={pbxLocation}
-              onChange={(value) => {
-                setPbxLocation(value);
-                clearError("pbxLocation");
-              }}
-              error={errors.pbxLocation}
+              {...form.getInputProps("pbxLocation")}
               allowDeselect={false}
             />
             <Select
               label="Available Voice Routes"
               data={(options.data?.voiceRoutes ?? []).map((r) => ({ value: r.id, label: r.name }))}
-              value={regionId}
-              onChange={(value) => {
-                setRegionId(value);
-                clearError("regionId");
-              }}
-              error={errors.regionId}
+              {...form.getInputProps("regionId")}
               allowDeselect={false}
             />
-            {options.data?.connected === false ? (
+            {notConnected ? (
               <TextInput
                 label="Teams User"
                 description="The user's sign-in address. It is checked in Microsoft 365 (Teams Phone licence) once the tenant is connected."
                 placeholder="ada@contoso.com"
-                value={teamsUpn}
+                {...form.getInputProps("teamsUserPrincipalName")}
                 onChange={(e) => {
-                  setTeamsUpn(e.currentTarget.value);
-                  clearError("teamsUserPrincipalName");
-                  clearError("teamsUserObjectId");
+                  form.setFieldValue("teamsUserPrincipalName", e.currentTarget.value);
+                  form.clearFieldError("teamsUserObjectId");
                 }}
-                error={errors.teamsUserPrincipalName ?? errors.teamsUserObjectId}
+                error={teamsUserError}
               />
             ) : (
               <Select
@@ -208,31 +154,24 @@ export function AddUserPage() {
                 searchValue={userSearch}
                 onSearchChange={setUserSearch}
                 data={userOptions}
-                value={teamsUser}
-                onChange={(value) => {
-                  setTeamsUser(value);
-                  clearError("teamsUserObjectId");
-                }}
+                {...form.getInputProps("teamsUserObjectId")}
                 filter={({ options: all }) => all}
                 nothingFoundMessage="No eligible user matches"
-                error={errors.teamsUserObjectId}
               />
             )}
             <Autocomplete
               label="SIP User"
               description="The user's extension on the PBX (cannot already be assigned to another user)."
-              value={sipUser}
+              {...form.getInputProps("sipUser")}
               onChange={(value) => {
-                setSipUser(value);
+                form.setFieldValue("sipUser", value);
                 setPhoneTyped(false);
-                clearError("sipUser");
               }}
               data={(directory.data ?? []).map((u) => ({
                 value: u.extension,
                 label: u.name ? `${u.extension} (${u.name})` : u.extension,
               }))}
               filter={({ options: all }) => all}
-              error={errors.sipUser}
             />
             <Autocomplete
               label="Phone Number"
@@ -241,20 +180,17 @@ export function AddUserPage() {
                   ? `The default caller ID of ${suggestion.data.pbxUserName ?? "this PBX user"} on the PBX; change it to the user's number if it differs.`
                   : "E.164, e.g. +12065550100; numbers allocated to this enterprise are offered."
               }
-              value={phoneNumber}
+              {...form.getInputProps("phoneNumber")}
               onChange={(value) => {
-                setPhoneNumber(value);
+                form.setFieldValue("phoneNumber", value);
                 setPhoneTyped(true);
-                clearError("phoneNumber");
               }}
               data={numbers.data ?? []}
-              error={errors.phoneNumber}
             />
             <Checkbox
               label="Disable Voicemail in Teams?"
               description="Recommended: leaving Teams voicemail on keeps calls from reaching the user's PBX voicemail and can disturb call queue routing."
-              checked={disableVoicemail}
-              onChange={(e) => setDisableVoicemail(e.currentTarget.checked)}
+              {...form.getInputProps("disableVoicemail", { type: "checkbox" })}
             />
             <Checkbox
               label="Assign Default DialPlan Policy?"
@@ -263,18 +199,17 @@ export function AddUserPage() {
                   ? `Grants the dial plan "${options.data.dialPlanName}".`
                   : undefined
               }
-              checked={assignDialPlan}
-              onChange={(e) => setAssignDialPlan(e.currentTarget.checked)}
+              {...form.getInputProps("assignDialPlan", { type: "checkbox" })}
             />
             <UserDevicesEditor
-              devices={devices}
+              devices={values.devices}
               onChange={(next) => {
-                setDevices(next);
-                setErrors((current) =>
+                form.setFieldValue("devices", next);
+                form.setErrors((current) =>
                   Object.fromEntries(Object.entries(current).filter(([key]) => !key.startsWith("devices."))),
                 );
               }}
-              errors={errors}
+              errors={form.errors}
             />
             <Group justify="flex-end">
               <Button
@@ -283,7 +218,7 @@ export function AddUserPage() {
               >
                 Cancel
               </Button>
-              <Button type="submit" loading={add.isPending}>
+              <Button type="submit" loading={busy}>
                 Add User
               </Button>
             </Group>

@@ -1,5 +1,6 @@
 import { Button, Code, Group, PasswordInput, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
+import type { ReactNode } from "react";
 import { generateDevicePassword } from "./device-password";
 
 const DEVICE_PASSWORD = /^[A-Za-z0-9]{8,64}$/;
@@ -29,7 +30,7 @@ export function UserDevicesEditor({
 }: {
   devices: DeviceRow[];
   onChange: (devices: DeviceRow[]) => void;
-  errors: Record<string, string>;
+  errors: Record<string, ReactNode>;
   onReveal?: (deviceId: string) => void;
 }) {
   const update = (index: number, change: Partial<DeviceRow>) =>

@@ -6,7 +6,7 @@ import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../identity/form";
+import { useApiForm } from "../../forms";
 
 /** Partners (resellers) directly below the acting account; the operator adds partners, partners add sub-partners. */
 export function PartnersPage() {
@@ -91,56 +91,32 @@ function AddPartnerModal(props: {
   onClose(): void;
   onAdded(email: string): void;
 }) {
-  const empty = { name: "", adminName: "", adminEmail: "" };
-  const [values, setValues] = useState(empty);
-  const [busy, setBusy] = useState(false);
-  const errors = useApiErrors(["name", "adminName", "adminEmail"]);
+  const { form, formError, busy, onSubmit } = useApiForm({
+    initialValues: { name: "", adminName: "", adminEmail: "" },
+  });
   return (
     <Modal opened={props.opened} onClose={props.onClose} title="Add Partner">
       <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          errors.clear();
-          setBusy(true);
-          try {
-            await unwrap(
-              api.POST("/api/accounts/{accountId}/partners", {
-                params: { path: { accountId: props.accountId } },
-                body: values,
-              }),
-            );
-            props.onAdded(values.adminEmail);
-            setValues(empty);
-          } catch (error) {
-            errors.show(error);
-          } finally {
-            setBusy(false);
-          }
-        }}
+        onSubmit={onSubmit(async (values) => {
+          await unwrap(
+            api.POST("/api/accounts/{accountId}/partners", {
+              params: { path: { accountId: props.accountId } },
+              body: values,
+            }),
+          );
+          props.onAdded(values.adminEmail);
+          form.reset();
+        })}
       >
         <Stack>
-          {errors.formError && <Alert color="red">{errors.formError}</Alert>}
-          <TextInput
-            label="Company name"
-            value={values.name}
-            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
-            error={errors.fieldErrors.name}
-            required
-          />
-          <TextInput
-            label="Administrator name"
-            value={values.adminName}
-            onChange={(e) => setValues({ ...values, adminName: e.currentTarget.value })}
-            error={errors.fieldErrors.adminName}
-            required
-          />
+          {formError && <Alert color="red">{formError}</Alert>}
+          <TextInput label="Company name" {...form.getInputProps("name")} required />
+          <TextInput label="Administrator name" {...form.getInputProps("adminName")} required />
           <TextInput
             label="Administrator email"
             type="email"
             description="Receives the activation email with a temporary password."
-            value={values.adminEmail}
-            onChange={(e) => setValues({ ...values, adminEmail: e.currentTarget.value })}
-            error={errors.fieldErrors.adminEmail}
+            {...form.getInputProps("adminEmail")}
             required
           />
           <Group justify="flex-end">

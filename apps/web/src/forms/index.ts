@@ -1,0 +1,4 @@
+export { type FieldMatcher, NETWORK_ERROR, type ProblemMessages, problemMessages } from "./problem";
+export { useApiErrors } from "./use-api-errors";
+export { useApiForm } from "./use-api-form";
+export { useSubmit } from "./use-submit";
