@@ -9,9 +9,10 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedd
 import { runMigrations } from "../db/migrate.js";
 import { type AppDeps, buildApp } from "../http/app.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
-import { outboxMailer, smtpMailer } from "../modules/mail/mailer.js";
+import { outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
+import { loadSettingsRow } from "../modules/operator-settings/service.js";
 import { registerQueue } from "../modules/teams-users/queue-registry.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
@@ -70,9 +71,11 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
     await runMigrations(database);
 
     const secrets = await loadSecretBox(config);
+    // Emails name the portal as the operator configured it (mail sits below operator settings).
+    const portalName: PortalNameReader = async (db) => (await loadSettingsRow(db))?.portalDisplayName ?? null;
     const mailer = config.SMTP_URL
-      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log)
-      : outboxMailer(database.db, log);
+      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log, portalName)
+      : outboxMailer(database.db, log, portalName);
     const container = buildContainer({ config, db: database.db, secrets, log });
     stack.push(() => container.close());
     const deps: Omit<AppDeps, "jobs"> = {
