@@ -209,9 +209,12 @@ function cycleThrough(start, graph, members) {
   return [start];
 }
 
-// The composition root may import anything; an import of it from below is a layer violation already,
-// so cycles are listed between modules and platform folders only.
+// A cycle that crosses layers contains an upward import, which the layer rule reports already (and its
+// baseline keeps). Cycles are therefore looked for among the downward and same-layer imports only: what
+// remains are cycles between modules of one layer (platform folders included), which is what
+// "no import cycle between modules" forbids beyond the layer rule. The composition root is not a module.
 const isComposition = (unit) => unit === "runtime" || compositionFiles.includes(unit);
+const isUpward = (from, to) => LAYERS.indexOf(layerOf(to)) > LAYERS.indexOf(layerOf(from));
 
 function moduleCycles(modules) {
   const graph = new Map();
@@ -222,7 +225,7 @@ function moduleCycles(modules) {
     if (!graph.has(from)) graph.set(from, new Set());
     for (const dependency of module.dependencies) {
       const to = unitOf(dependency.resolved);
-      if (to === from || isComposition(to)) continue;
+      if (to === from || isComposition(to) || isUpward(module.source, dependency.resolved)) continue;
       graph.get(from).add(to);
       const edge = `${from} → ${to}`;
       if (!imports.has(edge)) imports.set(edge, []);
