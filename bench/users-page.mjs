@@ -57,19 +57,19 @@ try {
   const seedMs = performance.now() - seedStart;
 
   const shapes = {
-    "first page": () => listUsers(db, enterprise.id, { filter: "all", page: 1, pageSize: 50 }),
-    "page 400 (deep)": () => listUsers(db, enterprise.id, { filter: "all", page: 400, pageSize: 50 }),
+    "first page": () => listUsers(db, enterprise, { filter: "all", page: 1, pageSize: 50 }),
+    "page 400 (deep)": () => listUsers(db, enterprise, { filter: "all", page: 400, pageSize: 50 }),
     "search upn prefix": (i) =>
-      listUsers(db, enterprise.id, { filter: "all", page: 1, pageSize: 50, search: `user0${(i % 5) + 1}` }),
+      listUsers(db, enterprise, { filter: "all", page: 1, pageSize: 50, search: `user0${(i % 5) + 1}` }),
     "search display name": (i) =>
-      listUsers(db, enterprise.id, { filter: "all", page: 1, pageSize: 50, search: `User 4${i % 10}` }),
+      listUsers(db, enterprise, { filter: "all", page: 1, pageSize: 50, search: `User 4${i % 10}` }),
     "search number": (i) =>
-      listUsers(db, enterprise.id, { filter: "all", page: 1, pageSize: 50, search: `+120620000${i % 10}` }),
+      listUsers(db, enterprise, { filter: "all", page: 1, pageSize: 50, search: `+120620000${i % 10}` }),
     "filter calling-enabled": () =>
-      listUsers(db, enterprise.id, { filter: "calling-enabled", page: 3, pageSize: 50 }),
-    "filter ineligible": () => listUsers(db, enterprise.id, { filter: "ineligible", page: 1, pageSize: 50 }),
-    "filter failed": () => listUsers(db, enterprise.id, { filter: "failed", page: 1, pageSize: 50 }),
-    "Teams User search-as-you-type": (i) => searchEligible(db, enterprise.id, `user0${(i % 4) + 2}`),
+      listUsers(db, enterprise, { filter: "calling-enabled", page: 3, pageSize: 50 }),
+    "filter ineligible": () => listUsers(db, enterprise, { filter: "ineligible", page: 1, pageSize: 50 }),
+    "filter failed": () => listUsers(db, enterprise, { filter: "failed", page: 1, pageSize: 50 }),
+    "Teams User search-as-you-type": (i) => searchEligible(db, enterprise, `user0${(i % 4) + 2}`),
   };
   const pct = (xs, p) =>
     [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
