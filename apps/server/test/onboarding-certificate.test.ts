@@ -11,8 +11,13 @@ import {
 } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustExtraCa } from "../src/modules/microsoft/trust.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { configureOperator, emulatorEnv, onboardEnterprise, playConsent } from "./support/onboarding.js";
+import type { createAccountTree, SignedInUser } from "./support/factories.js";
+import {
+  configuredOperatorAndPartner,
+  emulatorEnv,
+  onboardEnterprise,
+  playConsent,
+} from "./support/onboarding.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /** A certificate credential instead of the client secret: tokens and the sign-in use signed client assertions. */
@@ -55,10 +60,7 @@ describe("Microsoft app registration with a certificate", () => {
     trustExtraCa(emulator.caCertPem);
     // A wrong secret in the environment: only the certificate can work.
     t = await startTestApp({ ...emulatorEnv(emulator), MICROSOFT_CLIENT_SECRET: "not-the-secret" });
-    tree = await createAccountTree(t.deps.db);
-    operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    regions = await configureOperator(t, tree.operator, operatorAdmin);
+    ({ tree, operatorAdmin, partnerUser, regions } = await configuredOperatorAndPartner(t));
   });
   afterAll(async () => {
     await t?.stop();

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
 import { trustExtraCa } from "../src/modules/microsoft/trust.js";
 import { freshDatabaseUrl } from "./support/database.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import type { createAccountTree, SignedInUser } from "./support/factories.js";
 import {
   apiRequests,
   clearFaults,
-  configureOperator,
+  configuredOperatorAndPartner,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -53,10 +53,7 @@ describe("Direct Routing setup: crash-resume, manual DNS, licence exhaustion", (
     trustExtraCa(emulator.caCertPem);
     databaseUrl = await freshDatabaseUrl();
     t = await startTestApp({ ...emulatorEnv(emulator), DATABASE_URL: databaseUrl });
-    tree = await createAccountTree(t.deps.db);
-    operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    regions = await configureOperator(t, tree.operator, operatorAdmin);
+    ({ tree, operatorAdmin, partnerUser, regions } = await configuredOperatorAndPartner(t));
   });
   afterAll(async () => {
     await t?.stop();

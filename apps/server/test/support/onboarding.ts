@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { DEMO_APP, DEMO_PASSWORDS, type StartedEmulator, startM365Emulator } from "@sip2teams/m365-emulator";
 import { trustExtraCa } from "../../src/modules/microsoft/trust.js";
 import type { Account } from "../../src/modules/tenancy/schema.js";
-import type { SignedInUser } from "./factories.js";
+import { createAccountTree, createSignedInUser, type SignedInUser } from "./factories.js";
 import type { TestApp } from "./test-app.js";
 
 /**
@@ -68,6 +68,15 @@ export async function setFaults(emulator: StartedEmulator, faults: unknown) {
 
 export async function clearFaults(emulator: StartedEmulator) {
   await fetch(`${emulator.url}/_emulator/faults`, { method: "DELETE" });
+}
+
+/** The account tree, an operator Admin who configured the operator (configureOperator), and a partner Admin. */
+export async function configuredOperatorAndPartner(t: TestApp) {
+  const tree = await createAccountTree(t.deps.db);
+  const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
+  const partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
+  const regions = await configureOperator(t, tree.operator, operatorAdmin);
+  return { tree, operatorAdmin, partnerUser, regions };
 }
 
 /** Operator settings with an SBC base domain and two regions; returns the region ids. */
