@@ -6,9 +6,9 @@ import { RetryLater } from "../src/jobs/define-job.js";
 import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
 import { mailMessages } from "../src/modules/mail/schema.js";
 import { microsoftConnections, microsoftConsentFlows } from "../src/modules/microsoft/schema.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import type { createAccountTree, SignedInUser } from "./support/factories.js";
 import {
-  configureOperator,
+  configuredOperatorAndPartner,
   emulatorEnv,
   onboardEnterprise,
   playConsent,
@@ -33,10 +33,7 @@ describe("Connect to Microsoft Teams: failures, retries, email link, disconnect"
   beforeAll(async () => {
     emulator = await startEmulator();
     t = await startTestApp(emulatorEnv(emulator), { workers: false });
-    tree = await createAccountTree(t.deps.db);
-    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    regions = await configureOperator(t, tree.operator, operatorAdmin);
+    ({ tree, partnerUser, regions } = await configuredOperatorAndPartner(t));
   });
   afterAll(async () => {
     await t?.stop();

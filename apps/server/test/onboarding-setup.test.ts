@@ -2,9 +2,9 @@ import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDirectRoutingSetup } from "../src/modules/direct-routing-setup/service.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import type { createAccountTree, SignedInUser } from "./support/factories.js";
 import {
-  configureOperator,
+  configuredOperatorAndPartner,
   connectAsGlobalAdmin,
   emulatorEnv,
   onboardEnterprise,
@@ -95,10 +95,7 @@ describe("Direct Routing setup against the Microsoft 365 emulator", () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     t = await startTestApp(emulatorEnv(emulator));
-    tree = await createAccountTree(t.deps.db);
-    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partnerUser = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    regions = await configureOperator(t, tree.operator, operatorAdmin);
+    ({ tree, partnerUser, regions } = await configuredOperatorAndPartner(t));
   });
   afterAll(async () => {
     await t?.stop();
