@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { accounts } from "../tenancy/index.js";
 
 export const portalRole = pgEnum("portal_role", ["Admin", "User", "Read-only"]);
@@ -157,3 +167,51 @@ export const microsoftSignInTenants = pgTable(
   },
   (table) => [uniqueIndex("microsoft_sign_in_tenants_tenant_idx").on(table.tenantId)],
 );
+
+/**
+ * API keys of an account. The key itself (`s2t_live_<publicId>_<secret>`) is shown once; only the SHA-256 of
+ * its secret is stored. `publicId` finds the row and is shown as the key's prefix.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    role: portalRole("role").notNull(),
+    publicId: text("public_id").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    /** CIDR ranges (IPv4 or IPv6) the key may be used from; empty: anywhere. */
+    allowedIpRanges: text("allowed_ip_ranges")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    createdByUserId: uuid("created_by_user_id").references(() => portalUsers.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Touched at most once a minute. */
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex("api_keys_public_id_idx").on(table.publicId),
+    index("api_keys_account_idx").on(table.accountId),
+  ],
+);
+
+/** Requests per key per one-minute window: the rate limit every API process shares. */
+export const apiKeyUsage = pgTable(
+  "api_key_usage",
+  {
+    keyId: uuid("key_id")
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: "cascade" }),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    requests: integer("requests").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.keyId, table.windowStart] })],
+);
+
+export type ApiKey = typeof apiKeys.$inferSelect;
