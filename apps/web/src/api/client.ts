@@ -37,11 +37,10 @@ export function setCsrfToken(token: string | null) {
  * the first write then reads the session's CSRF token itself, so a signed-in browser always sends it.
  */
 async function primeCsrfToken(): Promise<void> {
-  const response = await fetch("/api/session", { credentials: "same-origin" });
-  if (response.ok) {
-    const session = (await response.json()) as { csrfToken?: string };
-    setCsrfToken(session.csrfToken ?? null);
-  } else if (response.status === 401) setCsrfToken(null);
+  // A GET: this middleware lets it through untouched.
+  const { data, response } = await api.GET("/api/session");
+  if (data) setCsrfToken(data.csrfToken ?? null);
+  else if (response.status === 401) setCsrfToken(null);
 }
 
 const csrf: Middleware = {

@@ -16,19 +16,23 @@ import { IconUpload } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
-import { useSession } from "../../app/session";
+import {
+  applyImport,
+  bulkImportQueries,
+  IMPORT_PAGE_SIZE,
+  invalidateImport,
+  resumeImport,
+  uploadUsersCsv,
+} from "./api";
 
 const COLUMNS =
   "teams_upn,sip_user,phone_number,voice_route,pbx_location,disable_voicemail,assign_dial_plan,devices";
-const PAGE_SIZE = 100;
 /** The server's limits (USERS_CSV_LIMITS); the size is checked here too, before anything is sent. */
 const MAX_FILE_MB = 5;
 
 /** Bulk CSV import of users: upload, a preview with per-row errors, confirm, progress. */
 export function BulkImportPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
-  const session = useSession();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [importId, setImportId] = useState<string | null>(null);
@@ -40,18 +44,7 @@ export function BulkImportPage() {
     mutationFn: async (f: File) => {
       if (f.size > MAX_FILE_MB * 1024 * 1024)
         throw new Error(`The file is larger than ${MAX_FILE_MB} MB: split it into several files.`);
-      // The file goes up as a stream (text/csv); the server validates it row by row.
-      const response = await fetch(
-        `/api/accounts/${accountId}/teams-users/imports?fileName=${encodeURIComponent(f.name)}`,
-        {
-          method: "POST",
-          headers: { "content-type": "text/csv", "x-csrf-token": session.data?.csrfToken ?? "" },
-          body: f,
-        },
-      );
-      const body = await response.json();
-      if (!response.ok) throw new Error(body.detail ?? body.title ?? `HTTP ${response.status}`);
-      return body as { id: string };
+      return uploadUsersCsv(accountId, f);
     },
     onSuccess: (r) => {
       setImportId(r.id);
@@ -61,44 +54,24 @@ export function BulkImportPage() {
   });
 
   const view = useQuery({
-    queryKey: ["users-import", accountId, importId, errorsOnly, page],
+    ...bulkImportQueries.rows(accountId, importId ?? "", errorsOnly, page),
     enabled: Boolean(importId),
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/imports/{importId}", {
-          params: {
-            path: { accountId, importId: importId! },
-            query: { errorsOnly: errorsOnly ? "true" : "false", page, pageSize: PAGE_SIZE },
-          },
-        }),
-      ),
-    refetchInterval: (q) => (q.state.data?.import.status === "applying" ? 1000 : false),
   });
+  const refresh = () => (importId ? invalidateImport(queryClient, accountId, importId) : undefined);
   const apply = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/accounts/{accountId}/teams-users/imports/{importId}/apply", {
-          params: { path: { accountId, importId: importId! } },
-        }),
-      ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users-import", accountId, importId] }),
+    mutationFn: () => applyImport(accountId, importId ?? ""),
+    onSuccess: refresh,
     onError: (e: Error) => setError(e.message),
   });
-
   const resume = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/accounts/{accountId}/teams-users/imports/{importId}/resume", {
-          params: { path: { accountId, importId: importId! } },
-        }),
-      ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users-import", accountId, importId] }),
+    mutationFn: () => resumeImport(accountId, importId ?? ""),
+    onSuccess: refresh,
     onError: (e: Error) => setError(e.message),
   });
 
   const summary = view.data?.import;
   const shownPages = summary
-    ? Math.ceil((errorsOnly ? summary.errorRows : summary.totalRows) / PAGE_SIZE)
+    ? Math.ceil((errorsOnly ? summary.errorRows : summary.totalRows) / IMPORT_PAGE_SIZE)
     : 0;
 
   return (

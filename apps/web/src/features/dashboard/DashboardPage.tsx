@@ -1,15 +1,11 @@
 import { Alert, Button, Card, Group, SimpleGrid, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
-import { api, unwrap } from "../../api/client";
+import { dashboardQueries } from "./api";
 
 export function DashboardPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
-  const dashboard = useQuery({
-    queryKey: ["dashboard", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
-  });
+  const dashboard = useQuery(dashboardQueries.summary(accountId));
 
   return (
     <Stack>

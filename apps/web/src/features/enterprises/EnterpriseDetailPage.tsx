@@ -24,6 +24,7 @@ import { useApiErrors } from "../../forms";
 import { MicrosoftConnectionCard } from "../microsoft/AuthorizationPage";
 import { PbxDirectoryCard } from "../pbx-directory/PbxDirectoryCard";
 import { SbcTrunkStatus } from "../sbc";
+import { enterprisesKeys, enterprisesQueries } from "./api";
 import { useRegions } from "./EnterprisesPage";
 import { SetupChecklist } from "./SetupChecklist";
 import { TeamsProfileForm } from "./TeamsProfileForm";
@@ -46,12 +47,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 export function EnterpriseDetailPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
-  const enterprise = useQuery({
-    queryKey: ["enterprise", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/enterprise", { params: { path: { accountId } } })),
-    retry: false,
-  });
+  const enterprise = useQuery(enterprisesQueries.enterprise(accountId));
   if (enterprise.isPending) return <Loader />;
   if (enterprise.isError) {
     return (
@@ -123,7 +119,7 @@ function CustomerSection({
   const regions = useRegions(accountId);
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["enterprise", accountId] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: enterprisesKeys.enterprise(accountId) });
   const notifyError = (error: unknown) =>
     notifications.show({
       color: "red",
@@ -250,7 +246,7 @@ function EditEnterpriseModal({
       ),
     onMutate: () => errors.clear(),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["enterprise", accountId] });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.enterprise(accountId) });
       onClose();
     },
     onError: (error) => errors.show(error),

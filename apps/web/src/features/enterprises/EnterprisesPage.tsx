@@ -16,23 +16,20 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconPlus, IconSearch } from "@tabler/icons-react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Navigate, useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
 import { useApiErrors } from "../../forms";
 import { useActingAccount } from "../microsoft/useActingAccount";
+import { operatorSettingsQueries } from "../operator-settings/api";
+import { ENTERPRISES_PAGE_SIZE, type EnterprisesSort, enterprisesKeys, enterprisesQueries } from "./api";
 
-const PAGE_SIZE = 20;
-type Sort = "name" | "createdAt" | "status";
+type Sort = EnterprisesSort;
 
 export function useRegions(accountId: string) {
-  return useQuery({
-    queryKey: ["sbc-regions", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/sbc-regions", { params: { path: { accountId } } })),
-  });
+  return useQuery(operatorSettingsQueries.sbcRegions(accountId));
 }
 
 const connectionBadge = {
@@ -60,19 +57,7 @@ export function EnterprisesPage() {
   const [order, setOrder] = useState<"asc" | "desc">("asc");
   const [page, setPage] = useState(1);
   const [adding, setAdding] = useState(false);
-  const list = useQuery({
-    queryKey: ["enterprises", accountId, debounced, sort, order, page],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/enterprises", {
-          params: {
-            path: { accountId },
-            query: { search: debounced || undefined, sort, order, page, pageSize: PAGE_SIZE },
-          },
-        }),
-      ),
-    placeholderData: keepPreviousData,
-  });
+  const list = useQuery(enterprisesQueries.list(accountId, debounced, sort, order, page));
   if (acting.data?.account.kind === "enterprise" && session && session.account.kind !== "enterprise") {
     // A partner still acting in a customer: Enterprises is the partner's own list (acting stops).
     return <Navigate to="/a/$accountId/enterprises" params={{ accountId: session.account.id }} />;
@@ -186,8 +171,8 @@ export function EnterprisesPage() {
           </Table.Tbody>
         </Table>
       )}
-      {total > PAGE_SIZE && (
-        <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} />
+      {total > ENTERPRISES_PAGE_SIZE && (
+        <Pagination total={Math.ceil(total / ENTERPRISES_PAGE_SIZE)} value={page} onChange={setPage} />
       )}
       <AddEnterpriseModal accountId={accountId} opened={adding} onClose={() => setAdding(false)} />
     </Stack>
@@ -247,7 +232,7 @@ function AddEnterpriseModal({
       ),
     onMutate: () => errors.clear(),
     onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ["enterprises", accountId] });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.list(accountId) });
       onClose();
       await navigate({ to: "/a/$accountId/enterprise", params: { accountId: created.id } });
     },

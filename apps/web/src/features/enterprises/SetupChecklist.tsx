@@ -3,9 +3,9 @@ import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconCircle, IconCircleCheck, IconClock, IconX } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "../../api/client";
+import { enterprisesQueries } from "./api";
 import { WaitingForMicrosoft } from "./WaitingForMicrosoft";
 
-const ACTIVE = new Set(["queued", "running", "waiting"]);
 const statusColor = {
   "not-started": "gray",
   queued: "blue",
@@ -48,12 +48,7 @@ const inWords = (items: string[]) => new Intl.ListFormat("en-GB", { type: "conju
 /** The Direct Routing setup as a live checklist: status and last error per step, Verify for manual DNS. */
 export function SetupChecklist({ accountId, canRun }: { accountId: string; canRun: boolean }) {
   const queryClient = useQueryClient();
-  const setup = useQuery({
-    queryKey: ["direct-routing-setup", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/direct-routing-setup", { params: { path: { accountId } } })),
-    refetchInterval: (query) => (query.state.data && ACTIVE.has(query.state.data.status) ? 1500 : false),
-  });
+  const setup = useQuery(enterprisesQueries.setup(accountId));
   const act = useMutation({
     mutationFn: (action: "run" | "verify-dns" | "recheck" | "check-now") =>
       unwrap(

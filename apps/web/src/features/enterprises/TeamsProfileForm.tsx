@@ -19,6 +19,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../../forms";
+import { enterprisesKeys, enterprisesQueries } from "./api";
 import { useRegions } from "./EnterprisesPage";
 
 type TeamsProfile = components["schemas"]["TeamsProfile"];
@@ -44,11 +45,7 @@ export function TeamsProfileForm({
   slug: string;
   readOnly: boolean;
 }) {
-  const query = useQuery({
-    queryKey: ["teams-profile", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/teams-profile", { params: { path: { accountId } } })),
-  });
+  const query = useQuery(enterprisesQueries.teamsProfile(accountId));
   if (!query.data) return query.isError ? <Alert color="red">{query.error.message}</Alert> : null;
   return (
     <TeamsForm
@@ -103,8 +100,8 @@ function TeamsForm({
     onMutate: () => errors.clear(),
     onSuccess: async () => {
       notifications.show({ color: "green", title: "Saved", message: "Teams profile saved." });
-      await queryClient.invalidateQueries({ queryKey: ["teams-profile", accountId] });
-      await queryClient.invalidateQueries({ queryKey: ["direct-routing-setup", accountId] });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.teamsProfile(accountId) });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.setup(accountId) });
     },
     onError: (error) => errors.show(error),
   });

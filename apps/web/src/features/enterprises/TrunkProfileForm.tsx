@@ -18,6 +18,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../../forms";
+import { enterprisesKeys, enterprisesQueries } from "./api";
 
 type Trunk = components["schemas"]["TrunkProfile"];
 const CODECS = ["PCMU", "PCMA", "G722", "G729", "OPUS", "SILK"];
@@ -37,11 +38,7 @@ const FIELDS = [
 
 /** The enterprise's trunk profile: the derived trunk FQDN (Teams side) and the SIP side towards the PBX. */
 export function TrunkProfileForm({ accountId, readOnly }: { accountId: string; readOnly: boolean }) {
-  const query = useQuery({
-    queryKey: ["trunk-profile", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/trunk-profile", { params: { path: { accountId } } })),
-  });
+  const query = useQuery(enterprisesQueries.trunkProfile(accountId));
   if (!query.data) return query.isError ? <Alert color="red">{query.error.message}</Alert> : null;
   return (
     <TrunkForm
@@ -98,8 +95,8 @@ function TrunkForm({
     onMutate: () => errors.clear(),
     onSuccess: async () => {
       notifications.show({ color: "green", title: "Saved", message: "Trunk profile saved." });
-      await queryClient.invalidateQueries({ queryKey: ["trunk-profile", accountId] });
-      await queryClient.invalidateQueries({ queryKey: ["direct-routing-setup", accountId] });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.trunkProfile(accountId) });
+      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.setup(accountId) });
     },
     onError: (error) => errors.show(error),
   });

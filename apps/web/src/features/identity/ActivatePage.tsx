@@ -5,6 +5,7 @@ import { api, unwrap } from "../../api/client";
 import { adoptSession } from "../../app/session";
 import { useApiForm } from "../../forms";
 import { AuthCard } from "./AuthCard";
+import { identityQueries } from "./api";
 import { useLinkToken } from "./link-token";
 import { landingFor } from "./SignInPage";
 
@@ -16,13 +17,7 @@ export function ActivatePage() {
     initialValues: { currentPassword: "", newPassword: "", confirmPassword: "" },
   });
   // Checked on load, so a used link says so before anyone types three passwords.
-  const link = useQuery({
-    queryKey: ["activation-link", token],
-    queryFn: () => unwrap(api.POST("/api/auth/activation-link", { body: { token: token ?? "" } })),
-    enabled: Boolean(token),
-    retry: false,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const link = useQuery(identityQueries.activationLink(token));
 
   if (token && link.isPending) {
     return (

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "../../api/client";
+import { identityKeys, identityQueries } from "./api";
 
 /**
  * Settings › Security, for a partner's or the operator's Admin: let the users of the account's own Microsoft 365
@@ -10,12 +11,7 @@ import { ApiError, api, unwrap } from "../../api/client";
  */
 export function MicrosoftSignInCard({ accountId }: { accountId: string }) {
   const queryClient = useQueryClient();
-  const key = ["microsoft-sign-in", accountId];
-  const setting = useQuery({
-    queryKey: key,
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/microsoft-sign-in", { params: { path: { accountId } } })),
-  });
+  const setting = useQuery(identityQueries.microsoftSignIn(accountId));
   const failed = (error: unknown) =>
     notifications.show({
       color: "red",
@@ -68,7 +64,7 @@ export function MicrosoftSignInCard({ accountId }: { accountId: string }) {
                       params: { path: { accountId } },
                     }),
                   );
-                  await queryClient.invalidateQueries({ queryKey: key });
+                  await queryClient.invalidateQueries({ queryKey: identityKeys.microsoftSignIn(accountId) });
                 } catch (error) {
                   failed(error);
                 }

@@ -3,8 +3,8 @@ import { notifications } from "@mantine/notifications";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { ApiError, api, unwrap } from "../../api/client";
+import { identityKeys, identityQueries } from "./api";
 
-const sessionsKey = ["my-sessions"];
 const when = (iso: string) => new Date(iso).toLocaleString();
 
 /**
@@ -14,10 +14,7 @@ const when = (iso: string) => new Date(iso).toLocaleString();
 export function SessionsCard() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const sessions = useQuery({
-    queryKey: sessionsKey,
-    queryFn: () => unwrap(api.GET("/api/session/sessions")),
-  });
+  const sessions = useQuery(identityQueries.sessions());
   const signedOut = async () => {
     queryClient.clear();
     await navigate({ to: "/sign-in" });
@@ -80,10 +77,10 @@ export function SessionsCard() {
                           }),
                         );
                         if (session.current) return await signedOut();
-                        await queryClient.invalidateQueries({ queryKey: sessionsKey });
+                        await queryClient.invalidateQueries({ queryKey: identityKeys.sessions() });
                       } catch (error) {
                         failed(error);
-                        await queryClient.invalidateQueries({ queryKey: sessionsKey });
+                        await queryClient.invalidateQueries({ queryKey: identityKeys.sessions() });
                       }
                     }}
                   >
@@ -109,7 +106,7 @@ export function SessionsCard() {
               } catch (error) {
                 failed(error);
               }
-              await queryClient.invalidateQueries({ queryKey: sessionsKey });
+              await queryClient.invalidateQueries({ queryKey: identityKeys.sessions() });
             }}
           >
             End all other sessions

@@ -7,14 +7,11 @@ import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
 import { useApiErrors } from "../../forms";
+import { microsoftKeys, microsoftQueries } from "./api";
 import { connectToMicrosoft, replaceMicrosoftTenant } from "./useActingAccount";
 
 export function useMicrosoftConnection(accountId: string) {
-  return useQuery({
-    queryKey: ["microsoft-connection", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/microsoft/connection", { params: { path: { accountId } } })),
-  });
+  return useQuery(microsoftQueries.connection(accountId));
 }
 
 /**
@@ -49,7 +46,7 @@ export function MicrosoftConnectionCard({ accountId }: { accountId: string }) {
   const disconnect = useMutation({
     mutationFn: () =>
       unwrap(api.POST("/api/accounts/{accountId}/microsoft/disconnect", { params: { path: { accountId } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["microsoft-connection", accountId] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: microsoftKeys.connection(accountId) }),
   });
   if (connection.isPending) return <Loader size="sm" />;
   if (connection.isError)

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { api, unwrap } from "../../api/client";
 import { ensureSession } from "../../app/session";
 import { useLinkToken } from "../identity/link-token";
+import { microsoftQueries } from "./api";
 
 const UNKNOWN_MESSAGES: Record<string, string> = {
   state_expired:
@@ -27,12 +28,7 @@ export function ConsentResultPage() {
   const { flowId } = useParams({ from: "/microsoft/result/$flowId" });
   const { error } = useSearch({ from: "/microsoft/result/$flowId" });
   const navigate = useNavigate();
-  const result = useQuery({
-    queryKey: ["consent-result", flowId],
-    queryFn: () => unwrap(api.GET("/api/microsoft/consent-flows/{flowId}", { params: { path: { flowId } } })),
-    enabled: flowId !== "unknown",
-    retry: false,
-  });
+  const result = useQuery(microsoftQueries.consentResult(flowId));
   const retry = useMutation({
     mutationFn: () =>
       unwrap(api.POST("/api/microsoft/consent-flows/{flowId}/retry", { params: { path: { flowId } } })),

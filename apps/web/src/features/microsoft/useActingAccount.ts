@@ -1,13 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
+import { dashboardQueries } from "../dashboard/api";
 
 /** The account acted in (name and kind), from the dashboard query every page shares. */
 export function useActingAccount(accountId: string) {
-  return useQuery({
-    queryKey: ["dashboard", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
-  });
+  return useQuery(dashboardQueries.summary(accountId));
 }
 
 /**

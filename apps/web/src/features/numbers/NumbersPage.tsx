@@ -16,13 +16,13 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { useActingAccount } from "../microsoft/useActingAccount";
+import { NUMBERS_PAGE_SIZE, numbersKeys, numbersQueries } from "./api";
 
-const PAGE_SIZE = 50;
 const stateColor = { available: "green", reserved: "blue", assigned: "gray", quarantined: "orange" } as const;
 type State = keyof typeof stateColor;
 
@@ -36,20 +36,8 @@ export function NumbersPage() {
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const [state, setState] = useState<State | null>(null);
   const [page, setPage] = useState(1);
-  const list = useQuery({
-    queryKey: ["numbers", accountId, debounced, state, page],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/numbers", {
-          params: {
-            path: { accountId },
-            query: { search: debounced || undefined, state: state ?? undefined, page, pageSize: PAGE_SIZE },
-          },
-        }),
-      ),
-    placeholderData: keepPreviousData,
-  });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["numbers", accountId] });
+  const list = useQuery(numbersQueries.list(accountId, debounced, state, page));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: numbersKeys.all(accountId) });
 
   return (
     <Stack>
@@ -121,8 +109,8 @@ export function NumbersPage() {
         </Table.Tbody>
       </Table>
       {list.data && list.data.items.length === 0 && <Text c="dimmed">No numbers.</Text>}
-      {list.data && list.data.total > PAGE_SIZE && (
-        <Pagination total={Math.ceil(list.data.total / PAGE_SIZE)} value={page} onChange={setPage} />
+      {list.data && list.data.total > NUMBERS_PAGE_SIZE && (
+        <Pagination total={Math.ceil(list.data.total / NUMBERS_PAGE_SIZE)} value={page} onChange={setPage} />
       )}
     </Stack>
   );
@@ -198,15 +186,7 @@ function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => vo
 }
 
 function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void }) {
-  const enterprises = useQuery({
-    queryKey: ["numbers-enterprises", accountId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/enterprises", {
-          params: { path: { accountId }, query: { pageSize: 100 } },
-        }),
-      ),
-  });
+  const enterprises = useQuery(numbersQueries.enterpriseChoices(accountId));
   const [enterprise, setEnterprise] = useState<string | null>(null);
   const [first, setFirst] = useState("");
   const [last, setLast] = useState("");

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../../forms";
+import { operatorSettingsQueries } from "./api";
 
 type CarrierTrunk = components["schemas"]["CarrierTrunk"];
 
@@ -20,12 +21,7 @@ const stateBadge: Record<CarrierTrunk["state"], { color: string; label: string }
  */
 export function CarrierTrunkCard({ accountId }: { accountId: string }) {
   const queryClient = useQueryClient();
-  const trunk = useQuery({
-    queryKey: ["carrier-trunk", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/carrier-trunk", { params: { path: { accountId } } })),
-    refetchInterval: (query) => (query.state.data?.state === "configuring" ? 2000 : false),
-  });
+  const trunk = useQuery(operatorSettingsQueries.carrierTrunk(accountId));
   const [form, setForm] = useState({
     sipSignalingPort: 5061 as number | string,
     maxConcurrentSessions: 100 as number | string,

@@ -22,6 +22,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../../forms";
+import { operatorSettingsKeys, operatorSettingsQueries } from "./api";
 import { CarrierTrunkCard } from "./CarrierTrunkCard";
 import { DNS_FIELDS, DnsSettingsFields, dnsBody, dnsFormFrom } from "./DnsSettingsFields";
 
@@ -30,12 +31,7 @@ type Settings = components["schemas"]["OperatorSettings"];
 /** The operator's platform settings: SBC base domain and regions, Microsoft app registration, consent texts. */
 export function OperatorSettingsPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
-  const settings = useQuery({
-    queryKey: ["operator-settings", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/operator-settings", { params: { path: { accountId } } })),
-    retry: false,
-  });
+  const settings = useQuery(operatorSettingsQueries.settings(accountId));
   if (settings.isPending) return <Loader />;
   if (settings.isError) return <Alert color="red">{settings.error.message}</Alert>;
   return (
@@ -229,11 +225,7 @@ function SettingsForm({ accountId, settings }: { accountId: string; settings: Se
 
 function Regions({ accountId }: { accountId: string }) {
   const queryClient = useQueryClient();
-  const regions = useQuery({
-    queryKey: ["sbc-regions", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/sbc-regions", { params: { path: { accountId } } })),
-  });
+  const regions = useQuery(operatorSettingsQueries.sbcRegions(accountId));
   const [form, setForm] = useState({ name: "", sbcFqdns: [] as string[], sipPort: 5061 as number | string });
   const errors = useApiErrors(["name", "sbcFqdns", "sipPort"]);
   const add = useMutation({
@@ -247,7 +239,7 @@ function Regions({ accountId }: { accountId: string }) {
     onMutate: () => errors.clear(),
     onSuccess: async () => {
       setForm({ name: "", sbcFqdns: [], sipPort: 5061 });
-      await queryClient.invalidateQueries({ queryKey: ["sbc-regions", accountId] });
+      await queryClient.invalidateQueries({ queryKey: operatorSettingsKeys.sbcRegions(accountId) });
     },
     onError: (error) => errors.show(error),
   });

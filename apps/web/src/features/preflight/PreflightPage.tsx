@@ -1,8 +1,8 @@
 import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
-import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
+import { preflightQueries } from "./api";
 
 type Line = components["schemas"]["PreflightLine"];
 
@@ -25,13 +25,7 @@ const statusLabel: Record<Line["status"], string> = {
 /** The enterprise's tenant health check: one line per precondition of Direct Routing, each OK or a reason and a fix. */
 export function PreflightPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
-  const report = useQuery({
-    queryKey: ["preflight", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/preflight", { params: { path: { accountId } } })),
-    retry: false,
-    refetchOnWindowFocus: false,
-  });
+  const report = useQuery(preflightQueries.report(accountId));
   return (
     <Stack maw={1100}>
       <Group justify="space-between">

@@ -2,23 +2,15 @@ import { Alert, Badge, Button, Group, Stack, Table, Text, Tooltip } from "@manti
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
+import { sbcKeys, sbcQueries } from "./api";
 
 type SbcStatus = components["schemas"]["SbcStatus"];
 type Device = SbcStatus["devices"][number];
 type Destination = SbcStatus["pbx"][number];
 
-const REFRESH_MS = 10_000;
-
 /** The enterprise's trunk as the SBC sees it, refreshed every 10 s. */
 export function useSbcStatus(enterpriseId: string) {
-  return useQuery({
-    queryKey: ["sbc-status", enterpriseId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/sbc/status", { params: { path: { accountId: enterpriseId } } }),
-      ),
-    refetchInterval: REFRESH_MS,
-  });
+  return useQuery(sbcQueries.status(enterpriseId));
 }
 
 const registrationColor: Record<Device["state"], string> = {
@@ -92,7 +84,7 @@ export function SbcTrunkStatus({ enterpriseId }: { enterpriseId: string }) {
         api.POST("/api/accounts/{accountId}/sbc/sync", { params: { path: { accountId: enterpriseId } } }),
       ),
     onSuccess: () =>
-      setTimeout(() => queryClient.invalidateQueries({ queryKey: ["sbc-status", enterpriseId] }), 2000),
+      setTimeout(() => queryClient.invalidateQueries({ queryKey: sbcKeys.status(enterpriseId) }), 2000),
   });
   if (status.isError) return <Alert color="red">{status.error.message}</Alert>;
   if (!status.data) return <Text c="dimmed">Loading SBC status…</Text>;

@@ -3,8 +3,8 @@ import { IconDownload } from "@tabler/icons-react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
+import { settingsQueries } from "./api";
 
 interface Filters {
   actor: string;
@@ -23,15 +23,7 @@ export function AuditLogPage() {
   const [filters, setFilters] = useState<Filters>(draft);
   const query = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Partial<Filters>;
   const events = useInfiniteQuery({
-    queryKey: ["audit", accountId, query],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/audit", {
-          params: { path: { accountId }, query: { ...query, ...(pageParam ? { cursor: pageParam } : {}) } },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    ...settingsQueries.audit(accountId, query),
     enabled: session?.user.role === "Admin",
   });
   const exportUrl = `/api/accounts/${accountId}/audit/export?${new URLSearchParams(query as Record<string, string>)}`;

@@ -20,6 +20,7 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fetchSession, sessionQueryKey, useSession } from "../../app/session";
 import { useApiErrors } from "../../forms";
+import { identityKeys, identityQueries } from "../identity/api";
 import { MicrosoftSignInCard } from "../identity/MicrosoftSignInCard";
 import { SessionsCard } from "../identity/SessionsCard";
 
@@ -28,14 +29,14 @@ export function SecurityPage() {
   const { accountId } = useParams({ from: "/a/$accountId" });
   const { data: session } = useSession();
   const queryClient = useQueryClient();
-  const status = useQuery({ queryKey: ["two-factor"], queryFn: () => unwrap(api.GET("/api/me/two-factor")) });
+  const status = useQuery(identityQueries.twoFactor());
   const [enrolment, setEnrolment] = useState<{ secret: string; qrCodeDataUrl: string } | null>(null);
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const errors = useApiErrors(["code", "password"]);
   const refresh = async () => {
-    await queryClient.invalidateQueries({ queryKey: ["two-factor"] });
+    await queryClient.invalidateQueries({ queryKey: identityKeys.twoFactor() });
     queryClient.setQueryData(sessionQueryKey, await fetchSession());
   };
 
@@ -193,11 +194,7 @@ export function SecurityPage() {
 
 function AccountRequirement({ accountId }: { accountId: string }) {
   const queryClient = useQueryClient();
-  const security = useQuery({
-    queryKey: ["account-security", accountId],
-    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/security", { params: { path: { accountId } } })),
-    retry: false,
-  });
+  const security = useQuery(identityQueries.accountSecurity(accountId));
   if (!security.data) return null;
   return (
     <Card withBorder>
@@ -209,7 +206,7 @@ function AccountRequirement({ accountId }: { accountId: string }) {
           onChange={async (event) => {
             const requireTwoFactor = event.currentTarget.checked;
             const previous = security.data;
-            queryClient.setQueryData(["account-security", accountId], { requireTwoFactor });
+            queryClient.setQueryData(identityKeys.accountSecurity(accountId), { requireTwoFactor });
             try {
               const result = await unwrap(
                 api.PUT("/api/accounts/{accountId}/security", {
@@ -217,10 +214,10 @@ function AccountRequirement({ accountId }: { accountId: string }) {
                   body: { requireTwoFactor },
                 }),
               );
-              queryClient.setQueryData(["account-security", accountId], result);
-              await queryClient.invalidateQueries({ queryKey: ["session"] });
+              queryClient.setQueryData(identityKeys.accountSecurity(accountId), result);
+              await queryClient.invalidateQueries({ queryKey: sessionQueryKey });
             } catch {
-              queryClient.setQueryData(["account-security", accountId], previous);
+              queryClient.setQueryData(identityKeys.accountSecurity(accountId), previous);
               notifications.show({ color: "red", message: "Could not change the policy." });
             }
           }}

@@ -22,6 +22,7 @@ import { ApiError, api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
 import { useApiForm } from "../../forms";
+import { settingsKeys, settingsQueries } from "./api";
 
 type PortalUser = components["schemas"]["PortalUser"];
 type Role = PortalUser["role"];
@@ -38,13 +39,11 @@ export function UserManagementPage() {
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
-  const key = ["users", accountId];
   const users = useQuery({
-    queryKey: key,
-    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/users", { params: { path: { accountId } } })),
+    ...settingsQueries.portalUsers(accountId),
     enabled: session?.user.role === "Admin",
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: settingsKeys.portalUsers(accountId) });
   const notifyError = (error: unknown) =>
     notifications.show({
       color: "red",

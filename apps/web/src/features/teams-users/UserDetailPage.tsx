@@ -19,6 +19,7 @@ import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { WaitingForMicrosoft } from "../enterprises/WaitingForMicrosoft";
 import { SbcDeviceStatus } from "../sbc";
+import { invalidateTeamsUsers, teamsUsersQueries } from "./api";
 import { type DeviceRow, UserDevicesEditor } from "./UserDevicesEditor";
 
 const stepLabel: Record<string, string> = {
@@ -44,24 +45,8 @@ export function UserDetailPage() {
   const { accountId, userId } = useParams({ from: "/a/$accountId/users/$userId" });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const user = useQuery({
-    queryKey: ["teams-user", accountId, userId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/{userId}", {
-          params: { path: { accountId, userId } },
-        }),
-      ),
-    refetchInterval: (q) =>
-      q.state.data && ["queued", "running"].includes(q.state.data.status) ? 1000 : false,
-  });
-  const options = useQuery({
-    queryKey: ["teams-users-options", accountId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/teams-users/form-options", { params: { path: { accountId } } }),
-      ),
-  });
+  const user = useQuery(teamsUsersQueries.user(accountId, userId));
+  const options = useQuery(teamsUsersQueries.formOptions(accountId));
   const [form, setForm] = useState<{
     pbxLocation: string;
     regionId: string;
@@ -88,9 +73,7 @@ export function UserDetailPage() {
   }, [user.data, form]);
 
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ["teams-user", accountId, userId] });
-    void queryClient.invalidateQueries({ queryKey: ["teams-users", accountId] });
-    void queryClient.invalidateQueries({ queryKey: ["dashboard", accountId] });
+    void invalidateTeamsUsers(queryClient, accountId);
   };
   const save = useMutation({
     mutationFn: () =>

@@ -17,28 +17,18 @@ import { IconArrowBackUp, IconChevronDown, IconChevronRight, IconSearch } from "
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
 import { type Session, useSession } from "../../app/session";
+import { dashboardQueries } from "../dashboard/api";
+import { type SwitchableAccount, tenancyQueries } from "./api";
 
-type Item = Awaited<ReturnType<typeof fetchLevel>>["items"][number];
-
-function fetchLevel(scopeId: string, query: { parentId?: string; search?: string; cursor?: string }) {
-  return unwrap(
-    api.GET("/api/accounts/{accountId}/switchable", { params: { path: { accountId: scopeId }, query } }),
-  );
-}
+type Item = SwitchableAccount;
 
 const kindLabel = { operator: "Operator", partner: "Partner", enterprise: "Enterprise" } as const;
 
 /** The acting account's name, from the dashboard query every page shares. */
 function useActingAccountName(accountId: string, session: Session | null | undefined) {
   const own = session?.account.id === accountId;
-  const acting = useQuery({
-    queryKey: ["dashboard", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
-    enabled: Boolean(session) && !own,
-  });
+  const acting = useQuery({ ...dashboardQueries.summary(accountId), enabled: Boolean(session) && !own });
   return own ? session?.account.name : acting.data?.account.name;
 }
 
@@ -182,13 +172,7 @@ function Level(props: {
   current: string;
   onPick(id: string): void;
 }) {
-  const level = useInfiniteQuery({
-    queryKey: ["switchable", props.scopeId, "level", props.parentId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      fetchLevel(props.scopeId, { parentId: props.parentId, ...(pageParam ? { cursor: pageParam } : {}) }),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const level = useInfiniteQuery(tenancyQueries.switchableLevel(props.scopeId, props.parentId));
   if (level.isPending) return <Loader size="xs" ml={props.depth * 16 + 22} />;
   const items = level.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -248,13 +232,7 @@ function SearchResults(props: {
   current: string;
   onPick(id: string): void;
 }) {
-  const results = useInfiniteQuery({
-    queryKey: ["switchable", props.scopeId, "search", props.search],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      fetchLevel(props.scopeId, { search: props.search, ...(pageParam ? { cursor: pageParam } : {}) }),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const results = useInfiniteQuery(tenancyQueries.switchableSearch(props.scopeId, props.search));
   if (results.isPending) return <Loader size="xs" m="xs" />;
   const items = results.data?.pages.flatMap((p) => p.items) ?? [];
   if (items.length === 0)

@@ -7,6 +7,8 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
 import { useApiForm } from "../../forms";
+import { dashboardQueries } from "../dashboard/api";
+import { tenancyKeys, tenancyQueries } from "./api";
 
 /** Partners (resellers) directly below the acting account; the operator adds partners, partners add sub-partners. */
 export function PartnersPage() {
@@ -14,16 +16,9 @@ export function PartnersPage() {
   const { data: session } = useSession();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
-  const partners = useQuery({
-    queryKey: ["partners", accountId],
-    queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/partners", { params: { path: { accountId } } })),
-  });
+  const partners = useQuery(tenancyQueries.partners(accountId));
   // The acting account's kind (shared with the dashboard and the multitenant menu): enterprises have no partners.
-  const acting = useQuery({
-    queryKey: ["dashboard", accountId],
-    queryFn: () =>
-      unwrap(api.GET("/api/accounts/{accountId}/dashboard", { params: { path: { accountId } } })),
-  });
+  const acting = useQuery(dashboardQueries.summary(accountId));
   const isEnterprise = acting.data?.account.kind === "enterprise";
   // A partner comes with its first Admin, so only Admins (who may invite Admins) add partners.
   const canWrite = session?.user.role === "Admin" && acting.data !== undefined && !isEnterprise;
@@ -73,8 +68,8 @@ export function PartnersPage() {
         onClose={() => setAdding(false)}
         onAdded={(email) => {
           setAdding(false);
-          void queryClient.invalidateQueries({ queryKey: ["partners", accountId] });
-          void queryClient.invalidateQueries({ queryKey: ["switchable"] });
+          void queryClient.invalidateQueries({ queryKey: tenancyKeys.partners(accountId) });
+          void queryClient.invalidateQueries({ queryKey: tenancyKeys.switchable() });
           notifications.show({
             color: "green",
             message: `Partner created. An activation email was sent to ${email}.`,

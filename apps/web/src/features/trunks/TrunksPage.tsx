@@ -1,12 +1,10 @@
 import { Alert, Badge, Pagination, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
-
-const PAGE_SIZE = 20;
+import { TRUNKS_PAGE_SIZE, trunksQueries } from "./api";
 
 /** Trunks: every trunk profile in the acting account's scope. */
 export function TrunksPage() {
@@ -15,19 +13,7 @@ export function TrunksPage() {
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const [page, setPage] = useState(1);
-  const list = useQuery({
-    queryKey: ["trunk-profiles", accountId, debounced, page],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/accounts/{accountId}/trunk-profiles", {
-          params: {
-            path: { accountId },
-            query: { search: debounced || undefined, page, pageSize: PAGE_SIZE },
-          },
-        }),
-      ),
-    placeholderData: keepPreviousData,
-  });
+  const list = useQuery(trunksQueries.list(accountId, debounced, page));
   const total = list.data?.total ?? 0;
   return (
     <Stack>
@@ -95,8 +81,8 @@ export function TrunksPage() {
           </Table.Tbody>
         </Table>
       )}
-      {total > PAGE_SIZE && (
-        <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} />
+      {total > TRUNKS_PAGE_SIZE && (
+        <Pagination total={Math.ceil(total / TRUNKS_PAGE_SIZE)} value={page} onChange={setPage} />
       )}
     </Stack>
   );
