@@ -13,3 +13,4 @@ export * from "../modules/teams-profiles/schema.js";
 export * from "../modules/teams-users/schema.js";
 export * from "../modules/tenancy/schema.js";
 export * from "../modules/trunks/schema.js";
+export * from "../modules/usage/schema.js";
