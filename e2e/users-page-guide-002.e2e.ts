@@ -39,13 +39,29 @@ describe("guide 002: the Users page and Add User's Teams User list", () => {
   });
 
   it(
-    "before consent, a user added by address shows Waiting for consent once, in Last provisioning",
+    "a customer's Admin sees nothing about enterprises: no Enterprises count on the dashboard, none in the menu",
     async () => {
       const operator = await setUpOperator(browser, portal);
       partner = await onboardPartner(browser, portal, operator);
       enterpriseUrl = await onboardEnterprise(partner);
       customer = await activateCustomerAdmin(browser, portal);
 
+      await customer.getByTestId("count-trunk-profiles").waitFor();
+      await expect(customer.getByTestId("count-enterprises").count()).resolves.toBe(0);
+      await expect(customer.locator("nav").getByRole("link", { name: "Enterprises" }).count()).resolves.toBe(
+        0,
+      );
+      await expect(customer.locator("nav").getByRole("link", { name: "Trunks" }).count()).resolves.toBe(0);
+      // The partner's own dashboard still counts its enterprises.
+      await partner.goto("/");
+      await partner.getByTestId("count-enterprises").getByText("1", { exact: true }).waitFor();
+    },
+    GUIDE_STEPS_TIMEOUT,
+  );
+
+  it(
+    "before consent, a user added by address shows Waiting for consent once, in Last provisioning",
+    async () => {
       await customer.locator("nav").getByRole("link", { name: "Users", exact: true }).click();
       await customer.getByText("Not connected to Microsoft Teams").waitFor();
       await customer.getByRole("link", { name: "Add User" }).click();
