@@ -106,6 +106,7 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
     const after = await sync();
     expect(after).toMatchObject({ status: "completed", fullSync: true, lastError: null });
     expect(after.deltaLink).not.toBe(deltaLink);
+    expect(after.removed).toBeGreaterThanOrEqual(1);
     const delta = (await graphLog(emulator)).filter((l) => l.path.endsWith("/users/delta"));
     expect(delta[0]).toMatchObject({ status: 410 });
     expect(delta[0]!.query.$deltatoken).toBeTruthy();

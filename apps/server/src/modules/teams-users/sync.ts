@@ -117,7 +117,7 @@ export async function runSync(
       pages++;
       users += page.value.length;
       const deltaLink = page["@odata.deltaLink"] ?? null;
-      if (deltaLink) await finishRound(db, api, enterpriseAccountId, accountTypes);
+      const swept = deltaLink ? await finishRound(db, api, enterpriseAccountId, accountTypes) : 0;
       await db
         .update(teamsUserSyncs)
         .set({
@@ -125,7 +125,7 @@ export async function runSync(
           usersSeen: users,
           added: sql`${teamsUserSyncs.added} + ${counts.added}`,
           updated: sql`${teamsUserSyncs.updated} + ${counts.updated}`,
-          removed: sql`${teamsUserSyncs.removed} + ${counts.removed}`,
+          removed: sql`${teamsUserSyncs.removed} + ${counts.removed + swept}`,
           nextLink: next,
           ...(deltaLink ? { deltaLink, status: "completed" as const, finishedAt: new Date() } : {}),
           updatedAt: new Date(),
@@ -278,7 +278,8 @@ async function finishRound(
   api: VoiceApi,
   enterpriseAccountId: string,
   accountTypes: Map<string, string>,
-): Promise<void> {
+): Promise<number> {
+  let swept = 0;
   const [round] = await db
     .select({ fullSync: teamsUserSyncs.fullSync, startedAt: teamsUserSyncs.startedAt })
     .from(teamsUserSyncs)
@@ -295,7 +296,7 @@ async function finishRound(
         ),
       );
     if (unseen.length > 0)
-      await markRemoved(
+      swept = await markRemoved(
         db,
         enterpriseAccountId,
         unseen.map((u) => u.objectId),
@@ -336,7 +337,7 @@ async function finishRound(
       [404],
     );
     if (response.status === 404) {
-      await markRemoved(db, enterpriseAccountId, [objectId]);
+      swept += await markRemoved(db, enterpriseAccountId, [objectId]);
       continue;
     }
     const e = syncEligibility(response.body);
@@ -350,4 +351,5 @@ async function finishRound(
       })
       .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseAccountId), eq(teamsUsers.objectId, objectId)));
   }
+  return swept;
 }
