@@ -86,7 +86,12 @@ describe("bulk import: an interrupted apply is resumed, and no row is applied tw
       .set({ outcome: "not yet" })
       .where(and(eq(bulkImportRows.importId, crashed), gt(bulkImportRows.rowNumber, 11)));
     await applyImport(
-      { db: t.deps.db, secrets: t.deps.secrets, jobs: provisioningQueue(undefined) },
+      {
+        db: t.deps.db,
+        secrets: t.deps.secrets,
+        jobs: provisioningQueue(undefined),
+        numberQuarantineDays: t.deps.config.NUMBER_QUARANTINE_DAYS,
+      },
       crashed,
       tree.enterprise,
     );

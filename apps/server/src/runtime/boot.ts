@@ -13,7 +13,6 @@ import { outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
 import { loadSettingsRow } from "../modules/operator-settings/service.js";
-import { registerQueue } from "../modules/teams-users/queue-registry.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
 import { jobDefinitions } from "./jobs.js";
@@ -94,7 +93,6 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
       definitions: (queue) => jobDefinitions({ ...deps, jobs: queue }),
     });
     stack.push(() => jobs.stop());
-    registerQueue(database.db, jobs);
     const fullDeps: AppDeps = { ...deps, jobs };
     if (options.workers) {
       await jobs.startWorkers();

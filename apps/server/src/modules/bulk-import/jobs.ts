@@ -1,7 +1,9 @@
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
-import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
-import { provisioningQueue, queueFor } from "../teams-users/index.js";
+import type { Config } from "../../config/config.js";
+import type { Database } from "../../db/client.js";
+import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
+import { type DeviceSecrets, provisioningQueue } from "../teams-users/index.js";
 import { accountRepository } from "../tenancy/index.js";
 import { APPLY_JOB } from "./apply-state.js";
 import { bulkImportRepository } from "./repository.js";
@@ -11,11 +13,16 @@ export { APPLY_JOB };
 
 const payload = z.object({ importId: z.uuid() });
 
-export const applyJobRef = { name: APPLY_JOB, payload, handle: async () => undefined } as JobDefinition<
-  z.infer<typeof payload>
->;
+export const applyJobRef = jobRef({ name: APPLY_JOB, payload });
 
-export function bulkImportJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[] {
+export interface BulkImportJobDeps {
+  db: Database;
+  config: Pick<Config, "NUMBER_QUARANTINE_DAYS">;
+  secrets: DeviceSecrets;
+  jobs: JobQueue;
+}
+
+export function bulkImportJobs(deps: BulkImportJobDeps): JobDefinition<any>[] {
   return [
     defineJob({
       name: APPLY_JOB,
@@ -29,7 +36,12 @@ export function bulkImportJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<any>[
         const enterprise = await accountRepository(deps.db).findById(row.enterpriseAccountId);
         if (!enterprise) return { skipped: true };
         return applyImport(
-          { db: deps.db, secrets: deps.secrets, jobs: provisioningQueue(queueFor(deps.db)) },
+          {
+            db: deps.db,
+            secrets: deps.secrets,
+            jobs: provisioningQueue(deps.jobs),
+            numberQuarantineDays: deps.config.NUMBER_QUARANTINE_DAYS,
+          },
           importId,
           enterprise,
           signal,

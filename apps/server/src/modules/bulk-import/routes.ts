@@ -45,7 +45,12 @@ const rowView = z.object({
 
 /** Bulk CSV import of users: upload → preview with per-row errors → confirm → applied in the background. */
 export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const serviceDeps = { db: deps.db, secrets: deps.secrets, jobs: provisioningQueue(deps.jobs) };
+  const serviceDeps = {
+    db: deps.db,
+    secrets: deps.secrets,
+    jobs: provisioningQueue(deps.jobs),
+    numberQuarantineDays: deps.config.NUMBER_QUARANTINE_DAYS,
+  };
   const imports = bulkImportRepository(deps.db);
   return async (app) => {
     // The CSV arrives as a stream; it is parsed row by row, never buffered whole.

@@ -13,6 +13,5 @@ export {
   type NumberListQuery,
   releaseNumber,
   reportConflict,
-  setQuarantineDays,
   toE164,
 } from "./service.js";

@@ -119,17 +119,17 @@ export async function claimNumber(
   await repository.markAssigned(scope, number, provisionedUserId);
 }
 
-let quarantineDays = 0;
-/** Set once at boot from NUMBER_QUARANTINE_DAYS. */
-export function setQuarantineDays(days: number) {
-  quarantineDays = days;
-}
-
 /**
- * After a user is removed: the number cools down before it can be assigned again. `enterprise` is the
- * enterprise's scope; an enterprise account id (the provisioning job's form) is looked up to its scope.
+ * After a user is removed: the number cools down for `quarantineDays` (NUMBER_QUARANTINE_DAYS) before it can be
+ * assigned again. `enterprise` is the enterprise's scope; an enterprise account id (the provisioning job's
+ * form) is looked up to its scope.
  */
-export async function releaseNumber(tx: Executor, number: string, enterprise: TenantScope | string) {
+export async function releaseNumber(
+  tx: Executor,
+  number: string,
+  enterprise: TenantScope | string,
+  quarantineDays: number,
+) {
   const scope = typeof enterprise === "string" ? await scopeOf(tx, enterprise) : enterprise;
   if (!scope) return;
   const until = quarantineDays > 0 ? new Date(Date.now() + quarantineDays * 86_400_000) : null;

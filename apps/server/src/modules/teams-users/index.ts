@@ -4,6 +4,7 @@
  */
 export { resumePendingConsent } from "./calling/service.js";
 export { teamsUsersDashboard } from "./dashboard.js";
+export type { DeviceSecrets } from "./devices/service.js";
 export { deviceAd, generateDevicePassword, PASSWORD_RULE, PASSWORD_RULE_TEXT } from "./devices/service.js";
 export { SEARCH_COUNT_CAP, type UserFilter, type UserListQuery } from "./directory/service.js";
 export {
@@ -15,7 +16,6 @@ export {
   startTeamsUsersSchedule,
   teamsUsersJobs,
 } from "./jobs.js";
-export { queueFor, registerQueue } from "./queue-registry.js";
 export { auditContext, enterpriseOf } from "./request-context.js";
 export { teamsUsersRoutes } from "./routes.js";
 export type { ProvisionedUser, SipDevice, TeamsUser } from "./schema.js";

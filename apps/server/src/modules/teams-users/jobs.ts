@@ -1,15 +1,22 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { Logger } from "pino";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Config } from "../../config/config.js";
+import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
-import { endQuarantines, setQuarantineDays } from "../numbers/service.js";
-import { runProvisioning } from "./provisioning.js";
+import { endQuarantines } from "../numbers/index.js";
+import { type ProvisioningDeps, runProvisioning } from "./provisioning.js";
 import { teamsUserSyncs } from "./schema.js";
 import { resumePendingConsent } from "./service.js";
-import { markSyncQueued, runSync } from "./sync.js";
+import { markSyncQueued, runSync, type SyncDeps } from "./sync.js";
 
-type Deps = Omit<AppDeps, "jobs">;
+/** What the sync and provisioning jobs and the schedule need. */
+export interface TeamsUsersJobDeps extends ProvisioningDeps, SyncDeps {
+  jobs: JobQueue;
+  config: Config;
+}
+type ScheduleDeps = { db: Database; jobs: JobQueue; config: Config };
 
 export const SYNC_JOB = "teams-users.sync";
 export const PROVISION_JOB = "teams-users.provision";
@@ -25,8 +32,7 @@ export const provisionJobRef = jobRef({
   deduplicate: "perKey",
 });
 
-export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
-  setQuarantineDays(deps.config.NUMBER_QUARANTINE_DAYS);
+export function teamsUsersJobs(deps: TeamsUsersJobDeps): JobDefinition<any>[] {
   return [
     defineJob({
       name: SYNC_JOB,
@@ -58,7 +64,7 @@ export function teamsUsersJobs(deps: Deps): JobDefinition<any>[] {
 }
 
 /** Starts a sync now (dashboard action item, the Users page button). */
-export async function enqueueSync(deps: { db: AppDeps["db"]; jobs: JobQueue }, enterpriseAccountId: string) {
+export async function enqueueSync(deps: { db: Database; jobs: JobQueue }, enterpriseAccountId: string) {
   await markSyncQueued(deps.db, enterpriseAccountId);
   await deps.jobs.enqueue(
     syncJobRef,
@@ -84,7 +90,7 @@ export function provisioningQueue(jobs: JobQueue | undefined) {
  * The schedule: every minute, resume users whose enterprise gave consent, end quarantines, and queue a sync
  * for connected enterprises whose last sync is older than TEAMS_USERS_SYNC_MINUTES.
  */
-export async function tick(deps: Pick<AppDeps, "db" | "jobs" | "config">) {
+export async function tick(deps: ScheduleDeps) {
   const resumed = await resumePendingConsent(deps.db, provisioningQueue(deps.jobs));
   // Safety net: users left queued without a job (e.g. added by a process without a queue).
   const stuck = await deps.db.execute<{ id: string }>(sql`
@@ -105,7 +111,7 @@ export async function tick(deps: Pick<AppDeps, "db" | "jobs" | "config">) {
 }
 
 /** Runs `tick` a few seconds after start and then every minute, until the returned function is called. */
-export function startTeamsUsersSchedule(deps: Pick<AppDeps, "db" | "jobs" | "config" | "log">): () => void {
+export function startTeamsUsersSchedule(deps: ScheduleDeps & { log: Logger }): () => void {
   const run = () => tick(deps).catch((error) => deps.log.warn({ err: error }, "teams users tick failed"));
   const timer = setInterval(run, 60_000);
   timer.unref();
@@ -117,7 +123,7 @@ export function startTeamsUsersSchedule(deps: Pick<AppDeps, "db" | "jobs" | "con
   };
 }
 
-export async function isSyncActive(deps: Pick<AppDeps, "db">, enterpriseAccountId: string) {
+export async function isSyncActive(deps: { db: Database }, enterpriseAccountId: string) {
   const [row] = await deps.db
     .select({ status: teamsUserSyncs.status })
     .from(teamsUserSyncs)

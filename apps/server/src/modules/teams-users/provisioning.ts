@@ -8,7 +8,7 @@ import {
   type MicrosoftDeps,
   nextCheckAt,
 } from "../microsoft/index.js";
-import { releaseNumber, reportConflict } from "../numbers/service.js";
+import { releaseNumber, reportConflict } from "../numbers/index.js";
 import { sbcRegions } from "../operator-settings/schema.js";
 import { teamsProfiles } from "../teams-profiles/schema.js";
 import { regionObjectName } from "../teams-profiles/service.js";
@@ -204,7 +204,7 @@ export async function runProvisioning(
   if (user.deleting) {
     await db.transaction(async (tx) => {
       await tx.delete(provisionedUsers).where(eq(provisionedUsers.id, user.id));
-      await releaseNumber(tx, user.phoneNumber, user.enterpriseAccountId);
+      await releaseNumber(tx, user.phoneNumber, user.enterpriseAccountId, deps.config.NUMBER_QUARANTINE_DAYS);
     });
     return { status: "deleted" };
   }

@@ -13,7 +13,12 @@ export { auditContext, enterpriseOf } from "./request-context.js";
 export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const context: RouteContext = {
     deps,
-    services: { db: deps.db, secrets: deps.secrets, jobs: provisioningQueue(deps.jobs) },
+    services: {
+      db: deps.db,
+      secrets: deps.secrets,
+      jobs: provisioningQueue(deps.jobs),
+      numberQuarantineDays: deps.config.NUMBER_QUARANTINE_DAYS,
+    },
   };
   return async (app) => {
     registerDirectoryRoutes(app, context);

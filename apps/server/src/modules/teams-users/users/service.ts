@@ -19,6 +19,8 @@ export interface UserServiceDeps {
   db: Database;
   secrets: DeviceSecrets;
   jobs: ProvisioningJobs;
+  /** NUMBER_QUARANTINE_DAYS: how long a released number cools down. */
+  numberQuarantineDays: number;
 }
 
 const SIGN_IN_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -202,7 +204,7 @@ export async function deleteUser(
   ) {
     await deps.db.transaction(async (tx) => {
       await users.delete(scope, id, tx);
-      await releaseNumber(tx, before.phoneNumber, scope);
+      await releaseNumber(tx, before.phoneNumber, scope, deps.numberQuarantineDays);
       await recordAudit(tx, audit, { ...audited, targetId: id, before });
     });
     return { deleted: true };
