@@ -52,7 +52,7 @@ const LAYERS = [
     name: "provisioning",
     folders: ["modules/numbers", "modules/teams-users", "modules/bulk-import", "modules/pbx-directory"],
   },
-  { name: "sbc", folders: ["modules/sbc", "modules/preflight"] },
+  { name: "sbc", folders: ["modules/sbc", "modules/preflight", "modules/usage"] },
   { name: "composition", folders: ["runtime"], files: ["cli.ts", "http/routes.ts", "db/schema.ts"] },
 ];
 // The table aggregator drizzle-kit reads must re-export every module's schema.ts.

@@ -25,6 +25,7 @@ import { teamsUsersRoutes } from "../modules/teams-users/routes.js";
 import { tenancyDashboard } from "../modules/tenancy/dashboard.js";
 import { tenancyRoutes } from "../modules/tenancy/routes.js";
 import { trunkRoutes } from "../modules/trunks/routes.js";
+import { usageRoutes } from "../modules/usage/index.js";
 import type { AppDeps } from "./app.js";
 
 /** The one place where every module's routes are wired to their dependencies. */
@@ -50,6 +51,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(bulkImportRoutes(deps));
   await app.register(sbcRoutes(deps));
   await app.register(preflightRoutes(deps));
+  await app.register(usageRoutes(deps));
   await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard, teamsUsersDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

@@ -1,6 +1,7 @@
 import type { AppDeps } from "../http/app.js";
 import { startSbcWatch } from "../modules/sbc/watch.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
+import { startUsageSchedule } from "../modules/usage/index.js";
 
 /**
  * Periodic loops that find due work and enqueue jobs (Teams user sync schedule, SBC change watch).
@@ -8,7 +9,7 @@ import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
  * processes running them at once queue nothing twice.
  */
 export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
-  const stops = [startTeamsUsersSchedule(deps), startSbcWatch(deps)];
+  const stops = [startTeamsUsersSchedule(deps), startSbcWatch(deps), startUsageSchedule(deps)];
   return async () => {
     for (const stop of stops) stop();
   };

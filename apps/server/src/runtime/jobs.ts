@@ -8,6 +8,7 @@ import { carrierTrunkJob } from "../modules/operator-settings/jobs.js";
 import { pbxDirectorySyncJob } from "../modules/pbx-directory/jobs.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
+import { usageSnapshotJob } from "../modules/usage/index.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
 export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
@@ -20,5 +21,6 @@ export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
     ...bulkImportJobs(deps),
     ...sbcJobs(deps),
     pbxDirectorySyncJob(deps),
+    usageSnapshotJob(deps),
   ];
 }
