@@ -4,6 +4,7 @@
  */
 export { resumePendingConsent } from "./calling/service.js";
 export { teamsUsersDashboard } from "./dashboard.js";
+export type { DeviceSecrets } from "./devices/service.js";
 export { deviceAd, generateDevicePassword, PASSWORD_RULE, PASSWORD_RULE_TEXT } from "./devices/service.js";
 export { csvCell } from "./directory/export.js";
 export { SEARCH_COUNT_CAP, type UserFilter, type UserListQuery } from "./directory/service.js";
@@ -16,10 +17,10 @@ export {
   startTeamsUsersSchedule,
   teamsUsersJobs,
 } from "./jobs.js";
-export { queueFor, registerQueue } from "./queue-registry.js";
 export { auditContext, enterpriseOf } from "./request-context.js";
 export { teamsUsersRoutes } from "./routes.js";
 export type { ProvisionedUser, SipDevice, TeamsUser } from "./schema.js";
+export { type SeatFigures, seatFigures } from "./usage-figures.js";
 export {
   type BatchKeys,
   batchConflicts,
@@ -28,5 +29,4 @@ export {
 } from "./users/bulk-checks.js";
 export { type FormOptions, formOptions } from "./users/form-options.js";
 export { addUser, type ProvisioningJobs, type UserServiceDeps } from "./users/service.js";
-export { type SeatFigures, seatFigures } from "./usage-figures.js";
 export { SIP_USER_RULE, type UserInput, validateUserFields } from "./users/validation.js";
