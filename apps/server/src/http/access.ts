@@ -43,9 +43,20 @@ export interface TargetAccount {
  * - `public`: anyone (sign-in, activation, health…)
  * - `session`: any signed-in user, about themselves
  * - `account`: the route has an `:accountId` param; the actor must reach that account and hold `permission`
+ * An API key acts as a portal user of its role in its account, through these same checks; it is refused
+ * (403) on `session` routes, which are about a signed-in person (their sessions, password, two-factor), and
+ * on `account` routes that declare `apiKeys: false`.
  * A route without a declaration fails at registration, so none can be forgotten.
  */
-export type Access = { kind: "public" } | { kind: "session" } | { kind: "account"; permission: Permission };
+export type Access =
+  | { kind: "public" }
+  | { kind: "session" }
+  | {
+      kind: "account";
+      permission: Permission;
+      /** `false`: portal users only, API keys get 403 (managing keys; browser-only flows). */
+      apiKeys?: false;
+    };
 
 export interface Actor {
   userId: string;
@@ -57,6 +68,11 @@ export interface Actor {
   csrfToken: string;
   /** The account requires two-factor authentication and this user has not enrolled: only `session` routes work. */
   twoFactorSetupRequired: boolean;
+  /**
+   * Set when an API key acts (`Authorization: Bearer`): `userId` is then the key's id and `email` reads
+   * "API key <name>" (what the audit log shows); there is no session or CSRF token.
+   */
+  apiKey?: { id: string; name: string };
 }
 
 declare module "fastify" {
@@ -106,6 +122,11 @@ export function registerAccessControl(app: FastifyInstance, findAccount: Account
       throw new Error(`${route.url}: account access needs an :accountId param`);
     }
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, access });
+    // The OpenAPI document says which credentials each route accepts.
+    if (access.kind !== "public") {
+      const security = acceptsApiKeys(access) ? [...SESSION_SECURITY, { bearerAuth: [] }] : SESSION_SECURITY;
+      route.schema = { ...route.schema, security };
+    }
   });
 
   // Before body validation, so callers without access learn nothing from validation messages.
@@ -117,9 +138,19 @@ export function registerAccessControl(app: FastifyInstance, findAccount: Account
   return routes;
 }
 
+/** A signed-in browser: the session cookie, and the CSRF token on state-changing requests. */
+const SESSION_SECURITY = [{ session: [], csrf: [] }];
+
+export function acceptsApiKeys(access: Access): boolean {
+  return access.kind === "account" && access.apiKeys !== false;
+}
+
 async function authorize(request: FastifyRequest, access: Access, findAccount: AccountLookup) {
   const actor = request.actor;
   if (!actor) throw Problem.unauthorized();
+  if (actor.apiKey && access.kind === "session") {
+    throw Problem.forbidden("API keys act on accounts; this route is about a signed-in portal user.");
+  }
   if (access.kind !== "account") return;
   const accountId = (request.params as { accountId?: string }).accountId ?? "";
   // A foreign or malformed id answers 404, so ids of other tenants cannot be probed.
@@ -127,6 +158,7 @@ async function authorize(request: FastifyRequest, access: Access, findAccount: A
   // The actor acts on their own account and every account below it, never above or beside.
   if (!target?.path.startsWith(actor.account.path)) throw Problem.notFound("No such account.");
   if (!roleAllows(actor.role, access.permission)) throw Problem.forbidden();
+  if (actor.apiKey && !acceptsApiKeys(access)) throw Problem.forbidden("API keys cannot use this route.");
   if (actor.twoFactorSetupRequired) {
     throw Problem.forbidden(
       "Your account requires two-factor authentication. Set it up under Settings › Security first.",

@@ -4,6 +4,7 @@ import type { Database } from "../../src/db/client.js";
 import type { RegisteredRoute } from "../../src/http/access.js";
 import { portalUsers } from "../../src/modules/identity/schema.js";
 import type { Account } from "../../src/modules/tenancy/schema.js";
+import { createApiKey } from "./api-keys.js";
 import { type createAccountTree, createSignedInUser } from "./factories.js";
 
 /**
@@ -53,7 +54,7 @@ const ACTING_KIND: Record<string, "operator" | "partner"> = {
 };
 
 /** URL fragments whose routes only Admins may use. */
-export const ADMIN_ONLY_FRAGMENTS = ["/users", "/audit"];
+export const ADMIN_ONLY_FRAGMENTS = ["/users", "/audit", "/api-keys"];
 
 interface Fixture {
   db: Database;
@@ -105,16 +106,38 @@ const SAMPLE_BODIES: Record<string, unknown> = {
  */
 export type Caller = "anonymous" | "Read-only" | "User" | "Admin" | "sibling Admin";
 
-function expected(route: RegisteredRoute, caller: Caller): "allowed" | 401 | 403 | 404 {
+/**
+ * How the callers prove who they are: `session` (a signed-in portal user: cookie + CSRF token) or `api-key`
+ * (`Authorization: Bearer`, a key of that role in that account). A key acts exactly as a user of its role,
+ * except that it is refused (403) on `session` routes and on account routes declaring `apiKeys: false`.
+ */
+export type Credentials = "session" | "api-key";
+
+function expected(
+  route: RegisteredRoute,
+  caller: Caller,
+  credentials: Credentials,
+): "allowed" | 401 | 403 | 404 {
   const { access } = route;
   if (access.kind === "public") return "allowed";
   if (caller === "anonymous") return 401;
-  if (access.kind === "session") return "allowed";
+  if (access.kind === "session") return credentials === "api-key" ? 403 : "allowed";
   if (caller === "sibling Admin") return 404;
   const permission = access.permission;
   if (caller === "Read-only" && permission !== "read") return 403;
   if (caller === "User" && (permission === "manage-users" || permission === "administer")) return 403;
+  if (credentials === "api-key" && access.apiKeys === false) return 403;
   return "allowed";
+}
+
+/** Request headers of a caller of `role` in `account`, by the given credentials. */
+function callerOf(
+  credentials: Credentials,
+  db: Database,
+  account: Account,
+  role: "Read-only" | "User" | "Admin",
+) {
+  return credentials === "api-key" ? createApiKey(db, account, role) : createSignedInUser(db, account, role);
 }
 
 export const key = (route: RegisteredRoute) => `${route.method} ${route.url}`;
@@ -137,6 +160,7 @@ export async function tryEveryRouteAndRole(
   routes: RegisteredRoute[],
   tree: Awaited<ReturnType<typeof createAccountTree>>,
   otherOperator: Account,
+  credentials: Credentials = "session",
 ): Promise<AuthorizationMatrix> {
   let tried = 0;
   const leaks: string[] = [];
@@ -179,12 +203,12 @@ export async function tryEveryRouteAndRole(
       });
     };
 
-    // Fresh users per route: some routes (sign out everywhere, delete) end their caller's session or data.
+    // Fresh callers per route: some routes (sign out everywhere, delete) end their caller's session or data.
     const users = {
-      "Read-only": await createSignedInUser(db, scenario.own, "Read-only"),
-      User: await createSignedInUser(db, scenario.own, "User"),
-      Admin: await createSignedInUser(db, scenario.own, "Admin"),
-      "sibling Admin": await createSignedInUser(db, scenario.foreign, "Admin"),
+      "Read-only": await callerOf(credentials, db, scenario.own, "Read-only"),
+      User: await callerOf(credentials, db, scenario.own, "User"),
+      Admin: await callerOf(credentials, db, scenario.own, "Admin"),
+      "sibling Admin": await callerOf(credentials, db, scenario.foreign, "Admin"),
     };
     const callers: [Caller, Record<string, string>][] = [
       ["anonymous", {}],
@@ -221,13 +245,13 @@ export async function tryEveryRouteAndRole(
     callers.push(["Admin", users.Admin.headers]);
     for (const [caller, headers] of callers) {
       const response = await send(headers);
-      const want = expected(route, caller);
+      const want = expected(route, caller, credentials);
       const got = response.statusCode;
       const ok = want === "allowed" ? got !== 401 && got !== 403 && got < 500 : got === want;
       if (want !== "allowed" && got < 400) leaks.push(`${key(route)} as ${caller}: ${got}, expected ${want}`);
       if (!ok)
         failures.push(
-          `${key(route)} as ${caller}: ${got}, expected ${want} (${response.body.slice(0, 160)})`,
+          `${key(route)} as ${caller} (${credentials}): ${got}, expected ${want} (${response.body.slice(0, 160)})`,
         );
     }
   }

@@ -73,7 +73,8 @@ export function accountRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.put(
       "/api/accounts/:accountId/security",
       {
-        config: { access: { kind: "account", permission: "manage-users" } },
+        // Sign-in security (required two-factor) is changed by a signed-in Admin, never by an API key.
+        config: { access: { kind: "account", permission: "manage-users", apiKeys: false } },
         schema: {
           tags: ["accounts"],
           operationId: "updateAccountSecurity",

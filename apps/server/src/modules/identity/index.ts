@@ -4,6 +4,7 @@
  * (for the HTTP layer), the password-reset mail job, the demo operator and the routes.
  */
 export { accountRoutes } from "./account-routes.js";
+export { apiKeyResolver } from "./api-keys/authenticator.js";
 export { authRoutes } from "./auth-routes.js";
 export { DEMO_OPERATOR_EMAIL, ensureDemoOperator } from "./demo.js";
 export { PASSWORD_RESET_MAIL_JOB, passwordResetMailJob } from "./password-reset.js";

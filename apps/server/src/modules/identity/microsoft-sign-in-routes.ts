@@ -147,7 +147,8 @@ export function microsoftSignInRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.post(
       "/api/accounts/:accountId/microsoft-sign-in/enable",
       {
-        config: { access: { kind: "account", permission: "administer" } },
+        // A browser flow: an Admin (a person, never an API key) signs in at Microsoft to finish it.
+        config: { access: { kind: "account", permission: "administer", apiKeys: false } },
         schema: {
           tags: ["identity"],
           operationId: "enableMicrosoftSignIn",

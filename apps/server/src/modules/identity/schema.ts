@@ -184,10 +184,7 @@ export const apiKeys = pgTable(
     publicId: text("public_id").notNull(),
     secretHash: text("secret_hash").notNull(),
     /** CIDR ranges (IPv4 or IPv6) the key may be used from; empty: anywhere. */
-    allowedIpRanges: text("allowed_ip_ranges")
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    allowedIpRanges: text("allowed_ip_ranges").array().notNull().default(sql`'{}'::text[]`),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     createdByUserId: uuid("created_by_user_id").references(() => portalUsers.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -6,6 +6,7 @@ import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { accountRoutes } from "./account-routes.js";
+import { apiKeyRoutes } from "./api-keys/routes.js";
 import { identityService, publicUser } from "./service.js";
 import { endedSessionsView } from "./session-routes.js";
 import { portalUserView } from "./views.js";
@@ -159,5 +160,6 @@ export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     // Partners with their first Admin and account security settings: users' matters of an account.
     await app.register(accountRoutes(deps));
+    await app.register(apiKeyRoutes(deps));
   };
 }
