@@ -1,6 +1,6 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
 import { accountRepository } from "../src/modules/tenancy/repository.js";
@@ -445,6 +445,33 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
         shown.steps.find((s: { key: string }) => s.key === "assign-number").waitingForMicrosoft,
       ).toMatchObject({ what: "Teams provisioning of the user", maxDelaySeconds: 86_400 });
 
+      // "Check now": with the next check an hour away (as after many checks), the job checks at once.
+      const key = `provision:${id}`;
+      await waitFor("the user's next check queued, moved an hour away", async () => {
+        const pushed = await t.deps.db.execute(
+          sql`update pgboss.job set start_after = now() + interval '1 hour' where name = 'teams-users.provision' and singleton_key = ${key} and state in ('created', 'retry') returning id`,
+        );
+        return pushed.rows.length === 1 ? true : null;
+      });
+      const checksOf = async () =>
+        Number(
+          (
+            (await userRow(id)).steps.find((s) => s.key === "assign-number")?.data?.waiting as {
+              checks: number;
+            }
+          ).checks,
+        );
+      const checksBefore = await checksOf();
+      const checkNow = await t.app.inject({
+        method: "POST",
+        url: `/api/accounts/${enterpriseId}/teams-users/${id}/check-now`,
+        headers: partner.headers,
+      });
+      expect(checkNow.statusCode).toBe(202);
+      await waitFor("a check at once, still waiting", async () =>
+        (await checksOf()) > checksBefore ? true : null,
+      );
+
       emulator.state.advanceClock(CONTOSO.id, 1800_000);
       const done = await waitFor("provisioned after Teams provisioning", async () => {
         const row = await userRow(id);
@@ -453,6 +480,13 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
       });
       expect(done.steps.find((s) => s.key === "assign-number")?.data?.waiting).toBeUndefined();
       expect(tenant.numbers.get("+14255557077")?.assignmentTargetId).toBe(target.id);
+      // Nothing waits any more: Check now is refused.
+      const nothingWaits = await t.app.inject({
+        method: "POST",
+        url: `/api/accounts/${enterpriseId}/teams-users/${id}/check-now`,
+        headers: partner.headers,
+      });
+      expect(nothingWaits.statusCode).toBe(409);
     } finally {
       await fetch(`${emulator.url}/_emulator/settings`, {
         method: "POST",

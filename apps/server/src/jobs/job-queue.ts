@@ -11,6 +11,11 @@ export interface EnqueueOptions {
 
 export interface JobQueue {
   enqueue<P>(ref: JobRef<P>, payload: P, options?: EnqueueOptions): Promise<string | null>;
+  /**
+   * "Check now": the key's queued job (e.g. one a handler rescheduled for later with RetryLater) runs at once;
+   * with none queued, one is enqueued.
+   */
+  runNow<P>(ref: JobRef<P>, payload: P, options: { singletonKey: string }): Promise<void>;
   startWorkers(): Promise<void>;
   isReachable(): Promise<boolean>;
   stop(): Promise<void>;
@@ -62,6 +67,17 @@ export async function createJobQueue(options: {
         ...(enqueueOptions.singletonKey ? { singletonKey: enqueueOptions.singletonKey } : {}),
         ...(enqueueOptions.startAfterSeconds ? { startAfter: enqueueOptions.startAfterSeconds } : {}),
       });
+    },
+
+    async runNow(ref, payload, runOptions) {
+      // pg-boss has no call that moves a queued job's start time; its job table is its documented storage.
+      const moved = await boss
+        .getDb()
+        .executeSql(
+          `update ${PGBOSS_SCHEMA}.job set start_after = now() where name = $1 and singleton_key = $2 and state in ('created', 'retry') returning id`,
+          [ref.name, runOptions.singletonKey],
+        );
+      if (moved.rows.length === 0) await queue.enqueue(ref, payload, runOptions);
     },
 
     async startWorkers() {

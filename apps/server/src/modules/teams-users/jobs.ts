@@ -83,6 +83,14 @@ export function provisioningQueue(jobs: JobQueue | undefined) {
         { singletonKey: `provision:${provisionedUserId}` },
       );
     },
+    async checkNow(provisionedUserId: string) {
+      if (!jobs) return;
+      await jobs.runNow(
+        provisionJobRef,
+        { provisionedUserId },
+        { singletonKey: `provision:${provisionedUserId}` },
+      );
+    },
   };
 }
 

@@ -61,6 +61,29 @@ export async function retryProvisioning(
   return row!;
 }
 
+/**
+ * "Check now" on a user whose provisioning waits for Microsoft (e.g. Teams provisioning of a newly licensed
+ * user): the job checks at once instead of at its next scheduled check. 409 when nothing waits.
+ */
+export async function checkProvisioningNow(
+  deps: Pick<UserServiceDeps, "db" | "jobs">,
+  audit: AuditContext,
+  enterprise: Account,
+  id: string,
+) {
+  const user = await getUser(deps.db, enterprise, id);
+  const waiting = user.steps.find((s) => s.status !== "done" && s.data?.waiting);
+  if (!waiting || user.status !== "queued")
+    throw Problem.conflict("Nothing in this user's provisioning is waiting for Microsoft.");
+  await recordAudit(deps.db, audit, {
+    action: "teams-user.check-now",
+    accountId: enterprise.id,
+    targetType: "provisioned-user",
+    targetId: id,
+  });
+  await deps.jobs.checkNow(id);
+}
+
 /** Users waiting for consent whose enterprise is now connected: queue them (the schedule's sweep). */
 export async function resumePendingConsent(db: Database, jobs: ProvisioningJobs): Promise<number> {
   const ids = await usersRepository(db).platform.queueUsersWithConsent();

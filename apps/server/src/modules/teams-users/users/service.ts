@@ -13,6 +13,8 @@ import { type UserInput, validateAgainstDatabase, validateUserFields } from "./v
 
 export interface ProvisioningJobs {
   enqueueProvisioning(provisionedUserId: string): Promise<void>;
+  /** The user's next check of something Microsoft is finishing happens now instead of at its scheduled time. */
+  checkNow(provisionedUserId: string): Promise<void>;
 }
 
 export interface UserServiceDeps {
