@@ -497,23 +497,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/accounts/{accountId}/switchable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description Accounts below `accountId` the caller can switch into: one tree level (`parentId`, default the account itself) or a name search across the subtree. Keyset pagination with `cursor`. */
-        get: operations["listSwitchableAccounts"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/accounts/{accountId}/partners": {
         parameters: {
             query?: never;
@@ -541,6 +524,57 @@ export interface paths {
         get: operations["getAccountSecurity"];
         /** @description Require two-factor authentication for every user of this account. */
         put: operations["updateAccountSecurity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listApiKeys"];
+        put?: never;
+        /** @description Creates an API key acting as a portal user of `role` in this account and below. The answer's `key` is shown this once; only its hash is kept. */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/api-keys/{keyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Revokes the key: the next request made with it is refused (401). */
+        post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/switchable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Accounts below `accountId` the caller can switch into: one tree level (`parentId`, default the account itself) or a name search across the subtree. Keyset pagination with `cursor`. */
+        get: operations["listSwitchableAccounts"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1062,22 +1096,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/accounts/{accountId}/teams-users/form-options": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["getAddUserOptions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/accounts/{accountId}/teams-users/eligible": {
         parameters: {
             query?: never;
@@ -1086,6 +1104,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["searchEligibleTeamsUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/teams-users/form-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAddUserOptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1126,6 +1160,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/teams-users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTeamsUser"];
+        put: operations["updateTeamsUser"];
+        post?: never;
+        delete: operations["deleteTeamsUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/teams-users/generate-password": {
         parameters: {
             query?: never;
@@ -1142,17 +1192,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/accounts/{accountId}/teams-users/{userId}": {
+    "/api/accounts/{accountId}/teams-users/{userId}/devices/{deviceId}/reveal": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["getTeamsUser"];
-        put: operations["updateTeamsUser"];
-        post?: never;
-        delete: operations["deleteTeamsUser"];
+        get?: never;
+        put?: never;
+        post: operations["revealDevicePassword"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1206,7 +1256,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/accounts/{accountId}/teams-users/{userId}/devices/{deviceId}/reveal": {
+    "/api/accounts/{accountId}/teams-users/{userId}/check-now": {
         parameters: {
             query?: never;
             header?: never;
@@ -1215,7 +1265,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["revealDevicePassword"];
+        /** @description Checks at once what the user's provisioning is waiting for at Microsoft (409 when nothing waits). */
+        post: operations["checkProvisioningNow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1419,6 +1470,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Seats and usage of a month for this account and every account below it: one row per enterprise and a roll-up per partner. Past months come from the daily snapshots only; the current month adds today's live figures. */
+        get: operations["getUsageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/usage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The same report as CSV: a line per enterprise, per partner roll-up, and the total. */
+        get: operations["exportUsageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/dashboard": {
         parameters: {
             query?: never;
@@ -1451,6 +1536,24 @@ export interface components {
                 message: string;
             }[];
         };
+        SwitchableAccountsInput: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+                /** @enum {string} */
+                status: "active" | "suspended";
+                parentId: string | null;
+                childCount: number;
+                ancestors: {
+                    id: string;
+                    name: string;
+                }[];
+            }[];
+            nextCursor: string | null;
+        };
         AuditEventInput: {
             /** Format: uuid */
             id: string;
@@ -1467,134 +1570,20 @@ export interface components {
             after: unknown;
             ip: string | null;
         };
-        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
-        PbxDirectoryDocumentInput: {
-            users: {
-                /** @description The PBX extension (the SIP User of Add User). */
-                extension: string;
-                /** @description The user's name on the PBX. */
-                name: string;
-                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
-                defaultCallerId?: string | null;
-            }[];
-        };
-        TeamsUserSyncInput: {
-            /** @enum {string} */
-            status: "idle" | "queued" | "running" | "completed" | "failed";
-            pages: number;
-            usersSeen: number;
-            added: number;
-            updated: number;
-            removed: number;
-            fullSync: boolean;
-            lastError: string | null;
-            startedAt: unknown | null;
-            finishedAt: unknown | null;
-        };
-        TeamsUserRowInput: {
-            objectId: string;
-            userPrincipalName: string;
-            displayName: string;
-            eligible: boolean;
-            ineligibleReason: string | null;
-            removedAt: unknown | null;
-            provisioned: {
-                id: string;
-                pbxLocation: string;
-                sipUser: string;
-                phoneNumber: string;
-                regionId: string;
-                regionName: string;
-                callingEnabled: boolean;
-                deleting: boolean;
-                /** @enum {string} */
-                status: "pending-consent" | "queued" | "running" | "done" | "failed";
-                lastError: string | null;
-                cleanupRequired: boolean;
-                lastRunAt: unknown | null;
-                observedVoiceEnabled: boolean | null;
-            } | null;
-        };
-        ProvisionedUserInput: {
+        PortalUserInput: {
+            /** Format: uuid */
             id: string;
-            teamsUserObjectId: string;
-            userPrincipalName: string;
-            displayName: string;
-            pbxLocation: string;
-            regionId: string;
-            sipUser: string;
-            phoneNumber: string;
-            disableVoicemail: boolean;
-            assignDialPlan: boolean;
-            callingEnabled: boolean;
-            deleting: boolean;
-            cleanupRequired: boolean;
+            /** Format: uuid */
+            accountId: string;
+            name: string;
+            email: string;
             /** @enum {string} */
-            status: "pending-consent" | "queued" | "running" | "done" | "failed";
-            steps: {
-                key: string;
-                /** @enum {string} */
-                status: "pending" | "running" | "done" | "skipped" | "failed";
-                at?: string;
-                error?: string;
-                waitingForMicrosoft: {
-                    what: string;
-                    since: string;
-                    usualDelaySeconds: number;
-                    maxDelaySeconds: number;
-                    nextCheckAt: string;
-                } | null;
-            }[];
-            lastError: string | null;
-            observed: {
-                enterpriseVoiceEnabled: boolean;
-                numbers: string[];
-                policies: {
-                    [key: string]: string;
-                };
-                at: string;
-            } | null;
-            devices: {
-                id: string;
-                authId: string;
-            }[];
-        };
-        BulkImportInput: {
-            id: string;
-            fileName: string | null;
+            role: "Admin" | "User" | "Read-only";
             /** @enum {string} */
-            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
-            totalRows: number;
-            validRows: number;
-            errorRows: number;
-            appliedRows: number;
-            failedRows: number;
-            lastError: string | null;
-            interrupted: boolean;
-            createdAt: unknown;
-        };
-        DashboardInput: {
-            account: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            counts: {
-                key: string;
-                label: string;
-                value: number;
-            }[];
-            actionItems: {
-                key: string;
-                /** @enum {string} */
-                severity: "info" | "warning" | "error";
-                title: string;
-                description: string;
-                href: string;
-                actionLabel: string;
-            }[];
+            status: "invited" | "active" | "disabled";
+            twoFactorEnabled: boolean;
+            lastSignInAt: string | null;
+            createdAt: string;
         };
         SessionInput: {
             user: {
@@ -1627,20 +1616,19 @@ export interface components {
         EndedSessionsInput: {
             endedSessions: number;
         };
-        MicrosoftSignInSettingInput: {
-            enabled: boolean;
-            tenantId: string | null;
-        };
-        CarrierTrunkInput: {
+        ApiKeyInput: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            state: "not-connected" | "configuring" | "ready" | "failed";
-            error: string | null;
-            tenantId: string | null;
-            tenantDomain: string | null;
-            fqdn: string | null;
-            sipSignalingPort: number;
-            maxConcurrentSessions: number;
-            appliedAt: string | null;
+            role: "Admin" | "User" | "Read-only";
+            prefix: string;
+            allowedIpRanges: string[];
+            createdAt: unknown;
+            expiresAt: unknown | null;
+            lastUsedAt: unknown | null;
+            revokedAt: unknown | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
         };
         SbcRegionInput: {
             /** Format: uuid */
@@ -1692,6 +1680,315 @@ export interface components {
                 emulated: boolean;
             };
         };
+        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
+        PbxDirectoryDocumentInput: {
+            users: {
+                /** @description The PBX extension (the SIP User of Add User). */
+                extension: string;
+                /** @description The user's name on the PBX. */
+                name: string;
+                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
+                defaultCallerId?: string | null;
+            }[];
+        };
+        PbxDirectoryUserInput: {
+            extension: string;
+            name: string;
+            defaultCallerId: string | null;
+            /** @enum {string} */
+            source: "upload" | "http";
+        };
+        PbxDirectorySourceInput: {
+            baseUrl: string;
+            hasBearerToken: boolean;
+            lastSyncedAt: string | null;
+            lastSyncCount: number | null;
+            lastSyncError: string | null;
+        } | null;
+        DashboardInput: {
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            counts: {
+                key: string;
+                label: string;
+                value: number;
+            }[];
+            actionItems: {
+                key: string;
+                /** @enum {string} */
+                severity: "info" | "warning" | "error";
+                title: string;
+                description: string;
+                href: string;
+                actionLabel: string;
+            }[];
+        };
+        MicrosoftSignInSettingInput: {
+            enabled: boolean;
+            tenantId: string | null;
+        };
+        AccountSecurityInput: {
+            requireTwoFactor: boolean;
+        };
+        TwoFactorStatusInput: {
+            enabled: boolean;
+            required: boolean;
+            recoveryCodesRemaining: number;
+        };
+        RecoveryCodesInput: {
+            recoveryCodes: string[];
+        };
+        EnterpriseInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+        };
+        EnterpriseListItemInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+            trunkFqdn: string | null;
+            /** @enum {string} */
+            microsoftConnection: "connected" | "disconnected" | "not-connected";
+            tenantDomain: string | null;
+            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
+        };
+        MicrosoftAuthorizeUrlInput: {
+            authorizeUrl: string;
+        };
+        MicrosoftConnectionInput: {
+            /** @enum {string} */
+            status: "connected" | "disconnected" | "not-connected";
+            tenantId: string | null;
+            tenantDomain: string | null;
+            adminUpn: string | null;
+            connectedAt: string | null;
+            portalName: string;
+        };
+        MicrosoftConsentResultInput: {
+            /** @enum {string} */
+            outcome: "pending" | "connected" | "failed";
+            errorCode: string | null;
+            message: string | null;
+            adminUpn: string | null;
+            tenantDomain: string | null;
+            portalName: string;
+            enterpriseAccountId: string;
+            enterpriseName: string;
+        };
+        TeamsProfileInput: {
+            pbxLocations: {
+                name: string;
+                pbx: string;
+            }[];
+            regionIds: string[];
+            defaultRegionId: string | "";
+            pstnUsage: string;
+            dialPlanName: string;
+            normalizationRules: {
+                name: string;
+                pattern: string;
+                translation: string;
+                description?: string;
+                isInternalExtension: boolean;
+            }[];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+        };
+        CarrierTrunkInput: {
+            /** @enum {string} */
+            state: "not-connected" | "configuring" | "ready" | "failed";
+            error: string | null;
+            tenantId: string | null;
+            tenantDomain: string | null;
+            fqdn: string | null;
+            sipSignalingPort: number;
+            maxConcurrentSessions: number;
+            appliedAt: string | null;
+        };
+        TrunkProfileInput: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+            label: string;
+            fqdn: string;
+            pbxHost: string;
+            pbxPort: number;
+            /** @enum {string} */
+            transport: "UDP" | "TCP" | "TLS";
+            sipDomain: string;
+            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
+            pbxRealm: string | null;
+            outboundProxy: string | null;
+            /** @enum {string} */
+            mode: "registration" | "static-ip";
+            allowedIps: string[];
+            maxConcurrentCalls: number;
+            codecs: string[];
+            /** @enum {string} */
+            status: "pending" | "active" | "disabled";
+        };
+        DirectRoutingSetupInput: {
+            /** @enum {string} */
+            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
+            lastError: string | null;
+            missing: string[];
+            completedAt: string | null;
+            steps: {
+                key: string;
+                title: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "waiting" | "done" | "failed";
+                lastError: string | null;
+                attempts: number;
+                updatedAt: string | null;
+                txtRecord: {
+                    name: string;
+                    value: string;
+                    ttl: number;
+                } | null;
+                dnsRecords: {
+                    operatorMust: string;
+                    records: {
+                        name: string;
+                        type: string;
+                        value: string;
+                        ttl: number;
+                    }[];
+                } | null;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                    checks: number;
+                } | null;
+            }[];
+        };
+        ProvisionedUserInput: {
+            id: string;
+            teamsUserObjectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            pbxLocation: string;
+            regionId: string;
+            sipUser: string;
+            phoneNumber: string;
+            disableVoicemail: boolean;
+            assignDialPlan: boolean;
+            callingEnabled: boolean;
+            deleting: boolean;
+            cleanupRequired: boolean;
+            /** @enum {string} */
+            status: "pending-consent" | "queued" | "running" | "done" | "failed";
+            steps: {
+                key: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "done" | "skipped" | "failed";
+                at?: string;
+                error?: string;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                } | null;
+            }[];
+            lastError: string | null;
+            observed: {
+                enterpriseVoiceEnabled: boolean;
+                numbers: string[];
+                policies: {
+                    [key: string]: string;
+                };
+                at: string;
+            } | null;
+            devices: {
+                id: string;
+                authId: string;
+            }[];
+        };
+        TeamsUserSyncInput: {
+            /** @enum {string} */
+            status: "idle" | "queued" | "running" | "completed" | "failed";
+            pages: number;
+            usersSeen: number;
+            added: number;
+            updated: number;
+            removed: number;
+            fullSync: boolean;
+            lastError: string | null;
+            startedAt: unknown | null;
+            finishedAt: unknown | null;
+        };
+        TeamsUserRowInput: {
+            objectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            eligible: boolean;
+            ineligibleReason: string | null;
+            removedAt: unknown | null;
+            provisioned: {
+                id: string;
+                pbxLocation: string;
+                sipUser: string;
+                phoneNumber: string;
+                regionId: string;
+                regionName: string;
+                callingEnabled: boolean;
+                deleting: boolean;
+                /** @enum {string} */
+                status: "pending-consent" | "queued" | "running" | "done" | "failed";
+                lastError: string | null;
+                cleanupRequired: boolean;
+                lastRunAt: unknown | null;
+                observedVoiceEnabled: boolean | null;
+            } | null;
+        };
+        BulkImportInput: {
+            id: string;
+            fileName: string | null;
+            /** @enum {string} */
+            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
+            totalRows: number;
+            validRows: number;
+            errorRows: number;
+            appliedRows: number;
+            failedRows: number;
+            lastError: string | null;
+            interrupted: boolean;
+            createdAt: unknown;
+        };
         PreflightLineInput: {
             id: string;
             label: string;
@@ -1740,161 +2037,19 @@ export interface components {
                 expiresAt: string | null;
             }[];
         };
-        EnterpriseInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @enum {string} */
-            status: "active" | "suspended" | "deleting";
-            parentId: string | null;
-            adminName: string;
-            adminEmail: string;
-            regionIds: string[];
-            services: "teams-direct-routing"[];
-            userLimit: number;
-            billingReference: string | null;
-            createdAt: string;
-        };
-        EnterpriseListItemInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @enum {string} */
-            status: "active" | "suspended" | "deleting";
-            parentId: string | null;
-            adminName: string;
-            adminEmail: string;
-            regionIds: string[];
-            services: "teams-direct-routing"[];
-            userLimit: number;
-            billingReference: string | null;
-            createdAt: string;
-            trunkFqdn: string | null;
-            /** @enum {string} */
-            microsoftConnection: "connected" | "disconnected" | "not-connected";
-            tenantDomain: string | null;
-            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
-        };
-        DirectRoutingSetupInput: {
-            /** @enum {string} */
-            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
-            lastError: string | null;
-            missing: string[];
-            completedAt: string | null;
-            steps: {
-                key: string;
-                title: string;
-                /** @enum {string} */
-                status: "pending" | "running" | "waiting" | "done" | "failed";
-                lastError: string | null;
-                attempts: number;
-                updatedAt: string | null;
-                txtRecord: {
-                    name: string;
-                    value: string;
-                    ttl: number;
-                } | null;
-                dnsRecords: {
-                    operatorMust: string;
-                    records: {
-                        name: string;
-                        type: string;
-                        value: string;
-                        ttl: number;
-                    }[];
-                } | null;
-                waitingForMicrosoft: {
-                    what: string;
-                    since: string;
-                    usualDelaySeconds: number;
-                    maxDelaySeconds: number;
-                    nextCheckAt: string;
-                    checks: number;
-                } | null;
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                field: string;
+                message: string;
             }[];
         };
-        TwoFactorStatusInput: {
-            enabled: boolean;
-            required: boolean;
-            recoveryCodesRemaining: number;
-        };
-        RecoveryCodesInput: {
-            recoveryCodes: string[];
-        };
-        PortalUserInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            accountId: string;
-            name: string;
-            email: string;
-            /** @enum {string} */
-            role: "Admin" | "User" | "Read-only";
-            /** @enum {string} */
-            status: "invited" | "active" | "disabled";
-            twoFactorEnabled: boolean;
-            lastSignInAt: string | null;
-            createdAt: string;
-        };
-        MicrosoftAuthorizeUrlInput: {
-            authorizeUrl: string;
-        };
-        MicrosoftConnectionInput: {
-            /** @enum {string} */
-            status: "connected" | "disconnected" | "not-connected";
-            tenantId: string | null;
-            tenantDomain: string | null;
-            adminUpn: string | null;
-            connectedAt: string | null;
-            portalName: string;
-        };
-        MicrosoftConsentResultInput: {
-            /** @enum {string} */
-            outcome: "pending" | "connected" | "failed";
-            errorCode: string | null;
-            message: string | null;
-            adminUpn: string | null;
-            tenantDomain: string | null;
-            portalName: string;
-            enterpriseAccountId: string;
-            enterpriseName: string;
-        };
-        PbxDirectoryUserInput: {
-            extension: string;
-            name: string;
-            defaultCallerId: string | null;
-            /** @enum {string} */
-            source: "upload" | "http";
-        };
-        PbxDirectorySourceInput: {
-            baseUrl: string;
-            hasBearerToken: boolean;
-            lastSyncedAt: string | null;
-            lastSyncCount: number | null;
-            lastSyncError: string | null;
-        } | null;
-        TeamsProfileInput: {
-            pbxLocations: {
-                name: string;
-                pbx: string;
-            }[];
-            regionIds: string[];
-            defaultRegionId: string | "";
-            pstnUsage: string;
-            dialPlanName: string;
-            normalizationRules: {
-                name: string;
-                pattern: string;
-                translation: string;
-                description?: string;
-                isInternalExtension: boolean;
-            }[];
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            enterpriseId: string;
-        };
-        SwitchableAccountsInput: {
+        SwitchableAccounts: {
             items: {
                 /** Format: uuid */
                 id: string;
@@ -1912,44 +2067,6 @@ export interface components {
             }[];
             nextCursor: string | null;
         };
-        AccountSecurityInput: {
-            requireTwoFactor: boolean;
-        };
-        TrunkProfileInput: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            enterpriseId: string;
-            label: string;
-            fqdn: string;
-            pbxHost: string;
-            pbxPort: number;
-            /** @enum {string} */
-            transport: "UDP" | "TCP" | "TLS";
-            sipDomain: string;
-            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
-            pbxRealm: string | null;
-            outboundProxy: string | null;
-            /** @enum {string} */
-            mode: "registration" | "static-ip";
-            allowedIps: string[];
-            maxConcurrentCalls: number;
-            codecs: string[];
-            /** @enum {string} */
-            status: "pending" | "active" | "disabled";
-        };
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            instance?: string;
-            requestId?: string;
-            errors?: {
-                field: string;
-                message: string;
-            }[];
-        };
         AuditEvent: {
             /** Format: uuid */
             id: string;
@@ -1966,135 +2083,20 @@ export interface components {
             after: unknown;
             ip: string | null;
         };
-        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
-        PbxDirectoryDocument: {
-            users: {
-                /** @description The PBX extension (the SIP User of Add User). */
-                extension: string;
-                /** @description The user's name on the PBX. */
-                name: string;
-                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
-                defaultCallerId?: string | null;
-            }[];
-        };
-        TeamsUserSync: {
-            /** @enum {string} */
-            status: "idle" | "queued" | "running" | "completed" | "failed";
-            pages: number;
-            usersSeen: number;
-            added: number;
-            updated: number;
-            removed: number;
-            fullSync: boolean;
-            lastError: string | null;
-            startedAt: string | null;
-            finishedAt: string | null;
-        };
-        TeamsUserRow: {
-            objectId: string;
-            userPrincipalName: string;
-            displayName: string;
-            eligible: boolean;
-            ineligibleReason: string | null;
-            removedAt: string | null;
-            provisioned: {
-                id: string;
-                pbxLocation: string;
-                sipUser: string;
-                phoneNumber: string;
-                regionId: string;
-                regionName: string;
-                callingEnabled: boolean;
-                deleting: boolean;
-                /** @enum {string} */
-                status: "pending-consent" | "queued" | "running" | "done" | "failed";
-                lastError: string | null;
-                cleanupRequired: boolean;
-                lastRunAt: string | null;
-                observedVoiceEnabled: boolean | null;
-            } | null;
-        };
-        ProvisionedUser: {
+        PortalUser: {
+            /** Format: uuid */
             id: string;
-            teamsUserObjectId: string;
-            userPrincipalName: string;
-            displayName: string;
-            pbxLocation: string;
-            regionId: string;
-            sipUser: string;
-            phoneNumber: string;
-            disableVoicemail: boolean;
-            assignDialPlan: boolean;
-            callingEnabled: boolean;
-            deleting: boolean;
-            cleanupRequired: boolean;
+            /** Format: uuid */
+            accountId: string;
+            name: string;
+            email: string;
             /** @enum {string} */
-            status: "pending-consent" | "queued" | "running" | "done" | "failed";
-            steps: {
-                key: string;
-                /** @enum {string} */
-                status: "pending" | "running" | "done" | "skipped" | "failed";
-                at?: string;
-                error?: string;
-                waitingForMicrosoft: {
-                    what: string;
-                    since: string;
-                    usualDelaySeconds: number;
-                    maxDelaySeconds: number;
-                    nextCheckAt: string;
-                } | null;
-            }[];
-            lastError: string | null;
-            observed: {
-                enterpriseVoiceEnabled: boolean;
-                numbers: string[];
-                policies: {
-                    [key: string]: string;
-                };
-                at: string;
-            } | null;
-            devices: {
-                id: string;
-                authId: string;
-            }[];
-        };
-        BulkImport: {
-            id: string;
-            fileName: string | null;
+            role: "Admin" | "User" | "Read-only";
             /** @enum {string} */
-            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
-            totalRows: number;
-            validRows: number;
-            errorRows: number;
-            appliedRows: number;
-            failedRows: number;
-            lastError: string | null;
-            interrupted: boolean;
-            /** Format: date-time */
+            status: "invited" | "active" | "disabled";
+            twoFactorEnabled: boolean;
+            lastSignInAt: string | null;
             createdAt: string;
-        };
-        Dashboard: {
-            account: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-            };
-            counts: {
-                key: string;
-                label: string;
-                value: number;
-            }[];
-            actionItems: {
-                key: string;
-                /** @enum {string} */
-                severity: "info" | "warning" | "error";
-                title: string;
-                description: string;
-                href: string;
-                actionLabel: string;
-            }[];
         };
         Session: {
             user: {
@@ -2127,20 +2129,20 @@ export interface components {
         EndedSessions: {
             endedSessions: number;
         };
-        MicrosoftSignInSetting: {
-            enabled: boolean;
-            tenantId: string | null;
-        };
-        CarrierTrunk: {
+        ApiKey: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            state: "not-connected" | "configuring" | "ready" | "failed";
-            error: string | null;
-            tenantId: string | null;
-            tenantDomain: string | null;
-            fqdn: string | null;
-            sipSignalingPort: number;
-            maxConcurrentSessions: number;
-            appliedAt: string | null;
+            role: "Admin" | "User" | "Read-only";
+            prefix: string;
+            allowedIpRanges: string[];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            lastUsedAt: string | null;
+            revokedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
         };
         SbcRegion: {
             /** Format: uuid */
@@ -2192,6 +2194,316 @@ export interface components {
                 emulated: boolean;
             };
         };
+        /** @description An enterprise's PBX users. The HTTP directory adapter reads it from GET {baseUrl}/users (Accept: application/json, Authorization: Bearer <token> when configured; any status but 200 is a failed sync). */
+        PbxDirectoryDocument: {
+            users: {
+                /** @description The PBX extension (the SIP User of Add User). */
+                extension: string;
+                /** @description The user's name on the PBX. */
+                name: string;
+                /** @description The user's default caller ID, E.164 (e.g. +14255557201), or null. */
+                defaultCallerId?: string | null;
+            }[];
+        };
+        PbxDirectoryUser: {
+            extension: string;
+            name: string;
+            defaultCallerId: string | null;
+            /** @enum {string} */
+            source: "upload" | "http";
+        };
+        PbxDirectorySource: {
+            baseUrl: string;
+            hasBearerToken: boolean;
+            lastSyncedAt: string | null;
+            lastSyncCount: number | null;
+            lastSyncError: string | null;
+        } | null;
+        Dashboard: {
+            account: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "operator" | "partner" | "enterprise";
+            };
+            counts: {
+                key: string;
+                label: string;
+                value: number;
+            }[];
+            actionItems: {
+                key: string;
+                /** @enum {string} */
+                severity: "info" | "warning" | "error";
+                title: string;
+                description: string;
+                href: string;
+                actionLabel: string;
+            }[];
+        };
+        MicrosoftSignInSetting: {
+            enabled: boolean;
+            tenantId: string | null;
+        };
+        AccountSecurity: {
+            requireTwoFactor: boolean;
+        };
+        TwoFactorStatus: {
+            enabled: boolean;
+            required: boolean;
+            recoveryCodesRemaining: number;
+        };
+        RecoveryCodes: {
+            recoveryCodes: string[];
+        };
+        Enterprise: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+        };
+        EnterpriseListItem: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            parentId: string | null;
+            adminName: string;
+            adminEmail: string;
+            regionIds: string[];
+            services: "teams-direct-routing"[];
+            userLimit: number;
+            billingReference: string | null;
+            createdAt: string;
+            trunkFqdn: string | null;
+            /** @enum {string} */
+            microsoftConnection: "connected" | "disconnected" | "not-connected";
+            tenantDomain: string | null;
+            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
+        };
+        MicrosoftAuthorizeUrl: {
+            authorizeUrl: string;
+        };
+        MicrosoftConnection: {
+            /** @enum {string} */
+            status: "connected" | "disconnected" | "not-connected";
+            tenantId: string | null;
+            tenantDomain: string | null;
+            adminUpn: string | null;
+            connectedAt: string | null;
+            portalName: string;
+        };
+        MicrosoftConsentResult: {
+            /** @enum {string} */
+            outcome: "pending" | "connected" | "failed";
+            errorCode: string | null;
+            message: string | null;
+            adminUpn: string | null;
+            tenantDomain: string | null;
+            portalName: string;
+            enterpriseAccountId: string;
+            enterpriseName: string;
+        };
+        TeamsProfile: {
+            pbxLocations: {
+                name: string;
+                pbx: string;
+            }[];
+            regionIds: string[];
+            defaultRegionId: string | "";
+            pstnUsage: string;
+            dialPlanName: string;
+            normalizationRules: {
+                name: string;
+                pattern: string;
+                translation: string;
+                description?: string;
+                isInternalExtension: boolean;
+            }[];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+        };
+        CarrierTrunk: {
+            /** @enum {string} */
+            state: "not-connected" | "configuring" | "ready" | "failed";
+            error: string | null;
+            tenantId: string | null;
+            tenantDomain: string | null;
+            fqdn: string | null;
+            sipSignalingPort: number;
+            maxConcurrentSessions: number;
+            appliedAt: string | null;
+        };
+        TrunkProfile: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterpriseId: string;
+            label: string;
+            fqdn: string;
+            pbxHost: string;
+            pbxPort: number;
+            /** @enum {string} */
+            transport: "UDP" | "TCP" | "TLS";
+            sipDomain: string;
+            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
+            pbxRealm: string | null;
+            outboundProxy: string | null;
+            /** @enum {string} */
+            mode: "registration" | "static-ip";
+            allowedIps: string[];
+            maxConcurrentCalls: number;
+            codecs: string[];
+            /** @enum {string} */
+            status: "pending" | "active" | "disabled";
+        };
+        DirectRoutingSetup: {
+            /** @enum {string} */
+            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
+            lastError: string | null;
+            missing: string[];
+            completedAt: string | null;
+            steps: {
+                key: string;
+                title: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "waiting" | "done" | "failed";
+                lastError: string | null;
+                attempts: number;
+                updatedAt: string | null;
+                txtRecord: {
+                    name: string;
+                    value: string;
+                    ttl: number;
+                } | null;
+                dnsRecords: {
+                    operatorMust: string;
+                    records: {
+                        name: string;
+                        type: string;
+                        value: string;
+                        ttl: number;
+                    }[];
+                } | null;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                    checks: number;
+                } | null;
+            }[];
+        };
+        ProvisionedUser: {
+            id: string;
+            teamsUserObjectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            pbxLocation: string;
+            regionId: string;
+            sipUser: string;
+            phoneNumber: string;
+            disableVoicemail: boolean;
+            assignDialPlan: boolean;
+            callingEnabled: boolean;
+            deleting: boolean;
+            cleanupRequired: boolean;
+            /** @enum {string} */
+            status: "pending-consent" | "queued" | "running" | "done" | "failed";
+            steps: {
+                key: string;
+                /** @enum {string} */
+                status: "pending" | "running" | "done" | "skipped" | "failed";
+                at?: string;
+                error?: string;
+                waitingForMicrosoft: {
+                    what: string;
+                    since: string;
+                    usualDelaySeconds: number;
+                    maxDelaySeconds: number;
+                    nextCheckAt: string;
+                } | null;
+            }[];
+            lastError: string | null;
+            observed: {
+                enterpriseVoiceEnabled: boolean;
+                numbers: string[];
+                policies: {
+                    [key: string]: string;
+                };
+                at: string;
+            } | null;
+            devices: {
+                id: string;
+                authId: string;
+            }[];
+        };
+        TeamsUserSync: {
+            /** @enum {string} */
+            status: "idle" | "queued" | "running" | "completed" | "failed";
+            pages: number;
+            usersSeen: number;
+            added: number;
+            updated: number;
+            removed: number;
+            fullSync: boolean;
+            lastError: string | null;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        TeamsUserRow: {
+            objectId: string;
+            userPrincipalName: string;
+            displayName: string;
+            eligible: boolean;
+            ineligibleReason: string | null;
+            removedAt: string | null;
+            provisioned: {
+                id: string;
+                pbxLocation: string;
+                sipUser: string;
+                phoneNumber: string;
+                regionId: string;
+                regionName: string;
+                callingEnabled: boolean;
+                deleting: boolean;
+                /** @enum {string} */
+                status: "pending-consent" | "queued" | "running" | "done" | "failed";
+                lastError: string | null;
+                cleanupRequired: boolean;
+                lastRunAt: string | null;
+                observedVoiceEnabled: boolean | null;
+            } | null;
+        };
+        BulkImport: {
+            id: string;
+            fileName: string | null;
+            /** @enum {string} */
+            status: "preview" | "applying" | "completed" | "failed" | "cancelled";
+            totalRows: number;
+            validRows: number;
+            errorRows: number;
+            appliedRows: number;
+            failedRows: number;
+            lastError: string | null;
+            interrupted: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
         PreflightLine: {
             id: string;
             label: string;
@@ -2239,204 +2551,6 @@ export interface components {
                 lastRegisteredAt: string | null;
                 expiresAt: string | null;
             }[];
-        };
-        Enterprise: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @enum {string} */
-            status: "active" | "suspended" | "deleting";
-            parentId: string | null;
-            adminName: string;
-            adminEmail: string;
-            regionIds: string[];
-            services: "teams-direct-routing"[];
-            userLimit: number;
-            billingReference: string | null;
-            createdAt: string;
-        };
-        EnterpriseListItem: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @enum {string} */
-            status: "active" | "suspended" | "deleting";
-            parentId: string | null;
-            adminName: string;
-            adminEmail: string;
-            regionIds: string[];
-            services: "teams-direct-routing"[];
-            userLimit: number;
-            billingReference: string | null;
-            createdAt: string;
-            trunkFqdn: string | null;
-            /** @enum {string} */
-            microsoftConnection: "connected" | "disconnected" | "not-connected";
-            tenantDomain: string | null;
-            setupStatus: ("queued" | "running" | "waiting" | "completed" | "failed") | null;
-        };
-        DirectRoutingSetup: {
-            /** @enum {string} */
-            status: "not-started" | "queued" | "running" | "waiting" | "completed" | "failed";
-            lastError: string | null;
-            missing: string[];
-            completedAt: string | null;
-            steps: {
-                key: string;
-                title: string;
-                /** @enum {string} */
-                status: "pending" | "running" | "waiting" | "done" | "failed";
-                lastError: string | null;
-                attempts: number;
-                updatedAt: string | null;
-                txtRecord: {
-                    name: string;
-                    value: string;
-                    ttl: number;
-                } | null;
-                dnsRecords: {
-                    operatorMust: string;
-                    records: {
-                        name: string;
-                        type: string;
-                        value: string;
-                        ttl: number;
-                    }[];
-                } | null;
-                waitingForMicrosoft: {
-                    what: string;
-                    since: string;
-                    usualDelaySeconds: number;
-                    maxDelaySeconds: number;
-                    nextCheckAt: string;
-                    checks: number;
-                } | null;
-            }[];
-        };
-        TwoFactorStatus: {
-            enabled: boolean;
-            required: boolean;
-            recoveryCodesRemaining: number;
-        };
-        RecoveryCodes: {
-            recoveryCodes: string[];
-        };
-        PortalUser: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            accountId: string;
-            name: string;
-            email: string;
-            /** @enum {string} */
-            role: "Admin" | "User" | "Read-only";
-            /** @enum {string} */
-            status: "invited" | "active" | "disabled";
-            twoFactorEnabled: boolean;
-            lastSignInAt: string | null;
-            createdAt: string;
-        };
-        MicrosoftAuthorizeUrl: {
-            authorizeUrl: string;
-        };
-        MicrosoftConnection: {
-            /** @enum {string} */
-            status: "connected" | "disconnected" | "not-connected";
-            tenantId: string | null;
-            tenantDomain: string | null;
-            adminUpn: string | null;
-            connectedAt: string | null;
-            portalName: string;
-        };
-        MicrosoftConsentResult: {
-            /** @enum {string} */
-            outcome: "pending" | "connected" | "failed";
-            errorCode: string | null;
-            message: string | null;
-            adminUpn: string | null;
-            tenantDomain: string | null;
-            portalName: string;
-            enterpriseAccountId: string;
-            enterpriseName: string;
-        };
-        PbxDirectoryUser: {
-            extension: string;
-            name: string;
-            defaultCallerId: string | null;
-            /** @enum {string} */
-            source: "upload" | "http";
-        };
-        PbxDirectorySource: {
-            baseUrl: string;
-            hasBearerToken: boolean;
-            lastSyncedAt: string | null;
-            lastSyncCount: number | null;
-            lastSyncError: string | null;
-        } | null;
-        TeamsProfile: {
-            pbxLocations: {
-                name: string;
-                pbx: string;
-            }[];
-            regionIds: string[];
-            defaultRegionId: string | "";
-            pstnUsage: string;
-            dialPlanName: string;
-            normalizationRules: {
-                name: string;
-                pattern: string;
-                translation: string;
-                description?: string;
-                isInternalExtension: boolean;
-            }[];
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            enterpriseId: string;
-        };
-        SwitchableAccounts: {
-            items: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                /** @enum {string} */
-                kind: "operator" | "partner" | "enterprise";
-                /** @enum {string} */
-                status: "active" | "suspended";
-                parentId: string | null;
-                childCount: number;
-                ancestors: {
-                    id: string;
-                    name: string;
-                }[];
-            }[];
-            nextCursor: string | null;
-        };
-        AccountSecurity: {
-            requireTwoFactor: boolean;
-        };
-        TrunkProfile: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            enterpriseId: string;
-            label: string;
-            fqdn: string;
-            pbxHost: string;
-            pbxPort: number;
-            /** @enum {string} */
-            transport: "UDP" | "TCP" | "TLS";
-            sipDomain: string;
-            /** @description The realm of the PBX's digest challenges; null: the SIP domain. */
-            pbxRealm: string | null;
-            outboundProxy: string | null;
-            /** @enum {string} */
-            mode: "registration" | "static-ip";
-            allowedIps: string[];
-            maxConcurrentCalls: number;
-            codecs: string[];
-            /** @enum {string} */
-            status: "pending" | "active" | "disabled";
         };
     };
     responses: never;
@@ -3429,42 +3543,6 @@ export interface operations {
             };
         };
     };
-    listSwitchableAccounts: {
-        parameters: {
-            query?: {
-                parentId?: string;
-                search?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                accountId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SwitchableAccounts"];
-                };
-            };
-            /** @description Default Response */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listPartners: {
         parameters: {
             query?: never;
@@ -3605,6 +3683,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountSecurity"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ApiKey"][];
+                    };
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    role: "Admin" | "User" | "Read-only";
+                    expiresAt?: string | null;
+                    allowedIpRanges?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        apiKey: components["schemas"]["ApiKey"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSwitchableAccounts: {
+        parameters: {
+            query?: {
+                parentId?: string;
+                search?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwitchableAccounts"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4746,6 +4960,34 @@ export interface operations {
             };
         };
     };
+    searchEligibleTeamsUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        objectId: string;
+                        userPrincipalName: string;
+                        displayName: string;
+                    }[];
+                };
+            };
+        };
+    };
     getAddUserOptions: {
         parameters: {
             query?: never;
@@ -4777,34 +5019,6 @@ export interface operations {
                         dialPlanName: string | null;
                         connected: boolean;
                     };
-                };
-            };
-        };
-    };
-    searchEligibleTeamsUsers: {
-        parameters: {
-            query?: {
-                q?: string;
-            };
-            header?: never;
-            path: {
-                accountId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        objectId: string;
-                        userPrincipalName: string;
-                        displayName: string;
-                    }[];
                 };
             };
         };
@@ -4856,30 +5070,6 @@ export interface operations {
                         phoneNumber: string | null;
                         source: ("pbx-directory" | "next-free") | null;
                         pbxUserName: string | null;
-                    };
-                };
-            };
-        };
-    };
-    generateDevicePassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                accountId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        password: string;
                     };
                 };
             };
@@ -4976,6 +5166,56 @@ export interface operations {
             };
         };
     };
+    generateDevicePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+        };
+    };
+    revealDevicePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                userId: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+        };
+    };
     enableCalling: {
         parameters: {
             query?: never;
@@ -5045,28 +5285,25 @@ export interface operations {
             };
         };
     };
-    revealDevicePassword: {
+    checkProvisioningNow: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 accountId: string;
                 userId: string;
-                deviceId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
             /** @description Default Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        password: string;
-                    };
+                    "application/json": components["schemas"]["ProvisionedUser"];
                 };
             };
         };
@@ -5482,6 +5719,112 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PreflightReport"];
                 };
+            };
+        };
+    };
+    getUsageReport: {
+        parameters: {
+            query?: {
+                /** @description The month (YYYY-MM, UTC); default: the current month. */
+                month?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: string;
+                        /** @description The last day counted: the month's last day, or today in the current month. */
+                        asOf: string;
+                        /** @description False for the current month, whose figures are so far. */
+                        complete: boolean;
+                        minutesNote: string | null;
+                        enterprises: {
+                            accountId: string;
+                            name: string;
+                            parentAccountId: string | null;
+                            parentName: string | null;
+                            days: number;
+                            /** @description The most users with calling enabled on any day of the month. */
+                            callingEnabledPeak: number;
+                            /** @description Users with calling enabled at the end of the month (so far). */
+                            callingEnabledEnd: number;
+                            /** @description Numbers assigned to users at the end of the month (so far). */
+                            numbersAssigned: number;
+                            /** @description SIP devices at the end of the month (so far). */
+                            sipDevices: number;
+                            /** @description Call minutes; null while call logs do not exist. */
+                            minutes: number | null;
+                        }[];
+                        partners: {
+                            accountId: string;
+                            /** @enum {string} */
+                            kind: "operator" | "partner" | "enterprise";
+                            name: string;
+                            enterprises: number;
+                            /** @description The most users with calling enabled on any day of the month. */
+                            callingEnabledPeak: number;
+                            /** @description Users with calling enabled at the end of the month (so far). */
+                            callingEnabledEnd: number;
+                            /** @description Numbers assigned to users at the end of the month (so far). */
+                            numbersAssigned: number;
+                            /** @description SIP devices at the end of the month (so far). */
+                            sipDevices: number;
+                            /** @description Call minutes; null while call logs do not exist. */
+                            minutes: number | null;
+                        }[];
+                        total: {
+                            accountId: string;
+                            /** @enum {string} */
+                            kind: "operator" | "partner" | "enterprise";
+                            name: string;
+                            enterprises: number;
+                            /** @description The most users with calling enabled on any day of the month. */
+                            callingEnabledPeak: number;
+                            /** @description Users with calling enabled at the end of the month (so far). */
+                            callingEnabledEnd: number;
+                            /** @description Numbers assigned to users at the end of the month (so far). */
+                            numbersAssigned: number;
+                            /** @description SIP devices at the end of the month (so far). */
+                            sipDevices: number;
+                            /** @description Call minutes; null while call logs do not exist. */
+                            minutes: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    exportUsageReport: {
+        parameters: {
+            query?: {
+                /** @description The month (YYYY-MM, UTC); default: the current month. */
+                month?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

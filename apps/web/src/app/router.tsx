@@ -1,4 +1,5 @@
 import { createRoute, createRouter, redirect } from "@tanstack/react-router";
+import { apiKeysRoutes } from "../features/api-keys/routes";
 import { bulkImportRoutes } from "../features/bulk-import/routes";
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
@@ -50,6 +51,7 @@ const routeTree = rootRoute.addChildren([
     ...operatorSettingsRoutes,
     ...preflightRoutes,
     ...settingsRoutes,
+    ...apiKeysRoutes,
     ...tenancyRoutes,
   ]),
 ]);

@@ -6,6 +6,7 @@ import {
   IconChartBar,
   IconChevronDown,
   IconHistory,
+  IconKey,
   IconLayoutDashboard,
   IconPhone,
   IconPlugConnected,
@@ -133,6 +134,15 @@ export function AppLayout() {
               label="Audit log"
               leftSection={<IconHistory size={16} />}
               active={pathname.startsWith(`${base}/settings/audit`)}
+            />
+          )}
+          {isAdmin && (
+            <NavLink
+              component={Link}
+              to={`${base}/settings/api-keys`}
+              label="API keys"
+              leftSection={<IconKey size={16} />}
+              active={pathname.startsWith(`${base}/settings/api-keys`)}
             />
           )}
           {isAdmin && session?.account.kind === "operator" && accountId === session.account.id && (

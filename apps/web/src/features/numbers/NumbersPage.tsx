@@ -141,20 +141,12 @@ function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => vo
     <Paper withBorder p="md">
       <Stack gap="xs">
         <Text fw={500}>Upload numbers</Text>
-        <Group grow>
-          <TextInput
-            label="First number"
-            placeholder="+12065550100"
-            value={first}
-            onChange={(e) => setFirst(e.currentTarget.value)}
-          />
-          <TextInput
-            label="Last number"
-            placeholder="+12065550199"
-            value={last}
-            onChange={(e) => setLast(e.currentTarget.value)}
-          />
-        </Group>
+        <NumberRangeInputs
+          labels={["First number", "Last number"]}
+          placeholders={["+12065550100", "+12065550199"]}
+          range={[first, last]}
+          onChange={[setFirst, setLast]}
+        />
         <Button
           variant="light"
           onClick={() => add.mutate({ first, last: last || first })}
@@ -223,20 +215,12 @@ function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void
           value={enterprise}
           onChange={setEnterprise}
         />
-        <Group grow>
-          <TextInput
-            label="From"
-            placeholder="+12065550100"
-            value={first}
-            onChange={(e) => setFirst(e.currentTarget.value)}
-          />
-          <TextInput
-            label="To"
-            placeholder="+12065550119"
-            value={last}
-            onChange={(e) => setLast(e.currentTarget.value)}
-          />
-        </Group>
+        <NumberRangeInputs
+          labels={["From", "To"]}
+          placeholders={["+12065550100", "+12065550119"]}
+          range={[first, last]}
+          onChange={[setFirst, setLast]}
+        />
         <Button
           variant="light"
           onClick={() => allocate.mutate()}
@@ -248,5 +232,27 @@ function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void
         {message && <Alert color={message.ok ? "green" : "yellow"}>{message.text}</Alert>}
       </Stack>
     </Paper>
+  );
+}
+
+/** A range of numbers, first and last (E.164). */
+function NumberRangeInputs(props: {
+  labels: [string, string];
+  placeholders: [string, string];
+  range: [string, string];
+  onChange: [(value: string) => void, (value: string) => void];
+}) {
+  return (
+    <Group grow>
+      {([0, 1] as const).map((i) => (
+        <TextInput
+          key={props.labels[i]}
+          label={props.labels[i]}
+          placeholder={props.placeholders[i]}
+          value={props.range[i]}
+          onChange={(e) => props.onChange[i](e.currentTarget.value)}
+        />
+      ))}
+    </Group>
   );
 }

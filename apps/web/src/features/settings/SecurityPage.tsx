@@ -86,17 +86,14 @@ export function SecurityPage() {
                 <Button
                   variant="default"
                   onClick={async () => {
-                    errors.clear();
-                    try {
+                    await errors.submit(async () => {
                       const result = await unwrap(
                         api.POST("/api/me/two-factor/recovery-codes", { body: { password } }),
                       );
                       setRecoveryCodes(result.recoveryCodes);
                       setPassword("");
                       await refresh();
-                    } catch (error) {
-                      errors.show(error);
-                    }
+                    });
                   }}
                 >
                   New recovery codes
@@ -106,15 +103,12 @@ export function SecurityPage() {
                     color="red"
                     variant="light"
                     onClick={async () => {
-                      errors.clear();
-                      try {
+                      await errors.submit(async () => {
                         await unwrap(api.POST("/api/me/two-factor/disable", { body: { password } }));
                         setPassword("");
                         setRecoveryCodes(null);
                         await refresh();
-                      } catch (error) {
-                        errors.show(error);
-                      }
+                      });
                     }}
                   >
                     Turn off
@@ -126,16 +120,13 @@ export function SecurityPage() {
             <form
               onSubmit={async (event) => {
                 event.preventDefault();
-                errors.clear();
-                try {
+                await errors.submit(async () => {
                   const result = await unwrap(api.POST("/api/me/two-factor/confirm", { body: { code } }));
                   setRecoveryCodes(result.recoveryCodes);
                   setEnrolment(null);
                   setCode("");
                   await refresh();
-                } catch (error) {
-                  errors.show(error);
-                }
+                });
               }}
             >
               <Stack>
@@ -169,12 +160,9 @@ export function SecurityPage() {
             <Group>
               <Button
                 onClick={async () => {
-                  errors.clear();
-                  try {
+                  await errors.submit(async () => {
                     setEnrolment(await unwrap(api.POST("/api/me/two-factor/enrol")));
-                  } catch (error) {
-                    errors.show(error);
-                  }
+                  });
                 }}
               >
                 Set up two-factor authentication
