@@ -3,7 +3,6 @@ import { useDisclosure } from "@mantine/hooks";
 import {
   IconAffiliate,
   IconBuilding,
-  IconChartBar,
   IconChevronDown,
   IconHistory,
   IconKey,
@@ -46,7 +45,6 @@ export function AppLayout() {
         ]),
     ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
     { label: "Numbers", href: `${base}/numbers`, icon: IconPhone },
-    { label: "Usage", href: `${base}/usage`, icon: IconChartBar },
     ...(session && session.account.kind !== "enterprise"
       ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]
       : []),
