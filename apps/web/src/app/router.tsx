@@ -12,6 +12,7 @@ import { settingsRoutes } from "../features/settings/routes";
 import { teamsUsersRoutes } from "../features/teams-users/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
+import { usageRoutes } from "../features/usage/routes";
 import { ensureSession } from "./session";
 import { accountRoute, rootRoute } from "./shell-routes";
 
@@ -45,6 +46,7 @@ const routeTree = rootRoute.addChildren([
     ...teamsUsersRoutes,
     ...bulkImportRoutes,
     ...numbersRoutes,
+    ...usageRoutes,
     ...microsoftRoutes,
     ...operatorSettingsRoutes,
     ...preflightRoutes,

@@ -3,6 +3,7 @@ import { useDisclosure } from "@mantine/hooks";
 import {
   IconAffiliate,
   IconBuilding,
+  IconChartBar,
   IconChevronDown,
   IconHistory,
   IconKey,
@@ -45,6 +46,7 @@ export function AppLayout() {
         ]),
     ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
     { label: "Numbers", href: `${base}/numbers`, icon: IconPhone },
+    { label: "Usage", href: `${base}/usage`, icon: IconChartBar },
     ...(session && session.account.kind !== "enterprise"
       ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]
       : []),
