@@ -249,7 +249,7 @@ describe("usage report", () => {
   });
 
   it("refuses a malformed or future month with a message on the field", async () => {
-    for (const month of ["2025-13", "March", "2999-01"]) {
+    for (const month of ["2025-13", "March", "1899-12", "0000-01", "2999-01"]) {
       const response = await t.app.inject({
         method: "GET",
         url: `/api/accounts/${tree.partner.id}/usage?month=${month}`,

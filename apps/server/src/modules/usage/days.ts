@@ -1,7 +1,8 @@
 /** Calendar arithmetic on UTC days (`YYYY-MM-DD`) and months (`YYYY-MM`), the report's only clock. */
 
-export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
-export const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+/** Years 1900–9999, as every date at the API boundary (`http/schema-primitives.ts`). */
+export const MONTH_PATTERN = /^(19\d\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/;
+export const DAY_PATTERN = /^(19\d\d|[2-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);

@@ -10,7 +10,7 @@ const params = z.object({ accountId: uuid() });
 const querystring = z.object({
   month: z
     .string()
-    .regex(MONTH_PATTERN, "Give the month as YYYY-MM, e.g. 2026-11.")
+    .regex(MONTH_PATTERN, "Give the month as YYYY-MM (years 1900–9999), e.g. 2026-11.")
     .optional()
     .describe("The month (YYYY-MM, UTC); default: the current month."),
 });
