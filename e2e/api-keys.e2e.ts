@@ -18,17 +18,19 @@ const callWithKey = (page: Page, url: string, key: string, withCookie = false) =
   );
 
 describe("Settings › API keys", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
+  const running: { portal?: RunningPortal; browser?: Browser } = {};
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
+    const [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
+    Object.assign(running, { portal, browser });
   });
   afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
+    await running.browser?.close();
+    await running.portal?.stop();
   });
 
   it("an Admin creates a key, sees it once, uses it against the API, revokes it, and the next call gets 401", async () => {
+    const portal = running.portal!;
+    const browser = running.browser!;
     const cli = await createOperatorWithCli(portal, { email: "keys@operator.example", name: "Key Telecom" });
     const page = await freshPage(browser, portal);
     await page.goto(cli.activationUrl);
