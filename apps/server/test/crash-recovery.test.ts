@@ -352,10 +352,14 @@ describe("crash recovery: a worker killed mid-job, a new one finishes it within 
       const s = await summary();
       return s.status === "applying" && s.appliedRows > 0 && s.appliedRows < count;
     });
-    const done = await waitFor("the import applied", async () => {
-      const s = await summary();
-      return s.status === "completed" ? s : null;
-    });
+    const done = await waitFor(
+      "the import applied",
+      async () => {
+        const s = await summary();
+        return s.status === "completed" ? s : null;
+      },
+      { progress: async () => (await summary()).appliedRows },
+    );
     expect(done).toMatchObject({ appliedRows: count, failedRows: 0 });
     await expectRetriedAndCompleted(APPLY_JOB, killed);
     const added = await t.deps.db

@@ -3,6 +3,11 @@ export interface WaitOptions {
   intervalMs?: number;
   /** Keep polling when the probe throws (a process still starting), and report the last error on timeout. */
   retryOnError?: boolean;
+  /**
+   * For long work that reports progress (rows applied, pages synced): the timeout counts from the last change
+   * of this value, so a machine whose cores are busy is slower but never fails a test that is advancing.
+   */
+  progress?: () => Promise<unknown>;
 }
 
 /**
@@ -18,10 +23,19 @@ export async function waitFor<T>(
     timeoutMs = 60_000,
     intervalMs = 200,
     retryOnError = false,
+    progress,
   } = typeof options === "number" ? { timeoutMs: options } : options;
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
   let last: unknown;
+  let lastProgress: string | undefined;
   for (;;) {
+    if (progress) {
+      const now = JSON.stringify(await progress().catch(() => lastProgress));
+      if (now !== lastProgress) {
+        lastProgress = now;
+        deadline = Date.now() + timeoutMs;
+      }
+    }
     try {
       const value = await probe();
       if (value) return value;
