@@ -14,3 +14,4 @@ export * from "../modules/teams-users/schema.js";
 export * from "../modules/tenancy/schema.js";
 export * from "../modules/trunks/schema.js";
 export * from "../modules/usage/schema.js";
+export * from "../modules/webhooks/schema.js";
