@@ -87,6 +87,9 @@ describe("API keys", () => {
       headers: bearer,
     });
     expect(sibling.statusCode).toBe(404);
+    // Refusals by the gate carry the rate limit headers too; the key never reaches the logs.
+    expect(sibling.headers.ratelimit).toMatch(/^"per-key";r=\d+;t=\d+$/);
+    expect(JSON.stringify(t.logs)).not.toContain(key.slice(apiKey.prefix.length + 1));
 
     const afterUse = await t.app.inject({ method: "GET", url: keysUrl(), headers: admin.headers });
     const listed = afterUse.json().items.find((k: { id: string }) => k.id === apiKey.id);
