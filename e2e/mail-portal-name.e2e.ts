@@ -64,5 +64,5 @@ describe("emails name the configured portal; the dev mailbox reads them correctl
     const resetText = (await reset.textContent()) ?? "";
     expect(resetText).toContain("your Orchid Collab Portal account");
     expect(resetText).not.toContain("sip2teams");
-  }, 180_000);
+  });
 });
