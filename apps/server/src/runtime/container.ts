@@ -2,14 +2,15 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { SecretBox } from "../crypto/secret-box.js";
 import type { Database } from "../db/client.js";
-import type { MicrosoftSignInPort } from "../modules/identity/microsoft-sign-in-port.js";
+import type { MicrosoftSignInPort } from "../modules/identity/index.js";
 import {
   createMicrosoftPort,
   type MicrosoftPort,
   microsoftSignInAdapter,
+  resolvePwshPath,
+  standInEnvironment,
 } from "../modules/microsoft/index.js";
-import { resolvePwshPath, standInEnvironment } from "../modules/microsoft/teams-powershell/pwsh-path.js";
-import { effectiveOperatorSettings } from "../modules/operator-settings/service.js";
+import { effectiveOperatorSettings } from "../modules/operator-settings/index.js";
 import { type SbcAdapterHandle, sbcAdapterHandle } from "../modules/sbc/runtime.js";
 
 /**

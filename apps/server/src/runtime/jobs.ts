@@ -1,14 +1,17 @@
 import type { AppDeps } from "../http/app.js";
 import type { JobDefinition } from "../jobs/define-job.js";
-import { bulkImportJobs } from "../modules/bulk-import/jobs.js";
-import { directRoutingSetupJob } from "../modules/direct-routing-setup/jobs.js";
-import { enterpriseDeleteJob } from "../modules/enterprises/jobs.js";
-import { passwordResetMailJob } from "../modules/identity/password-reset.js";
-import { carrierTrunkJob } from "../modules/operator-settings/jobs.js";
-import { pbxDirectorySyncJob } from "../modules/pbx-directory/jobs.js";
+import { bulkImportJobs } from "../modules/bulk-import/index.js";
+import {
+  carrierTrunkJob,
+  directRoutingSetupJob,
+  enterpriseDeleteJob,
+} from "../modules/direct-routing-setup/index.js";
+import { passwordResetMailJob } from "../modules/identity/index.js";
+import { pbxDirectorySyncJob } from "../modules/pbx-directory/index.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
-import { teamsUsersJobs } from "../modules/teams-users/jobs.js";
+import { teamsUsersJobs } from "../modules/teams-users/index.js";
 import { usageSnapshotJob } from "../modules/usage/index.js";
+import { webhookDeliveryJob } from "../modules/webhooks/index.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
 export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
@@ -22,5 +25,6 @@ export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
     ...sbcJobs(deps),
     pbxDirectorySyncJob(deps),
     usageSnapshotJob(deps),
+    webhookDeliveryJob(deps),
   ];
 }

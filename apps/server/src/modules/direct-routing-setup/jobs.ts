@@ -1,6 +1,10 @@
 import { z } from "zod";
+import type { Database, Executor } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
+import { accountRepository, tenantScope } from "../tenancy/index.js";
+import { setupPrerequisites } from "./prerequisites.js";
+import { setupRepository } from "./repository.js";
 import { runDirectRoutingSetup, type SetupDeps } from "./service.js";
 
 export const SETUP_JOB = "direct-routing-setup";
@@ -28,7 +32,7 @@ export function directRoutingSetupJob(deps: SetupDeps): JobDefinition<z.infer<ty
 }
 
 /** Queues a run of the setup; the singleton key keeps one waiting run per enterprise. */
-export function enqueueSetup(jobs: JobQueue, enterpriseAccountId: string) {
+export function enqueueSetup(jobs: Pick<JobQueue, "enqueue">, enterpriseAccountId: string) {
   return jobs.enqueue(
     { name: SETUP_JOB, payload },
     { enterpriseAccountId },
@@ -41,13 +45,19 @@ export function enqueueSetup(jobs: JobQueue, enterpriseAccountId: string) {
  * With `recheck`, a finished setup reads the tenant again and applies only what changed.
  */
 export async function startSetupIfReady(
-  deps: { db: import("../../db/client.js").Database; jobs: JobQueue },
+  deps: { db: Database; jobs: Pick<JobQueue, "enqueue"> },
   enterpriseAccountId: string,
   options: { recheck?: boolean } = {},
 ): Promise<boolean> {
-  const { setupPrerequisites, resetForRun } = await import("./service.js");
+  const enterprise = await accountRepository(deps.db).findById(enterpriseAccountId);
+  if (!enterprise) return false;
   if ((await setupPrerequisites(deps.db, enterpriseAccountId)).missing.length > 0) return false;
-  await resetForRun(deps.db, enterpriseAccountId, options);
+  await setupRepository(deps.db).resetForRun(tenantScope(enterprise), enterpriseAccountId, options);
   await enqueueSetup(deps.jobs, enterpriseAccountId);
   return true;
+}
+
+/** Whether the enterprise's setup has started (a setup row exists): a changed trunk FQDN would orphan it. */
+export async function setupStarted(enterpriseAccountId: string, tx: Executor): Promise<boolean> {
+  return Boolean(await setupRepository(tx).run.find(enterpriseAccountId));
 }

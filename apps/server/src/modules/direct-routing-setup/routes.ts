@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
 import { uuid } from "../../http/schema-primitives.js";
-import { recordAudit } from "../audit/repository.js";
-import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
-import { auditOf } from "../enterprises/routes.js";
-import { waitingForMicrosoftView } from "../microsoft/waiting-view.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
+import { recordAudit, requestAuditContext } from "../audit/index.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/index.js";
+import { waitingForMicrosoftView } from "../microsoft/index.js";
+import { tenantScope } from "../tenancy/index.js";
 import { startSetupIfReady } from "./jobs.js";
-import { setupView } from "./service.js";
+import { setupView } from "./view.js";
 
 const params = z.object({ accountId: uuid() });
 
@@ -44,7 +46,10 @@ export const setupSchema = z
   })
   .meta({ id: "DirectRoutingSetup" });
 
-export function directRoutingSetupRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function directRoutingSetupRoutes(deps: {
+  db: Database;
+  jobs: Pick<JobQueue, "enqueue">;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/direct-routing-setup",
@@ -58,8 +63,9 @@ export function directRoutingSetupRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        return setupView(deps.db, request.targetAccount!.id);
+        const target = targetAccountOf(request);
+        assertEnterprise(target);
+        return setupView(deps.db, tenantScope(target), target.id);
       },
     );
 
@@ -78,21 +84,21 @@ export function directRoutingSetupRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           schema: { tags: ["teams"], operationId, params, response: { 202: setupSchema } },
         },
         async (request, reply) => {
-          const target = request.targetAccount!;
+          const target = targetAccountOf(request);
           assertEnterprise(target);
           assertManagedFromAbove(request.actor!, target);
           const started = await startSetupIfReady(deps, target.id, { recheck });
           if (!started) {
-            const view = await setupView(deps.db, target.id);
+            const view = await setupView(deps.db, tenantScope(target), target.id);
             throw Problem.conflict(`The setup needs ${view.missing.join(", ")} first.`);
           }
-          await recordAudit(deps.db, auditOf(request), {
+          await recordAudit(deps.db, requestAuditContext(request), {
             action: `direct-routing-setup.${path}`,
             accountId: target.id,
             targetType: "direct-routing-setup",
             targetId: target.id,
           });
-          return reply.code(202).send(await setupView(deps.db, target.id));
+          return reply.code(202).send(await setupView(deps.db, tenantScope(target), target.id));
         },
       );
     }

@@ -42,3 +42,24 @@ export const directRoutingSetupSteps = pgTable(
 
 export type DirectRoutingSetup = typeof directRoutingSetups.$inferSelect;
 export type DirectRoutingSetupStep = typeof directRoutingSetupSteps.$inferSelect;
+
+/**
+ * The carrier's base-domain trunk (`New-CsOnlinePSTNGateway` in the carrier's own tenant; one row,
+ * `id = 'default'`). The tenant link itself is a `microsoft_connections` row of the operator account.
+ * `status` is the last apply: `configuring`, `ready` or `failed` (with `error`); null before the first one.
+ */
+export const carrierTrunk = pgTable("carrier_trunk", {
+  id: text("id").primaryKey().default("default"),
+  sipSignalingPort: integer("sip_signaling_port").notNull().default(5061),
+  maxConcurrentSessions: integer("max_concurrent_sessions").notNull().default(100),
+  status: text("status"),
+  error: text("error"),
+  /** The gateway FQDN last applied (the SBC base domain at that time). */
+  appliedFqdn: text("applied_fqdn"),
+  appliedAt: timestamp("applied_at", { withTimezone: true }),
+  /** Since when the apply waits for Microsoft (the Teams Administrator role reaching the app's tokens). */
+  waitingSince: timestamp("waiting_since", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type CarrierTrunkRow = typeof carrierTrunk.$inferSelect;

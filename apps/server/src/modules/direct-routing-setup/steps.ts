@@ -5,10 +5,9 @@ import {
   MicrosoftApiError,
   type MicrosoftTenant,
 } from "../microsoft/index.js";
-import type { SbcRegion } from "../operator-settings/schema.js";
-import type { NormalizationRule, TeamsProfile } from "../teams-profiles/schema.js";
-import { regionObjectName } from "../teams-profiles/service.js";
-import type { TrunkProfile } from "../trunks/schema.js";
+import type { SbcRegion } from "../operator-settings/index.js";
+import { type NormalizationRule, regionObjectName, type TeamsProfile } from "../teams-profiles/index.js";
+import type { TrunkProfile } from "../trunks/index.js";
 import {
   type DnsAdapter,
   DnsUpdateError,

@@ -1,6 +1,6 @@
 import type { Actor } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
-import type { Account } from "../tenancy/schema.js";
+import type { Account } from "../tenancy/index.js";
 
 /** The target of an enterprise route must be an enterprise account (404 otherwise, like a foreign id). */
 export function assertEnterprise(target: Account): void {

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { NO_NUL, text, UNSTORABLE_MESSAGE, uuid } from "../../http/schema-primitives.js";
-import type { AuditContext } from "../audit/repository.js";
-import { enqueueEnterpriseDeletion } from "./jobs.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
+import { requestAuditContext } from "../audit/index.js";
+import type { IdentityDeps } from "../identity/index.js";
 import { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
 import {
   createEnterprise,
+  type EnterpriseProgressReader,
   enterpriseView,
   findEnterprise,
   listEnterprises,
@@ -14,12 +17,6 @@ import {
   setEnterpriseStatus,
   updateEnterprise,
 } from "./service.js";
-
-export const auditOf = (request: { actor: AuditContext["actor"]; ip: string; id: string }): AuditContext => ({
-  actor: request.actor,
-  ip: request.ip,
-  requestId: request.id,
-});
 
 const params = z.object({ accountId: uuid() });
 const services = z.array(z.enum(["teams-direct-routing"])).min(1, "Choose at least one service.");
@@ -80,7 +77,14 @@ const updateBody = z.object({
   billingReference,
 });
 
-export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+/** What the enterprise routes need; the composition root passes its full object. */
+export type EnterprisesDeps = IdentityDeps & {
+  db: Database;
+  jobs: Pick<JobQueue, "enqueue">;
+  enterpriseProgress: EnterpriseProgressReader;
+};
+
+export function enterpriseRoutes(deps: EnterprisesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/enterprises",
@@ -100,7 +104,7 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(listItem), total: z.number().int() }) },
         },
       },
-      async (request) => listEnterprises(deps.db, request.targetAccount!, request.query),
+      async (request) => listEnterprises(deps, targetAccountOf(request), request.query),
     );
 
     app.post(
@@ -117,8 +121,13 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertMayHaveEnterprises(request.targetAccount!);
-        const account = await createEnterprise(deps, auditOf(request), request.targetAccount!, request.body);
+        assertMayHaveEnterprises(targetAccountOf(request));
+        const account = await createEnterprise(
+          deps,
+          requestAuditContext(request),
+          targetAccountOf(request),
+          request.body,
+        );
         return reply.code(201).send(enterpriseView(account, await findEnterprise(deps.db, account)));
       },
     );
@@ -135,8 +144,11 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        return enterpriseView(request.targetAccount!, await findEnterprise(deps.db, request.targetAccount!));
+        assertEnterprise(targetAccountOf(request));
+        return enterpriseView(
+          targetAccountOf(request),
+          await findEnterprise(deps.db, targetAccountOf(request)),
+        );
       },
     );
 
@@ -153,10 +165,10 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const target = request.targetAccount!;
+        const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
-        await updateEnterprise(deps.db, auditOf(request), target, request.body);
+        await updateEnterprise(deps.db, requestAuditContext(request), target, request.body);
         const account = { ...target, name: request.body.companyName };
         return enterpriseView(account, await findEnterprise(deps.db, target));
       },
@@ -178,9 +190,9 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           },
         },
         async (request, reply) => {
-          assertEnterprise(request.targetAccount!);
-          assertManagedFromAbove(request.actor!, request.targetAccount!);
-          await setEnterpriseStatus(deps.db, auditOf(request), request.targetAccount!, status);
+          assertEnterprise(targetAccountOf(request));
+          assertManagedFromAbove(request.actor!, targetAccountOf(request));
+          await setEnterpriseStatus(deps.db, requestAuditContext(request), targetAccountOf(request), status);
           return reply.code(204).send();
         },
       );
@@ -198,14 +210,9 @@ export function enterpriseRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertEnterprise(request.targetAccount!);
-        assertManagedFromAbove(request.actor!, request.targetAccount!);
-        await requestEnterpriseDeletion(
-          deps,
-          auditOf(request),
-          request.targetAccount!,
-          enqueueEnterpriseDeletion,
-        );
+        assertEnterprise(targetAccountOf(request));
+        assertManagedFromAbove(request.actor!, targetAccountOf(request));
+        await requestEnterpriseDeletion(deps, requestAuditContext(request), targetAccountOf(request));
         return reply.code(202).send({ status: "deleting" as const });
       },
     );

@@ -1,17 +1,15 @@
-import { and, asc, count, desc, eq, ilike, inArray, like, or, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { directRoutingSetups } from "../direct-routing-setup/schema.js";
-import { normalizeEmail } from "../identity/repository.js";
-import { type IdentityDeps, identityService } from "../identity/service.js";
-import { microsoftConnections } from "../microsoft/schema.js";
-import { sbcRegions } from "../operator-settings/schema.js";
-import { accountRepository } from "../tenancy/repository.js";
-import { type Account, accounts } from "../tenancy/schema.js";
-import { trunkProfiles } from "../trunks/schema.js";
-import { type EnterpriseService, enterprises } from "./schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { type IdentityDeps, identityService, normalizeEmail } from "../identity/index.js";
+import { findRegions } from "../operator-settings/index.js";
+import { type Account, accountRepository, type TenantScope, tenantScope } from "../tenancy/index.js";
+import { enqueueEnterpriseDeletion } from "./jobs.js";
+import { enterprisesRepository, type ListQuery } from "./repository.js";
+import type { Enterprise, EnterpriseService } from "./schema.js";
+
+export type { ListQuery };
 
 export interface EnterpriseInput {
   companyName: string;
@@ -25,14 +23,6 @@ export interface EnterpriseInput {
 
 export type EnterpriseUpdate = Omit<EnterpriseInput, "adminName" | "adminEmail">;
 
-export interface ListQuery {
-  search?: string;
-  sort: "name" | "createdAt" | "status";
-  order: "asc" | "desc";
-  page: number;
-  pageSize: number;
-}
-
 /** Unknown region ids answer per-field errors such as `regionIds.1`. */
 export async function checkRegions(
   db: Executor,
@@ -40,69 +30,59 @@ export async function checkRegions(
   field = "regionIds",
 ): Promise<FieldError[]> {
   if (regionIds.length === 0) return [{ field, message: "Choose at least one region." }];
-  const known = regionIds.length
-    ? await db.select({ id: sbcRegions.id }).from(sbcRegions).where(inArray(sbcRegions.id, regionIds))
-    : [];
+  const known = await findRegions(db, regionIds);
   const ids = new Set(known.map((r) => r.id));
   return regionIds.flatMap((id, i) =>
     ids.has(id) ? [] : [{ field: `${field}.${i}`, message: "Unknown region." }],
   );
 }
 
+/** What the onboarding of each enterprise has reached, as the enterprise list shows it. */
+export interface EnterpriseProgress {
+  trunkFqdn: string | null;
+  microsoftConnection: "connected" | "disconnected" | "not-connected";
+  tenantDomain: string | null;
+  setupStatus: "queued" | "running" | "waiting" | "completed" | "failed" | null;
+}
+
+/**
+ * Reads the progress of the listed enterprises from the modules above this one (trunks, microsoft,
+ * direct-routing-setup); the composition root passes direct-routing-setup's reader in.
+ */
+export type EnterpriseProgressReader = (
+  scope: TenantScope,
+  enterpriseAccountIds: string[],
+) => Promise<Map<string, EnterpriseProgress>>;
+
+const NO_PROGRESS: EnterpriseProgress = {
+  trunkFqdn: null,
+  microsoftConnection: "not-connected",
+  tenantDomain: null,
+  setupStatus: null,
+};
+
 /** Enterprises below `scope`, with server-side search, sort and paging. */
-export async function listEnterprises(db: Database, scope: Account, query: ListQuery) {
-  const conditions: SQL[] = [eq(accounts.kind, "enterprise"), like(accounts.path, `${scope.path}%`)];
-  if (query.search?.trim()) {
-    const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
-    conditions.push(
-      or(
-        ilike(accounts.name, term),
-        ilike(enterprises.adminEmail, term),
-        ilike(enterprises.billingReference, term),
-      )!,
-    );
-  }
-  const where = and(...conditions);
-  const direction = query.order === "desc" ? desc : asc;
-  const sortColumn = { name: accounts.name, createdAt: accounts.createdAt, status: accounts.status }[
-    query.sort
-  ];
-  const rows = await db
-    .select({
-      account: accounts,
-      enterprise: enterprises,
-      trunkFqdn: trunkProfiles.fqdn,
-      connectionStatus: microsoftConnections.status,
-      tenantDomain: microsoftConnections.tenantDomain,
-      setupStatus: directRoutingSetups.status,
-    })
-    .from(accounts)
-    .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
-    .leftJoin(trunkProfiles, eq(trunkProfiles.enterpriseAccountId, accounts.id))
-    .leftJoin(microsoftConnections, eq(microsoftConnections.enterpriseAccountId, accounts.id))
-    .leftJoin(directRoutingSetups, eq(directRoutingSetups.enterpriseAccountId, accounts.id))
-    .where(where)
-    .orderBy(direction(sortColumn), asc(accounts.id))
-    .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  const [total] = await db
-    .select({ n: count() })
-    .from(accounts)
-    .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
-    .where(where);
+export async function listEnterprises(
+  deps: { db: Database; enterpriseProgress: EnterpriseProgressReader },
+  scopeAccount: Account,
+  query: ListQuery,
+) {
+  const scope = tenantScope(scopeAccount);
+  const { total, rows } = await enterprisesRepository(deps.db).list(scope, query);
+  const progress = await deps.enterpriseProgress(
+    scope,
+    rows.map((r) => r.account.id),
+  );
   return {
-    total: total?.n ?? 0,
+    total,
     items: rows.map((r) => ({
       ...enterpriseView(r.account, r.enterprise),
-      trunkFqdn: r.trunkFqdn ?? null,
-      microsoftConnection: r.connectionStatus ?? ("not-connected" as const),
-      tenantDomain: r.connectionStatus === "connected" ? (r.tenantDomain ?? null) : null,
-      setupStatus: r.setupStatus ?? null,
+      ...(progress.get(r.account.id) ?? NO_PROGRESS),
     })),
   };
 }
 
-export function enterpriseView(account: Account, enterprise: typeof enterprises.$inferSelect) {
+export function enterpriseView(account: Account, enterprise: Enterprise) {
   return {
     id: account.id,
     name: account.name,
@@ -118,8 +98,9 @@ export function enterpriseView(account: Account, enterprise: typeof enterprises.
   };
 }
 
-export async function findEnterprise(db: Executor, account: Account) {
-  const [row] = await db.select().from(enterprises).where(eq(enterprises.accountId, account.id));
+/** The profile of the enterprise `account` (the gate's target: the scope is the account itself). */
+export async function findEnterprise(db: Executor, account: Account): Promise<Enterprise> {
+  const row = await enterprisesRepository(db).find(tenantScope(account), account.id);
   if (!row) throw Problem.notFound("No such enterprise.");
   return row;
 }
@@ -147,18 +128,14 @@ export async function createEnterprise(
       name: input.companyName.trim(),
       parent,
     });
-    const [profile] = await tx
-      .insert(enterprises)
-      .values({
-        accountId: created.id,
-        adminName: input.adminName.trim(),
-        adminEmail: email,
-        regionIds: input.regionIds,
-        services: input.services,
-        userLimit: input.userLimit,
-        billingReference: input.billingReference,
-      })
-      .returning();
+    const profile = await enterprisesRepository(tx).insert(tenantScope(parent), created.id, {
+      adminName: input.adminName.trim(),
+      adminEmail: email,
+      regionIds: input.regionIds,
+      services: input.services,
+      userLimit: input.userLimit,
+      billingReference: input.billingReference,
+    });
     await recordAudit(tx, audit, {
       action: "enterprise.create",
       accountId: created.id,
@@ -197,10 +174,10 @@ export async function updateEnterprise(
   if (errors.length > 0) throw Problem.invalid(errors);
   await db.transaction(async (tx) => {
     const before = await findEnterprise(tx, account);
-    await tx
-      .update(accounts)
-      .set({ name: input.companyName.trim(), updatedAt: new Date() })
-      .where(eq(accounts.id, account.id));
+    const enterprisesInScope = enterprisesRepository(tx);
+    await enterprisesInScope.updateAccount(tenantScope(account), account.id, {
+      name: input.companyName.trim(),
+    });
     const values = {
       regionIds: input.regionIds,
       services: input.services,
@@ -208,7 +185,7 @@ export async function updateEnterprise(
       billingReference: input.billingReference,
       updatedAt: new Date(),
     };
-    await tx.update(enterprises).set(values).where(eq(enterprises.accountId, account.id));
+    await enterprisesInScope.update(tenantScope(account), account.id, values);
     await recordAudit(tx, audit, {
       action: "enterprise.update",
       accountId: account.id,
@@ -227,7 +204,7 @@ export async function setEnterpriseStatus(
   status: "active" | "suspended",
 ) {
   await db.transaction(async (tx) => {
-    await tx.update(accounts).set({ status, updatedAt: new Date() }).where(eq(accounts.id, account.id));
+    await enterprisesRepository(tx).updateAccount(tenantScope(account), account.id, { status });
     await recordAudit(tx, audit, {
       action: status === "suspended" ? "enterprise.suspend" : "enterprise.resume",
       accountId: account.id,
@@ -241,18 +218,14 @@ export async function setEnterpriseStatus(
 
 /** Marks the enterprise for deletion; the job removes what sip2teams created in the tenant, then the records. */
 export async function requestEnterpriseDeletion(
-  deps: { db: Database; jobs: JobQueue },
+  deps: { db: Database; jobs: Pick<JobQueue, "enqueue"> },
   audit: AuditContext,
   account: Account,
-  enqueue: (jobs: JobQueue, enterpriseAccountId: string) => Promise<unknown>,
 ) {
   await deps.db.transaction(async (tx) => {
     const before = await findEnterprise(tx, account);
     if (before.lifecycle === "deleting") throw Problem.conflict("This enterprise is being deleted already.");
-    await tx
-      .update(enterprises)
-      .set({ lifecycle: "deleting", updatedAt: new Date() })
-      .where(eq(enterprises.accountId, account.id));
+    await enterprisesRepository(tx).update(tenantScope(account), account.id, { lifecycle: "deleting" });
     await recordAudit(tx, audit, {
       action: "enterprise.delete-requested",
       accountId: account.id,
@@ -260,5 +233,5 @@ export async function requestEnterpriseDeletion(
       targetId: account.id,
     });
   });
-  await enqueue(deps.jobs, account.id);
+  await enqueueEnterpriseDeletion(deps.jobs, account.id);
 }

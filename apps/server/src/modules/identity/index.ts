@@ -7,6 +7,9 @@ export { accountRoutes } from "./account-routes.js";
 export { apiKeyResolver } from "./api-keys/authenticator.js";
 export { authRoutes } from "./auth-routes.js";
 export { DEMO_OPERATOR_EMAIL, ensureDemoOperator } from "./demo.js";
+export type { MicrosoftSignInPort } from "./microsoft-sign-in-port.js";
+// For the microsoft module's sign-in adapter and consent flow (onboarding layer).
+export { type MicrosoftPerson, MicrosoftSignInError } from "./microsoft-sign-in-port.js";
 export { PASSWORD_RESET_MAIL_JOB, passwordResetMailJob } from "./password-reset.js";
 export { hashPassword } from "./passwords.js";
 export { type Permission, roleAllows } from "./policies.js";

@@ -3,12 +3,11 @@ import { and, eq, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { MicrosoftSignInError } from "../identity/microsoft-sign-in-port.js";
-import { userRepository } from "../identity/repository.js";
-import type { Mailer } from "../mail/mailer.js";
-import { effectiveOperatorSettings } from "../operator-settings/service.js";
-import { accounts } from "../tenancy/schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { MicrosoftSignInError, userDirectory } from "../identity/index.js";
+import type { Mailer } from "../mail/index.js";
+import { effectiveOperatorSettings } from "../operator-settings/index.js";
+import { accounts } from "../tenancy/index.js";
 import { redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
 import type { MicrosoftDeps } from "./runtime.js";
 import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
@@ -322,7 +321,7 @@ async function afterSignIn(
  */
 async function starterOf(db: Executor, flow: ConsentFlow, audit: AuditContext): Promise<AuditContext> {
   if (!flow.startedByUserId) return audit;
-  const user = await userRepository(db).findById(flow.startedByUserId);
+  const user = await userDirectory(db).findById(flow.startedByUserId);
   if (!user) return audit;
   return { ...audit, actor: { userId: user.id, email: user.email, account: { id: user.accountId } } };
 }

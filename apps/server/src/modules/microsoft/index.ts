@@ -1,8 +1,12 @@
-// The microsoft module's public surface: the Microsoft port (one way to Graph, the identity platform and Teams
-// PowerShell), the one classification of Microsoft failures, and the customer's consent (connection) services.
+/**
+ * The microsoft module's public surface: the Microsoft port (one way to Graph, the identity platform and Teams
+ * PowerShell), the one classification of Microsoft failures, and the customer's consent (connection) services.
+ * Onboarding order: it may import operator-settings and enterprises (and the account layer), never trunks'
+ * or direct-routing-setup's; what follows a consent is announced through `ConsentHooks`.
+ */
 
 export { MicrosoftApiError } from "./api-client.js";
-export { startConsent } from "./consent-flow.js";
+export { ConsentFailure, startConsent } from "./consent-flow.js";
 export { startBuiltInEmulator } from "./emulator.js";
 export {
   classifyMicrosoftFailure,
@@ -32,9 +36,10 @@ export {
   type TeamsPowerShell,
   type TenantClientOptions,
 } from "./port.js";
-export { microsoftRoutes } from "./routes.js";
+export { type ConsentHooks, type MicrosoftRoutesDeps, microsoftRoutes } from "./routes.js";
 export type { MicrosoftDeps } from "./runtime.js";
-export type { MicrosoftConnection } from "./schema.js";
+/** The connections table, for joins inside another module's repository; filter with `withinScope`. */
+export { type MicrosoftConnection, microsoftConnections } from "./schema.js";
 export {
   connectedTenant,
   connectFromAuthorizationRequest,
@@ -45,6 +50,7 @@ export {
   sendAuthorizationRequest,
 } from "./service.js";
 export type { AppCertificate, MicrosoftAppSettings } from "./settings.js";
+export { resolvePwshPath, standInEnvironment } from "./teams-powershell/pwsh-path.js";
 export { PowerShellError, type PsParameters, type TeamsCmdlet } from "./teams-powershell/runner.js";
 export type { ConfigurationObject, TeamsConfiguration } from "./teams-powershell/teams-config.js";
 export {
@@ -53,6 +59,7 @@ export {
   type NumberAssignmentInfo,
   TEAMS_PHONE_PLAN_ID,
   TEAMS_PHONE_VIRTUAL_USER_PLAN_ID,
+  type TeamsVoiceOptions,
   type UserVoiceState,
   type VoiceApi,
 } from "./teams-voice.js";

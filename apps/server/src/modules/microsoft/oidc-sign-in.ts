@@ -2,11 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { decodeJwt, type JWTPayload, jwtVerify } from "jose";
 import type { Executor } from "../../db/client.js";
-import {
-  type MicrosoftPerson,
-  MicrosoftSignInError,
-  type MicrosoftSignInPort,
-} from "../identity/microsoft-sign-in-port.js";
+import { type MicrosoftPerson, MicrosoftSignInError, type MicrosoftSignInPort } from "../identity/index.js";
 import type { MicrosoftPort } from "./port.js";
 import { microsoftConnections } from "./schema.js";
 

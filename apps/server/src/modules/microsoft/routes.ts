@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
-import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
-import { auditOf } from "../enterprises/routes.js";
-import { applyCarrierTrunkIfOperator } from "../operator-settings/jobs.js";
-import { effectiveOperatorSettings } from "../operator-settings/service.js";
+import { requestAuditContext } from "../audit/index.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/index.js";
+import type { Mailer } from "../mail/index.js";
+import { effectiveOperatorSettings } from "../operator-settings/index.js";
 import {
   CONSENT_ERROR_MESSAGES,
   ConsentFailure,
@@ -16,6 +17,7 @@ import {
   retryConsent,
   startConsent,
 } from "./consent-flow.js";
+import type { MicrosoftDeps } from "./runtime.js";
 import {
   connectFromAuthorizationRequest,
   disconnect,
@@ -65,7 +67,23 @@ async function startOrExplain(run: () => Promise<{ authorizeUrl: string }>) {
   }
 }
 
-export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+/**
+ * What follows a completed consent lives in higher modules (the Direct Routing setup of an enterprise, the
+ * carrier trunk of the operator): this module only announces it, and the composition root wires the hook.
+ */
+export interface ConsentHooks {
+  /** A consent flow connected `accountId` (an enterprise, or the operator's own tenant). */
+  connected(accountId: string): Promise<void>;
+}
+
+export type MicrosoftRoutesDeps = MicrosoftDeps & {
+  db: Database;
+  mailer: Mailer;
+  log: Logger;
+  consentHooks: ConsentHooks;
+};
+
+export function microsoftRoutes(deps: MicrosoftRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/microsoft/connection",
@@ -79,8 +97,8 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        const row = await findConnection(deps.db, request.targetAccount!.id);
+        assertEnterprise(targetAccountOf(request));
+        const row = await findConnection(deps.db, targetAccountOf(request).id);
         const settings = await effectiveOperatorSettings(deps);
         return {
           status: row?.status ?? ("not-connected" as const),
@@ -111,10 +129,10 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
+        assertEnterprise(targetAccountOf(request));
         return startOrExplain(() =>
           startConsent(deps, {
-            enterpriseAccountId: request.targetAccount!.id,
+            enterpriseAccountId: targetAccountOf(request).id,
             startedByUserId: request.actor!.userId,
             selectAccount: request.query.prompt === "select_account",
           }),
@@ -135,9 +153,14 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
+        assertEnterprise(targetAccountOf(request));
         return startOrExplain(() =>
-          requestTenantReplacement(deps, auditOf(request), request.targetAccount!, request.actor!.userId),
+          requestTenantReplacement(
+            deps,
+            requestAuditContext(request),
+            targetAccountOf(request),
+            request.actor!.userId,
+          ),
         );
       },
     );
@@ -154,8 +177,8 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertEnterprise(request.targetAccount!);
-        await disconnect(deps.db, auditOf(request), request.targetAccount!);
+        assertEnterprise(targetAccountOf(request));
+        await disconnect(deps.db, requestAuditContext(request), targetAccountOf(request));
         return reply.code(204).send();
       },
     );
@@ -176,9 +199,14 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertEnterprise(request.targetAccount!);
-        assertManagedFromAbove(request.actor!, request.targetAccount!);
-        await sendAuthorizationRequest(deps, auditOf(request), request.targetAccount!, request.body);
+        assertEnterprise(targetAccountOf(request));
+        assertManagedFromAbove(request.actor!, targetAccountOf(request));
+        await sendAuthorizationRequest(
+          deps,
+          requestAuditContext(request),
+          targetAccountOf(request),
+          request.body,
+        );
         return reply.code(204).send();
       },
     );
@@ -211,12 +239,15 @@ export function microsoftRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: { hide: true, querystring: z.record(z.string(), z.string()) },
       },
       async (request, reply) => {
-        const result = await handleCallback(deps, request.query as Record<string, string>, auditOf(request));
+        const result = await handleCallback(
+          deps,
+          request.query as Record<string, string>,
+          requestAuditContext(request),
+        );
         if (result.kind === "redirect-to-microsoft") return reply.redirect(result.url, 302);
         if (!result.errorCode && result.flowId) {
           const view = await consentFlowView(deps, result.flowId);
-          if (view) await startSetupIfReady(deps, view.enterpriseAccountId, { recheck: true });
-          if (view) await applyCarrierTrunkIfOperator(deps, view.enterpriseAccountId);
+          if (view) await deps.consentHooks.connected(view.enterpriseAccountId);
         }
         const target = result.flowId
           ? `/microsoft/result/${encodeURIComponent(result.flowId)}`

@@ -1,10 +1,9 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { userRepository } from "../identity/repository.js";
-import type { Mailer } from "../mail/mailer.js";
-import { composeMail } from "../mail/templates.js";
-import { effectiveOperatorSettings } from "../operator-settings/service.js";
-import { accounts } from "../tenancy/schema.js";
+import { userDirectory } from "../identity/index.js";
+import { composeMail, type Mailer } from "../mail/index.js";
+import { effectiveOperatorSettings } from "../operator-settings/index.js";
+import { accounts } from "../tenancy/index.js";
 import type { MicrosoftDeps } from "./runtime.js";
 
 /** Tells every active Admin of the enterprise that its Microsoft 365 tenant was replaced, and by whom. */
@@ -16,7 +15,7 @@ export async function notifyTenantReplaced(
     .select({ name: accounts.name })
     .from(accounts)
     .where(eq(accounts.id, change.enterpriseAccountId));
-  const admins = (await userRepository(deps.db).listInAccount(change.enterpriseAccountId)).filter(
+  const admins = (await userDirectory(deps.db).listInAccount(change.enterpriseAccountId)).filter(
     (user) => user.role === "Admin" && user.status === "active",
   );
   const portalName = (await effectiveOperatorSettings(deps)).portalDisplayName;

@@ -5,10 +5,10 @@ import {
   type DnsAdapterKind,
   type DnsSettings,
   type Rfc2136Settings,
+  type TrunkRecordTarget,
   TSIG_ALGORITHMS,
   type TsigAlgorithm,
-} from "../direct-routing-setup/dns/port.js";
-import type { TrunkRecordTarget } from "../direct-routing-setup/dns/records.js";
+} from "./dns-types.js";
 import type { OperatorSettingsRow } from "./schema.js";
 
 /** The DNS part of the operator settings: which adapter, the RFC 2136 server and key, the trunk record target. */

@@ -1,6 +1,6 @@
 import type { Actor } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
-import type { Account } from "../tenancy/schema.js";
+import type { Account } from "../tenancy/index.js";
 
 /** Operator settings are changed only by an operator Admin, acting in the operator account. */
 export function assertOperatorAdmin(actor: Actor, target: Account): void {

@@ -1,22 +1,21 @@
 import { X509Certificate } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Executor } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import type { AuditContext } from "../audit/repository.js";
-import { DNS_ADAPTER_KINDS, TSIG_ALGORITHMS } from "../direct-routing-setup/dns/port.js";
-import { checkRfc2136 } from "../direct-routing-setup/dns/rfc2136/adapter.js";
+import { requestAuditContext } from "../audit/index.js";
 import { DEFAULT_DNS_PORT, TSIG_SECRET_AD, validateRfc2136 } from "./dns-settings.js";
+import { DNS_ADAPTER_KINDS, type Rfc2136Check, TSIG_ALGORITHMS } from "./dns-types.js";
 import { assertOperatorAdmin } from "./policies.js";
 import {
   certificateThumbprint,
-  createRegion,
   effectiveOperatorSettings,
-  listRegions,
   loadSettingsRow,
   updateOperatorSettings,
-  updateRegion,
 } from "./service.js";
 
 const accountParams = z.object({ accountId: uuid() });
@@ -32,10 +31,6 @@ const nullableUrl = z
   .nullable()
   .transform((v) => (v === "" ? null : v))
   .refine((v) => v === null || /^https:\/\/[^\s]+$/.test(v), "Must be an https:// URL.");
-
-export const regionView = z
-  .object({ id: z.uuid(), name: z.string(), sbcFqdns: z.array(z.string()), sipPort: z.number().int() })
-  .meta({ id: "SbcRegion" });
 
 const nullableName = z
   .string()
@@ -66,12 +61,6 @@ const rfc2136Input = {
 const dnsTestResult = z
   .object({ ok: z.boolean(), code: z.string().nullable(), message: z.string() })
   .meta({ id: "DnsTestResult" });
-
-const regionInput = z.object({
-  name: text(60).trim().min(1, "Enter the region's name."),
-  sbcFqdns: z.array(text(253).trim().toLowerCase()).max(10),
-  sipPort: z.number().int(),
-});
 
 const settingsView = z
   .object({
@@ -154,13 +143,18 @@ function describeCertificate(pem: string) {
   };
 }
 
-function auditContext(request: { actor: AuditContext["actor"]; ip: string; id: string }): AuditContext {
-  return { actor: request.actor, ip: request.ip, requestId: request.id };
+/** What the operator settings routes need; the composition root passes its full object. */
+export interface OperatorSettingsDeps {
+  db: Executor;
+  config: Config;
+  secrets: SecretBox;
+  /** Told when the Microsoft app settings changed, so cached tokens and clients are dropped (the port). */
+  microsoft: { reset(): void };
+  /** The DNS adapter's RFC 2136 check (the Test button). */
+  checkRfc2136: Rfc2136Check;
 }
 
-export function operatorSettingsRoutes(
-  deps: Pick<AppDeps, "db" | "config" | "secrets" | "microsoft">,
-): FastifyPluginAsyncZod {
+export function operatorSettingsRoutes(deps: OperatorSettingsDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const view = async () => {
       const row = await loadSettingsRow(deps.db);
@@ -212,7 +206,7 @@ export function operatorSettingsRoutes(
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         return view();
       },
     );
@@ -230,8 +224,13 @@ export function operatorSettingsRoutes(
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
-        await updateOperatorSettings(deps, auditContext(request), request.targetAccount!.id, request.body);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
+        await updateOperatorSettings(
+          deps,
+          requestAuditContext(request),
+          targetAccountOf(request).id,
+          request.body,
+        );
         deps.microsoft.reset();
         return view();
       },
@@ -252,12 +251,12 @@ export function operatorSettingsRoutes(
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         const input = request.body;
         const row = await loadSettingsRow(deps.db);
         const errors = validateRfc2136(input, Boolean(row?.dnsTsigSecretSealed), row?.sbcBaseDomain ?? null);
         if (errors.length > 0) throw Problem.invalid(errors);
-        const result = await checkRfc2136({
+        const result = await deps.checkRfc2136({
           server: input.dnsServer!,
           port: input.dnsPort ?? DEFAULT_DNS_PORT,
           zone: input.dnsZone!,
@@ -274,74 +273,6 @@ export function operatorSettingsRoutes(
               message: `Added and deleted the TXT record ${result.record} through ${input.dnsServer}:${input.dnsPort ?? DEFAULT_DNS_PORT}.`,
             }
           : { ok: false, code: result.code, message: result.message };
-      },
-    );
-
-    app.get(
-      "/api/accounts/:accountId/sbc-regions",
-      {
-        config: { access: { kind: "account", permission: "read" } },
-        schema: {
-          tags: ["operator"],
-          operationId: "listSbcRegions",
-          params: accountParams,
-          response: { 200: z.object({ items: z.array(regionView) }) },
-        },
-      },
-      async () => {
-        const rows = await listRegions(deps.db);
-        return { items: rows.map(({ id, name, sbcFqdns, sipPort }) => ({ id, name, sbcFqdns, sipPort })) };
-      },
-    );
-
-    app.post(
-      "/api/accounts/:accountId/sbc-regions",
-      {
-        config: { access: { kind: "account", permission: "administer" } },
-        schema: {
-          tags: ["operator"],
-          operationId: "createSbcRegion",
-          params: accountParams,
-          body: regionInput,
-          response: { 201: regionView },
-        },
-      },
-      async (request, reply) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
-        const row = await createRegion(
-          deps.db,
-          auditContext(request),
-          request.targetAccount!.id,
-          request.body,
-        );
-        return reply
-          .code(201)
-          .send({ id: row.id, name: row.name, sbcFqdns: row.sbcFqdns, sipPort: row.sipPort });
-      },
-    );
-
-    app.put(
-      "/api/accounts/:accountId/sbc-regions/:regionId",
-      {
-        config: { access: { kind: "account", permission: "administer" } },
-        schema: {
-          tags: ["operator"],
-          operationId: "updateSbcRegion",
-          params: z.object({ accountId: uuid(), regionId: uuid() }),
-          body: regionInput,
-          response: { 200: regionView },
-        },
-      },
-      async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
-        const row = await updateRegion(
-          deps.db,
-          auditContext(request),
-          request.targetAccount!.id,
-          request.params.regionId,
-          request.body,
-        );
-        return { id: row.id, name: row.name, sbcFqdns: row.sbcFqdns, sipPort: row.sipPort };
       },
     );
   };

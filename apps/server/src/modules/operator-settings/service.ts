@@ -1,13 +1,9 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { asc, eq, sql } from "drizzle-orm";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import type { DnsAdapterKind, DnsSettings } from "../direct-routing-setup/dns/port.js";
-import type { TrunkRecordTarget } from "../direct-routing-setup/dns/records.js";
-import type { AppCertificate, MicrosoftAppSettings } from "../microsoft/settings.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
 import {
   effectiveDns,
   effectiveTrunkRecord,
@@ -17,7 +13,10 @@ import {
   validateRfc2136,
   validateTrunkRecord,
 } from "./dns-settings.js";
-import { type OperatorSettingsRow, operatorSettings, type SbcRegion, sbcRegions } from "./schema.js";
+import type { DnsAdapterKind, DnsSettings, TrunkRecordTarget } from "./dns-types.js";
+import type { AppCertificate, MicrosoftAppSettings } from "./microsoft-app-settings.js";
+import { operatorSettingsRepository } from "./repository.js";
+import type { OperatorSettingsRow, SbcRegion } from "./schema.js";
 
 /** Teams Phone Standard (MCOEV), the default licence of activation users. */
 export const TEAMS_PHONE_STANDARD_SKU = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
@@ -44,7 +43,7 @@ export function certificateThumbprint(pem: string): string {
 }
 
 export async function loadSettingsRow(db: Executor): Promise<OperatorSettingsRow | undefined> {
-  const [row] = await db.select().from(operatorSettings).where(eq(operatorSettings.id, "default"));
+  const row = await operatorSettingsRepository(db).load();
   return row;
 }
 
@@ -178,10 +177,7 @@ export async function updateOperatorSettings(
   };
   await (deps.db as import("../../db/client.js").Database).transaction(async (tx) => {
     const before = await loadSettingsRow(tx);
-    await tx
-      .insert(operatorSettings)
-      .values({ id: "default", ...values })
-      .onConflictDoUpdate({ target: operatorSettings.id, set: values });
+    await operatorSettingsRepository(tx).save(values);
     await recordAudit(tx, audit, {
       action: "operator-settings.update",
       accountId: operatorAccountId,
@@ -226,7 +222,12 @@ function checkCertificate(certificatePem: string | null, privateKeyPem: string |
 }
 
 export async function listRegions(db: Executor): Promise<SbcRegion[]> {
-  return db.select().from(sbcRegions).orderBy(asc(sbcRegions.name));
+  return operatorSettingsRepository(db).regions.list();
+}
+
+/** The regions among `ids` that exist, by name. */
+export async function findRegions(db: Executor, ids: string[]): Promise<SbcRegion[]> {
+  return operatorSettingsRepository(db).regions.find(ids);
 }
 
 export interface RegionInput {
@@ -259,23 +260,18 @@ export async function createRegion(
   const errors = validateRegion(input);
   if (errors.length > 0) throw Problem.invalid(errors);
   return db.transaction(async (tx) => {
-    const [clash] = await tx
-      .select()
-      .from(sbcRegions)
-      .where(sql`lower(${sbcRegions.name}) = lower(${input.name.trim()})`);
-    if (clash) throw Problem.invalid([{ field: "name", message: "A region with this name exists already." }]);
-    const [row] = await tx
-      .insert(sbcRegions)
-      .values({ ...input, name: input.name.trim() })
-      .returning();
+    const regions = operatorSettingsRepository(tx).regions;
+    if (await regions.byName(input.name.trim()))
+      throw Problem.invalid([{ field: "name", message: "A region with this name exists already." }]);
+    const row = await regions.insert({ ...input, name: input.name.trim() });
     await recordAudit(tx, audit, {
       action: "sbc-region.create",
       accountId: operatorAccountId,
       targetType: "sbc-region",
-      targetId: row!.id,
+      targetId: row.id,
       after: row,
     });
-    return row!;
+    return row;
   });
 }
 
@@ -289,13 +285,10 @@ export async function updateRegion(
   const errors = validateRegion(input);
   if (errors.length > 0) throw Problem.invalid(errors);
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(sbcRegions).where(eq(sbcRegions.id, id));
+    const regions = operatorSettingsRepository(tx).regions;
+    const [before] = await regions.find([id]);
     if (!before) throw Problem.notFound("No such region.");
-    const [row] = await tx
-      .update(sbcRegions)
-      .set({ ...input, name: input.name.trim() })
-      .where(eq(sbcRegions.id, id))
-      .returning();
+    const row = await regions.update(id, { ...input, name: input.name.trim() });
     await recordAudit(tx, audit, {
       action: "sbc-region.update",
       accountId: operatorAccountId,

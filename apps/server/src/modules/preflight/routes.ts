@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppDeps } from "../../http/app.js";
 import { uuid } from "../../http/schema-primitives.js";
-import { assertEnterprise } from "../enterprises/policies.js";
+import { assertEnterprise } from "../enterprises/index.js";
 import { runPreflight } from "./service.js";
 
 const params = z.object({ accountId: uuid() });

@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
-import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
-import { auditOf } from "../enterprises/routes.js";
-import { findEnterprise } from "../enterprises/service.js";
-import { findTeamsProfile, saveTeamsProfile, teamsProfileView } from "./service.js";
+import { requestAuditContext } from "../audit/index.js";
+import { assertEnterprise, assertManagedFromAbove, findEnterprise } from "../enterprises/index.js";
+import { saveTeamsProfile, teamsProfileOf, teamsProfileView } from "./service.js";
+
+/** What the Teams profile routes need; the Direct Routing setup above this module is passed in as a function. */
+export interface TeamsProfilesDeps {
+  db: Database;
+  /** Starts (with `recheck`: refreshes) the enterprise's Direct Routing setup when everything it needs exists. */
+  startSetupIfReady(enterpriseAccountId: string, options?: { recheck?: boolean }): Promise<unknown>;
+}
 
 const params = z.object({ accountId: uuid() });
 
@@ -35,7 +41,7 @@ export const teamsProfileSchema = teamsInput
   })
   .meta({ id: "TeamsProfile" });
 
-export function teamsProfileRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function teamsProfileRoutes(deps: TeamsProfilesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/teams-profile",
@@ -49,8 +55,8 @@ export function teamsProfileRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        const profile = await findTeamsProfile(deps.db, request.targetAccount!.id);
+        assertEnterprise(targetAccountOf(request));
+        const profile = await teamsProfileOf(deps.db, targetAccountOf(request));
         return { profile: profile ? teamsProfileView(profile) : null };
       },
     );
@@ -68,18 +74,18 @@ export function teamsProfileRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const target = request.targetAccount!;
+        const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
         const enterprise = await findEnterprise(deps.db, target);
         const saved = await saveTeamsProfile(
           deps.db,
-          auditOf(request),
+          requestAuditContext(request),
           target,
           enterprise.regionIds,
           request.body,
         );
-        await startSetupIfReady(deps, target.id, { recheck: true });
+        await deps.startSetupIfReady(target.id, { recheck: true });
         return teamsProfileView(saved);
       },
     );

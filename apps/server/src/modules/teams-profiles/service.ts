@@ -1,9 +1,9 @@
-import { eq } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import type { Account } from "../tenancy/schema.js";
-import { type NormalizationRule, type PbxLocation, type TeamsProfile, teamsProfiles } from "./schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { type Account, tenantScope } from "../tenancy/index.js";
+import { teamsProfilesRepository } from "./repository.js";
+import type { NormalizationRule, PbxLocation, TeamsProfile } from "./schema.js";
 
 export interface TeamsProfileInput {
   pbxLocations: PbxLocation[];
@@ -76,15 +76,17 @@ export function validateTeamsProfile(input: TeamsProfileInput, enterpriseRegionI
   return errors;
 }
 
+/** The enterprise's Teams profile, by id: for jobs and checks that run past the access gate. */
 export async function findTeamsProfile(
   db: Executor,
   enterpriseAccountId: string,
 ): Promise<TeamsProfile | undefined> {
-  const [row] = await db
-    .select()
-    .from(teamsProfiles)
-    .where(eq(teamsProfiles.enterpriseAccountId, enterpriseAccountId));
-  return row;
+  return teamsProfilesRepository(db).platform.findByEnterprise(enterpriseAccountId);
+}
+
+/** The Teams profile of the enterprise `enterprise` (the gate's target). */
+export async function teamsProfileOf(db: Executor, enterprise: Account): Promise<TeamsProfile | undefined> {
+  return teamsProfilesRepository(db).find(tenantScope(enterprise), enterprise.id);
 }
 
 export async function saveTeamsProfile(
@@ -96,23 +98,21 @@ export async function saveTeamsProfile(
 ): Promise<TeamsProfile> {
   const errors = validateTeamsProfile(input, enterpriseRegionIds);
   if (errors.length > 0) throw Problem.invalid(errors);
+  const scope = tenantScope(enterprise);
   return db.transaction(async (tx) => {
-    const before = await findTeamsProfile(tx, enterprise.id);
-    const values = { ...input, updatedAt: new Date() };
-    const [row] = await tx
-      .insert(teamsProfiles)
-      .values({ enterpriseAccountId: enterprise.id, ...values })
-      .onConflictDoUpdate({ target: teamsProfiles.enterpriseAccountId, set: values })
-      .returning();
+    const profiles = teamsProfilesRepository(tx);
+    const before = await profiles.find(scope, enterprise.id);
+    const row = await profiles.save(scope, enterprise.id, input);
+    if (!row) throw Problem.notFound("No such enterprise.");
     await recordAudit(tx, audit, {
       action: before ? "teams-profile.update" : "teams-profile.create",
       accountId: enterprise.id,
       targetType: "teams-profile",
-      targetId: row!.id,
+      targetId: row.id,
       before,
       after: row,
     });
-    return row!;
+    return row;
   });
 }
 

@@ -1,12 +1,12 @@
-import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/steps.js";
-import type { MicrosoftDeps } from "../microsoft/runtime.js";
+import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/index.js";
 import {
   type DeltaUser,
+  type MicrosoftDeps,
   TEAMS_PHONE_PLAN_ID,
   TEAMS_PHONE_VIRTUAL_USER_PLAN_ID,
   type TeamsVoiceOptions,
   type VoiceApi,
-} from "../microsoft/teams-voice.js";
+} from "../microsoft/index.js";
 
 export type { DeltaUser, VoiceApi };
 export { TEAMS_PHONE_PLAN_ID };

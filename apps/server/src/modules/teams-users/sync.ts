@@ -1,9 +1,7 @@
 import { and, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
-import { MicrosoftApiError } from "../microsoft/api-client.js";
-import type { MicrosoftDeps } from "../microsoft/runtime.js";
-import { connectedTenant } from "../microsoft/service.js";
+import { connectedTenant, MicrosoftApiError, type MicrosoftDeps } from "../microsoft/index.js";
 import { ACCOUNT_TYPE_REASONS, syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
 import { type DeltaUser, type VoiceApi, voiceApi } from "./microsoft-voice.js";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "./schema.js";

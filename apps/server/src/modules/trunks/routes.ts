@@ -1,13 +1,35 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Config } from "../../config/config.js";
+import type { SecretBox } from "../../crypto/secret-box.js";
+import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { startSetupIfReady } from "../direct-routing-setup/jobs.js";
-import { assertEnterprise, assertManagedFromAbove } from "../enterprises/policies.js";
-import { auditOf } from "../enterprises/routes.js";
-import { effectiveOperatorSettings } from "../operator-settings/service.js";
-import { CODECS, findTrunkProfile, listTrunkProfiles, saveTrunkProfile, trunkView } from "./service.js";
+import { requestAuditContext } from "../audit/index.js";
+import { assertEnterprise, assertManagedFromAbove } from "../enterprises/index.js";
+import { effectiveOperatorSettings } from "../operator-settings/index.js";
+import {
+  CODECS,
+  listTrunkProfiles,
+  type SetupStarted,
+  saveTrunkProfile,
+  trunkProfileOf,
+  trunkView,
+} from "./service.js";
+
+/**
+ * What the trunk routes need. The Direct Routing setup sits above this module: it is reached only through
+ * these two functions, which the composition root passes in.
+ */
+export interface TrunksDeps {
+  db: Database;
+  config: Config;
+  secrets: SecretBox;
+  setupStarted: SetupStarted;
+  /** Starts the enterprise's Direct Routing setup when everything it needs exists. */
+  startSetupIfReady(enterpriseAccountId: string, options?: { recheck?: boolean }): Promise<unknown>;
+}
 
 const params = z.object({ accountId: uuid() });
 
@@ -58,7 +80,7 @@ const trunkInput = z.object({
   codecs: z.array(text(32)).max(CODECS.length),
 });
 
-export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/trunk-profiles",
@@ -81,7 +103,7 @@ export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           },
         },
       },
-      async (request) => listTrunkProfiles(deps.db, request.targetAccount!, request.query),
+      async (request) => listTrunkProfiles(deps.db, targetAccountOf(request), request.query),
     );
 
     app.get(
@@ -98,8 +120,8 @@ export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        const profile = await findTrunkProfile(deps.db, request.targetAccount!.id);
+        assertEnterprise(targetAccountOf(request));
+        const profile = await trunkProfileOf(deps.db, targetAccountOf(request));
         const { sbcBaseDomain } = await effectiveOperatorSettings(deps);
         return { profile: profile ? trunkView(profile) : null, baseDomain: sbcBaseDomain };
       },
@@ -118,14 +140,20 @@ export function trunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const target = request.targetAccount!;
+        const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
         const { sbcBaseDomain } = await effectiveOperatorSettings(deps);
         if (!sbcBaseDomain)
           throw Problem.conflict("The operator has not set the SBC base domain yet (Operator settings).");
-        const saved = await saveTrunkProfile(deps.db, auditOf(request), target, request.body, sbcBaseDomain);
-        await startSetupIfReady(deps, target.id);
+        const saved = await saveTrunkProfile(
+          deps,
+          requestAuditContext(request),
+          target,
+          request.body,
+          sbcBaseDomain,
+        );
+        await deps.startSetupIfReady(target.id);
         return trunkView(saved);
       },
     );

@@ -1,11 +1,17 @@
 import { isIP } from "node:net";
-import { and, asc, count, eq, ilike, like, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { isDnsName } from "../operator-settings/service.js";
-import { type Account, accounts } from "../tenancy/schema.js";
-import { type TrunkProfile, trunkProfiles } from "./schema.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
+import { isDnsName } from "../operator-settings/index.js";
+import { type Account, tenantScope } from "../tenancy/index.js";
+import { trunksRepository } from "./repository.js";
+import type { TrunkProfile } from "./schema.js";
+
+/**
+ * Whether the enterprise's Direct Routing setup has started: direct-routing-setup (above this module)
+ * implements it, the composition root passes it in.
+ */
+export type SetupStarted = (enterpriseAccountId: string, tx: Executor) => Promise<boolean>;
 
 /** Entra ID accepts domain names up to 48 characters for the derived trunk FQDN. */
 export const MAX_TRUNK_FQDN = 48;
@@ -71,16 +77,7 @@ export async function validateTrunkProfile(
         message: `The trunk FQDN ${fqdn} has ${fqdn.length} characters; Microsoft allows at most ${MAX_TRUNK_FQDN}. Use a shorter label.`,
       });
     } else {
-      const [clash] = await db
-        .select({ id: trunkProfiles.id })
-        .from(trunkProfiles)
-        .where(
-          and(
-            sql`lower(${trunkProfiles.fqdn}) = ${fqdn}`,
-            ne(trunkProfiles.enterpriseAccountId, enterpriseAccountId),
-          ),
-        );
-      if (clash)
+      if (await trunksRepository(db).platform.fqdnTaken(fqdn, enterpriseAccountId))
         errors.push({
           field: "label",
           message: `The trunk FQDN ${fqdn} is used by another enterprise already.`,
@@ -135,57 +132,57 @@ export async function validateTrunkProfile(
   return errors;
 }
 
+/** The enterprise's trunk profile, by id: for jobs and checks that run past the access gate. */
 export async function findTrunkProfile(
   db: Executor,
   enterpriseAccountId: string,
 ): Promise<TrunkProfile | undefined> {
-  const [row] = await db
-    .select()
-    .from(trunkProfiles)
-    .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
-  return row;
+  return trunksRepository(db).platform.findByEnterprise(enterpriseAccountId);
+}
+
+/** Marks the enterprise's trunk active once its Direct Routing setup completed (the setup job calls it). */
+export async function activateTrunkProfile(db: Executor, enterpriseAccountId: string): Promise<void> {
+  await trunksRepository(db).platform.activate(enterpriseAccountId);
+}
+
+/** The trunk profile of the enterprise `enterprise` (the gate's target). */
+export async function trunkProfileOf(db: Executor, enterprise: Account): Promise<TrunkProfile | undefined> {
+  return trunksRepository(db).find(tenantScope(enterprise), enterprise.id);
 }
 
 /** Creates or replaces the enterprise's trunk profile. */
 export async function saveTrunkProfile(
-  db: Database,
+  deps: { db: Database; setupStarted: SetupStarted },
   audit: AuditContext,
   enterprise: Account,
   input: TrunkProfileInput,
   baseDomain: string | null,
 ): Promise<TrunkProfile> {
-  const errors = await validateTrunkProfile(db, input, baseDomain, enterprise.id);
+  const errors = await validateTrunkProfile(deps.db, input, baseDomain, enterprise.id);
   if (errors.length > 0) throw Problem.invalid(errors);
   const fqdn = deriveTrunkFqdn(input.label, baseDomain!);
-  return db.transaction(async (tx) => {
-    const before = await findTrunkProfile(tx, enterprise.id);
+  const scope = tenantScope(enterprise);
+  return deps.db.transaction(async (tx) => {
+    const trunks = trunksRepository(tx);
+    const before = await trunks.find(scope, enterprise.id);
     if (before && before.fqdn !== fqdn) {
       // The FQDN is the tenant's verified subdomain; once set up, changing it would orphan that setup.
-      const { directRoutingSetups } = await import("../direct-routing-setup/schema.js");
-      const [setup] = await tx
-        .select()
-        .from(directRoutingSetups)
-        .where(eq(directRoutingSetups.enterpriseAccountId, enterprise.id));
-      if (setup)
+      if (await deps.setupStarted(enterprise.id, tx))
         throw Problem.invalid([
           { field: "label", message: "The trunk FQDN cannot change after the Direct Routing setup started." },
         ]);
     }
-    const values = { ...input, fqdn, updatedAt: new Date() };
-    const [row] = await tx
-      .insert(trunkProfiles)
-      .values({ enterpriseAccountId: enterprise.id, ...values })
-      .onConflictDoUpdate({ target: trunkProfiles.enterpriseAccountId, set: values })
-      .returning();
+    const row = await trunks.save(scope, enterprise.id, { ...input, fqdn });
+    if (!row) throw Problem.notFound("No such enterprise.");
     await recordAudit(tx, audit, {
       action: before ? "trunk-profile.update" : "trunk-profile.create",
       accountId: enterprise.id,
       targetType: "trunk-profile",
-      targetId: row!.id,
+      targetId: row.id,
       before,
       after: row,
     });
-    return row!;
+    return row;
   });
 }
 
@@ -195,31 +192,8 @@ export async function listTrunkProfiles(
   scope: Account,
   query: { search?: string; page: number; pageSize: number },
 ) {
-  const conditions: SQL[] = [like(accounts.path, `${scope.path}%`)];
-  if (query.search?.trim()) {
-    const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
-    conditions.push(
-      or(ilike(trunkProfiles.fqdn, term), ilike(accounts.name, term), ilike(trunkProfiles.pbxHost, term))!,
-    );
-  }
-  const where = and(...conditions);
-  const rows = await db
-    .select({ trunk: trunkProfiles, enterpriseName: accounts.name })
-    .from(trunkProfiles)
-    .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
-    .where(where)
-    .orderBy(asc(trunkProfiles.fqdn))
-    .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  const [total] = await db
-    .select({ n: count() })
-    .from(trunkProfiles)
-    .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
-    .where(where);
-  return {
-    total: total?.n ?? 0,
-    items: rows.map((r) => ({ ...trunkView(r.trunk), enterpriseName: r.enterpriseName })),
-  };
+  const { total, rows } = await trunksRepository(db).list(tenantScope(scope), query);
+  return { total, items: rows.map((r) => ({ ...trunkView(r.trunk), enterpriseName: r.enterpriseName })) };
 }
 
 export function trunkView(t: TrunkProfile) {

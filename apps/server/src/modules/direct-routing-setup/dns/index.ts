@@ -1,4 +1,4 @@
-import type { MicrosoftAppSettings } from "../../operator-settings/service.js";
+import type { MicrosoftAppSettings } from "../../operator-settings/index.js";
 import { emulatorDns } from "./emulator.js";
 import { manualDns } from "./manual.js";
 import type { DnsAdapter, DnsSettings } from "./port.js";

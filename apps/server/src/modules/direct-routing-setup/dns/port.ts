@@ -1,28 +1,15 @@
+import type { DnsAdapterKind } from "../../operator-settings/index.js";
 import type { DnsRecordSet, ManualRecord, TxtRecord } from "./records.js";
 
-export type DnsAdapterKind = "manual" | "emulator" | "rfc2136";
-export const DNS_ADAPTER_KINDS = ["manual", "emulator", "rfc2136"] as const;
-
-export type TsigAlgorithm = "hmac-sha256" | "hmac-sha512";
-export const TSIG_ALGORITHMS = ["hmac-sha256", "hmac-sha512"] as const;
-
-/** An RFC 2136 primary server and the TSIG key allowed to update the zone. */
-export interface Rfc2136Settings {
-  /** Host name or IP address of the zone's primary server. */
-  server: string;
-  port: number;
-  zone: string;
-  keyName: string;
-  algorithm: TsigAlgorithm;
-  /** The TSIG secret, base64 (as `tsig-keygen` prints it). */
-  secret: string;
-}
-
-/** The configured adapter, resolved from operator settings. */
-export type DnsSettings =
-  | { kind: "manual" }
-  | { kind: "emulator" }
-  | { kind: "rfc2136"; rfc2136: Rfc2136Settings };
+// The DNS settings (adapter kind, RFC 2136 server and key) are the operator's: operator-settings defines them.
+export {
+  DNS_ADAPTER_KINDS,
+  type DnsAdapterKind,
+  type DnsSettings,
+  type Rfc2136Settings,
+  TSIG_ALGORITHMS,
+  type TsigAlgorithm,
+} from "../../operator-settings/index.js";
 
 /**
  * What publishing or withdrawing did: applied by the adapter, or the exact records the operator must add

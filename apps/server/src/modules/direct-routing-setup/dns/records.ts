@@ -1,4 +1,7 @@
 import { isIP } from "node:net";
+import type { TrunkRecordTarget } from "../../operator-settings/index.js";
+
+export type { TrunkRecordTarget };
 
 export type RecordType = "A" | "AAAA" | "CNAME" | "TXT";
 
@@ -26,9 +29,6 @@ export interface TxtRecord {
   value: string;
   ttl: number;
 }
-
-/** Where the derived trunk FQDN points: the SBC's addresses, or a CNAME to the SBC's FQDN (operator setting). */
-export type TrunkRecordTarget = { type: "address"; addresses: string[] } | { type: "CNAME"; target: string };
 
 export const TRUNK_RECORD_TTL = 3600;
 

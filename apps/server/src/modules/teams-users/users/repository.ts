@@ -1,9 +1,9 @@
 import { and, count, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 // Layer-internal reads of onboarding tables (the Add User choices); to become those modules' service calls.
-import { enterprises } from "../../enterprises/schema.js";
-import { sbcRegions } from "../../operator-settings/schema.js";
-import { teamsProfiles } from "../../teams-profiles/schema.js";
+import { enterprises } from "../../enterprises/index.js";
+import { sbcRegions } from "../../operator-settings/index.js";
+import { teamsProfiles } from "../../teams-profiles/index.js";
 import { type TenantScope, withinScope } from "../../tenancy/index.js";
 import { PENDING_PREFIX, type ProvisionedUser, provisionedUsers, teamsUsers } from "../schema.js";
 

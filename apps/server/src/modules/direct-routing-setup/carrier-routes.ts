@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import { targetAccountOf } from "../../http/access.js";
 import { Problem } from "../../http/problem.js";
 import { uuid } from "../../http/schema-primitives.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { ConsentFailure, startConsent } from "../microsoft/consent-flow.js";
-import { carrierTrunkView, updateCarrierTrunkParameters } from "./carrier-trunk.js";
-import { enqueueCarrierTrunk } from "./jobs.js";
-import { assertOperatorAdmin } from "./policies.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
+import { recordAudit, requestAuditContext } from "../audit/index.js";
+import { ConsentFailure, type MicrosoftDeps, startConsent } from "../microsoft/index.js";
+import { assertOperatorAdmin } from "../operator-settings/index.js";
+import { enqueueCarrierTrunk } from "./carrier-jobs.js";
+import { type CarrierTrunkDeps, carrierTrunkView, updateCarrierTrunkParameters } from "./carrier-trunk.js";
 
 const params = z.object({ accountId: uuid() });
 
@@ -37,14 +38,10 @@ const carrierTrunkInput = z.object({
     .max(100_000, "Enter the maximum concurrent sessions (1-100000)."),
 });
 
-const auditOf = (request: { actor: AuditContext["actor"]; ip: string; id: string }): AuditContext => ({
-  actor: request.actor,
-  ip: request.ip,
-  requestId: request.id,
-});
-
 /** The carrier's own tenant and its base-domain trunk, in Operator settings (operator Admins only). */
-export function carrierTrunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export type CarrierTrunkRoutesDeps = CarrierTrunkDeps & MicrosoftDeps & { jobs: Pick<JobQueue, "enqueue"> };
+
+export function carrierTrunkRoutes(deps: CarrierTrunkRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const access = { access: { kind: "account", permission: "administer" } } as const;
 
@@ -60,7 +57,7 @@ export function carrierTrunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         return carrierTrunkView(deps);
       },
     );
@@ -78,12 +75,12 @@ export function carrierTrunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         await deps.db.transaction(async (tx) => {
           const { before } = await updateCarrierTrunkParameters(tx, request.body);
-          await recordAudit(tx, auditOf(request), {
+          await recordAudit(tx, requestAuditContext(request), {
             action: "carrier-trunk.update",
-            accountId: request.targetAccount!.id,
+            accountId: targetAccountOf(request).id,
             targetType: "carrier-trunk",
             targetId: "default",
             before: before
@@ -113,10 +110,10 @@ export function carrierTrunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         try {
           const { authorizeUrl } = await startConsent(deps, {
-            enterpriseAccountId: request.targetAccount!.id,
+            enterpriseAccountId: targetAccountOf(request).id,
             startedByUserId: request.actor!.userId,
           });
           return { authorizeUrl };
@@ -139,7 +136,7 @@ export function carrierTrunkRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        assertOperatorAdmin(request.actor!, request.targetAccount!);
+        assertOperatorAdmin(request.actor!, targetAccountOf(request));
         if ((await carrierTrunkView(deps)).state === "not-connected")
           throw Problem.conflict("Connect the carrier tenant first.");
         await enqueueCarrierTrunk(deps);

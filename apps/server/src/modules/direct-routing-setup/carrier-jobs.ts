@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
-import { accounts } from "../tenancy/schema.js";
+import { accountRepository } from "../tenancy/index.js";
 import { applyCarrierTrunk, type CarrierTrunkDeps, markConfiguring } from "./carrier-trunk.js";
 
 export const CARRIER_TRUNK_JOB = "carrier-trunk.apply";
@@ -27,7 +26,10 @@ export function carrierTrunkJob(deps: CarrierTrunkDeps): JobDefinition<z.infer<t
 }
 
 /** Queues an apply (the page shows "configuring" until it has run). */
-export async function enqueueCarrierTrunk(deps: { db: Database; jobs: JobQueue }): Promise<void> {
+export async function enqueueCarrierTrunk(deps: {
+  db: Database;
+  jobs: Pick<JobQueue, "enqueue">;
+}): Promise<void> {
   await markConfiguring(deps.db);
   await deps.jobs.enqueue(
     { name: CARRIER_TRUNK_JOB, payload, deduplicate: "perKey" },
@@ -38,12 +40,9 @@ export async function enqueueCarrierTrunk(deps: { db: Database; jobs: JobQueue }
 
 /** After a consent flow connected an account: when it is the operator's, the carrier trunk is applied. */
 export async function applyCarrierTrunkIfOperator(
-  deps: { db: Database; jobs: JobQueue },
+  deps: { db: Database; jobs: Pick<JobQueue, "enqueue"> },
   accountId: string,
 ): Promise<void> {
-  const [account] = await deps.db
-    .select({ kind: accounts.kind })
-    .from(accounts)
-    .where(eq(accounts.id, accountId));
+  const account = await accountRepository(deps.db).findById(accountId);
   if (account?.kind === "operator") await enqueueCarrierTrunk(deps);
 }

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
@@ -10,9 +9,10 @@ import {
   type MicrosoftPort,
   type TeamsPowerShell,
 } from "../microsoft/index.js";
-import { accounts } from "../tenancy/schema.js";
-import { type CarrierTrunkRow, carrierTrunk } from "./schema.js";
-import { effectiveOperatorSettings } from "./service.js";
+import { effectiveOperatorSettings } from "../operator-settings/index.js";
+import { accountRepository } from "../tenancy/index.js";
+import { type CarrierTrunkValues, carrierTrunkRepository } from "./carrier-repository.js";
+import type { CarrierTrunkRow } from "./schema.js";
 
 export interface CarrierTrunkDeps {
   db: Database;
@@ -38,22 +38,11 @@ export const DEFAULT_CARRIER_TRUNK = { sipSignalingPort: 5061, maxConcurrentSess
 
 /** The operator account: its Microsoft connection is the carrier's own tenant. */
 export async function operatorAccountId(db: Executor): Promise<string | null> {
-  const [row] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.kind, "operator"));
-  return row?.id ?? null;
+  return (await accountRepository(db).findOperator())?.id ?? null;
 }
 
-export async function loadCarrierTrunk(db: Executor): Promise<CarrierTrunkRow | undefined> {
-  const [row] = await db.select().from(carrierTrunk).where(eq(carrierTrunk.id, "default"));
-  return row;
-}
-
-async function saveState(db: Executor, values: Partial<typeof carrierTrunk.$inferInsert>) {
-  const set = { ...values, updatedAt: new Date() };
-  await db
-    .insert(carrierTrunk)
-    .values({ id: "default", ...set })
-    .onConflictDoUpdate({ target: carrierTrunk.id, set });
-}
+export const loadCarrierTrunk = (db: Executor) => carrierTrunkRepository(db).load();
+const saveState = (db: Executor, values: CarrierTrunkValues) => carrierTrunkRepository(db).save(values);
 
 /** The parameters the carrier's base-domain gateway must have (Microsoft: "Configure an SBC for multiple tenants"). */
 export function wantedGateway(

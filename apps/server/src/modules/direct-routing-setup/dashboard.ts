@@ -1,18 +1,54 @@
-import { and, count, eq, isNull, like, or } from "drizzle-orm";
-import type { ActionItem, DashboardContributor } from "../dashboard/service.js";
-import { directRoutingSetups } from "../direct-routing-setup/schema.js";
-import { microsoftConnections } from "../microsoft/schema.js";
-import { teamsProfiles } from "../teams-profiles/schema.js";
-import { accounts } from "../tenancy/schema.js";
-import { trunkProfiles } from "../trunks/schema.js";
-import { enterprises } from "./schema.js";
+import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import type { ActionItem, DashboardContributor } from "../dashboard/index.js";
+import { type EnterpriseProgress, type EnterpriseProgressReader, enterprises } from "../enterprises/index.js";
+import { microsoftConnections } from "../microsoft/index.js";
+import { teamsProfiles } from "../teams-profiles/index.js";
+import { accounts, type TenantScope, tenantScope, withinScope } from "../tenancy/index.js";
+import { trunkProfiles } from "../trunks/index.js";
+import { directRoutingSetups } from "./schema.js";
 
 const LIMIT = 5;
+
+/**
+ * The onboarding progress of enterprises (trunk, connection, setup), read across the onboarding modules;
+ * it lives here, in the highest of them. The enterprise list is given `enterpriseProgress` by the
+ * composition root.
+ */
+export function enterpriseProgressReader(db: Executor): EnterpriseProgressReader {
+  return async (scope: TenantScope, enterpriseAccountIds: string[]) => {
+    if (enterpriseAccountIds.length === 0) return new Map();
+    const rows = await db
+      .select({
+        id: accounts.id,
+        trunkFqdn: trunkProfiles.fqdn,
+        connectionStatus: microsoftConnections.status,
+        tenantDomain: microsoftConnections.tenantDomain,
+        setupStatus: directRoutingSetups.status,
+      })
+      .from(accounts)
+      .leftJoin(trunkProfiles, eq(trunkProfiles.enterpriseAccountId, accounts.id))
+      .leftJoin(microsoftConnections, eq(microsoftConnections.enterpriseAccountId, accounts.id))
+      .leftJoin(directRoutingSetups, eq(directRoutingSetups.enterpriseAccountId, accounts.id))
+      .where(and(inArray(accounts.id, enterpriseAccountIds), withinScope(scope, accounts.id)));
+    return new Map(
+      rows.map((r): [string, EnterpriseProgress] => [
+        r.id,
+        {
+          trunkFqdn: r.trunkFqdn ?? null,
+          microsoftConnection: r.connectionStatus ?? "not-connected",
+          tenantDomain: r.connectionStatus === "connected" ? (r.tenantDomain ?? null) : null,
+          setupStatus: r.setupStatus ?? null,
+        },
+      ]),
+    );
+  };
+}
 
 /** Onboarding counts and action items for the account and everything below it. */
 export const onboardingDashboard: DashboardContributor = {
   async counts(db, account) {
-    const inScope = like(accounts.path, `${account.path}%`);
+    const inScope = withinScope(tenantScope(account), accounts.id);
     const [trunks] = await db
       .select({ n: count() })
       .from(trunkProfiles)
@@ -36,7 +72,7 @@ export const onboardingDashboard: DashboardContributor = {
   },
 
   async actionItems(db, account) {
-    const inScope = like(accounts.path, `${account.path}%`);
+    const inScope = withinScope(tenantScope(account), accounts.id);
     const own = account.kind === "enterprise";
     const items: ActionItem[] = [];
 

@@ -1,0 +1,128 @@
+import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import {
+  type Account,
+  accountRepository,
+  accounts,
+  type TenantScope,
+  withinScope,
+} from "../tenancy/index.js";
+import { type Enterprise, enterprises } from "./schema.js";
+
+export interface ListQuery {
+  search?: string;
+  sort: "name" | "createdAt" | "status";
+  order: "asc" | "desc";
+  page: number;
+  pageSize: number;
+}
+
+export type EnterpriseValues = Omit<typeof enterprises.$inferInsert, "accountId" | "createdAt" | "updatedAt">;
+
+/**
+ * Enterprise profiles (and the name and status of their accounts). Every method takes the acting scope:
+ * an enterprise outside it is not found and not changed.
+ */
+export function enterprisesRepository(db: Executor) {
+  const inScope = (scope: TenantScope) => withinScope(scope, enterprises.accountId);
+  const accountInScope = (scope: TenantScope, id: string) =>
+    and(eq(accounts.id, id), withinScope(scope, accounts.id));
+  return {
+    async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .select()
+        .from(enterprises)
+        .where(and(eq(enterprises.accountId, enterpriseAccountId), inScope(scope)));
+      return row as Enterprise | undefined;
+    },
+
+    /** Enterprises below the scope, with search, sort and paging (the account and the profile of each). */
+    async list(scope: TenantScope, query: ListQuery, tx: Executor = db) {
+      const conditions: SQL[] = [eq(accounts.kind, "enterprise"), withinScope(scope, accounts.id)];
+      if (query.search?.trim()) {
+        const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
+        conditions.push(
+          or(
+            ilike(accounts.name, term),
+            ilike(enterprises.adminEmail, term),
+            ilike(enterprises.billingReference, term),
+          )!,
+        );
+      }
+      const where = and(...conditions);
+      const direction = query.order === "desc" ? desc : asc;
+      const sortColumn = { name: accounts.name, createdAt: accounts.createdAt, status: accounts.status }[
+        query.sort
+      ];
+      const rows = await tx
+        .select({ account: accounts, enterprise: enterprises })
+        .from(accounts)
+        .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
+        .where(where)
+        .orderBy(direction(sortColumn), asc(accounts.id))
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize);
+      const [total] = await tx
+        .select({ n: count() })
+        .from(accounts)
+        .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
+        .where(where);
+      return { total: total?.n ?? 0, rows };
+    },
+
+    /** The profile of a new enterprise account, when that account lies within the scope. */
+    async insert(
+      scope: TenantScope,
+      enterpriseAccountId: string,
+      values: EnterpriseValues,
+      tx: Executor = db,
+    ) {
+      if (!(await accountRepository(tx).findWithinScope(scope, enterpriseAccountId))) return undefined;
+      const [row] = await tx
+        .insert(enterprises)
+        .values({ accountId: enterpriseAccountId, ...values })
+        .returning();
+      return row;
+    },
+
+    async update(
+      scope: TenantScope,
+      enterpriseAccountId: string,
+      values: Partial<EnterpriseValues>,
+      tx: Executor = db,
+    ) {
+      const [row] = await tx
+        .update(enterprises)
+        .set({ ...values, updatedAt: new Date() })
+        .where(and(eq(enterprises.accountId, enterpriseAccountId), inScope(scope)))
+        .returning();
+      return row;
+    },
+
+    /** The name or status of the enterprise's account. */
+    async updateAccount(
+      scope: TenantScope,
+      enterpriseAccountId: string,
+      values: Partial<Pick<Account, "name" | "status">>,
+      tx: Executor = db,
+    ) {
+      const [row] = await tx
+        .update(accounts)
+        .set({ ...values, updatedAt: new Date() })
+        .where(and(accountInScope(scope, enterpriseAccountId), eq(accounts.kind, "enterprise")))
+        .returning();
+      return row;
+    },
+
+    /** Deletes the enterprise's account (its rows cascade); the deletion job's last step. */
+    async deleteAccount(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .delete(accounts)
+        .where(and(accountInScope(scope, enterpriseAccountId), eq(accounts.kind, "enterprise")))
+        .returning();
+      return row;
+    },
+  };
+}
+
+export type EnterprisesRepository = ReturnType<typeof enterprisesRepository>;

@@ -1,0 +1,55 @@
+import { and, eq } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
+import { type TeamsProfile, teamsProfiles } from "./schema.js";
+
+export type TeamsProfileValues = Omit<
+  typeof teamsProfiles.$inferInsert,
+  "id" | "enterpriseAccountId" | "createdAt" | "updatedAt"
+>;
+
+/**
+ * Teams profiles, one per enterprise. Every method takes the acting scope: a profile of an enterprise
+ * outside it is not found and not changed. `platform.findByEnterprise` is for jobs past the access gate.
+ */
+export function teamsProfilesRepository(db: Executor) {
+  const inScope = (scope: TenantScope) => withinScope(scope, teamsProfiles.enterpriseAccountId);
+  return {
+    async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .select()
+        .from(teamsProfiles)
+        .where(and(eq(teamsProfiles.enterpriseAccountId, enterpriseAccountId), inScope(scope)));
+      return row as TeamsProfile | undefined;
+    },
+
+    /** Creates or replaces the enterprise's profile, when the enterprise lies within the scope. */
+    async save(
+      scope: TenantScope,
+      enterpriseAccountId: string,
+      values: TeamsProfileValues,
+      tx: Executor = db,
+    ) {
+      if (!(await accountRepository(tx).findWithinScope(scope, enterpriseAccountId))) return undefined;
+      const set = { ...values, updatedAt: new Date() };
+      const [row] = await tx
+        .insert(teamsProfiles)
+        .values({ enterpriseAccountId, ...set })
+        .onConflictDoUpdate({ target: teamsProfiles.enterpriseAccountId, set })
+        .returning();
+      return row;
+    },
+
+    platform: {
+      async findByEnterprise(enterpriseAccountId: string, tx: Executor = db) {
+        const [row] = await tx
+          .select()
+          .from(teamsProfiles)
+          .where(eq(teamsProfiles.enterpriseAccountId, enterpriseAccountId));
+        return row as TeamsProfile | undefined;
+      },
+    },
+  };
+}
+
+export type TeamsProfilesRepository = ReturnType<typeof teamsProfilesRepository>;

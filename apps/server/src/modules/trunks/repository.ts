@@ -1,0 +1,108 @@
+import { and, asc, count, eq, ilike, ne, or, type SQL, sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
+import { type TrunkProfile, trunkProfiles } from "./schema.js";
+
+export type TrunkProfileValues = Omit<
+  typeof trunkProfiles.$inferInsert,
+  "id" | "enterpriseAccountId" | "createdAt" | "updatedAt"
+>;
+
+/**
+ * Trunk profiles, one per enterprise. Every tenant method takes the acting scope: a profile of an enterprise
+ * outside it is not found and not changed. `platform` holds what no tenant asks: the portal-wide FQDN
+ * uniqueness and the lookup by enterprise id that jobs (already past the gate) use.
+ */
+export function trunksRepository(db: Executor) {
+  const inScope = (scope: TenantScope) => withinScope(scope, trunkProfiles.enterpriseAccountId);
+  return {
+    async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .select()
+        .from(trunkProfiles)
+        .where(and(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId), inScope(scope)));
+      return row as TrunkProfile | undefined;
+    },
+
+    /** The profiles of the scope's enterprises with their names, by FQDN, paged and searchable. */
+    async list(scope: TenantScope, query: { search?: string; page: number; pageSize: number }, tx = db) {
+      const conditions: SQL[] = [inScope(scope)];
+      if (query.search?.trim()) {
+        const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
+        conditions.push(
+          or(
+            ilike(trunkProfiles.fqdn, term),
+            ilike(accounts.name, term),
+            ilike(trunkProfiles.pbxHost, term),
+          )!,
+        );
+      }
+      const where = and(...conditions);
+      const rows = await tx
+        .select({ trunk: trunkProfiles, enterpriseName: accounts.name })
+        .from(trunkProfiles)
+        .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
+        .where(where)
+        .orderBy(asc(trunkProfiles.fqdn))
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize);
+      const [total] = await tx
+        .select({ n: count() })
+        .from(trunkProfiles)
+        .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
+        .where(where);
+      return { total: total?.n ?? 0, rows };
+    },
+
+    /** Creates or replaces the enterprise's profile, when the enterprise lies within the scope. */
+    async save(
+      scope: TenantScope,
+      enterpriseAccountId: string,
+      values: TrunkProfileValues,
+      tx: Executor = db,
+    ) {
+      if (!(await accountRepository(tx).findWithinScope(scope, enterpriseAccountId))) return undefined;
+      const set = { ...values, updatedAt: new Date() };
+      const [row] = await tx
+        .insert(trunkProfiles)
+        .values({ enterpriseAccountId, ...set })
+        .onConflictDoUpdate({ target: trunkProfiles.enterpriseAccountId, set })
+        .returning();
+      return row;
+    },
+
+    platform: {
+      /** Whether another enterprise's profile has this FQDN (trunk FQDNs are unique portal-wide). */
+      async fqdnTaken(fqdn: string, exceptEnterpriseAccountId: string, tx: Executor = db) {
+        const [clash] = await tx
+          .select({ id: trunkProfiles.id })
+          .from(trunkProfiles)
+          .where(
+            and(
+              sql`lower(${trunkProfiles.fqdn}) = ${fqdn}`,
+              ne(trunkProfiles.enterpriseAccountId, exceptEnterpriseAccountId),
+            ),
+          );
+        return Boolean(clash);
+      },
+
+      /** The Direct Routing setup completed: the trunk is live. */
+      async activate(enterpriseAccountId: string, tx: Executor = db) {
+        await tx
+          .update(trunkProfiles)
+          .set({ status: "active", updatedAt: new Date() })
+          .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
+      },
+
+      async findByEnterprise(enterpriseAccountId: string, tx: Executor = db) {
+        const [row] = await tx
+          .select()
+          .from(trunkProfiles)
+          .where(eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId));
+        return row as TrunkProfile | undefined;
+      },
+    },
+  };
+}
+
+export type TrunksRepository = ReturnType<typeof trunksRepository>;
