@@ -1,36 +1,15 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  MultiSelect,
-  NumberInput,
-  Pagination,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from "@mantine/core";
+import { Alert, Badge, Button, Group, Pagination, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconPlus, IconSearch } from "@tabler/icons-react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Navigate, useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../../forms";
 import { useActingAccount } from "../microsoft/useActingAccount";
-import { operatorSettingsQueries } from "../operator-settings/api";
-import { ENTERPRISES_PAGE_SIZE, type EnterprisesSort, enterprisesKeys, enterprisesQueries } from "./api";
+import { AddEnterpriseModal } from "./AddEnterpriseModal";
+import { ENTERPRISES_PAGE_SIZE, type EnterprisesSort, enterprisesQueries } from "./api";
 
 type Sort = EnterprisesSort;
-
-export function useRegions(accountId: string) {
-  return useQuery(operatorSettingsQueries.sbcRegions(accountId));
-}
 
 const connectionBadge = {
   connected: { color: "green", label: "Connected" },
@@ -176,140 +155,5 @@ export function EnterprisesPage() {
       )}
       <AddEnterpriseModal accountId={accountId} opened={adding} onClose={() => setAdding(false)} />
     </Stack>
-  );
-}
-
-const FIELDS = [
-  "companyName",
-  "adminName",
-  "adminEmail",
-  "regionIds",
-  "services",
-  "userLimit",
-  "billingReference",
-] as const;
-
-function AddEnterpriseModal({
-  accountId,
-  opened,
-  onClose,
-}: {
-  accountId: string;
-  opened: boolean;
-  onClose: () => void;
-}) {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const regions = useRegions(accountId);
-  const [form, setForm] = useState({
-    companyName: "",
-    adminName: "",
-    adminEmail: "",
-    regionIds: [] as string[],
-    teams: true,
-    userLimit: 25 as number | string,
-    billingReference: "",
-  });
-  const errors = useApiErrors([...FIELDS]);
-  const fieldError = (field: string) =>
-    errors.fieldErrors[field] ??
-    Object.entries(errors.fieldErrors).find(([key]) => key.startsWith(`${field}.`))?.[1];
-  const create = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/accounts/{accountId}/enterprises", {
-          params: { path: { accountId } },
-          body: {
-            companyName: form.companyName,
-            adminName: form.adminName,
-            adminEmail: form.adminEmail,
-            regionIds: form.regionIds,
-            services: form.teams ? ["teams-direct-routing"] : [],
-            userLimit: Number(form.userLimit),
-            billingReference: form.billingReference,
-          },
-        }),
-      ),
-    onMutate: () => errors.clear(),
-    onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.list(accountId) });
-      onClose();
-      await navigate({ to: "/a/$accountId/enterprise", params: { accountId: created.id } });
-    },
-    onError: (error) => errors.show(error),
-  });
-  const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
-    setForm({ ...form, [key]: value });
-  return (
-    <Modal opened={opened} onClose={onClose} title="Add Enterprise" size="lg">
-      <Stack>
-        <TextInput
-          label="Company name"
-          required
-          value={form.companyName}
-          onChange={(e) => set("companyName", e.currentTarget.value)}
-          error={fieldError("companyName")}
-        />
-        <Group grow>
-          <TextInput
-            label="Customer admin name"
-            required
-            value={form.adminName}
-            onChange={(e) => set("adminName", e.currentTarget.value)}
-            error={fieldError("adminName")}
-          />
-          <TextInput
-            label="Customer admin email"
-            description="Receives the activation email"
-            required
-            value={form.adminEmail}
-            onChange={(e) => set("adminEmail", e.currentTarget.value)}
-            error={fieldError("adminEmail")}
-          />
-        </Group>
-        <MultiSelect
-          label="Regions"
-          placeholder={
-            regions.data?.items.length === 0
-              ? "The operator has not defined SBC regions yet"
-              : "Choose regions"
-          }
-          data={(regions.data?.items ?? []).map((r) => ({ value: r.id, label: r.name }))}
-          value={form.regionIds}
-          onChange={(value) => set("regionIds", value)}
-          error={fieldError("regionIds")}
-        />
-        <Checkbox
-          label="Teams Direct Routing"
-          checked={form.teams}
-          onChange={(e) => set("teams", e.currentTarget.checked)}
-          error={fieldError("services")}
-        />
-        <Group grow>
-          <NumberInput
-            label="User limit"
-            min={1}
-            value={form.userLimit}
-            onChange={(value) => set("userLimit", value)}
-            error={fieldError("userLimit")}
-          />
-          <TextInput
-            label="Billing reference"
-            value={form.billingReference}
-            onChange={(e) => set("billingReference", e.currentTarget.value)}
-            error={fieldError("billingReference")}
-          />
-        </Group>
-        {errors.formError && <Alert color="red">{errors.formError}</Alert>}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button onClick={() => create.mutate()} loading={create.isPending}>
-            Add Enterprise
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
   );
 }

@@ -19,8 +19,8 @@ import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useApiErrors } from "../../forms";
+import { useRegions } from "../operator-settings/api";
 import { enterprisesKeys, enterprisesQueries } from "./api";
-import { useRegions } from "./EnterprisesPage";
 
 type TeamsProfile = components["schemas"]["TeamsProfile"];
 type Rule = TeamsProfile["normalizationRules"][number];

@@ -1,4 +1,4 @@
-import { queryOptions } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 
 export const operatorSettingsKeys = {
@@ -30,3 +30,8 @@ export const operatorSettingsQueries = {
       refetchInterval: (query) => (query.state.data?.state === "configuring" ? 2000 : false),
     }),
 };
+
+/** The SBC regions, as the forms that pick one (an enterprise's Regions, a Teams profile) offer them. */
+export function useRegions(accountId: string) {
+  return useQuery(operatorSettingsQueries.sbcRegions(accountId));
+}
