@@ -71,7 +71,7 @@ describe("mail", () => {
       expect(invited.statusCode, invited.body).toBe(201);
       const sent = await lastMailTo(t.deps.db, "ada-portal-name@example.test");
       expect(sent!.subject).toBe("Activate your Orchid Collab Portal account");
-      expect(sent!.text).toContain("in the Orchid Collab Portal portal for Partner A");
+      expect(sent!.text).toContain("in the Orchid Collab Portal for Partner A");
       expect(sent!.text).not.toContain("sip2teams");
     });
 

@@ -4,6 +4,12 @@ import { composeMail } from "../mail/index.js";
 // Links carry their token in the URL fragment (#token=…): browsers never send fragments to servers, so
 // tokens stay out of access logs, proxies and Referer headers. The web page reads it from location.hash.
 
+/** "the Orchid Collab Portal", "the sip2teams portal": a name that already says portal is not said twice. */
+export const portalPhrase = (name: string) => {
+  const trimmed = name.trim();
+  return /\bportal$/i.test(trimmed) ? `the ${trimmed}` : `the ${trimmed} portal`;
+};
+
 export function invitationMail(
   config: Pick<Config, "publicUrl" | "PORTAL_NAME" | "INVITATION_TTL_DAYS">,
   input: { to: string; name: string; accountName: string; token: string; temporaryPassword: string },
@@ -14,7 +20,7 @@ export function invitationMail(
     portalName: config.PORTAL_NAME,
     paragraphs: [
       `Hello ${input.name},`,
-      `An account has been created for you in the ${config.PORTAL_NAME} portal for ${input.accountName}.`,
+      `An account has been created for you in ${portalPhrase(config.PORTAL_NAME)} for ${input.accountName}.`,
       `Your username is ${input.to}.`,
       `Your temporary password is: ${input.temporaryPassword}`,
       `Click Activate Your Account, enter the temporary password as your Current Password and choose a new password. The link and the temporary password can be used once and expire in ${config.INVITATION_TTL_DAYS} days.`,
