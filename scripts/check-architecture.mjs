@@ -34,6 +34,7 @@ const LAYERS = [
       "modules/mail",
       "modules/dashboard",
       "modules/health",
+      "modules/webhooks",
     ],
   },
   {

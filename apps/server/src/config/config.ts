@@ -39,6 +39,8 @@ export const configSchema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   /** Requests per minute per API key, counted in PostgreSQL across every API process. */
   API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Webhook endpoints on non-public addresses: off (refused), loopback (127/8, ::1 allowed), private (all). */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(["off", "loopback", "private"]).default("off"),
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
   M365_EMULATOR: z.enum(["auto", "on", "off"]).default("auto"),

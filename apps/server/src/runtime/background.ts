@@ -2,6 +2,7 @@ import type { AppDeps } from "../http/app.js";
 import { startSbcWatch } from "../modules/sbc/watch.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
 import { startUsageSchedule } from "../modules/usage/index.js";
+import { startWebhookRelay } from "../modules/webhooks/index.js";
 
 /**
  * Periodic loops that find due work and enqueue jobs (Teams user sync schedule, SBC change watch).
@@ -9,7 +10,12 @@ import { startUsageSchedule } from "../modules/usage/index.js";
  * processes running them at once queue nothing twice.
  */
 export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
-  const stops = [startTeamsUsersSchedule(deps), startSbcWatch(deps), startUsageSchedule(deps)];
+  const stops = [
+    startTeamsUsersSchedule(deps),
+    startSbcWatch(deps),
+    startUsageSchedule(deps),
+    startWebhookRelay(deps),
+  ];
   return async () => {
     for (const stop of stops) stop();
   };

@@ -11,6 +11,7 @@ import { pbxDirectorySyncJob } from "../modules/pbx-directory/index.js";
 import { sbcJobs } from "../modules/sbc/jobs.js";
 import { teamsUsersJobs } from "../modules/teams-users/index.js";
 import { usageSnapshotJob } from "../modules/usage/index.js";
+import { webhookDeliveryJob } from "../modules/webhooks/index.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
 export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
@@ -24,5 +25,6 @@ export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
     ...sbcJobs(deps),
     pbxDirectorySyncJob(deps),
     usageSnapshotJob(deps),
+    webhookDeliveryJob(deps),
   ];
 }

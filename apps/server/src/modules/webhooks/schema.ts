@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { accounts } from "../tenancy/index.js";
 
 /** An account's webhook endpoint: it receives the chosen events of its account and every account below. */
@@ -53,7 +63,9 @@ export const webhookDeliveries = pgTable(
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
     /** pending (waiting for its job or a retry), delivered, failed (gave up after 24 h or refused). */
-    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "delivered", "failed"] })
+      .notNull()
+      .default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastResponseCode: integer("last_response_code"),
     lastResponseExcerpt: text("last_response_excerpt"),
