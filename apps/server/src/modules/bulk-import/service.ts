@@ -15,6 +15,7 @@ import {
   validateUserFields,
 } from "../teams-users/index.js";
 import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
+import { emitEvent } from "../webhooks/index.js";
 import { CsvRejected, csvTextGuard, tooManyRows, USERS_CSV_LIMITS } from "./csv-guard.js";
 import { bulkImportRepository, ROW_APPLYING } from "./repository.js";
 import type { BulkImportRowData } from "./schema.js";
@@ -395,5 +396,16 @@ export async function applyImport(
     }
   }
   // Another run may still hold a claimed row; whichever run sees none left completes the import.
-  return { completed: await imports.complete(scope, importId) };
+  const completed = await deps.db.transaction(async (tx) => {
+    const done = await imports.complete(scope, importId, tx);
+    if (done) {
+      await emitEvent(tx, {
+        accountId: enterprise.id,
+        type: "bulk-import.finished",
+        data: { enterpriseId: enterprise.id, importId, status: "completed" },
+      });
+    }
+    return done;
+  });
+  return { completed };
 }

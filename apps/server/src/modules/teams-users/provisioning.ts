@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
   classifyMicrosoftFailure,
@@ -11,6 +11,7 @@ import {
 import { releaseNumber, reportConflict } from "../numbers/index.js";
 import { sbcRegions } from "../operator-settings/index.js";
 import { regionObjectName, teamsProfiles } from "../teams-profiles/index.js";
+import { emitEvent } from "../webhooks/index.js";
 import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
 import {
   PENDING_PREFIX,
@@ -178,7 +179,7 @@ export async function runProvisioning(
         }
         const message = `Microsoft has not finished the ${failure.wait.what} within ${Math.round(failure.wait.maxDelaySeconds / 3600)} hours. ${failure.wait.whenOverdue}`;
         steps = replace(steps, i, { ...steps[i]!, status: "failed", error: message, data });
-        await save(db, user.id, { steps, lastError: message, status: "failed" });
+        await saveFailed(db, user, { steps, lastError: message });
         return { status: "failed" };
       }
       const message = describe(error);
@@ -190,12 +191,11 @@ export async function runProvisioning(
       });
       const permanent =
         error instanceof ProvisioningConflict || (error instanceof MicrosoftApiError && !error.transient);
-      await save(db, user.id, {
-        steps,
-        lastError: message,
-        status: permanent ? "failed" : "queued",
-      });
-      if (permanent) return { status: "failed" };
+      if (permanent) {
+        await saveFailed(db, user, { steps, lastError: message });
+        return { status: "failed" };
+      }
+      await save(db, user.id, { steps, lastError: message, status: "queued" });
       throw error;
     }
   }
@@ -204,10 +204,23 @@ export async function runProvisioning(
     await db.transaction(async (tx) => {
       await tx.delete(provisionedUsers).where(eq(provisionedUsers.id, user.id));
       await releaseNumber(tx, user.phoneNumber, user.enterpriseAccountId, deps.config.NUMBER_QUARANTINE_DAYS);
+      await emitEvent(tx, {
+        accountId: user.enterpriseAccountId,
+        type: "user.deprovisioned",
+        data: userEventData(user),
+      });
     });
     return { status: "deleted" };
   }
-  await save(db, user.id, { status: "done", lastError: null });
+  const provisioned = user;
+  await db.transaction(async (tx) => {
+    await save(tx, provisioned.id, { status: "done", lastError: null });
+    await emitEvent(tx, {
+      accountId: provisioned.enterpriseAccountId,
+      type: "user.provisioned",
+      data: userEventData(provisioned),
+    });
+  });
   return { status: "done" };
 }
 
@@ -353,7 +366,7 @@ async function resolvePendingUser(
 ): Promise<ProvisionedUser | null> {
   const upn = user.teamsUserObjectId.slice(PENDING_PREFIX.length);
   const fail = async (message: string) => {
-    await save(db, user.id, { status: "failed", lastError: message });
+    await saveFailed(db, user, { lastError: message });
     return null;
   };
   const response = await api.graph.get<DeltaUser>(
@@ -420,11 +433,36 @@ function replace(steps: ProvisioningStep[], index: number, step: ProvisioningSte
   return steps.map((s, i) => (i === index ? step : s));
 }
 
-async function save(db: Database, id: string, values: Partial<typeof provisionedUsers.$inferInsert>) {
+async function save(db: Executor, id: string, values: Partial<typeof provisionedUsers.$inferInsert>) {
   await db
     .update(provisionedUsers)
     .set({ ...values, updatedAt: new Date() })
     .where(and(eq(provisionedUsers.id, id), sql`true`));
+}
+
+/** Saves a failed user and emits `user.failed` in one transaction. */
+async function saveFailed(
+  db: Database,
+  user: ProvisionedUser,
+  values: Partial<typeof provisionedUsers.$inferInsert> & { lastError: string },
+) {
+  await db.transaction(async (tx) => {
+    await save(tx, user.id, { ...values, status: "failed" });
+    await emitEvent(tx, {
+      accountId: user.enterpriseAccountId,
+      type: "user.failed",
+      data: userEventData(user, { error: values.lastError }),
+    });
+  });
+}
+
+function userEventData<Extra extends object>(user: ProvisionedUser, extra: Extra = {} as Extra) {
+  return {
+    enterpriseId: user.enterpriseAccountId,
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    ...extra,
+  };
 }
 
 function describe(error: unknown): string {

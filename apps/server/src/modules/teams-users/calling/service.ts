@@ -3,6 +3,7 @@ import { Problem } from "../../../http/problem.js";
 import { type AuditContext, recordAudit } from "../../audit/index.js";
 import { connectedTenant } from "../../microsoft/index.js";
 import { type Account, tenantScope } from "../../tenancy/index.js";
+import { emitEvent } from "../../webhooks/index.js";
 import { freshSteps } from "../provisioning.js";
 import { usersRepository } from "../users/repository.js";
 import { getUser, type ProvisioningJobs, type UserServiceDeps } from "../users/service.js";
@@ -25,6 +26,11 @@ export async function setCalling(
       accountId: enterprise.id,
       targetType: "provisioned-user",
       targetId: id,
+    });
+    await emitEvent(tx, {
+      accountId: enterprise.id,
+      type: enabled ? "calling.enabled" : "calling.disabled",
+      data: { enterpriseId: enterprise.id, userId: id, userPrincipalName: before.userPrincipalName },
     });
     return usersRepository(deps.db).update(
       tenantScope(enterprise),
