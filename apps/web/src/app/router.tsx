@@ -13,6 +13,7 @@ import { teamsUsersRoutes } from "../features/teams-users/routes";
 import { tenancyRoutes } from "../features/tenancy/routes";
 import { trunksRoutes } from "../features/trunks/routes";
 import { usageRoutes } from "../features/usage/routes";
+import { webhooksRoutes } from "../features/webhooks/routes";
 import { ensureSession } from "./session";
 import { accountRoute, rootRoute } from "./shell-routes";
 
@@ -52,6 +53,7 @@ const routeTree = rootRoute.addChildren([
     ...preflightRoutes,
     ...settingsRoutes,
     ...apiKeysRoutes,
+    ...webhooksRoutes,
     ...tenancyRoutes,
   ]),
 ]);

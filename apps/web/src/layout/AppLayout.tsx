@@ -14,6 +14,7 @@ import {
   IconSettings,
   IconShieldLock,
   IconUsers,
+  IconWebhook,
 } from "@tabler/icons-react";
 import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useRedirectWhenSignedOut, useSession } from "../app/session";
@@ -143,6 +144,15 @@ export function AppLayout() {
               label="API keys"
               leftSection={<IconKey size={16} />}
               active={pathname.startsWith(`${base}/settings/api-keys`)}
+            />
+          )}
+          {isAdmin && (
+            <NavLink
+              component={Link}
+              to={`${base}/settings/webhooks`}
+              label="Webhooks"
+              leftSection={<IconWebhook size={16} />}
+              active={pathname.startsWith(`${base}/settings/webhooks`)}
             />
           )}
           {isAdmin && session?.account.kind === "operator" && accountId === session.account.id && (
