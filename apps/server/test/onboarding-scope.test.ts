@@ -7,6 +7,8 @@ import { setupRepository } from "../src/modules/direct-routing-setup/repository.
 import { directRoutingSetupSteps, directRoutingSetups } from "../src/modules/direct-routing-setup/schema.js";
 import { enterprisesRepository } from "../src/modules/enterprises/repository.js";
 import { enterprises } from "../src/modules/enterprises/schema.js";
+import { connectionsRepository } from "../src/modules/microsoft/repository.js";
+import { microsoftAuthorizationRequests, microsoftConnections } from "../src/modules/microsoft/schema.js";
 import { teamsProfilesRepository } from "../src/modules/teams-profiles/repository.js";
 import { teamsProfiles } from "../src/modules/teams-profiles/schema.js";
 import { type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
@@ -17,7 +19,8 @@ import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
 
 /**
- * Every repository method of the onboarding layer (enterprises, trunks, teams-profiles, direct-routing-setup)
+ * Every tenant method of the onboarding layer's repositories (enterprises, trunks, teams-profiles, microsoft
+ * connections and links, direct-routing-setup)
  * and the enterprise progress reader, called with a foreign scope — a sibling enterprise, and a sibling
  * partner — on enterprise A1's data: reads find nothing, and writes leave A1's rows exactly as they were.
  */
@@ -67,6 +70,21 @@ beforeAll(async () => {
   expect(profile?.accountId).toBe(tree.enterprise.id);
   expect(await trunksRepository(db).save(partner, tree.enterprise.id, trunkValues)).toBeDefined();
   expect(await teamsProfilesRepository(db).save(partner, tree.enterprise.id, teamsValues)).toBeDefined();
+  await db.insert(microsoftConnections).values({
+    enterpriseAccountId: tree.enterprise.id,
+    tenantId: crypto.randomUUID(),
+    tenantDomain: "a1.onmicrosoft.example",
+    adminUpn: "admin@a1.example",
+    adminObjectId: "admin-object",
+    status: "connected",
+  });
+  const link = { tokenHash: "a1-link", enterpriseAccountId: tree.enterprise.id, email: "ada@a1.example" };
+  expect(
+    await connectionsRepository(db).replaceAuthorizationRequest(partner, {
+      ...link,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    }),
+  ).toBe(true);
   await setupRepository(db).run.ensureRows(tree.enterprise.id, crypto.randomUUID(), ["domain", "dns"]);
   await setupRepository(db).run.setStep(tree.enterprise.id, "domain", { status: "done" });
   await setupRepository(db).run.setSetup(tree.enterprise.id, { status: "failed", lastError: "boom" });
@@ -82,6 +100,14 @@ async function snapshotOfA1() {
     enterprise: await db.select().from(enterprises).where(eq(enterprises.accountId, id)),
     trunk: await db.select().from(trunkProfiles).where(eq(trunkProfiles.enterpriseAccountId, id)),
     teams: await db.select().from(teamsProfiles).where(eq(teamsProfiles.enterpriseAccountId, id)),
+    connection: await db
+      .select()
+      .from(microsoftConnections)
+      .where(eq(microsoftConnections.enterpriseAccountId, id)),
+    links: await db
+      .select()
+      .from(microsoftAuthorizationRequests)
+      .where(eq(microsoftAuthorizationRequests.enterpriseAccountId, id)),
     setup: await db.select().from(directRoutingSetups).where(eq(directRoutingSetups.enterpriseAccountId, id)),
     steps: await db
       .select()
@@ -102,6 +128,7 @@ describe("onboarding repositories with a foreign scope", () => {
     expect(await trunksRepository(db).find(own, id)).toMatchObject({ fqdn: "a1.sbc.example" });
     expect((await trunksRepository(db).list(own, { page: 1, pageSize: 50 })).total).toBe(1);
     expect(await teamsProfilesRepository(db).find(own, id)).toMatchObject({ pstnUsage: "usage" });
+    expect(await connectionsRepository(db).find(own, id)).toMatchObject({ status: "connected" });
     expect(await setupRepository(db).find(own, id)).toMatchObject({ status: "failed" });
     expect(await setupRepository(db).steps(own, id)).toHaveLength(2);
     expect(await setupRepository(db).statuses(own, [id])).toEqual([
@@ -155,6 +182,18 @@ describe("onboarding repositories with a foreign scope", () => {
       const teams = teamsProfilesRepository(db);
       expect(await teams.find(foreign, id)).toBeUndefined();
       expect(await teams.save(foreign, id, { ...teamsValues, pstnUsage: "intruder" })).toBeUndefined();
+
+      const connections = connectionsRepository(db);
+      expect(await connections.find(foreign, id)).toBeUndefined();
+      expect(await connections.markDisconnected(foreign, id)).toBeUndefined();
+      expect(
+        await connections.replaceAuthorizationRequest(foreign, {
+          tokenHash: "intruder-link",
+          enterpriseAccountId: id,
+          email: "intruder@example",
+          expiresAt: new Date(Date.now() + 3_600_000),
+        }),
+      ).toBe(false);
 
       const setups = setupRepository(db);
       expect(await setups.find(foreign, id)).toBeUndefined();

@@ -1,16 +1,14 @@
 import { createHash } from "node:crypto";
-import { and, eq, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { MicrosoftSignInError, userDirectory } from "../identity/index.js";
 import type { Mailer } from "../mail/index.js";
-import { effectiveOperatorSettings } from "../operator-settings/index.js";
-import { accounts } from "../tenancy/index.js";
+import { consentRepository } from "./consent-repository.js";
 import { redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
 import type { MicrosoftDeps } from "./runtime.js";
-import { type ConsentFlow, microsoftConnections, microsoftConsentFlows } from "./schema.js";
+import type { ConsentFlow } from "./schema.js";
 import { notifyTenantReplaced } from "./tenant-change-notice.js";
 
 export const CONSENT_FLOW_MINUTES = 15;
@@ -95,13 +93,11 @@ export async function startConsent(
   const settings = await deps.microsoft.settings();
   if (!settings.clientId || (!settings.clientSecret && !settings.certificate))
     throw new ConsentFailure("not_configured");
-  const [linked] = await db
-    .select()
-    .from(microsoftConnections)
-    .where(eq(microsoftConnections.enterpriseAccountId, input.enterpriseAccountId));
+  const flows = consentRepository(db);
+  const linked = await flows.connectionOf(input.enterpriseAccountId);
   const expected = input.replacesTenant ? undefined : linked;
   const flowId = randomToken(32);
-  await db.insert(microsoftConsentFlows).values({
+  await flows.insertFlow({
     id: flowId,
     enterpriseAccountId: input.enterpriseAccountId,
     startedByUserId: input.startedByUserId,
@@ -139,9 +135,7 @@ export async function handleCallback(
   audit: AuditContext,
 ): Promise<CallbackResult> {
   const state = query.state ?? "";
-  const [flow] = state
-    ? await deps.db.select().from(microsoftConsentFlows).where(eq(microsoftConsentFlows.id, state))
-    : [];
+  const flow = state ? await consentRepository(deps.db).findFlow(state) : undefined;
   if (!flow) return { kind: "done", flowId: null, errorCode: "state_expired" };
   if (flow.outcome !== "pending" || flow.expiresAt.getTime() < Date.now()) {
     if (flow.outcome === "pending") await fail(deps.db, flow, "state_expired");
@@ -191,10 +185,10 @@ async function afterAdminConsent(
     throw new ConsentFailure("wrong_tenant", `consent granted in ${tenant}`);
   const settings = await deps.microsoft.settings();
   // The redirect's `tenant` is only a hint: the sign-in below yields a signed id token whose `tid` decides.
-  await deps.db
-    .update(microsoftConsentFlows)
-    .set({ stage: "sign-in", consentedTenantId: tenant.toLowerCase() })
-    .where(eq(microsoftConsentFlows.id, flow.id));
+  await consentRepository(deps.db).updateFlow(flow.id, {
+    stage: "sign-in",
+    consentedTenantId: tenant.toLowerCase(),
+  });
   const verifier = deps.secrets.open(flow.codeVerifierSealed, VERIFIER_AD);
   const url = new URL(`${settings.loginUrl}/${tenant.toLowerCase()}/oauth2/v2.0/authorize`);
   url.searchParams.set("client_id", settings.clientId!);
@@ -206,10 +200,7 @@ async function afterAdminConsent(
   url.searchParams.set("nonce", flow.nonce);
   url.searchParams.set("code_challenge", s256(verifier));
   url.searchParams.set("code_challenge_method", "S256");
-  const [linked] = await deps.db
-    .select({ tenantDomain: microsoftConnections.tenantDomain })
-    .from(microsoftConnections)
-    .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId));
+  const linked = await consentRepository(deps.db).connectionOf(flow.enterpriseAccountId);
   if (flow.expectedTenantId && linked) url.searchParams.set("domain_hint", linked.tenantDomain);
   return { kind: "redirect-to-microsoft", url: url.toString() };
 }
@@ -241,17 +232,8 @@ async function afterSignIn(
   const adminUpn = String(payload.preferred_username ?? "");
   const adminObjectId = String(payload.oid ?? "");
 
-  const [other] = await deps.db
-    .select({ id: microsoftConnections.enterpriseAccountId })
-    .from(microsoftConnections)
-    .where(
-      and(
-        eq(microsoftConnections.tenantId, tid),
-        eq(microsoftConnections.status, "connected"),
-        ne(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId),
-      ),
-    );
-  if (other) throw new ConsentFailure("tenant_linked_elsewhere");
+  if (await consentRepository(deps.db).tenantConnectedElsewhere(tid, flow.enterpriseAccountId))
+    throw new ConsentFailure("tenant_linked_elsewhere");
 
   // The tenant's default domain, read with the app's own (just consented) Graph permission.
   const client = await deps.microsoft.tenant(tid, { maxInlineWaitSeconds: 5, attempts: 2 });
@@ -262,11 +244,8 @@ async function afterSignIn(
     organization.displayName;
 
   const before = await deps.db.transaction(async (tx) => {
-    const [before] = await tx
-      .select()
-      .from(microsoftConnections)
-      .where(eq(microsoftConnections.enterpriseAccountId, flow.enterpriseAccountId))
-      .for("update");
+    const flows = consentRepository(tx);
+    const before = await flows.lockConnection(flow.enterpriseAccountId, tx);
     // Checked again here, not only when the attempt started: the enterprise may have been linked since.
     if (before && before.tenantId !== tid && !flow.replacesTenant)
       throw new ConsentFailure("wrong_tenant", `signed in to ${tid}, linked to ${before.tenantId}`);
@@ -280,14 +259,8 @@ async function afterSignIn(
       connectedAt: new Date(),
       disconnectedAt: null,
     };
-    await tx
-      .insert(microsoftConnections)
-      .values({ enterpriseAccountId: flow.enterpriseAccountId, ...values })
-      .onConflictDoUpdate({ target: microsoftConnections.enterpriseAccountId, set: values });
-    await tx
-      .update(microsoftConsentFlows)
-      .set({ stage: "done", outcome: "connected", adminUpn, tenantDomain })
-      .where(eq(microsoftConsentFlows.id, flow.id));
+    await flows.saveConnection(flow.enterpriseAccountId, values);
+    await flows.updateFlow(flow.id, { stage: "done", outcome: "connected", adminUpn, tenantDomain });
     await recordAudit(tx, replaced ? await starterOf(tx, flow, audit) : audit, {
       action: replaced ? "microsoft.replace" : "microsoft.connect",
       accountId: flow.enterpriseAccountId,
@@ -327,73 +300,9 @@ async function starterOf(db: Executor, flow: ConsentFlow, audit: AuditContext): 
 }
 
 async function fail(db: Database, flow: ConsentFlow, code: ConsentErrorCode, detail?: string) {
-  await db
-    .update(microsoftConsentFlows)
-    .set({ outcome: "failed", errorCode: code, errorMessage: detail?.slice(0, 1000) ?? null })
-    .where(eq(microsoftConsentFlows.id, flow.id));
-}
-
-export interface ConsentFlowView {
-  outcome: "pending" | "connected" | "failed";
-  errorCode: ConsentErrorCode | null;
-  message: string | null;
-  adminUpn: string | null;
-  tenantDomain: string | null;
-  portalName: string;
-  enterpriseAccountId: string;
-  enterpriseName: string;
-}
-
-/** The result of an attempt, for the confirmation (or failure) page. Known only to whoever holds the state. */
-export async function consentFlowView(
-  deps: MicrosoftDeps & { db: Database },
-  flowId: string,
-): Promise<ConsentFlowView | null> {
-  const [row] = await deps.db
-    .select({ flow: microsoftConsentFlows, name: accounts.name })
-    .from(microsoftConsentFlows)
-    .innerJoin(accounts, eq(accounts.id, microsoftConsentFlows.enterpriseAccountId))
-    .where(eq(microsoftConsentFlows.id, flowId));
-  if (!row || row.flow.createdAt.getTime() < Date.now() - 24 * 3600_000) return null;
-  const settings = await effectiveOperatorSettings(deps);
-  const code = row.flow.errorCode as ConsentErrorCode | null;
-  return {
-    outcome: row.flow.outcome,
+  await consentRepository(db).updateFlow(flow.id, {
+    outcome: "failed",
     errorCode: code,
-    message: code ? CONSENT_ERROR_MESSAGES[code] : null,
-    adminUpn: row.flow.adminUpn,
-    tenantDomain: row.flow.tenantDomain,
-    portalName: settings.portalDisplayName,
-    enterpriseAccountId: row.flow.enterpriseAccountId,
-    enterpriseName: row.name,
-  };
-}
-
-export type RetryRefusal = "unknown" | "connected" | "not-yours";
-
-/**
- * Starts a new attempt for the same enterprise (the "Try again" button of a failure page), bound like the
- * first one. A replacing attempt can only be retried by the Admin who started it, signed in.
- */
-export async function retryConsent(
-  deps: MicrosoftDeps & { db: Database },
-  flowId: string,
-  actorUserId: string | null,
-): Promise<{ flowId: string; authorizeUrl: string } | RetryRefusal> {
-  const [flow] = await deps.db
-    .select()
-    .from(microsoftConsentFlows)
-    .where(eq(microsoftConsentFlows.id, flowId));
-  const retryUntil =
-    flow?.retryUntil ?? new Date((flow?.createdAt.getTime() ?? 0) + CONSENT_RETRY_HOURS * 3600_000);
-  if (!flow || retryUntil.getTime() < Date.now()) return "unknown";
-  if (flow.outcome === "connected") return "connected";
-  if (flow.replacesTenant && (!actorUserId || actorUserId !== flow.startedByUserId)) return "not-yours";
-  return startConsent(deps, {
-    enterpriseAccountId: flow.enterpriseAccountId,
-    startedByUserId: flow.startedByUserId,
-    forceSignIn: true,
-    replacesTenant: flow.replacesTenant,
-    retryUntil,
+    errorMessage: detail?.slice(0, 1000) ?? null,
   });
 }

@@ -9,14 +9,8 @@ import { requestAuditContext } from "../audit/index.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/index.js";
 import type { Mailer } from "../mail/index.js";
 import { effectiveOperatorSettings } from "../operator-settings/index.js";
-import {
-  CONSENT_ERROR_MESSAGES,
-  ConsentFailure,
-  consentFlowView,
-  handleCallback,
-  retryConsent,
-  startConsent,
-} from "./consent-flow.js";
+import { CONSENT_ERROR_MESSAGES, ConsentFailure, handleCallback, startConsent } from "./consent-flow.js";
+import { consentFlowView, retryConsent } from "./consent-result.js";
 import type { MicrosoftDeps } from "./runtime.js";
 import {
   connectFromAuthorizationRequest,

@@ -1,4 +1,3 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Config } from "../../config/config.js";
 import { hashToken, randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
@@ -6,10 +5,11 @@ import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { composeMail, type Mailer } from "../mail/index.js";
 import { effectiveOperatorSettings } from "../operator-settings/index.js";
-import type { Account } from "../tenancy/index.js";
+import { type Account, tenantScope } from "../tenancy/index.js";
 import { startConsent } from "./consent-flow.js";
+import { connectionsRepository } from "./repository.js";
 import type { MicrosoftDeps } from "./runtime.js";
-import { type MicrosoftConnection, microsoftAuthorizationRequests, microsoftConnections } from "./schema.js";
+import type { MicrosoftConnection } from "./schema.js";
 
 export const AUTHORIZATION_REQUEST_HOURS = 24;
 
@@ -17,11 +17,7 @@ export async function findConnection(
   db: Database,
   enterpriseAccountId: string,
 ): Promise<MicrosoftConnection | undefined> {
-  const [row] = await db
-    .select()
-    .from(microsoftConnections)
-    .where(eq(microsoftConnections.enterpriseAccountId, enterpriseAccountId));
-  return row;
+  return connectionsRepository(db).platform.findByEnterprise(enterpriseAccountId);
 }
 
 /** The tenant of a connected enterprise, or undefined. */
@@ -33,16 +29,11 @@ export async function connectedTenant(db: Database, enterpriseAccountId: string)
 /** Marks the link as disconnected (nothing is removed from the tenant; deleting the enterprise does that). */
 export async function disconnect(db: Database, audit: AuditContext, enterprise: Account): Promise<void> {
   await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select()
-      .from(microsoftConnections)
-      .where(eq(microsoftConnections.enterpriseAccountId, enterprise.id));
+    const connections = connectionsRepository(tx);
+    const before = await connections.find(tenantScope(enterprise), enterprise.id);
     if (before?.status !== "connected")
       throw Problem.conflict("This enterprise is not connected to Microsoft Teams.");
-    await tx
-      .update(microsoftConnections)
-      .set({ status: "disconnected", disconnectedAt: new Date() })
-      .where(eq(microsoftConnections.enterpriseAccountId, enterprise.id));
+    await connections.markDisconnected(tenantScope(enterprise), enterprise.id);
     await recordAudit(tx, audit, {
       action: "microsoft.disconnect",
       accountId: enterprise.id,
@@ -68,10 +59,7 @@ export async function sendAuthorizationRequest(
   const expiresAt = new Date(Date.now() + AUTHORIZATION_REQUEST_HOURS * 3600_000);
   const settings = await effectiveOperatorSettings(deps);
   await deps.db.transaction(async (tx) => {
-    await tx
-      .delete(microsoftAuthorizationRequests)
-      .where(eq(microsoftAuthorizationRequests.enterpriseAccountId, enterprise.id));
-    await tx.insert(microsoftAuthorizationRequests).values({
+    await connectionsRepository(tx).replaceAuthorizationRequest(tenantScope(enterprise), {
       tokenHash: hashToken(token),
       enterpriseAccountId: enterprise.id,
       email: input.email,
@@ -110,18 +98,7 @@ export async function sendAuthorizationRequest(
  * expired, already used or replaced. Run it in the transaction that starts the consent flow.
  */
 export async function consumeAuthorizationRequest(db: Executor, token: string) {
-  const [row] = await db
-    .update(microsoftAuthorizationRequests)
-    .set({ usedAt: new Date() })
-    .where(
-      and(
-        eq(microsoftAuthorizationRequests.tokenHash, hashToken(token)),
-        isNull(microsoftAuthorizationRequests.usedAt),
-        gt(microsoftAuthorizationRequests.expiresAt, new Date()),
-      ),
-    )
-    .returning();
-  return row;
+  return connectionsRepository(db).platform.consumeAuthorizationRequest(hashToken(token));
 }
 
 export const LINK_UNUSABLE =
@@ -154,10 +131,7 @@ export async function requestTenantReplacement(
   startedByUserId: string,
 ): Promise<{ flowId: string; authorizeUrl: string }> {
   return deps.db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(microsoftConnections)
-      .where(eq(microsoftConnections.enterpriseAccountId, enterprise.id));
+    const current = await connectionsRepository(tx).find(tenantScope(enterprise), enterprise.id);
     if (!current)
       throw Problem.conflict(
         "This enterprise has no Microsoft 365 tenant to replace yet. Use Connect to Microsoft Teams.",

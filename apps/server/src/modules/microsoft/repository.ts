@@ -1,0 +1,70 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { accountRepository, type TenantScope, withinScope } from "../tenancy/index.js";
+import { type MicrosoftConnection, microsoftAuthorizationRequests, microsoftConnections } from "./schema.js";
+
+/**
+ * Enterprises' Microsoft connections and emailed authorization links. Tenant methods take the acting scope:
+ * a connection or link of an enterprise outside it is not found and not changed. `platform` holds what runs
+ * past the access gate by enterprise id (jobs, the consent callback) or by a link's token.
+ */
+export function connectionsRepository(db: Executor) {
+  const connectionOf = (enterpriseAccountId: string) =>
+    eq(microsoftConnections.enterpriseAccountId, enterpriseAccountId);
+  const connectionIn = (scope: TenantScope) => withinScope(scope, microsoftConnections.enterpriseAccountId);
+  return {
+    async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .select()
+        .from(microsoftConnections)
+        .where(and(connectionOf(enterpriseAccountId), connectionIn(scope)));
+      return row as MicrosoftConnection | undefined;
+    },
+
+    async markDisconnected(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .update(microsoftConnections)
+        .set({ status: "disconnected", disconnectedAt: new Date() })
+        .where(and(connectionOf(enterpriseAccountId), connectionIn(scope)))
+        .returning();
+      return row;
+    },
+
+    /** The enterprise's one emailed link: replaces any earlier one; false when the enterprise is out of scope. */
+    async replaceAuthorizationRequest(
+      scope: TenantScope,
+      request: { tokenHash: string; enterpriseAccountId: string; email: string; expiresAt: Date },
+      tx: Executor = db,
+    ): Promise<boolean> {
+      if (!(await accountRepository(tx).findWithinScope(scope, request.enterpriseAccountId))) return false;
+      await tx
+        .delete(microsoftAuthorizationRequests)
+        .where(eq(microsoftAuthorizationRequests.enterpriseAccountId, request.enterpriseAccountId));
+      await tx.insert(microsoftAuthorizationRequests).values(request);
+      return true;
+    },
+
+    platform: {
+      async findByEnterprise(enterpriseAccountId: string, tx: Executor = db) {
+        const [row] = await tx.select().from(microsoftConnections).where(connectionOf(enterpriseAccountId));
+        return row as MicrosoftConnection | undefined;
+      },
+
+      /** Spends an emailed link (unknown, used or expired: undefined). */
+      async consumeAuthorizationRequest(tokenHash: string, tx: Executor = db) {
+        const [row] = await tx
+          .update(microsoftAuthorizationRequests)
+          .set({ usedAt: new Date() })
+          .where(
+            and(
+              eq(microsoftAuthorizationRequests.tokenHash, tokenHash),
+              isNull(microsoftAuthorizationRequests.usedAt),
+              gt(microsoftAuthorizationRequests.expiresAt, new Date()),
+            ),
+          )
+          .returning();
+        return row;
+      },
+    },
+  };
+}
