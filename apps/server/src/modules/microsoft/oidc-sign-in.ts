@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { and, eq } from "drizzle-orm";
 import { decodeJwt, type JWTPayload, jwtVerify } from "jose";
 import type { Executor } from "../../db/client.js";
 import { type MicrosoftPerson, MicrosoftSignInError, type MicrosoftSignInPort } from "../identity/index.js";
 import type { MicrosoftPort } from "./port.js";
-import { microsoftConnections } from "./schema.js";
+import { connectionsRepository } from "./repository.js";
 
 type MicrosoftDeps = { microsoft: MicrosoftPort };
 
@@ -128,13 +127,7 @@ export function microsoftSignInAdapter(deps: MicrosoftDeps & { db: Executor }): 
       return identityOf(await verifyIdToken(deps, idToken, { nonce: input.nonce }));
     },
     async enterpriseOfTenant(tenantId) {
-      const [connected] = await deps.db
-        .select({ id: microsoftConnections.enterpriseAccountId })
-        .from(microsoftConnections)
-        .where(
-          and(eq(microsoftConnections.tenantId, tenantId), eq(microsoftConnections.status, "connected")),
-        );
-      return connected?.id ?? null;
+      return connectionsRepository(deps.db).platform.enterpriseOfTenant(tenantId);
     },
   };
 }

@@ -50,6 +50,17 @@ export function connectionsRepository(db: Executor) {
         return row as MicrosoftConnection | undefined;
       },
 
+      /** The enterprise connected to this tenant, if any (Sign in with Microsoft: which enterprise's users). */
+      async enterpriseOfTenant(tenantId: string, tx: Executor = db): Promise<string | null> {
+        const [row] = await tx
+          .select({ id: microsoftConnections.enterpriseAccountId })
+          .from(microsoftConnections)
+          .where(
+            and(eq(microsoftConnections.tenantId, tenantId), eq(microsoftConnections.status, "connected")),
+          );
+        return row?.id ?? null;
+      },
+
       /** Spends an emailed link (unknown, used or expired: undefined). */
       async consumeAuthorizationRequest(tokenHash: string, tx: Executor = db) {
         const [row] = await tx
