@@ -453,7 +453,7 @@ describe("SBC with Kamailio and SIPp", () => {
       new RegExp(`contact=sip:5559990000@${FQDN.replace(/\./g, "\\.")}:${ports.ms};transport=tcp;`),
     );
     expect(invite).toMatch(new RegExp(`rr=<sip:${FQDN.replace(/\./g, "\\.")}:${ports.ms};transport=tcp;`));
-    expect(invite).toContain(`from=<sip:5559990000@${FQDN}>`);
+    expect(invite).toContain(`from=<sip:+5559990000@${FQDN}>`);
     // Media goes through rtpengine, offered to Microsoft as SRTP.
     const offered = invite!.match(/media=m=audio (\d+) (\S+) /);
     expect(offered?.[2]).toBe("RTP/SAVP");
