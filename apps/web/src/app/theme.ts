@@ -5,10 +5,11 @@ export const theme = createTheme({
   fontFamily: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
   defaultRadius: "md",
   components: {
-    // Mantine's default keeps closed content in a hidden React <Activity>, which defers its updates: opening
-    // the navigation's Settings group showed a stale list, then inserted "Operator settings" above
-    // "Security" a moment later, so a click already pressed on Security was released on another item and
-    // lost. display:none keeps closed content rendered and current, so it opens as it will stay.
-    Collapse: Collapse.extend({ defaultProps: { keepMountedMode: "display-none" } }),
+    // The navigation's Settings group opens at once. Its 200 ms height animation (overflow hidden) let a
+    // click that came during the opening press on one item and release on the one above: the group's box
+    // was scrolled to show the item while small, and its scroll fell back as it grew, moving the items
+    // under the pointer, so the click was lost. Closed content stays rendered (display: none) rather than
+    // in a hidden React <Activity>, whose deferred render showed the list a moment late.
+    Collapse: Collapse.extend({ defaultProps: { transitionDuration: 0, keepMountedMode: "display-none" } }),
   },
 });
