@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
+import type { SbcDeps } from "./deps.js";
 import { syncEnterprise } from "./service.js";
 
 export const SBC_SYNC_JOB = "sbc.sync-enterprise";
@@ -29,7 +29,9 @@ export async function enqueueSbcSync(jobs: Pick<JobQueue, "boss">, enterpriseId:
   });
 }
 
-export function sbcJobs(deps: Omit<AppDeps, "jobs">): JobDefinition<{ enterpriseId: string }>[] {
+export function sbcJobs(
+  deps: Pick<SbcDeps, "db" | "secrets" | "sbc">,
+): JobDefinition<{ enterpriseId: string }>[] {
   return [
     defineJob({
       name: SBC_SYNC_JOB,

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import { targetAccountOf } from "../../http/access.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { assertEnterprise } from "../enterprises/policies.js";
+import type { SbcDeps } from "./deps.js";
 import { enqueueSbcSync } from "./jobs.js";
 
 const params = z.object({ accountId: uuid() });
@@ -41,7 +42,7 @@ export const sbcStatusSchema = z
   .meta({ id: "SbcStatus" });
 
 /** Trunk and device status as the SBC sees it (Kamailio: read over JSON-RPC). */
-export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function sbcRoutes(deps: Pick<SbcDeps, "sbc" | "jobs">): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/sbc/status",
@@ -55,7 +56,7 @@ export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const enterprise = request.targetAccount!;
+        const enterprise = targetAccountOf(request);
         assertEnterprise(enterprise);
         const adapter = await deps.sbc.get();
         return adapter.status(enterprise.id);
@@ -74,7 +75,7 @@ export function sbcRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const enterprise = request.targetAccount!;
+        const enterprise = targetAccountOf(request);
         assertEnterprise(enterprise);
         const jobId = await enqueueSbcSync(deps.jobs, enterprise.id);
         return reply.code(202).send({ queued: jobId !== null });

@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
-import type { AppDeps } from "../../http/app.js";
+import type { SbcDeps } from "./deps.js";
 import { enqueueSbcSync } from "./jobs.js";
+import { changedEnterpriseIds } from "./repository.js";
 
 /** How often the portal's tables are checked for changes the SBC has not seen. */
 export const SBC_WATCH_SECONDS = 10;
@@ -9,24 +9,14 @@ export const SBC_FULL_SYNC_SECONDS = 300;
 /** A change committed late (long transaction) is still seen: look back this far. */
 const LOOK_BACK_MS = 15_000;
 
-type Deps = Pick<AppDeps, "db" | "jobs" | "config" | "log" | "sbc">;
+type Deps = Pick<SbcDeps, "db" | "jobs" | "log" | "sbc">;
 
 /**
  * Enterprises whose trunk profile, provisioned users, SIP devices or account changed since `since`
  * (every enterprise with a trunk profile, and every one the SBC still holds, when `since` is null).
  */
 export async function changedEnterprises(deps: Deps, since: Date | null): Promise<string[]> {
-  const at = since ? since.toISOString() : null;
-  const changed = await deps.db.execute<{ id: string }>(sql`
-    select distinct id::text as id from (
-      select enterprise_account_id as id, updated_at as at from trunk_profiles
-      union all select enterprise_account_id, updated_at from provisioned_users
-      union all select enterprise_account_id, updated_at from sip_devices
-      union all select account_id, updated_at from enterprises
-      union all select id, updated_at from accounts where kind = 'enterprise'
-    ) c
-    where ${at}::timestamptz is null or c.at >= ${at}::timestamptz`);
-  const ids = new Set(changed.rows.map((row) => row.id));
+  const ids = new Set(await changedEnterpriseIds(deps.db, since));
   if (!since) for (const id of await (await deps.sbc.get()).enterpriseIds()) ids.add(id);
   return [...ids];
 }
