@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import { targetAccountOf } from "../../http/access.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { assertEnterprise } from "../enterprises/index.js";
+import type { PreflightDeps } from "./deps.js";
 import { runPreflight } from "./service.js";
 
 const params = z.object({ accountId: uuid() });
@@ -22,7 +23,7 @@ const reportSchema = z
   .meta({ id: "PreflightReport" });
 
 /** The enterprise's tenant health check, run on each request (read-only). */
-export function preflightRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function preflightRoutes(deps: PreflightDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/preflight",
@@ -31,8 +32,9 @@ export function preflightRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: { tags: ["preflight"], operationId: "getPreflight", params, response: { 200: reportSchema } },
       },
       async (request) => {
-        assertEnterprise(request.targetAccount!);
-        return runPreflight(deps, request.targetAccount!.id);
+        const enterprise = targetAccountOf(request);
+        assertEnterprise(enterprise);
+        return runPreflight(deps, enterprise.id);
       },
     );
   };
