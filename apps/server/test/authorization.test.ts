@@ -20,8 +20,8 @@ describe("authorization of every registered route", () => {
   beforeAll(async () => {
     t = await startTestApp({}, { workers: false });
     // Build the route table the same way the server does, from the real app.
-    const { buildApp } = await import("../src/http/app.js");
-    const built = await buildApp(t.deps);
+    const { buildPortalApp } = await import("../src/runtime/portal-app.js");
+    const built = await buildPortalApp(t.deps);
     routes = built.routes.filter((r) => r.url.startsWith("/api/"));
     await built.app.close();
     tree = await createAccountTree(t.deps.db);

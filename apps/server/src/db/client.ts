@@ -1,8 +1,11 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import * as schema from "./schema.js";
 
-export type Database = NodePgDatabase<typeof schema>;
+/**
+ * Drizzle over node-postgres, without a schema object: queries name their module's tables (the query
+ * builder), so the platform knows no module. `db/schema.ts` aggregates the tables for drizzle-kit only.
+ */
+export type Database = NodePgDatabase;
 /** A database handle or an open transaction; repositories accept either. */
 export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
@@ -18,7 +21,7 @@ export function connectDatabase(url: string, poolSize = 10): DatabaseHandle {
   pool.on("error", () => {
     // Idle client errors (e.g. the server restarting) are retried by the next query.
   });
-  const db = drizzle(pool, { schema });
+  const db = drizzle(pool);
   return { db, pool, close: () => pool.end() };
 }
 

@@ -1,4 +1,4 @@
-// Every table of every module, for Drizzle's relational queries and for drizzle-kit.
+// Every table of every module, for drizzle-kit (migrations). The composition layer: the runtime never imports it.
 export * from "../modules/audit/schema.js";
 export * from "../modules/bulk-import/schema.js";
 export * from "../modules/direct-routing-setup/schema.js";

@@ -17,36 +17,32 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
-import type { SecretBox } from "../crypto/secret-box.js";
-import type { Database } from "../db/client.js";
-import type { JobQueue } from "../jobs/job-queue.js";
-import type { MicrosoftSignInPort } from "../modules/identity/microsoft-sign-in-port.js";
-import { sessionStore } from "../modules/identity/sessions.js";
-import type { Mailer } from "../modules/mail/mailer.js";
-import type { MicrosoftPort } from "../modules/microsoft/port.js";
-import type { SbcAdapterHandle } from "../modules/sbc/runtime.js";
-import { accountRepository } from "../modules/tenancy/repository.js";
-import { type RegisteredRoute, registerAccessControl } from "./access.js";
+import { type AccountLookup, type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
 import { registerInputBoundary } from "./input-boundary.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
-import { registerRoutes } from "./routes.js";
-import { registerSessionAuth } from "./session-auth.js";
+import { registerSessionAuth, type SessionResolver } from "./session-auth.js";
 
-/** Everything a request handler may need, passed in explicitly. Built once in runtime/boot.ts. */
-export interface AppDeps {
-  config: Config;
-  db: Database;
+/**
+ * Transitional: `AppDeps` (the composition's full dependency object) lives in runtime/app-deps.ts. This
+ * re-export only keeps the modules that still import it from here compiling while they move to their own
+ * narrowed deps types; nothing new may use it.
+ */
+export type { AppDeps } from "../runtime/app-deps.js";
+
+/**
+ * What the HTTP platform needs from the composition root (runtime/portal-app.ts): it knows no module.
+ * The session resolver, the account lookup of the access gate and the route registry are injected.
+ */
+export interface AppOptions {
+  config: Pick<Config, "TRUST_PROXY" | "publicUrl">;
   log: Logger;
-  mailer: Mailer;
-  jobs: JobQueue;
-  secrets: SecretBox;
-  /** The one way to Microsoft (Graph, identity platform, Teams PowerShell), built in runtime/container.ts. */
-  microsoft: MicrosoftPort;
-  /** Sign in with Microsoft, as the identity module sees it (the microsoft module's adapter). */
-  microsoftSignIn: MicrosoftSignInPort;
-  /** The SBC (Kamailio) adapter, created on first use. */
-  sbc: SbcAdapterHandle;
+  /** Session cookie → actor (identity's session store). */
+  sessions: SessionResolver;
+  /** `:accountId` → the account the gate checks (tenancy's account repository). */
+  findAccount: AccountLookup;
+  /** Registers every module's routes (runtime/routes.ts). */
+  registerRoutes(app: FastifyInstance): Promise<void>;
 }
 
 export type App = FastifyInstance;
@@ -54,10 +50,12 @@ export type App = FastifyInstance;
 export const webDistFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../web/dist");
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
-  const { config } = deps;
+export async function buildApp(
+  options: AppOptions,
+): Promise<{ app: FastifyInstance; routes: RegisteredRoute[] }> {
+  const { config } = options;
   const app = Fastify({
-    loggerInstance: deps.log,
+    loggerInstance: options.log,
     trustProxy: config.TRUST_PROXY,
     genReqId: (request) => {
       const incoming = request.headers["x-request-id"];
@@ -121,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "s2t_session" },
           csrf: { type: "apiKey", in: "header", name: "x-csrf-token" },
+          bearerAuth: { type: "http", scheme: "bearer", description: "An API key (docs/api.md)." },
         },
       },
     },
@@ -141,18 +140,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     },
   } as never);
 
-  const accounts = accountRepository(deps.db);
-  const routes = registerAccessControl(app, (id) => accounts.findById(id));
-  registerSessionAuth(
-    app,
-    sessionStore(deps.db, {
-      idleMinutes: config.SESSION_IDLE_MINUTES,
-      absoluteHours: config.SESSION_ABSOLUTE_HOURS,
-    }),
-    config.publicUrl,
-  );
+  const routes = registerAccessControl(app, options.findAccount);
+  registerSessionAuth(app, options.sessions, config.publicUrl);
 
-  await registerRoutes(app, deps);
+  await options.registerRoutes(app);
 
   const hasWeb = existsSync(path.join(webDistFolder, "index.html"));
   if (hasWeb) {

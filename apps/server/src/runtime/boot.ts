@@ -7,15 +7,16 @@ import { loadSecretBox } from "../crypto/secret-key-file.js";
 import { connectDatabase, type DatabaseHandle } from "../db/client.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { runMigrations } from "../db/migrate.js";
-import { type AppDeps, buildApp } from "../http/app.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
 import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
 import { trustExtraCa } from "../modules/microsoft/trust.js";
 import { loadSettingsRow } from "../modules/operator-settings/service.js";
+import type { AppDeps } from "./app-deps.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
 import { jobDefinitions } from "./jobs.js";
+import { buildPortalApp } from "./portal-app.js";
 
 export interface Runtime {
   deps: AppDeps;
@@ -101,7 +102,7 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
 
     let app: FastifyInstance | null = null;
     if (options.http) {
-      const built = await buildApp(fullDeps);
+      const built = await buildPortalApp(fullDeps);
       app = built.app;
       stack.push(() => built.app.close());
     }

@@ -19,8 +19,8 @@ describe("security figures: routes × roles", () => {
   afterAll(() => t?.stop());
 
   it("tries every route as every role and finds no leak", async () => {
-    const { buildApp } = await import("../../src/http/app.js");
-    const built = await buildApp(t.deps);
+    const { buildPortalApp } = await import("../../src/runtime/portal-app.js");
+    const built = await buildPortalApp(t.deps);
     const routes: RegisteredRoute[] = built.routes.filter((r) => r.url.startsWith("/api/"));
     await built.app.close();
     const tree = await createAccountTree(t.deps.db);

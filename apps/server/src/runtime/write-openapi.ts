@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { loadConfig } from "../config/config.js";
 import { createSecretBox } from "../crypto/secret-box.js";
-import { type AppDeps, buildApp } from "./app.js";
+import type { AppDeps } from "./app-deps.js";
+import { buildPortalApp } from "./portal-app.js";
 
 /**
  * Writes apps/server/openapi.json, from which the web client's types are generated.
@@ -27,7 +28,7 @@ const deps = {
   secrets: createSecretBox("spec", { spec: Buffer.alloc(32) }),
 } as unknown as AppDeps;
 
-const { app } = await buildApp(deps);
+const { app } = await buildPortalApp(deps);
 await app.ready();
 const target = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../openapi.json");
 await writeFile(target, `${JSON.stringify(app.swagger(), null, 2)}\n`);
