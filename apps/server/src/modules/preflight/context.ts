@@ -1,8 +1,7 @@
 import type { MicrosoftTenant } from "../microsoft/index.js";
-import type { SbcRegion } from "../operator-settings/schema.js";
-import type { EffectiveOperatorSettings } from "../operator-settings/service.js";
-import type { TeamsProfile } from "../teams-profiles/schema.js";
-import type { TrunkProfile } from "../trunks/schema.js";
+import type { EffectiveOperatorSettings, SbcRegion } from "../operator-settings/index.js";
+import type { TeamsProfile } from "../teams-profiles/index.js";
+import type { TrunkProfile } from "../trunks/index.js";
 import type { PreflightDeps } from "./deps.js";
 import { notOk, type PreflightLine } from "./policies.js";
 

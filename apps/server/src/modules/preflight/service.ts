@@ -1,7 +1,7 @@
 import { connectedTenant, MicrosoftApiError } from "../microsoft/index.js";
-import { effectiveOperatorSettings, listRegions } from "../operator-settings/service.js";
-import { findTeamsProfile } from "../teams-profiles/service.js";
-import { findTrunkProfile } from "../trunks/service.js";
+import { effectiveOperatorSettings, listRegions } from "../operator-settings/index.js";
+import { findTeamsProfile } from "../teams-profiles/index.js";
+import { findTrunkProfile } from "../trunks/index.js";
 import { activationAccount, consent, domain, teamsAdministrator } from "./checks/microsoft-tenant.js";
 import { dialPlan, pstnUsage, voiceRoutes, voiceRoutingPolicies } from "./checks/teams-voice.js";
 import { carrierTrunk, derivedTrunk, dnsRecord, sbcOptions } from "./checks/trunk.js";

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
 import { uuid } from "../../http/schema-primitives.js";
-import { assertEnterprise } from "../enterprises/policies.js";
+import { assertEnterprise } from "../enterprises/index.js";
 import type { SbcDeps } from "./deps.js";
 import { enqueueSbcSync } from "./jobs.js";
 

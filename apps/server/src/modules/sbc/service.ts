@@ -1,6 +1,7 @@
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Executor } from "../../db/client.js";
 import { accountRepository, type TenantScope, tenantScope } from "../tenancy/index.js";
+import { effectiveSipRealm } from "../trunks/index.js";
 import type { SbcAdapter, SbcEnterpriseConfig, SbcSyncResult } from "./adapter.js";
 import { sbcDevices } from "./devices.js";
 import { sbcRepository } from "./repository.js";
@@ -45,8 +46,7 @@ async function desiredState(
       pbxPort: trunk.pbxPort,
       transport: trunk.transport,
       sipDomain: trunk.sipDomain,
-      // The realm the PBX challenges with: the profile's SIP realm, else its SIP domain.
-      realm: trunk.pbxRealm ?? trunk.sipDomain,
+      realm: effectiveSipRealm(trunk),
       outboundProxy: trunk.outboundProxy,
       mode: trunk.mode,
       allowedIps: trunk.allowedIps,

@@ -1,5 +1,5 @@
 /** Lines about the enterprise's Microsoft 365 tenant: consent, the app's role, the trunk subdomain, its activation. */
-import { activationUpn } from "../../direct-routing-setup/steps.js";
+import { activationUpn } from "../../direct-routing-setup/index.js";
 import { TEAMS_ADMINISTRATOR_ROLE } from "../../microsoft/index.js";
 import { type Check, CONNECT_FIX, needsConnection, needsProfiles } from "../context.js";
 import { activationLicenceFinding, missingAppRoles, notOk, ok } from "../policies.js";

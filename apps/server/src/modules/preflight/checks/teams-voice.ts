@@ -1,6 +1,6 @@
 /** Lines about the tenant's Teams voice configuration: PSTN usage, voice routes and policies, dial plan. */
-import { offeredRegions } from "../../direct-routing-setup/steps.js";
-import { regionObjectName } from "../../teams-profiles/service.js";
+import { offeredRegions } from "../../direct-routing-setup/index.js";
+import { regionObjectName } from "../../teams-profiles/index.js";
 import { type Check, type Context, needsConnection, needsProfiles } from "../context.js";
 import { missingIdentities, notOk, ok } from "../policies.js";
 

@@ -1,15 +1,16 @@
 /** Lines about the trunk: the carrier's base-domain trunk, the derived trunk, its DNS record, the SBC's OPTIONS. */
 import { Resolver } from "node:dns/promises";
 import type { Config } from "../../../config/config.js";
-import { manualRecords, trunkRecordSets } from "../../direct-routing-setup/dns/records.js";
-import { connectedTenant } from "../../microsoft/index.js";
 import {
   findCarrierGateway,
   gatewayDifferences,
   loadCarrierTrunk,
+  manualRecords,
   operatorAccountId,
+  trunkRecordSets,
   wantedGateway,
-} from "../../operator-settings/carrier-trunk.js";
+} from "../../direct-routing-setup/index.js";
+import { connectedTenant } from "../../microsoft/index.js";
 import { type Check, needsProfiles, PREFLIGHT_CLIENT } from "../context.js";
 import { dnsFinding, notOk, ok } from "../policies.js";
 
