@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Proc,
@@ -301,4 +302,34 @@ describe("SBC for real Teams traffic (Kamailio, SIPp, rtpengine)", () => {
     await stopProcess(heldProc);
     await held;
   }, 60_000);
+
+  it("a user deleted in the portal is refused at once, before any htable reload (the database is the truth)", async () => {
+    const db = new pg.Client({ connectionString: sbc.dbUrl });
+    await db.connect();
+    try {
+      await db.query("delete from htable where key_name = $1", [`num:${ALICE.number}:ent`]);
+    } finally {
+      await db.end();
+    }
+    const fromTeams = await callFromTeams("teams-deleted-user", "127.0.0.1");
+    expect(fromTeams.code).not.toBe(0);
+    expect(fromTeams.messages).toContain("SIP/2.0 403 Calling Not Enabled");
+    const fromPbx = await sendUdpRequest(ports.pbx, (port) =>
+      [
+        `INVITE sip:${ALICE.number}@127.0.0.1:${ports.pbx} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
+        "Max-Forwards: 70",
+        `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
+        `To: <sip:${ALICE.number}@127.0.0.1>`,
+        `Call-ID: ${randomUUID()}`,
+        "CSeq: 1 INVITE",
+        `Contact: <sip:5559990000@127.0.0.1:${port}>`,
+        "Content-Type: application/sdp",
+        "Content-Length: 4",
+        "",
+        "v=0\n",
+      ].join("\r\n"),
+    );
+    expect(fromPbx).toBe("SIP/2.0 404 Not Found");
+  });
 });

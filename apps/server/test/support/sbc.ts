@@ -112,6 +112,8 @@ export interface StandaloneSbcOptions {
 
 export interface StandaloneSbc {
   work: string;
+  /** The SBC database (Kamailio reads it with the same URL). */
+  dbUrl: string;
   ports: SbcPorts;
   kamailio: Proc;
   rtpengine: Proc;
@@ -228,6 +230,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
   );
   return {
     work,
+    dbUrl,
     ports,
     kamailio,
     rtpengine,
