@@ -74,11 +74,14 @@ describe("Settings › Webhooks", () => {
     await expect
       .poll(() => customer.getByLabel("PBX Locations").first().inputValue(), { timeout: 15_000 })
       .toBe("pbx.contoso.example");
-    await customer.getByLabel("Teams User").first().fill("user1@contoso.example");
-    await customer.getByLabel("SIP User").first().fill("201");
-    await customer.keyboard.press("Escape");
-    await customer.getByLabel("Phone Number").first().fill("+14255557201");
-    await customer.keyboard.press("Escape");
+    for (const [label, value] of [
+      ["Teams User", "user1@contoso.example"],
+      ["SIP User", "201"],
+      ["Phone Number", "+14255557201"],
+    ] as const) {
+      await customer.getByLabel(label).first().fill(value);
+      await customer.keyboard.press("Escape"); // closes the field's suggestions
+    }
     await customer.getByRole("button", { name: "Add User" }).click();
     await customer.waitForURL(/\/users$/);
     await customer.getByRole("button", { name: "Actions for user1@contoso.example" }).click();

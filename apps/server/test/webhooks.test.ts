@@ -9,7 +9,13 @@ import { emitEvent } from "../src/modules/webhooks/emit.js";
 import { webhookRepository } from "../src/modules/webhooks/repository.js";
 import { webhookDeliveries, webhookEvents } from "../src/modules/webhooks/schema.js";
 import { webhookService } from "../src/modules/webhooks/service.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import {
+  createAccount,
+  createAccountTree,
+  createSignedInUser,
+  type SignedInUser,
+} from "./support/factories.js";
+import { enterpriseWithSyncedUsers } from "./support/provisioning.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor } from "./support/wait-for.js";
 
@@ -338,5 +344,38 @@ describe("Webhooks (issue 15, 3)", () => {
       }),
     ).rejects.toThrow("the change failed");
     expect(await t.deps.db.select().from(webhookEvents)).toHaveLength(before.length);
+  });
+  it("a bulk import's completion emits bulk-import.finished to the endpoints above the enterprise", async () => {
+    const endpoint = await addEndpoint(partnerAdmin, tree.partner.id, "/imports", ["bulk-import.finished"]);
+    const enterprise = await createAccount(t.deps.db, "enterprise", tree.partner, "Enterprise A-import");
+    await enterpriseWithSyncedUsers(t.deps.db, enterprise, 3);
+    const csv = [
+      "teams_upn,sip_user,phone_number,voice_route,pbx_location,disable_voicemail,assign_dial_plan,devices",
+      "user00000@contoso.example,7000,+14255558000,,,,,d0:Pw000000",
+    ].join("\n");
+    const preview = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterprise.id}/teams-users/imports?fileName=users.csv`,
+      headers: { ...partnerAdmin.headers, "content-type": "text/csv" },
+      payload: csv,
+    });
+    expect(preview.statusCode, preview.body).toBe(201);
+    const importId = preview.json().id as string;
+    const apply = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterprise.id}/teams-users/imports/${importId}/apply`,
+      headers: partnerAdmin.headers,
+    });
+    expect(apply.statusCode, apply.body).toBe(202);
+    await waitFor("the import's delivery", async () => {
+      const items = await deliveries(partnerAdmin, tree.partner.id, endpoint.endpoint.id);
+      return items[0]?.status === "delivered";
+    });
+    const [body] = local.received.filter((r) => r.path === "/imports").map((r) => JSON.parse(r.body));
+    expect(body).toMatchObject({
+      type: "bulk-import.finished",
+      accountId: enterprise.id,
+      data: { enterpriseId: enterprise.id, importId, status: "completed" },
+    });
   });
 });
