@@ -39,6 +39,15 @@ export function consentRepository(db: Executor) {
       await tx.update(microsoftConsentFlows).set(values).where(flowOf(id));
     },
 
+    /** The enterprise's name (the tenant replacement notice, sent after the callback). */
+    async enterpriseName(enterpriseAccountId: string, tx: Executor = db): Promise<string | undefined> {
+      const [row] = await tx
+        .select({ name: accounts.name })
+        .from(accounts)
+        .where(eq(accounts.id, enterpriseAccountId));
+      return row?.name;
+    },
+
     async connectionOf(enterpriseAccountId: string, tx: Executor = db) {
       const [row] = await tx.select().from(microsoftConnections).where(connectionOf(enterpriseAccountId));
       return row;
