@@ -14,6 +14,7 @@ import {
 import { effectiveOperatorSettings, findRegions } from "../operator-settings/index.js";
 import { accountRepository } from "../tenancy/index.js";
 import { activateTrunkProfile } from "../trunks/index.js";
+import { emitEvent } from "../webhooks/index.js";
 import { dnsAdapterFor } from "./dns.js";
 import { setupPrerequisites } from "./prerequisites.js";
 import { setupRepository } from "./repository.js";
@@ -49,18 +50,37 @@ export interface RunOptions {
   maxInlineWaitSeconds?: number;
 }
 
-/** A step's state and the setup's together, so the checklist never shows one without the other. */
-async function setStepAndSetup(
+/** The step states a partner's systems hear about (`setup.step-changed`); "running" and "pending" are not. */
+const NOTIFIED_STEP_STATUSES = new Set(["done", "waiting", "failed"]);
+
+/**
+ * A step's state, and the setup's when given, in one transaction with the webhook events they mean, so the
+ * checklist never shows one without the other and an event exists exactly when its change committed.
+ */
+async function saveProgress(
   db: Database,
   enterpriseAccountId: string,
   key: StepKey,
   step: Partial<DirectRoutingSetupStep>,
-  setup: Partial<DirectRoutingSetup>,
+  setup?: Partial<DirectRoutingSetup>,
 ) {
   await db.transaction(async (tx) => {
     const run = setupRepository(tx).run;
     await run.setStep(enterpriseAccountId, key, step);
-    await run.setSetup(enterpriseAccountId, setup);
+    if (setup) await run.setSetup(enterpriseAccountId, setup);
+    const enterpriseId = enterpriseAccountId;
+    if (step.status && NOTIFIED_STEP_STATUSES.has(step.status))
+      await emitEvent(tx, {
+        accountId: enterpriseId,
+        type: "setup.step-changed",
+        data: { enterpriseId, step: key, status: step.status, error: step.lastError ?? null },
+      });
+    if (setup?.status === "failed")
+      await emitEvent(tx, {
+        accountId: enterpriseId,
+        type: "setup.failed",
+        data: { enterpriseId, step: key, error: step.lastError ?? "" },
+      });
   });
 }
 
@@ -165,7 +185,7 @@ async function runLocked(
     if (result.status === "waiting") {
       const seconds = step.key === "dns" ? DNS_RECHECK_SECONDS : 30;
       const waitingData = { ...data, nextCheckAt: Date.now() + seconds * 1000 };
-      await setStepAndSetup(
+      await saveProgress(
         db,
         enterpriseAccountId,
         step.key,
@@ -174,10 +194,21 @@ async function runLocked(
       );
       throw new RetryLater(seconds, result.message);
     }
-    await run.setStep(enterpriseAccountId, step.key, { status: "done", lastError: null, data });
+    await saveProgress(db, enterpriseAccountId, step.key, { status: "done", lastError: null, data });
     byKey.set(step.key, { ...(row as DirectRoutingSetupStep), status: "done", data });
   }
-  await run.setSetup(enterpriseAccountId, { status: "completed", lastError: null, completedAt: new Date() });
+  await db.transaction(async (tx) => {
+    await setupRepository(tx).run.setSetup(enterpriseAccountId, {
+      status: "completed",
+      lastError: null,
+      completedAt: new Date(),
+    });
+    await emitEvent(tx, {
+      accountId: enterpriseAccountId,
+      type: "setup.completed",
+      data: { enterpriseId: enterpriseAccountId },
+    });
+  });
   await activateTrunkProfile(db, enterpriseAccountId);
   return "completed";
 }
@@ -189,7 +220,7 @@ async function failStep(
   message: string,
   error: unknown,
 ) {
-  await setStepAndSetup(
+  await saveProgress(
     deps.db,
     enterpriseAccountId,
     step.key,
@@ -245,7 +276,7 @@ async function waitForMicrosoft(
     checks,
   };
   const message = `Waiting for Microsoft: ${wait.what}`;
-  await setStepAndSetup(
+  await saveProgress(
     deps.db,
     enterpriseAccountId,
     step.key,

@@ -5,6 +5,7 @@ import type { Database, Executor } from "../../db/client.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { MicrosoftSignInError, userDirectory } from "../identity/index.js";
 import type { Mailer } from "../mail/index.js";
+import { emitEvent } from "../webhooks/index.js";
 import { consentRepository } from "./consent-repository.js";
 import { redeemSignInCode, verifyIdToken } from "./oidc-sign-in.js";
 import type { MicrosoftDeps } from "./runtime.js";
@@ -268,6 +269,11 @@ async function afterSignIn(
       targetId: tid,
       before,
       after: { ...values, enterpriseAccountId: flow.enterpriseAccountId },
+    });
+    await emitEvent(tx, {
+      accountId: flow.enterpriseAccountId,
+      type: "consent.granted",
+      data: { enterpriseId: flow.enterpriseAccountId, tenantId: tid },
     });
     return before;
   });

@@ -1,0 +1,62 @@
+import type { StartedEmulator } from "@sip2teams/m365-emulator";
+import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookEvents } from "../src/modules/webhooks/schema.js";
+import {
+  configuredOperatorAndPartner,
+  connectAsGlobalAdmin,
+  emulatorEnv,
+  onboardEnterprise,
+  startEmulator,
+} from "./support/onboarding.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor } from "./support/wait-for.js";
+
+const CONTOSO = DEMO_TENANTS.contoso;
+
+describe("Webhook events of onboarding: consent and the Direct Routing setup", () => {
+  let emulator: StartedEmulator;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    t = await startTestApp(emulatorEnv(emulator));
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await emulator?.close();
+  });
+
+  it("records consent.granted, a setup.step-changed per finished step and one setup.completed, in order", async () => {
+    const { tree, partnerUser, regions } = await configuredOperatorAndPartner(t);
+    const enterpriseId = await onboardEnterprise(t, tree.partner, partnerUser, regions, "contoso");
+    await connectAsGlobalAdmin(t, emulator, enterpriseId, partnerUser, CONTOSO);
+    const setup = await waitFor("setup completed", async () => {
+      const body = (
+        await t.app.inject({
+          url: `/api/accounts/${enterpriseId}/direct-routing-setup`,
+          headers: partnerUser.headers,
+        })
+      ).json() as { status: string; steps: { key: string }[] };
+      if (body.status === "failed") throw new Error(JSON.stringify(body));
+      return body.status === "completed" ? body : null;
+    });
+
+    const events = await t.deps.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.accountId, enterpriseId))
+      .orderBy(asc(webhookEvents.createdAt));
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe("consent.granted");
+    expect(events[0]!.data).toEqual({ enterpriseId, tenantId: CONTOSO.id });
+    expect(types.filter((type) => type === "setup.completed")).toHaveLength(1);
+    expect(types.at(-1)).toBe("setup.completed");
+    const done = events
+      .filter((e) => e.type === "setup.step-changed" && (e.data as { status: string }).status === "done")
+      .map((e) => (e.data as { step: string }).step);
+    expect(done).toEqual(setup.steps.map((s) => s.key));
+    expect(types).not.toContain("setup.failed");
+  }, 180_000);
+});
