@@ -4,7 +4,10 @@
 //   layer             a file imports a file of a higher layer;
 //   module-internals  a file imports another module's file other than its index.ts;
 //   module-cycle      an import edge between two modules (or platform folders) of one layer that lies on a cycle
-//                     (a cycle across layers has an upward import, which the layer rule reports).
+//                     (a cycle across layers has an upward import, which the layer rule reports);
+//   table-export      a module's index.ts exports a Drizzle table (a value made by pgTable), by name or through
+//                     `export *`: tables are private to their module. Allowed: tenancy's `accounts`
+//                     (docs/architecture.md says why).
 // Every finding must be listed in the baseline, and every baseline entry must still occur, so the
 // baseline is exact and can only shrink. Test files (*.test.ts, apps/server/test) are not checked.
 //
@@ -12,10 +15,12 @@
 //   node scripts/check-architecture.mjs --update   rewrite the baseline from the tree (npm run check:baseline)
 //   node scripts/check-architecture.mjs --json     print the findings as JSON, no baseline (tests)
 //   --src <dir>                                    check another tree laid out like apps/server/src (fixtures)
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cruise } from "dependency-cruiser";
 import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
+import ts from "typescript";
 import { compareWithBaseline, readBaseline, writeBaseline } from "./check-baseline.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -56,6 +61,8 @@ const LAYERS = [
   { name: "sbc", folders: ["modules/sbc", "modules/preflight", "modules/usage"] },
   { name: "composition", folders: ["runtime"], files: ["cli.ts", "http/routes.ts", "db/schema.ts"] },
 ];
+// The one table a module's index.ts may export: the account tree every repository joins and scopes by.
+const ALLOWED_TABLE_EXPORTS = ["modules/tenancy/index.ts → accounts"];
 // The table aggregator drizzle-kit reads must re-export every module's schema.ts.
 const SURFACE_EXEMPT_FILES = ["db/schema.ts"];
 const TEST_FILE = "\\.test\\.ts$";
@@ -248,6 +255,80 @@ function moduleCycles(modules) {
   };
 }
 
+function parse(file) {
+  return ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+}
+
+/** The names of a file's top-level `export const x = pgTable(…)` (or `schema.table(…)`) declarations. */
+function tablesDeclaredIn(source) {
+  const tables = new Set();
+  for (const statement of source.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    if (!statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const init = declaration.initializer;
+      if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(declaration.name)) continue;
+      const callee = init.expression;
+      const name = ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : "";
+      if (name === "pgTable" || name === "table") tables.add(declaration.name.text);
+    }
+  }
+  return tables;
+}
+
+/** The file a relative `./x.js` specifier of `from` names (the .ts source). */
+function resolveRelative(from, specifier) {
+  if (!specifier.startsWith(".")) return undefined;
+  const base = path.resolve(path.dirname(from), specifier);
+  const candidates = [base.replace(/\.js$/, ".ts"), `${base}.ts`, path.join(base, "index.ts")];
+  return candidates.find((candidate) => existsSync(candidate));
+}
+
+/** Tables (values) exported by each module's index.ts, but the allowed ones. */
+function tableExports() {
+  const modulesDir = path.join(src, "modules");
+  if (!existsSync(modulesDir)) return [];
+  const found = [];
+  for (const module of readdirSync(modulesDir).sort()) {
+    const index = path.join(modulesDir, module, "index.ts");
+    if (!existsSync(index)) continue;
+    const report = (table, file) => {
+      const from = `modules/${module}/index.ts`;
+      const key = `${from} → ${table}`;
+      if (ALLOWED_TABLE_EXPORTS.includes(key)) return;
+      found.push({
+        key: `table-export: ${key}`,
+        from,
+        table,
+        to: local(path.relative(root, file).split(path.sep).join("/")),
+      });
+    };
+    const source = parse(index);
+    const own = tablesDeclaredIn(source);
+    for (const table of own) report(table, index);
+    for (const statement of source.statements) {
+      if (!ts.isExportDeclaration(statement) || statement.isTypeOnly || !statement.moduleSpecifier) continue;
+      const target = resolveRelative(index, statement.moduleSpecifier.text);
+      if (!target) continue;
+      const tables = tablesDeclaredIn(parse(target));
+      const clause = statement.exportClause;
+      if (!clause) for (const table of [...tables].sort()) report(table, target);
+      else if (ts.isNamedExports(clause))
+        for (const element of clause.elements) {
+          if (element.isTypeOnly) continue;
+          const name = (element.propertyName ?? element.name).text;
+          if (tables.has(name)) report(element.name.text, target);
+        }
+    }
+  }
+  const unique = new Map(found.map((f) => [f.key, f]));
+  return [...unique.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
 function findings(output) {
   const unplaced = output.modules.map((module) => module.source).filter((file) => !layerOf(file));
   const violations = output.summary.violations
@@ -271,6 +352,7 @@ function findings(output) {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, v]) => ({ key, ...v })),
     moduleCycles: moduleCycles(output.modules),
+    tableExports: tableExports(),
   };
 }
 
@@ -290,11 +372,11 @@ function run(found) {
 function update(found) {
   if (!placed(found)) return 1;
   writeBaseline(args.baseline, ABOUT, {
-    violations: found.violations.map((v) => v.key),
+    violations: [...found.violations.map((v) => v.key), ...found.tableExports.map((t) => t.key)],
     moduleCycleEdges: found.moduleCycles.edges.map((e) => e.edge),
   });
   console.log(
-    `Wrote ${args.baseline}: ${found.violations.length} violations, ${found.moduleCycles.edges.length} module cycle edges`,
+    `Wrote ${args.baseline}: ${found.violations.length + found.tableExports.length} violations, ${found.moduleCycles.edges.length} module cycle edges`,
   );
   return 0;
 }
@@ -311,6 +393,10 @@ function check(found) {
   const baseline = readBaseline(args.baseline, { violations: [], moduleCycleEdges: [] });
   const findings = [
     ...found.violations.map((v) => ({ key: v.key, line: `${v.key}  (${v.reason})` })),
+    ...found.tableExports.map((t) => ({
+      key: t.key,
+      line: `${t.key}  (a table of ${t.to}; tables are private to their module)`,
+    })),
     ...found.moduleCycles.edges.map((e) => ({
       key: `module-cycle: ${e.edge}`,
       line: `module-cycle: ${e.edge}  (via ${e.imports.slice(0, 3).join(", ")}${e.imports.length > 3 ? ", …" : ""})`,
@@ -334,6 +420,7 @@ function check(found) {
       `✓ No new violations; ${findings.length} known ones remain in ${args.baseline} ` +
         `(${found.violations.filter((v) => v.rule === "layer").length} layer, ` +
         `${found.violations.filter((v) => v.rule === "module-internals").length} module-internals, ` +
+        `${found.tableExports.length} table-export, ` +
         `${found.moduleCycles.edges.length} module-cycle edges).`,
     );
   return exitCode;

@@ -20,6 +20,7 @@ interface Findings {
   unplaced: string[];
   violations: { key: string; rule: "layer" | "module-internals"; from: string; to: string; reason: string }[];
   moduleCycles: { components: string[][]; cycles: string[][]; edges: { edge: string; imports: string[] }[] };
+  tableExports: { key: string; from: string; table: string; to: string }[];
 }
 
 async function findings(src?: string): Promise<Findings> {
@@ -40,6 +41,28 @@ describe("architecture: layers, module surface, module cycles", () => {
     expect(real.files).toBeGreaterThan(100);
     expect(real.unplaced).toEqual([]);
     expect(real.moduleCycles.edges.map((edge) => edge.edge)).toEqual(baseline.moduleCycleEdges);
+  });
+
+  it("finds no module whose index.ts exports a table, but tenancy's accounts, in the real tree", async () => {
+    expect((await findings()).tableExports).toEqual([]);
+  });
+
+  it("reports a table exported by an index.ts, by name or through export *, but not types or constants", async () => {
+    const found = await findings(fixture);
+    expect(found.tableExports).toEqual([
+      {
+        key: "table-export: modules/tenancy/index.ts → accountInvitations",
+        from: "modules/tenancy/index.ts",
+        table: "accountInvitations",
+        to: "modules/tenancy/schema.ts",
+      },
+      {
+        key: "table-export: modules/trunks/index.ts → trunkProfiles",
+        from: "modules/trunks/index.ts",
+        table: "trunkProfiles",
+        to: "modules/trunks/schema.ts",
+      },
+    ]);
   });
 
   it("detects a synthetic cycle between two modules, through a type-only import too", async () => {

@@ -9,6 +9,7 @@ import { phoneNumbers } from "../src/modules/numbers/schema.js";
 import { pbxDirectoryRepository } from "../src/modules/pbx-directory/repository.js";
 import { pbxDirectoryEntries, pbxDirectorySources } from "../src/modules/pbx-directory/schema.js";
 import { teamsProfiles } from "../src/modules/teams-profiles/schema.js";
+import { enterprisesWithTeamsProfile } from "../src/modules/teams-profiles/service.js";
 import { teamsUsersRepository } from "../src/modules/teams-users/repository.js";
 import {
   provisionedUsers,
@@ -155,7 +156,10 @@ describe("provisioning repositories with a foreign scope", () => {
     );
     expect(await repository.users.find(own, ids.user)).toMatchObject({ id: ids.user });
     expect(await repository.devices.forUser(own, ids.user)).toHaveLength(1);
-    expect((await repository.users.profileChoices(own)).profile).not.toBeNull();
+    // The Add User choices read the Teams profile through teams-profiles' scoped reads.
+    expect(await enterprisesWithTeamsProfile(db, own, [tree.enterprise.id])).toEqual(
+      new Set([tree.enterprise.id]),
+    );
     expect(await repository.users.countAttention(own)).toEqual({ pendingConsent: 0, failed: 1, cleanup: 0 });
     expect(await pbxDirectoryRepository(db).byExtension(own, "201")).toMatchObject({ name: "Ada" });
     expect(await bulkImportRepository(db).pendingRows(own, ids.import, 0, 10)).toHaveLength(2);
@@ -206,7 +210,7 @@ describe("provisioning repositories with a foreign scope", () => {
       ).toBeUndefined();
       expect(await users.teamsUsersByUpn(foreign, [upn])).toEqual([]);
       expect(await users.sipUsersTaken(foreign, ["201"])).toEqual([]);
-      expect(await users.profileChoices(foreign)).toEqual({ profile: null, regions: [] });
+      expect(await enterprisesWithTeamsProfile(db, foreign, [tree.enterprise.id])).toEqual(new Set());
       expect(await users.countCallingEnabled(foreign)).toBe(0);
       expect(await users.countAttention(foreign)).toEqual({ pendingConsent: 0, failed: 0, cleanup: 0 });
       // Writes of new rows belong to the scope's own account, never to A1.

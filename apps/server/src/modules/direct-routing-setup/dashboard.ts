@@ -1,46 +1,58 @@
-import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, eq, inArray, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import type { ActionItem, DashboardContributor } from "../dashboard/index.js";
-import { type EnterpriseProgress, type EnterpriseProgressReader, enterprises } from "../enterprises/index.js";
-import { microsoftConnections } from "../microsoft/index.js";
-import { teamsProfiles } from "../teams-profiles/index.js";
+import {
+  type EnterpriseProgress,
+  type EnterpriseProgressReader,
+  enterprisesRepository,
+} from "../enterprises/index.js";
+import { connectionStatesOf, countConnectedTenants } from "../microsoft/index.js";
+import { countTeamsProfiles, enterprisesWithTeamsProfile } from "../teams-profiles/index.js";
 import { accounts, type TenantScope, tenantScope, withinScope } from "../tenancy/index.js";
-import { trunkProfiles } from "../trunks/index.js";
+import { countTrunkProfiles, trunkFqdnsOf } from "../trunks/index.js";
 import { directRoutingSetups } from "./schema.js";
 
 const LIMIT = 5;
 
 /**
- * The onboarding progress of enterprises (trunk, connection, setup), read across the onboarding modules;
- * it lives here, in the highest of them. The enterprise list is given `enterpriseProgress` by the
- * composition root.
+ * The onboarding progress of enterprises (trunk, connection, setup), read from the onboarding modules'
+ * scoped reads; it lives here, in the highest of them. The enterprise list is given `enterpriseProgress` by
+ * the composition root.
  */
 export function enterpriseProgressReader(db: Executor): EnterpriseProgressReader {
   return async (scope: TenantScope, enterpriseAccountIds: string[]) => {
     if (enterpriseAccountIds.length === 0) return new Map();
-    const rows = await db
-      .select({
-        id: accounts.id,
-        trunkFqdn: trunkProfiles.fqdn,
-        connectionStatus: microsoftConnections.status,
-        tenantDomain: microsoftConnections.tenantDomain,
-        setupStatus: directRoutingSetups.status,
-      })
-      .from(accounts)
-      .leftJoin(trunkProfiles, eq(trunkProfiles.enterpriseAccountId, accounts.id))
-      .leftJoin(microsoftConnections, eq(microsoftConnections.enterpriseAccountId, accounts.id))
-      .leftJoin(directRoutingSetups, eq(directRoutingSetups.enterpriseAccountId, accounts.id))
-      .where(and(inArray(accounts.id, enterpriseAccountIds), withinScope(scope, accounts.id)));
+    const [inScope, fqdns, connections, setups] = await Promise.all([
+      db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(and(inArray(accounts.id, enterpriseAccountIds), withinScope(scope, accounts.id))),
+      trunkFqdnsOf(db, scope, enterpriseAccountIds),
+      connectionStatesOf(db, scope, enterpriseAccountIds),
+      db
+        .select({ id: directRoutingSetups.enterpriseAccountId, status: directRoutingSetups.status })
+        .from(directRoutingSetups)
+        .where(
+          and(
+            inArray(directRoutingSetups.enterpriseAccountId, enterpriseAccountIds),
+            withinScope(scope, directRoutingSetups.enterpriseAccountId),
+          ),
+        ),
+    ]);
+    const setupStatus = new Map(setups.map((s) => [s.id, s.status]));
     return new Map(
-      rows.map((r): [string, EnterpriseProgress] => [
-        r.id,
-        {
-          trunkFqdn: r.trunkFqdn ?? null,
-          microsoftConnection: r.connectionStatus ?? "not-connected",
-          tenantDomain: r.connectionStatus === "connected" ? (r.tenantDomain ?? null) : null,
-          setupStatus: r.setupStatus ?? null,
-        },
-      ]),
+      inScope.map(({ id }): [string, EnterpriseProgress] => {
+        const connection = connections.get(id);
+        return [
+          id,
+          {
+            trunkFqdn: fqdns.get(id) ?? null,
+            microsoftConnection: connection?.status ?? "not-connected",
+            tenantDomain: connection?.status === "connected" ? connection.tenantDomain : null,
+            setupStatus: setupStatus.get(id) ?? null,
+          },
+        ];
+      }),
     );
   };
 }
@@ -48,47 +60,36 @@ export function enterpriseProgressReader(db: Executor): EnterpriseProgressReader
 /** Onboarding counts and action items for the account and everything below it. */
 export const onboardingDashboard: DashboardContributor = {
   async counts(db, account) {
-    const inScope = withinScope(tenantScope(account), accounts.id);
-    const [trunks] = await db
-      .select({ n: count() })
-      .from(trunkProfiles)
-      .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
-      .where(inScope);
-    const [teams] = await db
-      .select({ n: count() })
-      .from(teamsProfiles)
-      .innerJoin(accounts, eq(accounts.id, teamsProfiles.enterpriseAccountId))
-      .where(inScope);
-    const [connected] = await db
-      .select({ n: count() })
-      .from(microsoftConnections)
-      .innerJoin(accounts, eq(accounts.id, microsoftConnections.enterpriseAccountId))
-      .where(and(inScope, eq(microsoftConnections.status, "connected")));
+    const scope = tenantScope(account);
+    const [trunks, teams, connected] = await Promise.all([
+      countTrunkProfiles(db, scope),
+      countTeamsProfiles(db, scope),
+      countConnectedTenants(db, scope),
+    ]);
     return [
-      { key: "trunk-profiles", label: "Trunk profiles", value: trunks?.n ?? 0 },
-      { key: "teams-profiles", label: "Teams profiles", value: teams?.n ?? 0 },
-      { key: "connected-tenants", label: "Connected tenants", value: connected?.n ?? 0 },
+      { key: "trunk-profiles", label: "Trunk profiles", value: trunks },
+      { key: "teams-profiles", label: "Teams profiles", value: teams },
+      { key: "connected-tenants", label: "Connected tenants", value: connected },
     ];
   },
 
   async actionItems(db, account) {
-    const inScope = withinScope(tenantScope(account), accounts.id);
+    const scope = tenantScope(account);
+    const inScope = withinScope(scope, accounts.id);
     const own = account.kind === "enterprise";
     const items: ActionItem[] = [];
 
-    const pending = await db
-      .select({ id: accounts.id, name: accounts.name })
-      .from(accounts)
-      .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
-      .leftJoin(microsoftConnections, eq(microsoftConnections.enterpriseAccountId, accounts.id))
-      .where(
-        and(
-          inScope,
-          eq(enterprises.lifecycle, "active"),
-          or(isNull(microsoftConnections.status), eq(microsoftConnections.status, "disconnected")),
-        ),
-      )
-      .limit(LIMIT);
+    const active = await enterprisesRepository(db).listActive(scope);
+    const ids = active.map((e) => e.id);
+    const [connections, withTrunk, withTeams] = await Promise.all([
+      connectionStatesOf(db, scope, ids),
+      trunkFqdnsOf(db, scope, ids),
+      enterprisesWithTeamsProfile(db, scope, ids),
+    ]);
+
+    const pending = active
+      .filter((e) => (connections.get(e.id)?.status ?? "disconnected") === "disconnected")
+      .slice(0, LIMIT);
     for (const e of pending) {
       items.push({
         key: `connect-${e.id}`,
@@ -102,20 +103,10 @@ export const onboardingDashboard: DashboardContributor = {
       });
     }
 
-    const unfinished = await db
-      .select({ id: accounts.id, name: accounts.name, trunk: trunkProfiles.id, teams: teamsProfiles.id })
-      .from(accounts)
-      .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
-      .leftJoin(trunkProfiles, eq(trunkProfiles.enterpriseAccountId, accounts.id))
-      .leftJoin(teamsProfiles, eq(teamsProfiles.enterpriseAccountId, accounts.id))
-      .where(
-        and(
-          inScope,
-          eq(enterprises.lifecycle, "active"),
-          or(isNull(trunkProfiles.id), isNull(teamsProfiles.id)),
-        ),
-      )
-      .limit(LIMIT);
+    const unfinished = active
+      .map((e) => ({ ...e, trunk: withTrunk.has(e.id), teams: withTeams.has(e.id) }))
+      .filter((e) => !e.trunk || !e.teams)
+      .slice(0, LIMIT);
     if (!own) {
       for (const e of unfinished) {
         const missing = [

@@ -1,5 +1,5 @@
 import { integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export const setupStatus = pgEnum("setup_status", ["queued", "running", "waiting", "completed", "failed"]);
 export const setupStepStatus = pgEnum("setup_step_status", [

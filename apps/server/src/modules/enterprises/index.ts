@@ -7,8 +7,7 @@ export { enqueueEnterpriseDeletion, enterpriseDeletionJob } from "./jobs.js";
 export { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
 export { type EnterprisesRepository, enterprisesRepository } from "./repository.js";
 export { type EnterprisesDeps, enterpriseRoutes } from "./routes.js";
-/** The enterprises table, for joins inside another module's repository; filter with `withinScope`. */
-export { type Enterprise, enterprises } from "./schema.js";
+export type { Enterprise } from "./schema.js";
 export {
   type EnterpriseProgress,
   type EnterpriseProgressReader,

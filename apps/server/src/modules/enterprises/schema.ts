@@ -1,5 +1,5 @@
 import { integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export const enterpriseService = pgEnum("enterprise_service", ["teams-direct-routing"]);
 export const enterpriseLifecycle = pgEnum("enterprise_lifecycle", ["active", "deleting"]);

@@ -6,7 +6,7 @@ import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/repository.js";
-import { type Account, accounts } from "../tenancy/schema.js";
+import { type Account, accounts } from "../tenancy/index.js";
 import {
   GLOBAL_ADMINISTRATOR_ROLE,
   type MicrosoftPerson,

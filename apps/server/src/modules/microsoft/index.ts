@@ -36,13 +36,15 @@ export {
   type TeamsPowerShell,
   type TenantClientOptions,
 } from "./port.js";
+export type { ConnectionState } from "./repository.js";
 export { type ConsentHooks, type MicrosoftRoutesDeps, microsoftRoutes } from "./routes.js";
 export type { MicrosoftDeps } from "./runtime.js";
-/** The connections table, for joins inside another module's repository; filter with `withinScope`. */
-export { type MicrosoftConnection, microsoftConnections } from "./schema.js";
+export type { MicrosoftConnection } from "./schema.js";
 export {
   connectedTenant,
   connectFromAuthorizationRequest,
+  connectionStatesOf,
+  countConnectedTenants,
   disconnect,
   findConnection,
   LINK_UNUSABLE,

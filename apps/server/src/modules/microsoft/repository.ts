@@ -1,7 +1,13 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accountRepository, type TenantScope, withinScope } from "../tenancy/index.js";
 import { type MicrosoftConnection, microsoftAuthorizationRequests, microsoftConnections } from "./schema.js";
+
+/** What the onboarding views read of a connection. */
+export interface ConnectionState {
+  status: MicrosoftConnection["status"];
+  tenantDomain: string;
+}
 
 /**
  * Enterprises' Microsoft connections and emailed authorization links. Tenant methods take the acting scope:
@@ -13,6 +19,36 @@ export function connectionsRepository(db: Executor) {
     eq(microsoftConnections.enterpriseAccountId, enterpriseAccountId);
   const connectionIn = (scope: TenantScope) => withinScope(scope, microsoftConnections.enterpriseAccountId);
   return {
+    /** How many of the scope's enterprises are connected (the onboarding dashboard). */
+    async countConnected(scope: TenantScope, tx: Executor = db): Promise<number> {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(microsoftConnections)
+        .where(and(connectionIn(scope), eq(microsoftConnections.status, "connected")));
+      return row?.n ?? 0;
+    },
+
+    /** The connection status and tenant domain of each of the enterprises that has a connection row in scope. */
+    async statusesOf(scope: TenantScope, enterpriseAccountIds: string[], tx: Executor = db) {
+      if (enterpriseAccountIds.length === 0) return new Map<string, ConnectionState>();
+      const rows = await tx
+        .select({
+          id: microsoftConnections.enterpriseAccountId,
+          status: microsoftConnections.status,
+          tenantDomain: microsoftConnections.tenantDomain,
+        })
+        .from(microsoftConnections)
+        .where(
+          and(inArray(microsoftConnections.enterpriseAccountId, enterpriseAccountIds), connectionIn(scope)),
+        );
+      return new Map(
+        rows.map((r): [string, ConnectionState] => [
+          r.id,
+          { status: r.status, tenantDomain: r.tenantDomain },
+        ]),
+      );
+    },
+
     async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
       const [row] = await tx
         .select()

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export const connectionStatus = pgEnum("microsoft_connection_status", ["connected", "disconnected"]);
 

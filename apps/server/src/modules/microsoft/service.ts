@@ -5,7 +5,7 @@ import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { composeMail, type Mailer } from "../mail/index.js";
 import { effectiveOperatorSettings } from "../operator-settings/index.js";
-import { type Account, tenantScope } from "../tenancy/index.js";
+import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
 import { startConsent } from "./consent-flow.js";
 import { connectionsRepository } from "./repository.js";
 import type { MicrosoftDeps } from "./runtime.js";
@@ -152,4 +152,14 @@ export async function requestTenantReplacement(
     });
     return started;
   });
+}
+
+/** How many of the scope's enterprises are connected to Microsoft 365 (the onboarding dashboard). */
+export function countConnectedTenants(db: Executor, scope: TenantScope): Promise<number> {
+  return connectionsRepository(db).countConnected(scope);
+}
+
+/** The connection state of each of the enterprises that has a connection within the scope. */
+export function connectionStatesOf(db: Executor, scope: TenantScope, enterpriseAccountIds: string[]) {
+  return connectionsRepository(db).statusesOf(scope, enterpriseAccountIds);
 }

@@ -1,8 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, like, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { type TenantScope, withinScope } from "../tenancy/index.js";
+import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 // Layer-internal read of the tenancy table (the enterprise's name in the list); to become a tenancy service call.
-import { accounts } from "../tenancy/schema.js";
 import { phoneNumbers } from "./schema.js";
 
 export interface NumberListQuery {

@@ -17,10 +17,7 @@ export type { AppCertificate, MicrosoftAppSettings } from "./microsoft-app-setti
 export { assertOperatorAdmin } from "./policies.js";
 export { sbcRegionRoutes } from "./region-routes.js";
 export { type OperatorSettingsDeps, operatorSettingsRoutes } from "./routes.js";
-/**
- * The SBC regions table, for joins inside another module's repository (a region is global: not tenant data).
- */
-export { type OperatorSettingsRow, type SbcRegion, sbcRegions } from "./schema.js";
+export type { OperatorSettingsRow, SbcRegion } from "./schema.js";
 export {
   type EffectiveOperatorSettings,
   effectiveOperatorSettings,

@@ -1,5 +1,5 @@
 import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 /**
  * An enterprise's PBX users as the PBX knows them: extension, name and default caller ID. They come from a

@@ -5,6 +5,11 @@
  * reached through `TeamsProfilesDeps` (passed in by the composition root).
  */
 export { type TeamsProfilesDeps, teamsProfileRoutes } from "./routes.js";
-/** The Teams profiles table, for joins inside another module's repository; filter with `withinScope`. */
-export { type NormalizationRule, type PbxLocation, type TeamsProfile, teamsProfiles } from "./schema.js";
-export { findTeamsProfile, regionObjectName, teamsProfileOf } from "./service.js";
+export type { NormalizationRule, PbxLocation, TeamsProfile } from "./schema.js";
+export {
+  countTeamsProfiles,
+  enterprisesWithTeamsProfile,
+  findTeamsProfile,
+  regionObjectName,
+  teamsProfileOf,
+} from "./service.js";

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, count, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
+import { accountRepository, type TenantScope, withinScope } from "../tenancy/index.js";
 import { type TeamsProfile, teamsProfiles } from "./schema.js";
 
 export type TeamsProfileValues = Omit<
@@ -15,6 +15,22 @@ export type TeamsProfileValues = Omit<
 export function teamsProfilesRepository(db: Executor) {
   const inScope = (scope: TenantScope) => withinScope(scope, teamsProfiles.enterpriseAccountId);
   return {
+    /** How many of the scope's enterprises have a Teams profile (the onboarding dashboard). */
+    async count(scope: TenantScope, tx: Executor = db): Promise<number> {
+      const [row] = await tx.select({ n: count() }).from(teamsProfiles).where(inScope(scope));
+      return row?.n ?? 0;
+    },
+
+    /** Those of the enterprises that have a Teams profile within the scope. */
+    async enterprisesWithProfile(scope: TenantScope, enterpriseAccountIds: string[], tx: Executor = db) {
+      if (enterpriseAccountIds.length === 0) return new Set<string>();
+      const rows = await tx
+        .select({ id: teamsProfiles.enterpriseAccountId })
+        .from(teamsProfiles)
+        .where(and(inArray(teamsProfiles.enterpriseAccountId, enterpriseAccountIds), inScope(scope)));
+      return new Set(rows.map((r) => r.id));
+    },
+
     async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
       const [row] = await tx
         .select()

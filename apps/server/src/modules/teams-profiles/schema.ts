@@ -1,5 +1,5 @@
 import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export interface PbxLocation {
   name: string;

@@ -1,7 +1,7 @@
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
-import { type Account, tenantScope } from "../tenancy/index.js";
+import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
 import { teamsProfilesRepository } from "./repository.js";
 import type { NormalizationRule, PbxLocation, TeamsProfile } from "./schema.js";
 
@@ -127,4 +127,18 @@ export function teamsProfileView(p: TeamsProfile) {
     dialPlanName: p.dialPlanName,
     normalizationRules: p.normalizationRules,
   };
+}
+
+/** How many of the scope's enterprises have a Teams profile (the onboarding dashboard). */
+export function countTeamsProfiles(db: Executor, scope: TenantScope): Promise<number> {
+  return teamsProfilesRepository(db).count(scope);
+}
+
+/** Those of the enterprises that have a Teams profile within the scope (the onboarding action items). */
+export function enterprisesWithTeamsProfile(
+  db: Executor,
+  scope: TenantScope,
+  enterpriseAccountIds: string[],
+) {
+  return teamsProfilesRepository(db).enterprisesWithProfile(scope, enterpriseAccountIds);
 }

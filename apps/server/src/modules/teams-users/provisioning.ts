@@ -9,8 +9,8 @@ import {
   nextCheckAt,
 } from "../microsoft/index.js";
 import { releaseNumber, reportConflict } from "../numbers/index.js";
-import { sbcRegions } from "../operator-settings/index.js";
-import { regionObjectName, teamsProfiles } from "../teams-profiles/index.js";
+import { findRegions } from "../operator-settings/index.js";
+import { findTeamsProfile, regionObjectName } from "../teams-profiles/index.js";
 import { emitEvent } from "../webhooks/index.js";
 import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
 import {
@@ -116,11 +116,8 @@ export async function runProvisioning(
   let steps = user.steps.length > 0 ? user.steps : freshSteps(user);
   await save(db, user.id, { status: "running", steps, lastRunAt: new Date() });
 
-  const [profile] = await db
-    .select()
-    .from(teamsProfiles)
-    .where(eq(teamsProfiles.enterpriseAccountId, user.enterpriseAccountId));
-  const [region] = await db.select().from(sbcRegions).where(eq(sbcRegions.id, user.regionId));
+  const profile = await findTeamsProfile(db, user.enterpriseAccountId);
+  const [region] = await findRegions(db, [user.regionId]);
 
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;

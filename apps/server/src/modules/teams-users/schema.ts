@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 /**
  * Users of the enterprise's Microsoft 365 tenant, as last seen by "Sync Teams Users" (Graph users/delta).

@@ -5,15 +5,16 @@
  * reached through `TrunksDeps` (passed in by the composition root).
  */
 export { type TrunksDeps, trunkRoutes } from "./routes.js";
-/** The trunk profiles table, for joins inside another module's repository; filter with `withinScope`. */
-export { type TrunkProfile, trunkProfiles } from "./schema.js";
+export type { TrunkProfile } from "./schema.js";
 export {
   activateTrunkProfile,
   CODECS,
+  countTrunkProfiles,
   deriveTrunkFqdn,
   effectiveSipRealm,
   findTrunkProfile,
   MAX_TRUNK_FQDN,
   type SetupStarted,
+  trunkFqdnsOf,
   trunkProfileOf,
 } from "./service.js";

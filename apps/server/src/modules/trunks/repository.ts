@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 import { type TrunkProfile, trunkProfiles } from "./schema.js";
@@ -16,6 +16,22 @@ export type TrunkProfileValues = Omit<
 export function trunksRepository(db: Executor) {
   const inScope = (scope: TenantScope) => withinScope(scope, trunkProfiles.enterpriseAccountId);
   return {
+    /** How many of the scope's enterprises have a trunk profile (the onboarding dashboard). */
+    async count(scope: TenantScope, tx: Executor = db): Promise<number> {
+      const [row] = await tx.select({ n: count() }).from(trunkProfiles).where(inScope(scope));
+      return row?.n ?? 0;
+    },
+
+    /** The trunk FQDN of each of the enterprises that has a profile within the scope. */
+    async fqdnsOf(scope: TenantScope, enterpriseAccountIds: string[], tx: Executor = db) {
+      if (enterpriseAccountIds.length === 0) return new Map<string, string>();
+      const rows = await tx
+        .select({ id: trunkProfiles.enterpriseAccountId, fqdn: trunkProfiles.fqdn })
+        .from(trunkProfiles)
+        .where(and(inArray(trunkProfiles.enterpriseAccountId, enterpriseAccountIds), inScope(scope)));
+      return new Map(rows.map((r) => [r.id, r.fqdn]));
+    },
+
     async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
       const [row] = await tx
         .select()

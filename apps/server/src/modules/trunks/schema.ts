@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "../tenancy/schema.js";
+import { accounts } from "../tenancy/index.js";
 
 export const sipTransport = pgEnum("sip_transport", ["UDP", "TCP", "TLS"]);
 export const trunkMode = pgEnum("trunk_mode", ["registration", "static-ip"]);

@@ -3,7 +3,7 @@ import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { isDnsName } from "../operator-settings/index.js";
-import { type Account, tenantScope } from "../tenancy/index.js";
+import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
 import { trunksRepository } from "./repository.js";
 import type { TrunkProfile } from "./schema.js";
 
@@ -214,4 +214,14 @@ export function trunkView(t: TrunkProfile) {
     codecs: t.codecs,
     status: t.status,
   };
+}
+
+/** How many of the scope's enterprises have a trunk profile (the onboarding dashboard). */
+export function countTrunkProfiles(db: Executor, scope: TenantScope): Promise<number> {
+  return trunksRepository(db).count(scope);
+}
+
+/** The trunk FQDN of each of the enterprises that has a profile within the scope (the enterprise list). */
+export function trunkFqdnsOf(db: Executor, scope: TenantScope, enterpriseAccountIds: string[]) {
+  return trunksRepository(db).fqdnsOf(scope, enterpriseAccountIds);
 }

@@ -1,9 +1,5 @@
 import { and, count, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
-// Layer-internal reads of onboarding tables (the Add User choices); to become those modules' service calls.
-import { enterprises } from "../../enterprises/index.js";
-import { sbcRegions } from "../../operator-settings/index.js";
-import { teamsProfiles } from "../../teams-profiles/index.js";
 import { type TenantScope, withinScope } from "../../tenancy/index.js";
 import { PENDING_PREFIX, type ProvisionedUser, provisionedUsers, teamsUsers } from "../schema.js";
 
@@ -207,26 +203,6 @@ export function usersRepository(db: Executor) {
         failed: row?.failed ?? 0,
         cleanup: row?.cleanup ?? 0,
       };
-    },
-
-    /** The enterprise's Teams profile, its regions by id and the enterprise's own regions (Add User choices). */
-    async profileChoices(scope: TenantScope, tx: Executor = db) {
-      const [profile] = await tx
-        .select()
-        .from(teamsProfiles)
-        .where(withinScope(scope, teamsProfiles.enterpriseAccountId));
-      const [enterprise] = await tx
-        .select({ regionIds: enterprises.regionIds })
-        .from(enterprises)
-        .where(withinScope(scope, enterprises.accountId));
-      const regionIds = profile?.regionIds ?? enterprise?.regionIds ?? [];
-      const regions = regionIds.length
-        ? await tx
-            .select({ id: sbcRegions.id, name: sbcRegions.name })
-            .from(sbcRegions)
-            .where(inArray(sbcRegions.id, regionIds))
-        : [];
-      return { profile: profile ?? null, regions };
     },
 
     platform: {
