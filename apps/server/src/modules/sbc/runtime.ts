@@ -3,6 +3,7 @@ import type { Config } from "../../config/config.js";
 import { type Database, ensureDatabase } from "../../db/client.js";
 import type { SbcAdapter } from "./adapter.js";
 import { kamailioAdapter } from "./kamailio/adapter.js";
+import type { AppliedSyncs } from "./service.js";
 
 type Deps = { config: Config; db: Database; log: Logger };
 
@@ -33,6 +34,8 @@ export async function sbcDatabaseUrl(config: Config, db: Database): Promise<stri
 /** The SBC adapter of this process: created on first use (its database may need creating), closed at shutdown. */
 export interface SbcAdapterHandle {
   get(): Promise<SbcAdapter>;
+  /** What each adapter of this process last applied (fingerprints), so an unchanged sync stops early. */
+  readonly applied: AppliedSyncs;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export interface SbcAdapterHandle {
 export function sbcAdapterHandle(deps: Deps): SbcAdapterHandle {
   let adapter: Promise<SbcAdapter> | null = null;
   return {
+    applied: new WeakMap(),
     get() {
       if (!adapter) {
         const created = (async () =>

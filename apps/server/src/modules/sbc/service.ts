@@ -58,23 +58,30 @@ async function desiredState(
 /** After this long a run syncs even when nothing changed, repairing an SBC that lost its state. */
 export const SBC_RESYNC_AFTER_MS = 5 * 60_000;
 
-/** Fingerprints of the last successful sync, per adapter and enterprise, kept for a while. */
-const applied = new WeakMap<object, Map<string, { fp: string; at: number }>>();
+/**
+ * Fingerprints of the last successful sync, per adapter and enterprise. Held by the process's adapter handle
+ * (runtime.ts, built by the composition root), not by this module.
+ */
+export type AppliedSyncs = WeakMap<object, Map<string, { fp: string; at: number }>>;
 
-/** Reads the desired state and makes the SBC hold it. Idempotent. */
+/**
+ * Reads the desired state and makes the SBC hold it. Idempotent. With `deps.sbc.applied`, a run whose
+ * inputs did not change since the last one (within SBC_RESYNC_AFTER_MS) stops after the fingerprint.
+ */
 export async function syncEnterprise(
-  deps: { db: Executor; secrets: Pick<SecretBox, "open"> },
+  deps: { db: Executor; secrets: Pick<SecretBox, "open">; sbc?: { readonly applied: AppliedSyncs } },
   adapter: SbcAdapter,
   enterpriseId: string,
 ): Promise<SbcSyncResult> {
-  let cache = applied.get(adapter);
-  if (!cache) {
+  const applied = deps.sbc?.applied;
+  let cache = applied?.get(adapter);
+  if (applied && !cache) {
     cache = new Map();
     applied.set(adapter, cache);
   }
   const scope = await enterpriseScope(deps.db, enterpriseId);
   const fp = scope ? await sbcRepository(deps.db).fingerprint(scope, enterpriseId) : "gone";
-  const last = cache.get(enterpriseId);
+  const last = cache?.get(enterpriseId);
   if (last && last.fp === fp && Date.now() - last.at < SBC_RESYNC_AFTER_MS) {
     return {
       adapter: adapter.kind,
@@ -88,6 +95,6 @@ export async function syncEnterprise(
   const desired = scope ? await desiredState(deps.db, deps.secrets, scope, enterpriseId) : null;
   const result = await adapter.sync(enterpriseId, desired);
   // Written (and activated, or no RPC to activate with): a failed activation threw and is retried.
-  cache.set(enterpriseId, { fp, at: Date.now() });
+  cache?.set(enterpriseId, { fp, at: Date.now() });
   return result;
 }
