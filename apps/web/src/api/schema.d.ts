@@ -1504,6 +1504,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event types an endpoint can subscribe to. `payloadExample` documents the body each delivery carries (component WebhookPayload). */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** @description Adds an endpoint receiving the chosen events of this account and every account below it. The answer's `secret` is shown this once. URLs whose host resolves to a private, loopback, link-local, CGNAT or unique-local address are refused (400) unless the operator allows them (WEBHOOKS_ALLOW_PRIVATE). */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/webhooks/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/webhooks/{endpointId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replaces the signing secret; the new one is shown this once and signs every later attempt. */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/webhooks/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The endpoint's delivery log, newest first (at most `limit`, default 50). */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/webhooks/{endpointId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sends the delivery again: a new round of attempts (retried for 24 h), same `webhook-id`. */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/dashboard": {
         parameters: {
             query?: never;
@@ -1629,6 +1730,222 @@ export interface components {
             revokedAt: unknown | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+        };
+        WebhookConsentGrantedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The Microsoft 365 tenant id. */
+            tenantId: string;
+        };
+        WebhookConsentRevokedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            tenantId: string | null;
+        };
+        WebhookSetupStepChangedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The Direct Routing setup step's key. */
+            step: string;
+            /** @description Its new status (pending, running, done, failed, …). */
+            status: string;
+            error: string | null;
+        };
+        WebhookSetupCompletedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+        };
+        WebhookSetupFailedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            step: string;
+            error: string;
+        };
+        WebhookUserProvisionedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookUserFailedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+            error: string;
+        };
+        WebhookUserDeprovisionedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookCallingEnabledInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookCallingDisabledInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookSbcTrunkUpInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The trunk's SIP address (FQDN or IP). */
+            trunk: string;
+        };
+        WebhookSbcTrunkDownInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            trunk: string;
+            reason: string | null;
+        };
+        WebhookBulkImportFinishedInput: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            importId: string;
+            /** @enum {string} */
+            status: "completed" | "failed" | "cancelled";
+        };
+        WebhookPayloadInput: {
+            /** @constant */
+            type: "consent.granted";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookConsentGrantedInput"];
+        } | {
+            /** @constant */
+            type: "consent.revoked";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookConsentRevokedInput"];
+        } | {
+            /** @constant */
+            type: "setup.step-changed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupStepChangedInput"];
+        } | {
+            /** @constant */
+            type: "setup.completed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupCompletedInput"];
+        } | {
+            /** @constant */
+            type: "setup.failed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupFailedInput"];
+        } | {
+            /** @constant */
+            type: "user.provisioned";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserProvisionedInput"];
+        } | {
+            /** @constant */
+            type: "user.failed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserFailedInput"];
+        } | {
+            /** @constant */
+            type: "user.deprovisioned";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserDeprovisionedInput"];
+        } | {
+            /** @constant */
+            type: "calling.enabled";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookCallingEnabledInput"];
+        } | {
+            /** @constant */
+            type: "calling.disabled";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookCallingDisabledInput"];
+        } | {
+            /** @constant */
+            type: "sbc.trunk-up";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSbcTrunkUpInput"];
+        } | {
+            /** @constant */
+            type: "sbc.trunk-down";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSbcTrunkDownInput"];
+        } | {
+            /** @constant */
+            type: "bulk-import.finished";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookBulkImportFinishedInput"];
+        };
+        WebhookEndpointInput: {
+            id: string;
+            url: string;
+            eventTypes: ("consent.granted" | "consent.revoked" | "setup.step-changed" | "setup.completed" | "setup.failed" | "user.provisioned" | "user.failed" | "user.deprovisioned" | "calling.enabled" | "calling.disabled" | "sbc.trunk-up" | "sbc.trunk-down" | "bulk-import.finished")[];
+            enabled: boolean;
+            description: string;
+            createdAt: unknown;
+            updatedAt: unknown;
+        };
+        WebhookDeliveryInput: {
+            id: string;
+            /** @description The `webhook-id` header of every attempt of this delivery. */
+            eventId: string;
+            eventType: string;
+            eventAccountId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            lastResponseCode: number | null;
+            lastResponseExcerpt: string | null;
+            lastError: string | null;
+            lastAttemptAt: unknown | null;
+            nextAttemptAt: unknown | null;
+            deliveredAt: unknown | null;
+            createdAt: unknown;
         };
         SbcRegionInput: {
             /** Format: uuid */
@@ -2143,6 +2460,225 @@ export interface components {
             revokedAt: string | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+        };
+        WebhookConsentGranted: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The Microsoft 365 tenant id. */
+            tenantId: string;
+        };
+        WebhookConsentRevoked: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            tenantId: string | null;
+        };
+        WebhookSetupStepChanged: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The Direct Routing setup step's key. */
+            step: string;
+            /** @description Its new status (pending, running, done, failed, …). */
+            status: string;
+            error: string | null;
+        };
+        WebhookSetupCompleted: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+        };
+        WebhookSetupFailed: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            step: string;
+            error: string;
+        };
+        WebhookUserProvisioned: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookUserFailed: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+            error: string;
+        };
+        WebhookUserDeprovisioned: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookCallingEnabled: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookCallingDisabled: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The provisioned user's id in the portal. */
+            userId: string;
+            userPrincipalName: string;
+        };
+        WebhookSbcTrunkUp: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            /** @description The trunk's SIP address (FQDN or IP). */
+            trunk: string;
+        };
+        WebhookSbcTrunkDown: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            trunk: string;
+            reason: string | null;
+        };
+        WebhookBulkImportFinished: {
+            /** @description The enterprise (customer account) the event is about. */
+            enterpriseId: string;
+            importId: string;
+            /** @enum {string} */
+            status: "completed" | "failed" | "cancelled";
+        };
+        WebhookPayload: {
+            /** @constant */
+            type: "consent.granted";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookConsentGranted"];
+        } | {
+            /** @constant */
+            type: "consent.revoked";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookConsentRevoked"];
+        } | {
+            /** @constant */
+            type: "setup.step-changed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupStepChanged"];
+        } | {
+            /** @constant */
+            type: "setup.completed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupCompleted"];
+        } | {
+            /** @constant */
+            type: "setup.failed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSetupFailed"];
+        } | {
+            /** @constant */
+            type: "user.provisioned";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserProvisioned"];
+        } | {
+            /** @constant */
+            type: "user.failed";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserFailed"];
+        } | {
+            /** @constant */
+            type: "user.deprovisioned";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookUserDeprovisioned"];
+        } | {
+            /** @constant */
+            type: "calling.enabled";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookCallingEnabled"];
+        } | {
+            /** @constant */
+            type: "calling.disabled";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookCallingDisabled"];
+        } | {
+            /** @constant */
+            type: "sbc.trunk-up";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSbcTrunkUp"];
+        } | {
+            /** @constant */
+            type: "sbc.trunk-down";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookSbcTrunkDown"];
+        } | {
+            /** @constant */
+            type: "bulk-import.finished";
+            /** @description When the event happened (ISO 8601). */
+            timestamp: string;
+            /** @description The account the event happened in. */
+            accountId: string;
+            data: components["schemas"]["WebhookBulkImportFinished"];
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            eventTypes: ("consent.granted" | "consent.revoked" | "setup.step-changed" | "setup.completed" | "setup.failed" | "user.provisioned" | "user.failed" | "user.deprovisioned" | "calling.enabled" | "calling.disabled" | "sbc.trunk-up" | "sbc.trunk-down" | "bulk-import.finished")[];
+            enabled: boolean;
+            description: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The `webhook-id` header of every attempt of this delivery. */
+            eventId: string;
+            eventType: string;
+            eventAccountId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            lastResponseCode: number | null;
+            lastResponseExcerpt: string | null;
+            lastError: string | null;
+            lastAttemptAt: string | null;
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
         };
         SbcRegion: {
             /** Format: uuid */
@@ -5825,6 +6361,290 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: ("consent.granted" | "consent.revoked" | "setup.step-changed" | "setup.completed" | "setup.failed" | "user.provisioned" | "user.failed" | "user.deprovisioned" | "calling.enabled" | "calling.disabled" | "sbc.trunk-up" | "sbc.trunk-down" | "bulk-import.finished")[];
+                        payloadExample: components["schemas"]["WebhookPayload"] | null;
+                    };
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    eventTypes: ("consent.granted" | "consent.revoked" | "setup.step-changed" | "setup.completed" | "setup.failed" | "user.provisioned" | "user.failed" | "user.deprovisioned" | "calling.enabled" | "calling.disabled" | "sbc.trunk-up" | "sbc.trunk-down" | "bulk-import.finished")[];
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint: components["schemas"]["WebhookEndpoint"];
+                        /** @description The `whsec_…` signing secret: shown this once, stored sealed. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    eventTypes?: ("consent.granted" | "consent.revoked" | "setup.step-changed" | "setup.completed" | "setup.failed" | "user.provisioned" | "user.failed" | "user.deprovisioned" | "calling.enabled" | "calling.disabled" | "sbc.trunk-up" | "sbc.trunk-down" | "bulk-import.finished")[];
+                    enabled?: boolean;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint: components["schemas"]["WebhookEndpoint"];
+                        /** @description The `whsec_…` signing secret: shown this once, stored sealed. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                endpointId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending";
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };

@@ -98,7 +98,7 @@ export function UserDetailPage() {
     },
   });
   const action = useMutation({
-    mutationFn: async (kind: "enable" | "disable" | "retry" | "remove") => {
+    mutationFn: async (kind: "enable" | "disable" | "retry" | "check-now" | "remove") => {
       const path = { accountId, userId };
       if (kind === "enable")
         return unwrap(
@@ -110,6 +110,10 @@ export function UserDetailPage() {
         );
       if (kind === "retry")
         return unwrap(api.POST("/api/accounts/{accountId}/teams-users/{userId}/retry", { params: { path } }));
+      if (kind === "check-now")
+        return unwrap(
+          api.POST("/api/accounts/{accountId}/teams-users/{userId}/check-now", { params: { path } }),
+        );
       await unwrap(api.DELETE("/api/accounts/{accountId}/teams-users/{userId}", { params: { path } }));
       await navigate({ to: "/a/$accountId/users", params: { accountId }, search: {} });
       return null;
@@ -182,7 +186,12 @@ export function UserDetailPage() {
           {u.steps
             .filter((s) => s.waitingForMicrosoft && s.status !== "done")
             .map((s) => (
-              <WaitingForMicrosoft key={s.key} wait={s.waitingForMicrosoft!} />
+              <WaitingForMicrosoft
+                key={s.key}
+                wait={s.waitingForMicrosoft!}
+                onCheckNow={() => action.mutate("check-now")}
+                checking={action.isPending && action.variables === "check-now"}
+              />
             ))}
           <Table>
             <Table.Tbody>
