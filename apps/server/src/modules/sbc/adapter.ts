@@ -42,6 +42,13 @@ export interface SbcTrunk {
   mode: "registration" | "static-ip";
   /** Static-IP trunks: addresses or CIDR ranges the PBX sends from. */
   allowedIps: string[];
+  /** Concurrent calls the trunk carries at most (the PBX gets 503 beyond). */
+  maxConcurrentCalls: number;
+  /**
+   * A Teams user's transfer: "strip" removes REFER from Allow toward Microsoft (Teams performs it);
+   * "route" lets REFER through and routes the PBX's transfer INVITE back to Microsoft.
+   */
+  transferMode: "strip" | "route";
 }
 
 /**

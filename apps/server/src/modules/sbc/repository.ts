@@ -18,6 +18,8 @@ export type SbcTrunkRow = {
   outboundProxy: string | null;
   mode: "registration" | "static-ip";
   allowedIps: string[];
+  maxConcurrentCalls: number;
+  transferMode: "teams" | "route";
   status: "pending" | "active" | "disabled";
   accountStatus: string;
   /** null: no enterprises row. */
@@ -48,6 +50,7 @@ export function sbcRepository(db: Executor) {
         select t.fqdn, t.pbx_host as "pbxHost", t.pbx_port as "pbxPort", t.transport::text as transport,
                t.sip_domain as "sipDomain", t.pbx_realm as "pbxRealm", t.outbound_proxy as "outboundProxy",
                t.mode::text as mode, t.allowed_ips as "allowedIps", t.status::text as status,
+               t.max_concurrent_calls as "maxConcurrentCalls", t.transfer_mode::text as "transferMode",
                ${accounts.status}::text as "accountStatus", e.lifecycle::text as lifecycle
           from trunk_profiles t
           join ${accounts} on ${accounts.id} = t.enterprise_account_id
@@ -81,7 +84,7 @@ export function sbcRepository(db: Executor) {
                              where ${accounts.id} = ${enterpriseId} and ${enterpriseIn(scope)})
         select md5(concat_ws('|',
           (select concat_ws(',', t.fqdn, t.pbx_host, t.pbx_port, t.transport, t.sip_domain, coalesce(t.pbx_realm, ''), t.outbound_proxy, t.mode,
-                            t.allowed_ips::text, t.status)
+                            t.allowed_ips::text, t.status, t.max_concurrent_calls, t.transfer_mode)
              from trunk_profiles t join enterprise on enterprise.id = t.enterprise_account_id),
           (select enterprise.status::text from enterprise),
           (select e.lifecycle::text from enterprises e join enterprise on enterprise.id = e.account_id),
@@ -97,7 +100,8 @@ export function sbcRepository(db: Executor) {
 
 /**
  * The change feed of the SBC watch: enterprises whose trunk profile, provisioned users, SIP devices or
- * account changed since `since` (every enterprise with a trunk profile when null). Deliberately unscoped:
+ * account changed, or that lost one of those rows (`sbc_deletions`, fed by delete triggers: migration 0019),
+ * since `since` (every enterprise with a trunk profile when null). Deliberately unscoped:
  * the platform's own background loop, which only learns ids and enqueues a sync for each (the sync reads
  * within the enterprise's scope).
  */
@@ -110,6 +114,7 @@ export async function changedEnterpriseIds(db: Executor, since: Date | null): Pr
       union all select enterprise_account_id, updated_at from sip_devices
       union all select account_id, updated_at from enterprises
       union all select id, updated_at from accounts where kind = 'enterprise'
+      union all select enterprise_account_id, deleted_at from sbc_deletions
     ) c
     where ${at}::timestamptz is null or c.at >= ${at}::timestamptz`);
   return changed.rows.map((row) => row.id);

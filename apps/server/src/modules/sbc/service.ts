@@ -50,6 +50,9 @@ async function desiredState(
       outboundProxy: trunk.outboundProxy,
       mode: trunk.mode,
       allowedIps: trunk.allowedIps,
+      maxConcurrentCalls: trunk.maxConcurrentCalls,
+      // The SBC's words (htable ent:<id>:refer): "strip" REFER from Allow, or "route" the transfer INVITE.
+      transferMode: trunk.transferMode === "route" ? "route" : "strip",
     },
     devices: sbcDevices(await repository.devices(scope, enterpriseId), secrets, enterpriseId, fqdn),
   };

@@ -9,6 +9,7 @@ import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { assertEnterprise, assertManagedFromAbove } from "../enterprises/index.js";
 import { effectiveOperatorSettings } from "../operator-settings/index.js";
+import { TRANSFER_MODES } from "./schema.js";
 import {
   CODECS,
   listTrunkProfiles,
@@ -52,6 +53,11 @@ export const trunkViewSchema = z
     allowedIps: z.array(z.string()),
     maxConcurrentCalls: z.number().int(),
     codecs: z.array(z.string()),
+    transferMode: z
+      .enum(TRANSFER_MODES)
+      .describe(
+        "teams: REFER is removed from Allow toward Microsoft, so Teams performs the transfer; route: the PBX's transfer INVITE is routed back to Microsoft.",
+      ),
     status: z.enum(["pending", "active", "disabled"]),
   })
   .meta({ id: "TrunkProfile" });
@@ -78,6 +84,11 @@ const trunkInput = z.object({
   allowedIps: z.array(text(64).trim()).max(50),
   maxConcurrentCalls: z.number().int("Whole number."),
   codecs: z.array(text(32)).max(CODECS.length),
+  transferMode: z
+    .enum(TRANSFER_MODES, {
+      error: "Choose teams (Teams performs the transfer) or route (back to Microsoft).",
+    })
+    .default("teams"),
 });
 
 export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {

@@ -5,6 +5,12 @@ import { accounts } from "../tenancy/index.js";
 export const sipTransport = pgEnum("sip_transport", ["UDP", "TCP", "TLS"]);
 export const trunkMode = pgEnum("trunk_mode", ["registration", "static-ip"]);
 export const trunkStatus = pgEnum("trunk_status", ["pending", "active", "disabled"]);
+/**
+ * Transfers by a Teams user: "teams" removes REFER from Allow toward Microsoft so Teams performs the
+ * transfer itself; "route" lets REFER reach the PBX and routes its transfer INVITE back to Microsoft.
+ */
+export const TRANSFER_MODES = ["teams", "route"] as const;
+export const trunkTransferMode = pgEnum("trunk_transfer_mode", TRANSFER_MODES);
 
 /** One per enterprise: the derived trunk FQDN on the Teams side, and the SIP side towards the PBX. */
 export const trunkProfiles = pgTable(
@@ -27,6 +33,7 @@ export const trunkProfiles = pgTable(
     allowedIps: text("allowed_ips").array().notNull(),
     maxConcurrentCalls: integer("max_concurrent_calls").notNull(),
     codecs: text("codecs").array().notNull(),
+    transferMode: trunkTransferMode("transfer_mode").notNull().default("teams"),
     status: trunkStatus("status").notNull().default("pending"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -31,6 +31,8 @@ export interface TrunkProfileInput {
   allowedIps: string[];
   maxConcurrentCalls: number;
   codecs: string[];
+  /** Who performs a Teams user's transfer (`TRANSFER_MODES`). */
+  transferMode: "teams" | "route";
 }
 
 export function deriveTrunkFqdn(label: string, baseDomain: string): string {
@@ -212,6 +214,7 @@ export function trunkView(t: TrunkProfile) {
     allowedIps: t.allowedIps,
     maxConcurrentCalls: t.maxConcurrentCalls,
     codecs: t.codecs,
+    transferMode: t.transferMode,
     status: t.status,
   };
 }

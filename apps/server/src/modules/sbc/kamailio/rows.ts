@@ -113,6 +113,8 @@ export async function insertTrunkRows(client: pg.PoolClient, trunk: SbcTrunk, pb
     [`ent:${id}:pbxset`, String(pbxSet)],
     [`ent:${id}:domain`, trunk.sipDomain],
     [`ent:${id}:mode`, trunk.mode],
+    [`ent:${id}:maxcalls`, String(trunk.maxConcurrentCalls)],
+    [`ent:${id}:refer`, trunk.transferMode],
     [`fqdn:${fqdn}`, id],
   ]);
 }
