@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sbcDatabaseUrl } from "../src/modules/sbc/runtime.js";
 import { syncEnterprise } from "../src/modules/sbc/service.js";
+import { checkTrunkStates, recordTrunkState, trunkStateOf } from "../src/modules/sbc/trunk-state.js";
 import { changedEnterprises } from "../src/modules/sbc/watch.js";
 import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.js";
 import { deviceAd, generateDevicePassword } from "../src/modules/teams-users/service.js";
+import { webhookEvents } from "../src/modules/webhooks/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import { configureOperator, onboardEnterprise } from "./support/onboarding.js";
 import { KAMAILIO_DB_PASSWORD } from "./support/sbc.js";
@@ -138,5 +140,54 @@ describe("SBC sync of the portal side: transfers per trunk, hard deletes", () =>
     expect(await sbcQuery("select l_uuid from uacreg where l_uuid = $1", [deviceId])).toHaveLength(0);
     expect(await htable("num:+15551232001:ent")).toBeUndefined();
     expect(await htable(`dev:${deviceId}:ent`)).toBeUndefined();
+  });
+
+  it("trunk up/down: the OPTIONS state from the adapter's status is stored, and each change emits sbc.trunk-up/down in its transaction", async () => {
+    const events = async () =>
+      (
+        await t.deps.db
+          .select({ type: webhookEvents.type, data: webhookEvents.data })
+          .from(webhookEvents)
+          .where(eq(webhookEvents.accountId, enterpriseId))
+          .orderBy(webhookEvents.createdAt)
+      ).filter((e) => e.type.startsWith("sbc."));
+
+    // This app has no JSON-RPC to Kamailio: the adapter's status is not live, so nothing is reported.
+    const adapter = await t.deps.sbc.get();
+    const status = await adapter.status(enterpriseId);
+    expect(status.live.reachable).toBe(false);
+    expect(trunkStateOf(status)).toBeNull();
+    await checkTrunkStates(t.deps, adapter);
+    expect(await events()).toEqual([]);
+
+    const live = { ...status, live: { configured: true, reachable: true, error: null } };
+    const pbx = "sip:pbx.customer.example:5060;transport=udp";
+    const probing = { ...live, pbx: [{ uri: pbx, state: "probing" as const }] };
+    const reachable = { ...live, pbx: [{ uri: pbx, state: "reachable" as const }] };
+    const unreachable = { ...live, pbx: [{ uri: pbx, state: "unreachable" as const }] };
+    expect(trunkStateOf(probing)).toBeNull();
+
+    const up = trunkStateOf(reachable)!;
+    expect(up).toEqual({ state: "up", trunk: "pbx.customer.example", reason: null });
+    expect(await recordTrunkState(t.deps.db, enterpriseId, up)).toBe("sbc.trunk-up");
+    expect(await recordTrunkState(t.deps.db, enterpriseId, up)).toBeNull();
+    expect(await recordTrunkState(t.deps.db, enterpriseId, trunkStateOf(unreachable)!)).toBe(
+      "sbc.trunk-down",
+    );
+    expect(await recordTrunkState(t.deps.db, enterpriseId, trunkStateOf(unreachable)!)).toBeNull();
+    expect(await recordTrunkState(t.deps.db, enterpriseId, up)).toBe("sbc.trunk-up");
+
+    expect(await events()).toEqual([
+      { type: "sbc.trunk-up", data: { enterpriseId, trunk: "pbx.customer.example" } },
+      {
+        type: "sbc.trunk-down",
+        data: { enterpriseId, trunk: "pbx.customer.example", reason: "SIP OPTIONS not answered" },
+      },
+      { type: "sbc.trunk-up", data: { enterpriseId, trunk: "pbx.customer.example" } },
+    ]);
+    const stored = await t.deps.db.execute<{ state: string; trunk: string }>(
+      sql`select state::text as state, trunk from sbc_trunk_states where enterprise_account_id = ${enterpriseId}`,
+    );
+    expect(stored.rows).toEqual([{ state: "up", trunk: "pbx.customer.example" }]);
   });
 });

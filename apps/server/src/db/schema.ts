@@ -9,6 +9,7 @@ export * from "../modules/microsoft/schema.js";
 export * from "../modules/numbers/schema.js";
 export * from "../modules/operator-settings/schema.js";
 export * from "../modules/pbx-directory/schema.js";
+export * from "../modules/sbc/schema.js";
 export * from "../modules/teams-profiles/schema.js";
 export * from "../modules/teams-users/schema.js";
 export * from "../modules/tenancy/schema.js";

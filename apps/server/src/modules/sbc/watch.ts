@@ -1,6 +1,7 @@
 import type { SbcDeps } from "./deps.js";
 import { enqueueSbcSync } from "./jobs.js";
 import { changedEnterpriseIds } from "./repository.js";
+import { checkTrunkStates } from "./trunk-state.js";
 
 /** How often the portal's tables are checked for changes the SBC has not seen. */
 export const SBC_WATCH_SECONDS = 10;
@@ -43,6 +44,12 @@ export function startSbcWatch(deps: Deps): () => void {
       lastCheck = startedAt;
     } catch (error) {
       deps.log.warn({ err: error }, "SBC change watch failed");
+    }
+    try {
+      // Trunk up/down: each tick reads the SBC's OPTIONS state and reports changes as webhook events.
+      await checkTrunkStates(deps, await deps.sbc.get());
+    } catch (error) {
+      deps.log.warn({ err: error }, "SBC trunk state check failed");
     } finally {
       running = false;
     }
