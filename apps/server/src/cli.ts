@@ -4,7 +4,7 @@ import { connectDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
 import { createLogger, terminalLogging } from "./http/logger.js";
 import { Problem } from "./http/problem.js";
-import { identityService } from "./modules/identity/service.js";
+import { identityService } from "./modules/identity/index.js";
 import { boot, type Runtime, resolveDatabase } from "./runtime/boot.js";
 import { stopOnSignals } from "./runtime/signals.js";
 import { startBanner } from "./runtime/start-banner.js";

@@ -24,13 +24,6 @@ import { errorHandler, Problem, sendProblem } from "./problem.js";
 import { registerSessionAuth, type SessionResolver } from "./session-auth.js";
 
 /**
- * Transitional: `AppDeps` (the composition's full dependency object) lives in runtime/app-deps.ts. This
- * re-export only keeps the modules that still import it from here compiling while they move to their own
- * narrowed deps types; nothing new may use it.
- */
-export type { AppDeps } from "../runtime/app-deps.js";
-
-/**
  * What the HTTP platform needs from the composition root (runtime/portal-app.ts): it knows no module.
  * The session resolver, the account lookup of the access gate and the route registry are injected.
  */

@@ -1,8 +1,8 @@
-import type { AppDeps } from "../http/app.js";
-import { startSbcWatch } from "../modules/sbc/watch.js";
-import { startTeamsUsersSchedule } from "../modules/teams-users/jobs.js";
+import { startSbcWatch } from "../modules/sbc/index.js";
+import { startTeamsUsersSchedule } from "../modules/teams-users/index.js";
 import { startUsageSchedule } from "../modules/usage/index.js";
 import { startWebhookRelay } from "../modules/webhooks/index.js";
+import type { AppDeps } from "./app-deps.js";
 
 /**
  * Periodic loops that find due work and enqueue jobs (Teams user sync schedule, SBC change watch).

@@ -9,9 +9,8 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedd
 import { runMigrations } from "../db/migrate.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
 import { outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
-import { startBuiltInEmulator } from "../modules/microsoft/emulator.js";
-import { trustExtraCa } from "../modules/microsoft/trust.js";
-import { loadSettingsRow } from "../modules/operator-settings/service.js";
+import { startBuiltInEmulator, trustExtraCa } from "../modules/microsoft/index.js";
+import { loadSettingsRow } from "../modules/operator-settings/index.js";
 import type { AppDeps } from "./app-deps.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";

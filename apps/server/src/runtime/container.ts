@@ -11,7 +11,7 @@ import {
   standInEnvironment,
 } from "../modules/microsoft/index.js";
 import { effectiveOperatorSettings } from "../modules/operator-settings/index.js";
-import { type SbcAdapterHandle, sbcAdapterHandle } from "../modules/sbc/runtime.js";
+import { type SbcAdapterHandle, sbcAdapterHandle } from "../modules/sbc/index.js";
 
 /**
  * The composition root: the long-lived adapters every module is handed, built once per process.

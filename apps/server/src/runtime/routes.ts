@@ -9,8 +9,13 @@ import {
 } from "../modules/direct-routing-setup/index.js";
 import { enterpriseRoutes } from "../modules/enterprises/index.js";
 import { healthRoutes } from "../modules/health/index.js";
-import { authRoutes, sessionRoutes, twoFactorRoutes, userRoutes } from "../modules/identity/index.js";
-import { microsoftSignInRoutes } from "../modules/identity/microsoft-sign-in-routes.js";
+import {
+  authRoutes,
+  microsoftSignInRoutes,
+  sessionRoutes,
+  twoFactorRoutes,
+  userRoutes,
+} from "../modules/identity/index.js";
 import { devMailboxRoutes } from "../modules/mail/index.js";
 import { microsoftRoutes } from "../modules/microsoft/index.js";
 import { numbersRoutes } from "../modules/numbers/index.js";

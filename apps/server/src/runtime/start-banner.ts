@@ -1,5 +1,5 @@
 import { DEMO_PASSWORDS, DEMO_TENANTS } from "@sip2teams/m365-emulator";
-import { ensureDemoOperator } from "../modules/identity/demo.js";
+import { ensureDemoOperator } from "../modules/identity/index.js";
 import type { Runtime } from "./boot.js";
 
 /**

@@ -5,8 +5,8 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { loadConfig } from "../../src/config/config.js";
-import type { AppDeps } from "../../src/http/app.js";
 import { loggerOptions } from "../../src/http/logger.js";
+import type { AppDeps } from "../../src/runtime/app-deps.js";
 import { boot, type Runtime } from "../../src/runtime/boot.js";
 import { freshDatabaseUrl } from "./database.js";
 

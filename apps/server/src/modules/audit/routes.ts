@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
 import { cursor, isoDateOrDateTime, text, uuid } from "../../http/schema-primitives.js";
 import { auditRepository } from "./repository.js";
 import { auditCsv, auditService, decodeAuditCursor } from "./service.js";
@@ -47,7 +47,7 @@ function parseFilters(query: z.infer<typeof filters>) {
 }
 
 /** The audit log of an account and everything below it (Admins only): a page of events and a CSV export. */
-export function auditRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
+export function auditRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
   const access = { config: { access: { kind: "account" as const, permission: "manage-users" as const } } };
   const audit = auditService({ events: auditRepository(deps.db) });
   return async (app) => {

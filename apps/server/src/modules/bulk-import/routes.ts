@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { recordAudit } from "../audit/index.js";
@@ -9,6 +8,7 @@ import { auditContext, enterpriseOf, provisioningQueue } from "../teams-users/in
 import { type TenantScope, tenantScope } from "../tenancy/index.js";
 import { applyJobKey, isApplyInterrupted } from "./apply-state.js";
 import { CsvRejected, USERS_CSV_LIMITS } from "./csv-guard.js";
+import type { BulkImportJobDeps } from "./jobs.js";
 import { applyJobRef } from "./jobs.js";
 import { bulkImportRepository } from "./repository.js";
 import type { BulkImport } from "./schema.js";
@@ -44,7 +44,7 @@ const rowView = z.object({
 });
 
 /** Bulk CSV import of users: upload → preview with per-row errors → confirm → applied in the background. */
-export function bulkImportRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function bulkImportRoutes(deps: BulkImportJobDeps): FastifyPluginAsyncZod {
   const serviceDeps = {
     db: deps.db,
     secrets: deps.secrets,

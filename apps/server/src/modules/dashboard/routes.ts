@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { buildDashboard, type DashboardContributor } from "./service.js";
 
@@ -27,7 +27,7 @@ const dashboardView = z
   .meta({ id: "Dashboard" });
 
 export function dashboardRoutes(
-  deps: Pick<AppDeps, "db">,
+  deps: { db: Database },
   contributors: DashboardContributor[],
 ): FastifyPluginAsyncZod {
   return async (app) => {

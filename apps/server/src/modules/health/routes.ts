@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
 
 /** Liveness (process up) and readiness (database and job queue reachable), for load balancers. */
-export function healthRoutes(deps: Pick<AppDeps, "db" | "jobs">): FastifyPluginAsyncZod {
+export function healthRoutes(deps: { db: Database; jobs: JobQueue }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/healthz",

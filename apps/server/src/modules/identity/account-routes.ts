@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
+import type { IdentityDeps } from "./service.js";
 import { identityService, publicUser } from "./service.js";
 import { portalUserView } from "./views.js";
 
@@ -16,7 +16,7 @@ const security = z.object({ requireTwoFactor: z.boolean() }).meta({ id: "Account
  * What an Admin decides about accounts as a matter of users: a new partner comes with its first Admin, and an
  * account may require two-factor authentication of all its users.
  */
-export function accountRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function accountRoutes(deps: IdentityDeps): FastifyPluginAsyncZod {
   const identity = identityService(deps);
   return async (app) => {
     app.post(

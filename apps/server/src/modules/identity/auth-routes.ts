@@ -1,10 +1,11 @@
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { text } from "../../http/schema-primitives.js";
+import type { JobQueue } from "../../jobs/job-queue.js";
 import { requestPasswordReset } from "./password-reset.js";
+import type { IdentityDeps } from "./service.js";
 import { identityService, type RequestMeta } from "./service.js";
 import { sessionView, startSession } from "./session-routes.js";
 
@@ -18,7 +19,7 @@ const password = text(1024);
 const errors = { 400: problemSchema, 401: problemSchema, 429: problemSchema };
 
 /** Signed-out flows: sign-in, activation, forgotten password. All public, all rate limited. */
-export function authRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function authRoutes(deps: IdentityDeps & { jobs: Pick<JobQueue, "enqueue"> }): FastifyPluginAsyncZod {
   const identity = identityService(deps);
   return async (app) => {
     app.post(

@@ -1,9 +1,9 @@
 import { randomToken } from "../../crypto/tokens.js";
-import type { AppDeps } from "../../http/app.js";
 import { recordAudit } from "../audit/index.js";
 import { accountRepository } from "../tenancy/index.js";
 import { hashPassword } from "./passwords.js";
 import { userRepository } from "./repository.js";
+import type { IdentityDeps } from "./service.js";
 
 export const DEMO_OPERATOR_EMAIL = "operator@sip2teams.localhost";
 
@@ -12,7 +12,7 @@ export const DEMO_OPERATOR_EMAIL = "operator@sip2teams.localhost";
  * and returns the sign-in details to print. Returns null when any operator account exists.
  */
 export async function ensureDemoOperator(
-  deps: Pick<AppDeps, "db">,
+  deps: Pick<IdentityDeps, "db">,
 ): Promise<{ email: string; password: string } | null> {
   const password = `Demo-${randomToken(12)}`;
   const passwordHash = await hashPassword(password);

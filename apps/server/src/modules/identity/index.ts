@@ -10,6 +10,7 @@ export { DEMO_OPERATOR_EMAIL, ensureDemoOperator } from "./demo.js";
 export type { MicrosoftSignInPort } from "./microsoft-sign-in-port.js";
 // For the microsoft module's sign-in adapter and consent flow (onboarding layer).
 export { type MicrosoftPerson, MicrosoftSignInError } from "./microsoft-sign-in-port.js";
+export { microsoftSignInRoutes } from "./microsoft-sign-in-routes.js";
 export { PASSWORD_RESET_MAIL_JOB, passwordResetMailJob } from "./password-reset.js";
 export { hashPassword } from "./passwords.js";
 export { type Permission, roleAllows } from "./policies.js";

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
 import { Problem, problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
-import { requestAuditContext } from "../audit/service.js";
+import { requestAuditContext } from "../audit/index.js";
+import type { MicrosoftSignInDeps } from "./microsoft-sign-in.js";
 import {
   completeMicrosoftSecondFactor,
   completeMicrosoftSignIn,
@@ -22,7 +22,7 @@ const setting = z
   .meta({ id: "MicrosoftSignInSetting" });
 
 /** Sign in with Microsoft (OpenID Connect) and a partner's or the operator's own-tenant setting for it. */
-export function microsoftSignInRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function microsoftSignInRoutes(deps: MicrosoftSignInDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const secure = deps.config.publicUrl.startsWith("https://");
     const bindToBrowser = (

@@ -5,7 +5,7 @@ import type { SecretBox } from "../../crypto/secret-box.js";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
-import { type AuditContext, recordAudit } from "../audit/repository.js";
+import { type AuditContext, recordAudit } from "../audit/index.js";
 import { type Account, accounts } from "../tenancy/index.js";
 import {
   GLOBAL_ADMINISTRATOR_ROLE,

@@ -4,10 +4,10 @@ import { z } from "zod";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
 import type { Actor } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
 import { Problem, problemSchema } from "../../http/problem.js";
 import { clearSessionCookie, setSessionCookie } from "../../http/session-auth.js";
 import { recordAudit, requestAuditContext } from "../audit/index.js";
+import type { IdentityDeps } from "./service.js";
 import { SESSION_COOKIE, sessionStore } from "./sessions.js";
 import { describeDevice } from "./user-agent.js";
 
@@ -58,7 +58,7 @@ export const sessionListItem = z
 
 export const endedSessionsView = z.object({ endedSessions: z.number().int() }).meta({ id: "EndedSessions" });
 
-function storeFor(deps: Pick<AppDeps, "config"> & { db: Executor }) {
+function storeFor(deps: Pick<IdentityDeps, "config"> & { db: Executor }) {
   return sessionStore(deps.db, {
     idleMinutes: deps.config.SESSION_IDLE_MINUTES,
     absoluteHours: deps.config.SESSION_ABSOLUTE_HOURS,
@@ -70,7 +70,7 @@ function storeFor(deps: Pick<AppDeps, "config"> & { db: Executor }) {
  * held before is revoked) and sets the cookie.
  */
 export async function startSession(
-  deps: Pick<AppDeps, "db" | "config">,
+  deps: Pick<IdentityDeps, "db" | "config">,
   request: FastifyRequest,
   reply: FastifyReply,
   userId: string,
@@ -88,7 +88,7 @@ export async function startSession(
 }
 
 /** The signed-in user's own sessions: who am I, the Sessions list, ending sessions, sign out (everywhere). */
-export function sessionRoutes(deps: Pick<AppDeps, "db" | "config">): FastifyPluginAsyncZod {
+export function sessionRoutes(deps: Pick<IdentityDeps, "db" | "config">): FastifyPluginAsyncZod {
   const store = storeFor(deps);
   return async (app) => {
     app.get(

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { accountRepository } from "../tenancy/index.js";
+import type { IdentityDeps } from "./service.js";
 import { identityService } from "./service.js";
 import { twoFactorService } from "./two-factor.js";
 
@@ -14,7 +14,7 @@ const status = z
 const codes = z.object({ recoveryCodes: z.array(z.string()) }).meta({ id: "RecoveryCodes" });
 
 /** The signed-in user's own two-factor authentication (TOTP + recovery codes). */
-export function twoFactorRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function twoFactorRoutes(deps: IdentityDeps): FastifyPluginAsyncZod {
   const twoFactor = twoFactorService({
     db: deps.db,
     secrets: deps.secrets,

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
 import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { accountRoutes } from "./account-routes.js";
 import { apiKeyRoutes } from "./api-keys/routes.js";
+import type { IdentityDeps } from "./service.js";
 import { identityService, publicUser } from "./service.js";
 import { endedSessionsView } from "./session-routes.js";
 import { portalUserView } from "./views.js";
@@ -20,7 +20,7 @@ const manage = { config: { access: { kind: "account" as const, permission: "mana
 const problems = { 400: problemSchema, 404: problemSchema, 409: problemSchema };
 
 /** Settings › User Management: the users of the acting account (Admins only). */
-export function userRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function userRoutes(deps: IdentityDeps): FastifyPluginAsyncZod {
   const identity = identityService(deps);
   return async (app) => {
     app.get(

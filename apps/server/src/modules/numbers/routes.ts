@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
@@ -13,7 +13,7 @@ const params = z.object({ accountId: uuid() });
 const stateEnum = z.enum(["available", "reserved", "assigned", "quarantined"]);
 
 /** Number inventory: the operator or a partner uploads numbers and allocates blocks; enterprises see theirs. */
-export function numbersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function numbersRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/numbers",

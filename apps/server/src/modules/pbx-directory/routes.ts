@@ -2,7 +2,6 @@ import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext as auditOf } from "../audit/index.js";
@@ -49,8 +48,11 @@ function enterpriseScope(request: FastifyRequest): TenantScope {
   return tenantScope(target);
 }
 
+/** What the PBX directory routes need: the source is sealed with `secrets`, syncs are queued on `jobs`. */
+export type PbxDirectoryDeps = Parameters<typeof enqueueDirectorySync>[0];
+
 /** The enterprise's PBX directory: upload (CSV or JSON), the HTTP source, sync, and the list Add User reads. */
-export function pbxDirectoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function pbxDirectoryRoutes(deps: PbxDirectoryDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/pbx-directory",

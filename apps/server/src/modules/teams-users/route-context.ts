@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { AppDeps } from "../../http/app.js";
+import type { TeamsUsersJobDeps } from "./jobs.js";
 import type { UserServiceDeps } from "./users/service.js";
 
 /** The Fastify instance a users route is registered on (zod type provider). */
@@ -7,6 +7,6 @@ export type RouteApp = Parameters<FastifyPluginAsyncZod>[0];
 
 /** What the users routes need: the app's dependencies and the services' narrowed ones. */
 export interface RouteContext {
-  deps: AppDeps;
+  deps: TeamsUsersJobDeps;
   services: UserServiceDeps;
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { AppDeps } from "../../http/app.js";
 import { registerCallingRoutes } from "./calling/routes.js";
 import { registerDeviceRoutes } from "./devices/routes.js";
 import { registerDirectoryRoutes } from "./directory/routes.js";
+import type { TeamsUsersJobDeps } from "./jobs.js";
 import { provisioningQueue } from "./jobs.js";
 import type { RouteContext } from "./route-context.js";
 import { registerUserRoutes } from "./users/routes.js";
@@ -10,7 +10,7 @@ import { registerUserRoutes } from "./users/routes.js";
 export { auditContext, enterpriseOf } from "./request-context.js";
 
 /** Every users route of an enterprise (`/api/accounts/:accountId/teams-users…`), grouped by job. */
-export function teamsUsersRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function teamsUsersRoutes(deps: TeamsUsersJobDeps): FastifyPluginAsyncZod {
   const context: RouteContext = {
     deps,
     services: {

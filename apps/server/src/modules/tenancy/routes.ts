@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import type { AppDeps } from "../../http/app.js";
+import type { Database } from "../../db/client.js";
 import { problemSchema } from "../../http/problem.js";
 import { cursor, text, uuid } from "../../http/schema-primitives.js";
 import { accountRepository } from "./repository.js";
@@ -31,7 +31,7 @@ const switchable = z
  * The account tree: the multitenant menu and the partners below an account. Creating a partner (with its
  * first Admin) and account security settings are identity's routes (`identity/account-routes.ts`).
  */
-export function tenancyRoutes(deps: Pick<AppDeps, "db">): FastifyPluginAsyncZod {
+export function tenancyRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
   const tenancy = tenancyService({ accounts: accountRepository(deps.db) });
   return async (app) => {
     app.get(
