@@ -34,6 +34,7 @@ const FIELDS = [
   "allowedIps",
   "maxConcurrentCalls",
   "codecs",
+  "transferMode",
 ];
 
 /** The enterprise's trunk profile: the derived trunk FQDN (Teams side) and the SIP side towards the PBX. */
@@ -74,6 +75,7 @@ function TrunkForm({
     allowedIps: profile?.allowedIps ?? [],
     maxConcurrentCalls: (profile?.maxConcurrentCalls ?? 10) as number | string,
     codecs: profile?.codecs ?? ["PCMA", "PCMU"],
+    transferMode: profile?.transferMode ?? "teams",
   });
   const errors = useApiErrors(FIELDS);
   const err = (field: string) =>
@@ -215,6 +217,19 @@ function TrunkForm({
           disabled={readOnly}
         />
       </Group>
+      <Select
+        label="Transfers"
+        description="How a Teams user's call transfer is carried out"
+        data={[
+          { value: "teams", label: "Teams performs the transfer (REFER removed from Allow toward Teams)" },
+          { value: "route", label: "Route the transfer INVITE back to Microsoft" },
+        ]}
+        value={form.transferMode}
+        onChange={(v) => set("transferMode", (v ?? "teams") as typeof form.transferMode)}
+        allowDeselect={false}
+        error={err("transferMode")}
+        disabled={readOnly}
+      />
       {errors.formError && <Alert color="red">{errors.formError}</Alert>}
       {!readOnly && (
         <Group>
