@@ -5,7 +5,7 @@ import { checkTrunkStates } from "./trunk-state.js";
 
 /** How often the portal's tables are checked for changes the SBC has not seen. */
 export const SBC_WATCH_SECONDS = 10;
-/** How often every enterprise is re-synchronised (deletions leave no timestamp behind). */
+/** How often every enterprise is re-synchronised (repairs an SBC that lost its state; hard deletes come through sbc_deletions). */
 export const SBC_FULL_SYNC_SECONDS = 300;
 /** A change committed late (long transaction) is still seen: look back this far. */
 const LOOK_BACK_MS = 15_000;
