@@ -41,6 +41,9 @@ export interface AppOptions {
 export type App = FastifyInstance;
 
 export const webDistFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../web/dist");
+/** Content-hashed build output never changes under its name; everything else (index.html) is revalidated. */
+const webCacheControl = (file: string) =>
+  file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache";
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export async function buildApp(
@@ -140,7 +143,15 @@ export async function buildApp(
 
   const hasWeb = existsSync(path.join(webDistFolder, "index.html"));
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webDistFolder, wildcard: false, index: false });
+    await app.register(fastifyStatic, {
+      root: webDistFolder,
+      wildcard: false,
+      index: false,
+      // .br and .gz lie next to each file (apps/web/vite.config.ts precompresses); Vary is set for us.
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (reply, file) => reply.header("cache-control", webCacheControl(file)),
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsPage =
