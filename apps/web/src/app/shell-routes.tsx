@@ -1,5 +1,4 @@
-import { createRootRoute, createRoute, Outlet, redirect } from "@tanstack/react-router";
-import { AppLayout } from "../layout/AppLayout";
+import { createRootRoute, createRoute, lazyRouteComponent, Outlet, redirect } from "@tanstack/react-router";
 import { NotFound } from "../layout/NotFound";
 import { ensureSession } from "./session";
 
@@ -21,5 +20,5 @@ export const accountRoute = createRoute({
     if (!session) throw redirect({ to: "/sign-in", search: { redirect: location.href } });
     return { session };
   },
-  component: AppLayout,
+  component: lazyRouteComponent(() => import("../layout/AppLayout"), "AppLayout"),
 });

@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { ApiKeysPage } from "./ApiKeysPage";
 
 export const apiKeysRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/settings/api-keys", component: ApiKeysPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/settings/api-keys",
+    component: lazyRouteComponent(() => import("./ApiKeysPage"), "ApiKeysPage"),
+  }),
 ] as const;

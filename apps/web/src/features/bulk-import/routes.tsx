@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { BulkImportPage } from "./BulkImportPage";
 
 export const bulkImportRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/users/import", component: BulkImportPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/users/import",
+    component: lazyRouteComponent(() => import("./BulkImportPage"), "BulkImportPage"),
+  }),
 ] as const;

@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { DashboardPage } from "./DashboardPage";
 
 export const dashboardRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/dashboard", component: DashboardPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/dashboard",
+    component: lazyRouteComponent(() => import("./DashboardPage"), "DashboardPage"),
+  }),
 ] as const;

@@ -1,10 +1,12 @@
-import { createRoute, redirect } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { EnterpriseDetailPage } from "./EnterpriseDetailPage";
-import { EnterprisesPage } from "./EnterprisesPage";
 
 export const enterprisesRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/enterprises", component: EnterprisesPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/enterprises",
+    component: lazyRouteComponent(() => import("./EnterprisesPage"), "EnterprisesPage"),
+  }),
   // Opening an enterprise switches into its account (the multitenant menu shows whose environment it is).
   createRoute({
     getParentRoute: () => accountRoute,
@@ -13,5 +15,9 @@ export const enterprisesRoutes = [
       throw redirect({ to: "/a/$accountId/enterprise", params: { accountId: params.enterpriseId } });
     },
   }),
-  createRoute({ getParentRoute: () => accountRoute, path: "/enterprise", component: EnterpriseDetailPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/enterprise",
+    component: lazyRouteComponent(() => import("./EnterpriseDetailPage"), "EnterpriseDetailPage"),
+  }),
 ] as const;

@@ -1,10 +1,6 @@
-import { createRoute, redirect } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { ensureSession } from "../../app/session";
 import { rootRoute } from "../../app/shell-routes";
-import { ActivatePage } from "./ActivatePage";
-import { ForgotPasswordPage } from "./ForgotPasswordPage";
-import { MicrosoftSignInPage } from "./MicrosoftSignInPage";
-import { ResetPasswordPage } from "./ResetPasswordPage";
 import { SignInPage } from "./SignInPage";
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
@@ -38,14 +34,14 @@ export const identityRoutes = [
       enabled: search.enabled === undefined ? undefined : String(search.enabled),
     }),
     beforeLoad: primeSession,
-    component: MicrosoftSignInPage,
+    component: lazyRouteComponent(() => import("./MicrosoftSignInPage"), "MicrosoftSignInPage"),
   }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/activate",
     validateSearch: (search: Record<string, unknown>): { token?: string } => ({ token: text(search.token) }),
     beforeLoad: primeSession,
-    component: ActivatePage,
+    component: lazyRouteComponent(() => import("./ActivatePage"), "ActivatePage"),
   }),
   createRoute({
     getParentRoute: () => rootRoute,
@@ -54,13 +50,13 @@ export const identityRoutes = [
       username: text(search.username),
     }),
     beforeLoad: primeSession,
-    component: ForgotPasswordPage,
+    component: lazyRouteComponent(() => import("./ForgotPasswordPage"), "ForgotPasswordPage"),
   }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/reset-password",
     validateSearch: (search: Record<string, unknown>): { token?: string } => ({ token: text(search.token) }),
     beforeLoad: primeSession,
-    component: ResetPasswordPage,
+    component: lazyRouteComponent(() => import("./ResetPasswordPage"), "ResetPasswordPage"),
   }),
 ] as const;

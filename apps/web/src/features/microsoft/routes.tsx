@@ -1,11 +1,13 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute, rootRoute } from "../../app/shell-routes";
-import { AuthorizationPage } from "./AuthorizationPage";
-import { AuthorizeRequestPage, ConsentResultPage } from "./ConsentResultPage";
 
 /** Inside the portal: the Teams icon's Authorization page. */
 export const microsoftRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/microsoft", component: AuthorizationPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/microsoft",
+    component: lazyRouteComponent(() => import("./AuthorizationPage"), "AuthorizationPage"),
+  }),
 ] as const;
 
 /** Outside the shell: where Microsoft redirects to, and the emailed authorization link. */
@@ -16,11 +18,11 @@ export const microsoftPublicRoutes = [
     validateSearch: (search: Record<string, unknown>): { error?: string } => ({
       error: typeof search.error === "string" ? search.error : undefined,
     }),
-    component: ConsentResultPage,
+    component: lazyRouteComponent(() => import("./ConsentResultPage"), "ConsentResultPage"),
   }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/microsoft/authorize",
-    component: AuthorizeRequestPage,
+    component: lazyRouteComponent(() => import("./ConsentResultPage"), "AuthorizeRequestPage"),
   }),
 ] as const;

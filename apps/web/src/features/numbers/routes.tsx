@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { NumbersPage } from "./NumbersPage";
 
 export const numbersRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/numbers", component: NumbersPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/numbers",
+    component: lazyRouteComponent(() => import("./NumbersPage"), "NumbersPage"),
+  }),
 ] as const;

@@ -1,11 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { OperatorSettingsPage } from "./OperatorSettingsPage";
 
 export const operatorSettingsRoutes = [
   createRoute({
     getParentRoute: () => accountRoute,
     path: "/operator-settings",
-    component: OperatorSettingsPage,
+    component: lazyRouteComponent(() => import("./OperatorSettingsPage"), "OperatorSettingsPage"),
   }),
 ] as const;

@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { PreflightPage } from "./PreflightPage";
 
 export const preflightRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/preflight", component: PreflightPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/preflight",
+    component: lazyRouteComponent(() => import("./PreflightPage"), "PreflightPage"),
+  }),
 ] as const;

@@ -1,11 +1,20 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { AuditLogPage } from "./AuditLogPage";
-import { SecurityPage } from "./SecurityPage";
-import { UserManagementPage } from "./UserManagementPage";
 
 export const settingsRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/settings/users", component: UserManagementPage }),
-  createRoute({ getParentRoute: () => accountRoute, path: "/settings/audit", component: AuditLogPage }),
-  createRoute({ getParentRoute: () => accountRoute, path: "/settings/security", component: SecurityPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/settings/users",
+    component: lazyRouteComponent(() => import("./UserManagementPage"), "UserManagementPage"),
+  }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/settings/audit",
+    component: lazyRouteComponent(() => import("./AuditLogPage"), "AuditLogPage"),
+  }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/settings/security",
+    component: lazyRouteComponent(() => import("./SecurityPage"), "SecurityPage"),
+  }),
 ] as const;

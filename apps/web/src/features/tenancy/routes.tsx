@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { PartnersPage } from "./PartnersPage";
 
 export const tenancyRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/partners", component: PartnersPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/partners",
+    component: lazyRouteComponent(() => import("./PartnersPage"), "PartnersPage"),
+  }),
 ] as const;

@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { TrunksPage } from "./TrunksPage";
 
 export const trunksRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/trunks", component: TrunksPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/trunks",
+    component: lazyRouteComponent(() => import("./TrunksPage"), "TrunksPage"),
+  }),
 ] as const;

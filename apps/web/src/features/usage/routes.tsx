@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { UsagePage } from "./UsagePage";
 
 export const usageRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/usage", component: UsagePage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/usage",
+    component: lazyRouteComponent(() => import("./UsagePage"), "UsagePage"),
+  }),
 ] as const;

@@ -1,7 +1,10 @@
-import { createRoute } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
-import { WebhooksPage } from "./WebhooksPage";
 
 export const webhooksRoutes = [
-  createRoute({ getParentRoute: () => accountRoute, path: "/settings/webhooks", component: WebhooksPage }),
+  createRoute({
+    getParentRoute: () => accountRoute,
+    path: "/settings/webhooks",
+    component: lazyRouteComponent(() => import("./WebhooksPage"), "WebhooksPage"),
+  }),
 ] as const;
