@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `npm start`: builds only when the sources changed since the last build (scripts/build-fingerprint.mjs), so
+// a restart on existing data goes straight to `sip2teams start`; a fresh clone still builds the first time.
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { buildNeeded, recordBuild, sourceFingerprint } from "./build-fingerprint.mjs";
+
+const root = path.resolve(import.meta.dirname, "..");
+// Taken before building, so a source edited while the build runs is rebuilt next time.
+const fingerprint = sourceFingerprint(root);
+const reason = buildNeeded(root, fingerprint);
+if (reason) {
+  console.log(`Building (${reason})…`);
+  const build = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  recordBuild(root, fingerprint);
+} else {
+  console.log("Build is up to date with the sources; starting.");
+}
+
+const portal = spawn(
+  process.execPath,
+  [path.join(root, "apps/server/bin/sip2teams.js"), "start", ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => portal.kill(signal));
+portal.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
