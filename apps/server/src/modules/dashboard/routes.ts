@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { targetAccountOf } from "../../http/access.js";
 import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { buildDashboard, type DashboardContributor } from "./service.js";
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { targetAccountOf } from "../../http/access.js";
 import type { Database } from "../../db/client.js";
+import { targetAccountOf } from "../../http/access.js";
 import { problemSchema } from "../../http/problem.js";
 import { cursor, text, uuid } from "../../http/schema-primitives.js";
 import { accountRepository } from "./repository.js";
