@@ -9,6 +9,7 @@ import { createAccountTree, createSignedInUser, type SignedInUser } from "./supp
 import { configureOperator, onboardEnterprise } from "./support/onboarding.js";
 import { asKamailioRole, KAMAILIO_DB_PASSWORD } from "./support/sbc.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { trunkProfileBody } from "./support/trunk-profile.js";
 
 /**
  * Issue 17 item 6: the SBC database (Kamailio's) holds digest HA1 values, never a SIP device password,
@@ -25,19 +26,7 @@ describe("SBC database: HA1 instead of SIP passwords, and Kamailio's read-only r
   let sbcUrl: string;
   const devices: { authId: string; password: string }[] = [];
 
-  const trunkPayload = (change: Record<string, unknown> = {}) => ({
-    label: "acme",
-    pbxHost: "pbx.customer.example",
-    pbxPort: 5060,
-    transport: "UDP",
-    sipDomain: "customer.example",
-    outboundProxy: null,
-    mode: "registration",
-    allowedIps: [],
-    maxConcurrentCalls: 20,
-    codecs: ["PCMA", "PCMU"],
-    ...change,
-  });
+  const trunkPayload = trunkProfileBody;
 
   const putTrunk = (change: Record<string, unknown> = {}) =>
     t.app.inject({

@@ -13,6 +13,7 @@ import { createAccountTree, createSignedInUser, type SignedInUser } from "./supp
 import { configureOperator, onboardEnterprise } from "./support/onboarding.js";
 import { KAMAILIO_DB_PASSWORD } from "./support/sbc.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { trunkProfileBody } from "./support/trunk-profile.js";
 
 /**
  * Issue 11, portal side: the trunk profile's transfer mode and max concurrent calls reach the SBC database
@@ -31,19 +32,7 @@ describe("SBC sync of the portal side: transfers per trunk, hard deletes", () =>
       method: "PUT",
       url: `/api/accounts/${enterpriseId}/trunk-profile`,
       headers: partnerUser.headers,
-      payload: {
-        label: "acme",
-        pbxHost: "pbx.customer.example",
-        pbxPort: 5060,
-        transport: "UDP",
-        sipDomain: "customer.example",
-        outboundProxy: null,
-        mode: "registration",
-        allowedIps: [],
-        maxConcurrentCalls: 20,
-        codecs: ["PCMA", "PCMU"],
-        ...change,
-      },
+      payload: trunkProfileBody(change),
     });
 
   async function sbcQuery<T extends pg.QueryResultRow>(text: string, values: unknown[] = []) {

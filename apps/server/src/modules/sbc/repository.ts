@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
+import type { SbcTrunk } from "./adapter.js";
 
 /**
  * What the SBC reads of the portal's tables: an enterprise's trunk profile (trunks), its state (tenancy,
@@ -8,17 +9,13 @@ import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
  * those columns, in SQL, so the sbc module imports none of their tables; every read is limited to
  * `scope` (the enterprise's account and below) through tenancy's `withinScope`.
  */
-export type SbcTrunkRow = {
-  fqdn: string;
-  pbxHost: string;
-  pbxPort: number;
-  transport: "UDP" | "TCP" | "TLS";
-  sipDomain: string;
+export type SbcTrunkRow = Pick<
+  SbcTrunk,
+  "fqdn" | "pbxHost" | "pbxPort" | "transport" | "sipDomain" | "outboundProxy" | "mode" | "allowedIps"
+> & {
   pbxRealm: string | null;
-  outboundProxy: string | null;
-  mode: "registration" | "static-ip";
-  allowedIps: string[];
   maxConcurrentCalls: number;
+  /** The portal's words: "teams" (the SBC strips REFER) or "route". */
   transferMode: "teams" | "route";
   status: "pending" | "active" | "disabled";
   accountStatus: string;
