@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { report } from "./support/report.mjs";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const PREVIEW_TARGET_S = 60;
@@ -134,9 +135,11 @@ try {
       correct,
     ],
   ];
-  for (const [measure, target, measured, pass] of rows)
-    console.log(`${measure} | target ${target} | measured ${measured} | ${pass ? "PASS" : "FAIL"}`);
-  exitCode = rows.every((row) => row[3]) ? 0 : 1;
+  const pass = report(
+    "bulk-import-10k",
+    rows.map(([measure, target, measured, pass]) => ({ measure, target, measured, pass })),
+  );
+  exitCode = pass ? 0 : 1;
 } finally {
   await runtime.stop();
   await pg.stop();

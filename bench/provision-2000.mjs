@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
+import { report } from "./support/report.mjs";
 
 const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -191,10 +192,21 @@ try {
     `provision-2000: ${done} done, ${failed} failed of ${ids.length} users in ${wallS.toFixed(1)} s; ` +
       `${counts.ok} API requests served, ${counts.throttled} answered 429 (allowed ${RATE} req/s)`,
   );
-  console.log(
-    `provision-2000 achieved ÷ allowed request rate = ${achieved.toFixed(1)} ÷ ${RATE} = ${ratio.toFixed(2)} (target ≥ 0.8) ${ratio >= 0.8 && failed === 0 && done === ids.length ? "PASS" : "FAIL"}`,
-  );
-  exitCode = ratio >= 0.8 && failed === 0 && done === ids.length ? 0 : 1;
+  const pass = report("provision-2000", [
+    {
+      measure: "users provisioned (checked)",
+      target: `${ids.length} done, 0 failed`,
+      measured: `${done} done, ${failed} failed`,
+      pass: failed === 0 && done === ids.length,
+    },
+    {
+      measure: "achieved ÷ allowed request rate",
+      target: "≥ 0.8",
+      measured: `${achieved.toFixed(1)} ÷ ${RATE} = ${ratio.toFixed(2)}`,
+      pass: ratio >= 0.8,
+    },
+  ]);
+  exitCode = pass ? 0 : 1;
 } finally {
   await closePowershell(runtime.deps);
   await runtime.stop();

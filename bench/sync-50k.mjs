@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigTenantScenario } from "./support/big-tenant.mjs";
+import { report } from "./support/report.mjs";
 
 const USERS = Number(process.env.BENCH_USERS ?? 50_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 500);
@@ -163,13 +164,15 @@ try {
     `sync-50k: the emulator spends ${emulatorMs.toFixed(0)} ms per page besides the latency; ` +
       `wall ÷ (pages × (latency + emulator time)) = ${(result.wallMs / (result.pages * (LATENCY_MS + emulatorMs))).toFixed(2)}`,
   );
-  console.log(
-    `sync-50k wall ÷ (pages × latency) = ${ratio.toFixed(2)} (target ≤ 1.3) ${ratio <= 1.3 ? "PASS" : "FAIL"}`,
-  );
-  console.log(
-    `sync-50k peak RSS while syncing = ${rssMb.toFixed(0)} MB (target < 300 MB) ${rssMb < 300 ? "PASS" : "FAIL"}`,
-  );
-  process.exitCode = ratio <= 1.3 && rssMb < 300 ? 0 : 1;
+  report("sync-50k", [
+    { measure: "wall ÷ (pages × latency)", target: "≤ 1.3", measured: ratio.toFixed(2), pass: ratio <= 1.3 },
+    {
+      measure: "peak RSS while syncing",
+      target: "< 300 MB",
+      measured: `${rssMb.toFixed(0)} MB`,
+      pass: rssMb < 300,
+    },
+  ]);
 } finally {
   await emu.close();
   await pg.stop();

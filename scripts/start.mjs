@@ -11,7 +11,9 @@ const fingerprint = sourceFingerprint(root);
 const reason = buildNeeded(root, fingerprint);
 if (reason) {
   console.log(`Building (${reason})…`);
-  const build = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+  // A NODE_ENV from the shell (development, test) would make Vite bundle React's development build.
+  const { NODE_ENV: _ignored, ...buildEnv } = process.env;
+  const build = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit", env: buildEnv });
   if (build.status !== 0) process.exit(build.status ?? 1);
   recordBuild(root, fingerprint);
 } else {

@@ -11,9 +11,12 @@ const repositoryRoot = path.resolve(webDistFolder, "../../..");
 /** The web build as `npm run build` leaves it; built here when it is missing or predates precompression. */
 function ensureWebBuild() {
   if (existsSync(path.join(webDistFolder, "index.html.br"))) return;
+  // Without the test runner's NODE_ENV=test, which would make Vite bundle React's development build.
+  const { NODE_ENV: _ignored, ...env } = process.env;
   const build = spawnSync("npm", ["run", "build", "--workspace", "apps/web"], {
     cwd: repositoryRoot,
     encoding: "utf8",
+    env,
   });
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
 }
