@@ -28,14 +28,14 @@ export function enterprisesRepository(db: Executor) {
   const accountInScope = (scope: TenantScope, id: string) =>
     and(eq(accounts.id, id), withinScope(scope, accounts.id));
   return {
-    /** The scope's active enterprises (not being deleted): id and name, for the onboarding action items. */
+    /** The scope's active enterprises (not being deleted), oldest first: id and name, for the onboarding action items. */
     async listActive(scope: TenantScope, tx: Executor = db) {
       return tx
         .select({ id: accounts.id, name: accounts.name })
         .from(accounts)
         .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
         .where(and(withinScope(scope, accounts.id), eq(enterprises.lifecycle, "active")))
-        .orderBy(asc(accounts.name));
+        .orderBy(asc(accounts.createdAt), asc(accounts.id));
     },
 
     async find(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
