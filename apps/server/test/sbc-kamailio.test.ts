@@ -19,6 +19,7 @@ import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.
 import { deviceAd } from "../src/modules/teams-users/service.js";
 import type { Account } from "../src/modules/tenancy/schema.js";
 import { trunkProfiles } from "../src/modules/trunks/schema.js";
+import { webhookEvents } from "../src/modules/webhooks/schema.js";
 import {
   createAccount,
   createAccountTree,
@@ -719,4 +720,26 @@ describe("SBC with Kamailio and SIPp", () => {
       await adapter.close();
     }
   }, 40_000);
+
+  it("trunk up/down: the SBC watch reads the PBX's OPTIONS state from Kamailio and emits sbc.trunk-up, then sbc.trunk-down once the PBX stops answering", async () => {
+    const events = async () =>
+      (
+        await t.deps.db
+          .select({ type: webhookEvents.type, data: webhookEvents.data })
+          .from(webhookEvents)
+          .where(eq(webhookEvents.accountId, enterprise.id))
+          .orderBy(webhookEvents.createdAt)
+      ).filter((e) => e.type.startsWith("sbc."));
+    const trunk = { enterpriseId: enterprise.id, trunk: "127.0.0.1" };
+
+    await waitFor("sbc.trunk-up", async () => (await events()).length > 0, 120_000);
+    expect((await events())[0]).toEqual({ type: "sbc.trunk-up", data: trunk });
+
+    await stop(pbx);
+    await waitFor("sbc.trunk-down", async () => (await events()).at(-1)?.type === "sbc.trunk-down", 120_000);
+    expect((await events()).at(-1)).toEqual({
+      type: "sbc.trunk-down",
+      data: { ...trunk, reason: "SIP OPTIONS not answered" },
+    });
+  }, 300_000);
 });
