@@ -20,13 +20,27 @@ if (reason) {
   console.log("Build is up to date with the sources; starting.");
 }
 
+// The portal runs in its own process group and gets each stop request exactly once, from here: a Ctrl-C in a
+// terminal reaches this process both from the terminal and through npm, and a second signal makes the portal
+// exit at once instead of stopping gracefully. A signal again after a second is a deliberate second Ctrl-C.
 const portal = spawn(
   process.execPath,
   [path.join(root, "apps/server/bin/sip2teams.js"), "start", ...process.argv.slice(2)],
   {
     cwd: root,
-    stdio: "inherit",
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
   },
 );
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => portal.kill(signal));
+let lastForwarded = 0;
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    if (performance.now() - lastForwarded < 1000) return;
+    lastForwarded = performance.now();
+    portal.kill(signal);
+  });
 portal.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// Never leave the portal behind if this process ends first.
+process.on("exit", () => {
+  if (portal.exitCode === null && portal.signalCode === null) portal.kill("SIGTERM");
+});
