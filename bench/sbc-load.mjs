@@ -104,6 +104,8 @@ try {
     "--table=-1",
     "--interface=127.0.0.1",
     `--listen-ng=127.0.0.1:${ports.ng}`,
+    `--listen-cli=127.0.0.1:${await freePort()}`,
+    `--listen-http=127.0.0.1:${await freePort()}`,
     "--port-min=42000",
     "--port-max=49999",
     "--delete-delay=0",

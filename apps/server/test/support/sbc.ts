@@ -147,26 +147,40 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
     await db.end();
   }
 
-  const mediaMin = 40_000 + Math.floor(Math.random() * 200) * 100;
-  const rtpengine = runProcess(
-    "/usr/bin/rtpengine",
-    [
-      "--foreground",
-      "--table=-1",
-      "--interface=127.0.0.1",
-      `--listen-ng=127.0.0.1:${ports.rtpengineNg}`,
-      `--port-min=${mediaMin}`,
-      `--port-max=${mediaMin + 99}`,
-      "--delete-delay=0",
-      "--log-stderr",
-      `--pidfile=${path.join(work, "rtpengine.pid")}`,
-    ],
-    work,
-  );
-  await waitFor("rtpengine listening", async () => (await rtpengineCalls(ports.rtpengineNg)) !== null, {
-    timeoutMs: 20_000,
-    retryOnError: true,
-  });
+  // rtpengine in userspace. Another test file may hold the ports picked here (a media range, or the
+  // NG port between freePort and bind): if it exits, it starts again on other ports.
+  let rtpengine: Proc | undefined;
+  for (let attempt = 0; !rtpengine; attempt++) {
+    const mediaMin = 40_000 + Math.floor(Math.random() * 200) * 100;
+    const proc = runProcess(
+      "/usr/bin/rtpengine",
+      [
+        "--foreground",
+        "--table=-1",
+        "--interface=127.0.0.1",
+        `--listen-ng=127.0.0.1:${ports.rtpengineNg}`,
+        `--listen-cli=127.0.0.1:${await freePort()}`,
+        `--listen-http=127.0.0.1:${await freePort()}`,
+        `--port-min=${mediaMin}`,
+        `--port-max=${mediaMin + 99}`,
+        "--delete-delay=0",
+        "--log-stderr",
+        `--pidfile=${path.join(work, "rtpengine.pid")}`,
+      ],
+      work,
+    );
+    const state = await waitFor(
+      "rtpengine listening or exited",
+      async () => {
+        if (proc.child.exitCode !== null || proc.child.signalCode !== null) return "exited";
+        return (await rtpengineCalls(ports.rtpengineNg)) !== null && "listening";
+      },
+      { timeoutMs: 20_000, retryOnError: true },
+    );
+    if (state === "listening") rtpengine = proc;
+    else if (attempt >= 3) throw new Error(`rtpengine exited:\n${proc.output.join("")}`);
+    else ports.rtpengineNg = await freePort();
+  }
 
   const tlsConfig = options.prepareTls ? await options.prepareTls(work) : undefined;
   const kamDir = path.join(work, "kamailio");
