@@ -21,7 +21,7 @@ import { type AccountLookup, type RegisteredRoute, registerAccessControl } from 
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
 import { registerInputBoundary } from "./input-boundary.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
-import { registerSessionAuth, type SessionResolver } from "./session-auth.js";
+import { type ApiKeyResolver, registerSessionAuth, type SessionResolver } from "./session-auth.js";
 
 /**
  * What the HTTP platform needs from the composition root (runtime/portal-app.ts): it knows no module.
@@ -32,6 +32,8 @@ export interface AppOptions {
   log: Logger;
   /** Session cookie → actor (identity's session store). */
   sessions: SessionResolver;
+  /** `Authorization: Bearer` → actor (identity's API keys). */
+  apiKeys?: ApiKeyResolver;
   /** `:accountId` → the account the gate checks (tenancy's account repository). */
   findAccount: AccountLookup;
   /** Registers every module's routes (runtime/routes.ts). */
@@ -137,7 +139,7 @@ export async function buildApp(
   } as never);
 
   const routes = registerAccessControl(app, options.findAccount);
-  registerSessionAuth(app, options.sessions, config.publicUrl);
+  registerSessionAuth(app, options.sessions, config.publicUrl, options.apiKeys);
 
   await options.registerRoutes(app);
 

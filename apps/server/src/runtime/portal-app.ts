@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { RegisteredRoute } from "../http/access.js";
 import { buildApp } from "../http/app.js";
-import { sessionStore } from "../modules/identity/index.js";
+import { apiKeyResolver, sessionStore } from "../modules/identity/index.js";
 import { accountRepository } from "../modules/tenancy/index.js";
 import type { AppDeps } from "./app-deps.js";
 import { registerRoutes } from "./routes.js";
@@ -19,6 +19,7 @@ export function buildPortalApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       idleMinutes: deps.config.SESSION_IDLE_MINUTES,
       absoluteHours: deps.config.SESSION_ABSOLUTE_HOURS,
     }),
+    apiKeys: apiKeyResolver(deps.db, { requestsPerMinute: deps.config.API_KEY_RATE_LIMIT_PER_MINUTE }),
     findAccount: (id) => accounts.findById(id),
     registerRoutes: (app) => registerRoutes(app, deps),
   });
