@@ -456,7 +456,7 @@ describe("Teams user provisioning against the Microsoft 365 emulator", () => {
       const checksOf = async () =>
         Number(
           (
-            (await userRow(id)).steps.find((s) => s.key === "assign-number")?.data?.waiting as {
+            (await userRow(id)).steps.find((s) => s.key === "assign-number")!.data!.waiting as {
               checks: number;
             }
           ).checks,
