@@ -1,7 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, like, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
-// Layer-internal read of the tenancy table (the enterprise's name in the list); to become a tenancy service call.
 import { phoneNumbers } from "./schema.js";
 
 export interface NumberListQuery {
