@@ -19,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { report } from "./support/report.mjs";
 
 const RATE = Number(process.env.BENCH_CALLS_PER_S ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -266,11 +267,15 @@ try {
       `  ${label.padEnd(12)} ${String(r.total).padStart(5)} calls  ${String(r.failures).padStart(4)} failed   INVITE→200 p50 ${pct(r.times, 50).toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   p99 ${pct(r.times, 99).toFixed(1).padStart(6)} ms`,
     );
   }
-  const pass = failures === 0 && worstP95 < TARGET_MS;
-  console.log(
-    `sbc-load INVITE→200 p95 ${worstP95.toFixed(1)} ms (target < ${TARGET_MS} ms, 0 failures; ${failures} failed); ratio p95/target = ${(worstP95 / TARGET_MS).toFixed(2)} ${pass ? "PASS" : "FAIL"}`,
-  );
-  process.exitCode = pass ? 0 : 1;
+  report("sbc-load", [
+    { measure: "calls failed", target: "0", measured: String(failures), pass: failures === 0 },
+    {
+      measure: "INVITE→200 p95, worse direction",
+      target: `< ${TARGET_MS} ms`,
+      measured: `${worstP95.toFixed(1)} ms`,
+      pass: worstP95 < TARGET_MS,
+    },
+  ]);
 } finally {
   for (const child of procs) if (child.exitCode === null) child.kill("SIGTERM");
   await new Promise((resolve) => setTimeout(resolve, 500));
