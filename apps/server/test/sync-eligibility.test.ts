@@ -2,7 +2,7 @@ import type { StartedEmulator, User } from "@sip2teams/m365-emulator";
 import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
+
 import { teamsUserSyncs } from "../src/modules/teams-users/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import { emulatorEnv, startEmulator } from "./support/onboarding.js";
@@ -92,7 +92,7 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
   it("a user without the Teams service plan (TEAMS1) and an sfbOnPremUser are synced as not eligible, with reasons", async () => {
     const [noTeams, onPrem, later] = teamsPhoneUsers();
     // Teams Phone (MCOEV) kept, the Teams licence removed: Teams Phone alone is unusable.
-    const api = await voiceApi(t.deps, CONTOSO.id);
+    const api = (await t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
     await api.graph.post(`/users/${noTeams!.id}/assignLicense`, {
       addLicenses: [],
       removeLicenses: [TEAMS_ENTERPRISE_SKU],

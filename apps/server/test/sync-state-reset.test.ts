@@ -2,7 +2,7 @@ import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_APP, DEMO_TENANTS, ROLE } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { voiceApi } from "../src/modules/teams-users/microsoft-voice.js";
+
 import { teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
 import { emulatorEnv, startEmulator } from "./support/onboarding.js";
@@ -79,7 +79,7 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
 
   it("starts a full round instead of failing, and users gone in the reset are marked removed", async () => {
     expect(await sync()).toMatchObject({ status: "completed", fullSync: true });
-    const api = await voiceApi(t.deps, CONTOSO.id);
+    const api = (await t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
     const created = await api.graph.post<{ id: string }>("/users", {
       accountEnabled: true,
       displayName: "Before Reset",

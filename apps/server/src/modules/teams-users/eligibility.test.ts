@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  DIRECT_ROUTING_ACTIVATION_ACCOUNT,
+  eligibilityOf,
   NO_TEAMS_LICENCE,
   syncEligibility,
+  TEAMS_PHONE_PLAN_ID,
   TEAMS_SERVICE_PLAN_ID,
   UNUSABLE_ACCOUNT_TYPES,
 } from "./eligibility.js";
-import { DIRECT_ROUTING_ACTIVATION_ACCOUNT, eligibilityOf, TEAMS_PHONE_PLAN_ID } from "./microsoft-voice.js";
 
 const teamsPhone = [{ servicePlanId: TEAMS_PHONE_PLAN_ID, capabilityStatus: "Enabled" }];
 const teamsPhoneAndTeams = [

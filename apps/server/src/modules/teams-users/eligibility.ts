@@ -1,4 +1,7 @@
-import { type DeltaUser, eligibilityOf } from "./microsoft-voice.js";
+import { ACTIVATION_USER_PREFIX } from "../direct-routing-setup/index.js";
+import { type DeltaUser, TEAMS_PHONE_PLAN_ID, TEAMS_PHONE_VIRTUAL_USER_PLAN_ID } from "../microsoft/index.js";
+
+export { TEAMS_PHONE_PLAN_ID };
 
 /**
  * Whether a synced user can get Teams calling, decided during sync so the Users page shows why not before anyone
@@ -11,6 +14,34 @@ import { type DeltaUser, eligibilityOf } from "./microsoft-voice.js";
  *   teamsadministration-teamsuserconfiguration) must not be `sfbOnPremUser` (homed in Skype for Business Server on
  *   premises) or `ineligibleUser` (not eligible for Teams).
  */
+
+export const DIRECT_ROUTING_ACTIVATION_ACCOUNT =
+  "Direct Routing activation account (the portal's own user that activates the trunk domain)";
+
+/** Eligibility of a synced user, with the reason shown on the Users page when not eligible. */
+export function eligibilityOf(user: DeltaUser): {
+  eligible: boolean;
+  reason: string | null;
+  hasTeamsPhone: boolean;
+} {
+  const plans = user.assignedPlans ?? [];
+  const hasTeamsPhone = plans.some(
+    (p) => p.servicePlanId.toLowerCase() === TEAMS_PHONE_PLAN_ID && p.capabilityStatus === "Enabled",
+  );
+  const virtualUser = plans.some(
+    (p) =>
+      p.servicePlanId.toLowerCase() === TEAMS_PHONE_VIRTUAL_USER_PLAN_ID && p.capabilityStatus === "Enabled",
+  );
+  if (user.isResourceAccount || virtualUser)
+    return { eligible: false, reason: "Resource account", hasTeamsPhone };
+  if (user.userPrincipalName?.toLowerCase().startsWith(`${ACTIVATION_USER_PREFIX}@`))
+    return { eligible: false, reason: DIRECT_ROUTING_ACTIVATION_ACCOUNT, hasTeamsPhone };
+  if (user.accountEnabled === false) return { eligible: false, reason: "Account disabled", hasTeamsPhone };
+  if (user.userType === "Guest")
+    return { eligible: false, reason: "Guest account (not homed in this tenant)", hasTeamsPhone };
+  if (!hasTeamsPhone) return { eligible: false, reason: "No Teams Phone licence", hasTeamsPhone };
+  return { eligible: true, reason: null, hasTeamsPhone };
+}
 
 /** TEAMS1, the Microsoft Teams service plan ("Product names and service plan identifiers for licensing"). */
 export const TEAMS_SERVICE_PLAN_ID = "57ff2da0-773e-42df-b2af-ffb7a2317929";

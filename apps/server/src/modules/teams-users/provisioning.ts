@@ -4,15 +4,17 @@ import { RetryLater } from "../../jobs/define-job.js";
 import {
   classifyMicrosoftFailure,
   connectedTenant,
+  type DeltaUser,
   MicrosoftApiError,
   type MicrosoftDeps,
   nextCheckAt,
+  type VoiceApi,
 } from "../microsoft/index.js";
 import { releaseNumber, reportConflict } from "../numbers/index.js";
 import { findRegions } from "../operator-settings/index.js";
 import { findTeamsProfile, regionObjectName } from "../teams-profiles/index.js";
 import { emitEvent } from "../webhooks/index.js";
-import { type DeltaUser, eligibilityOf, type VoiceApi, voiceApi } from "./microsoft-voice.js";
+import { syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
 import {
   PENDING_PREFIX,
   type ProvisionedUser,
@@ -64,12 +66,6 @@ export class ProvisioningConflict extends Error {}
  * `ineligibleUser` (no Teams licence) cannot get Teams calling. Such a user is marked ineligible with the reason
  * and its provisioning fails with it.
  */
-const UNUSABLE_ACCOUNT_TYPES: Record<string, string> = {
-  sfbOnPremUser:
-    "Homed in Skype for Business Server on premises (accountType sfbOnPremUser): move the user to Teams first",
-  ineligibleUser: "Not eligible for Teams (accountType ineligibleUser): assign a licence that includes Teams",
-};
-
 async function assertTeamsAccountUsable(db: Database, api: VoiceApi, user: ProvisionedUser) {
   const state = await api.voiceState(user.teamsUserObjectId);
   const reason = state ? UNUSABLE_ACCOUNT_TYPES[state.accountType] : undefined;
@@ -107,7 +103,8 @@ export async function runProvisioning(
       .where(eq(provisionedUsers.id, user.id));
     return { status: "pending-consent" };
   }
-  const api = options.api ?? (await voiceApi(deps, connection.tenantId, { signal: options.signal }));
+  const api =
+    options.api ?? (await deps.microsoft.tenant(connection.tenantId, { signal: options.signal })).graph.voice;
   if (user.teamsUserObjectId.startsWith(PENDING_PREFIX)) {
     const resolved = await resolvePendingUser(db, api, user);
     if (!resolved) return { status: "failed" };
@@ -372,7 +369,7 @@ async function resolvePendingUser(
   );
   if (response.status === 404) return fail(`There is no user ${upn} in the Microsoft 365 tenant.`);
   const found = response.body;
-  const eligibility = eligibilityOf(found);
+  const eligibility = syncEligibility(found);
   if (!eligibility.eligible) return fail(`${upn} cannot be provisioned: ${eligibility.reason}.`);
   return db.transaction(async (tx) => {
     const [taken] = await tx

@@ -1,9 +1,14 @@
 import { and, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
-import { connectedTenant, MicrosoftApiError, type MicrosoftDeps } from "../microsoft/index.js";
+import {
+  connectedTenant,
+  type DeltaUser,
+  MicrosoftApiError,
+  type MicrosoftDeps,
+  type VoiceApi,
+} from "../microsoft/index.js";
 import { ACCOUNT_TYPE_REASONS, syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
-import { type DeltaUser, type VoiceApi, voiceApi } from "./microsoft-voice.js";
 import { provisionedUsers, teamsUserSyncs, teamsUsers } from "./schema.js";
 
 export interface SyncDeps extends MicrosoftDeps {
@@ -46,7 +51,8 @@ export async function runSync(
       });
     return { pages: 0, users: 0 };
   }
-  const api = options.api ?? (await voiceApi(deps, connection.tenantId, { signal: options.signal }));
+  const api =
+    options.api ?? (await deps.microsoft.tenant(connection.tenantId, { signal: options.signal })).graph.voice;
   let [state] = await db
     .select()
     .from(teamsUserSyncs)
