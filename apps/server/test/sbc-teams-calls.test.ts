@@ -87,6 +87,24 @@ describe("SBC for real Teams traffic (Kamailio, SIPp, rtpengine)", () => {
 
   const htableSet = (key: string, value: string) => sbc.rpc("htable.sets", ["sbc", key, value]);
 
+  /** A bare INVITE from the PBX side to Alice's number (with a minimal SDP body, or none: a delayed offer). */
+  const invitePbxSide = ({ sdp }: { sdp: boolean }) =>
+    sendUdpRequest(ports.pbx, (port) =>
+      [
+        `INVITE sip:${ALICE.number}@127.0.0.1:${ports.pbx} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
+        "Max-Forwards: 70",
+        `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
+        `To: <sip:${ALICE.number}@127.0.0.1>`,
+        `Call-ID: ${randomUUID()}`,
+        "CSeq: 1 INVITE",
+        `Contact: <sip:5559990000@127.0.0.1:${port}>`,
+        ...(sdp
+          ? ["Content-Type: application/sdp", "Content-Length: 4", "", "v=0\n"]
+          : ["Content-Length: 0", "", ""]),
+      ].join("\r\n"),
+    );
+
   beforeAll(async () => {
     sbc = await startStandaloneSbc({
       extraPorts: ["msUas", "msDead", "pbxUas"],
@@ -227,21 +245,7 @@ describe("SBC for real Teams traffic (Kamailio, SIPp, rtpengine)", () => {
   });
 
   it("refuses a delayed offer (INVITE without SDP) from the PBX with 488", async () => {
-    const status = await sendUdpRequest(ports.pbx, (port) =>
-      [
-        `INVITE sip:${ALICE.number}@127.0.0.1:${ports.pbx} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
-        "Max-Forwards: 70",
-        `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
-        `To: <sip:${ALICE.number}@127.0.0.1>`,
-        `Call-ID: ${randomUUID()}`,
-        "CSeq: 1 INVITE",
-        `Contact: <sip:5559990000@127.0.0.1:${port}>`,
-        "Content-Length: 0",
-        "",
-        "",
-      ].join("\r\n"),
-    );
+    const status = await invitePbxSide({ sdp: false });
     expect(status).toBe("SIP/2.0 488 Delayed Offer Not Supported");
   });
 
@@ -282,22 +286,7 @@ describe("SBC for real Teams traffic (Kamailio, SIPp, rtpengine)", () => {
       heldProc = proc;
     });
     await waitFor("one call up on the trunk", async () => (await callsUp()) === 1, 20_000);
-    const status = await sendUdpRequest(ports.pbx, (port) =>
-      [
-        `INVITE sip:${ALICE.number}@127.0.0.1:${ports.pbx} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
-        "Max-Forwards: 70",
-        `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
-        `To: <sip:${ALICE.number}@127.0.0.1>`,
-        `Call-ID: ${randomUUID()}`,
-        "CSeq: 1 INVITE",
-        `Contact: <sip:5559990000@127.0.0.1:${port}>`,
-        "Content-Type: application/sdp",
-        "Content-Length: 4",
-        "",
-        "v=0\n",
-      ].join("\r\n"),
-    );
+    const status = await invitePbxSide({ sdp: true });
     expect(status).toBe("SIP/2.0 503 Trunk Call Limit Reached");
     await stopProcess(heldProc);
     await held;
@@ -314,22 +303,7 @@ describe("SBC for real Teams traffic (Kamailio, SIPp, rtpengine)", () => {
     const fromTeams = await callFromTeams("teams-deleted-user", "127.0.0.1");
     expect(fromTeams.code).not.toBe(0);
     expect(fromTeams.messages).toContain("SIP/2.0 403 Calling Not Enabled");
-    const fromPbx = await sendUdpRequest(ports.pbx, (port) =>
-      [
-        `INVITE sip:${ALICE.number}@127.0.0.1:${ports.pbx} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${randomUUID().slice(0, 8)}`,
-        "Max-Forwards: 70",
-        `From: <sip:5559990000@127.0.0.1>;tag=${randomUUID().slice(0, 8)}`,
-        `To: <sip:${ALICE.number}@127.0.0.1>`,
-        `Call-ID: ${randomUUID()}`,
-        "CSeq: 1 INVITE",
-        `Contact: <sip:5559990000@127.0.0.1:${port}>`,
-        "Content-Type: application/sdp",
-        "Content-Length: 4",
-        "",
-        "v=0\n",
-      ].join("\r\n"),
-    );
+    const fromPbx = await invitePbxSide({ sdp: true });
     expect(fromPbx).toBe("SIP/2.0 404 Not Found");
   });
 });

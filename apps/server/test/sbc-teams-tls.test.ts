@@ -1,62 +1,16 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandaloneSbc, sbcCfgDir, startStandaloneSbc, TEAMS_BASE_DOMAIN } from "./support/sbc.js";
+import { createTestCa, issueCertificate } from "./support/test-ca.js";
 
 /**
  * Inbound mutual TLS (issue 11, item 1): Microsoft's proxies connect to the SBC as TLS clients. A
  * certificate from a CA the SBC trusts is not enough: its subject or SAN must be a Microsoft SIP
  * proxy name. "Microsoft" here is a Node TLS client; the test CA stands in for the public roots.
  */
-
-const openssl = (args: string[], cwd: string) =>
-  execFileSync("/usr/bin/openssl", args, { cwd, stdio: "pipe" });
-
-async function issue(work: string, name: string, cn: string, san: string, eku: string) {
-  openssl(
-    [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${cn}`,
-    ],
-    work,
-  );
-  await writeFile(path.join(work, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${eku}\n`);
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-    ],
-    work,
-  );
-  return {
-    key: await readFile(path.join(work, `${name}.key`)),
-    cert: await readFile(path.join(work, `${name}.pem`)),
-  };
-}
 
 describe("SBC inbound mutual TLS from Microsoft", () => {
   let sbc: StandaloneSbc;
@@ -112,31 +66,12 @@ describe("SBC inbound mutual TLS from Microsoft", () => {
       seed: async () => {},
       prepareTls: async (work) => {
         certWork = work;
-        openssl(
-          [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=sip2teams test CA",
-          ],
-          work,
-        );
-        await issue(
-          work,
-          "sbc",
-          `*.${TEAMS_BASE_DOMAIN}`,
-          `DNS:*.${TEAMS_BASE_DOMAIN},DNS:${TEAMS_BASE_DOMAIN}`,
-          "serverAuth,clientAuth",
-        );
+        createTestCa(work);
+        await issueCertificate(work, "sbc", {
+          cn: `*.${TEAMS_BASE_DOMAIN}`,
+          san: `DNS:*.${TEAMS_BASE_DOMAIN},DNS:${TEAMS_BASE_DOMAIN}`,
+          eku: "serverAuth,clientAuth",
+        });
         ca = await readFile(path.join(work, "ca.pem"));
         const shipped = await readFile(path.join(sbcCfgDir, "tls.cfg"), "utf8");
         const tlsCfg = path.join(work, "tls.cfg");
@@ -157,24 +92,20 @@ describe("SBC inbound mutual TLS from Microsoft", () => {
   });
 
   it("accepts a Microsoft SIP proxy by name (sip2.pstnhub.microsoft.com)", async () => {
-    const microsoft = await issue(
-      certWork,
-      "ms",
-      "sip2.pstnhub.microsoft.com",
-      "DNS:sip2.pstnhub.microsoft.com",
-      "serverAuth,clientAuth",
-    );
+    const microsoft = await issueCertificate(certWork, "ms", {
+      cn: "sip2.pstnhub.microsoft.com",
+      san: "DNS:sip2.pstnhub.microsoft.com",
+      eku: "serverAuth,clientAuth",
+    });
     expect(await optionsWith(microsoft)).toBe("SIP/2.0 200 OK");
   });
 
   it("refuses any other trusted certificate (a name that is not Microsoft's)", async () => {
-    const other = await issue(
-      certWork,
-      "other",
-      "sbc.example.org",
-      "DNS:sbc.example.org",
-      "serverAuth,clientAuth",
-    );
+    const other = await issueCertificate(certWork, "other", {
+      cn: "sbc.example.org",
+      san: "DNS:sbc.example.org",
+      eku: "serverAuth,clientAuth",
+    });
     expect(await optionsWith(other)).toBe("SIP/2.0 403 Forbidden");
   });
 });

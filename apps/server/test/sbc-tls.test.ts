@@ -11,6 +11,7 @@ import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE } from "./support/sbc.js";
+import { createTestCa, issueCertificate } from "./support/test-ca.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
 /**
@@ -23,10 +24,6 @@ import { waitFor as waitUntil } from "./support/wait-for.js";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const cfgDir = path.join(repoRoot, "sbc/kamailio");
 const BASE_DOMAIN = "customers.sip2teams.test";
-
-function openssl(args: string[], cwd: string) {
-  execFileSync("openssl", args, { cwd, stdio: "ignore" });
-}
 
 /** This suite polls processes that may still be starting, so probe errors are retried until the deadline. */
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) =>
@@ -46,67 +43,12 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
 
     // A CA, the SBC's wildcard certificate for the carrier's base domain, and "Microsoft's" certificate.
-    openssl(
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=sip2teams test CA",
-      ],
-      work,
-    );
+    createTestCa(work);
     for (const [name, cn, san] of [
       ["sbc", `*.${BASE_DOMAIN}`, `DNS:*.${BASE_DOMAIN},DNS:${BASE_DOMAIN}`],
       ["ms", "sip.pstnhub.microsoft.com", "DNS:sip.pstnhub.microsoft.com"],
     ] as const) {
-      openssl(
-        [
-          "req",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          `${name}.key`,
-          "-out",
-          `${name}.csr`,
-          "-subj",
-          `/CN=${cn}`,
-        ],
-        work,
-      );
-      await writeFile(
-        path.join(work, `${name}.ext`),
-        `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\n`,
-      );
-      openssl(
-        [
-          "x509",
-          "-req",
-          "-in",
-          `${name}.csr`,
-          "-CA",
-          "ca.pem",
-          "-CAkey",
-          "ca.key",
-          "-CAcreateserial",
-          "-out",
-          `${name}.pem`,
-          "-days",
-          "2",
-          "-extfile",
-          `${name}.ext`,
-        ],
-        work,
-      );
+      await issueCertificate(work, name, { cn, san, eku: "serverAuth,clientAuth" });
     }
     const read = (file: string) => readFile(path.join(work, file));
     certs = {

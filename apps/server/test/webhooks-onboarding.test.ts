@@ -1,34 +1,22 @@
-import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { webhookEvents } from "../src/modules/webhooks/schema.js";
 import {
   configuredOperatorAndPartner,
   connectAsGlobalAdmin,
-  emulatorEnv,
   onboardEnterprise,
-  startEmulator,
+  useEmulatorAndApp,
 } from "./support/onboarding.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor } from "./support/wait-for.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
 
 describe("Webhook events of onboarding: consent and the Direct Routing setup", () => {
-  let emulator: StartedEmulator;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestApp(emulatorEnv(emulator));
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await emulator?.close();
-  });
+  const started = useEmulatorAndApp();
 
   it("records consent.granted, a setup.step-changed per finished step and one setup.completed, in order", async () => {
+    const { emulator, t } = started;
     const { tree, partnerUser, regions } = await configuredOperatorAndPartner(t);
     const enterpriseId = await onboardEnterprise(t, tree.partner, partnerUser, regions, "contoso");
     await connectAsGlobalAdmin(t, emulator, enterpriseId, partnerUser, CONTOSO);

@@ -3,10 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_APP, DEMO_PASSWORDS, type StartedEmulator, startM365Emulator } from "@sip2teams/m365-emulator";
+import { afterAll, beforeAll } from "vitest";
 import { trustExtraCa } from "../../src/modules/microsoft/trust.js";
 import type { Account } from "../../src/modules/tenancy/schema.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./factories.js";
-import type { TestApp } from "./test-app.js";
+import { startTestApp, type TestApp } from "./test-app.js";
 
 /**
  * The Microsoft 365 emulator over HTTPS (demo scenario), trusted by this process. Microsoft's delays are off
@@ -284,4 +285,21 @@ export async function connectAsGlobalAdmin(
     headers: user.headers,
   });
   return playConsent(t, emulator, connect.json().authorizeUrl, demoGlobalAdmin(tenant));
+}
+
+/**
+ * For a describe block: the Microsoft 365 emulator and the app pointed at it, started before its tests and
+ * stopped after them. Read `emulator` and `t` inside tests (they are set once beforeAll has run).
+ */
+export function useEmulatorAndApp(): { emulator: StartedEmulator; t: TestApp } {
+  const started = {} as { emulator: StartedEmulator; t: TestApp };
+  beforeAll(async () => {
+    started.emulator = await startEmulator();
+    started.t = await startTestApp(emulatorEnv(started.emulator));
+  });
+  afterAll(async () => {
+    await started.t?.stop();
+    await started.emulator?.close();
+  });
+  return started;
 }
