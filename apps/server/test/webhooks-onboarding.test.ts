@@ -12,7 +12,7 @@ import { waitFor } from "./support/wait-for.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
 
-describe("Webhook events of onboarding: consent and the Direct Routing setup", () => {
+describe("Webhook events of onboarding: consent, the Direct Routing setup, disconnect", () => {
   const started = useEmulatorAndApp();
 
   it("records consent.granted, a setup.step-changed per finished step and one setup.completed, in order", async () => {
@@ -46,5 +46,18 @@ describe("Webhook events of onboarding: consent and the Direct Routing setup", (
       .map((e) => (e.data as { step: string }).step);
     expect(done).toEqual(setup.steps.map((s) => s.key));
     expect(types).not.toContain("setup.failed");
+
+    // Disconnecting revokes consent: one consent.revoked naming the tenant.
+    const disconnect = await t.app.inject({
+      method: "POST",
+      url: `/api/accounts/${enterpriseId}/microsoft/disconnect`,
+      headers: partnerUser.headers,
+    });
+    expect(disconnect.statusCode, disconnect.body).toBeLessThan(300);
+    const revoked = await t.deps.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.type, "consent.revoked"));
+    expect(revoked.map((e) => e.data)).toEqual([{ enterpriseId, tenantId: CONTOSO.id }]);
   }, 180_000);
 });

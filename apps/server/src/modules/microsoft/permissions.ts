@@ -27,7 +27,7 @@ export const GRAPH_CALLS: { call: string; path: RegExp; permission: string }[] =
     permission: "TeamsTelephoneNumber.ReadWrite.All",
   },
   {
-    call: "GET /admin/teams/userConfigurations/{id}",
+    call: "GET /admin/teams/userConfigurations/{id} (and the list filtered by accountType, each sync round)",
     path: /^\/admin\/teams\/userConfigurations/,
     permission: "TeamsUserConfiguration.Read.All",
   },

@@ -6,6 +6,7 @@ import { type AuditContext, recordAudit } from "../audit/index.js";
 import { composeMail, type Mailer } from "../mail/index.js";
 import { effectiveOperatorSettings } from "../operator-settings/index.js";
 import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
+import { emitEvent } from "../webhooks/index.js";
 import { startConsent } from "./consent-flow.js";
 import { connectionsRepository } from "./repository.js";
 import type { MicrosoftDeps } from "./runtime.js";
@@ -40,6 +41,11 @@ export async function disconnect(db: Database, audit: AuditContext, enterprise: 
       targetType: "microsoft-tenant",
       targetId: before.tenantId,
       before,
+    });
+    await emitEvent(tx, {
+      accountId: enterprise.id,
+      type: "consent.revoked",
+      data: { enterpriseId: enterprise.id, tenantId: before.tenantId },
     });
   });
 }
