@@ -1717,6 +1717,10 @@ export interface components {
         EndedSessionsInput: {
             endedSessions: number;
         };
+        MicrosoftSignInSettingInput: {
+            enabled: boolean;
+            tenantId: string | null;
+        };
         ApiKeyInput: {
             id: string;
             name: string;
@@ -2045,10 +2049,6 @@ export interface components {
                 actionLabel: string;
             }[];
         };
-        MicrosoftSignInSettingInput: {
-            enabled: boolean;
-            tenantId: string | null;
-        };
         AccountSecurityInput: {
             requireTwoFactor: boolean;
         };
@@ -2170,6 +2170,11 @@ export interface components {
             allowedIps: string[];
             maxConcurrentCalls: number;
             codecs: string[];
+            /**
+             * @description teams: REFER is removed from Allow toward Microsoft, so Teams performs the transfer; route: the PBX's transfer INVITE is routed back to Microsoft.
+             * @enum {string}
+             */
+            transferMode: "teams" | "route";
             /** @enum {string} */
             status: "pending" | "active" | "disabled";
         };
@@ -2445,6 +2450,10 @@ export interface components {
         };
         EndedSessions: {
             endedSessions: number;
+        };
+        MicrosoftSignInSetting: {
+            enabled: boolean;
+            tenantId: string | null;
         };
         ApiKey: {
             id: string;
@@ -2778,10 +2787,6 @@ export interface components {
                 actionLabel: string;
             }[];
         };
-        MicrosoftSignInSetting: {
-            enabled: boolean;
-            tenantId: string | null;
-        };
         AccountSecurity: {
             requireTwoFactor: boolean;
         };
@@ -2903,6 +2908,11 @@ export interface components {
             allowedIps: string[];
             maxConcurrentCalls: number;
             codecs: string[];
+            /**
+             * @description teams: REFER is removed from Allow toward Microsoft, so Teams performs the transfer; route: the PBX's transfer INVITE is routed back to Microsoft.
+             * @enum {string}
+             */
+            transferMode: "teams" | "route";
             /** @enum {string} */
             status: "pending" | "active" | "disabled";
         };
@@ -4934,6 +4944,11 @@ export interface operations {
                             allowedIps: string[];
                             maxConcurrentCalls: number;
                             codecs: string[];
+                            /**
+                             * @description teams: REFER is removed from Allow toward Microsoft, so Teams performs the transfer; route: the PBX's transfer INVITE is routed back to Microsoft.
+                             * @enum {string}
+                             */
+                            transferMode: "teams" | "route";
                             /** @enum {string} */
                             status: "pending" | "active" | "disabled";
                             enterpriseName: string;
@@ -4994,6 +5009,11 @@ export interface operations {
                     allowedIps: string[];
                     maxConcurrentCalls: number;
                     codecs: string[];
+                    /**
+                     * @default teams
+                     * @enum {string}
+                     */
+                    transferMode?: "teams" | "route";
                 };
             };
         };
