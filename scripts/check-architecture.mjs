@@ -40,6 +40,7 @@ const LAYERS = [
       "modules/dashboard",
       "modules/health",
       "modules/webhooks",
+      "modules/branding",
     ],
   },
   {

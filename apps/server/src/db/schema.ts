@@ -15,4 +15,5 @@ export * from "../modules/teams-users/schema.js";
 export * from "../modules/tenancy/schema.js";
 export * from "../modules/trunks/schema.js";
 export * from "../modules/usage/schema.js";
+export * from "../modules/branding/schema.js";
 export * from "../modules/webhooks/schema.js";

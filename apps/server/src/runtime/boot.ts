@@ -8,7 +8,8 @@ import { connectDatabase, type DatabaseHandle } from "../db/client.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { runMigrations } from "../db/migrate.js";
 import { createJobQueue, type JobQueue } from "../jobs/job-queue.js";
-import { outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
+import { brandingService, brandRepository } from "../modules/branding/index.js";
+import { type BrandReader, outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
 import { startBuiltInEmulator, trustExtraCa } from "../modules/microsoft/index.js";
 import { loadSettingsRow } from "../modules/operator-settings/index.js";
 import type { AppDeps } from "./app-deps.js";
@@ -72,9 +73,12 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
     const secrets = await loadSecretBox(config);
     // Emails name the portal as the operator configured it (mail sits below operator settings).
     const portalName: PortalNameReader = async (db) => (await loadSettingsRow(db))?.portalDisplayName ?? null;
+    // …and as the recipient's account is branded (its own brand or the nearest partner's above).
+    const branding = brandingService({ db: database.db, brands: brandRepository(database.db), config });
+    const brand: BrandReader = (db, accountId) => branding.mailBrandOf(accountId, db);
     const mailer = config.SMTP_URL
-      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log, portalName)
-      : outboxMailer(database.db, log, portalName);
+      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log, portalName, brand)
+      : outboxMailer(database.db, log, portalName, brand);
     const container = buildContainer({ config, db: database.db, secrets, log });
     stack.push(() => container.close());
     const deps: Omit<AppDeps, "jobs"> = {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { auditRoutes } from "../modules/audit/index.js";
+import { brandingRoutes } from "../modules/branding/index.js";
 import { bulkImportRoutes } from "../modules/bulk-import/index.js";
 import { dashboardRoutes } from "../modules/dashboard/index.js";
 import {
@@ -59,6 +60,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(preflightRoutes(deps));
   await app.register(usageRoutes(deps));
   await app.register(webhookRoutes(deps));
+  await app.register(brandingRoutes(deps));
   await app.register(dashboardRoutes(deps, [tenancyDashboard, onboardingDashboard, teamsUsersDashboard]));
   if (deps.mailer.transport === "outbox") await app.register(devMailboxRoutes(deps.db));
 }

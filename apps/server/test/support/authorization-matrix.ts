@@ -36,6 +36,9 @@ export const PUBLIC_ROUTES = new Set([
   "GET /api/auth/microsoft/start",
   "GET /api/auth/microsoft/callback",
   "POST /api/auth/microsoft/two-factor",
+  // White-label branding: the sign-in page's brand (by host name) and the logos it shows; nothing secret.
+  "GET /api/brand",
+  "GET /api/brand/logo/:accountId",
 ]);
 
 /**

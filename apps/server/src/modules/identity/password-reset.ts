@@ -4,7 +4,7 @@ import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { recordAudit } from "../audit/index.js";
-import { withPortalName } from "../mail/index.js";
+import { withBrand } from "../mail/index.js";
 import { passwordResetMail } from "./mails.js";
 import { maySignIn } from "./policies.js";
 import { normalizeEmail, tokenRepository, userRepository } from "./repository.js";
@@ -69,9 +69,11 @@ export async function sendPasswordResetMail(deps: IdentityDeps, job: Payload): P
       { action: "password-reset.requested", accountId: account.id, targetType: "user", targetId: user.id },
     );
   });
-  await mailer.send(
-    passwordResetMail(await withPortalName(mailer, db, config), { to: user.email, name: user.name, token }),
-  );
+  const branded = await withBrand(mailer, db, config, account.id);
+  await mailer.send({
+    ...passwordResetMail(branded.config, { to: user.email, name: user.name, token }),
+    from: branded.from,
+  });
 }
 
 /** The queue as the request side sees it (enqueueing needs no handler). */

@@ -5,7 +5,7 @@ import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
-import { type Mailer, withPortalName } from "../mail/index.js";
+import { type Mailer, withBrand } from "../mail/index.js";
 import { type Account, accountRepository, tenantScope } from "../tenancy/index.js";
 import { invitationMail } from "./mails.js";
 import { checkPasswordPolicy, hashPassword, temporaryPassword, verifyPassword } from "./passwords.js";
@@ -160,15 +160,17 @@ export function identityService(deps: IdentityDeps) {
       temporaryPasswordHash: await hashPassword(password),
       expiresAt: new Date(Date.now() + config.INVITATION_TTL_DAYS * 86_400_000),
     });
-    await mailer.send(
-      invitationMail(await withPortalName(mailer, tx, config), {
+    const branded = await withBrand(mailer, tx, config, account.id);
+    await mailer.send({
+      ...invitationMail(branded.config, {
         to: user.email,
         name: user.name,
         accountName: account.name,
         token,
         temporaryPassword: password,
       }),
-    );
+      from: branded.from,
+    });
     return { token, temporaryPassword: password };
   }
 

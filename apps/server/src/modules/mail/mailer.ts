@@ -15,7 +15,26 @@ export interface OutgoingMail {
   html: string;
   /** The actionable links (activation, reset…), printed in the log when the dev outbox is used. */
   links: MailLink[];
+  /** The sender as the recipient's brand names it; absent: MAIL_FROM. */
+  from?: MailSender;
 }
+
+export interface MailSender {
+  name: string | null;
+  address: string | null;
+}
+
+/** The brand of a recipient's account as emails print it: each field null when no brand sets it. */
+export interface MailBrand {
+  portalName: string | null;
+  sender: MailSender;
+}
+
+/**
+ * The effective brand of an account (branding sits beside mail in the account layer, and mail imports only
+ * the platform): the composition root passes this reader in.
+ */
+export type BrandReader = (db: Executor, accountId: string) => Promise<MailBrand | null>;
 
 /**
  * The portal's name as emails print it, when one is configured above the defaults (the operator's "Portal
@@ -29,6 +48,17 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   /** See `PortalNameReader`; absent: emails use `PORTAL_NAME`. */
   readonly portalName?: PortalNameReader;
+  /** See `BrandReader`; absent: no account has a brand of its own. */
+  readonly brand?: BrandReader;
+}
+
+/** MAIL_FROM with the brand's sender name and address where set: `"Acme" <noreply@acme.example>`. */
+export function senderAddress(defaultFrom: string, sender: MailSender | undefined) {
+  if (!sender || (!sender.name && !sender.address)) return defaultFrom;
+  const match = /^\s*(?:"?([^"<]*)"?\s*)?<([^>]+)>\s*$/.exec(defaultFrom);
+  const address = sender.address ?? match?.[2] ?? defaultFrom.trim();
+  const name = sender.name ?? match?.[1]?.trim() ?? "";
+  return name ? { name, address } : address;
 }
 
 /** Real SMTP. Message bodies may hold temporary passwords, so only the recipient and subject are logged. */
@@ -37,14 +67,16 @@ export function smtpMailer(
   from: string,
   log: Logger,
   portalName?: PortalNameReader,
+  brand?: BrandReader,
 ): Mailer {
   const transporter = nodemailer.createTransport(smtpUrl);
   return {
     transport: "smtp",
     portalName,
+    brand,
     async send(mail) {
       await transporter.sendMail({
-        from,
+        from: senderAddress(from, mail.from),
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
@@ -56,13 +88,25 @@ export function smtpMailer(
 }
 
 /** Development outbox: stores every message for /dev/mailbox and prints its links. Never used in production. */
-export function outboxMailer(db: Executor, log: Logger, portalName?: PortalNameReader): Mailer {
+export function outboxMailer(
+  db: Executor,
+  log: Logger,
+  portalName?: PortalNameReader,
+  brand?: BrandReader,
+): Mailer {
   const outbox = mailRepository(db);
   return {
     transport: "outbox",
     portalName,
+    brand,
     async send(mail) {
-      await outbox.store(mail);
+      await outbox.store({
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        links: mail.links,
+      });
       log.info(
         { to: mail.to, subject: mail.subject, links: mail.links.map((l) => `${l.label}: ${l.url}`) },
         "mail stored in dev outbox",
