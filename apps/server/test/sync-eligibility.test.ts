@@ -1,13 +1,11 @@
-import type { StartedEmulator, User } from "@sip2teams/m365-emulator";
+import type { User } from "@sip2teams/m365-emulator";
 import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { teamsUserSyncs } from "../src/modules/teams-users/schema.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { emulatorEnv, startEmulator } from "./support/onboarding.js";
-import { connectedContoso, pwshStandInPath, waitFor } from "./support/provisioning.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor } from "./support/provisioning.js";
+import { useConnectedContoso } from "./support/teams-users-sync.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
 const TEAMS_ENTERPRISE_SKU = "7e74bd05-2c47-404e-829a-ba95c66fe8e5";
@@ -20,48 +18,28 @@ interface ListedUser {
 }
 
 describe("Teams users sync: who Teams cannot serve is not eligible, with the reason, before anyone enables them", () => {
-  let emulator: StartedEmulator;
-  let t: TestApp;
-  let partner: SignedInUser;
-  let enterpriseId: string;
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestApp({
-      ...emulatorEnv(emulator),
-      PWSH_PATH: pwshStandInPath(),
-      TEAMS_USERS_SYNC_MINUTES: "0",
-    });
-    const tree = await createAccountTree(t.deps.db);
-    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    ({ enterpriseId } = await connectedContoso(t, emulator, tree, operatorAdmin, partner));
-  }, 180_000);
-  afterAll(async () => {
-    await t?.stop();
-    await emulator?.close();
-  });
+  const ctx = useConnectedContoso();
 
   const sync = async () => {
     const finished = async () =>
       (
-        await t.deps.db
+        await ctx.t.deps.db
           .select()
           .from(teamsUserSyncs)
-          .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId))
+          .where(eq(teamsUserSyncs.enterpriseAccountId, ctx.enterpriseId))
       )[0]?.finishedAt?.getTime() ?? 0;
     const before = await finished();
-    const started = await t.app.inject({
+    const started = await ctx.t.app.inject({
       method: "POST",
-      url: `/api/accounts/${enterpriseId}/teams-users/sync`,
-      headers: partner.headers,
+      url: `/api/accounts/${ctx.enterpriseId}/teams-users/sync`,
+      headers: ctx.partner.headers,
     });
     expect(started.statusCode).toBe(202);
     const row = await waitFor("sync finished", async () => {
-      const [r] = await t.deps.db
+      const [r] = await ctx.t.deps.db
         .select()
         .from(teamsUserSyncs)
-        .where(and(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId)));
+        .where(and(eq(teamsUserSyncs.enterpriseAccountId, ctx.enterpriseId)));
       return r?.finishedAt && r.finishedAt.getTime() !== before ? r : null;
     });
     expect(row).toMatchObject({ status: "completed", lastError: null });
@@ -69,9 +47,9 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
 
   /** The Users page's list, as the UI reads it. */
   const listed = async (upn: string): Promise<ListedUser> => {
-    const response = await t.app.inject({
-      url: `/api/accounts/${enterpriseId}/teams-users?search=${encodeURIComponent(upn)}`,
-      headers: partner.headers,
+    const response = await ctx.t.app.inject({
+      url: `/api/accounts/${ctx.enterpriseId}/teams-users?search=${encodeURIComponent(upn)}`,
+      headers: ctx.partner.headers,
     });
     expect(response.statusCode).toBe(200);
     const found = (response.json().items as ListedUser[]).find((u) => u.userPrincipalName === upn);
@@ -81,7 +59,7 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
 
   /** Enabled generated users holding Teams Phone and Teams (eligible in the demo), in a stable order. */
   const teamsPhoneUsers = (): User[] =>
-    [...emulator.state.requireTenant(CONTOSO.id).users.values()].filter(
+    [...ctx.emulator.state.requireTenant(CONTOSO.id).users.values()].filter(
       (u) =>
         u.accountEnabled &&
         !u.isResourceAccount &&
@@ -92,7 +70,7 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
   it("a user without the Teams service plan (TEAMS1) and an sfbOnPremUser are synced as not eligible, with reasons", async () => {
     const [noTeams, onPrem, later] = teamsPhoneUsers();
     // Teams Phone (MCOEV) kept, the Teams licence removed: Teams Phone alone is unusable.
-    const api = (await t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
+    const api = (await ctx.t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
     await api.graph.post(`/users/${noTeams!.id}/assignLicense`, {
       addLicenses: [],
       removeLicenses: [TEAMS_ENTERPRISE_SKU],
@@ -116,9 +94,9 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
 
     // Neither is offered in Add User.
     const offered = (
-      await t.app.inject({
-        url: `/api/accounts/${enterpriseId}/teams-users/eligible?q=`,
-        headers: partner.headers,
+      await ctx.t.app.inject({
+        url: `/api/accounts/${ctx.enterpriseId}/teams-users/eligible?q=`,
+        headers: ctx.partner.headers,
       })
     ).json() as { objectId: string }[];
     expect(offered.map((u) => u.objectId)).not.toContain(noTeams!.id);

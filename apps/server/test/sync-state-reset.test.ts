@@ -1,13 +1,11 @@
 import type { StartedEmulator } from "@sip2teams/m365-emulator";
 import { DEMO_APP, DEMO_TENANTS, ROLE } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
-import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { emulatorEnv, startEmulator } from "./support/onboarding.js";
-import { connectedContoso, pwshStandInPath, waitFor } from "./support/provisioning.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import { waitFor } from "./support/provisioning.js";
+import { useConnectedContoso } from "./support/teams-users-sync.js";
 
 const CONTOSO = DEMO_TENANTS.contoso;
 
@@ -24,42 +22,22 @@ async function graphLog(emulator: StartedEmulator) {
 }
 
 describe("Teams users sync after Microsoft reset its sync state (410 syncStateNotFound)", () => {
-  let emulator: StartedEmulator;
-  let t: TestApp;
-  let partner: SignedInUser;
-  let enterpriseId: string;
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    t = await startTestApp({
-      ...emulatorEnv(emulator),
-      PWSH_PATH: pwshStandInPath(),
-      TEAMS_USERS_SYNC_MINUTES: "0",
-    });
-    const tree = await createAccountTree(t.deps.db);
-    const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
-    partner = await createSignedInUser(t.deps.db, tree.partner, "Admin");
-    ({ enterpriseId } = await connectedContoso(t, emulator, tree, operatorAdmin, partner));
-  }, 180_000);
-  afterAll(async () => {
-    await t?.stop();
-    await emulator?.close();
-  });
+  const ctx = useConnectedContoso();
 
   const syncRow = async () =>
     (
-      await t.deps.db
+      await ctx.t.deps.db
         .select()
         .from(teamsUserSyncs)
-        .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseId))
+        .where(eq(teamsUserSyncs.enterpriseAccountId, ctx.enterpriseId))
     )[0];
 
   const sync = async () => {
     const before = (await syncRow())?.finishedAt?.getTime() ?? 0;
-    const started = await t.app.inject({
+    const started = await ctx.t.app.inject({
       method: "POST",
-      url: `/api/accounts/${enterpriseId}/teams-users/sync`,
-      headers: partner.headers,
+      url: `/api/accounts/${ctx.enterpriseId}/teams-users/sync`,
+      headers: ctx.partner.headers,
     });
     expect(started.statusCode).toBe(202);
     return waitFor("sync finished", async () => {
@@ -71,15 +49,15 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
 
   const userRow = async (objectId: string) =>
     (
-      await t.deps.db
+      await ctx.t.deps.db
         .select()
         .from(teamsUsers)
-        .where(and(eq(teamsUsers.enterpriseAccountId, enterpriseId), eq(teamsUsers.objectId, objectId)))
+        .where(and(eq(teamsUsers.enterpriseAccountId, ctx.enterpriseId), eq(teamsUsers.objectId, objectId)))
     )[0];
 
   it("starts a full round instead of failing, and users gone in the reset are marked removed", async () => {
     expect(await sync()).toMatchObject({ status: "completed", fullSync: true });
-    const api = (await t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
+    const api = (await ctx.t.deps.microsoft.tenant(CONTOSO.id)).graph.voice;
     const created = await api.graph.post<{ id: string }>("/users", {
       accountEnabled: true,
       displayName: "Before Reset",
@@ -95,9 +73,9 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
 
     // Microsoft's side starts over (the emulator's state reset): the user created above no longer exists, and
     // the stored delta link belongs to a sync state Microsoft no longer has.
-    emulator.state.reset();
-    const sp = emulator.state.grantAdminConsent(CONTOSO.id, DEMO_APP.clientId);
-    emulator.state.assignDirectoryRole(CONTOSO.id, sp.id, ROLE.TEAMS_ADMINISTRATOR);
+    ctx.emulator.state.reset();
+    const sp = ctx.emulator.state.grantAdminConsent(CONTOSO.id, DEMO_APP.clientId);
+    ctx.emulator.state.assignDirectoryRole(CONTOSO.id, sp.id, ROLE.TEAMS_ADMINISTRATOR);
     // As many changes as before the reset, so only the sync state's identity tells the old link apart.
     for (const jobTitle of ["One", "Two", "Three"]) {
       await api.graph.patch(`/users/user1@${CONTOSO.domain}`, { jobTitle });
@@ -107,7 +85,7 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
     expect(after).toMatchObject({ status: "completed", fullSync: true, lastError: null });
     expect(after.deltaLink).not.toBe(deltaLink);
     expect(after.removed).toBeGreaterThanOrEqual(1);
-    const delta = (await graphLog(emulator)).filter((l) => l.path.endsWith("/users/delta"));
+    const delta = (await graphLog(ctx.emulator)).filter((l) => l.path.endsWith("/users/delta"));
     expect(delta[0]).toMatchObject({ status: 410 });
     expect(delta[0]!.query.$deltatoken).toBeTruthy();
     expect(delta[1]).toMatchObject({ status: 200 });
@@ -120,12 +98,12 @@ describe("Teams users sync after Microsoft reset its sync state (410 syncStateNo
       removedAt: expect.any(Date),
     });
     const user1 = (
-      await t.deps.db
+      await ctx.t.deps.db
         .select()
         .from(teamsUsers)
         .where(
           and(
-            eq(teamsUsers.enterpriseAccountId, enterpriseId),
+            eq(teamsUsers.enterpriseAccountId, ctx.enterpriseId),
             eq(teamsUsers.userPrincipalName, `user1@${CONTOSO.domain}`),
           ),
         )

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedEmulator } from "../src/index.js";
-import { appToken, CONTOSO, consentDemoApp, graph, startDemo } from "./helpers.js";
+import { appToken, CONTOSO, consentDemoApp, graph, startConsentedDemo } from "./helpers.js";
 
 let emu: StartedEmulator;
 let token: string;
 beforeAll(async () => {
-  emu = await startDemo();
-  consentDemoApp(emu, CONTOSO.id);
-  token = await appToken(emu, CONTOSO.id);
+  ({ emu, token } = await startConsentedDemo());
 });
 afterAll(() => emu?.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_COUNTS, PLAN, type StartedEmulator } from "../src/index.js";
-import { appToken, CONTOSO, consentDemoApp, FABRIKAM, graph, startDemo } from "./helpers.js";
+import { appToken, CONTOSO, consentDemoApp, FABRIKAM, graph, startConsentedDemo } from "./helpers.js";
 
 const MCOEV = "e43b5b99-8dfb-405f-9987-dc307f34bcbd";
 const E5 = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
@@ -9,9 +9,7 @@ const TNM = "/admin/teams/telephoneNumberManagement";
 let emu: StartedEmulator;
 let token: string;
 beforeAll(async () => {
-  emu = await startDemo();
-  consentDemoApp(emu, CONTOSO.id);
-  token = await appToken(emu, CONTOSO.id);
+  ({ emu, token } = await startConsentedDemo());
 });
 afterAll(() => emu?.close());
 

@@ -67,6 +67,13 @@ export function consentDemoApp(emu: StartedEmulator, tenantId: string, roles: st
   return sp.id;
 }
 
+/** The demo emulator with the demo app consented in Contoso, and an app token for Graph there. */
+export async function startConsentedDemo(): Promise<{ emu: StartedEmulator; token: string }> {
+  const emu = await startDemo();
+  consentDemoApp(emu, CONTOSO.id);
+  return { emu, token: await appToken(emu, CONTOSO.id) };
+}
+
 export async function graph(
   emu: StartedEmulator,
   token: string,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { faultInputSchema } from "../state/faults.js";
+import { faultInputSchema, throttleSchema } from "../state/faults.js";
 
 const userSchema = z.object({
   id: z.string().optional(),
@@ -74,13 +74,6 @@ const appSchema = z.object({
   applicationPermissions: z.array(z.string()).default([]),
   delegatedPermissions: z.array(z.string()).default(["User.Read"]),
   isPublicClient: z.boolean().default(false),
-});
-
-const throttleSchema = z.object({
-  capacity: z.number().positive(),
-  refillPerSecond: z.number().positive(),
-  tenantId: z.string().optional(),
-  appId: z.string().optional(),
 });
 
 export const scenarioSchema = z.object({

@@ -14,18 +14,15 @@ const ruleSchema = z.object({
   body: z.unknown().optional(),
 });
 
-const throttleSchema = z.object({
+/** A token bucket: Graph's per app per tenant (scenario settings and faults share it). */
+export const throttleSchema = z.object({
   capacity: z.number().positive(),
   refillPerSecond: z.number().positive(),
   tenantId: z.string().optional(),
   appId: z.string().optional(),
 });
 
-const teamsAdminThrottleSchema = z.object({
-  capacity: z.number().positive(),
-  refillPerSecond: z.number().positive(),
-  tenantId: z.string().optional(),
-});
+const teamsAdminThrottleSchema = throttleSchema.omit({ appId: true });
 
 export const faultInputSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
