@@ -85,9 +85,14 @@ describe("Branding per partner (issue 15, scope 4)", () => {
     expect(logo.headers["content-type"]).toBe("image/png");
     expect(logo.rawPayload.equals(PNG)).toBe(true);
 
-    // The enterprise's users see their partner's brand (read through the partner's effective brand).
-    const enterpriseAdmin = await createSignedInUser(t.deps.db, tree.enterprise, "Admin");
-    expect((await get(enterpriseAdmin, tree.enterprise.id)).json().effective).toMatchObject({
+    // Every user of a customer sees their partner's brand in the portal.
+    const readOnly = await createSignedInUser(t.deps.db, tree.enterprise, "Read-only");
+    const shown = await t.app.inject({
+      method: "GET",
+      url: `/api/accounts/${tree.enterprise.id}/brand/effective`,
+      headers: readOnly.headers,
+    });
+    expect(shown.json()).toMatchObject({
       portalName: "Acme Connect",
       primaryColor: "#aa3300",
     });

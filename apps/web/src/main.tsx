@@ -1,6 +1,5 @@
 import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
-import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
@@ -9,14 +8,15 @@ import { createRoot } from "react-dom/client";
 import { queryClient } from "./app/query-client";
 import { router } from "./app/router";
 import { theme } from "./app/theme";
+import { BrandedMantineProvider } from "./features/branding/BrandedMantineProvider";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <BrandedMantineProvider theme={theme}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>
-    </MantineProvider>
+    </BrandedMantineProvider>
   </StrictMode>,
 );

@@ -1,5 +1,6 @@
 import { createRoute, createRouter, redirect } from "@tanstack/react-router";
 import { apiKeysRoutes } from "../features/api-keys/routes";
+import { brandingRoutes } from "../features/branding/routes";
 import { bulkImportRoutes } from "../features/bulk-import/routes";
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
@@ -54,6 +55,7 @@ const routeTree = rootRoute.addChildren([
     ...settingsRoutes,
     ...apiKeysRoutes,
     ...webhooksRoutes,
+    ...brandingRoutes,
     ...tenancyRoutes,
   ]),
 ]);

@@ -8,6 +8,7 @@ import {
   IconHistory,
   IconKey,
   IconLayoutDashboard,
+  IconPalette,
   IconPhone,
   IconPlugConnected,
   IconServerCog,
@@ -16,8 +17,11 @@ import {
   IconUsers,
   IconWebhook,
 } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
 import { Link, Navigate, Outlet, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { signOut, useRedirectWhenSignedOut, useSession } from "../app/session";
+import { brandQueries } from "../features/branding/api";
+import { BrandMark } from "../features/branding/BrandMark";
 import { TeamsMenu } from "../features/microsoft/TeamsMenu";
 import { useActingAccount as useActingAccountForNav } from "../features/microsoft/useActingAccount";
 import { AccountSwitcher } from "../features/tenancy/AccountSwitcher";
@@ -53,6 +57,8 @@ export function AppLayout() {
       : []),
   ];
   const isAdmin = session?.user.role === "Admin";
+  // The brand of the signed-in user's own account (their partner's, inherited), whichever account is acted in.
+  const brand = useQuery({ ...brandQueries.effective(session?.account.id ?? ""), enabled: !!session }).data;
 
   return (
     <AppShell
@@ -70,9 +76,7 @@ export function AppLayout() {
               size="sm"
               aria-label="Toggle navigation"
             />
-            <Text fw={700} size="lg" c="indigo">
-              sip2teams
-            </Text>
+            <BrandMark brand={brand} />
             <AccountSwitcher accountId={accountId} />
           </Group>
           <Group>
@@ -153,6 +157,15 @@ export function AppLayout() {
               label="Webhooks"
               leftSection={<IconWebhook size={16} />}
               active={pathname.startsWith(`${base}/settings/webhooks`)}
+            />
+          )}
+          {isAdmin && session?.account.kind !== "enterprise" && (
+            <NavLink
+              component={Link}
+              to={`${base}/settings/branding`}
+              label="Branding"
+              leftSection={<IconPalette size={16} />}
+              active={pathname.startsWith(`${base}/settings/branding`)}
             />
           )}
           {isAdmin && session?.account.kind === "operator" && accountId === session.account.id && (

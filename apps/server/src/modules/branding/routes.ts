@@ -95,6 +95,21 @@ export function brandingRoutes(deps: {
       async (request) => service.read(targetAccountOf(request)),
     );
 
+    app.get(
+      "/api/accounts/:accountId/brand/effective",
+      {
+        config: { access: { kind: "account", permission: "read" } },
+        schema: {
+          tags,
+          operationId: "getEffectiveBrand",
+          description: "The brand the portal shows to the users of this account (every role may read it).",
+          params,
+          response: { 200: effectiveSchema },
+        },
+      },
+      async (request) => service.effectiveFor(targetAccountOf(request).path),
+    );
+
     app.put(
       "/api/accounts/:accountId/brand",
       {
