@@ -146,7 +146,7 @@ export function brandingRoutes(deps: {
           response: { 200: effectiveSchema },
         },
       },
-      async (request) => service.forHost(request.query.host ?? request.headers.host),
+      async (request) => service.forHost(request.query.host ?? request.host),
     );
 
     app.get(
