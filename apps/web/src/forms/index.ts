@@ -1,3 +1,4 @@
+export { FormActions } from "./FormActions";
 export { type FieldMatcher, NETWORK_ERROR, type ProblemMessages, problemMessages } from "./problem";
 export { useApiErrors } from "./use-api-errors";
 export { useApiForm } from "./use-api-form";

@@ -19,9 +19,10 @@ import { IconSearch } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { ApiError, api, unwrap } from "../../api/client";
+import { api, unwrap } from "../../api/client";
 import { useActingAccount } from "../microsoft/useActingAccount";
 import { NUMBERS_PAGE_SIZE, numbersKeys, numbersQueries } from "./api";
+import { failed, type Outcome } from "./outcome";
 
 const stateColor = { available: "green", reserved: "blue", assigned: "gray", quarantined: "orange" } as const;
 type State = keyof typeof stateColor;
@@ -120,7 +121,7 @@ function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => vo
   const [first, setFirst] = useState("");
   const [last, setLast] = useState("");
   const [csv, setCsv] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const add = useMutation({
     mutationFn: (body: { first: string; last: string } | { csv: string }) =>
       unwrap(api.POST("/api/accounts/{accountId}/numbers", { params: { path: { accountId } }, body })),
@@ -131,11 +132,7 @@ function AddNumbers({ accountId, onDone }: { accountId: string; onDone: () => vo
       });
       onDone();
     },
-    onError: (e) =>
-      setMessage({
-        ok: false,
-        text: e instanceof ApiError && e.errors.length ? e.errors.map((x) => x.message).join(" ") : e.message,
-      }),
+    onError: (e) => setMessage(failed(e)),
   });
   return (
     <Paper withBorder p="md">
@@ -182,7 +179,7 @@ function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void
   const [enterprise, setEnterprise] = useState<string | null>(null);
   const [first, setFirst] = useState("");
   const [last, setLast] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const allocate = useMutation({
     mutationFn: () =>
       unwrap(
@@ -198,11 +195,7 @@ function Allocate({ accountId, onDone }: { accountId: string; onDone: () => void
       });
       onDone();
     },
-    onError: (e) =>
-      setMessage({
-        ok: false,
-        text: e instanceof ApiError && e.errors.length ? e.errors.map((x) => x.message).join(" ") : e.message,
-      }),
+    onError: (e) => setMessage(failed(e)),
   });
   return (
     <Paper withBorder p="md">

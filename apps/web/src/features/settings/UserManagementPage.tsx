@@ -21,7 +21,7 @@ import { useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
-import { useApiForm } from "../../forms";
+import { FormActions, useApiForm } from "../../forms";
 import { settingsKeys, settingsQueries } from "./api";
 
 type PortalUser = components["schemas"]["PortalUser"];
@@ -259,14 +259,7 @@ function AddUserModal(props: {
             allowDeselect={false}
             description={ROLES.find((r) => r.value === role)?.description}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Save
-            </Button>
-          </Group>
+          <FormActions onCancel={props.onClose} busy={busy} />
         </Stack>
       </form>
     </Modal>

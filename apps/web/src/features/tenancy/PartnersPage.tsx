@@ -6,7 +6,7 @@ import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { useSession } from "../../app/session";
-import { useApiForm } from "../../forms";
+import { FormActions, useApiForm } from "../../forms";
 import { dashboardQueries } from "../dashboard/api";
 import { tenancyKeys, tenancyQueries } from "./api";
 
@@ -114,14 +114,7 @@ function AddPartnerModal(props: {
             {...form.getInputProps("adminEmail")}
             required
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Save
-            </Button>
-          </Group>
+          <FormActions onCancel={props.onClose} busy={busy} />
         </Stack>
       </form>
     </Modal>
