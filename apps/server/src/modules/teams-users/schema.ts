@@ -48,6 +48,12 @@ export const teamsUsers = pgTable(
       table.enterpriseAccountId,
       sql`lower(${table.userPrincipalName}) text_pattern_ops`,
     ),
+    /** The Users page's keyset: the shown name (the address when there is no name), then the object id. */
+    index("teams_users_shown_name_idx").on(
+      table.enterpriseAccountId,
+      sql`lower(coalesce(nullif(${table.displayName}, ''), ${table.userPrincipalName}))`,
+      table.objectId,
+    ),
   ],
 );
 
@@ -156,6 +162,8 @@ export const provisionedUsers = pgTable(
       table.sipUser,
     ),
     uniqueIndex("provisioned_users_number_idx").on(table.phoneNumber),
+    /** Number search on the Users page ("contains" digits): trigram (pg_trgm, migration 0005). */
+    index("provisioned_users_number_trgm_idx").using("gin", sql`${table.phoneNumber} gin_trgm_ops`),
     index("provisioned_users_status_idx").on(table.enterpriseAccountId, table.status),
   ],
 );

@@ -30,11 +30,17 @@ export function csvCell(value: unknown): string {
 export async function exportUsersCsv(
   db: Executor,
   enterprise: Account,
-  query: Omit<UserListQuery, "page" | "pageSize">,
+  query: Omit<UserListQuery, "page" | "pageSize" | "cursor">,
 ): Promise<string> {
   const lines = [HEADER.join(",")];
-  for (let page = 1; ; page++) {
-    const { items } = await listUsers(db, enterprise, { ...query, page, pageSize: EXPORT_PAGE });
+  // Keyset pages (each an index walk from the last row), not OFFSET pages that cost more the deeper they go.
+  for (let cursor: string | undefined; ; ) {
+    const { items, nextCursor } = await listUsers(db, enterprise, {
+      ...query,
+      page: 1,
+      pageSize: EXPORT_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
     for (const r of items) {
       const p = r.provisioned;
       lines.push(
@@ -55,7 +61,8 @@ export async function exportUsersCsv(
           .join(","),
       );
     }
-    if (items.length < EXPORT_PAGE) break;
+    if (!nextCursor) break;
+    cursor = nextCursor;
   }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../../../db/client.js";
 import { type TenantScope, withinScope } from "../../tenancy/index.js";
@@ -21,6 +21,8 @@ export interface UserListQuery {
   filter: UserFilter;
   page: number;
   pageSize: number;
+  /** Opaque keyset cursor (the last row of the previous page); when given, `page` is ignored. */
+  cursor?: string;
 }
 
 /** A row of the Users page: the synced user and, when added, its provisioning (`p_id` null otherwise). */
@@ -49,6 +51,9 @@ export interface UserPageRow extends Record<string, unknown> {
 /** Above this many matches a search reports "more than" instead of counting every one. */
 export const SEARCH_COUNT_CAP = 1000;
 
+/** Without a search, lists count exactly up to this many users (an index-only walk of a few ms), then estimate. */
+export const LIST_COUNT_CAP = 10_000;
+
 export const escapeLike = (value: string) => value.replace(/[%_\\]/g, (c) => `\\${c}`);
 
 const t = alias(teamsUsers, "t");
@@ -72,112 +77,177 @@ function provisionedCondition(filter: UserFilter): SQL | null {
   }
 }
 
-/** The Users page shows names (the address when there is none) and sorts by what it shows. */
-const BY_SHOWN_NAME = sql`lower(coalesce(nullif(t.display_name, ''), t.user_principal_name)), lower(t.user_principal_name)`;
+/**
+ * The Users page shows names (the address when there is none) and sorts by what it shows, then by object id:
+ * exactly the expression of teams_users_shown_name_idx, so pages are index walks and the key is unique.
+ */
+const SHOWN_NAME = sql`lower(coalesce(nullif(t.display_name, ''), t.user_principal_name))`;
+
+/** Cursor: base64url of [shown name, object id] of the last row seen. Stable under inserts (keyset). */
+export const encodeCursor = (shown: string, objectId: string) =>
+  Buffer.from(JSON.stringify([shown, objectId])).toString("base64url");
+
+export function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    return Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string"
+      ? [value[0], value[1]]
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The search's shapes, each index-driven: UPN prefix (btree text_pattern_ops), name (trigram), SIP user, number (trigram). */
+export function searchMatchers(provisionedIn: SQL, search: string): SQL[] {
+  const digits = search.replace(/[^\d+]/g, "");
+  const matchers = [
+    sql`lower(t.user_principal_name) like ${`${escapeLike(search)}%`}`,
+    sql`lower(t.display_name) like ${`%${escapeLike(search)}%`}`,
+    sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
+      where ${provisionedIn} and p.sip_user = ${search})`,
+  ];
+  if (digits.length >= 3)
+    matchers.push(sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
+      where ${provisionedIn} and p.phone_number like ${`%${escapeLike(digits)}%`})`);
+  return matchers;
+}
+
+/** The planner's row estimate for `select … where`, without running it (a count beyond the exact limit). */
+async function estimatedRows(tx: Executor, where: SQL) {
+  const plan = await tx.execute<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    sql`explain (format json) select 1 from teams_users t where ${where}`,
+  );
+  return Math.round(plan.rows[0]?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+}
+
+/** How far a count of this query is exact. */
+export const countCap = (query: Pick<UserListQuery, "search">) =>
+  query.search?.trim() ? SEARCH_COUNT_CAP : LIST_COUNT_CAP;
+
+/**
+ * The Users page's SQL: `count` (capped at SEARCH_COUNT_CAP + 1) and, once it is known whether the count
+ * passed the cap, the `page` query and the `where` it filters by. Exported so a test can EXPLAIN each shape.
+ */
+export function usersPageSql(scope: TenantScope, query: UserListQuery) {
+  const search = query.search?.trim().toLowerCase();
+  // The list is one enterprise's directory (the scope's own account): the equality lets the planner walk the
+  // (enterprise, …) indexes in order; withinScope stays as the tenancy guard.
+  const provisionedIn = sql`p.enterprise_account_id = ${scope.accountId} and ${withinScope(scope, p.enterpriseAccountId)}`;
+  const conditions: SQL[] = [
+    sql`t.enterprise_account_id = ${scope.accountId}`,
+    withinScope(scope, t.enterpriseAccountId),
+  ];
+  if (query.filter === "eligible") conditions.push(sql`t.eligible and t.removed_at is null`);
+  if (query.filter === "ineligible") conditions.push(sql`not t.eligible`);
+  if (query.filter === "removed") conditions.push(sql`t.removed_at is not null`);
+  if (query.filter === "not-provisioned")
+    conditions.push(
+      sql`t.eligible and t.removed_at is null and t.object_id not in (select p.teams_user_object_id from provisioned_users p where ${provisionedIn})`,
+    );
+  const pCondition = provisionedCondition(query.filter);
+  if (pCondition)
+    conditions.push(
+      sql`t.object_id in (select p.teams_user_object_id from provisioned_users p where ${provisionedIn} and ${pCondition})`,
+    );
+  const base = sql.join(conditions, sql` and `);
+  const matchers = search ? searchMatchers(provisionedIn, search) : [];
+  // Each matcher is index-driven and capped, so neither a rare nor a very common term scans every user.
+  const ids = sql.join(
+    matchers.map(
+      (m) =>
+        sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`,
+    ),
+    sql` union `,
+  );
+  const count = search
+    ? sql`select count(*)::int as n from (${ids}) x`
+    : sql`select count(*)::int as n from (select 1 from teams_users t where ${base} limit ${LIST_COUNT_CAP + 1}) x`;
+  /** Above the cap the matched ids are not all known: the page filters by the matchers themselves. */
+  const where = (overCap: boolean) =>
+    !search
+      ? base
+      : overCap
+        ? sql`${base} and (${sql.join(matchers, sql` or `)})`
+        : sql`${base} and t.object_id in (${ids})`;
+  // With a cursor: keyset (an index walk from the cursor). Without: OFFSET on the same index, which only the
+  // page-number fallback uses; it costs the rows skipped, so the web and the export follow cursors instead.
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const keyset = after ? sql` and (${SHOWN_NAME}, t.object_id) > (${after[0]}, ${after[1]})` : sql``;
+  const offset = after ? 0 : (query.page - 1) * query.pageSize;
+  const page = (overCap: boolean) => sql`
+    with page as (
+      select t.*, ${SHOWN_NAME} as shown from teams_users t where ${where(overCap)}${keyset}
+      order by ${SHOWN_NAME}, t.object_id limit ${query.pageSize + 1} offset ${offset})
+    select page.object_id, page.user_principal_name, page.display_name, page.eligible, page.ineligible_reason,
+      page.removed_at, page.shown, p.id as p_id, p.pbx_location, p.sip_user, p.phone_number, p.region_id,
+      r.name as region_name, p.calling_enabled, p.deleting, p.status, p.last_error, p.cleanup_required,
+      p.last_run_at, (p.observed ->> 'enterpriseVoiceEnabled')::boolean as observed_voice_enabled
+    from page
+    left join provisioned_users p
+      on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
+    left join sbc_regions r on r.id = p.region_id
+    order by page.shown, page.object_id`;
+  return { count, where, page, cap: countCap(query) };
+}
+
+/** "Teams User" search of Add User: eligible, present, not provisioned; UPN prefix or name contains. */
+export function searchEligibleQuery(scope: TenantScope, search: string, limit: number, tx: Executor) {
+  const term = escapeLike(search.trim().toLowerCase());
+  return tx
+    .select({
+      objectId: teamsUsers.objectId,
+      userPrincipalName: teamsUsers.userPrincipalName,
+      displayName: teamsUsers.displayName,
+    })
+    .from(teamsUsers)
+    .where(
+      and(
+        eq(teamsUsers.enterpriseAccountId, scope.accountId),
+        withinScope(scope, teamsUsers.enterpriseAccountId),
+        eq(teamsUsers.eligible, true),
+        isNull(teamsUsers.removedAt),
+        sql`not exists (select 1 from provisioned_users p where p.enterprise_account_id = ${teamsUsers.enterpriseAccountId} and p.teams_user_object_id = ${teamsUsers.objectId})`,
+        // Exactly the indexed expressions: lower(upn) text_pattern_ops (prefix) and lower(display_name) trigram.
+        term
+          ? or(
+              sql`lower(${teamsUsers.userPrincipalName}) like ${`${term}%`}`,
+              sql`lower(${teamsUsers.displayName}) like ${`%${term}%`}`,
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(sql`lower(${teamsUsers.userPrincipalName})`))
+    .limit(limit);
+}
 
 /** The synced Teams users of the scope (the enterprise's directory as Microsoft last reported it). */
 export function directoryRepository(db: Executor) {
   return {
     /**
-     * The Users page: searched, filtered and paged in SQL. Paging runs over teams_users alone (index on
-     * lower(upn)); only the page's rows are joined to their provisioning.
+     * The Users page: searched, filtered and paged in SQL; the count is exact up to SEARCH_COUNT_CAP and the
+     * planner's estimate beyond. Only the page's rows are joined to their provisioning.
      */
     async usersPage(scope: TenantScope, query: UserListQuery, tx: Executor = db) {
-      const search = query.search?.trim().toLowerCase();
-      const provisionedIn = withinScope(scope, p.enterpriseAccountId);
-      const conditions: SQL[] = [withinScope(scope, t.enterpriseAccountId)];
-      if (query.filter === "eligible") conditions.push(sql`t.eligible and t.removed_at is null`);
-      if (query.filter === "ineligible") conditions.push(sql`not t.eligible`);
-      if (query.filter === "removed") conditions.push(sql`t.removed_at is not null`);
-      if (query.filter === "not-provisioned")
-        conditions.push(
-          sql`t.eligible and t.removed_at is null and t.object_id not in (select p.teams_user_object_id from provisioned_users p where ${provisionedIn})`,
-        );
-      const pCondition = provisionedCondition(query.filter);
-      if (pCondition)
-        conditions.push(
-          sql`t.object_id in (select p.teams_user_object_id from provisioned_users p where ${provisionedIn} and ${pCondition})`,
-        );
-      const base = sql.join(conditions, sql` and `);
-      let where = base;
-      let total: number;
-      let totalIsEstimate = false;
-      if (search) {
-        const digits = search.replace(/[^\d+]/g, "");
-        const byNumber =
-          digits.length >= 3 ? sql` or p.phone_number like ${`%${escapeLike(digits)}%`}` : sql``;
-        const matchers = [
-          sql`lower(t.user_principal_name) like ${`${escapeLike(search)}%`}`,
-          sql`lower(t.display_name) like ${`%${escapeLike(search)}%`}`,
-          sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
-            where ${provisionedIn} and (p.sip_user = ${search}${byNumber}))`,
-        ];
-        // Each matcher is index-driven (prefix btree, trigram GIN, provisioned) and capped, so neither a rare nor
-        // a very common term scans every user; above the cap the total is shown as "more than".
-        const ids = sql.join(
-          matchers.map(
-            (m) =>
-              sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`,
-          ),
-          sql` union `,
-        );
-        const counted = await tx.execute<{ n: number }>(sql`select count(*)::int as n from (${ids}) x`);
-        total = counted.rows[0]?.n ?? 0;
-        if (total > SEARCH_COUNT_CAP) {
-          total = SEARCH_COUNT_CAP;
-          totalIsEstimate = true;
-          where = sql`${base} and (${sql.join(matchers, sql` or `)})`;
-        } else where = sql`${base} and t.object_id in (${ids})`;
-      } else {
-        const counted = await tx.execute<{ n: number }>(
-          sql`select count(*)::int as n from teams_users t where ${base}`,
-        );
-        total = counted.rows[0]?.n ?? 0;
-      }
-      const offset = (query.page - 1) * query.pageSize;
-      const page = await tx.execute<UserPageRow>(sql`
-          with page as (
-            select t.* from teams_users t where ${where}
-            order by ${BY_SHOWN_NAME} limit ${query.pageSize} offset ${offset})
-          select page.object_id, page.user_principal_name, page.display_name, page.eligible, page.ineligible_reason,
-            page.removed_at, p.id as p_id, p.pbx_location, p.sip_user, p.phone_number, p.region_id, r.name as region_name,
-            p.calling_enabled, p.deleting, p.status, p.last_error, p.cleanup_required, p.last_run_at,
-            (p.observed ->> 'enterpriseVoiceEnabled')::boolean as observed_voice_enabled
-          from page
-          left join provisioned_users p
-            on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
-          left join sbc_regions r on r.id = p.region_id
-          order by lower(coalesce(nullif(page.display_name, ''), page.user_principal_name)),
-            lower(page.user_principal_name)`);
-      return { total, totalIsEstimate, rows: page.rows };
+      const q = usersPageSql(scope, query);
+      const counted = await tx.execute<{ n: number }>(q.count);
+      let total = counted.rows[0]?.n ?? 0;
+      const totalIsEstimate = total > q.cap;
+      if (totalIsEstimate) total = Math.max(q.cap + 1, await estimatedRows(tx, q.where(true)));
+      const page = await tx.execute<UserPageRow & { shown: string }>(q.page(totalIsEstimate));
+      const rows = page.rows.slice(0, query.pageSize);
+      const last = rows.at(-1);
+      const nextCursor =
+        page.rows.length > query.pageSize && last ? encodeCursor(last.shown, last.object_id) : undefined;
+      return { total, totalIsEstimate, rows, ...(nextCursor ? { nextCursor } : {}) };
     },
 
     /** "Teams User" search-as-you-type: eligible, present and not provisioned yet. */
     async searchEligible(scope: TenantScope, search: string, limit: number, tx: Executor = db) {
-      const term = escapeLike(search.trim().toLowerCase());
-      return tx
-        .select({
-          objectId: teamsUsers.objectId,
-          userPrincipalName: teamsUsers.userPrincipalName,
-          displayName: teamsUsers.displayName,
-        })
-        .from(teamsUsers)
-        .where(
-          and(
-            withinScope(scope, teamsUsers.enterpriseAccountId),
-            eq(teamsUsers.eligible, true),
-            isNull(teamsUsers.removedAt),
-            sql`not exists (select 1 from provisioned_users p where p.enterprise_account_id = ${teamsUsers.enterpriseAccountId} and p.teams_user_object_id = ${teamsUsers.objectId})`,
-            term
-              ? or(
-                  sql`lower(${teamsUsers.userPrincipalName}) like ${`${term}%`}`,
-                  ilike(teamsUsers.displayName, `%${term}%`),
-                )
-              : undefined,
-          ),
-        )
-        .orderBy(asc(sql`lower(${teamsUsers.userPrincipalName})`))
-        .limit(limit);
+      return searchEligibleQuery(scope, search, limit, tx);
     },
 
     async syncState(scope: TenantScope, tx: Executor = db) {

@@ -8,7 +8,7 @@ import type { RouteApp, RouteContext } from "../route-context.js";
 import { formOptions } from "../users/form-options.js";
 import { provisioningStatus } from "../users/views.js";
 import { exportUsersCsv } from "./export.js";
-import { listUsers, searchEligible, syncState } from "./service.js";
+import { decodeCursor, listUsers, searchEligible, syncState } from "./service.js";
 
 const syncView = z
   .object({
@@ -81,13 +81,23 @@ export function registerDirectoryRoutes(app: RouteApp, { deps, services }: Route
           filter: filterEnum.default("all"),
           page: z.coerce.number().int().min(1).max(100_000).default(1),
           pageSize: z.coerce.number().int().min(1).max(200).default(50),
+          /** Opaque: the `nextCursor` of the previous page (keyset paging); when given, `page` is ignored. */
+          cursor: z
+            .string()
+            .max(2000)
+            .refine((c) => decodeCursor(c) !== null, "Not a cursor from this list.")
+            .optional(),
         }),
         response: {
           200: z.object({
             items: z.array(userRow),
             total: z.number().int(),
-            /** True when a search matched more than `total` users (the count stops there). */
-            totalIsEstimate: z.boolean(),
+            /** False when more than `exactUpTo` users match: `total` is then the planner's estimate. */
+            exact: z.boolean(),
+            /** Counts are exact up to this many users (the UI says "more than" this when `exact` is false). */
+            exactUpTo: z.number().int(),
+            /** The cursor of the next page, null on the last one. */
+            nextCursor: z.string().nullable(),
             page: z.number().int(),
             pageSize: z.number().int(),
             sync: syncView.nullable(),

@@ -1,9 +1,9 @@
 import type { Executor } from "../../../db/client.js";
 import { type Account, tenantScope } from "../../tenancy/index.js";
 import type { ProvisionedUser } from "../schema.js";
-import { directoryRepository, type UserListQuery } from "./repository.js";
+import { countCap, directoryRepository, type UserListQuery } from "./repository.js";
 
-export { SEARCH_COUNT_CAP, type UserFilter, type UserListQuery } from "./repository.js";
+export { decodeCursor, SEARCH_COUNT_CAP, type UserFilter, type UserListQuery } from "./repository.js";
 
 export interface ProvisionedRowView {
   id: string;
@@ -28,7 +28,12 @@ export async function listUsers(db: Executor, enterprise: Account, query: UserLi
   const page = await directoryRepository(db).usersPage(tenantScope(enterprise), query);
   return {
     total: page.total,
-    totalIsEstimate: page.totalIsEstimate,
+    /** False when `total` is the planner's estimate (more than SEARCH_COUNT_CAP matched). */
+    exact: !page.totalIsEstimate,
+    /** Counts are exact up to this many (a search's cap is lower than a plain list's). */
+    exactUpTo: countCap(query),
+    /** The cursor of the next page; null on the last page. */
+    nextCursor: page.nextCursor ?? null,
     items: page.rows.map((r) => ({
       objectId: r.object_id,
       userPrincipalName: r.user_principal_name,

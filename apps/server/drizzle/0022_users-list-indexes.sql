@@ -1,0 +1,2 @@
+CREATE INDEX "provisioned_users_number_trgm_idx" ON "provisioned_users" USING gin ("phone_number" gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "teams_users_shown_name_idx" ON "teams_users" USING btree ("enterprise_account_id",lower(coalesce(nullif("display_name", ''), "user_principal_name")),"object_id");
