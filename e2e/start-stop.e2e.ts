@@ -1,40 +1,16 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../apps/server/src/db/embedded-postgres.js";
+import { type Started, startAllInOne } from "../apps/server/test/support/start-command.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  url: string;
-}
-
 /** `sip2teams start` exactly as `npm start` runs it, with embedded Postgres under its own data folder. */
-async function start(dataDir: string): Promise<Started> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const output: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(root, "apps/server/bin/sip2teams.js"), "start"], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk) => output.push(chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!output.join("").includes("sip2teams portal:")) {
-    if (child.exitCode !== null) throw new Error(`start exited early:\n${output.join("")}`);
-    if (Date.now() > deadline) throw new Error(`no start banner within 60 s:\n${output.join("")}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { child, output, url };
+function start(dataDir: string): Promise<Started> {
+  return startAllInOne(dataDir, { cwd: root, args: [path.join(root, "apps/server/bin/sip2teams.js")] });
 }
 
 async function interrupt({ child }: Started) {

@@ -1,42 +1,19 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../src/db/embedded-postgres.js";
+import { type Started, startAllInOne } from "./support/start-command.js";
 import { waitFor } from "./support/wait-for.js";
 
 const serverDir = path.resolve(import.meta.dirname, "..");
 
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  url: string;
-}
-
 /** The real `sip2teams start` (from source, through tsx) with embedded PostgreSQL under `dataDir`. */
-async function start(dataDir: string): Promise<Started> {
-  const port = await freePort();
-  const output: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "src/cli.ts", "start"], {
+function start(dataDir: string): Promise<Started> {
+  return startAllInOne(dataDir, {
     cwd: serverDir,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
+    args: ["--conditions=source", "--import", "tsx", "src/cli.ts"],
   });
-  child.stdout?.on("data", (chunk) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk) => output.push(chunk.toString()));
-  await waitFor(
-    "the start banner",
-    async () => {
-      if (child.exitCode !== null)
-        throw new Error(`start exited with ${child.exitCode}:\n${output.join("")}`);
-      return output.join("").includes("sip2teams portal:");
-    },
-    120_000,
-  );
-  return { child, output, url: `http://localhost:${port}` };
 }
 
 function postgresProcessesUsing(dataDir: string): string[] {
