@@ -1,4 +1,4 @@
-import { Alert, Group, Pagination, Select, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -19,10 +19,12 @@ export function UsersPage() {
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text.trim(), 250);
   const [filter, setFilter] = useState<Filter>(filterFrom(search.filter));
-  const [page, setPage] = useState(1);
+  // The cursors of the pages visited so far: [undefined (page 1), page 2's, …]; Previous pops, Next pushes.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const firstPage = () => setCursors([undefined]);
   const [error, setError] = useState<string | null>(null);
 
-  const list = useQuery(teamsUsersQueries.list(accountId, debounced, filter, page));
+  const list = useQuery(teamsUsersQueries.list(accountId, debounced, filter, cursors.at(-1)));
   const data = list.data;
   const sync = useTeamsUsersSync(accountId, {
     requested: search.sync === "1",
@@ -69,7 +71,7 @@ export function UsersPage() {
           value={text}
           onChange={(e) => {
             setText(e.currentTarget.value);
-            setPage(1);
+            firstPage();
           }}
           w={360}
           aria-label="Search users"
@@ -79,7 +81,7 @@ export function UsersPage() {
           value={filter}
           onChange={(v) => {
             setFilter(filterFrom(v));
-            setPage(1);
+            firstPage();
           }}
           aria-label="Filter"
           allowDeselect={false}
@@ -95,14 +97,32 @@ export function UsersPage() {
           {data.sync ? "No users match." : "No Teams users yet: click Sync Teams Users."}
         </Text>
       )}
-      {data && data.total > PAGE_SIZE && (
+      {data && (data.total > PAGE_SIZE || cursors.length > 1) && (
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
-            {data.totalIsEstimate
-              ? `More than ${data.total.toLocaleString()} users match`
-              : `${data.total.toLocaleString()} users`}
+            {data.exact
+              ? `${data.total.toLocaleString()} users`
+              : `More than ${data.exactUpTo.toLocaleString()} users match (about ${data.total.toLocaleString()})`}
           </Text>
-          <Pagination total={Math.ceil(data.total / PAGE_SIZE)} value={page} onChange={setPage} />
+          <Group gap="xs">
+            <Button
+              variant="default"
+              size="xs"
+              disabled={cursors.length === 1}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous
+            </Button>
+            <Text size="sm">Page {cursors.length}</Text>
+            <Button
+              variant="default"
+              size="xs"
+              disabled={!data.nextCursor}
+              onClick={() => data.nextCursor && setCursors((c) => [...c, data.nextCursor ?? undefined])}
+            >
+              Next
+            </Button>
+          </Group>
         </Group>
       )}
     </Stack>

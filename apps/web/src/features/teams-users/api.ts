@@ -14,8 +14,8 @@ export const PAGE_SIZE = 50;
 
 export const teamsUsersKeys = {
   all: (accountId: string) => ["teams-users", accountId] as const,
-  list: (accountId: string, search: string, filter: string, page: number) =>
-    [...teamsUsersKeys.all(accountId), "list", search, filter, page] as const,
+  list: (accountId: string, search: string, filter: string, cursor: string | undefined) =>
+    [...teamsUsersKeys.all(accountId), "list", search, filter, cursor ?? ""] as const,
   user: (accountId: string, userId: string) => [...teamsUsersKeys.all(accountId), "user", userId] as const,
   formOptions: (accountId: string) => ["teams-users-form", accountId, "options"] as const,
   eligible: (accountId: string, q: string) => ["teams-users-form", accountId, "eligible", q] as const,
@@ -27,16 +27,19 @@ export const teamsUsersKeys = {
 const isBusy = (status: string | undefined) => status === "queued" || status === "running";
 
 export const teamsUsersQueries = {
-  /** One page of synced Teams users; polls while a sync or a provisioning is on its way. */
-  list: (accountId: string, search: string, filter: TeamsUsersFilter, page: number) =>
+  /**
+   * One page of synced Teams users, from `cursor` (the previous page's `nextCursor`; none for the first page):
+   * keyset paging, as cheap deep in the list as at its start. Polls while a sync or a provisioning runs.
+   */
+  list: (accountId: string, search: string, filter: TeamsUsersFilter, cursor: string | undefined) =>
     queryOptions({
-      queryKey: teamsUsersKeys.list(accountId, search, filter, page),
+      queryKey: teamsUsersKeys.list(accountId, search, filter, cursor),
       queryFn: () =>
         unwrap(
           api.GET("/api/accounts/{accountId}/teams-users", {
             params: {
               path: { accountId },
-              query: { search: search || undefined, filter, page, pageSize: PAGE_SIZE },
+              query: { search: search || undefined, filter, cursor, pageSize: PAGE_SIZE },
             },
           }),
         ),
