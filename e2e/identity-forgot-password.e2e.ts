@@ -1,6 +1,4 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import {
   completeActivation,
   createOperatorWithCli,
@@ -10,24 +8,16 @@ import {
   signInUsernameFirst,
   signOutViaMenu,
 } from "./support/identity.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser } from "./support/suite.js";
 
 /** The customer guide's "Forgot your password?", step by step. */
 describe("customer guide: forgot your password", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser();
 
   it("resets the password from the email and signs in", async () => {
     const email = "it-admin@customer.example";
-    const cli = await createOperatorWithCli(portal, { email, name: "Customer Co" });
-    const page = await freshPage(browser, portal);
+    const cli = await createOperatorWithCli(suite.portal, { email, name: "Customer Co" });
+    const page = await freshPage(suite.browser, suite.portal);
     await page.goto(cli.activationUrl);
     await completeActivation(page, cli.temporaryPassword, "first passphrase here");
     await signOutViaMenu(page);
@@ -43,7 +33,7 @@ describe("customer guide: forgot your password", () => {
     await page.getByRole("button", { name: "Send Password Reset Email" }).click();
     await page.getByRole("status").filter({ hasText: "Reset password instructions" }).waitFor();
     // 4. Check your inbox for an email titled Reset password instructions.
-    const mail = await latestMail(portal, email, /^Reset password instructions$/);
+    const mail = await latestMail(suite.portal, email, /^Reset password instructions$/);
     expect(mail.subject).toBe("Reset password instructions");
     // 5. Click the Set New Password link in the email.
     await openMailAndClick(page, mail, "Set New Password");
@@ -63,12 +53,14 @@ describe("customer guide: forgot your password", () => {
     await signInUsernameFirst(page, email, "second passphrase here");
 
     // The same answer for an unknown username: nothing reveals whether an account exists.
-    const other = await freshPage(browser, portal);
+    const other = await freshPage(suite.browser, suite.portal);
     await other.goto("/forgot-password");
     await other.getByLabel("Username").fill("nobody@customer.example");
     await other.getByRole("button", { name: "Send Password Reset Email" }).click();
     await other.getByRole("status").filter({ hasText: "Reset password instructions" }).waitFor();
-    const sent = await portal.query(`select 1 from mail_messages where "to" = 'nobody@customer.example'`);
+    const sent = await suite.portal.query(
+      `select 1 from mail_messages where "to" = 'nobody@customer.example'`,
+    );
     expect(sent).toHaveLength(0);
   });
 });

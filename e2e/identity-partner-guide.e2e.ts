@@ -1,6 +1,4 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import {
   completeActivation,
   createOperatorWithCli,
@@ -10,19 +8,11 @@ import {
   signOutViaMenu,
   temporaryPasswordOf,
 } from "./support/identity.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser } from "./support/suite.js";
 
 /** The partner guide, steps 1–4, click by click with the guide's labels. */
 describe("partner guide: activate, log in, find your way around, invite colleagues", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser();
 
   const operatorEmail = "noc@acme-telecom.example";
   const partnerEmail = "pat@telco-partner.example";
@@ -30,8 +20,8 @@ describe("partner guide: activate, log in, find your way around, invite colleagu
 
   it("runs the whole journey", async () => {
     // The operator bootstraps the portal from the command line and activates its own account.
-    const cli = await createOperatorWithCli(portal, { email: operatorEmail, name: "Acme Telecom" });
-    const operator = await freshPage(browser, portal);
+    const cli = await createOperatorWithCli(suite.portal, { email: operatorEmail, name: "Acme Telecom" });
+    const operator = await freshPage(suite.browser, suite.portal);
     await operator.goto(cli.activationUrl);
     await completeActivation(operator, cli.temporaryPassword, "operator passphrase one");
     await expect(operator.getByTestId("account-switcher").textContent()).resolves.toContain("Acme Telecom");
@@ -46,14 +36,14 @@ describe("partner guide: activate, log in, find your way around, invite colleagu
     await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
 
     // Step 1 — Activate Your Account: open the email, click the button, temporary → new password.
-    const activation = await latestMail(portal, partnerEmail);
-    const partner = await freshPage(browser, portal);
+    const activation = await latestMail(suite.portal, partnerEmail);
+    const partner = await freshPage(suite.browser, suite.portal);
     await openMailAndClick(partner, activation, "Activate Your Account");
     await partner.waitForURL(/\/activate/);
     await completeActivation(partner, temporaryPasswordOf(activation), "partner passphrase one");
 
     // The activation link is single-use, and says so on opening, before any password is typed.
-    const reuse = await freshPage(browser, portal);
+    const reuse = await freshPage(suite.browser, suite.portal);
     await openMailAndClick(reuse, activation, "Activate Your Account");
     await reuse.getByRole("alert").filter({ hasText: "was already used or has expired" }).waitFor();
     await expect(reuse.getByLabel(/^Current Password/).count()).resolves.toBe(0);
@@ -109,8 +99,8 @@ describe("partner guide: activate, log in, find your way around, invite colleagu
     await partner.getByTestId(`user-${colleagueEmail}`).filter({ hasText: "invited" }).waitFor();
 
     // The colleague activates from their email…
-    const invitation = await latestMail(portal, colleagueEmail);
-    const colleague = await freshPage(browser, portal);
+    const invitation = await latestMail(suite.portal, colleagueEmail);
+    const colleague = await freshPage(suite.browser, suite.portal);
     await openMailAndClick(colleague, invitation, "Activate Your Account");
     await completeActivation(colleague, temporaryPasswordOf(invitation), "colleague passphrase one");
     await partner.reload();

@@ -1,30 +1,21 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   completeActivation,
   createOperatorWithCli,
   freshPage,
   signInUsernameFirst,
 } from "./support/identity.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser } from "./support/suite.js";
 
 const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 describe("the Sessions list on the Security page", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser();
 
   /** A second computer: its own cookies and a different browser. */
   const otherComputer = async (): Promise<Page> => {
-    const context = await browser.newContext({ baseURL: portal.url, userAgent: FIREFOX_WINDOWS });
+    const context = await suite.browser.newContext({ baseURL: suite.portal.url, userAgent: FIREFOX_WINDOWS });
     context.setDefaultTimeout(15_000);
     return context.newPage();
   };
@@ -32,8 +23,8 @@ describe("the Sessions list on the Security page", () => {
   it("one browser ends the other's session; the other is signed out on its next navigation; an Admin ends all", async () => {
     const email = "sessions@operator.example";
     const password = "violet tractor harbour nine";
-    const cli = await createOperatorWithCli(portal, { email, name: "Session Telecom" });
-    const laptop = await freshPage(browser, portal);
+    const cli = await createOperatorWithCli(suite.portal, { email, name: "Session Telecom" });
+    const laptop = await freshPage(suite.browser, suite.portal);
     await laptop.goto(cli.activationUrl);
     await completeActivation(laptop, cli.temporaryPassword, password);
 

@@ -1,7 +1,5 @@
 import { generate } from "otplib";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import {
   completeActivation,
   createOperatorWithCli,
@@ -11,24 +9,16 @@ import {
   signOutViaMenu,
   temporaryPasswordOf,
 } from "./support/identity.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser } from "./support/suite.js";
 
 describe("two-factor authentication in the browser", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser();
 
   it("enrols with the QR code's key, signs in with a code and with a recovery code, and enforces the account policy", async () => {
     const email = "secops@operator.example";
     const password = "operator passphrase one";
-    const cli = await createOperatorWithCli(portal, { email, name: "Secure Telecom" });
-    const page = await freshPage(browser, portal);
+    const cli = await createOperatorWithCli(suite.portal, { email, name: "Secure Telecom" });
+    const page = await freshPage(suite.browser, suite.portal);
     await page.goto(cli.activationUrl);
     await completeActivation(page, cli.temporaryPassword, password);
 
@@ -86,8 +76,8 @@ describe("two-factor authentication in the browser", () => {
     await dialog.getByLabel(/^Name/).fill("Sam Second");
     await dialog.getByLabel(/^Email/).fill("sam@operator.example");
     await dialog.getByRole("button", { name: "Save" }).click();
-    const invitation = await latestMail(portal, "sam@operator.example");
-    const colleague = await freshPage(browser, portal);
+    const invitation = await latestMail(suite.portal, "sam@operator.example");
+    const colleague = await freshPage(suite.browser, suite.portal);
     await openMailAndClick(colleague, invitation, "Activate Your Account");
     await colleague.getByLabel(/^Current Password/).fill(temporaryPasswordOf(invitation));
     await colleague.getByLabel(/^New Password/).fill("colleague passphrase one");

@@ -1,45 +1,35 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { onboardPartner, setUpOperator } from "./support/guide-steps.js";
 import { freshPage, latestMail } from "./support/identity.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser } from "./support/suite.js";
 
 /**
  * Issue 12 defect 6, the emails: they name the portal by the operator's Portal display name, as the consent pages
  * do (not "sip2teams"), and the dev mailbox shows them in UTF-8 ("·", not "Â·").
  */
 describe("emails name the configured portal; the dev mailbox reads them correctly", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser();
 
   /** The dev mailbox in the browser, and the message to `to` with the subject `subject`. */
   async function mailboxMessage(page: Page, to: string, subject: string) {
-    await page.goto(`${portal.url}/dev/mailbox`);
+    await page.goto(`${suite.portal.url}/dev/mailbox`);
     await page.getByRole("heading", { name: "Dev mailbox" }).waitFor();
     expect(await page.evaluate(() => document.characterSet)).toBe("UTF-8");
     return page.locator("article").filter({ hasText: `To: ${to} · Subject: ${subject}` });
   }
 
   it("the invitation and the password reset say the Portal display name; the mailbox shows '·' as '·'", async () => {
-    const operator = await setUpOperator(browser, portal);
+    const operator = await setUpOperator(suite.browser, suite.portal);
     await operator.getByLabel("Portal display name (consent texts)").fill("Orchid Collab Portal");
     const saved = operator.waitForResponse(
       (r) => r.request().method() === "PUT" && r.url().endsWith("/operator-settings") && r.ok(),
     );
     await operator.getByRole("button", { name: "Save settings" }).click();
     await saved;
-    await onboardPartner(browser, portal, operator);
+    await onboardPartner(suite.browser, suite.portal, operator);
 
-    const page = await freshPage(browser, portal);
+    const page = await freshPage(suite.browser, suite.portal);
     const invitation = await mailboxMessage(
       page,
       "pat@telco-partner.example",
@@ -53,11 +43,11 @@ describe("emails name the configured portal; the dev mailbox reads them correctl
     expect(await page.locator("body").textContent()).not.toContain("Â");
 
     // Sign in › Forgot password: the reset email names the portal alike.
-    await page.goto(`${portal.url}/forgot-password`);
+    await page.goto(`${suite.portal.url}/forgot-password`);
     await page.getByLabel("Username").fill("pat@telco-partner.example");
     await page.getByRole("button", { name: "Send Password Reset Email" }).click();
     await page.getByRole("status").filter({ hasText: "Reset password instructions" }).waitFor();
-    await latestMail(portal, "pat@telco-partner.example", /^Reset password instructions$/);
+    await latestMail(suite.portal, "pat@telco-partner.example", /^Reset password instructions$/);
     const reset = await mailboxMessage(page, "pat@telco-partner.example", "Reset password instructions");
     await reset.waitFor();
     await reset.getByRole("heading", { name: "Orchid Collab Portal" }).waitFor();

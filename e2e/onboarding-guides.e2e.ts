@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./support/browser.js";
+import { onboardPartner, signInAtMicrosoft } from "./support/guide-steps.js";
 import {
   completeActivation,
   createOperatorWithCli,
@@ -10,6 +11,22 @@ import {
   temporaryPasswordOf,
 } from "./support/identity.js";
 import { type RunningPortal, startPortal } from "./support/portal.js";
+
+/** Microsoft's sign-in with an account that is not a Global Admin: "Need admin approval", and back without consent. */
+async function declinedAsNonAdmin(customer: Page, login: string) {
+  await signInAtMicrosoft(customer, login, "User-Pass-123!");
+  await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
+  await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
+}
+
+/** The same, ending on the portal's result page, which says the account is not a Global Admin. */
+async function refusedAsNonAdmin(customer: Page, login: string) {
+  await declinedAsNonAdmin(customer, login);
+  await customer.waitForURL(/\/microsoft\/result\//);
+  await expect(customer.getByTestId("consent-error").textContent()).resolves.toContain(
+    "is not a Global Admin",
+  );
+}
 
 /**
  * The partner's onboarding of an enterprise (Enterprises, Trunks) and the customer guide's "Authorize
@@ -57,17 +74,7 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await operator.getByRole("cell", { name: "CA Central" }).waitFor();
 
     // The operator creates the partner, who activates from the email.
-    await operator.getByRole("link", { name: "Partners" }).click();
-    await operator.getByRole("button", { name: "Add Partner" }).click();
-    await operator.getByLabel(/^Company name/).fill("Telco Partner");
-    await operator.getByLabel(/^Administrator name/).fill("Pat Partner");
-    await operator.getByLabel(/^Administrator email/).fill("pat@telco-partner.example");
-    await operator.getByRole("button", { name: "Save" }).click();
-    await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
-    const partnerMail = await latestMail(portal, "pat@telco-partner.example");
-    partner = await freshPage(browser, portal);
-    await openMailAndClick(partner, partnerMail, "Activate Your Account");
-    await completeActivation(partner, temporaryPasswordOf(partnerMail), "partner passphrase one");
+    partner = await onboardPartner(browser, portal, operator);
 
     // Enterprises › Add Enterprise.
     await partner.getByRole("link", { name: "Enterprises" }).click();
@@ -134,23 +141,11 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await customer.getByRole("button", { name: "Microsoft Teams" }).click();
     await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
     // First with an account that is not a Global Admin: the clear "needs a Global Admin" page.
-    await customer.getByLabel("Email, phone, or Skype").fill("user1@contoso.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("User-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
-    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
-    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
-    await customer.waitForURL(/\/microsoft\/result\//);
-    await expect(customer.getByTestId("consent-error").textContent()).resolves.toContain(
-      "is not a Global Admin",
-    );
+    await refusedAsNonAdmin(customer, "user1@contoso.example");
     // Try again, from the signed-in portal page Microsoft redirected to: Microsoft asks for the sign-in again.
     await customer.getByRole("button", { name: "Try again" }).click();
     // Sign in with the Global Admin account.
-    await customer.getByLabel("Email, phone, or Skype").fill("admin@contoso.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("Admin-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
+    await signInAtMicrosoft(customer, "admin@contoso.example");
     // The permissions screen from Link2Teams by Cataleya Private Limited › Accept.
     await customer.getByRole("heading", { name: "Permissions requested" }).waitFor();
     await expect(customer.locator(".app-name").textContent()).resolves.toBe("Link2Teams");
@@ -235,23 +230,11 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     const customer = await freshPage(browser, portal);
     await openMailAndClick(customer, mail, "Connect to Microsoft Teams");
     await customer.getByRole("button", { name: "Connect to Microsoft Teams" }).click();
-    await customer.getByLabel("Email, phone, or Skype").fill("user1@fabrikam.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("User-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
-    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
-    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
-    await customer.waitForURL(/\/microsoft\/result\//);
-    await expect(customer.getByTestId("consent-error").textContent()).resolves.toContain(
-      "is not a Global Admin",
-    );
+    await refusedAsNonAdmin(customer, "user1@fabrikam.example");
 
     // Try again: Microsoft asks for the sign-in again; the Global Admin accepts.
     await customer.getByRole("button", { name: "Try again" }).click();
-    await customer.getByLabel("Email, phone, or Skype").fill("admin@fabrikam.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("Admin-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
+    await signInAtMicrosoft(customer, "admin@fabrikam.example");
     await customer.getByRole("button", { name: "Accept" }).click();
     await customer
       .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")
@@ -267,12 +250,7 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await completeActivation(customer, temporaryPasswordOf(mail), "fabrikam passphrase one");
     await customer.getByRole("button", { name: "Microsoft Teams" }).click();
     await customer.getByRole("menuitem", { name: "Connect to Microsoft Teams" }).click();
-    await customer.getByLabel("Email, phone, or Skype").fill("user1@fabrikam.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("User-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
-    await customer.getByRole("heading", { name: "Need admin approval" }).waitFor();
-    await customer.getByRole("link", { name: "Return to the application without granting consent" }).click();
+    await declinedAsNonAdmin(customer, "user1@fabrikam.example");
     await customer.getByRole("button", { name: "Back to the portal" }).click();
     await customer.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
 
@@ -282,10 +260,7 @@ describe("onboarding: partner adds an enterprise, the customer connects Microsof
     await customer.getByRole("heading", { name: "Pick an account" }).waitFor();
     await customer.getByRole("button", { name: /user1@fabrikam\.example/ }).waitFor();
     await customer.getByRole("button", { name: "Use another account" }).click();
-    await customer.getByLabel("Email, phone, or Skype").fill("admin@fabrikam.example");
-    await customer.getByRole("button", { name: "Next" }).click();
-    await customer.getByLabel("Password").fill("Admin-Pass-123!");
-    await customer.getByRole("button", { name: "Sign in" }).click();
+    await signInAtMicrosoft(customer, "admin@fabrikam.example");
     await customer.getByRole("button", { name: "Accept" }).click();
     await customer
       .getByText("You have authorized the Orchid Collab Portal to use the following Microsoft Account.")

@@ -1,7 +1,4 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../apps/server/src/db/embedded-postgres.js";
-import { launchBrowser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import {
   connectMicrosoft365,
   consentAtMicrosoft,
@@ -9,27 +6,14 @@ import {
   onboardPartner,
   setUpOperator,
 } from "./support/guide-steps.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
+import { usePortalAndBrowser, withEmulator } from "./support/suite.js";
 
 /** Operator settings › Carrier trunk, then an enterprise set up by the guide, then its Preflight page. */
 describe("Preflight page of a set-up enterprise", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    const emulatorPort = await freePort();
-    [portal, browser] = await Promise.all([
-      startPortal({ M365_EMULATOR: "on", M365_EMULATOR_PORT: String(emulatorPort) }),
-      launchBrowser(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalAndBrowser(withEmulator);
 
   it("the operator connects the carrier tenant, and the partner sees every Preflight line with its status", async () => {
-    const operator = await setUpOperator(browser, portal);
+    const operator = await setUpOperator(suite.browser, suite.portal);
     const settingsUrl = operator.url();
 
     // Carrier trunk: not connected, then connected by the carrier's own Global Admin, then ready.
@@ -49,9 +33,9 @@ describe("Preflight page of a set-up enterprise", () => {
       )
       .toBe("Ready");
 
-    const partner = await onboardPartner(browser, portal, operator);
+    const partner = await onboardPartner(suite.browser, suite.portal, operator);
     const enterpriseUrl = await onboardEnterprise(partner);
-    await connectMicrosoft365(browser, portal);
+    await connectMicrosoft365(suite.browser, suite.portal);
 
     await partner.goto(enterpriseUrl);
     await partner.waitForFunction(

@@ -3,9 +3,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../apps/server/src/db/embedded-postgres.js";
 import { launchBrowser } from "./support/browser.js";
+import { onboardPartner, setUpOperator } from "./support/guide-steps.js";
 import {
   completeActivation,
-  createOperatorWithCli,
   freshPage,
   latestMail,
   openMailAndClick,
@@ -68,36 +68,14 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
   });
 
   it("requirements: steps 1-3 of onboarding (enterprise, trunk, Teams profile, consent, setup done)", async () => {
-    const cli = await createOperatorWithCli(portal, { email: "noc@orchid.example", name: "Orchid Collab" });
-    const operator = await freshPage(browser, portal);
-    await operator.goto(cli.activationUrl);
-    await completeActivation(operator, cli.temporaryPassword, "operator passphrase one");
-    await operator.getByText("Settings", { exact: true }).click();
-    await operator.getByRole("link", { name: "Operator settings" }).click();
-    await operator.getByLabel("SBC base domain").fill("customers.sbc.example.net");
-    await operator.getByRole("button", { name: "Save settings" }).click();
-    await operator.getByText("Operator settings saved.").waitFor();
-    for (const [name, fqdn] of [
-      ["CA Central", "sbc-ca.sbc.example.net"],
-      ["US West", "sbc-usw.sbc.example.net"],
-    ]) {
-      await operator.getByLabel("Region name").first().fill(name!);
-      await operator.getByLabel("SBC FQDNs").first().fill(fqdn!);
-      await operator.keyboard.press("Enter");
-      await operator.getByRole("button", { name: "Add region" }).click();
-      await operator.getByRole("cell", { name: name! }).waitFor();
-    }
-    await operator.getByRole("link", { name: "Partners" }).click();
-    await operator.getByRole("button", { name: "Add Partner" }).click();
-    await operator.getByLabel(/^Company name/).fill("Telco Partner");
-    await operator.getByLabel(/^Administrator name/).fill("Pat Partner");
-    await operator.getByLabel(/^Administrator email/).fill("pat@telco-partner.example");
-    await operator.getByRole("button", { name: "Save" }).click();
-    await operator.getByRole("link", { name: "Telco Partner" }).waitFor();
-    const partnerMail = await latestMail(portal, "pat@telco-partner.example");
-    partner = await freshPage(browser, portal);
-    await openMailAndClick(partner, partnerMail, "Activate Your Account");
-    await completeActivation(partner, temporaryPasswordOf(partnerMail), "partner passphrase one");
+    // The operator with the regions CA Central (setUpOperator) and US West.
+    const operator = await setUpOperator(browser, portal);
+    await operator.getByLabel("Region name").first().fill("US West");
+    await operator.getByLabel("SBC FQDNs").first().fill("sbc-usw.sbc.example.net");
+    await operator.keyboard.press("Enter");
+    await operator.getByRole("button", { name: "Add region" }).click();
+    await operator.getByRole("cell", { name: "US West" }).waitFor();
+    partner = await onboardPartner(browser, portal, operator);
 
     await partner.getByRole("link", { name: "Enterprises" }).click();
     await partner.getByRole("button", { name: "Add Enterprise" }).click();
