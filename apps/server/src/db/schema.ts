@@ -1,5 +1,6 @@
 // Every table of every module, for drizzle-kit (migrations). The composition layer: the runtime never imports it.
 export * from "../modules/audit/schema.js";
+export * from "../modules/branding/schema.js";
 export * from "../modules/bulk-import/schema.js";
 export * from "../modules/direct-routing-setup/schema.js";
 export * from "../modules/enterprises/schema.js";
@@ -15,5 +16,4 @@ export * from "../modules/teams-users/schema.js";
 export * from "../modules/tenancy/schema.js";
 export * from "../modules/trunks/schema.js";
 export * from "../modules/usage/schema.js";
-export * from "../modules/branding/schema.js";
 export * from "../modules/webhooks/schema.js";

@@ -1605,6 +1605,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{accountId}/brand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The account's effective brand (inherited field by field) and the fields it sets itself. */
+        get: operations["getBrand"];
+        /** @description Sets the account's own brand (partners and the operator); an empty field is inherited from above. Host names are unique across accounts (409). */
+        put: operations["updateBrand"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/brand/effective": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The brand the portal shows to the users of this account (every role may read it). */
+        get: operations["getEffectiveBrand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/brand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The brand of the sign-in page: that of the account `host` (default: the request's Host) is mapped to, else the portal's defaults. */
+        get: operations["getPublicBrand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/brand/logo/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An account's logo. The URL carries the logo's hash (`v`), so it may be cached for good. */
+        get: operations["getBrandLogo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/accounts/{accountId}/dashboard": {
         parameters: {
             query?: never;
@@ -1734,6 +1803,25 @@ export interface components {
             revokedAt: unknown | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+        };
+        EffectiveBrandInput: {
+            portalName: string;
+            primaryColor: string | null;
+            supportEmail: string | null;
+            supportUrl: string | null;
+            mailSenderName: string | null;
+            mailSenderAddress: string | null;
+            logoUrl: string | null;
+        };
+        OwnBrandInput: {
+            portalName: string | null;
+            primaryColor: string | null;
+            supportEmail: string | null;
+            supportUrl: string | null;
+            mailSenderName: string | null;
+            mailSenderAddress: string | null;
+            logoUrl: string | null;
+            hosts: string[];
         };
         WebhookConsentGrantedInput: {
             /** @description The enterprise (customer account) the event is about. */
@@ -2469,6 +2557,25 @@ export interface components {
             revokedAt: string | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+        };
+        EffectiveBrand: {
+            portalName: string;
+            primaryColor: string | null;
+            supportEmail: string | null;
+            supportUrl: string | null;
+            mailSenderName: string | null;
+            mailSenderAddress: string | null;
+            logoUrl: string | null;
+        };
+        OwnBrand: {
+            portalName: string | null;
+            primaryColor: string | null;
+            supportEmail: string | null;
+            supportUrl: string | null;
+            mailSenderName: string | null;
+            mailSenderAddress: string | null;
+            logoUrl: string | null;
+            hosts: string[];
         };
         WebhookConsentGranted: {
             /** @description The enterprise (customer account) the event is about. */
@@ -5398,6 +5505,7 @@ export interface operations {
                 filter?: "all" | "eligible" | "ineligible" | "provisioned" | "not-provisioned" | "calling-enabled" | "calling-disabled" | "pending" | "failed" | "removed";
                 page?: number;
                 pageSize?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -5416,7 +5524,9 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["TeamsUserRow"][];
                         total: number;
-                        totalIsEstimate: boolean;
+                        exact: boolean;
+                        exactUpTo: number;
+                        nextCursor: string | null;
                         page: number;
                         pageSize: number;
                         sync: components["schemas"]["TeamsUserSync"] | null;
@@ -6655,6 +6765,170 @@ export interface operations {
                         /** @enum {string} */
                         status: "pending";
                     };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        effective: components["schemas"]["EffectiveBrand"];
+                        own: components["schemas"]["OwnBrand"];
+                    };
+                };
+            };
+        };
+    };
+    updateBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    portalName: string | null;
+                    primaryColor: string | null;
+                    supportEmail: string | null;
+                    supportUrl: (string & (unknown & unknown)) | null;
+                    mailSenderName: string | null;
+                    mailSenderAddress: string | null;
+                    /** @default [] */
+                    hosts?: string[];
+                    /** @description Omit to keep the current logo; null removes it. PNG or SVG, at most 200 KB, base64. */
+                    logo?: {
+                        /** @enum {string} */
+                        contentType: "image/png" | "image/svg+xml";
+                        dataBase64: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        effective: components["schemas"]["EffectiveBrand"];
+                        own: components["schemas"]["OwnBrand"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEffectiveBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectiveBrand"];
+                };
+            };
+        };
+    };
+    getPublicBrand: {
+        parameters: {
+            query?: {
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectiveBrand"];
+                };
+            };
+        };
+    };
+    getBrandLogo: {
+        parameters: {
+            query?: {
+                v?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Default Response */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database } from "../../db/client.js";
-import { defineJob, type JobDefinition } from "../../jobs/define-job.js";
+import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { recordAudit } from "../audit/index.js";
 import { withBrand } from "../mail/index.js";
@@ -77,11 +77,7 @@ export async function sendPasswordResetMail(deps: IdentityDeps, job: Payload): P
 }
 
 /** The queue as the request side sees it (enqueueing needs no handler). */
-const passwordResetMailQueue: JobDefinition<Payload> = {
-  name: PASSWORD_RESET_MAIL_JOB,
-  payload,
-  handle: async () => undefined,
-};
+const passwordResetMailQueue = jobRef({ name: PASSWORD_RESET_MAIL_JOB, payload });
 
 export function passwordResetMailJob(deps: IdentityDeps): JobDefinition<Payload> {
   return defineJob({
