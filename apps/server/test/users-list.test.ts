@@ -158,7 +158,8 @@ describe("Users list: cursor paging, counts and index use", () => {
 
   it("searches by UPN prefix, name and number through their indexes", async () => {
     const upn = pageShape({ search: "user01234" });
-    expect(await plan(upn.count)).toMatch(/Index (Only )?Scan using teams_users_upn_idx/);
+    // Either btree on lower(upn) serves a prefix: the planner picks one by collation and statistics.
+    expect(await plan(upn.count)).toMatch(/Index (Only )?Scan using teams_users_(upn|order)_idx/);
     const name = pageShape({ search: "person abcd" });
     expect(await plan(name.count)).toMatch(/Bitmap Index Scan on teams_users_display_name_trgm_idx/);
     const number = pageShape({ search: "+14250001234" });
@@ -172,6 +173,6 @@ describe("Users list: cursor paging, counts and index use", () => {
     }>(`explain ${query.sql}`, query.params);
     const text = rows.map((r) => r["QUERY PLAN"]).join("\n");
     expect(text).toMatch(/Bitmap Index Scan on teams_users_display_name_trgm_idx/);
-    expect(text).toMatch(/Bitmap Index Scan on teams_users_upn_idx/);
+    expect(text).toMatch(/Bitmap Index Scan on teams_users_(upn|order)_idx/);
   });
 });
