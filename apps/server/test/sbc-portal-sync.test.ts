@@ -94,6 +94,15 @@ describe("SBC sync of the portal side: transfers per trunk, hard deletes", () =>
     expect(await htable(`ent:${enterpriseId}:refer`)).toBe("strip");
   });
 
+  it("codecs: the trunk profile's codec choices reach ent:<id>:codecs as SDP encoding names", async () => {
+    expect((await putTrunk({ codecs: ["PCMA", "OPUS", "G722"] })).statusCode).toBe(200);
+    await sync();
+    expect(await htable(`ent:${enterpriseId}:codecs`)).toBe("PCMA,opus,G722");
+    expect((await putTrunk({ codecs: ["G729"] })).statusCode).toBe(200);
+    await sync();
+    expect(await htable(`ent:${enterpriseId}:codecs`)).toBe("G729");
+  });
+
   it("a user hard-deleted in the portal is in the watch's next change feed, and its sync removes it from the SBC", async () => {
     const userId = randomUUID();
     const deviceId = randomUUID();

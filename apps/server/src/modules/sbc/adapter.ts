@@ -49,6 +49,11 @@ export interface SbcTrunk {
    * "route" lets REFER through and routes the PBX's transfer INVITE back to Microsoft.
    */
   transferMode: "strip" | "route";
+  /**
+   * The codecs the trunk carries, as SDP encoding names (`PCMA`, `opus`, …): an offer keeps only these
+   * (and telephone-event) both ways, and one with none of them is refused (488). Empty: no restriction.
+   */
+  codecs: string[];
 }
 
 /**

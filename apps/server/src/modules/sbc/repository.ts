@@ -17,6 +17,8 @@ export type SbcTrunkRow = Pick<
   maxConcurrentCalls: number;
   /** The portal's words: "teams" (the SBC strips REFER) or "route". */
   transferMode: "teams" | "route";
+  /** The portal's codec names (trunks' CODECS: PCMU, PCMA, G722, G729, OPUS, SILK). */
+  codecs: string[];
   status: "pending" | "active" | "disabled";
   accountStatus: string;
   /** null: no enterprises row. */
@@ -48,6 +50,7 @@ export function sbcRepository(db: Executor) {
                t.sip_domain as "sipDomain", t.pbx_realm as "pbxRealm", t.outbound_proxy as "outboundProxy",
                t.mode::text as mode, t.allowed_ips as "allowedIps", t.status::text as status,
                t.max_concurrent_calls as "maxConcurrentCalls", t.transfer_mode::text as "transferMode",
+               t.codecs,
                ${accounts.status}::text as "accountStatus", e.lifecycle::text as lifecycle
           from trunk_profiles t
           join ${accounts} on ${accounts.id} = t.enterprise_account_id
@@ -81,7 +84,8 @@ export function sbcRepository(db: Executor) {
                              where ${accounts.id} = ${enterpriseId} and ${enterpriseIn(scope)})
         select md5(concat_ws('|',
           (select concat_ws(',', t.fqdn, t.pbx_host, t.pbx_port, t.transport, t.sip_domain, coalesce(t.pbx_realm, ''), t.outbound_proxy, t.mode,
-                            t.allowed_ips::text, t.status, t.max_concurrent_calls, t.transfer_mode)
+                            t.allowed_ips::text, t.status, t.max_concurrent_calls, t.transfer_mode,
+                            t.codecs::text)
              from trunk_profiles t join enterprise on enterprise.id = t.enterprise_account_id),
           (select enterprise.status::text from enterprise),
           (select e.lifecycle::text from enterprises e join enterprise on enterprise.id = e.account_id),

@@ -53,9 +53,15 @@ async function desiredState(
       maxConcurrentCalls: trunk.maxConcurrentCalls,
       // The SBC's words (htable ent:<id>:refer): "strip" REFER from Allow, or "route" the transfer INVITE.
       transferMode: trunk.transferMode === "route" ? "route" : "strip",
+      codecs: trunk.codecs.map(sdpCodecName),
     },
     devices: sbcDevices(await repository.devices(scope, enterpriseId), secrets, enterpriseId, fqdn),
   };
+}
+
+/** The SDP encoding name (a=rtpmap) of a trunk profile codec: Opus is "opus" (RFC 7587), the others as named. */
+function sdpCodecName(codec: string): string {
+  return codec === "OPUS" ? "opus" : codec;
 }
 
 /** After this long a run syncs even when nothing changed, repairing an SBC that lost its state. */

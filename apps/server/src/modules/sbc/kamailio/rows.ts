@@ -115,6 +115,7 @@ export async function insertTrunkRows(client: pg.PoolClient, trunk: SbcTrunk, pb
     [`ent:${id}:mode`, trunk.mode],
     [`ent:${id}:maxcalls`, String(trunk.maxConcurrentCalls)],
     [`ent:${id}:refer`, trunk.transferMode],
+    ...(trunk.codecs.length > 0 ? [[`ent:${id}:codecs`, trunk.codecs.join(",")] as [string, string]] : []),
     [`fqdn:${fqdn}`, id],
   ]);
 }
