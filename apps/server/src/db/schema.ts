@@ -1,4 +1,5 @@
 // Every table of every module, for drizzle-kit (migrations). The composition layer: the runtime never imports it.
+export * from "../http/idempotency-schema.js";
 export * from "../modules/audit/schema.js";
 export * from "../modules/branding/schema.js";
 export * from "../modules/bulk-import/schema.js";

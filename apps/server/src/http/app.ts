@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { type AccountLookup, type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
+import { documentIdempotency, type IdempotencyStore, registerIdempotency } from "./idempotency.js";
 import { registerInputBoundary } from "./input-boundary.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
 import { type ApiKeyResolver, registerSessionAuth, type SessionResolver } from "./session-auth.js";
@@ -34,6 +35,8 @@ export interface AppOptions {
   sessions: SessionResolver;
   /** `Authorization: Bearer` → actor (identity's API keys). */
   apiKeys?: ApiKeyResolver;
+  /** `Idempotency-Key` records (http/idempotency-store.ts); without it the header is ignored. */
+  idempotency?: IdempotencyStore;
   /** `:accountId` → the account the gate checks (tenancy's account repository). */
   findAccount: AccountLookup;
   /** Registers every module's routes (runtime/routes.ts). */
@@ -122,7 +125,7 @@ export async function buildApp(
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => documentIdempotency(jsonSchemaTransformObject(input)),
   });
   app.get("/api/openapi.json", { schema: { hide: true }, config: { access: { kind: "public" } } }, async () =>
     app.swagger(),
@@ -140,6 +143,7 @@ export async function buildApp(
 
   const routes = registerAccessControl(app, options.findAccount);
   registerSessionAuth(app, options.sessions, config.publicUrl, options.apiKeys);
+  if (options.idempotency) registerIdempotency(app, options.idempotency);
 
   await options.registerRoutes(app);
 

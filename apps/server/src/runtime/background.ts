@@ -1,3 +1,4 @@
+import { startIdempotencyPurgeSchedule } from "../http/idempotency-purge.js";
 import { startSbcWatch } from "../modules/sbc/index.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/index.js";
 import { startUsageSchedule } from "../modules/usage/index.js";
@@ -15,6 +16,7 @@ export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
     startSbcWatch(deps),
     startUsageSchedule(deps),
     startWebhookRelay(deps),
+    startIdempotencyPurgeSchedule(deps),
   ];
   return async () => {
     for (const stop of stops) stop();

@@ -1,3 +1,4 @@
+import { idempotencyPurgeJob } from "../http/idempotency-purge.js";
 import type { JobDefinition } from "../jobs/define-job.js";
 import { bulkImportJobs } from "../modules/bulk-import/index.js";
 import {
@@ -26,5 +27,6 @@ export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
     pbxDirectorySyncJob(deps),
     usageSnapshotJob(deps),
     webhookDeliveryJob(deps),
+    idempotencyPurgeJob(deps),
   ];
 }

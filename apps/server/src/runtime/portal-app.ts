@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { RegisteredRoute } from "../http/access.js";
 import { buildApp } from "../http/app.js";
+import { idempotencyStore } from "../http/idempotency-store.js";
 import { apiKeyResolver, sessionStore } from "../modules/identity/index.js";
 import { accountRepository } from "../modules/tenancy/index.js";
 import type { AppDeps } from "./app-deps.js";
@@ -20,6 +21,7 @@ export function buildPortalApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       absoluteHours: deps.config.SESSION_ABSOLUTE_HOURS,
     }),
     apiKeys: apiKeyResolver(deps.db, { requestsPerMinute: deps.config.API_KEY_RATE_LIMIT_PER_MINUTE }),
+    idempotency: idempotencyStore(deps.db, deps.secrets),
     findAccount: (id) => accounts.findById(id),
     registerRoutes: (app) => registerRoutes(app, deps),
   });
