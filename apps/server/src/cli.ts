@@ -81,7 +81,7 @@ program
     command("start", async () => {
       const config = configOrExit();
       const log = createLogger(config.LOG_LEVEL, terminalLogging(config.NODE_ENV));
-      const runtime = await boot(config, log, { http: true, workers: true });
+      const runtime = await boot(config, log, { http: true, workers: true, sbcDemo: true });
       stopOnSignals(runtime.stop, log);
       await listenOrStop(runtime, config);
       const lines = await startBanner(runtime);

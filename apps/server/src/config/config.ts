@@ -57,6 +57,8 @@ export const configSchema = z.object({
   NUMBER_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   /** SBC (modules/sbc): Kamailio's database; unset: database "kamailio" on the portal's Postgres. */
   SBC_DATABASE_URL: optionalUrl,
+  /** `sip2teams start`: "auto" runs the shipped Kamailio configuration beside the portal when installed; "off" never. */
+  SBC_DEMO: z.enum(["auto", "off"]).default("auto"),
   /** Kamailio JSON-RPC over HTTP (jsonrpcs + xhttp), e.g. http://127.0.0.1:5090/RPC; unset: no reloads. */
   KAMAILIO_RPC_URL: optionalUrl,
   KAMAILIO_SCHEMA_DIR: z.string().min(1).default("/usr/share/kamailio/postgres"),

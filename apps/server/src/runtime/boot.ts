@@ -12,6 +12,7 @@ import { brandingService, brandRepository } from "../modules/branding/index.js";
 import { type BrandReader, outboxMailer, type PortalNameReader, smtpMailer } from "../modules/mail/index.js";
 import { startBuiltInEmulator, trustExtraCa } from "../modules/microsoft/index.js";
 import { loadSettingsRow } from "../modules/operator-settings/index.js";
+import { type SbcDemo, sbcDatabaseUrl, startSbcDemo } from "../modules/sbc/index.js";
 import type { AppDeps } from "./app-deps.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
@@ -23,6 +24,8 @@ export interface Runtime {
   app: FastifyInstance | null;
   database: DatabaseHandle;
   jobs: JobQueue;
+  /** `sip2teams start`: the demo SBC beside the portal, running or why not (null: not asked for, or SBC_DEMO=off). */
+  sbcDemo: SbcDemo | null;
   /** Stops in reverse order: HTTP (drains requests), workers, database pool, embedded Postgres. */
   stop(): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface Runtime {
 export interface BootOptions {
   http: boolean;
   workers: boolean;
+  /** Start the shipped Kamailio configuration beside the portal (`sip2teams start`; see sbc/demo-launcher.ts). */
+  sbcDemo?: boolean;
 }
 
 /** Resolves the database URL, starting embedded Postgres under DATA_DIR when DATABASE_URL is unset. */
@@ -46,6 +51,21 @@ export async function resolveDatabase(
   );
   log.info({ port: embedded.port }, "embedded PostgreSQL started");
   return { url: embedded.url, embedded };
+}
+
+/**
+ * The demo SBC, for `sip2teams start` only: not with SBC_DEMO=off, in production, or when the portal is
+ * pointed at an SBC of its own (KAMAILIO_RPC_URL).
+ */
+async function startDemoSbc(
+  config: Config,
+  log: Logger,
+  db: DatabaseHandle["db"],
+  options: BootOptions,
+): Promise<SbcDemo | null> {
+  if (!options.sbcDemo || config.SBC_DEMO === "off" || config.isProduction || config.KAMAILIO_RPC_URL)
+    return null;
+  return startSbcDemo({ config, log, databaseUrl: await sbcDatabaseUrl(config, db) });
 }
 
 export async function boot(baseConfig: Config, log: Logger, options: BootOptions): Promise<Runtime> {
@@ -79,7 +99,18 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
     const mailer = config.SMTP_URL
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, log, portalName, brand)
       : outboxMailer(database.db, log, portalName, brand);
-    const container = buildContainer({ config, db: database.db, secrets, log });
+    const sbcDemo = await startDemoSbc(config, log, database.db, options);
+    if (sbcDemo) {
+      stack.push(() => sbcDemo.stop());
+      config = { ...config, ...sbcDemo.config };
+    }
+    const container = buildContainer({
+      config,
+      db: database.db,
+      secrets,
+      log,
+      sbcNotRunning: sbcDemo?.reason,
+    });
     stack.push(() => container.close());
     const deps: Omit<AppDeps, "jobs"> = {
       config,
@@ -109,7 +140,7 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
       app = built.app;
       stack.push(() => built.app.close());
     }
-    return { deps: fullDeps, app, database, jobs, stop };
+    return { deps: fullDeps, app, database, jobs, sbcDemo, stop };
   } catch (error) {
     await stop();
     throw error;

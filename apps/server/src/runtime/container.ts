@@ -29,6 +29,8 @@ export function buildContainer(deps: {
   db: Database;
   secrets: SecretBox;
   log: Logger;
+  /** The demo SBC's "not running" reason (`sip2teams start`), shown in the SBC status. */
+  sbcNotRunning?: string | undefined;
 }): Container {
   const { config } = deps;
   const pwshPath = resolvePwshPath(config);
@@ -38,7 +40,7 @@ export function buildContainer(deps: {
     pwshPath,
     pwshEnvironment: (settings) => standInEnvironment(pwshPath, config.m365EmulatorUrl ?? settings.loginUrl),
   });
-  const sbc = sbcAdapterHandle(deps);
+  const sbc = sbcAdapterHandle({ ...deps, notRunning: deps.sbcNotRunning });
   return {
     microsoft,
     sbc,

@@ -33,6 +33,7 @@ export async function startBanner(runtime: Runtime): Promise<string[]> {
       `  Microsoft admins:  ${tenants} (password ${DEMO_PASSWORDS.admin})`,
     );
   }
+  if (runtime.sbcDemo) lines.push(runtime.sbcDemo.line);
   lines.push("  Stop with Ctrl-C.");
   return lines;
 }

@@ -20,7 +20,13 @@ export async function startAllInOne(
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const output: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    SBC_DEMO: "off",
+  };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [...command.args, "start"], {
     cwd: command.cwd,

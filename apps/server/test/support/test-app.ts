@@ -22,6 +22,8 @@ export interface TestApp {
 /** Boots the real server (real Postgres, real pg-boss, dev outbox mail) on a fresh database. */
 export interface TestAppOptions {
   workers?: boolean;
+  /** Start the demo SBC as `sip2teams start` does (sbc/demo-launcher.ts). */
+  sbcDemo?: boolean;
   /** Runs before the app is ready, e.g. to add a route that exercises a framework behaviour. */
   beforeReady?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -49,7 +51,11 @@ export async function startTestApp(
     },
   });
   const log: Logger = pino(loggerOptions(config.LOG_LEVEL), sink);
-  const runtime = await boot(config, log, { http: true, workers: options.workers ?? true });
+  const runtime = await boot(config, log, {
+    http: true,
+    workers: options.workers ?? true,
+    sbcDemo: options.sbcDemo ?? false,
+  });
   await options.beforeReady?.(runtime.app!);
   await runtime.app!.ready();
   return { app: runtime.app!, deps: runtime.deps, runtime, logs, stop: runtime.stop };

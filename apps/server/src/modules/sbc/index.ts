@@ -14,6 +14,7 @@ export type {
   SbcSyncResult,
   SbcTrunk,
 } from "./adapter.js";
+export { SBC_PACKAGES_COMMAND, type SbcDemo, startSbcDemo } from "./demo-launcher.js";
 export type { SbcDeps } from "./deps.js";
 export { enqueueSbcSync, SBC_SYNC_JOB, sbcJobs } from "./jobs.js";
 export { sbcRoutes } from "./routes.js";

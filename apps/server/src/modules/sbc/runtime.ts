@@ -5,7 +5,13 @@ import type { SbcAdapter } from "./adapter.js";
 import { kamailioAdapter } from "./kamailio/adapter.js";
 import type { AppliedSyncs } from "./service.js";
 
-type Deps = { config: Config; db: Database; log: Logger };
+type Deps = {
+  config: Config;
+  db: Database;
+  log: Logger;
+  /** Why the SBC is not running, when the process knows (the demo SBC of `sip2teams start`). */
+  notRunning?: string | undefined;
+};
 
 /**
  * The SBC database: SBC_DATABASE_URL, or a database beside the portal's on the same server
@@ -56,6 +62,7 @@ export function sbcAdapterHandle(deps: Deps): SbcAdapterHandle {
               .map((uri) => uri.trim())
               .filter(Boolean),
             log: deps.log,
+            notRunning: deps.notRunning,
           }))();
         adapter = created;
         created.catch(() => {

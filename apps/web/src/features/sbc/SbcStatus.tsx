@@ -55,6 +55,13 @@ export function RegistrationBadge({ device }: { device: Device }) {
 }
 
 function LiveNotice({ status }: { status: SbcStatus }) {
+  // The demo SBC of `npm start` could not run (e.g. Kamailio is not installed): the server says why.
+  if (!status.live.configured && status.live.error?.startsWith("not running"))
+    return (
+      <Alert color="yellow" title="SBC not running">
+        {status.live.error}
+      </Alert>
+    );
   if (!status.live.configured)
     return (
       <Alert color="yellow" title="SBC not connected">

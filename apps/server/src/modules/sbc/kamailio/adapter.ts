@@ -20,6 +20,8 @@ export interface KamailioAdapterOptions {
   /** Microsoft's SIP proxies, dispatcher set 1 (OPTIONS keep-alives, PBX → Teams calls). */
   microsoftProxies: string[];
   log: Logger;
+  /** Why Kamailio is not running, when known (the demo SBC of `sip2teams start`): the status says so. */
+  notRunning?: string | undefined;
   /** Registration expiry asked of the PBX, seconds. */
   registrationExpires?: number;
 }
@@ -88,7 +90,9 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
 
     async status(enterpriseId) {
       await ready();
-      return readStatus(pool, rpc, enterpriseId);
+      const status = await readStatus(pool, rpc, enterpriseId);
+      if (!rpc && options.notRunning) status.live.error = options.notRunning;
+      return status;
     },
 
     async enterpriseIds() {
