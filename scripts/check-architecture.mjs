@@ -59,7 +59,7 @@ const LAYERS = [
     name: "provisioning",
     folders: ["modules/numbers", "modules/teams-users", "modules/bulk-import", "modules/pbx-directory"],
   },
-  { name: "sbc", folders: ["modules/sbc", "modules/preflight", "modules/usage"] },
+  { name: "sbc", folders: ["modules/sbc", "modules/preflight", "modules/usage", "modules/call-logs"] },
   { name: "composition", folders: ["runtime"], files: ["cli.ts", "http/routes.ts", "db/schema.ts"] },
 ];
 // The one table a module's index.ts may export: the account tree every repository joins and scopes by.

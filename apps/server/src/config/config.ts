@@ -55,6 +55,8 @@ export const configSchema = z.object({
   PWSH_PATH: z.string().min(1).optional(),
   TEAMS_USERS_SYNC_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
   NUMBER_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  /** Call logs (modules/call-logs): CDRs older than this are purged from the SBC database. */
+  CALL_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** SBC (modules/sbc): Kamailio's database; unset: database "kamailio" on the portal's Postgres. */
   SBC_DATABASE_URL: optionalUrl,
   /** `sip2teams start`: "auto" runs the shipped Kamailio configuration beside the portal when installed; "off" never. */

@@ -1,4 +1,5 @@
 import { startIdempotencyPurgeSchedule } from "../http/idempotency-purge.js";
+import { startCallLogsPurgeSchedule } from "../modules/call-logs/index.js";
 import { startSbcWatch } from "../modules/sbc/index.js";
 import { startTeamsUsersSchedule } from "../modules/teams-users/index.js";
 import { startUsageSchedule } from "../modules/usage/index.js";
@@ -15,6 +16,7 @@ export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
     startTeamsUsersSchedule(deps),
     startSbcWatch(deps),
     startUsageSchedule(deps),
+    startCallLogsPurgeSchedule(deps),
     startWebhookRelay(deps),
     startIdempotencyPurgeSchedule(deps),
   ];

@@ -1,6 +1,7 @@
 import { idempotencyPurgeJob } from "../http/idempotency-purge.js";
 import type { JobDefinition } from "../jobs/define-job.js";
 import { bulkImportJobs } from "../modules/bulk-import/index.js";
+import { callLogsPurgeJob } from "../modules/call-logs/index.js";
 import {
   carrierTrunkJob,
   directRoutingSetupJob,
@@ -24,6 +25,7 @@ export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
     ...teamsUsersJobs(deps),
     ...bulkImportJobs(deps),
     ...sbcJobs(deps),
+    callLogsPurgeJob(deps),
     pbxDirectorySyncJob(deps),
     usageSnapshotJob(deps),
     webhookDeliveryJob(deps),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { auditRoutes } from "../modules/audit/index.js";
 import { brandingRoutes } from "../modules/branding/index.js";
 import { bulkImportRoutes } from "../modules/bulk-import/index.js";
+import { callLogsRoutes } from "../modules/call-logs/index.js";
 import { dashboardRoutes } from "../modules/dashboard/index.js";
 import {
   carrierTrunkRoutes,
@@ -57,6 +58,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await app.register(pbxDirectoryRoutes(deps));
   await app.register(bulkImportRoutes(deps));
   await app.register(sbcRoutes(deps));
+  await app.register(callLogsRoutes(deps));
   await app.register(preflightRoutes(deps));
   await app.register(usageRoutes(deps));
   await app.register(webhookRoutes(deps));

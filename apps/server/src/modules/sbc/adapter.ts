@@ -20,7 +20,18 @@ export interface SbcAdapter {
   status(enterpriseId: string): Promise<SbcEnterpriseStatus>;
   /** Every enterprise the SBC holds something for (to find those removed from the portal). */
   enterpriseIds(): Promise<string[]>;
+  /** The SBC database's call detail records, for modules/call-logs (Kamailio: `acc_cdrs`, sbc/README.md). */
+  callRecords(): Promise<SbcCallRecords>;
   close(): Promise<void>;
+}
+
+/**
+ * SQL on the SBC database where the SBC writes its call detail records. Kamailio's acc module writes
+ * `acc_cdrs` with the `s2t_*` columns the portal's schema install adds (`kamailio/schema.ts`); the
+ * call-logs module owns the queries.
+ */
+export interface SbcCallRecords {
+  query<Row extends Record<string, unknown>>(text: string, values: unknown[]): Promise<Row[]>;
 }
 
 /** The SIP side of an enterprise's trunk profile (from `modules/trunks`). */

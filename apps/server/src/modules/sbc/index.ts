@@ -6,6 +6,7 @@ export type {
   DestinationState,
   RegistrationState,
   SbcAdapter,
+  SbcCallRecords,
   SbcDestinationStatus,
   SbcDevice,
   SbcDeviceStatus,

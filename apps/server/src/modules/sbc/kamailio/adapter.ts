@@ -103,6 +103,15 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
       return rows.rows.map((row) => row.enterprise_id);
     },
 
+    async callRecords() {
+      await ready();
+      return {
+        async query<Row extends Record<string, unknown>>(text: string, values: unknown[]) {
+          return (await pool.query<Row>(text, values)).rows;
+        },
+      };
+    },
+
     async close() {
       await pool.end();
     },

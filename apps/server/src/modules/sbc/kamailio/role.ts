@@ -46,9 +46,9 @@ export async function ensureKamailioRole(pool: pg.Pool, role: KamailioRole): Pro
 }
 
 /**
- * Kamailio reads its tables and writes none (the cfg keeps no state in the database: uac, domain,
- * dispatcher, permissions and htable only load). So its role gets SELECT on Kamailio's tables and
- * nothing else: not our bookkeeping tables, and not the portal's database.
+ * Kamailio reads its tables and writes none but acc's call logs (the cfg keeps no other state in the
+ * database: uac, domain, dispatcher, permissions and htable only load). So its role gets SELECT on
+ * Kamailio's tables and nothing else: not our bookkeeping tables, and not the portal's database.
  */
 export async function grantKamailioRead(client: pg.PoolClient, roleName: string, tables: readonly string[]) {
   const role = client.escapeIdentifier(roleName);
@@ -56,6 +56,23 @@ export async function grantKamailioRead(client: pg.PoolClient, roleName: string,
   await client.query(`revoke all on ${list} from ${role}`);
   await client.query(`grant select on ${list} to ${role}`);
   await client.query(`revoke all on sip2teams_sbc_state, sip2teams_sbc_pending from ${role}`);
+}
+
+/**
+ * The exception: acc writes call logs (CDRs) into its own tables, so the role may insert there (and use
+ * their id sequences); it still cannot read, update or delete them.
+ */
+export async function grantKamailioInsert(
+  client: pg.PoolClient,
+  roleName: string,
+  tables: readonly string[],
+) {
+  const role = client.escapeIdentifier(roleName);
+  for (const table of tables) {
+    await client.query(`revoke all on ${client.escapeIdentifier(table)} from ${role}`);
+    await client.query(`grant insert on ${client.escapeIdentifier(table)} to ${role}`);
+    await client.query(`grant usage on sequence ${client.escapeIdentifier(`${table}_id_seq`)} to ${role}`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
-import { ensureKamailioRole, grantKamailioRead, type KamailioRole } from "./role.js";
+import { ensureKamailioRole, grantKamailioInsert, grantKamailioRead, type KamailioRole } from "./role.js";
 
 /**
  * Kamailio's schema files (Debian: kamailio-postgres-modules) and the tables each creates (the first
@@ -17,10 +17,48 @@ export const KAMAILIO_SCHEMA_FILES: readonly (readonly [
   ["dispatcher-create.sql", ["dispatcher"]],
   ["permissions-create.sql", ["address", "trusted"]],
   ["htable-create.sql", ["htable"]],
+  ["acc-create.sql", ["acc", "acc_cdrs", "missed_calls"]],
 ];
 
 /** Every table of Kamailio's: what its database role may read. */
 export const KAMAILIO_TABLES: readonly string[] = KAMAILIO_SCHEMA_FILES.flatMap(([, tables]) => tables);
+
+/**
+ * Call logs: the columns sbc/kamailio/kamailio.cfg's acc `cdr_extra` writes into `acc_cdrs` (text, as acc
+ * writes them; times are epoch "seconds.microseconds"), and typed columns computed from them that the
+ * call-logs module filters, sorts and pages on. Kamailio's role may insert CDRs, nothing more.
+ */
+const CALL_LOG_SQL = `
+alter table acc_cdrs
+  add column if not exists s2t_direction text,
+  add column if not exists s2t_enterprise text,
+  add column if not exists s2t_fqdn text,
+  add column if not exists s2t_device text,
+  add column if not exists s2t_user_number text,
+  add column if not exists s2t_from text,
+  add column if not exists s2t_to text,
+  add column if not exists s2t_call_id text,
+  add column if not exists s2t_invited text,
+  add column if not exists s2t_answered text,
+  add column if not exists s2t_ended text,
+  add column if not exists s2t_failed text,
+  add column if not exists s2t_code text,
+  add column if not exists s2t_reason text,
+  add column if not exists s2t_proxy text;
+alter table acc_cdrs
+  add column if not exists s2t_started_at timestamptz generated always as
+    (to_timestamp(nullif(s2t_invited, '')::double precision)) stored,
+  add column if not exists s2t_answered_at timestamptz generated always as
+    (case when s2t_code like '2%' then to_timestamp(nullif(s2t_answered, '')::double precision) end) stored,
+  add column if not exists s2t_ended_at timestamptz generated always as
+    (case when s2t_code like '2%' then to_timestamp(nullif(s2t_ended, '')::double precision)
+          else to_timestamp(nullif(s2t_failed, '')::double precision) end) stored;
+create index if not exists sip2teams_cdr_enterprise_idx on acc_cdrs (s2t_enterprise, s2t_started_at desc, id desc);
+create index if not exists sip2teams_cdr_started_idx on acc_cdrs (s2t_started_at);
+`;
+
+/** The tables Kamailio's role may insert into (acc's CDRs and events) with their id sequences. */
+export const KAMAILIO_WRITTEN_TABLES: readonly string[] = ["acc", "acc_cdrs", "missed_calls"];
 
 /** Serialises schema installs and writes of every sip2teams process on one SBC database. */
 export const SBC_LOCK_KEY = 770_707;
@@ -87,7 +125,12 @@ export async function installKamailioSchema(
       installed.push(file);
     }
     await client.query(BOOKKEEPING_SQL);
-    if (kamailioRole) await grantKamailioRead(client, kamailioRole.name, KAMAILIO_TABLES);
+    await client.query(CALL_LOG_SQL);
+    if (kamailioRole) {
+      const readOnly = KAMAILIO_TABLES.filter((table) => !KAMAILIO_WRITTEN_TABLES.includes(table));
+      await grantKamailioRead(client, kamailioRole.name, readOnly);
+      await grantKamailioInsert(client, kamailioRole.name, KAMAILIO_WRITTEN_TABLES);
+    }
     await client.query("commit");
     return installed;
   } catch (error) {
