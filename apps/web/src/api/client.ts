@@ -52,8 +52,48 @@ const csrf: Middleware = {
   },
 };
 
+/** A random Idempotency-Key; `crypto.randomUUID` exists only in secure contexts (HTTPS, localhost). */
+function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+}
+
+/** `URL\nbody` of each POST that got no answer yet (or a 5xx) → its Idempotency-Key. */
+const unanswered = new Map<string, string>();
+const inFlight = new Map<string, string>();
+
+/**
+ * Every POST carries an `Idempotency-Key` (docs/api.md, "Idempotent POSTs"). A POST that got no answer (the
+ * connection failed) or a 5xx keeps its key, and sending the same POST again (same URL and body: Save pressed
+ * again) reuses it, so the server replays the first result instead of creating twice.
+ */
+const idempotencyKeys: Middleware = {
+  async onRequest({ request, id }) {
+    if (request.method !== "POST" || request.headers.has("idempotency-key")) return request;
+    const sent = `${request.url}\n${await request.clone().text()}`;
+    const key = unanswered.get(sent) ?? newIdempotencyKey();
+    unanswered.set(sent, key);
+    inFlight.set(id, sent);
+    request.headers.set("idempotency-key", key);
+    return request;
+  },
+  onResponse({ response, id }) {
+    const sent = inFlight.get(id);
+    inFlight.delete(id);
+    if (sent !== undefined && response.status < 500) unanswered.delete(sent);
+    return response;
+  },
+  onError({ id }) {
+    // No answer: the key stays in `unanswered` for the retry.
+    inFlight.delete(id);
+  },
+};
+
 export const api = createClient<paths>({ baseUrl: "/" });
 api.use(csrf);
+api.use(idempotencyKeys);
 
 interface ProblemLike {
   title?: string;
