@@ -61,9 +61,13 @@ export interface VoiceApi {
   startNumberOperation(kind: "assign" | "unassign", number: string, userId?: string): Promise<string>;
   /** Follows the operation to a terminal status; throws with Microsoft's detail when it failed. */
   awaitOperation(path: string): Promise<void>;
+  /** How long a number operation usually runs: its result is looked at no earlier than this after it started. */
+  readonly operationTypicalMs: number;
   policyId(type: string, name: string): Promise<string | null>;
-  assignPolicy(userId: string, type: string, policyId: string): Promise<void>;
-  unassignPolicy(userId: string, type: string): Promise<void>;
+  /** Grants the user all these policies in one request. */
+  assignPolicies(userId: string, policies: { type: string; policyId: string }[]): Promise<void>;
+  /** Takes these policy types' direct assignments from the user in one request. */
+  unassignPolicies(userId: string, types: string[]): Promise<void>;
   voiceState(userId: string): Promise<UserVoiceState | null>;
 }
 
@@ -101,6 +105,7 @@ export function teamsVoice(
 
   return {
     graph,
+    operationTypicalMs: pollMs,
     async deltaPage(link) {
       const path = link ? relative(link) : `/users/delta?$select=${DELTA_SELECT}&$top=999`;
       const { body } = await delta.get<DeltaPage>(path);
@@ -168,14 +173,17 @@ export function teamsVoice(
       if (id) policyIds.set(key, { id, at: Date.now() });
       return id;
     },
-    async assignPolicy(userId, type, policyId) {
+    // teamsPolicyUserAssignment: assign / unassign (learn.microsoft.com/graph/api/teamsadministration-
+    // teamspolicyuserassignment-assign): the body's `value` is a collection of {userId, policyType, policyId}, so
+    // a user's voice routing policy and dial plan go in one request; 204 when they took effect.
+    async assignPolicies(userId, policies) {
       await graph.post("/admin/teams/policy/userAssignments/assign", {
-        value: [{ userId, policyType: type, policyId }],
+        value: policies.map((p) => ({ userId, policyType: p.type, policyId: p.policyId })),
       });
     },
-    async unassignPolicy(userId, type) {
+    async unassignPolicies(userId, types) {
       await graph.post("/admin/teams/policy/userAssignments/unassign", {
-        value: [{ userId, policyType: type }],
+        value: types.map((policyType) => ({ userId, policyType })),
       });
     },
     async voiceState(userId) {
