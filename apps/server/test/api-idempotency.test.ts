@@ -230,16 +230,23 @@ describe("Idempotency-Key on POST", () => {
     expect(failOnceCalls).toBe(before + 2);
   });
 
-  it("stores the response body sealed, never in plaintext", async () => {
+  it("stores the response body and the body's hash sealed, never in plaintext", async () => {
     const companyName = `Sealed ${randomUUID()}`;
-    const response = await post(enterprisesUrl(), enterpriseBody(companyName), {
+    const body = enterpriseBody(companyName);
+    const idempotencyKey = randomUUID();
+    const response = await post(enterprisesUrl(), body, {
       ...key.headers,
-      "idempotency-key": randomUUID(),
+      "idempotency-key": idempotencyKey,
     });
     expect(response.statusCode).toBe(201);
     const rows = await t.deps.db.select().from(idempotencyRecords);
     expect(rows.length).toBeGreaterThan(0);
     expect(JSON.stringify(rows)).not.toContain(companyName);
+    // A bare digest of a body holding a password would be a fast, unsalted hash of it: sealed (secret box) instead.
+    for (const row of rows) expect(row.requestHash).toMatch(/^v1\./);
+    // …and still compared: the same body is replayed.
+    const again = await post(enterprisesUrl(), body, { ...key.headers, "idempotency-key": idempotencyKey });
+    expect(again.headers["idempotent-replayed"]).toBe("true");
   });
 
   it("forgets a key after 24 h, and the purge job removes records older than that", async () => {

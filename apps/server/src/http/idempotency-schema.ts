@@ -13,7 +13,7 @@ export const idempotencyRecords = pgTable(
     principal: text("principal").notNull(),
     method: text("method").notNull(),
     url: text("url").notNull(),
-    /** SHA-256 of the request body (canonical JSON), to refuse the key with another body. */
+    /** SHA-256 of the request body (canonical JSON), sealed; to refuse the key with another body. */
     requestHash: text("request_hash").notNull(),
     /** Which request holds the key while it runs; only that one stores its response. */
     claimId: uuid("claim_id").notNull(),

@@ -13,20 +13,23 @@ const records = idempotencyRecords;
 
 /**
  * Idempotency records in PostgreSQL, so every API process sees every key. One insert claims a key (the
- * primary key on the scope hash serializes concurrent requests); response bodies are sealed with the secret
- * box under the scope hash, since an answer may reveal a secret shown once (an API key, a TOTP secret).
+ * primary key on the scope hash serializes concurrent requests). The request's body hash and the response
+ * body are sealed with the secret box under the scope hash: an answer may reveal a secret shown once (an API
+ * key, a TOTP secret), and a plain hash of a body holding a password would be a fast, unsalted hash of it.
  */
 export function idempotencyStore(db: Database, secrets: SecretBox): IdempotencyStore {
   return {
     async claim(scope) {
       const claimId = randomUUID();
+      // Sealed too: a body's hash (a password change's, say) would be a fast unsalted hash of its secrets.
+      const requestHash = secrets.seal(scope.requestHash, scope.scopeHash);
       const claimed = await db
         .insert(records)
-        .values({ ...scope, claimId })
+        .values({ ...scope, requestHash, claimId })
         .onConflictDoUpdate({
           target: records.scopeHash,
           set: {
-            requestHash: scope.requestHash,
+            requestHash,
             claimId,
             status: null,
             headers: null,
@@ -44,7 +47,7 @@ export function idempotencyStore(db: Database, secrets: SecretBox): IdempotencyS
       if (!existing) return { existing: null };
       return {
         existing: {
-          requestHash: existing.requestHash,
+          requestHash: secrets.open(existing.requestHash, existing.scopeHash),
           response:
             existing.status === null || existing.body === null
               ? null
