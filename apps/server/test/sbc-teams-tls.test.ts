@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,9 @@ import { createTestCa, issueCertificate } from "./support/test-ca.js";
  * Inbound mutual TLS (issue 11, item 1): Microsoft's proxies connect to the SBC as TLS clients. A
  * certificate from a CA the SBC trusts is not enough: its subject or SAN must be a Microsoft SIP
  * proxy name. "Microsoft" here is a Node TLS client; the test CA stands in for the public roots.
+ * Known limitation (sbc/README.md, "Inbound TLS: known limitation"): Kamailio 5.6 verifies a client
+ * certificate for the TLS-client purpose, so Microsoft's serverAuth-only certificates fail the handshake;
+ * the last test pins that, so an upgrade that lifts it is noticed.
  */
 
 describe("SBC inbound mutual TLS from Microsoft", () => {
@@ -107,5 +110,26 @@ describe("SBC inbound mutual TLS from Microsoft", () => {
       eku: "serverAuth,clientAuth",
     });
     expect(await optionsWith(other)).toBe("SIP/2.0 403 Forbidden");
+  });
+
+  it("refuses a certificate with Microsoft's name from a CA it does not trust (TLS alert: unknown CA)", async () => {
+    const otherCa = path.join(certWork, "other-ca");
+    await mkdir(otherCa);
+    createTestCa(otherCa);
+    const forged = await issueCertificate(otherCa, "forged", {
+      cn: "sip.pstnhub.microsoft.com",
+      san: "DNS:sip.pstnhub.microsoft.com",
+      eku: "serverAuth,clientAuth",
+    });
+    expect(await optionsWith(forged)).toMatch(/^error: .*alert unknown ca/);
+  });
+
+  it("known limitation: a serverAuth-only certificate (Microsoft's from 2026) fails the handshake (TLS alert: unsupported certificate)", async () => {
+    const serverAuthOnly = await issueCertificate(certWork, "ms-server-auth-only", {
+      cn: "sip.pstnhub.microsoft.com",
+      san: "DNS:sip.pstnhub.microsoft.com",
+      eku: "serverAuth",
+    });
+    expect(await optionsWith(serverAuthOnly)).toMatch(/^error: .*alert unsupported certificate/);
   });
 });
