@@ -102,15 +102,16 @@ describe("PBX directory: CSV upload, the HTTP adapter, and Add User's Phone Numb
       { field: "csv.3.extension", message: expect.stringContaining('"x y" is not an extension') },
       { field: "csv.3.defaultCallerId", message: expect.stringContaining('"12" is not a phone number') },
     ]);
-    expect((await call("GET", "/pbx-directory")).json()).toEqual([]);
+    expect((await call("GET", "/pbx-directory")).json()).toEqual({ items: [], nextCursor: null });
 
     const good = await call("PUT", "/pbx-directory", {
       csv: "extension,name,default_caller_id\n201,Ada Lovelace,+1 425 555 7201\n202,Grace Hopper,\n",
     });
     expect(good.json()).toEqual({ imported: 2 });
-    expect((await call("GET", "/pbx-directory?q=grace", undefined, customer)).json()).toEqual([
-      { extension: "202", name: "Grace Hopper", defaultCallerId: null, source: "upload" },
-    ]);
+    expect((await call("GET", "/pbx-directory?q=grace", undefined, customer)).json()).toEqual({
+      items: [{ extension: "202", name: "Grace Hopper", defaultCallerId: null, source: "upload" }],
+      nextCursor: null,
+    });
     // Picking SIP User 201 pre-fills its default caller ID; 202 has none: the next free number.
     expect(await suggestion("201")).toEqual({
       phoneNumber: "+14255557201",
@@ -143,7 +144,7 @@ describe("PBX directory: CSV upload, the HTTP adapter, and Add User's Phone Numb
     );
     expect(pbx.seen.at(-1)?.authorization).toBe("Bearer pbx-token-1");
     expect(
-      (await call("GET", "/pbx-directory")).json().map((u: { extension: string }) => u.extension),
+      (await call("GET", "/pbx-directory")).json().items.map((u: { extension: string }) => u.extension),
     ).toEqual(["301", "302"]);
     expect(await suggestion("301")).toMatchObject({ phoneNumber: "+14255557311", source: "pbx-directory" });
 
@@ -155,7 +156,7 @@ describe("PBX directory: CSV upload, the HTTP adapter, and Add User's Phone Numb
       return view.lastSyncError ? view : null;
     });
     expect(failed.lastSyncError).toContain("not the PbxDirectoryDocument contract (users.0.name");
-    expect((await call("GET", "/pbx-directory")).json()).toHaveLength(2);
+    expect((await call("GET", "/pbx-directory")).json().items).toHaveLength(2);
   });
 
   it("accepts the HTTP adapter's JSON document as an upload too, refusing it whole when a field is bad", async () => {
@@ -171,7 +172,7 @@ describe("PBX directory: CSV upload, the HTTP adapter, and Add User's Phone Numb
       users: [{ extension: "501", name: "Barbara Liskov", defaultCallerId: "+1 (425) 555-7501" }],
     });
     expect(good.json()).toEqual({ imported: 1 });
-    expect((await call("GET", "/pbx-directory")).json()).toEqual([
+    expect((await call("GET", "/pbx-directory")).json().items).toEqual([
       { extension: "501", name: "Barbara Liskov", defaultCallerId: "+14255557501", source: "upload" },
     ]);
   });

@@ -239,7 +239,7 @@ describe("provisioning repositories with a foreign scope", () => {
       await devices.delete(foreign, ids.device);
 
       const pbx = pbxDirectoryRepository(db);
-      expect(await pbx.search(foreign, "", 50)).toEqual([]);
+      expect(await pbx.search(foreign, "", { limit: 50 })).toEqual([]);
       expect(await pbx.byExtension(foreign, "201")).toBeUndefined();
       expect(await pbx.source(foreign)).toBeUndefined();
       await pbx.recordSync(foreign, { error: "foreign" });

@@ -1,5 +1,6 @@
-import { and, desc, eq, gte, ilike, isNull, like, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, ilike, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, exactTimestamp, keysetOrder } from "../../db/keyset.js";
 import type { Actor } from "../../http/access.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 import { auditEvents } from "./schema.js";
@@ -75,8 +76,8 @@ export interface AuditQuery {
   action?: string;
   from?: Date;
   to?: Date;
-  /** Keyset position: events older than this (at, id). */
-  before?: { at: Date; id: string };
+  /** Keyset position: events older than this (at as exact text, id). */
+  before?: readonly [string, string];
   limit: number;
 }
 
@@ -86,7 +87,12 @@ const escapeLike = (value: string) => value.replace(/[%_\\]/g, "\\$&");
 export function auditRepository(db: Executor) {
   return {
     /** Newest first. */
-    async list(scope: TenantScope, query: AuditQuery, tx: Executor = db): Promise<AuditRow[]> {
+    async list(
+      scope: TenantScope,
+      query: AuditQuery,
+      tx: Executor = db,
+    ): Promise<(AuditRow & { atExact: string })[]> {
+      const keys = [auditEvents.at, auditEvents.id];
       const actorAccounts = sql`actor_accounts`;
       const inScope = withinScope(scope, auditEvents.accountId);
       const conditions: (SQL | undefined)[] = [
@@ -96,14 +102,12 @@ export function auditRepository(db: Executor) {
       if (query.action) conditions.push(like(auditEvents.action, `${escapeLike(query.action)}%`));
       if (query.from) conditions.push(gte(auditEvents.at, query.from));
       if (query.to) conditions.push(lte(auditEvents.at, query.to));
-      if (query.before) {
-        const { at, id } = query.before;
-        conditions.push(or(lt(auditEvents.at, at), and(eq(auditEvents.at, at), lt(auditEvents.id, id))));
-      }
+      if (query.before) conditions.push(afterKeyset(keys, query.before, "desc"));
       return tx
         .select({
           id: auditEvents.id,
           at: auditEvents.at,
+          atExact: exactTimestamp(auditEvents.at),
           actorEmail: auditEvents.actorEmail,
           actorAccountId: auditEvents.actorAccountId,
           actorAccountName: sql<
@@ -121,7 +125,7 @@ export function auditRepository(db: Executor) {
         .from(auditEvents)
         .leftJoin(accounts, eq(accounts.id, auditEvents.accountId))
         .where(and(...conditions))
-        .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+        .orderBy(...keysetOrder(keys, "desc"))
         .limit(query.limit);
     },
   };

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { isDateInRange } from "../../http/schema-primitives.js";
 import { tenantScope } from "../tenancy/index.js";
 import type { AuditContext, AuditRepository, AuditRow } from "./repository.js";
@@ -17,16 +18,13 @@ export interface AuditFilters {
   limit?: number;
 }
 
-function encodeCursor(row: { at: Date; id: string }) {
-  return Buffer.from(`${row.at.toISOString()}|${row.id}`).toString("base64url");
-}
+/** Cursors of the audit log: (at, id) of the last event, `at` exact to the microsecond (http/pagination.ts). */
+const auditCursor = keysetCursor("timestamp", "uuid");
 
 /** A cursor of this listing, or null when it was not made here (the route refuses it with 400). */
-export function decodeAuditCursor(cursor: string): { at: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
-  const date = at ? new Date(at) : null;
-  if (!date || !isDateInRange(date) || !id || !/^[0-9a-f-]{36}$/i.test(id)) return null;
-  return { at: date, id };
+export function decodeAuditCursor(cursor: string) {
+  const values = auditCursor.decode(cursor);
+  return values && isDateInRange(new Date(values[0])) ? values : null;
 }
 
 /** Reading the audit log. */
@@ -47,8 +45,8 @@ export function auditService(deps: { events: Pick<AuditRepository, "list"> }) {
         before: (filters.cursor ? decodeAuditCursor(filters.cursor) : null) ?? undefined,
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      return { items: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+      const page = toPage(rows, limit, (last) => auditCursor.encode([last.atExact, last.id]));
+      return { items: page.items.map(({ atExact: _, ...row }) => row), nextCursor: page.nextCursor };
     },
   };
 }

@@ -102,9 +102,10 @@ export function bulkImportRepository(db: Executor) {
     async listRows(
       scope: TenantScope,
       importId: string,
-      options: { errorsOnly: boolean; page: number; pageSize: number },
+      options: { errorsOnly: boolean; page: number; pageSize: number; afterRow?: number },
       tx: Executor = db,
     ) {
+      // `pageSize + 1` rows: the extra one says that another page exists (the cursor's keyset is the row number).
       return tx
         .select({
           rowNumber: bulkImportRows.rowNumber,
@@ -119,11 +120,12 @@ export function bulkImportRepository(db: Executor) {
           and(
             rowsOf(scope, importId),
             options.errorsOnly ? sql`jsonb_array_length(${bulkImportRows.errors}) > 0` : undefined,
+            options.afterRow === undefined ? undefined : gt(bulkImportRows.rowNumber, options.afterRow),
           ),
         )
         .orderBy(asc(bulkImportRows.rowNumber))
-        .limit(options.pageSize)
-        .offset((options.page - 1) * options.pageSize);
+        .limit(options.pageSize + 1)
+        .offset(options.afterRow === undefined ? (options.page - 1) * options.pageSize : 0);
     },
 
     /** Valid rows after `after` not applied yet (or left claimed by a run that died), in file order. */

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { recordAudit } from "../audit/index.js";
@@ -12,7 +13,7 @@ import type { BulkImportJobDeps } from "./jobs.js";
 import { applyJobRef } from "./jobs.js";
 import { bulkImportRepository } from "./repository.js";
 import type { BulkImport } from "./schema.js";
-import { CSV_COLUMNS, createImport, listRows, summary } from "./service.js";
+import { CSV_COLUMNS, createImport, importRowCursor, listRows, summary } from "./service.js";
 
 const params = z.object({ accountId: uuid() });
 const importParams = params.extend({ importId: uuid() });
@@ -123,24 +124,28 @@ export function bulkImportRoutes(deps: BulkImportJobDeps): FastifyPluginAsyncZod
         schema: {
           tags: ["bulk-import"],
           operationId: "getUsersImport",
+          description:
+            "The import and a page of its rows (`rows`, by row number): `cursor`/`limit` as every list (docs/api.md, Pagination), or `page`/`pageSize`.",
           params: importParams,
           querystring: z.object({
             errorsOnly: z.enum(["true", "false"]).default("false"),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(100),
+            ...cursorAndLimitParams(importRowCursor),
           }),
-          response: { 200: z.object({ import: importView, rows: z.array(rowView) }) },
+          response: {
+            200: z.object({ import: importView, rows: z.array(rowView), nextCursor: nextCursorField }),
+          },
         },
       },
       async (request) => {
         const scope = tenantScope(enterpriseOf(request));
         const found = await findImport(scope, request.params.importId);
-        const rows = await listRows(deps.db, scope, found.id, {
+        const page = await listRows(deps.db, scope, found.id, {
+          ...request.query,
           errorsOnly: request.query.errorsOnly === "true",
-          page: request.query.page,
-          pageSize: request.query.pageSize,
         });
-        return { import: await view(found), rows };
+        return { import: await view(found), rows: page.items, nextCursor: page.nextCursor };
       },
     );
 

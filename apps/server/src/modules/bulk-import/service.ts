@@ -1,6 +1,7 @@
 import { pipeline, type Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import type { Database } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import type { FieldError } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { toE164 } from "../numbers/index.js";
@@ -311,10 +312,16 @@ export async function listRows(
   db: Database,
   scope: TenantScope,
   importId: string,
-  options: { errorsOnly: boolean; page: number; pageSize: number },
+  options: { errorsOnly: boolean; page: number; pageSize: number; cursor?: string; limit?: number },
 ) {
-  return bulkImportRepository(db).listRows(scope, importId, options);
+  const pageSize = options.limit ?? options.pageSize;
+  const afterRow = options.cursor ? importRowCursor.decode(options.cursor)?.[0] : undefined;
+  const rows = await bulkImportRepository(db).listRows(scope, importId, { ...options, pageSize, afterRow });
+  return toPage(rows, pageSize, (last) => importRowCursor.encode([last.rowNumber]));
 }
+
+/** Cursors of an import's rows: the last row number. */
+export const importRowCursor = keysetCursor("integer");
 
 /**
  * Background apply: every valid row becomes an Add User (validated again), with progress on the import.

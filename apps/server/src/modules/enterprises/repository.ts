@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, ilike, or, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, ilike, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, exactTimestamp, keysetOrder } from "../../db/keyset.js";
 import {
   type Account,
   accountRepository,
@@ -15,6 +16,8 @@ export interface ListQuery {
   order: "asc" | "desc";
   page: number;
   pageSize: number;
+  /** Keyset position (the sort key and id of the last row seen) in this sort and order; `page` is then ignored. */
+  after?: { key: string; id: string };
 }
 
 export type EnterpriseValues = Omit<typeof enterprises.$inferInsert, "accountId" | "createdAt" | "updatedAt">;
@@ -60,18 +63,26 @@ export function enterprisesRepository(db: Executor) {
         );
       }
       const where = and(...conditions);
-      const direction = query.order === "desc" ? desc : asc;
       const sortColumn = { name: accounts.name, createdAt: accounts.createdAt, status: accounts.status }[
         query.sort
       ];
+      // The sort key as the cursor carries it: exact text (a timestamp's microseconds, an enum's label).
+      const sortKey = {
+        name: sql<string>`${accounts.name}`,
+        createdAt: exactTimestamp(accounts.createdAt),
+        status: sql<string>`${accounts.status}::text`,
+      }[query.sort];
+      const keys = [sortColumn, accounts.id];
       const rows = await tx
-        .select({ account: accounts, enterprise: enterprises })
+        .select({ account: accounts, enterprise: enterprises, sortKey })
         .from(accounts)
         .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
-        .where(where)
-        .orderBy(direction(sortColumn), asc(accounts.id))
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize);
+        .where(
+          query.after ? and(where, afterKeyset(keys, [query.after.key, query.after.id], query.order)) : where,
+        )
+        .orderBy(...keysetOrder(keys, query.order))
+        .limit(query.pageSize + 1)
+        .offset(query.after ? 0 : (query.page - 1) * query.pageSize);
       const [total] = await tx
         .select({ n: count() })
         .from(accounts)

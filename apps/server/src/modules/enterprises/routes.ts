@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { NO_NUL, text, UNSTORABLE_MESSAGE, uuid } from "../../http/schema-primitives.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { requestAuditContext } from "../audit/index.js";
@@ -9,6 +10,7 @@ import type { IdentityDeps } from "../identity/index.js";
 import { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
 import {
   createEnterprise,
+  decodeEnterpriseCursor,
   type EnterpriseProgressReader,
   enterpriseView,
   findEnterprise,
@@ -100,8 +102,11 @@ export function enterpriseRoutes(deps: EnterprisesDeps): FastifyPluginAsyncZod {
             order: z.enum(["asc", "desc"]).default("asc"),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
+            ...cursorAndLimitParams({ decode: decodeEnterpriseCursor }),
           }),
-          response: { 200: z.object({ items: z.array(listItem), total: z.number().int() }) },
+          response: {
+            200: z.object({ items: z.array(listItem), total: z.number().int(), nextCursor: nextCursorField }),
+          },
         },
       },
       async (request) => listEnterprises(deps, targetAccountOf(request), request.query),

@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../../db/client.js";
+import { isKeyValue, keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
@@ -10,6 +11,26 @@ import { enterprisesRepository, type ListQuery } from "./repository.js";
 import type { Enterprise, EnterpriseService } from "./schema.js";
 
 export type { ListQuery };
+
+/** The list as the route asks for it: page numbers (the portal's table) or a cursor, `limit` or `pageSize`. */
+export type EnterpriseListRequest = Omit<ListQuery, "after"> & { cursor?: string; limit?: number };
+
+const SORTS = ["name", "createdAt", "status"] as const;
+const enterpriseCodec = keysetCursor("text", "text", "text", "uuid");
+
+/**
+ * A cursor of the enterprise list, or null when it was not made here: it carries the sort and order it was
+ * made for, the sort key of the last row (a timestamp for `createdAt`) and its id.
+ */
+export function decodeEnterpriseCursor(cursor: string) {
+  const values = enterpriseCodec.decode(cursor);
+  if (!values) return null;
+  const [sort, order, key, id] = values;
+  const validSort = (SORTS as readonly string[]).includes(sort);
+  if (!validSort || (order !== "asc" && order !== "desc")) return null;
+  if (sort === "createdAt" && !isKeyValue("timestamp", key)) return null;
+  return { sort: sort as ListQuery["sort"], order: order as ListQuery["order"], key, id };
+}
 
 export interface EnterpriseInput {
   companyName: string;
@@ -65,16 +86,29 @@ const NO_PROGRESS: EnterpriseProgress = {
 export async function listEnterprises(
   deps: { db: Database; enterpriseProgress: EnterpriseProgressReader },
   scopeAccount: Account,
-  query: ListQuery,
+  query: EnterpriseListRequest,
 ) {
   const scope = tenantScope(scopeAccount);
-  const { total, rows } = await enterprisesRepository(deps.db).list(scope, query);
+  const pageSize = query.limit ?? query.pageSize;
+  const position = query.cursor ? decodeEnterpriseCursor(query.cursor) : null;
+  if (position && (position.sort !== query.sort || position.order !== query.order)) {
+    throw Problem.field("cursor", "This cursor belongs to another sort or order; start again without it.");
+  }
+  const { total, rows: fetched } = await enterprisesRepository(deps.db).list(scope, {
+    ...query,
+    pageSize,
+    after: position ? { key: position.key, id: position.id } : undefined,
+  });
+  const { items: rows, nextCursor } = toPage(fetched, pageSize, (last) =>
+    enterpriseCodec.encode([query.sort, query.order, last.sortKey, last.account.id]),
+  );
   const progress = await deps.enterpriseProgress(
     scope,
     rows.map((r) => r.account.id),
   );
   return {
     total,
+    nextCursor,
     items: rows.map((r) => ({
       ...enterpriseView(r.account, r.enterprise),
       ...(progress.get(r.account.id) ?? NO_PROGRESS),

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, keysetOrder } from "../../db/keyset.js";
 import { type Account, accounts, type TenantScope } from "../tenancy/index.js";
 import { type PortalUser, portalUsers, recoveryCodes, sessions, userTokens } from "./schema.js";
 
@@ -99,6 +100,21 @@ export function userRepository(db: Executor) {
         .from(portalUsers)
         .where(eq(portalUsers.accountId, accountId))
         .orderBy(asc(portalUsers.name), asc(portalUsers.email));
+    },
+
+    /** A page of the account's users by name (then id): `limit` rows after `after`. */
+    async pageInAccount(
+      scope: TenantScope,
+      page: { after?: readonly [string, string]; limit: number },
+      tx: Executor = db,
+    ): Promise<PortalUser[]> {
+      const keys = [portalUsers.name, portalUsers.id];
+      return tx
+        .select()
+        .from(portalUsers)
+        .where(and(eq(portalUsers.accountId, scope.accountId), page.after && afterKeyset(keys, page.after)))
+        .orderBy(...keysetOrder(keys))
+        .limit(page.limit);
     },
 
     async countOtherActiveAdmins(

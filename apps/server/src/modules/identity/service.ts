@@ -3,6 +3,7 @@ import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import { randomToken } from "../../crypto/tokens.js";
 import type { Database, Executor } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { type Mailer, withBrand } from "../mail/index.js";
@@ -14,6 +15,9 @@ import { normalizeEmail, tokenRepository, userRepository } from "./repository.js
 import type { PortalRole, PortalUser } from "./schema.js";
 import { THROTTLE_RULES, throttleKeys, throttleStore, tooMany } from "./throttle.js";
 import { verifySecondFactor } from "./two-factor.js";
+
+/** Cursors of User Management's list: (name, id). */
+export const portalUserCursor = keysetCursor("text", "uuid");
 
 export interface IdentityDeps {
   db: Database;
@@ -310,8 +314,14 @@ export function identityService(deps: IdentityDeps) {
       });
     },
 
-    async listUsers(account: Account) {
-      return userRepository(db).listInAccount(tenantScope(account));
+    /** A page of the account's users by name (User Management). */
+    async listUsers(account: Account, page: { cursor?: string; limit: number }) {
+      const after = page.cursor ? (portalUserCursor.decode(page.cursor) ?? undefined) : undefined;
+      const rows = await userRepository(db).pageInAccount(tenantScope(account), {
+        after,
+        limit: page.limit + 1,
+      });
+      return toPage(rows, page.limit, (last) => portalUserCursor.encode([last.name, last.id]));
     },
 
     async updateUser(

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
+import { pageQuery, pageSchema } from "../../http/pagination.js";
 import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { accountRoutes } from "./account-routes.js";
 import { apiKeyRoutes } from "./api-keys/routes.js";
 import type { IdentityDeps } from "./service.js";
-import { identityService, publicUser } from "./service.js";
+import { identityService, portalUserCursor, publicUser } from "./service.js";
 import { endedSessionsView } from "./session-routes.js";
 import { portalUserView } from "./views.js";
 
@@ -30,11 +31,16 @@ export function userRoutes(deps: IdentityDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["users"],
           operationId: "listUsers",
+          description: "The account's portal users by name; cursor paging (docs/api.md, Pagination).",
           params,
-          response: { 200: z.object({ items: z.array(portalUserView) }) },
+          querystring: pageQuery(portalUserCursor),
+          response: { 200: pageSchema(portalUserView), 400: problemSchema },
         },
       },
-      async (request) => ({ items: (await identity.listUsers(targetAccountOf(request))).map(publicUser) }),
+      async (request) => {
+        const page = await identity.listUsers(targetAccountOf(request), request.query);
+        return { items: page.items.map(publicUser), nextCursor: page.nextCursor };
+      },
     );
 
     app.post(

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, like, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset } from "../../db/keyset.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 import { phoneNumbers } from "./schema.js";
 
@@ -8,6 +9,8 @@ export interface NumberListQuery {
   state?: "available" | "reserved" | "assigned" | "quarantined";
   page: number;
   pageSize: number;
+  /** Keyset position: the last number seen; `page` is then ignored. */
+  after?: string;
 }
 
 const noWildcards = (value: string) => value.replace(/[%_\\]/g, "");
@@ -100,10 +103,10 @@ export function numbersRepository(db: Executor) {
         })
         .from(phoneNumbers)
         .leftJoin(accounts, eq(accounts.id, phoneNumbers.enterpriseAccountId))
-        .where(where)
+        .where(query.after ? and(where, afterKeyset([phoneNumbers.number], [query.after])) : where)
         .orderBy(asc(phoneNumbers.number))
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize);
+        .limit(query.pageSize + 1)
+        .offset(query.after ? 0 : (query.page - 1) * query.pageSize);
       return { total: total?.n ?? 0, items };
     },
 

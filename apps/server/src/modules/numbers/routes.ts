@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { accountRepository } from "../tenancy/index.js";
 import { limitBody, NUMBERS_CSV_LIMITS, numbersFromCsv } from "./csv.js";
-import { addNumbers, allocateNumbers, expandRange, listNumbers } from "./service.js";
+import { addNumbers, allocateNumbers, expandRange, listNumbers, numberCursor } from "./service.js";
 
 const params = z.object({ accountId: uuid() });
 const stateEnum = z.enum(["available", "reserved", "assigned", "quarantined"]);
@@ -28,10 +29,12 @@ export function numbersRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
             state: stateEnum.optional(),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(50),
+            ...cursorAndLimitParams(numberCursor),
           }),
           response: {
             200: z.object({
               total: z.number().int(),
+              nextCursor: nextCursorField,
               items: z.array(
                 z.object({
                   number: z.string(),

@@ -1,5 +1,6 @@
 import parsePhoneNumber, { isValidPhoneNumber } from "libphonenumber-js";
 import type { Database, Executor } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { type Account, accountRepository, type TenantScope, tenantScope } from "../tenancy/index.js";
@@ -152,12 +153,22 @@ export async function endQuarantines(db: Executor) {
 }
 
 /** Numbers visible to an account: those it holds (and its children hold), or allocated to it. */
-export async function listNumbers(db: Executor, account: Account, query: NumberListQuery) {
-  return numbersRepository(db).list(
+/** Cursors of the number list: the last number. */
+export const numberCursor = keysetCursor("text");
+
+export async function listNumbers(
+  db: Executor,
+  account: Account,
+  query: Omit<NumberListQuery, "after"> & { cursor?: string; limit?: number },
+) {
+  const pageSize = query.limit ?? query.pageSize;
+  const after = query.cursor ? numberCursor.decode(query.cursor)?.[0] : undefined;
+  const { total, items } = await numbersRepository(db).list(
     tenantScope(account),
     account.kind === "enterprise" ? "allocation" : "holder",
-    query,
+    { ...query, pageSize, after },
   );
+  return { total, ...toPage(items, pageSize, (last) => numberCursor.encode([last.number])) };
 }
 
 /** The enterprise's unassigned inventory numbers starting with `prefix` (for the Add User form). */

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Executor } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { pageQuery, pageSchema } from "../../http/pagination.js";
+import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { assertOperatorAdmin } from "./policies.js";
-import { createRegion, listRegions, updateRegion } from "./service.js";
+import { createRegion, pageRegions, regionCursor, updateRegion } from "./service.js";
 
 const accountParams = z.object({ accountId: uuid() });
 
@@ -29,13 +31,18 @@ export function sbcRegionRoutes(deps: { db: Executor }): FastifyPluginAsyncZod {
         schema: {
           tags: ["operator"],
           operationId: "listSbcRegions",
+          description: "The operator's SBC regions by name; cursor paging (docs/api.md, Pagination).",
           params: accountParams,
-          response: { 200: z.object({ items: z.array(regionView) }) },
+          querystring: pageQuery(regionCursor),
+          response: { 200: pageSchema(regionView), 400: problemSchema },
         },
       },
-      async () => {
-        const rows = await listRegions(deps.db);
-        return { items: rows.map(({ id, name, sbcFqdns, sipPort }) => ({ id, name, sbcFqdns, sipPort })) };
+      async (request) => {
+        const page = await pageRegions(deps.db, request.query);
+        return {
+          items: page.items.map(({ id, name, sbcFqdns, sipPort }) => ({ id, name, sbcFqdns, sipPort })),
+          nextCursor: page.nextCursor,
+        };
       },
     );
 

@@ -1,5 +1,6 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, keysetOrder } from "../../db/keyset.js";
 import { type OperatorSettingsRow, operatorSettings, type SbcRegion, sbcRegions } from "./schema.js";
 
 type SettingsValues = Partial<typeof operatorSettings.$inferInsert>;
@@ -27,6 +28,17 @@ export function operatorSettingsRepository(db: Executor) {
     regions: {
       async list(tx: Executor = db): Promise<SbcRegion[]> {
         return tx.select().from(sbcRegions).orderBy(asc(sbcRegions.name));
+      },
+
+      /** A page of the regions by name (then id): `limit` rows after `after`. */
+      async page(page: { after?: readonly [string, string]; limit: number }, tx: Executor = db) {
+        const keys = [sbcRegions.name, sbcRegions.id];
+        return tx
+          .select()
+          .from(sbcRegions)
+          .where(page.after && afterKeyset(keys, page.after))
+          .orderBy(...keysetOrder(keys))
+          .limit(page.limit);
       },
 
       async find(ids: string[], tx: Executor = db): Promise<SbcRegion[]> {

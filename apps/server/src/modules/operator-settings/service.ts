@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Executor } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import {
@@ -223,6 +224,16 @@ function checkCertificate(certificatePem: string | null, privateKeyPem: string |
 
 export async function listRegions(db: Executor): Promise<SbcRegion[]> {
   return operatorSettingsRepository(db).regions.list();
+}
+
+/** Cursors of the region list: (name, id). */
+export const regionCursor = keysetCursor("text", "uuid");
+
+/** A page of the SBC regions, by name. */
+export async function pageRegions(db: Executor, page: { cursor?: string; limit: number }) {
+  const after = page.cursor ? (regionCursor.decode(page.cursor) ?? undefined) : undefined;
+  const rows = await operatorSettingsRepository(db).regions.page({ after, limit: page.limit + 1 });
+  return toPage(rows, page.limit, (last) => regionCursor.encode([last.name, last.id]));
 }
 
 /** The regions among `ids` that exist, by name. */

@@ -1,5 +1,6 @@
 import { and, asc, eq, ilike, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset } from "../../db/keyset.js";
 import { type TenantScope, withinScope } from "../tenancy/index.js";
 import type { PbxUser } from "./adapter.js";
 import { pbxDirectoryEntries, pbxDirectorySources } from "./schema.js";
@@ -22,8 +23,16 @@ export function pbxDirectoryRepository(db: Executor) {
           );
     },
 
-    async search(scope: TenantScope, query: string, limit: number, tx: Executor = db) {
+    /** Entries whose extension or name contains `query`, by extension: `limit` rows after extension `after`. */
+    async search(
+      scope: TenantScope,
+      query: string,
+      page: { after?: string; limit: number },
+      tx: Executor = db,
+    ) {
       const pattern = `%${query.replace(/[%_\\]/g, "")}%`;
+      const position =
+        page.after === undefined ? undefined : afterKeyset([pbxDirectoryEntries.extension], [page.after]);
       return tx
         .select({
           extension: pbxDirectoryEntries.extension,
@@ -33,15 +42,16 @@ export function pbxDirectoryRepository(db: Executor) {
         })
         .from(pbxDirectoryEntries)
         .where(
-          query
-            ? and(
-                entriesIn(scope),
-                or(ilike(pbxDirectoryEntries.extension, pattern), ilike(pbxDirectoryEntries.name, pattern)),
-              )
-            : entriesIn(scope),
+          and(
+            entriesIn(scope),
+            query
+              ? or(ilike(pbxDirectoryEntries.extension, pattern), ilike(pbxDirectoryEntries.name, pattern))
+              : undefined,
+            position,
+          ),
         )
         .orderBy(asc(pbxDirectoryEntries.extension))
-        .limit(limit);
+        .limit(page.limit);
     },
 
     async byExtension(scope: TenantScope, extension: string, tx: Executor = db) {

@@ -2,7 +2,8 @@ import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { targetAccountOf } from "../../http/access.js";
-import { Problem } from "../../http/problem.js";
+import { pageQuery, pageSchema } from "../../http/pagination.js";
+import { Problem, problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext as auditOf } from "../audit/index.js";
 import { type TenantScope, tenantScope } from "../tenancy/index.js";
@@ -13,6 +14,7 @@ import {
   checkDirectory,
   hasSource,
   importDirectory,
+  pbxDirectoryCursor,
   saveSource,
   searchDirectory,
   sourceView,
@@ -61,13 +63,16 @@ export function pbxDirectoryRoutes(deps: PbxDirectoryDeps): FastifyPluginAsyncZo
         schema: {
           tags: ["pbx-directory"],
           operationId: "searchPbxDirectory",
+          description:
+            "The enterprise's PBX users whose extension or name contains `q`, by extension; cursor paging (docs/api.md, Pagination).",
           params,
-          querystring: z.object({ q: text(100).default("") }),
-          response: { 200: z.array(pbxUser) },
+          querystring: pageQuery(pbxDirectoryCursor).extend({ q: text(100).default("") }),
+          response: { 200: pageSchema(pbxUser), 400: problemSchema },
         },
       },
       async (request) => {
-        return searchDirectory(deps.db, enterpriseScope(request), request.query.q);
+        const { q, ...page } = request.query;
+        return searchDirectory(deps.db, enterpriseScope(request), q, page);
       },
     );
 

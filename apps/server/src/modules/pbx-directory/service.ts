@@ -1,5 +1,6 @@
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database, Executor } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import type { AuditContext } from "../audit/index.js";
 import { recordAudit } from "../audit/index.js";
@@ -181,6 +182,17 @@ export async function hasSource(db: Executor, enterprise: TenantScope): Promise<
 }
 
 /** The directory list Add User searches. */
-export async function searchDirectory(db: Executor, enterprise: TenantScope, query: string, limit = 50) {
-  return pbxDirectoryRepository(db).search(enterprise, query, limit);
+/** Cursors of the directory list: the last extension. */
+export const pbxDirectoryCursor = keysetCursor("text");
+
+/** A page of the enterprise's PBX users matching `query` (extension or name), by extension. */
+export async function searchDirectory(
+  db: Executor,
+  enterprise: TenantScope,
+  query: string,
+  page: { cursor?: string; limit: number },
+) {
+  const after = page.cursor ? pbxDirectoryCursor.decode(page.cursor)?.[0] : undefined;
+  const rows = await pbxDirectoryRepository(db).search(enterprise, query, { after, limit: page.limit + 1 });
+  return toPage(rows, page.limit, (last) => pbxDirectoryCursor.encode([last.extension]));
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, ilike, inArray, ne, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, keysetOrder } from "../../db/keyset.js";
 import { childPath } from "./policies.js";
 import { type Account, accounts } from "./schema.js";
 import { type TenantScope, withinScope } from "./scope.js";
@@ -148,8 +149,14 @@ export function accountRepository(db: Executor) {
     },
 
     /** The partners directly below the scope's account. */
-    async listChildPartners(scope: TenantScope, tx: Executor = db) {
-      return tx
+    /** Direct child partners by name (then id); a page of `limit` rows after `after` when given. */
+    async listChildPartners(
+      scope: TenantScope,
+      page: { after?: readonly [string, string]; limit?: number } = {},
+      tx: Executor = db,
+    ) {
+      const keys = [accounts.name, accounts.id];
+      const query = tx
         .select({
           id: accounts.id,
           name: accounts.name,
@@ -163,9 +170,11 @@ export function accountRepository(db: Executor) {
             eq(accounts.parentId, scope.accountId),
             eq(accounts.kind, "partner"),
             withinScope(scope, accounts.id),
+            page.after && afterKeyset(keys, page.after),
           ),
         )
-        .orderBy(asc(accounts.name));
+        .orderBy(...keysetOrder(keys));
+      return page.limit === undefined ? query : query.limit(page.limit);
     },
 
     /** How many accounts of `kind` lie strictly below the scope's account. */

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { pageQuery, pageSchema } from "../../http/pagination.js";
 import { problemSchema } from "../../http/problem.js";
 import { cursor, text, uuid } from "../../http/schema-primitives.js";
 import { accountRepository } from "./repository.js";
 import { tenantScope } from "./scope.js";
-import { decodeSwitchableCursor, tenancyService } from "./service.js";
+import { decodeSwitchableCursor, partnerCursor, tenancyService } from "./service.js";
 
 const kind = z.enum(["operator", "partner", "enterprise"]);
 const params = z.object({ accountId: uuid() });
@@ -64,29 +65,35 @@ export function tenancyRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
         schema: {
           tags: ["accounts"],
           operationId: "listPartners",
+          description:
+            "The partners directly below the account, by name; cursor paging (docs/api.md, Pagination).",
           params,
+          querystring: pageQuery(partnerCursor),
           response: {
-            200: z.object({
-              items: z.array(
-                z.object({
-                  id: z.uuid(),
-                  name: z.string(),
-                  status: z.enum(["active", "suspended"]),
-                  createdAt: z.string(),
-                }),
-              ),
-            }),
+            200: pageSchema(
+              z.object({
+                id: z.uuid(),
+                name: z.string(),
+                status: z.enum(["active", "suspended"]),
+                createdAt: z.string(),
+              }),
+            ),
+            400: problemSchema,
           },
         },
       },
-      async (request) => ({
-        items: (await tenancy.listPartners(tenantScope(targetAccountOf(request)))).map((p) => ({
-          id: p.id,
-          name: p.name,
-          status: p.status,
-          createdAt: p.createdAt.toISOString(),
-        })),
-      }),
+      async (request) => {
+        const page = await tenancy.listPartners(tenantScope(targetAccountOf(request)), request.query);
+        return {
+          items: page.items.map((p) => ({
+            id: p.id,
+            name: p.name,
+            status: p.status,
+            createdAt: p.createdAt.toISOString(),
+          })),
+          nextCursor: page.nextCursor,
+        };
+      },
     );
   };
 }

@@ -1,3 +1,4 @@
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { hasUnstorableCharacters } from "../../http/schema-primitives.js";
 import type { AccountRepository } from "./repository.js";
@@ -29,6 +30,9 @@ export function decodeSwitchableCursor(cursor: string): [string, string] | null 
     return null;
   }
 }
+
+/** Cursors of the partners list: (name, id). */
+export const partnerCursor = keysetCursor("text", "uuid");
 
 /** The account tree as the acting account sees it: the multitenant menu and its partners. */
 export function tenancyService(deps: {
@@ -82,9 +86,11 @@ export function tenancyService(deps: {
       };
     },
 
-    /** Direct child partners of the scope's account. */
-    async listPartners(scope: TenantScope) {
-      return accounts.listChildPartners(scope);
+    /** A page of the direct child partners of the scope's account, by name. */
+    async listPartners(scope: TenantScope, page: { cursor?: string; limit: number }) {
+      const after = page.cursor ? (partnerCursor.decode(page.cursor) ?? undefined) : undefined;
+      const rows = await accounts.listChildPartners(scope, { after, limit: page.limit + 1 });
+      return toPage(rows, page.limit, (last) => partnerCursor.encode([last.name, last.id]));
     },
   };
 }

@@ -1,5 +1,6 @@
-import { and, asc, count, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, keysetOrder } from "../../db/keyset.js";
 import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 import { type TrunkProfile, trunkProfiles } from "./schema.js";
 
@@ -40,8 +41,15 @@ export function trunksRepository(db: Executor) {
       return row as TrunkProfile | undefined;
     },
 
-    /** The profiles of the scope's enterprises with their names, by FQDN, paged and searchable. */
-    async list(scope: TenantScope, query: { search?: string; page: number; pageSize: number }, tx = db) {
+    /**
+     * The profiles of the scope's enterprises with their names, by FQDN (then id), searchable: `pageSize + 1`
+     * rows (the extra one says that another page exists) after `after`, or from page `page`.
+     */
+    async list(
+      scope: TenantScope,
+      query: { search?: string; page: number; pageSize: number; after?: readonly [string, string] },
+      tx = db,
+    ) {
       const conditions: SQL[] = [inScope(scope)];
       if (query.search?.trim()) {
         const term = `%${query.search.trim().replace(/[%_\\]/g, "\\$&")}%`;
@@ -54,14 +62,15 @@ export function trunksRepository(db: Executor) {
         );
       }
       const where = and(...conditions);
+      const keys = [trunkProfiles.fqdn, trunkProfiles.id];
       const rows = await tx
         .select({ trunk: trunkProfiles, enterpriseName: accounts.name })
         .from(trunkProfiles)
         .innerJoin(accounts, eq(accounts.id, trunkProfiles.enterpriseAccountId))
-        .where(where)
-        .orderBy(asc(trunkProfiles.fqdn))
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize);
+        .where(query.after ? and(where, afterKeyset(keys, query.after)) : where)
+        .orderBy(...keysetOrder(keys))
+        .limit(query.pageSize + 1)
+        .offset(query.after ? 0 : (query.page - 1) * query.pageSize);
       const [total] = await tx
         .select({ n: count() })
         .from(trunkProfiles)

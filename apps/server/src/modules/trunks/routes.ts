@@ -4,6 +4,7 @@ import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
@@ -14,6 +15,7 @@ import {
   CODECS,
   listTrunkProfiles,
   type SetupStarted,
+  trunkProfileCursor,
   saveTrunkProfile,
   trunkProfileOf,
   trunkView,
@@ -105,11 +107,13 @@ export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {
             search: text(100).optional(),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(100).default(20),
+            ...cursorAndLimitParams(trunkProfileCursor),
           }),
           response: {
             200: z.object({
               items: z.array(trunkViewSchema.extend({ enterpriseName: z.string() })),
               total: z.number().int(),
+              nextCursor: nextCursorField,
             }),
           },
         },

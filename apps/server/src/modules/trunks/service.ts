@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { Database, Executor } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { isDnsName } from "../operator-settings/index.js";
@@ -192,11 +193,21 @@ export async function saveTrunkProfile(
 export async function listTrunkProfiles(
   db: Database,
   scope: Account,
-  query: { search?: string; page: number; pageSize: number },
+  query: { search?: string; page: number; pageSize: number; cursor?: string; limit?: number },
 ) {
-  const { total, rows } = await trunksRepository(db).list(tenantScope(scope), query);
-  return { total, items: rows.map((r) => ({ ...trunkView(r.trunk), enterpriseName: r.enterpriseName })) };
+  const pageSize = query.limit ?? query.pageSize;
+  const after = query.cursor ? (trunkProfileCursor.decode(query.cursor) ?? undefined) : undefined;
+  const { total, rows } = await trunksRepository(db).list(tenantScope(scope), { ...query, pageSize, after });
+  const page = toPage(rows, pageSize, (last) => trunkProfileCursor.encode([last.trunk.fqdn, last.trunk.id]));
+  return {
+    total,
+    nextCursor: page.nextCursor,
+    items: page.items.map((r) => ({ ...trunkView(r.trunk), enterpriseName: r.enterpriseName })),
+  };
 }
+
+/** Cursors of the trunk profile list: (FQDN, id). */
+export const trunkProfileCursor = keysetCursor("text", "uuid");
 
 export function trunkView(t: TrunkProfile) {
   return {

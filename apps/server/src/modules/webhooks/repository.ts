@@ -1,5 +1,6 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { afterKeyset, exactTimestamp, keysetOrder } from "../../db/keyset.js";
 import { type TenantScope, withinScope } from "../tenancy/index.js";
 import { type WebhookEndpoint, webhookDeliveries, webhookEndpoints, webhookEvents } from "./schema.js";
 
@@ -10,12 +11,24 @@ import { type WebhookEndpoint, webhookDeliveries, webhookEndpoints, webhookEvent
  */
 export function webhookRepository(db: Executor) {
   return {
-    listEndpoints(scope: TenantScope, tx: Executor = db): Promise<WebhookEndpoint[]> {
+    /** A page of the account's endpoints, oldest first: `limit` rows after `after` (created, id). */
+    listEndpoints(
+      scope: TenantScope,
+      page: { after?: readonly [string, string]; limit: number },
+      tx: Executor = db,
+    ): Promise<(WebhookEndpoint & { createdAtExact: string })[]> {
+      const keys = [webhookEndpoints.createdAt, webhookEndpoints.id];
       return tx
-        .select()
+        .select({
+          ...getTableColumns(webhookEndpoints),
+          createdAtExact: exactTimestamp(webhookEndpoints.createdAt),
+        })
         .from(webhookEndpoints)
-        .where(eq(webhookEndpoints.accountId, scope.accountId))
-        .orderBy(webhookEndpoints.createdAt, webhookEndpoints.id);
+        .where(
+          and(eq(webhookEndpoints.accountId, scope.accountId), page.after && afterKeyset(keys, page.after)),
+        )
+        .orderBy(...keysetOrder(keys))
+        .limit(page.limit);
     },
 
     async findEndpoint(scope: TenantScope, id: string, tx: Executor = db) {
@@ -62,13 +75,20 @@ export function webhookRepository(db: Executor) {
       return row;
     },
 
-    /** The endpoint's deliveries, newest first, with their event's type. */
-    listDeliveries(scope: TenantScope, endpointId: string, limit: number, tx: Executor = db) {
+    /** A page of the endpoint's deliveries, newest first, with their event's type: `limit` rows before `before`. */
+    listDeliveries(
+      scope: TenantScope,
+      endpointId: string,
+      page: { before?: readonly [string, string]; limit: number },
+      tx: Executor = db,
+    ) {
+      const keys = [webhookDeliveries.createdAt, webhookDeliveries.id];
       return tx
         .select({
           delivery: webhookDeliveries,
           eventType: webhookEvents.type,
           eventAccountId: webhookEvents.accountId,
+          createdAtExact: exactTimestamp(webhookDeliveries.createdAt),
         })
         .from(webhookDeliveries)
         .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
@@ -77,10 +97,11 @@ export function webhookRepository(db: Executor) {
             eq(webhookDeliveries.endpointId, endpointId),
             eq(webhookDeliveries.accountId, scope.accountId),
             withinScope(scope, webhookDeliveries.accountId),
+            page.before && afterKeyset(keys, page.before, "desc"),
           ),
         )
-        .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-        .limit(limit);
+        .orderBy(...keysetOrder(keys, "desc"))
+        .limit(page.limit);
     },
 
     /** Redeliver: a new round of attempts (24 h again), queued by the relay. */

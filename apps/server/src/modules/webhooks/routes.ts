@@ -3,13 +3,20 @@ import { z } from "zod";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import { pageQuery, pageSchema } from "../../http/pagination.js";
 import { problemSchema } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import type { PrivateAddressPolicy } from "./address-guard.js";
 import { webhookEventTypeSchema, webhookPayloadSchema } from "./events.js";
 import { webhookRepository } from "./repository.js";
-import { deliveryView, endpointView, webhookService } from "./service.js";
+import {
+  deliveryView,
+  endpointView,
+  webhookDeliveryCursor,
+  webhookEndpointCursor,
+  webhookService,
+} from "./service.js";
 
 const endpointSchema = z
   .object({
@@ -99,11 +106,16 @@ export function webhookRoutes(deps: {
         schema: {
           tags,
           operationId: "listWebhookEndpoints",
+          description: "The account's endpoints, oldest first; cursor paging (docs/api.md, Pagination).",
           params,
-          response: { 200: z.object({ items: z.array(endpointSchema) }) },
+          querystring: pageQuery(webhookEndpointCursor),
+          response: { 200: pageSchema(endpointSchema), 400: problemSchema },
         },
       },
-      async (request) => ({ items: (await service.list(targetAccountOf(request))).map(endpointView) }),
+      async (request) => {
+        const page = await service.list(targetAccountOf(request), request.query);
+        return { items: page.items.map(endpointView), nextCursor: page.nextCursor };
+      },
     );
 
     app.post(
@@ -209,17 +221,20 @@ export function webhookRoutes(deps: {
         schema: {
           tags,
           operationId: "listWebhookDeliveries",
-          description: "The endpoint's delivery log, newest first (at most `limit`, default 50).",
+          description: "The endpoint's delivery log, newest first; cursor paging (docs/api.md, Pagination).",
           params: endpointParams,
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-          response: { 200: z.object({ items: z.array(deliverySchema) }), 404: problemSchema },
+          querystring: pageQuery(webhookDeliveryCursor),
+          response: { 200: pageSchema(deliverySchema), 400: problemSchema, 404: problemSchema },
         },
       },
-      async (request) => ({
-        items: (
-          await service.deliveries(targetAccountOf(request), request.params.endpointId, request.query.limit)
-        ).map(deliveryView),
-      }),
+      async (request) => {
+        const page = await service.deliveries(
+          targetAccountOf(request),
+          request.params.endpointId,
+          request.query,
+        );
+        return { items: page.items.map(deliveryView), nextCursor: page.nextCursor };
+      },
     );
 
     app.post(

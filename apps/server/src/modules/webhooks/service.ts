@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
+import { keysetCursor, toPage } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { tenantScope } from "../tenancy/index.js";
@@ -9,6 +10,11 @@ import type { WebhookEventType } from "./events.js";
 import type { WebhookRepository } from "./repository.js";
 import type { WebhookDelivery, WebhookEndpoint } from "./schema.js";
 import { newWebhookSecret } from "./signature.js";
+
+/** Cursors of the endpoint list and of a delivery log: (created, id). */
+export const webhookEndpointCursor = keysetCursor("timestamp", "uuid");
+export const webhookDeliveryCursor = keysetCursor("timestamp", "uuid");
+type PageRequest = { cursor?: string; limit: number };
 
 export interface WebhookEndpointInput {
   url: string;
@@ -91,8 +97,11 @@ export function webhookService(deps: {
   }
 
   return {
-    list(account: AccountRef) {
-      return deps.webhooks.listEndpoints(tenantScope(account));
+    /** A page of the account's endpoints, oldest first. */
+    async list(account: AccountRef, page: PageRequest) {
+      const after = page.cursor ? (webhookEndpointCursor.decode(page.cursor) ?? undefined) : undefined;
+      const rows = await deps.webhooks.listEndpoints(tenantScope(account), { after, limit: page.limit + 1 });
+      return toPage(rows, page.limit, (last) => webhookEndpointCursor.encode([last.createdAtExact, last.id]));
     },
 
     get: found,
@@ -191,9 +200,17 @@ export function webhookService(deps: {
       });
     },
 
-    async deliveries(account: AccountRef, id: string, limit: number) {
+    /** A page of the endpoint's delivery log, newest first. */
+    async deliveries(account: AccountRef, id: string, page: PageRequest) {
       await found(account, id);
-      return deps.webhooks.listDeliveries(tenantScope(account), id, limit);
+      const before = page.cursor ? (webhookDeliveryCursor.decode(page.cursor) ?? undefined) : undefined;
+      const rows = await deps.webhooks.listDeliveries(tenantScope(account), id, {
+        before,
+        limit: page.limit + 1,
+      });
+      return toPage(rows, page.limit, (last) =>
+        webhookDeliveryCursor.encode([last.createdAtExact, last.delivery.id]),
+      );
     },
 
     async redeliver(account: AccountRef, id: string, deliveryId: string, audit: AuditContext) {

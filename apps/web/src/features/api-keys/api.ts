@@ -1,4 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
+import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 
@@ -15,7 +16,9 @@ export const apiKeyQueries = {
     queryOptions({
       queryKey: apiKeyKeys.list(accountId),
       queryFn: () =>
-        unwrap(api.GET("/api/accounts/{accountId}/api-keys", { params: { path: { accountId } } })),
+        allPages((query) =>
+          unwrap(api.GET("/api/accounts/{accountId}/api-keys", { params: { path: { accountId }, query } })),
+        ),
     }),
 };
 

@@ -1,4 +1,5 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
+import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 
 export const operatorSettingsKeys = {
@@ -20,7 +21,12 @@ export const operatorSettingsQueries = {
   sbcRegions: (accountId: string) =>
     queryOptions({
       queryKey: operatorSettingsKeys.sbcRegions(accountId),
-      queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/sbc-regions", path(accountId))),
+      queryFn: () =>
+        allPages((query) =>
+          unwrap(
+            api.GET("/api/accounts/{accountId}/sbc-regions", { params: { path: { accountId }, query } }),
+          ),
+        ),
     }),
   /** The carrier trunk; polls while the SBC is being configured. */
   carrierTrunk: (accountId: string) =>

@@ -8,16 +8,18 @@ export const pbxDirectoryKeys = {
 };
 
 export const pbxDirectoryQueries = {
-  /** PBX users (extension, name, caller ID) matching `q`: Add User's SIP User suggestions. */
+  /** The first page (50) of PBX users (extension, name, caller ID) matching `q`: Add User's SIP User suggestions. */
   users: (accountId: string, q: string) =>
     queryOptions({
       queryKey: pbxDirectoryKeys.users(accountId, q),
-      queryFn: () =>
-        unwrap(
-          api.GET("/api/accounts/{accountId}/pbx-directory", {
-            params: { path: { accountId }, query: { q } },
-          }),
-        ),
+      queryFn: async () =>
+        (
+          await unwrap(
+            api.GET("/api/accounts/{accountId}/pbx-directory", {
+              params: { path: { accountId }, query: { q } },
+            }),
+          )
+        ).items,
     }),
   /** Where the directory comes from; polls until the first sync of a directory URL ends. */
   source: (accountId: string) =>

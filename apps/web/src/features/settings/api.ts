@@ -1,4 +1,5 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
+import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 
 export interface AuditFilters {
@@ -18,7 +19,10 @@ export const settingsQueries = {
   portalUsers: (accountId: string) =>
     queryOptions({
       queryKey: settingsKeys.portalUsers(accountId),
-      queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/users", { params: { path: { accountId } } })),
+      queryFn: () =>
+        allPages((query) =>
+          unwrap(api.GET("/api/accounts/{accountId}/users", { params: { path: { accountId }, query } })),
+        ),
     }),
   /** Audit events, newest first, a page per cursor. */
   audit: (accountId: string, filters: AuditFilters) =>

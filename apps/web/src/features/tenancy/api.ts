@@ -1,4 +1,5 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
+import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 
 export const tenancyKeys = {
@@ -32,7 +33,9 @@ export const tenancyQueries = {
     queryOptions({
       queryKey: tenancyKeys.partners(accountId),
       queryFn: () =>
-        unwrap(api.GET("/api/accounts/{accountId}/partners", { params: { path: { accountId } } })),
+        allPages((query) =>
+          unwrap(api.GET("/api/accounts/{accountId}/partners", { params: { path: { accountId }, query } })),
+        ),
     }),
   /** One level of the account tree under `parentId`, as the switcher shows it. */
   switchableLevel: (scopeId: string, parentId: string) => switchable(scopeId, "level", { parentId }),

@@ -1,4 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
+import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 
@@ -20,7 +21,9 @@ export const webhookQueries = {
     queryOptions({
       queryKey: webhookKeys.list(accountId),
       queryFn: () =>
-        unwrap(api.GET("/api/accounts/{accountId}/webhooks", { params: { path: { accountId } } })),
+        allPages((query) =>
+          unwrap(api.GET("/api/accounts/{accountId}/webhooks", { params: { path: { accountId }, query } })),
+        ),
     }),
   eventTypes: (accountId: string) =>
     queryOptions({

@@ -1,5 +1,6 @@
-import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
+import { afterKeyset, exactTimestamp, keysetOrder } from "../../../db/keyset.js";
 import { accounts, type TenantScope } from "../../tenancy/index.js";
 import { type ApiKey, apiKeys, apiKeyUsage } from "../schema.js";
 
@@ -10,12 +11,19 @@ import { type ApiKey, apiKeys, apiKeyUsage } from "../schema.js";
  */
 export function apiKeyRepository(db: Executor) {
   return {
-    listInAccount(scope: TenantScope, tx: Executor = db): Promise<ApiKey[]> {
+    /** A page of the account's keys, oldest first: `limit` rows after `after` (created, id). */
+    listInAccount(
+      scope: TenantScope,
+      page: { after?: readonly [string, string]; limit: number },
+      tx: Executor = db,
+    ): Promise<(ApiKey & { createdAtExact: string })[]> {
+      const keys = [apiKeys.createdAt, apiKeys.id];
       return tx
-        .select()
+        .select({ ...getTableColumns(apiKeys), createdAtExact: exactTimestamp(apiKeys.createdAt) })
         .from(apiKeys)
-        .where(eq(apiKeys.accountId, scope.accountId))
-        .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+        .where(and(eq(apiKeys.accountId, scope.accountId), page.after && afterKeyset(keys, page.after)))
+        .orderBy(...keysetOrder(keys))
+        .limit(page.limit);
     },
 
     async create(

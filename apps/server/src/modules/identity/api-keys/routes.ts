@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../../db/client.js";
 import { targetAccountOf } from "../../../http/access.js";
+import { pageQuery, pageSchema } from "../../../http/pagination.js";
 import { problemSchema } from "../../../http/problem.js";
 import { isoDateTime, text, uuid } from "../../../http/schema-primitives.js";
 import { requestAuditContext } from "../../audit/index.js";
 import { apiKeyRepository } from "./repository.js";
-import { apiKeyService, apiKeyView } from "./service.js";
+import { apiKeyCursor, apiKeyService, apiKeyView } from "./service.js";
 
 const apiKeySchema = z
   .object({
@@ -44,13 +45,16 @@ export function apiKeyRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
         schema: {
           tags: ["api-keys"],
           operationId: "listApiKeys",
+          description: "The account's keys, oldest first; cursor paging (docs/api.md, Pagination).",
           params,
-          response: { 200: z.object({ items: z.array(apiKeySchema) }) },
+          querystring: pageQuery(apiKeyCursor),
+          response: { 200: pageSchema(apiKeySchema), 400: problemSchema },
         },
       },
       async (request) => {
         const now = new Date();
-        return { items: (await service.list(targetAccountOf(request))).map((key) => apiKeyView(key, now)) };
+        const page = await service.list(targetAccountOf(request), request.query);
+        return { items: page.items.map((key) => apiKeyView(key, now)), nextCursor: page.nextCursor };
       },
     );
 

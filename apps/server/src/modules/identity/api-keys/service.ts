@@ -1,4 +1,5 @@
 import type { Database } from "../../../db/client.js";
+import { keysetCursor, toPage } from "../../../http/pagination.js";
 import { type FieldError, Problem } from "../../../http/problem.js";
 import { type AuditContext, recordAudit } from "../../audit/index.js";
 import { type TenantScope, tenantScope } from "../../tenancy/index.js";
@@ -13,6 +14,9 @@ export interface NewApiKey {
   expiresAt?: Date | null;
   allowedIpRanges?: string[];
 }
+
+/** Cursors of the key list: (created, id). */
+export const apiKeyCursor = keysetCursor("timestamp", "uuid");
 
 export type ApiKeyStatus = "active" | "expired" | "revoked";
 
@@ -40,8 +44,11 @@ export function apiKeyView(key: ApiKey, now = new Date()) {
 /** Settings › API keys: an Admin creates, lists and revokes the keys of an account. */
 export function apiKeyService(deps: { db: Database; keys: ApiKeyRepository }) {
   return {
-    list(account: { id: string; path: string }) {
-      return deps.keys.listInAccount(tenantScope(account));
+    /** A page of the account's keys, oldest first. */
+    async list(account: { id: string; path: string }, page: { cursor?: string; limit: number }) {
+      const after = page.cursor ? (apiKeyCursor.decode(page.cursor) ?? undefined) : undefined;
+      const rows = await deps.keys.listInAccount(tenantScope(account), { after, limit: page.limit + 1 });
+      return toPage(rows, page.limit, (last) => apiKeyCursor.encode([last.createdAtExact, last.id]));
     },
 
     /** Creates a key; the returned `key` is the only time its full value exists outside the caller. */
