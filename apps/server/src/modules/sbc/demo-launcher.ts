@@ -245,9 +245,9 @@ async function stopLeftOver(pidFile: string) {
   await rm(pidFile, { force: true });
 }
 
-/** Null once `probe` succeeds; the reason when the process exits or 30 s pass without an answer. */
+/** Null once `probe` succeeds; the reason when the process exits or 60 s pass without an answer (a busy machine). */
 async function untilAnswering(proc: Supervised, probe: () => Promise<unknown>): Promise<string | null> {
-  for (let waited = 0; waited < 30_000; waited += 200) {
+  for (let waited = 0; waited < 60_000; waited += 200) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null)
       return `exited with ${proc.child.exitCode ?? proc.child.signalCode}`;
     try {
@@ -257,7 +257,7 @@ async function untilAnswering(proc: Supervised, probe: () => Promise<unknown>): 
       await sleep(200);
     }
   }
-  return "no answer within 30 s";
+  return "no answer within 60 s";
 }
 
 /** rtpengine in userspace on loopback; null when it does not come up (the SBC then runs without media relay). */
