@@ -2,6 +2,7 @@ import { createRoute, createRouter, redirect } from "@tanstack/react-router";
 import { apiKeysRoutes } from "../features/api-keys/routes";
 import { brandingRoutes } from "../features/branding/routes";
 import { bulkImportRoutes } from "../features/bulk-import/routes";
+import { callLogsRoutes } from "../features/call-logs/routes";
 import { dashboardRoutes } from "../features/dashboard/routes";
 import { enterprisesRoutes } from "../features/enterprises/routes";
 import { identityRoutes } from "../features/identity/routes";
@@ -49,6 +50,7 @@ const routeTree = rootRoute.addChildren([
     ...bulkImportRoutes,
     ...numbersRoutes,
     ...usageRoutes,
+    ...callLogsRoutes,
     ...microsoftRoutes,
     ...operatorSettingsRoutes,
     ...preflightRoutes,

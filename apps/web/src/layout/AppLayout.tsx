@@ -10,6 +10,7 @@ import {
   IconLayoutDashboard,
   IconPalette,
   IconPhone,
+  IconPhoneCall,
   IconPlugConnected,
   IconServerCog,
   IconSettings,
@@ -51,6 +52,7 @@ export function AppLayout() {
         ]),
     ...(actingKind === "enterprise" ? [{ label: "Users", href: `${base}/users`, icon: IconUsers }] : []),
     { label: "Numbers", href: `${base}/numbers`, icon: IconPhone },
+    { label: "Call logs", href: `${base}/call-logs`, icon: IconPhoneCall },
     { label: "Usage", href: `${base}/usage`, icon: IconChartBar },
     ...(session && session.account.kind !== "enterprise"
       ? [{ label: "Partners", href: `${base}/partners`, icon: IconAffiliate }]

@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { CallLogs } from "../call-logs";
 import { WaitingForMicrosoft } from "../enterprises/WaitingForMicrosoft";
 import { SbcDeviceStatus } from "../sbc";
 import { invalidateTeamsUsers, teamsUsersQueries } from "./api";
@@ -281,6 +282,12 @@ export function UserDetailPage() {
             </Group>
           </Stack>
         </form>
+      </Paper>
+      <Paper withBorder p="lg">
+        <Stack>
+          <Title order={3}>Call logs</Title>
+          <CallLogs accountId={accountId} teamsUserId={userId} showEnterprise={false} />
+        </Stack>
       </Paper>
     </Stack>
   );

@@ -1,0 +1,1 @@
+export { CallLogs } from "./CallLogs";
