@@ -49,6 +49,20 @@ export function enterprisesRepository(db: Executor) {
       return row as Enterprise | undefined;
     },
 
+    /**
+     * The enterprise's account and profile, both rows locked until the transaction ends: an update reads the
+     * version it checks `If-Match` against here, so two updates of one enterprise run one after the other.
+     */
+    async lock(scope: TenantScope, enterpriseAccountId: string, tx: Executor = db) {
+      const [row] = await tx
+        .select({ account: accounts, enterprise: enterprises })
+        .from(accounts)
+        .innerJoin(enterprises, eq(enterprises.accountId, accounts.id))
+        .where(and(accountInScope(scope, enterpriseAccountId), eq(accounts.kind, "enterprise")))
+        .for("update");
+      return row;
+    },
+
     /** Enterprises below the scope, with search, sort and paging (the account and the profile of each). */
     async list(scope: TenantScope, query: ListQuery, tx: Executor = db) {
       const conditions: SQL[] = [eq(accounts.kind, "enterprise"), withinScope(scope, accounts.id)];

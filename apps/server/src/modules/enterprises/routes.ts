@@ -2,6 +2,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import {
+  documentsEntityTag,
+  preconditionFailedResponse,
+  preconditionHeaders,
+  preconditionsOf,
+  sendEntityTag,
+} from "../../http/etag.js";
 import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { NO_NUL, text, UNSTORABLE_MESSAGE, uuid } from "../../http/schema-primitives.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
@@ -12,6 +19,7 @@ import {
   createEnterprise,
   decodeEnterpriseCursor,
   type EnterpriseProgressReader,
+  enterpriseEtag,
   enterpriseView,
   findEnterprise,
   listEnterprises,
@@ -140,7 +148,7 @@ export function enterpriseRoutes(deps: EnterprisesDeps): FastifyPluginAsyncZod {
     app.get(
       "/api/accounts/:accountId/enterprise",
       {
-        config: { access: { kind: "account", permission: "read" } },
+        config: { access: { kind: "account", permission: "read" }, ...documentsEntityTag },
         schema: {
           tags: ["enterprises"],
           operationId: "getEnterprise",
@@ -148,34 +156,43 @@ export function enterpriseRoutes(deps: EnterprisesDeps): FastifyPluginAsyncZod {
           response: { 200: enterpriseViewSchema },
         },
       },
-      async (request) => {
-        assertEnterprise(targetAccountOf(request));
-        return enterpriseView(
-          targetAccountOf(request),
-          await findEnterprise(deps.db, targetAccountOf(request)),
-        );
+      async (request, reply) => {
+        const account = targetAccountOf(request);
+        assertEnterprise(account);
+        const enterprise = await findEnterprise(deps.db, account);
+        sendEntityTag(reply, enterpriseEtag(account, enterprise));
+        return enterpriseView(account, enterprise);
       },
     );
 
     app.put(
       "/api/accounts/:accountId/enterprise",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "write" }, ...documentsEntityTag },
         schema: {
           tags: ["enterprises"],
           operationId: "updateEnterprise",
+          description:
+            "Send the ETag of your GET as If-Match (recommended): a change made since is not overwritten (412).",
           params,
+          headers: preconditionHeaders,
           body: updateBody,
-          response: { 200: enterpriseViewSchema },
+          response: { 200: enterpriseViewSchema, ...preconditionFailedResponse },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
-        await updateEnterprise(deps.db, requestAuditContext(request), target, request.body);
-        const account = { ...target, name: request.body.companyName };
-        return enterpriseView(account, await findEnterprise(deps.db, target));
+        const saved = await updateEnterprise(
+          deps.db,
+          requestAuditContext(request),
+          target,
+          request.body,
+          preconditionsOf(request),
+        );
+        sendEntityTag(reply, enterpriseEtag(saved.account, saved.enterprise));
+        return enterpriseView(saved.account, saved.enterprise);
       },
     );
 

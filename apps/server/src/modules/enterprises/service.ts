@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../../db/client.js";
+import { checkPreconditions, entityTag, type Preconditions } from "../../http/etag.js";
 import { isKeyValue, keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
@@ -198,18 +199,38 @@ export async function createEnterprise(
   });
 }
 
+/** The version of what an update of the enterprise replaces (its name and profile), as its ETag. */
+export function enterpriseEtag(account: Pick<Account, "id" | "name">, enterprise: Enterprise): string {
+  const { regionIds, services, userLimit, billingReference } = enterprise;
+  return entityTag("enterprise", account.id, {
+    name: account.name,
+    regionIds,
+    services,
+    userLimit,
+    billingReference,
+  });
+}
+
+/**
+ * Edit: the name and profile, if the caller's preconditions (`If-Match`) hold for the version it finds with
+ * both rows locked. Returns the account and profile as saved.
+ */
 export async function updateEnterprise(
   db: Database,
   audit: AuditContext,
   account: Account,
   input: EnterpriseUpdate,
+  preconditions: Preconditions = {},
 ) {
   const errors = await checkRegions(db, input.regionIds);
   if (errors.length > 0) throw Problem.invalid(errors);
-  await db.transaction(async (tx) => {
-    const before = await findEnterprise(tx, account);
+  return db.transaction(async (tx) => {
     const enterprisesInScope = enterprisesRepository(tx);
-    await enterprisesInScope.updateAccount(tenantScope(account), account.id, {
+    const locked = await enterprisesInScope.lock(tenantScope(account), account.id);
+    if (!locked) throw Problem.notFound("No such enterprise.");
+    checkPreconditions(preconditions, enterpriseEtag(locked.account, locked.enterprise), "enterprise");
+    const before = locked.enterprise;
+    const saved = await enterprisesInScope.updateAccount(tenantScope(account), account.id, {
       name: input.companyName.trim(),
     });
     const values = {
@@ -219,15 +240,16 @@ export async function updateEnterprise(
       billingReference: input.billingReference,
       updatedAt: new Date(),
     };
-    await enterprisesInScope.update(tenantScope(account), account.id, values);
+    const profile = await enterprisesInScope.update(tenantScope(account), account.id, values);
     await recordAudit(tx, audit, {
       action: "enterprise.update",
       accountId: account.id,
       targetType: "enterprise",
       targetId: account.id,
-      before: { name: account.name, ...before },
+      before: { name: locked.account.name, ...before },
       after: { name: input.companyName, ...values },
     });
+    return { account: saved!, enterprise: profile! };
   });
 }
 

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accountRepository, type TenantScope, withinScope } from "../tenancy/index.js";
 import { type TeamsProfile, teamsProfiles } from "./schema.js";
@@ -37,6 +37,16 @@ export function teamsProfilesRepository(db: Executor) {
         .from(teamsProfiles)
         .where(and(eq(teamsProfiles.enterpriseAccountId, enterpriseAccountId), inScope(scope)));
       return row as TeamsProfile | undefined;
+    },
+
+    /**
+     * One writer of the enterprise's profile at a time (until the transaction ends), also while it does not
+     * exist yet: a save reads the version it checks `If-Match`/`If-None-Match` against after this.
+     */
+    async lock(enterpriseAccountId: string, tx: Executor = db) {
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtext(${`teams-profile:${enterpriseAccountId}`}))`,
+      );
     },
 
     /** Creates or replaces the enterprise's profile, when the enterprise lies within the scope. */

@@ -2,10 +2,17 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import {
+  createOrUpdatePreconditionHeaders,
+  documentsEntityTag,
+  preconditionFailedResponse,
+  preconditionsOf,
+  sendEntityTag,
+} from "../../http/etag.js";
 import { text, uuid } from "../../http/schema-primitives.js";
 import { requestAuditContext } from "../audit/index.js";
 import { assertEnterprise, assertManagedFromAbove, findEnterprise } from "../enterprises/index.js";
-import { saveTeamsProfile, teamsProfileOf, teamsProfileView } from "./service.js";
+import { saveTeamsProfile, teamsProfileEtag, teamsProfileOf, teamsProfileView } from "./service.js";
 
 /** What the Teams profile routes need; the Direct Routing setup above this module is passed in as a function. */
 export interface TeamsProfilesDeps {
@@ -46,17 +53,19 @@ export function teamsProfileRoutes(deps: TeamsProfilesDeps): FastifyPluginAsyncZ
     app.get(
       "/api/accounts/:accountId/teams-profile",
       {
-        config: { access: { kind: "account", permission: "read" } },
+        config: { access: { kind: "account", permission: "read" }, ...documentsEntityTag },
         schema: {
           tags: ["teams"],
           operationId: "getTeamsProfile",
+          description: "ETag: the profile's version (absent while there is no profile).",
           params,
           response: { 200: z.object({ profile: teamsProfileSchema.nullable() }) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         assertEnterprise(targetAccountOf(request));
         const profile = await teamsProfileOf(deps.db, targetAccountOf(request));
+        sendEntityTag(reply, profile ? teamsProfileEtag(profile) : null);
         return { profile: profile ? teamsProfileView(profile) : null };
       },
     );
@@ -64,16 +73,19 @@ export function teamsProfileRoutes(deps: TeamsProfilesDeps): FastifyPluginAsyncZ
     app.put(
       "/api/accounts/:accountId/teams-profile",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "write" }, ...documentsEntityTag },
         schema: {
           tags: ["teams"],
           operationId: "saveTeamsProfile",
+          description:
+            "Send the ETag of your GET as If-Match (recommended), or If-None-Match: * when there was no profile: a change made since is not overwritten (412).",
           params,
+          headers: createOrUpdatePreconditionHeaders,
           body: teamsInput,
-          response: { 200: teamsProfileSchema },
+          response: { 200: teamsProfileSchema, ...preconditionFailedResponse },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
@@ -84,8 +96,10 @@ export function teamsProfileRoutes(deps: TeamsProfilesDeps): FastifyPluginAsyncZ
           target,
           enterprise.regionIds,
           request.body,
+          preconditionsOf(request),
         );
         await deps.startSetupIfReady(target.id, { recheck: true });
+        sendEntityTag(reply, teamsProfileEtag(saved));
         return teamsProfileView(saved);
       },
     );

@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../../db/client.js";
+import { checkPreconditions, entityTag, type Preconditions } from "../../http/etag.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
 import { type Account, type TenantScope, tenantScope } from "../tenancy/index.js";
@@ -89,19 +90,31 @@ export async function teamsProfileOf(db: Executor, enterprise: Account): Promise
   return teamsProfilesRepository(db).find(tenantScope(enterprise), enterprise.id);
 }
 
+/** The version of what a save of the Teams profile replaces (every field of the form), as its ETag. */
+export function teamsProfileEtag(p: TeamsProfile): string {
+  return entityTag("teams-profile", p.id, teamsProfileView(p));
+}
+
+/**
+ * Creates or replaces the enterprise's Teams profile, if the caller's preconditions (`If-Match`,
+ * `If-None-Match: *`) hold for the version it finds under the profile's lock.
+ */
 export async function saveTeamsProfile(
   db: Database,
   audit: AuditContext,
   enterprise: Account,
   enterpriseRegionIds: string[],
   input: TeamsProfileInput,
+  preconditions: Preconditions = {},
 ): Promise<TeamsProfile> {
   const errors = validateTeamsProfile(input, enterpriseRegionIds);
   if (errors.length > 0) throw Problem.invalid(errors);
   const scope = tenantScope(enterprise);
   return db.transaction(async (tx) => {
     const profiles = teamsProfilesRepository(tx);
+    await profiles.lock(enterprise.id);
     const before = await profiles.find(scope, enterprise.id);
+    checkPreconditions(preconditions, before ? teamsProfileEtag(before) : null, "Teams profile");
     const row = await profiles.save(scope, enterprise.id, input);
     if (!row) throw Problem.notFound("No such enterprise.");
     await recordAudit(tx, audit, {

@@ -79,6 +79,16 @@ export function trunksRepository(db: Executor) {
       return { total: total?.n ?? 0, rows };
     },
 
+    /**
+     * One writer of the enterprise's profile at a time (until the transaction ends), also while it does not
+     * exist yet: a save reads the version it checks `If-Match`/`If-None-Match` against after this.
+     */
+    async lock(enterpriseAccountId: string, tx: Executor = db) {
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtext(${`trunk-profile:${enterpriseAccountId}`}))`,
+      );
+    },
+
     /** Creates or replaces the enterprise's profile, when the enterprise lies within the scope. */
     async save(
       scope: TenantScope,

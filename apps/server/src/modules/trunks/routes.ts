@@ -4,6 +4,13 @@ import type { Config } from "../../config/config.js";
 import type { SecretBox } from "../../crypto/secret-box.js";
 import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
+import {
+  createOrUpdatePreconditionHeaders,
+  documentsEntityTag,
+  preconditionFailedResponse,
+  preconditionsOf,
+  sendEntityTag,
+} from "../../http/etag.js";
 import { cursorAndLimitParams, nextCursorField } from "../../http/pagination.js";
 import { Problem } from "../../http/problem.js";
 import { text, uuid } from "../../http/schema-primitives.js";
@@ -15,8 +22,9 @@ import {
   CODECS,
   listTrunkProfiles,
   type SetupStarted,
-  trunkProfileCursor,
   saveTrunkProfile,
+  trunkEtag,
+  trunkProfileCursor,
   trunkProfileOf,
   trunkView,
 } from "./service.js";
@@ -124,20 +132,22 @@ export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {
     app.get(
       "/api/accounts/:accountId/trunk-profile",
       {
-        config: { access: { kind: "account", permission: "read" } },
+        config: { access: { kind: "account", permission: "read" }, ...documentsEntityTag },
         schema: {
           tags: ["trunks"],
           operationId: "getTrunkProfile",
+          description: "ETag: the profile's version (absent while there is no profile).",
           params,
           response: {
             200: z.object({ profile: trunkViewSchema.nullable(), baseDomain: z.string().nullable() }),
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         assertEnterprise(targetAccountOf(request));
         const profile = await trunkProfileOf(deps.db, targetAccountOf(request));
         const { sbcBaseDomain } = await effectiveOperatorSettings(deps);
+        sendEntityTag(reply, profile ? trunkEtag(profile) : null);
         return { profile: profile ? trunkView(profile) : null, baseDomain: sbcBaseDomain };
       },
     );
@@ -145,16 +155,19 @@ export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {
     app.put(
       "/api/accounts/:accountId/trunk-profile",
       {
-        config: { access: { kind: "account", permission: "write" } },
+        config: { access: { kind: "account", permission: "write" }, ...documentsEntityTag },
         schema: {
           tags: ["trunks"],
           operationId: "saveTrunkProfile",
+          description:
+            "Send the ETag of your GET as If-Match (recommended), or If-None-Match: * when there was no profile: a change made since is not overwritten (412).",
           params,
+          headers: createOrUpdatePreconditionHeaders,
           body: trunkInput,
-          response: { 200: trunkViewSchema },
+          response: { 200: trunkViewSchema, ...preconditionFailedResponse },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const target = targetAccountOf(request);
         assertEnterprise(target);
         assertManagedFromAbove(request.actor!, target);
@@ -167,8 +180,10 @@ export function trunkRoutes(deps: TrunksDeps): FastifyPluginAsyncZod {
           target,
           request.body,
           sbcBaseDomain,
+          preconditionsOf(request),
         );
         await deps.startSetupIfReady(target.id);
+        sendEntityTag(reply, trunkEtag(saved));
         return trunkView(saved);
       },
     );

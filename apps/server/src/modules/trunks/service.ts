@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { Database, Executor } from "../../db/client.js";
+import { checkPreconditions, entityTag, type Preconditions } from "../../http/etag.js";
 import { keysetCursor, toPage } from "../../http/pagination.js";
 import { type FieldError, Problem } from "../../http/problem.js";
 import { type AuditContext, recordAudit } from "../audit/index.js";
@@ -153,13 +154,23 @@ export async function trunkProfileOf(db: Executor, enterprise: Account): Promise
   return trunksRepository(db).find(tenantScope(enterprise), enterprise.id);
 }
 
-/** Creates or replaces the enterprise's trunk profile. */
+/** The version of what a save of the trunk profile replaces (every field of the form), as its ETag. */
+export function trunkEtag(t: TrunkProfile): string {
+  const { status: _status, ...editable } = trunkView(t);
+  return entityTag("trunk-profile", t.id, editable);
+}
+
+/**
+ * Creates or replaces the enterprise's trunk profile, if the caller's preconditions (`If-Match`,
+ * `If-None-Match: *`) hold for the version it finds under the profile's lock.
+ */
 export async function saveTrunkProfile(
   deps: { db: Database; setupStarted: SetupStarted },
   audit: AuditContext,
   enterprise: Account,
   input: TrunkProfileInput,
   baseDomain: string | null,
+  preconditions: Preconditions = {},
 ): Promise<TrunkProfile> {
   const errors = await validateTrunkProfile(deps.db, input, baseDomain, enterprise.id);
   if (errors.length > 0) throw Problem.invalid(errors);
@@ -167,7 +178,9 @@ export async function saveTrunkProfile(
   const scope = tenantScope(enterprise);
   return deps.db.transaction(async (tx) => {
     const trunks = trunksRepository(tx);
+    await trunks.lock(enterprise.id);
     const before = await trunks.find(scope, enterprise.id);
+    checkPreconditions(preconditions, before ? trunkEtag(before) : null, "trunk profile");
     if (before && before.fqdn !== fqdn) {
       // The FQDN is the tenant's verified subdomain; once set up, changing it would orphan that setup.
       if (await deps.setupStarted(enterprise.id, tx))

@@ -18,9 +18,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { type ReactNode, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { ifMatch, type Versioned } from "../../api/etag";
 import type { components } from "../../api/schema";
 import { useSession } from "../../app/session";
-import { useApiErrors } from "../../forms";
+import { ConflictAlert, useApiErrors, useEditVersion } from "../../forms";
 import { MicrosoftConnectionCard } from "../microsoft/AuthorizationPage";
 import { useRegions } from "../operator-settings/api";
 import { PbxDirectoryCard } from "../pbx-directory/PbxDirectoryCard";
@@ -30,7 +31,14 @@ import { SetupChecklist } from "./SetupChecklist";
 import { TeamsProfileForm } from "./TeamsProfileForm";
 import { TrunkProfileForm } from "./TrunkProfileForm";
 
-type Enterprise = components["schemas"]["Enterprise"];
+type Enterprise = Versioned<components["schemas"]["Enterprise"]>;
+
+const editableFields = (e: Enterprise) => ({
+  companyName: e.name,
+  regionIds: e.regionIds,
+  userLimit: e.userLimit as number | string,
+  billingReference: e.billingReference ?? "",
+});
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -229,18 +237,15 @@ function EditEnterpriseModal({
 }) {
   const queryClient = useQueryClient();
   const regions = useRegions(accountId);
-  const [form, setForm] = useState({
-    companyName: enterprise.name,
-    regionIds: enterprise.regionIds,
-    userLimit: enterprise.userLimit as number | string,
-    billingReference: enterprise.billingReference ?? "",
-  });
+  const [form, setForm] = useState(() => editableFields(enterprise));
+  // The version the modal opened on: the save sends it as If-Match, so it never overwrites a change made since.
+  const version = useEditVersion(enterprise.etag);
   const errors = useApiErrors(["companyName", "regionIds", "userLimit", "billingReference"]);
   const save = useMutation({
     mutationFn: () =>
       unwrap(
         api.PUT("/api/accounts/{accountId}/enterprise", {
-          params: { path: { accountId } },
+          params: { path: { accountId }, header: ifMatch(version.etag) },
           body: { ...form, userLimit: Number(form.userLimit), services: ["teams-direct-routing"] },
         }),
       ),
@@ -249,7 +254,16 @@ function EditEnterpriseModal({
       await queryClient.invalidateQueries({ queryKey: enterprisesKeys.enterprise(accountId) });
       onClose();
     },
-    onError: (error) => errors.show(error),
+    onError: (error) => {
+      if (!version.caught(error)) errors.show(error);
+    },
+  });
+  const reload = useMutation({
+    mutationFn: () => queryClient.fetchQuery({ ...enterprisesQueries.enterprise(accountId), staleTime: 0 }),
+    onSuccess: (fresh) => {
+      setForm(editableFields(fresh));
+      version.reloaded(fresh.etag);
+    },
   });
   return (
     <Modal opened onClose={onClose} title="Edit enterprise">
@@ -282,6 +296,11 @@ function EditEnterpriseModal({
           onChange={(e) => setForm({ ...form, billingReference: e.currentTarget.value })}
         />
         {errors.formError && <Alert color="red">{errors.formError}</Alert>}
+        <ConflictAlert
+          message={version.conflict}
+          onReload={() => reload.mutate()}
+          reloading={reload.isPending}
+        />
         <Group justify="flex-end">
           <Button onClick={() => save.mutate()} loading={save.isPending}>
             Save

@@ -12,15 +12,15 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
+import { api } from "../../api/client";
+import { unwrapVersioned } from "../../api/etag";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../../forms";
 import { useRegions } from "../operator-settings/api";
 import { enterprisesKeys, enterprisesQueries } from "./api";
+import { ProfileSaveFooter, useProfileSave, useReloadableForm } from "./profile-save";
 
 type TeamsProfile = components["schemas"]["TeamsProfile"];
 type Rule = TeamsProfile["normalizationRules"][number];
@@ -46,11 +46,15 @@ export function TeamsProfileForm({
   readOnly: boolean;
 }) {
   const query = useQuery(enterprisesQueries.teamsProfile(accountId));
+  const reloadable = useReloadableForm(query.refetch);
   if (!query.data) return query.isError ? <Alert color="red">{query.error.message}</Alert> : null;
   return (
     <TeamsForm
+      key={reloadable.key}
       accountId={accountId}
       profile={query.data.profile}
+      etag={query.data.etag}
+      onReload={reloadable.reload}
       enterpriseRegionIds={enterpriseRegionIds}
       slug={slug}
       readOnly={readOnly}
@@ -61,17 +65,21 @@ export function TeamsProfileForm({
 function TeamsForm({
   accountId,
   profile,
+  etag,
+  onReload,
   enterpriseRegionIds,
   slug,
   readOnly,
 }: {
   accountId: string;
   profile: TeamsProfile | null;
+  /** The version the form shows; its save sends it as If-Match (If-None-Match: * when there was none). */
+  etag: string | null;
+  onReload: () => Promise<void>;
   enterpriseRegionIds: string[];
   slug: string;
   readOnly: boolean;
 }) {
-  const queryClient = useQueryClient();
   const regions = useRegions(accountId);
   const offered = (regions.data?.items ?? []).filter((r) => enterpriseRegionIds.includes(r.id));
   const [ruleKeys, setRuleKeys] = useState<string[]>(() =>
@@ -88,23 +96,22 @@ function TeamsForm({
     dialPlanName: profile?.dialPlanName ?? `s2t-${slug}`,
     normalizationRules: profile?.normalizationRules ?? ([] as Rule[]),
   });
-  const errors = useApiErrors(FIELDS);
-  const err = (field: string) =>
-    errors.fieldErrors[field] ??
-    Object.entries(errors.fieldErrors).find(([key]) => key.startsWith(`${field}.`))?.[1];
-  const save = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.PUT("/api/accounts/{accountId}/teams-profile", { params: { path: { accountId } }, body: form }),
+  const saving = useProfileSave({
+    accountId,
+    name: "Teams profile",
+    etag,
+    fields: FIELDS,
+    queryKey: enterprisesKeys.teamsProfile(accountId),
+    put: (header) =>
+      unwrapVersioned(
+        api.PUT("/api/accounts/{accountId}/teams-profile", {
+          params: { path: { accountId }, header },
+          body: form,
+        }),
       ),
-    onMutate: () => errors.clear(),
-    onSuccess: async () => {
-      notifications.show({ color: "green", title: "Saved", message: "Teams profile saved." });
-      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.teamsProfile(accountId) });
-      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.setup(accountId) });
-    },
-    onError: (error) => errors.show(error),
+    onReload,
   });
+  const { errors, err } = saving;
   const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
     setForm({ ...form, [key]: value });
   const setRule = (i: number, change: Partial<Rule>) =>
@@ -281,14 +288,7 @@ function TeamsForm({
           </Table.Tbody>
         </Table>
       )}
-      {errors.formError && <Alert color="red">{errors.formError}</Alert>}
-      {!readOnly && (
-        <Group>
-          <Button onClick={() => save.mutate()} loading={save.isPending}>
-            Save Teams profile
-          </Button>
-        </Group>
-      )}
+      <ProfileSaveFooter saving={saving} label="Save Teams profile" readOnly={readOnly} />
     </Stack>
   );
 }

@@ -1,7 +1,6 @@
 import {
   Alert,
   Badge,
-  Button,
   Group,
   MultiSelect,
   NumberInput,
@@ -12,13 +11,13 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
+import { api } from "../../api/client";
+import { unwrapVersioned } from "../../api/etag";
 import type { components } from "../../api/schema";
-import { useApiErrors } from "../../forms";
 import { enterprisesKeys, enterprisesQueries } from "./api";
+import { ProfileSaveFooter, useProfileSave, useReloadableForm } from "./profile-save";
 
 type Trunk = components["schemas"]["TrunkProfile"];
 const CODECS = ["PCMU", "PCMA", "G722", "G729", "OPUS", "SILK"];
@@ -40,13 +39,17 @@ const FIELDS = [
 /** The enterprise's trunk profile: the derived trunk FQDN (Teams side) and the SIP side towards the PBX. */
 export function TrunkProfileForm({ accountId, readOnly }: { accountId: string; readOnly: boolean }) {
   const query = useQuery(enterprisesQueries.trunkProfile(accountId));
+  const reloadable = useReloadableForm(query.refetch);
   if (!query.data) return query.isError ? <Alert color="red">{query.error.message}</Alert> : null;
   return (
     <TrunkForm
+      key={reloadable.key}
       accountId={accountId}
       readOnly={readOnly}
       profile={query.data.profile}
+      etag={query.data.etag}
       baseDomain={query.data.baseDomain}
+      onReload={reloadable.reload}
     />
   );
 }
@@ -55,14 +58,18 @@ function TrunkForm({
   accountId,
   readOnly,
   profile,
+  etag,
   baseDomain,
+  onReload,
 }: {
   accountId: string;
   readOnly: boolean;
   profile: Trunk | null;
+  /** The version the form shows; its save sends it as If-Match (If-None-Match: * when there was none). */
+  etag: string | null;
   baseDomain: string | null;
+  onReload: () => Promise<void>;
 }) {
-  const queryClient = useQueryClient();
   const [form, setForm] = useState({
     label: profile?.label ?? "",
     pbxHost: profile?.pbxHost ?? "",
@@ -77,15 +84,16 @@ function TrunkForm({
     codecs: profile?.codecs ?? ["PCMA", "PCMU"],
     transferMode: profile?.transferMode ?? "teams",
   });
-  const errors = useApiErrors(FIELDS);
-  const err = (field: string) =>
-    errors.fieldErrors[field] ??
-    Object.entries(errors.fieldErrors).find(([key]) => key.startsWith(`${field}.`))?.[1];
-  const save = useMutation({
-    mutationFn: () =>
-      unwrap(
+  const saving = useProfileSave({
+    accountId,
+    name: "Trunk profile",
+    etag,
+    fields: FIELDS,
+    queryKey: enterprisesKeys.trunkProfile(accountId),
+    put: (header) =>
+      unwrapVersioned(
         api.PUT("/api/accounts/{accountId}/trunk-profile", {
-          params: { path: { accountId } },
+          params: { path: { accountId }, header },
           body: {
             ...form,
             pbxRealm: form.pbxRealm.trim() || null,
@@ -94,14 +102,9 @@ function TrunkForm({
           },
         }),
       ),
-    onMutate: () => errors.clear(),
-    onSuccess: async () => {
-      notifications.show({ color: "green", title: "Saved", message: "Trunk profile saved." });
-      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.trunkProfile(accountId) });
-      await queryClient.invalidateQueries({ queryKey: enterprisesKeys.setup(accountId) });
-    },
-    onError: (error) => errors.show(error),
+    onReload,
   });
+  const { err } = saving;
   const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
     setForm({ ...form, [key]: value });
   const fqdn = form.label && baseDomain ? `${form.label.toLowerCase()}.${baseDomain}` : null;
@@ -230,14 +233,7 @@ function TrunkForm({
         error={err("transferMode")}
         disabled={readOnly}
       />
-      {errors.formError && <Alert color="red">{errors.formError}</Alert>}
-      {!readOnly && (
-        <Group>
-          <Button onClick={() => save.mutate()} loading={save.isPending}>
-            Save trunk profile
-          </Button>
-        </Group>
-      )}
+      <ProfileSaveFooter saving={saving} label="Save trunk profile" readOnly={readOnly} />
     </Stack>
   );
 }

@@ -1,5 +1,6 @@
 import { keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
+import { unwrapVersioned } from "../../api/etag";
 
 export const ENTERPRISES_PAGE_SIZE = 20;
 export type EnterprisesSort = "name" | "createdAt" | "status";
@@ -36,7 +37,7 @@ export const enterprisesQueries = {
   enterprise: (accountId: string) =>
     queryOptions({
       queryKey: enterprisesKeys.enterprise(accountId),
-      queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/enterprise", path(accountId))),
+      queryFn: () => unwrapVersioned(api.GET("/api/accounts/{accountId}/enterprise", path(accountId))),
       retry: false,
     }),
   /** The Direct Routing setup; polls while it runs or waits for Microsoft. */
@@ -50,11 +51,11 @@ export const enterprisesQueries = {
   teamsProfile: (accountId: string) =>
     queryOptions({
       queryKey: enterprisesKeys.teamsProfile(accountId),
-      queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/teams-profile", path(accountId))),
+      queryFn: () => unwrapVersioned(api.GET("/api/accounts/{accountId}/teams-profile", path(accountId))),
     }),
   trunkProfile: (accountId: string) =>
     queryOptions({
       queryKey: enterprisesKeys.trunkProfile(accountId),
-      queryFn: () => unwrap(api.GET("/api/accounts/{accountId}/trunk-profile", path(accountId))),
+      queryFn: () => unwrapVersioned(api.GET("/api/accounts/{accountId}/trunk-profile", path(accountId))),
     }),
 };

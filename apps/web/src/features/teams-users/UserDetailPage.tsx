@@ -17,6 +17,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
+import { ifMatch, unwrapVersioned } from "../../api/etag";
+import { ConflictAlert, useEditVersion } from "../../forms";
 import { CallLogs } from "../call-logs";
 import { WaitingForMicrosoft } from "../enterprises/WaitingForMicrosoft";
 import { SbcDeviceStatus } from "../sbc";
@@ -58,19 +60,24 @@ export function UserDetailPage() {
   const [devices, setDevices] = useState<DeviceRow[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  // The version the form was filled from (not the polled one): Save sends it as If-Match.
+  const version = useEditVersion(null);
+  const fillForm = (u: NonNullable<typeof user.data>) => {
+    setForm({
+      pbxLocation: u.pbxLocation,
+      regionId: u.regionId,
+      sipUser: u.sipUser,
+      disableVoicemail: u.disableVoicemail,
+      assignDialPlan: u.assignDialPlan,
+    });
+    setDevices(u.devices.map((d) => ({ id: d.id, authId: d.authId })));
+    setErrors({});
+    version.reloaded(u.etag);
+  };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: fills the form once, from the first answer.
   useEffect(() => {
-    const u = user.data;
-    if (u && !form) {
-      setForm({
-        pbxLocation: u.pbxLocation,
-        regionId: u.regionId,
-        sipUser: u.sipUser,
-        disableVoicemail: u.disableVoicemail,
-        assignDialPlan: u.assignDialPlan,
-      });
-      setDevices(u.devices.map((d) => ({ id: d.id, authId: d.authId })));
-    }
+    if (user.data && !form) fillForm(user.data);
   }, [user.data, form]);
 
   const refresh = () => {
@@ -78,9 +85,9 @@ export function UserDetailPage() {
   };
   const save = useMutation({
     mutationFn: () =>
-      unwrap(
+      unwrapVersioned(
         api.PUT("/api/accounts/{accountId}/teams-users/{userId}", {
-          params: { path: { accountId, userId } },
+          params: { path: { accountId, userId }, header: ifMatch(version.etag) },
           body: {
             ...form!,
             devices: devices.map((d) => ({ id: d.id, authId: d.authId, password: d.password || undefined })),
@@ -88,14 +95,22 @@ export function UserDetailPage() {
         }),
       ),
     onSuccess: (u) => {
+      version.saved(u.etag);
       setErrors({});
       setNotice({ ok: true, text: "Saved." });
       setDevices(u.devices.map((d) => ({ id: d.id, authId: d.authId })));
       refresh();
     },
     onError: (e) => {
+      if (version.caught(e)) return;
       if (e instanceof ApiError) setErrors(e.fieldErrors());
       setNotice({ ok: false, text: e.message });
+    },
+  });
+  const reload = useMutation({
+    mutationFn: async () => (await user.refetch()).data,
+    onSuccess: (fresh) => {
+      if (fresh) fillForm(fresh);
     },
   });
   const action = useMutation({
@@ -274,6 +289,11 @@ export function UserDetailPage() {
             <SbcDeviceStatus
               enterpriseId={accountId}
               deviceIds={devices.flatMap((d) => (d.id ? [d.id] : []))}
+            />
+            <ConflictAlert
+              message={version.conflict}
+              onReload={() => reload.mutate()}
+              reloading={reload.isPending}
             />
             <Group justify="flex-end">
               <Button type="submit" loading={save.isPending}>

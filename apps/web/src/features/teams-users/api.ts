@@ -1,5 +1,6 @@
 import { keepPreviousData, type QueryClient, queryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
+import { unwrapVersioned } from "../../api/etag";
 import type { paths } from "../../api/schema";
 import { dashboardKeys } from "../dashboard/api";
 
@@ -52,12 +53,12 @@ export const teamsUsersQueries = {
         return busy ? 1000 : false;
       },
     }),
-  /** One provisioned user; polls while its provisioning runs. */
+  /** One provisioned user with its version (`etag`); polls while its provisioning runs. */
   user: (accountId: string, userId: string) =>
     queryOptions({
       queryKey: teamsUsersKeys.user(accountId, userId),
       queryFn: () =>
-        unwrap(
+        unwrapVersioned(
           api.GET("/api/accounts/{accountId}/teams-users/{userId}", {
             params: { path: { accountId, userId } },
           }),

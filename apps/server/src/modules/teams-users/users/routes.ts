@@ -1,4 +1,11 @@
 import { z } from "zod";
+import {
+  documentsEntityTag,
+  preconditionFailedResponse,
+  preconditionHeaders,
+  preconditionsOf,
+  sendEntityTag,
+} from "../../../http/etag.js";
 import { text } from "../../../http/schema-primitives.js";
 import { availableForEnterprise } from "../../numbers/index.js";
 import { suggestPhoneNumber } from "../../pbx-directory/index.js";
@@ -6,7 +13,7 @@ import { tenantScope } from "../../tenancy/index.js";
 import { auditContext, enterpriseOf, params, userParams } from "../request-context.js";
 import type { RouteApp, RouteContext } from "../route-context.js";
 import { formOptions } from "./form-options.js";
-import { addUser, deleteUser, getUser, updateUser } from "./service.js";
+import { addUser, deleteUser, getUser, updateUser, userEtag } from "./service.js";
 import { userDetail, userInput, withWaits } from "./views.js";
 
 /** Add User (its choices and pre-fills), a user's detail, Edit and Remove. */
@@ -95,7 +102,7 @@ export function registerUserRoutes(app: RouteApp, { deps, services }: RouteConte
   app.get(
     "/api/accounts/:accountId/teams-users/:userId",
     {
-      config: { access: { kind: "account", permission: "read" } },
+      config: { access: { kind: "account", permission: "read" }, ...documentsEntityTag },
       schema: {
         tags: ["teams-users"],
         operationId: "getTeamsUser",
@@ -103,27 +110,43 @@ export function registerUserRoutes(app: RouteApp, { deps, services }: RouteConte
         response: { 200: userDetail },
       },
     },
-    async (request) => withWaits(await getUser(deps.db, enterpriseOf(request), request.params.userId)),
+    async (request, reply) => {
+      const user = await getUser(deps.db, enterpriseOf(request), request.params.userId);
+      sendEntityTag(reply, userEtag(user));
+      return withWaits(user);
+    },
   );
 
   app.put(
     "/api/accounts/:accountId/teams-users/:userId",
     {
-      config: { access: { kind: "account", permission: "write" } },
+      config: { access: { kind: "account", permission: "write" }, ...documentsEntityTag },
       schema: {
         tags: ["teams-users"],
         operationId: "updateTeamsUser",
+        description:
+          "Send the ETag of your GET as If-Match (recommended): a change made since is not overwritten (412).",
         params: userParams,
+        headers: preconditionHeaders,
         body: userInput
           .omit({ teamsUserObjectId: true, teamsUserPrincipalName: true, phoneNumber: true })
           .extend({ phoneNumber: text(32).optional() }),
-        response: { 200: userDetail },
+        response: { 200: userDetail, ...preconditionFailedResponse },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const enterprise = enterpriseOf(request);
-      await updateUser(services, auditContext(request), enterprise, request.params.userId, request.body);
-      return withWaits(await getUser(deps.db, enterprise, request.params.userId));
+      await updateUser(
+        services,
+        auditContext(request),
+        enterprise,
+        request.params.userId,
+        request.body,
+        preconditionsOf(request),
+      );
+      const user = await getUser(deps.db, enterprise, request.params.userId);
+      sendEntityTag(reply, userEtag(user));
+      return withWaits(user);
     },
   );
 

@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../../../db/client.js";
+import { checkPreconditions, entityTag, type Preconditions } from "../../../http/etag.js";
 import { type FieldError, Problem } from "../../../http/problem.js";
 import { type AuditContext, recordAudit } from "../../audit/index.js";
 import { connectedTenant } from "../../microsoft/index.js";
@@ -6,7 +7,7 @@ import { claimNumber, releaseNumber, toE164 } from "../../numbers/index.js";
 import { type Account, tenantScope } from "../../tenancy/index.js";
 import { type DeviceSecrets, listDevices, writeDevices } from "../devices/service.js";
 import { freshSteps } from "../provisioning.js";
-import type { TeamsUser } from "../schema.js";
+import type { ProvisionedUser, TeamsUser } from "../schema.js";
 import { type FormOptions, formOptions } from "./form-options.js";
 import { usersRepository } from "./repository.js";
 import { type UserInput, validateAgainstDatabase, validateUserFields } from "./validation.js";
@@ -121,13 +122,37 @@ export async function getUser(db: Executor, enterpriseAccount: Account, id: stri
   return { ...row, devices: await listDevices(db, scope, id) };
 }
 
-/** Edit: SIP user, PBX location, voice route, the two flags and devices. Microsoft-side changes re-run the job. */
+/**
+ * The version of what Edit replaces (and of calling and removal, which change what it does), as the user's
+ * ETag. Provisioning progress (status, steps, what Microsoft reports) is not part of it, so an edit made while
+ * the job runs is not refused; device passwords are write-only, so a new one simply replaces the old.
+ */
+export function userEtag(
+  user: Omit<ProvisionedUser, "steps"> & { devices: { id: string; authId: string }[] },
+) {
+  return entityTag("provisioned-user", user.id, {
+    pbxLocation: user.pbxLocation,
+    regionId: user.regionId,
+    sipUser: user.sipUser,
+    disableVoicemail: user.disableVoicemail,
+    assignDialPlan: user.assignDialPlan,
+    callingEnabled: user.callingEnabled,
+    deleting: user.deleting,
+    devices: user.devices.map((d) => [d.id, d.authId]),
+  });
+}
+
+/**
+ * Edit: SIP user, PBX location, voice route, the two flags and devices, if the caller's preconditions
+ * (`If-Match`) hold for the version found under the users' lock. Microsoft-side changes re-run the job.
+ */
 export async function updateUser(
   deps: UserServiceDeps,
   audit: AuditContext,
   enterprise: Account,
   id: string,
   input: Omit<UserInput, "teamsUserObjectId" | "phoneNumber"> & { phoneNumber?: string },
+  preconditions: Preconditions = {},
 ) {
   const scope = tenantScope(enterprise);
   const users = usersRepository(deps.db);
@@ -146,6 +171,9 @@ export async function updateUser(
   const options = await formOptions(deps.db, enterprise);
   const updated = await deps.db.transaction(async (tx) => {
     await users.lockUsers(scope, tx);
+    // Read again under the lock: the version If-Match is checked against, and what the change is made from.
+    const before = await getUser(tx, enterprise, id);
+    checkPreconditions(preconditions, userEtag(before), "user");
     const dbErrors = await validateAgainstDatabase(tx, scope, full, { excludeUserId: id, options });
     if (errors.length + dbErrors.length > 0) throw refusal(errors, dbErrors);
     const microsoftChanged =
