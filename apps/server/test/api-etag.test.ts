@@ -1,4 +1,6 @@
+import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents } from "../src/modules/audit/schema.js";
 import { teamsUsers } from "../src/modules/teams-users/schema.js";
 import { createApiKey } from "./support/api-keys.js";
 import { createSignedInUser } from "./support/factories.js";
@@ -151,6 +153,8 @@ describe("ETag and If-Match on updates", () => {
         const first = ++counter;
         expect((await put(resource, principals[principal]!, first, stale)).statusCode).toBe(200);
         const current = await get(resource, principals[principal]!);
+        const audited = async () => (await t.deps.db.select({ n: count() }).from(auditEvents))[0]!.n;
+        const auditedBefore = await audited();
 
         const refused = await put(resource, principals[principal]!, ++counter, stale);
         expect(refused.statusCode).toBe(412);
@@ -163,6 +167,7 @@ describe("ETag and If-Match on updates", () => {
         const after = await get(resource, principals[principal]!);
         expect(after.etag).toBe(current.etag);
         expect(resource.mark(after.body)).toEqual(resource.mark(resource.body(first)));
+        expect(await audited()).toBe(auditedBefore);
       });
 
       it("of two concurrent updates with the same ETag exactly one wins", async () => {
