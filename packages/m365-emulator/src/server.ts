@@ -161,6 +161,15 @@ export async function buildServer(ctx: EmulatorContext, opts: ServerOptions): Pr
     return sendFault(req, reply, action);
   });
 
+  // A Graph read answers pageLatencyMs after it arrived, however long the emulator itself took (faults.ts).
+  app.addHook("onSend", async (req) => {
+    const pageLatencyMs = ctx.state.faults.config.pageLatencyMs;
+    if (pageLatencyMs > 0 && req.emu?.surface === "graph" && req.method === "GET") {
+      const left = req.emu.startedAt + pageLatencyMs - performance.now();
+      if (left > 0) await sleep(left);
+    }
+  });
+
   app.addHook("onResponse", async (req, reply) => {
     const e = req.emu;
     if (!e || e.surface === "other") return;

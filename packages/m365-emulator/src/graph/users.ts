@@ -247,6 +247,8 @@ interface DeltaSkip {
   g?: string;
   p: "i" | "c";
   o: number;
+  /** Initial round: the last object id served (pages follow object ids, so a change mid-round shifts nothing). */
+  after?: string;
   s: number;
   from?: number;
   sel: string | null;
@@ -264,7 +266,31 @@ function deltaPageSize(call: GraphCall): number {
   const prefer = String(call.req.headers.prefer ?? "");
   const m = /odata\.maxpagesize=(\d+)/i.exec(prefer);
   const n = m ? Number(m[1]) : Number(call.query.get("$top") ?? 100);
-  return Math.min(Math.max(1, n || 100), 999);
+  // Microsoft may serve fewer items per page than asked (faults.maxPageSize caps it, e.g. many small pages).
+  const cap = call.ctx.state.faults.config.maxPageSize || 999;
+  return Math.min(Math.max(1, n || 100), 999, cap);
+}
+
+/** The tenant's user ids in order, rebuilt only when the directory changed (initial delta rounds page by it). */
+const sortedIds = new WeakMap<Tenant, { seq: number; size: number; ids: string[] }>();
+function userIdsInOrder(tenant: Tenant): string[] {
+  const cached = sortedIds.get(tenant);
+  if (cached && cached.seq === tenant.changeSeq && cached.size === tenant.users.size) return cached.ids;
+  const ids = [...tenant.users.keys()].sort();
+  sortedIds.set(tenant, { seq: tenant.changeSeq, size: tenant.users.size, ids });
+  return ids;
+}
+
+/** Index of the first id after `after` in sorted `ids`. */
+function firstAfter(ids: string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ids[mid] ?? "") <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function deltaLinkFor(call: GraphCall, token: DeltaToken): string {
@@ -332,11 +358,23 @@ function delta(call: GraphCall): GraphResult {
     : null;
   let items: Record<string, unknown>[];
   let total: number;
-  if (state.p === "i") {
-    const ids = state.ids;
-    const users = ids ? ids.flatMap((id) => tenant.users.get(id) ?? []) : [...tenant.users.values()];
+  let after: string | undefined;
+  if (state.p === "i" && state.ids) {
+    const users = state.ids.flatMap((id) => tenant.users.get(id) ?? []);
     total = users.length;
     items = users.slice(state.o, state.o + size).map((u) => present(tenant, u, select));
+  } else if (state.p === "i") {
+    // By object id from the last one served: users created or deleted mid-round shift no page, so nobody
+    // present is skipped (what changed during the round comes with the next round, from the change log).
+    const ids = userIdsInOrder(tenant);
+    const start = state.after === undefined ? 0 : firstAfter(ids, state.after);
+    const page = ids.slice(start, start + size);
+    after = page.at(-1) ?? state.after;
+    total = state.o + (ids.length - start);
+    items = page.flatMap((id) => {
+      const u = tenant.users.get(id);
+      return u ? [present(tenant, u, select)] : [];
+    });
   } else {
     const latest = new Map<string, "changed" | "deleted" | null>();
     for (const c of tenant.changes) {
@@ -359,7 +397,7 @@ function delta(call: GraphCall): GraphResult {
   };
   if (state.o + size < total) {
     body["@odata.nextLink"] =
-      `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size })}`;
+      `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size, ...(after === undefined ? {} : { after }) })}`;
   } else {
     body["@odata.deltaLink"] = deltaLinkFor(call, {
       g: generation,

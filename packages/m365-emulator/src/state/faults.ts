@@ -26,6 +26,14 @@ const teamsAdminThrottleSchema = throttleSchema.omit({ appId: true });
 
 export const faultInputSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
+  /**
+   * Microsoft's response time for a Graph read (GET; a page of a paged list or of users/delta is one): the answer
+   * leaves this many ms after the request arrived, the emulator's own work included (only the rest is waited).
+   * Not a realistic delay, so `timeFactor` does not scale it (the sync benchmark's per-page latency).
+   */
+  pageLatencyMs: z.number().nonnegative().optional(),
+  /** Microsoft serves at most this many users per users/delta page, whatever was asked (0: up to 999). */
+  maxPageSize: z.number().int().nonnegative().optional(),
   errorRate: z.number().min(0).max(1).optional(),
   errorStatuses: z.array(z.number().int().min(500).max(599)).optional(),
   resetRate: z.number().min(0).max(1).optional(),
@@ -53,6 +61,8 @@ export interface FaultRule extends z.output<typeof ruleSchema> {
 
 export interface FaultConfig {
   latencyMs: number;
+  pageLatencyMs: number;
+  maxPageSize: number;
   errorRate: number;
   errorStatuses: number[];
   resetRate: number;
@@ -110,6 +120,8 @@ export class FaultEngine {
   static empty(): FaultConfig {
     return {
       latencyMs: 0,
+      pageLatencyMs: 0,
+      maxPageSize: 0,
       errorRate: 0,
       errorStatuses: [500, 503, 504],
       resetRate: 0,
@@ -127,6 +139,8 @@ export class FaultEngine {
   set(input: FaultInput): FaultConfig {
     const f = faultInputSchema.parse(input);
     if (f.latencyMs !== undefined) this.config.latencyMs = f.latencyMs;
+    if (f.pageLatencyMs !== undefined) this.config.pageLatencyMs = f.pageLatencyMs;
+    if (f.maxPageSize !== undefined) this.config.maxPageSize = f.maxPageSize;
     if (f.errorRate !== undefined) this.config.errorRate = f.errorRate;
     if (f.errorStatuses !== undefined) this.config.errorStatuses = f.errorStatuses;
     if (f.resetRate !== undefined) this.config.resetRate = f.resetRate;
