@@ -8,8 +8,10 @@ import {
   type MicrosoftDeps,
   type VoiceApi,
 } from "../microsoft/index.js";
+import { type DeltaItem, markRemoved, SYNC_PAGE_WRITERS, writeDeltaPage } from "./directory/delta-writes.js";
+import { runPagePipeline } from "./directory/page-pipeline.js";
 import { ACCOUNT_TYPE_REASONS, syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
-import { provisionedUsers, teamsUserSyncs, teamsUsers } from "./schema.js";
+import { teamsUserSyncs, teamsUsers } from "./schema.js";
 
 export interface SyncDeps extends MicrosoftDeps {
   db: Database;
@@ -87,56 +89,69 @@ export async function runSync(
   let pages = state?.pages ?? 0;
   let users = state?.usersSeen ?? 0;
   // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
-  const accountTypes = await unusableAccountTypes(api);
+  // Asked for while the first page travels; pages are written once it is known.
+  const accountTypesReady = unusableAccountTypes(api);
+  accountTypesReady.catch(() => undefined);
   /**
    * Fetches a page. Microsoft may no longer have the sync state behind a delta or next link (410 Gone, e.g.
    * `syncStateNotFound` after its state was reset, or an expired token): "the application must restart with a full
    * synchronization" (Graph, "Use delta query", Synchronization reset). So the stored link is dropped and a full
-   * round starts now, which at its end removes the users it did not see.
+   * round starts now (once the pages handed out are written), which at its end removes the users it did not see.
    */
-  const fetchPage = async (
-    from: string | null,
-  ): Promise<{ page: Awaited<ReturnType<VoiceApi["deltaPage"]>>; from: string | null }> => {
+  const fetchPage = async (from: string | null, drain: () => Promise<void>) => {
     try {
-      return { page: await api.deltaPage(from), from };
+      return await api.deltaPage(from);
     } catch (error) {
       if (from && error instanceof MicrosoftApiError && isSyncReset(error)) {
+        await drain();
         await db
           .update(teamsUserSyncs)
           .set({ deltaLink: null, fullSync: true, startedAt: sql`now()`, updatedAt: new Date() })
           .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
-        return { page: await api.deltaPage(null), from: null };
+        return api.deltaPage(null);
       }
       throw error;
     }
   };
   try {
-    let pending = fetchPage(link);
-    for (;;) {
-      const { page } = await pending;
-      const next = page["@odata.nextLink"] ?? null;
-      // The next page travels while this one is written (the link is only saved once this page is stored).
-      if (next) pending = fetchPage(next);
-      const counts = await applyDeltaPage(db, enterpriseAccountId, page.value, accountTypes);
-      pages++;
-      users += page.value.length;
-      const deltaLink = page["@odata.deltaLink"] ?? null;
-      const swept = deltaLink ? await finishRound(db, api, enterpriseAccountId, accountTypes) : 0;
-      await db
-        .update(teamsUserSyncs)
-        .set({
-          pages,
-          usersSeen: users,
-          added: sql`${teamsUserSyncs.added} + ${counts.added}`,
-          updated: sql`${teamsUserSyncs.updated} + ${counts.updated}`,
-          removed: sql`${teamsUserSyncs.removed} + ${counts.removed + swept}`,
-          nextLink: next,
-          ...(deltaLink ? { deltaLink, status: "completed" as const, finishedAt: new Date() } : {}),
-          updatedAt: new Date(),
-        })
-        .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
-      if (!next) break;
-    }
+    await runPagePipeline({
+      first: link,
+      writers: SYNC_PAGE_WRITERS,
+      async fetch(from, drain) {
+        const page = await fetchPage(from, drain);
+        // Only the columns kept travel on: the raw page (assigned plans and all) is let go here.
+        const accountTypes = await accountTypesReady;
+        return {
+          items: page.value.map((u) => pageItem(u, accountTypes)),
+          ids: page.value.map((u) => u.id),
+          next: page["@odata.nextLink"] ?? null,
+          deltaLink: page["@odata.deltaLink"] ?? null,
+        };
+      },
+      write: (page) => writeDeltaPage(db, enterpriseAccountId, page.items),
+      async committed({ page, written: counts }) {
+        pages++;
+        users += page.items.length;
+        const swept = page.deltaLink
+          ? await finishRound(db, api, enterpriseAccountId, await accountTypesReady)
+          : 0;
+        await db
+          .update(teamsUserSyncs)
+          .set({
+            pages,
+            usersSeen: users,
+            added: sql`${teamsUserSyncs.added} + ${counts.added}`,
+            updated: sql`${teamsUserSyncs.updated} + ${counts.updated}`,
+            removed: sql`${teamsUserSyncs.removed} + ${counts.removed + swept}`,
+            nextLink: page.next,
+            ...(page.deltaLink
+              ? { deltaLink: page.deltaLink, status: "completed" as const, finishedAt: new Date() }
+              : {}),
+            updatedAt: new Date(),
+          })
+          .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+      },
+    });
   } catch (error) {
     if (!(error instanceof RetryLater)) {
       await db
@@ -154,86 +169,23 @@ export async function runSync(
   return { pages, users };
 }
 
-/** Upserts one page in a single statement; removals mark the user and flag its provisioning. */
-async function applyDeltaPage(
-  db: Database,
-  enterpriseAccountId: string,
-  items: DeltaUser[],
-  accountTypes: Map<string, string>,
-) {
-  const removedIds = items.filter((u) => u["@removed"]).map((u) => u.id);
-  const present = items.filter((u) => !u["@removed"] && u.userPrincipalName);
-  let added = 0;
-  let updated = 0;
-  if (present.length > 0) {
-    const rows = present.map((u) => {
-      const e = syncEligibility(u, accountTypes.get(u.id.toLowerCase()));
-      return {
-        object_id: u.id,
-        user_principal_name: u.userPrincipalName,
-        display_name: u.displayName ?? "",
-        mail: u.mail ?? null,
-        account_enabled: u.accountEnabled !== false,
-        usage_location: u.usageLocation ?? null,
-        has_teams_phone: e.hasTeamsPhone,
-        is_resource_account: Boolean(u.isResourceAccount),
-        eligible: e.eligible,
-        ineligible_reason: e.reason,
-      };
-    });
-    // One statement per page with a single JSON parameter: cheap to build, so the next page keeps flowing.
-    const result = await db.execute<{ inserted: boolean }>(sql`
-      insert into teams_users (enterprise_account_id, object_id, user_principal_name, display_name, mail, account_enabled,
-        usage_location, has_teams_phone, is_resource_account, eligible, ineligible_reason, removed_at, synced_at)
-      select ${enterpriseAccountId}::uuid, x.object_id, x.user_principal_name, x.display_name, x.mail, x.account_enabled,
-        x.usage_location, x.has_teams_phone, x.is_resource_account, x.eligible, x.ineligible_reason, null, now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(object_id text, user_principal_name text,
-        display_name text, mail text, account_enabled boolean, usage_location text, has_teams_phone boolean,
-        is_resource_account boolean, eligible boolean, ineligible_reason text)
-      on conflict (enterprise_account_id, object_id) do update set
-        user_principal_name = excluded.user_principal_name, display_name = excluded.display_name, mail = excluded.mail,
-        account_enabled = excluded.account_enabled, usage_location = excluded.usage_location,
-        has_teams_phone = excluded.has_teams_phone, is_resource_account = excluded.is_resource_account,
-        eligible = excluded.eligible, ineligible_reason = excluded.ineligible_reason, removed_at = null,
-        synced_at = excluded.synced_at
-      returning (xmax = 0) as inserted`);
-    for (const r of result.rows) {
-      if (r.inserted) added++;
-      else updated++;
-    }
-  }
-  if (removedIds.length > 0) await markRemoved(db, enterpriseAccountId, removedIds);
-  return { added, updated, removed: removedIds.length };
-}
-
-/** Marks users gone from Microsoft 365 (never deleted) and flags their provisioning for cleanup. */
-async function markRemoved(db: Database, enterpriseAccountId: string, objectIds: string[]): Promise<number> {
-  const now = new Date();
-  const removed = await db
-    .update(teamsUsers)
-    .set({ removedAt: now, eligible: false, ineligibleReason: "Removed from Microsoft 365", syncedAt: now })
-    .where(
-      and(
-        eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-        inArray(teamsUsers.objectId, objectIds),
-        isNull(teamsUsers.removedAt),
-      ),
-    )
-    .returning({ objectId: teamsUsers.objectId });
-  await db
-    .update(provisionedUsers)
-    .set({
-      cleanupRequired: true,
-      lastError: "The Teams user was removed from Microsoft 365; remove this user.",
-      updatedAt: now,
-    })
-    .where(
-      and(
-        eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-        inArray(provisionedUsers.teamsUserObjectId, objectIds),
-      ),
-    );
-  return removed.length;
+/** What a page item becomes: the row kept for a present user, or the object id of a removed one. */
+function pageItem(u: DeltaUser, accountTypes: Map<string, string>): DeltaItem {
+  if (u["@removed"] || !u.userPrincipalName) return { removed: true, object_id: u.id };
+  const e = syncEligibility(u, accountTypes.get(u.id.toLowerCase()));
+  return {
+    removed: false,
+    object_id: u.id,
+    user_principal_name: u.userPrincipalName,
+    display_name: u.displayName ?? "",
+    mail: u.mail ?? null,
+    account_enabled: u.accountEnabled !== false,
+    usage_location: u.usageLocation ?? null,
+    has_teams_phone: e.hasTeamsPhone,
+    is_resource_account: Boolean(u.isResourceAccount),
+    eligible: e.eligible,
+    ineligible_reason: e.reason,
+  };
 }
 
 /** A delta or next link whose sync state Microsoft no longer has: start a full round. */
