@@ -50,8 +50,11 @@ export interface NumberAssignmentInfo {
 
 const q = encodeURIComponent;
 
-/** Policy ids per tenant, type and name: stable, so looked up once per 10 minutes rather than per user. */
-export type PolicyIdCache = Map<string, { id: string; at: number }>;
+/**
+ * Policy ids per tenant, type and name: stable, so looked up once per 10 minutes rather than per user. The lookup
+ * itself is cached, so users provisioned at once share one request.
+ */
+export type PolicyIdCache = Map<string, { id: Promise<string | null>; at: number }>;
 
 export interface VoiceApi {
   graph: ApiClient;
@@ -164,14 +167,20 @@ export function teamsVoice(
       const key = `${tenantId}|${type}|${name}`.toLowerCase();
       const cached = policyIds.get(key);
       if (cached && Date.now() - cached.at < 600_000) return cached.id;
-      const response = await graph.get<{ value: { policyId: string }[] }>(
-        `/admin/teams/policy/getPolicyId(type='${q(type)}',name='${q(name)}')`,
-        [404],
-      );
-      if (response.status === 404) return null;
-      const id = response.body.value[0]?.policyId ?? null;
-      if (id) policyIds.set(key, { id, at: Date.now() });
-      return id;
+      const lookup = graph
+        .get<{ value: { policyId: string }[] }>(
+          `/admin/teams/policy/getPolicyId(type='${q(type)}',name='${q(name)}')`,
+          [404],
+        )
+        .then((response) => (response.status === 404 ? null : (response.body.value[0]?.policyId ?? null)));
+      const entry = { id: lookup, at: Date.now() };
+      policyIds.set(key, entry);
+      // Only a found id is kept: a missing policy may be created any moment (the setup), a failure retried.
+      const forget = () => {
+        if (policyIds.get(key) === entry) policyIds.delete(key);
+      };
+      lookup.then((id) => id ?? forget(), forget);
+      return lookup;
     },
     // teamsPolicyUserAssignment: assign / unassign (learn.microsoft.com/graph/api/teamsadministration-
     // teamspolicyuserassignment-assign): the body's `value` is a collection of {userId, policyType, policyId}, so

@@ -57,6 +57,7 @@ export function teamsUsersJobs(deps: TeamsUsersJobDeps): JobDefinition<any>[] {
       async handle(payload, context) {
         return runProvisioning(deps, payload.provisionedUserId, {
           signal: context.signal,
+          retry: context.attempt > 0,
         });
       },
     }),

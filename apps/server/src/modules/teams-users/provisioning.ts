@@ -94,8 +94,8 @@ interface StepContext {
 }
 
 /**
- * Runs the user's remaining steps. Each Microsoft call's outcome is saved once, after it (one UPDATE of the row,
- * steps and status together); the last step's is saved with the final status. Enabling costs four Microsoft
+ * Runs the user's remaining steps. Each Microsoft call's outcome is saved once, after it (one UPDATE of the row:
+ * steps, status and last run together); the last step's is saved with the final status. Enabling costs four Microsoft
  * requests: assignNumber (its operation is not waited for), one policy assignment carrying the voice routing
  * policy and the dial plan, the voicemail cmdlet, and the read-back (`userConfigurations/{id}`), which also shows
  * the number operation's result; the operation itself is polled only when the read-back does not show the number.
@@ -104,7 +104,7 @@ interface StepContext {
 export async function runProvisioning(
   deps: ProvisioningDeps,
   provisionedUserId: string,
-  options: { signal?: AbortSignal; api?: VoiceApi } = {},
+  options: { signal?: AbortSignal; api?: VoiceApi; retry?: boolean } = {},
 ): Promise<{ status: string }> {
   const { db } = deps;
   let [user] = await db.select().from(provisionedUsers).where(eq(provisionedUsers.id, provisionedUserId));
@@ -124,10 +124,14 @@ export async function runProvisioning(
     if (!resolved) return { status: "failed" };
     user = resolved;
   }
-  // `running` is only ever left behind by a run that did not finish (a worker killed mid-way).
-  const resumed = user.status === "running";
+  // Nothing left (a second job for a user another one finished, e.g. queued again by the schedule's safety net).
+  if (user.status === "done" && user.steps.length > 0 && user.steps.every((s) => !isOpen(s)))
+    return { status: "done" };
+  // A retry of the job, or `running` left behind, is a run that did not finish (a worker killed mid-way).
+  const resumed = options.retry === true || user.status === "running";
   let steps = user.steps.length > 0 ? user.steps : freshSteps(user);
-  await save(db, user.id, { status: "running", steps, lastRunAt: new Date() });
+  // The row turns `running` with the first outcome's save (not a write of its own).
+  const running = { status: "running" as const, lastRunAt: new Date() };
 
   const profile = await findTeamsProfile(db, user.enterpriseAccountId);
   const [region] = await findRegions(db, [user.regionId]);
@@ -149,7 +153,7 @@ export async function runProvisioning(
       steps = settled(steps, i, outcome);
       // The last step's outcome is saved with the final status, below.
       if (unchanged || i === steps.length - 1) continue;
-      await save(db, user.id, { steps, lastError: null });
+      await save(db, user.id, { steps, lastError: null, ...running });
     } catch (thrown) {
       const at = thrown instanceof StepFailed ? steps.findIndex((s) => s.key === thrown.key) : i;
       const error = thrown instanceof StepFailed ? thrown.cause : thrown;
@@ -180,7 +184,12 @@ export async function runProvisioning(
             error: message,
             data: { ...data, waiting },
           });
-          await save(db, user.id, { steps, lastError: message, status: "queued" });
+          await save(db, user.id, {
+            steps,
+            lastError: message,
+            status: "queued",
+            lastRunAt: running.lastRunAt,
+          });
           throw new RetryLater(Math.max(1, (next - Date.now()) / 1000), message);
         }
         const message = `Microsoft has not finished the ${failure.wait.what} within ${Math.round(failure.wait.maxDelaySeconds / 3600)} hours. ${failure.wait.whenOverdue}`;
@@ -204,7 +213,7 @@ export async function runProvisioning(
         await saveFailed(db, user, { steps, lastError: message });
         return { status: "failed" };
       }
-      await save(db, user.id, { steps, lastError: message, status: "queued" });
+      await save(db, user.id, { steps, lastError: message, status: "queued", lastRunAt: running.lastRunAt });
       throw error;
     }
   }
@@ -224,6 +233,7 @@ export async function runProvisioning(
   const provisioned = user;
   await db.transaction(async (tx) => {
     await save(tx, provisioned.id, {
+      lastRunAt: running.lastRunAt,
       status: "done",
       steps,
       lastError: null,
