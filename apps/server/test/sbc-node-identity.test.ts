@@ -1,11 +1,25 @@
 import { randomUUID } from "node:crypto";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StandaloneSbc, startStandaloneSbc, TEAMS_BASE_DOMAIN } from "./support/sbc.js";
+import { freePort } from "../src/db/embedded-postgres.js";
+import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
+import {
+  type Proc,
+  runProcess,
+  type StandaloneSbc,
+  startStandaloneSbc,
+  stopProcess,
+  TEAMS_BASE_DOMAIN,
+} from "./support/sbc.js";
+import { waitFor } from "./support/wait-for.js";
 
 /**
  * Several SBC nodes on one database (issue 11, scope 4): each node answers Microsoft's OPTIONS (and sends
- * its keep-alives) with its own name, the site setting SBC_NODE_FQDN, while calls keep the customer FQDNs.
+ * its keep-alives) with its own name, the site setting SBC_NODE_FQDN, while calls keep the customer FQDNs;
+ * and the portal's sync reloads every node (KAMAILIO_OTHER_NODE_RPC_URLS), not only the first.
  */
 
 const NODE = `sbc2.${TEAMS_BASE_DOMAIN}`;
@@ -19,7 +33,59 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
       localCfg: () => [`#!substdef "!SBC_NODE_FQDN!${NODE}!g"`],
     });
   }, 60_000);
-  afterAll(() => sbc?.stop());
+  let node2: Proc | undefined;
+  let node2Rpc: string;
+  afterAll(async () => {
+    await stopProcess(node2);
+    await sbc?.stop();
+  });
+
+  /** A second Kamailio on the same SBC database: the first node's files, its own ports and node name. */
+  async function startSecondNode() {
+    const dir = path.join(sbc.work, "node2");
+    await cp(path.join(sbc.work, "kamailio"), dir, { recursive: true });
+    const ports = { ms: await freePort(), pbx: await freePort(), rpc: await freePort() };
+    const site = (await readFile(path.join(dir, "kamailio-local.cfg"), "utf8"))
+      .replaceAll(`:${sbc.ports.ms}!`, `:${ports.ms}!`)
+      .replaceAll(`!${sbc.ports.ms}!`, `!${ports.ms}!`)
+      .replaceAll(`:${sbc.ports.pbx}!`, `:${ports.pbx}!`)
+      .replaceAll(`:${sbc.ports.rpc}!`, `:${ports.rpc}!`)
+      .replace(`!${NODE}!`, `!sbc3.${TEAMS_BASE_DOMAIN}!`);
+    await writeFile(path.join(dir, "kamailio-local.cfg"), site);
+    node2 = runProcess(
+      "/usr/sbin/kamailio",
+      [
+        "-DD",
+        "-E",
+        "-f",
+        path.join(dir, "kamailio.cfg"),
+        "-Y",
+        path.join(dir, "run"),
+        "-m",
+        "64",
+        "-M",
+        "16",
+      ],
+      dir,
+    );
+    node2Rpc = `http://127.0.0.1:${ports.rpc}/RPC`;
+    await waitFor(
+      "the second node's JSON-RPC",
+      async () => (await rpcOn(node2Rpc, "core.version")) !== undefined,
+      {
+        timeoutMs: 30_000,
+        retryOnError: true,
+      },
+    );
+  }
+
+  async function rpcOn(url: string, method: string, params: unknown[] = []) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", method, params, id: 1 }),
+    });
+    return ((await response.json()) as { result?: unknown }).result;
+  }
 
   /** Microsoft's OPTIONS over TCP to the "ms" socket (test mode); resolves with the whole answer. */
   const optionsFromMicrosoft = () =>
@@ -58,4 +124,47 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
     expect(answer.split("\r\n")[0]).toBe("SIP/2.0 200 OK");
     expect(answer).toContain(`Contact: <sip:${NODE}:${sbc.ports.ms};transport=tcp>`);
   });
+
+  it("a sync reloads every node of the database: the second node routes the new trunk at once", async () => {
+    await startSecondNode();
+    const enterpriseId = randomUUID();
+    const fqdn = `nodes.${TEAMS_BASE_DOMAIN}`;
+    const adapter = kamailioAdapter({
+      databaseUrl: sbc.dbUrl,
+      rpcUrl: `http://127.0.0.1:${sbc.ports.rpc}/RPC`,
+      otherNodeRpcUrls: [node2Rpc],
+      schemaDir: "/usr/share/kamailio/postgres",
+      microsoftProxies: ["sip:127.0.0.1:5061;transport=tcp"],
+      log: pino({ level: "silent" }),
+    });
+    try {
+      const result = await adapter.sync(enterpriseId, {
+        trunk: {
+          enterpriseId,
+          fqdn,
+          pbxHost: "127.0.0.1",
+          pbxPort: 5062,
+          transport: "UDP",
+          sipDomain: "pbx.nodes.test",
+          realm: "pbx.nodes.test",
+          outboundProxy: null,
+          mode: "static-ip",
+          allowedIps: ["127.0.0.1"],
+          maxConcurrentCalls: 5,
+          transferMode: "strip",
+          codecs: ["PCMA"],
+        },
+        devices: [],
+      });
+      expect(result.activated).toBe(true);
+      for (const url of [`http://127.0.0.1:${sbc.ports.rpc}/RPC`, node2Rpc]) {
+        const entry = (await rpcOn(url, "htable.get", ["sbc", `fqdn:${fqdn}`])) as {
+          item?: { value?: string };
+        };
+        expect(entry?.item?.value, url).toBe(enterpriseId);
+      }
+    } finally {
+      await adapter.close();
+    }
+  }, 60_000);
 });

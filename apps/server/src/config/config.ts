@@ -63,6 +63,17 @@ export const configSchema = z.object({
   SBC_DEMO: z.enum(["auto", "off"]).default("auto"),
   /** Kamailio JSON-RPC over HTTP (jsonrpcs + xhttp), e.g. http://127.0.0.1:5090/RPC; unset: no reloads. */
   KAMAILIO_RPC_URL: optionalUrl,
+  /** Further SBC nodes on the same database: their JSON-RPC URLs, comma-separated; each sync reloads them too. */
+  KAMAILIO_OTHER_NODE_RPC_URLS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? "")
+        .split(",")
+        .map((url) => url.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().url("each entry must be a URL, e.g. http://10.0.0.11:5090/RPC"))),
   KAMAILIO_SCHEMA_DIR: z.string().min(1).default("/usr/share/kamailio/postgres"),
   /** Kamailio's own login on the SBC database: read access to Kamailio's tables only. */
   KAMAILIO_DB_ROLE: z

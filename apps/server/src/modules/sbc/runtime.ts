@@ -56,6 +56,7 @@ export function sbcAdapterHandle(deps: Deps): SbcAdapterHandle {
           kamailioAdapter({
             databaseUrl: await sbcDatabaseUrl(deps.config, deps.db),
             rpcUrl: deps.config.KAMAILIO_RPC_URL,
+            otherNodeRpcUrls: deps.config.KAMAILIO_OTHER_NODE_RPC_URLS,
             schemaDir: deps.config.KAMAILIO_SCHEMA_DIR,
             kamailioRole: { name: deps.config.KAMAILIO_DB_ROLE, password: deps.config.KAMAILIO_DB_PASSWORD },
             microsoftProxies: deps.config.SBC_MICROSOFT_PROXIES.split(",")

@@ -7,13 +7,26 @@ import type { Pending } from "./write.js";
 /** JSON-RPC calls in flight at once when (un)registering many devices. */
 const RPC_CONCURRENCY = 8;
 
-/** Tells the running Kamailio to use what was written: table reloads, then registrations. */
+/**
+ * Tells the running Kamailio nodes to use what was written: on each node, table reloads, then
+ * registrations; then forgets the pending work. A node that fails throws, so the job is retried and
+ * every node is told again (each call is idempotent).
+ */
 export async function activatePending(
-  rpc: KamailioRpc,
+  nodes: KamailioRpc[],
   pool: pg.Pool,
   enterpriseId: string,
   pending: Pending,
 ): Promise<void> {
+  for (const rpc of nodes) await activateOn(rpc, pending);
+  await pool.query(
+    `delete from sip2teams_sbc_pending where enterprise_id = $1
+       and tables = $2 and refresh = $3 and unregister = $4`,
+    [enterpriseId, pending.tables, pending.refresh, pending.unregister],
+  );
+}
+
+async function activateOn(rpc: KamailioRpc, pending: Pending): Promise<void> {
   const reloads: Record<Table, [string, unknown[]]> = {
     domain: ["domain.reload", []],
     dispatcher: ["dispatcher.reload", []],
@@ -47,11 +60,6 @@ export async function activatePending(
       if (!isNotFound(error)) throw error;
     }
   });
-  await pool.query(
-    `delete from sip2teams_sbc_pending where enterprise_id = $1
-       and tables = $2 and refresh = $3 and unregister = $4`,
-    [enterpriseId, pending.tables, pending.refresh, pending.unregister],
-  );
 }
 
 /** Runs `task` for every item, at most `limit` at once. */

@@ -13,6 +13,11 @@ export interface KamailioAdapterOptions {
   databaseUrl: string;
   /** Kamailio JSON-RPC over HTTP; unset: tables are written but Kamailio is not told to reload. */
   rpcUrl?: string | undefined;
+  /**
+   * Further SBC nodes on the same database (their JSON-RPC URLs): every activation (reloads,
+   * registrations) is sent to them too; status is read from `rpcUrl` only.
+   */
+  otherNodeRpcUrls?: string[] | undefined;
   /** Where Kamailio's `*-create.sql` files are (Debian: /usr/share/kamailio/postgres). */
   schemaDir: string;
   /** Kamailio's own database role, created and granted read access to Kamailio's tables only. */
@@ -46,6 +51,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
   });
   pool.on("error", () => {});
   const rpc: KamailioRpc | null = options.rpcUrl ? kamailioRpc(options.rpcUrl) : null;
+  const otherNodes = (options.otherNodeRpcUrls ?? []).map((url) => kamailioRpc(url));
   const settings = {
     microsoftProxies: options.microsoftProxies,
     expires: options.registrationExpires ?? 600,
@@ -84,7 +90,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
             : {}),
         };
       }
-      if (hasWork) await activatePending(rpc, pool, enterpriseId, pending);
+      if (hasWork) await activatePending([rpc, ...otherNodes], pool, enterpriseId, pending);
       return { ...result, activated: true };
     },
 
