@@ -5,7 +5,8 @@ import { usePortalAndBrowser } from "./support/suite.js";
 
 /**
  * Issue 15, ETag/If-Match: two tabs edit the same trunk profile; the second save does not overwrite the first
- * one's change but says it was changed by someone else, and Reload shows that change.
+ * one's change but says it was changed by someone else, and Reload shows that change. The same then for the
+ * enterprise's Edit and a user's Edit.
  */
 describe("two tabs edit the same trunk profile", () => {
   const running = usePortalAndBrowser();
@@ -66,5 +67,42 @@ describe("two tabs edit the same trunk profile", () => {
     await dialog.getByRole("button", { name: "Reload" }).click();
     await dialog.getByTestId("edit-conflict").waitFor({ state: "detached" });
     expect(await dialog.getByLabel("User limit").inputValue()).toBe("30");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    // And for a user's Edit: a user added (before consent, by sign-in address) through the API.
+    const session = await (await first.request.get("/api/session")).json();
+    const options = await (
+      await first.request.get(`/api/accounts/${accountId}/teams-users/form-options`)
+    ).json();
+    const added = await first.request.post(`/api/accounts/${accountId}/teams-users`, {
+      headers: { "x-csrf-token": session.csrfToken },
+      data: {
+        teamsUserPrincipalName: "ada@contoso.example",
+        pbxLocation: options.pbxLocations[0],
+        regionId: options.voiceRoutes[0].id,
+        sipUser: "201",
+        phoneNumber: "+14255550101",
+        devices: [],
+      },
+    });
+    expect(added.status()).toBe(201);
+    const userUrl = `/a/${accountId}/users/${(await added.json()).id}`;
+    for (const page of [first, second]) {
+      await page.goto(userUrl);
+      await page.getByLabel("SIP User").waitFor();
+    }
+    await first.getByLabel("SIP User").fill("202");
+    await first.getByRole("button", { name: "Save" }).click();
+    await first.getByText("Saved.").waitFor();
+    await second.getByLabel("SIP User").fill("203");
+    await second.getByRole("button", { name: "Save" }).click();
+    const userConflict = second.getByTestId("edit-conflict");
+    await userConflict
+      .getByText("This user was changed by someone else since you loaded it. Reload and try again.")
+      .waitFor();
+    await userConflict.getByRole("button", { name: "Reload" }).click();
+    await userConflict.waitFor({ state: "detached" });
+    expect(await second.getByLabel("SIP User").inputValue()).toBe("202");
   });
 });
