@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test suite — emulator, server (unit + integration on real PostgreSQL), then the browser
+// Runs every test suite — emulator, API client, server (unit + integration on real PostgreSQL), then the browser
 // tests against the built portal — and ends with one plain total line: "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,6 +12,7 @@ const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
 
 const suites = [
   { name: "m365-emulator", cwd: "packages/m365-emulator", args: [] },
+  { name: "client", cwd: "packages/client", args: [] },
   { name: "server", cwd: "apps/server", args: [] },
   { name: "browser", cwd: ".", args: ["--config", "e2e/vitest.config.ts"], needsBuild: true },
 ];
