@@ -34,7 +34,7 @@ function contextFor(select: string[] | null, base = "users"): string {
 }
 
 function present(tenant: Tenant, u: User, select: string[] | null): Record<string, unknown> {
-  return project(userEntity(tenant, u), select, USER_DEFAULT_SELECT);
+  return project(userEntity(tenant, u, select ?? USER_DEFAULT_SELECT), select, USER_DEFAULT_SELECT);
 }
 
 function searchMatches(search: string, entity: Record<string, unknown>): boolean {
