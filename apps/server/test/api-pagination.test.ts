@@ -314,5 +314,16 @@ describe("Cursor pagination on every list (issue 15, Public API conventions)", (
     );
     expect(otherSort.statusCode, otherSort.body).toBe(400);
     expect(otherSort.json().errors.map((e: { field: string }) => e.field)).toContain("cursor");
+    // A well-formed cursor whose sort key cannot be one (no account has status "bogus") is refused too.
+    const forged = Buffer.from(JSON.stringify(["status", "asc", "bogus", tree.partner.id])).toString(
+      "base64url",
+    );
+    const bogus = await inject(
+      "GET",
+      `/api/accounts/${tree.partner.id}/enterprises?sort=status&cursor=${forged}`,
+      partnerAdmin,
+    );
+    expect(bogus.statusCode, bogus.body).toBe(400);
+    expect(bogus.json().errors.map((e: { field: string }) => e.field)).toContain("cursor");
   });
 });

@@ -30,6 +30,7 @@ export function decodeEnterpriseCursor(cursor: string) {
   const validSort = (SORTS as readonly string[]).includes(sort);
   if (!validSort || (order !== "asc" && order !== "desc")) return null;
   if (sort === "createdAt" && !isKeyValue("timestamp", key)) return null;
+  if (sort === "status" && key !== "active" && key !== "suspended") return null;
   return { sort: sort as ListQuery["sort"], order: order as ListQuery["order"], key, id };
 }
 
