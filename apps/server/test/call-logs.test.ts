@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import dgram from "node:dgram";
+import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +15,7 @@ import {
   type SignedInUser,
 } from "./support/factories.js";
 import {
+  asKamailioRole,
   KAMAILIO_DB_PASSWORD,
   KAMAILIO_DB_ROLE,
   type Proc,
@@ -42,6 +45,29 @@ type CallLogView = Omit<CallLog, "startedAt" | "answeredAt" | "endedAt"> & {
   answeredAt: string | null;
   endedAt: string | null;
 };
+
+const tcpListening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+
+/** A UDP port is bound when binding it again fails. */
+const udpBound = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = dgram.createSocket("udp4");
+    socket.on("error", () => {
+      socket.close();
+      resolve(true);
+    });
+    socket.bind(port, "127.0.0.1", () => {
+      socket.close();
+      resolve(false);
+    });
+  });
 
 describe("Call logs from the SBC (Kamailio acc → portal)", () => {
   let t: TestApp;
@@ -76,7 +102,22 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
   };
 
   beforeAll(async () => {
-    sbc = await startStandaloneSbc({ extraPorts: ["msUas", "pbxUas", "busyUas"], seed: async () => {} });
+    // Kamailio runs as its own role, so the CDRs prove its INSERT grant; the schema is the portal's install.
+    sbc = await startStandaloneSbc({
+      extraPorts: ["msUas", "pbxUas", "busyUas"],
+      kamailioDbUrl: asKamailioRole,
+      async seed(_db, _ports, dbUrl) {
+        const pool = new pg.Pool({ connectionString: dbUrl, max: 1 });
+        try {
+          await installKamailioSchema(pool, "/usr/share/kamailio/postgres", {
+            name: KAMAILIO_DB_ROLE,
+            password: KAMAILIO_DB_PASSWORD,
+          });
+        } finally {
+          await pool.end();
+        }
+      },
+    });
     t = await startTestApp(
       { SBC_DATABASE_URL: sbc.dbUrl, KAMAILIO_DB_PASSWORD, CALL_LOG_RETENTION_DAYS: "30" },
       { workers: false },
@@ -110,14 +151,9 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
       });
     }
 
-    // The portal's SBC schema install (acc's tables and the call-log columns, Kamailio's role), then the
-    // rows the sbc module writes for two static-IP customers: Acme (answering PBX) and Beta (busy PBX).
+    // The rows the sbc module writes for two static-IP customers: Acme (answering PBX) and Beta (busy PBX).
     const pool = new pg.Pool({ connectionString: sbc.dbUrl, max: 1 });
     try {
-      await installKamailioSchema(pool, t.deps.config.KAMAILIO_SCHEMA_DIR, {
-        name: KAMAILIO_DB_ROLE,
-        password: KAMAILIO_DB_PASSWORD,
-      });
       const p = sbc.ports;
       await pool.query("insert into domain (domain, did) values ($1, $2), ($3, $4)", [
         acmeFqdn,
@@ -193,6 +229,14 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
     microsoft = uas("ms", sbc.ports.msUas!, "teams-ms-uas.xml", ["-t", "t1"]);
     pbx = uas("pbx", sbc.ports.pbxUas!, "teams-pbx-uas.xml");
     busyPbx = uas("busy", sbc.ports.busyUas!, "cdr-busy-uas.xml");
+    await waitFor(
+      "SIPp playing Microsoft and the PBXs listening",
+      async () =>
+        (await tcpListening(sbc.ports.msUas!)) &&
+        (await udpBound(sbc.ports.pbxUas!)) &&
+        (await udpBound(sbc.ports.busyUas!)),
+      { timeoutMs: 20_000 },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -245,7 +289,7 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
         const calls = await items(viewers.acme, acme);
         return calls.length === 2 && calls;
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 60_000 },
     );
     const [inbound, outbound] = acmeCalls;
     expect(outbound).toMatchObject({
@@ -284,7 +328,7 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
         const calls = await items(viewers.partnerB, tree.sibling);
         return calls.length === 1 && calls;
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 60_000 },
     );
     expect(betaCalls[0]).toMatchObject({
       direction: "teams-to-pbx",
@@ -307,7 +351,7 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
     expect((await list(viewers.partnerA, beta)).status).toBe(404);
     expect((await list(viewers.acme, tree.partner)).status).toBe(404);
     expect((await list(viewers.partnerB, acme)).status).toBe(404);
-  });
+  }, 120_000);
 
   it("filters on the server and pages by cursor", async () => {
     const op = (query: string) => items(viewers.operator, tree.operator, query);

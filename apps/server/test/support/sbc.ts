@@ -100,7 +100,9 @@ export interface StandaloneSbcOptions {
   /** Extra lines for kamailio-local.cfg. */
   localCfg?: (ports: SbcPorts) => string[];
   /** Kamailio tables to fill before Kamailio starts. */
-  seed: (db: pg.Client, ports: SbcPorts) => Promise<void>;
+  seed: (db: pg.Client, ports: SbcPorts, dbUrl: string) => Promise<void>;
+  /** The database URL Kamailio uses (its DBURL), e.g. as its own role (`asKamailioRole`); default: `dbUrl`. */
+  kamailioDbUrl?: (dbUrl: string) => string;
   /** Port names to allocate beside ms, pbx, rpc, rtpengineNg. */
   extraPorts?: string[];
   /**
@@ -142,7 +144,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
     for (const table of KAMAILIO_TABLES) {
       await db.query(await readFile(`/usr/share/kamailio/postgres/${table}-create.sql`, "utf8"));
     }
-    await options.seed(db, ports);
+    await options.seed(db, ports, dbUrl);
   } finally {
     await db.end();
   }
@@ -194,7 +196,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
       ...(tlsConfig ? [`#!substdef "!TLS_CONFIG!${tlsConfig}!g"`] : ["#!define WITH_TESTMODE"]),
       "#!define WITH_RTPENGINE",
       `#!substdef "!RTPENGINE_SOCK!udp:127.0.0.1:${ports.rtpengineNg}!g"`,
-      `#!substdef "!DBURL!${dbUrl}!g"`,
+      `#!substdef "!DBURL!${options.kamailioDbUrl?.(dbUrl) ?? dbUrl}!g"`,
       `#!substdef "!SBC_BASE_DOMAIN!${TEAMS_BASE_DOMAIN}!g"`,
       `#!substdef "!MS_LISTEN!${tlsConfig ? "tls" : "tcp"}:127.0.0.1:${ports.ms}!g"`,
       `#!substdef "!MS_ADV_PORT!${ports.ms}!g"`,
