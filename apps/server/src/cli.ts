@@ -7,7 +7,6 @@ import { Problem } from "./http/problem.js";
 import { identityService } from "./modules/identity/index.js";
 import { boot, type Runtime, resolveDatabase } from "./runtime/boot.js";
 import { stopOnSignals } from "./runtime/signals.js";
-import { startBanner } from "./runtime/start-banner.js";
 
 function configOrExit() {
   loadDotEnv();
@@ -84,6 +83,8 @@ program
       const runtime = await boot(config, log, { http: true, workers: true, sbcDemo: true });
       stopOnSignals(runtime.stop, log);
       await listenOrStop(runtime, config);
+      // Only the all-in-one prints the banner (it names the emulator's demo tenants): loaded here, not by every process.
+      const { startBanner } = await import("./runtime/start-banner.js");
       const lines = await startBanner(runtime);
       console.log(`\n${lines.join("\n")}\n`);
     }),

@@ -1,9 +1,9 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
+import { serverRoot } from "../config/server-root.js";
 import type { DatabaseHandle } from "./client.js";
 
-export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+export const migrationsFolder = path.join(serverRoot, "drizzle");
 
 // Arbitrary constant: serialises migrations when many API or worker processes boot at once.
 const MIGRATION_LOCK_KEY = 727_274_001;

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyHelmet from "@fastify/helmet";
@@ -17,6 +16,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { serverRoot } from "../config/server-root.js";
 import { type AccountLookup, type RegisteredRoute, registerAccessControl } from "./access.js";
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
 import { documentIdempotency, type IdempotencyStore, registerIdempotency } from "./idempotency.js";
@@ -45,7 +45,7 @@ export interface AppOptions {
 
 export type App = FastifyInstance;
 
-export const webDistFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../web/dist");
+export const webDistFolder = path.resolve(serverRoot, "../web/dist");
 /** Content-hashed build output never changes under its name; everything else (index.html) is revalidated. */
 const webCacheControl = (file: string) =>
   file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache";

@@ -17,7 +17,6 @@ import type { AppDeps } from "./app-deps.js";
 import { startBackgroundLoops } from "./background.js";
 import { buildContainer } from "./container.js";
 import { jobDefinitions } from "./jobs.js";
-import { buildPortalApp } from "./portal-app.js";
 
 export interface Runtime {
   deps: AppDeps;
@@ -136,6 +135,8 @@ export async function boot(baseConfig: Config, log: Logger, options: BootOptions
 
     let app: FastifyInstance | null = null;
     if (options.http) {
+      // Imported here so a worker never loads the HTTP stack (Fastify, OpenAPI, the API reference, routes).
+      const { buildPortalApp } = await import("./portal-app.js");
       const built = await buildPortalApp(fullDeps);
       app = built.app;
       stack.push(() => built.app.close());
