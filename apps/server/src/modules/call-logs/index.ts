@@ -1,6 +1,6 @@
 /**
  * The public surface of the call-logs module: the routes (list and CSV export), the retention purge job
- * and its schedule, and answered minutes per enterprise for the usage report.
+ * and its schedule.
  */
 export type { CallLogsDeps } from "./deps.js";
 export { callLogsPurgeJob, purgeCallLogs, startCallLogsPurgeSchedule } from "./jobs.js";

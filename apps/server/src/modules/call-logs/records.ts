@@ -152,20 +152,6 @@ export function callRecordsRepository(records: () => Promise<SbcCallRecords>) {
         if (deleted.length < batch) return total;
       }
     },
-
-    /** Answered minutes per enterprise in [from, to), for the usage report. */
-    async minutesByEnterprise(enterpriseIds: readonly string[], from: Date, to: Date) {
-      const rows = await (await records()).query<{ enterprise_id: string; seconds: number }>(
-        `select s2t_enterprise as enterprise_id,
-                coalesce(sum(extract(epoch from (s2t_ended_at - s2t_answered_at))), 0)::float8 as seconds
-           from acc_cdrs
-          where s2t_enterprise = any($1::text[]) and s2t_started_at >= $2 and s2t_started_at < $3
-            and s2t_answered_at is not null and s2t_ended_at is not null
-          group by s2t_enterprise`,
-        [enterpriseIds, from, to],
-      );
-      return new Map(rows.map((row) => [row.enterprise_id, row.seconds / 60]));
-    },
   };
 }
 
