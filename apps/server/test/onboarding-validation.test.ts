@@ -206,6 +206,6 @@ describe("onboarding input validation", () => {
       url: `/api/accounts/${tree.sibling.id}/trunk-profiles`,
       headers: sibling.headers,
     });
-    expect(none.json()).toEqual({ items: [], total: 0 });
+    expect(none.json()).toEqual({ items: [], total: 0, nextCursor: null });
   });
 });

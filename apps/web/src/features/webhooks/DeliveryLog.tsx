@@ -1,6 +1,6 @@
 import { Alert, Badge, Button, Code, Stack, Table, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "../../api/client";
 import { redeliver, type WebhookDelivery, type WebhookEndpoint, webhookKeys, webhookQueries } from "./api";
 
@@ -11,7 +11,8 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "â€
 export function DeliveryLog(props: { accountId: string; endpoint: WebhookEndpoint }) {
   const { accountId, endpoint } = props;
   const queryClient = useQueryClient();
-  const log = useQuery(webhookQueries.deliveries(accountId, endpoint.id));
+  const log = useInfiniteQuery(webhookQueries.deliveries(accountId, endpoint.id));
+  const deliveries = log.data?.pages.flatMap((page) => page.items) ?? [];
   const again = useMutation({
     mutationFn: (delivery: WebhookDelivery) => redeliver(accountId, endpoint.id, delivery.id),
     onSuccess: () => {
@@ -42,7 +43,7 @@ export function DeliveryLog(props: { accountId: string; endpoint: WebhookEndpoin
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {log.data?.items.map((delivery) => (
+          {deliveries.map((delivery) => (
             <Table.Tr key={delivery.id} data-testid={`delivery-${delivery.eventType}`}>
               <Table.Td>{delivery.eventType}</Table.Td>
               <Table.Td>
@@ -73,7 +74,19 @@ export function DeliveryLog(props: { accountId: string; endpoint: WebhookEndpoin
           ))}
         </Table.Tbody>
       </Table>
-      {log.data?.items.length === 0 && <Text c="dimmed">Nothing was sent to this endpoint yet.</Text>}
+      {log.hasNextPage && (
+        <Button
+          variant="default"
+          size="xs"
+          loading={log.isFetchingNextPage}
+          onClick={() => log.fetchNextPage()}
+        >
+          Load older deliveries
+        </Button>
+      )}
+      {log.isSuccess && deliveries.length === 0 && (
+        <Text c="dimmed">Nothing was sent to this endpoint yet.</Text>
+      )}
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { queryOptions } from "@tanstack/react-query";
+import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import { allPages } from "../../api/all-pages";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
@@ -34,16 +34,18 @@ export const webhookQueries = {
         ),
       staleTime: Number.POSITIVE_INFINITY,
     }),
-  /** The endpoint's delivery log, refreshed while something is pending. */
+  /** The endpoint's delivery log, newest first, a page per cursor ("Load older deliveries"); refreshed every 2 s. */
   deliveries: (accountId: string, endpointId: string) =>
-    queryOptions({
+    infiniteQueryOptions({
       queryKey: webhookKeys.deliveries(accountId, endpointId),
-      queryFn: () =>
+      initialPageParam: undefined as string | undefined,
+      queryFn: ({ pageParam }) =>
         unwrap(
           api.GET("/api/accounts/{accountId}/webhooks/{endpointId}/deliveries", {
-            params: { path: { accountId, endpointId }, query: {} },
+            params: { path: { accountId, endpointId }, query: pageParam ? { cursor: pageParam } : {} },
           }),
         ),
+      getNextPageParam: (last) => last.nextCursor ?? undefined,
       refetchInterval: 2000,
     }),
 };
