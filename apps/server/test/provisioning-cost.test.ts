@@ -1,5 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { provisioningQueue } from "../src/modules/teams-users/jobs.js";
+import { freshSteps } from "../src/modules/teams-users/provisioning.js";
 import { provisionedUsers } from "../src/modules/teams-users/schema.js";
 import { useConnectedContoso } from "./support/teams-users-sync.js";
 import { waitFor } from "./support/wait-for.js";
@@ -43,6 +45,13 @@ describe("provisioning cost per user", () => {
     );
   };
 
+  const provisioned = (id: string) =>
+    waitFor("the user provisioned", async () => {
+      const [row] = await ctx.t.deps.db.select().from(provisionedUsers).where(eq(provisionedUsers.id, id));
+      if (row?.status === "failed") throw new Error(row.lastError ?? "failed");
+      return row?.status === "done" ? row : null;
+    });
+
   /** Adds an eligible user through the API and waits until the worker provisioned it; what it cost. */
   const provisionOne = async (index: number) => {
     const { t, partner, enterpriseId } = ctx;
@@ -84,11 +93,7 @@ describe("provisioning cost per user", () => {
     });
     expect(added.statusCode, added.body).toBe(201);
     const id = added.json().id as string;
-    const done = await waitFor("the user provisioned", async () => {
-      const [row] = await t.deps.db.select().from(provisionedUsers).where(eq(provisionedUsers.id, id));
-      if (row?.status === "failed") throw new Error(row.lastError ?? "failed");
-      return row?.status === "done" ? row : null;
-    });
+    const done = await provisioned(id);
     expect(done.steps.map((s) => `${s.key}:${s.status}`)).toEqual([
       "assign-number:done",
       "grant-voice-routing-policy:done",
@@ -111,6 +116,9 @@ describe("provisioning cost per user", () => {
       shownRequests: requests.map((l) => `${l.method} ${l.path} ${l.status}`).join("\n"),
       writes: writes.reduce((sum, w) => sum + w.n, 0),
       shownWrites: JSON.stringify(writes),
+      id,
+      number,
+      tenantId,
     };
   };
 
@@ -139,4 +147,31 @@ describe("provisioning cost per user", () => {
     expect(user.requests.length, user.shownRequests).toBeLessThanOrEqual(MAX_MICROSOFT_REQUESTS);
     expect(user.writes, user.shownWrites).toBeLessThanOrEqual(MAX_ROW_WRITES);
   }, 180_000);
+
+  it("a run whose predecessor died before saving anything checks the number instead of assigning it again", async () => {
+    const { t } = ctx;
+    const user = await provisionOne(3);
+    // What a worker killed right after assignNumber leaves: the number assigned in Microsoft, the row `running`
+    // with every step still pending (no outcome saved).
+    const [row] = await t.deps.db.select().from(provisionedUsers).where(eq(provisionedUsers.id, user.id));
+    await t.deps.db
+      .update(provisionedUsers)
+      .set({ status: "running", steps: freshSteps(row!), observed: null })
+      .where(eq(provisionedUsers.id, user.id));
+    const before = (await microsoftRequests(user.tenantId)).length;
+    await provisioningQueue(t.deps.jobs).enqueueProvisioning(user.id);
+    const done = await provisioned(user.id);
+    expect(done.steps.every((s) => s.status === "done")).toBe(true);
+    expect(done.observed?.numbers).toEqual([user.number]);
+    const requests = (await microsoftRequests(user.tenantId)).slice(before);
+    const shown = requests.map((l) => `${l.method} ${l.path}`).join("\n");
+    expect(
+      requests.filter((l) => l.path.endsWith("/numberAssignments/assignNumber")),
+      shown,
+    ).toHaveLength(0);
+    expect(
+      requests.filter((l) => l.method === "GET" && l.path.endsWith("/numberAssignments")),
+      shown,
+    ).toHaveLength(1);
+  }, 120_000);
 });
