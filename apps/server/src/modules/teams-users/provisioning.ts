@@ -405,6 +405,8 @@ async function verify(
     try {
       await api.awaitOperation(operation);
     } catch (error) {
+      // Still running after the inline wait, or a transient error: the operation stays, the job retries verify.
+      if (!(error instanceof MicrosoftApiError && error.code === "OperationFailed")) throw error;
       throw new StepFailed("assign-number", await explainAssignFailure(deps.db, api, user, error));
     }
     // The operation ended after the read-back: read again.
@@ -443,7 +445,6 @@ async function verify(
 
 /** A failed assignNumber operation: a number held by someone else is a conflict, reported on the number too. */
 async function explainAssignFailure(db: Database, api: VoiceApi, user: ProvisionedUser, error: unknown) {
-  if (!(error instanceof MicrosoftApiError) || error.code !== "OperationFailed") return error;
   const current = await api.findNumber(user.phoneNumber);
   if (
     !current?.assignmentTargetId ||
