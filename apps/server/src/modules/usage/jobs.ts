@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
 import { DAY_PATTERN, utcDay } from "./days.js";
+import type { MinutesDeps } from "./minutes.js";
 import { takeDailySnapshots } from "./service.js";
 
 const payload = z.object({
@@ -17,8 +17,8 @@ export const USAGE_SNAPSHOT_JOB = jobRef<Payload>({ name: "usage-snapshot", payl
 /** Hourly, so a day is snapshotted even when the processes were down at midnight; each run is idempotent. */
 export const USAGE_SNAPSHOT_CRON = "17 * * * *";
 
-/** The daily usage snapshot of every enterprise (and the days it missed). */
-export function usageSnapshotJob(deps: { db: Database }): JobDefinition<Payload> {
+/** The daily usage snapshot of every enterprise (and the days it missed), and the closed days' call minutes. */
+export function usageSnapshotJob(deps: MinutesDeps): JobDefinition<Payload> {
   return defineJob({
     ...USAGE_SNAPSHOT_JOB,
     retryLimit: 3,

@@ -1,7 +1,7 @@
-import { and, asc, between, isNull, lt, max } from "drizzle-orm";
+import { and, asc, between, isNull, lt, max, min } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
-import { usageSnapshots } from "./schema.js";
+import { usageCallMinutes, usageSnapshots } from "./schema.js";
 
 export interface SnapshotRow {
   enterpriseAccountId: string;
@@ -9,7 +9,13 @@ export interface SnapshotRow {
   callingEnabledUsers: number;
   numbersAssigned: number;
   sipDevices: number;
-  callMinutes: number | null;
+}
+
+/** A measured day: the answered talk time of an enterprise's calls that started that day. */
+export interface TalkTimeRow {
+  enterpriseAccountId: string;
+  day: string;
+  talkSeconds: number;
 }
 
 export interface ScopedAccount {
@@ -26,6 +32,18 @@ export interface ScopedAccount {
  */
 export function usageRepository(db: Executor) {
   const mine = (scope: TenantScope) => withinScope(scope, usageSnapshots.enterpriseAccountId);
+  const mineMeasured = (scope: TenantScope) => withinScope(scope, usageCallMinutes.enterpriseAccountId);
+  const enterprisesIn = async (scope: TenantScope, tx: Executor) =>
+    new Set(
+      (
+        await tx
+          .select({ id: accounts.id, kind: accounts.kind })
+          .from(accounts)
+          .where(withinScope(scope, accounts.id))
+      )
+        .filter((a) => a.kind === "enterprise")
+        .map((a) => a.id),
+    );
   return {
     /** The scope's account and every account below it, partners and enterprises alike. */
     async accounts(scope: TenantScope, tx: Executor = db): Promise<ScopedAccount[]> {
@@ -55,9 +73,7 @@ export function usageRepository(db: Executor) {
     /** Writes the snapshots the scope does not have yet; an existing (enterprise, day) is left as it was. */
     async insertMissing(scope: TenantScope, rows: SnapshotRow[], tx: Executor = db): Promise<number> {
       if (rows.length === 0) return 0;
-      const inScope = new Set(
-        (await this.accounts(scope, tx)).filter((a) => a.kind === "enterprise").map((a) => a.id),
-      );
+      const inScope = await enterprisesIn(scope, tx);
       const values = rows.filter((r) => inScope.has(r.enterpriseAccountId));
       if (values.length === 0) return 0;
       const written = await tx
@@ -77,11 +93,65 @@ export function usageRepository(db: Executor) {
           callingEnabledUsers: usageSnapshots.callingEnabledUsers,
           numbersAssigned: usageSnapshots.numbersAssigned,
           sipDevices: usageSnapshots.sipDevices,
-          callMinutes: usageSnapshots.callMinutes,
         })
         .from(usageSnapshots)
         .where(and(mine(scope), between(usageSnapshots.day, from, to)))
         .orderBy(asc(usageSnapshots.enterpriseAccountId), asc(usageSnapshots.day));
+    },
+
+    /** Each enterprise's first snapshot day in the scope: the day it entered the report. */
+    async firstSnapshotDays(scope: TenantScope, tx: Executor = db): Promise<Map<string, string>> {
+      const rows = await tx
+        .select({ id: usageSnapshots.enterpriseAccountId, day: min(usageSnapshots.day) })
+        .from(usageSnapshots)
+        .where(mine(scope))
+        .groupBy(usageSnapshots.enterpriseAccountId);
+      return new Map(rows.flatMap((r) => (r.day ? [[r.id, r.day] as const] : [])));
+    },
+
+    /** Each enterprise's latest measured day (talk time) before `day` in the scope. */
+    async latestMeasuredBefore(
+      scope: TenantScope,
+      day: string,
+      tx: Executor = db,
+    ): Promise<Map<string, string>> {
+      const rows = await tx
+        .select({ id: usageCallMinutes.enterpriseAccountId, day: max(usageCallMinutes.day) })
+        .from(usageCallMinutes)
+        .where(and(mineMeasured(scope), lt(usageCallMinutes.day, day)))
+        .groupBy(usageCallMinutes.enterpriseAccountId);
+      return new Map(rows.flatMap((r) => (r.day ? [[r.id, r.day] as const] : [])));
+    },
+
+    /** Writes the measured days the scope does not have yet; an existing (enterprise, day) is left as it was. */
+    async insertTalkTime(scope: TenantScope, rows: TalkTimeRow[], tx: Executor = db): Promise<number> {
+      if (rows.length === 0) return 0;
+      const inScope = await enterprisesIn(scope, tx);
+      const values = rows.filter((r) => inScope.has(r.enterpriseAccountId));
+      if (values.length === 0) return 0;
+      const written = await tx
+        .insert(usageCallMinutes)
+        .values(values)
+        .onConflictDoNothing()
+        .returning({ id: usageCallMinutes.enterpriseAccountId });
+      return written.length;
+    },
+
+    /** The scope's measured days from `from` to `to` (inclusive, YYYY-MM-DD). */
+    async talkTimeBetween(
+      scope: TenantScope,
+      from: string,
+      to: string,
+      tx: Executor = db,
+    ): Promise<TalkTimeRow[]> {
+      return tx
+        .select({
+          enterpriseAccountId: usageCallMinutes.enterpriseAccountId,
+          day: usageCallMinutes.day,
+          talkSeconds: usageCallMinutes.talkSeconds,
+        })
+        .from(usageCallMinutes)
+        .where(and(mineMeasured(scope), between(usageCallMinutes.day, from, to)));
     },
 
     platform: {

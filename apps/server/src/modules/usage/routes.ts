@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Database } from "../../db/client.js";
 import { targetAccountOf } from "../../http/access.js";
 import { uuid } from "../../http/schema-primitives.js";
 import { MONTH_PATTERN, utcDay } from "./days.js";
+import type { MinutesDeps } from "./minutes.js";
 import { usageCsv, usageReport } from "./service.js";
 
 const params = z.object({ accountId: uuid() });
@@ -26,7 +26,14 @@ const figures = {
     .describe("Users with calling enabled at the end of the month (so far)."),
   numbersAssigned: z.number().int().describe("Numbers assigned to users at the end of the month (so far)."),
   sipDevices: z.number().int().describe("SIP devices at the end of the month (so far)."),
-  minutes: z.number().int().nullable().describe("Call minutes; null while call logs do not exist."),
+  minutes: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds " +
+        "its enterprises'. Null when no day of the month could be measured.",
+    ),
 };
 const rollUp = z.object({
   accountId: z.string(),
@@ -39,7 +46,10 @@ const report = z.object({
   month: z.string(),
   asOf: z.string().describe("The last day counted: the month's last day, or today in the current month."),
   complete: z.boolean().describe("False for the current month, whose figures are so far."),
-  minutesNote: z.string().nullable(),
+  minutesNote: z
+    .string()
+    .nullable()
+    .describe("Null when every day counted has its minutes; else says that none or only some were measured."),
   enterprises: z.array(
     z.object({
       accountId: z.string(),
@@ -57,7 +67,7 @@ const report = z.object({
 const access = { config: { access: { kind: "account" as const, permission: "read" as const } } };
 
 /** The seat and usage report of an account and everything below it, as JSON and as CSV. */
-export function usageRoutes(deps: { db: Database }): FastifyPluginAsyncZod {
+export function usageRoutes(deps: MinutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/usage",

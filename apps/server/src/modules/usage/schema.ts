@@ -16,8 +16,6 @@ export const usageSnapshots = pgTable(
     callingEnabledUsers: integer("calling_enabled_users").notNull(),
     numbersAssigned: integer("numbers_assigned").notNull(),
     sipDevices: integer("sip_devices").notNull(),
-    /** Call minutes of the day, once call logs exist; null: not measured. */
-    callMinutes: integer("call_minutes"),
     takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
@@ -27,3 +25,23 @@ export const usageSnapshots = pgTable(
 );
 
 export type UsageSnapshot = typeof usageSnapshots.$inferSelect;
+
+/**
+ * One row per enterprise and closed UTC day: the answered talk time of the calls that started that day, as
+ * the SBC's call logs held it when the daily job measured the day (once, after the day ended). Like the
+ * snapshots, a row is written once and never updated, so a month keeps its minutes after the CDRs are purged.
+ * No row: the day was not measured (the call logs could not be read).
+ */
+export const usageCallMinutes = pgTable(
+  "usage_call_minutes",
+  {
+    enterpriseAccountId: uuid("enterprise_account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    day: date("day", { mode: "string" }).notNull(),
+    /** Seconds, summed per day; the report turns a month's sum into minutes (rounded once). */
+    talkSeconds: integer("talk_seconds").notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.enterpriseAccountId, table.day] })],
+);

@@ -1,15 +1,21 @@
-import type { Executor } from "../../db/client.js";
 import { Problem } from "../../http/problem.js";
 import { csvCell, type SeatFigures, seatFigures } from "../teams-users/index.js";
 import { type TenantScope, tenantScope } from "../tenancy/index.js";
-import { daysBetween, firstDayOf, lastDayOf, utcDay } from "./days.js";
+import { addDays, daysBetween, firstDayOf, lastDayOf, utcDay } from "./days.js";
+import {
+  MAX_CATCH_UP_DAYS,
+  type MinutesDeps,
+  type MonthTalkTime,
+  measureClosedDays,
+  minutesOf,
+  monthTalkTime,
+} from "./minutes.js";
 import { type ScopedAccount, type SnapshotRow, usageRepository } from "./repository.js";
 
-/** A missed day is caught up by the next run, back to at most this many days. */
-export const MAX_CATCH_UP_DAYS = 31;
-
-export const MINUTES_NOTE =
-  "Minutes are not available yet: the portal does not receive call logs. They will be added to the daily snapshot once it does.";
+export const MINUTES_NOT_MEASURED =
+  "Minutes are not available for this month: the SBC's call logs could not be read for any of its days.";
+export const MINUTES_PARTLY_MEASURED =
+  "Minutes count only the days measured from the SBC's call logs: some days of this month could not be read.";
 
 export interface UsageFigures {
   /** The most users with calling enabled on any day of the month. */
@@ -20,7 +26,10 @@ export interface UsageFigures {
   numbersAssigned: number;
   /** SIP devices at the end of the month (so far). */
   sipDevices: number;
-  /** Call minutes of the month; null while call logs do not exist. */
+  /**
+   * Answered call minutes of the month (talk time, rounded on the month's sum); null when no day of the
+   * month could be measured from the SBC's call logs.
+   */
   minutes: number | null;
 }
 
@@ -55,7 +64,7 @@ export interface UsageReport {
   total: UsageRollUp;
 }
 
-type Deps = { db: Executor };
+type Deps = MinutesDeps;
 type Point = Omit<SnapshotRow, "enterpriseAccountId">;
 
 const zero = (id: string): SeatFigures => ({
@@ -67,11 +76,17 @@ const zero = (id: string): SeatFigures => ({
 
 /**
  * The daily snapshot: every enterprise's seat figures for `today` (UTC), and for the days it missed since its
- * latest snapshot (at most MAX_CATCH_UP_DAYS), taken now. Idempotent: a day already written stays as it was.
+ * latest snapshot (at most MAX_CATCH_UP_DAYS), taken now; then the talk time of the closed days not measured
+ * yet (`minutes.ts`). Idempotent: a day already written stays as it was. `minutesWritten` is null when the
+ * SBC's call logs could not be read.
  */
-export async function takeDailySnapshots(deps: Deps, today: string): Promise<{ written: number }> {
+export async function takeDailySnapshots(
+  deps: Deps,
+  today: string,
+): Promise<{ written: number; minutesWritten: number | null }> {
   const repository = usageRepository(deps.db);
   let written = 0;
+  let minutesWritten: number | null = 0;
   for (const root of await repository.platform.roots()) {
     const scope = tenantScope(root);
     const enterprises = (await repository.accounts(scope)).filter((a) => a.kind === "enterprise");
@@ -81,11 +96,14 @@ export async function takeDailySnapshots(deps: Deps, today: string): Promise<{ w
       const last = latest.get(enterprise.id);
       const days = last ? daysBetween(last, today, MAX_CATCH_UP_DAYS) : [today];
       const figures = live.get(enterprise.id) ?? zero(enterprise.id);
-      return days.map((day) => ({ ...figures, day, callMinutes: null }));
+      return days.map((day) => ({ ...figures, day }));
     });
     written += await repository.insertMissing(scope, rows);
+    const ids = enterprises.map((e) => e.id);
+    const measured = await measureClosedDays(deps, scope, ids, today);
+    minutesWritten = measured === null || minutesWritten === null ? null : minutesWritten + measured;
   }
-  return { written };
+  return { written, minutesWritten };
 }
 
 /** Seats and usage of `month` for the account and everything below it. */
@@ -113,12 +131,22 @@ export async function usageReport(
     for (const enterprise of accounts.filter((a) => a.kind === "enterprise")) {
       const { enterpriseAccountId: _, ...figures } = live.get(enterprise.id) ?? zero(enterprise.id);
       const earlier = (points.get(enterprise.id) ?? []).filter((p) => p.day < today);
-      points.set(enterprise.id, [...earlier, { ...figures, day: today, callMinutes: null }]);
+      points.set(enterprise.id, [...earlier, { ...figures, day: today }]);
     }
   }
+  const enterpriseIds = accounts.filter((a) => a.kind === "enterprise").map((a) => a.id);
+  const talk = await monthTalkTime(
+    deps,
+    scope,
+    enterpriseIds,
+    firstDayOf(month),
+    complete ? lastDay : addDays(today, -1),
+    complete ? undefined : today,
+  );
 
   const byId = new Map(accounts.map((a) => [a.id, a]));
   const enterprises: EnterpriseUsage[] = [];
+  const unmeasured: string[] = [];
   for (const enterprise of accounts) {
     const series = points.get(enterprise.id);
     if (enterprise.kind !== "enterprise" || !series?.length) continue;
@@ -129,8 +157,9 @@ export async function usageReport(
       parentAccountId: parent?.id ?? null,
       parentName: parent?.name ?? null,
       days: series.length,
-      ...figuresOf(series),
+      ...figuresOf(series, talk.get(enterprise.id)),
     });
+    if (series.some((p) => !talk.get(enterprise.id)?.days.has(p.day))) unmeasured.push(enterprise.id);
   }
   const rollUp = (over: ScopedAccount): UsageRollUp => {
     const below = enterprises.filter((e) => byId.get(e.accountId)?.path.startsWith(over.path));
@@ -140,27 +169,34 @@ export async function usageReport(
     month,
     asOf,
     complete,
-    minutesNote: enterprises.every((e) => e.minutes !== null) && enterprises.length > 0 ? null : MINUTES_NOTE,
+    minutesNote: minutesNote(enterprises, unmeasured),
     enterprises,
     partners: accounts.filter((a) => a.kind === "partner").map(rollUp),
     total: rollUp(byId.get(account.id) ?? account),
   };
 }
 
-function figuresOf(series: Point[]): UsageFigures {
+/** Null when every day of every enterprise's series is measured; else says whether none or some were. */
+function minutesNote(enterprises: EnterpriseUsage[], unmeasured: string[]): string | null {
+  if (unmeasured.length === 0) return null;
+  return enterprises.every((e) => e.minutes === null) ? MINUTES_NOT_MEASURED : MINUTES_PARTLY_MEASURED;
+}
+
+function figuresOf(series: Point[], talk: MonthTalkTime | undefined): UsageFigures {
   const end = series[series.length - 1]!;
   return {
     callingEnabledPeak: Math.max(...series.map((p) => p.callingEnabledUsers)),
     callingEnabledEnd: end.callingEnabledUsers,
     numbersAssigned: end.numbersAssigned,
     sipDevices: end.sipDevices,
-    minutes: series.some((p) => p.callMinutes === null)
-      ? null
-      : series.reduce((total, p) => total + (p.callMinutes ?? 0), 0),
+    minutes: talk ? minutesOf(talk.seconds) : null,
   };
 }
 
-/** A roll-up adds its enterprises' figures; its peak is the sum of their peaks (each enterprise is billed on its own). */
+/**
+ * A roll-up adds its enterprises' figures; its peak is the sum of their peaks (each enterprise is billed on its
+ * own); its minutes are the sum of the enterprises' measured minutes, null only when none was measured.
+ */
 function sum(rows: UsageFigures[]): UsageFigures {
   const add = (key: keyof Omit<UsageFigures, "minutes">) => rows.reduce((total, r) => total + r[key], 0);
   return {
@@ -168,10 +204,9 @@ function sum(rows: UsageFigures[]): UsageFigures {
     callingEnabledEnd: add("callingEnabledEnd"),
     numbersAssigned: add("numbersAssigned"),
     sipDevices: add("sipDevices"),
-    minutes:
-      rows.length > 0 && rows.every((r) => r.minutes !== null)
-        ? rows.reduce((total, r) => total + (r.minutes ?? 0), 0)
-        : null,
+    minutes: rows.some((r) => r.minutes !== null)
+      ? rows.reduce((total, r) => total + (r.minutes ?? 0), 0)
+      : null,
   };
 }
 
