@@ -7004,6 +7004,7 @@ export interface operations {
                         asOf: string;
                         /** @description False for the current month, whose figures are so far. */
                         complete: boolean;
+                        /** @description Null when every day counted has its minutes; else says that none or only some were measured. */
                         minutesNote: string | null;
                         enterprises: {
                             accountId: string;
@@ -7019,7 +7020,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         }[];
                         partners: {
@@ -7036,7 +7037,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         }[];
                         total: {
@@ -7053,7 +7054,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         };
                     };
