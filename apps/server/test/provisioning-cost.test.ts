@@ -174,4 +174,40 @@ describe("provisioning cost per user", () => {
       shown,
     ).toHaveLength(1);
   }, 120_000);
+
+  it("a number operation whose poll fails transiently is followed again by the retry, not started again", async () => {
+    const { emulator } = ctx;
+    const settings = (body: object) =>
+      fetch(`${emulator.url}/_emulator/settings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    // The operation runs 3 s, so the read-back lacks the number and verify polls it; the polls answer 503
+    // beyond the client's retries, so the job fails over to pg-boss's retry.
+    await settings({ timeFactor: 1, operationDelayMs: 3000 });
+    await fetch(`${emulator.url}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        rules: [{ pathPattern: "*/telephoneNumberManagement/operations*", status: 503, count: 8 }],
+      }),
+    });
+    try {
+      const user = await provisionOne(4);
+      expect(user.requests.some((l) => l.path.includes("/operations") && l.status === 503)).toBe(true);
+      expect(
+        user.requests.filter((l) => l.path.endsWith("/numberAssignments/assignNumber")),
+        user.shownRequests,
+      ).toHaveLength(1);
+      // The retry follows the saved operation: no re-check of the number as after a lost operation.
+      expect(
+        user.requests.filter((l) => l.method === "GET" && l.path.endsWith("/numberAssignments")),
+        user.shownRequests,
+      ).toHaveLength(0);
+    } finally {
+      await fetch(`${emulator.url}/_emulator/faults`, { method: "DELETE" });
+      await settings({ timeFactor: 0, operationDelayMs: 50 });
+    }
+  }, 120_000);
 });
