@@ -44,6 +44,9 @@ const result = await build({
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
+  // A package without an exports map (e.g. @zxcvbn-ts/*) resolves to its ESM "module" build: esbuild's
+  // code splitting turned a dynamic import() of the CommonJS "main" into a namespace with only `default`.
+  mainFields: ["module", "main"],
   format: "esm",
   target: "node22",
   sourcemap: true,

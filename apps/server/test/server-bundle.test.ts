@@ -192,6 +192,28 @@ describe("the server bundle", () => {
       const reference = await fetch(`${base}/api/docs/`);
       expect(reference.status).toBe(200);
       expect(await reference.text()).toContain("/api/openapi.json");
+      // Activate Your Account runs the password-strength estimator, which the bundle loads on first use.
+      const operator = start(["operator", "create", "--name", "Bundle Ops", "--email", "ops@bundle.test"]);
+      expect(await operator.exited, operator.output.join("")).toBe(0);
+      const created = operator.output.join("");
+      const token = decodeURIComponent(/activate#token=(\S+)/.exec(created)?.[1] ?? "");
+      const temporaryPassword = /Current Password\):\s+(\S+)/.exec(created)?.[1];
+      expect(token && temporaryPassword, created).toBeTruthy();
+      const activate = (newPassword: string) =>
+        fetch(`${base}/api/auth/activate`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            token,
+            currentPassword: temporaryPassword,
+            newPassword,
+            confirmPassword: newPassword,
+          }),
+        });
+      const weak = await activate("password1234");
+      expect(weak.status, await weak.clone().text()).toBe(400);
+      expect(((await weak.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe("newPassword");
+      expect((await activate("granite-harbour-violet-73")).status).toBe(200);
       const problem = await fetch(`${base}/api/${randomBytes(4).toString("hex")}`);
       expect(problem.status).toBe(404);
       expect(problem.headers.get("content-type")).toContain("application/problem+json");
