@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
@@ -10,7 +10,12 @@ import {
 } from "../microsoft/index.js";
 import { type DeltaItem, markRemoved, SYNC_PAGE_WRITERS, writeDeltaPage } from "./directory/delta-writes.js";
 import { runPagePipeline } from "./directory/page-pipeline.js";
-import { ACCOUNT_TYPE_REASONS, syncEligibility, UNUSABLE_ACCOUNT_TYPES } from "./eligibility.js";
+import {
+  ACCOUNT_TYPE_REASONS,
+  NO_TEAMS_LICENCE,
+  syncEligibility,
+  UNUSABLE_ACCOUNT_TYPES,
+} from "./eligibility.js";
 import { teamsUserSyncs, teamsUsers } from "./schema.js";
 
 export interface SyncDeps extends MicrosoftDeps {
@@ -89,9 +94,16 @@ export async function runSync(
   let pages = state?.pages ?? 0;
   let users = state?.usersSeen ?? 0;
   // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
-  // Asked for while the first page travels; pages are written once it is known.
+  // Listed beside the pages (in a tenant with many unlicensed users it is many pages itself); pages written before
+  // it is complete judge by the users' own properties, and the round's end (finishRound) marks every listed user.
   const accountTypesReady = unusableAccountTypes(api);
-  accountTypesReady.catch(() => undefined);
+  let accountTypesKnown = new Map<string, string>();
+  accountTypesReady.then(
+    (types) => {
+      accountTypesKnown = types;
+    },
+    () => undefined, // awaited, and so reported, at the round's end
+  );
   /**
    * Fetches a page. Microsoft may no longer have the sync state behind a delta or next link (410 Gone, e.g.
    * `syncStateNotFound` after its state was reset, or an expired token): "the application must restart with a full
@@ -117,18 +129,22 @@ export async function runSync(
     await runPagePipeline({
       first: link,
       writers: SYNC_PAGE_WRITERS,
+      // Nothing but the request itself between a page and the next: rows are made by the writer.
       async fetch(from, drain) {
         const page = await fetchPage(from, drain);
-        // Only the columns kept travel on: the raw page (assigned plans and all) is let go here.
-        const accountTypes = await accountTypesReady;
         return {
-          items: page.value.map((u) => pageItem(u, accountTypes)),
+          items: page.value,
           ids: page.value.map((u) => u.id),
           next: page["@odata.nextLink"] ?? null,
           deltaLink: page["@odata.deltaLink"] ?? null,
         };
       },
-      write: (page) => writeDeltaPage(db, enterpriseAccountId, page.items),
+      write: (page) =>
+        writeDeltaPage(
+          db,
+          enterpriseAccountId,
+          page.items.map((u) => pageItem(u, accountTypesKnown)),
+        ),
       async committed({ page, written: counts }) {
         pages++;
         users += page.items.length;
@@ -263,7 +279,8 @@ async function finishRound(
   for (const [type, reason] of Object.entries(UNUSABLE_ACCOUNT_TYPES)) {
     const ids = flagged.filter((id) => accountTypes.get(id) === type);
     if (ids.length === 0) continue;
-    // A reason of the user's own (disabled, no Teams Phone licence) comes first and stays.
+    // A reason of the user's own (disabled, no Teams Phone licence) comes first and stays; the account type
+    // comes before a missing Teams service plan (syncEligibility's order, whenever the page was written).
     await db
       .update(teamsUsers)
       .set({ eligible: false, ineligibleReason: reason, syncedAt: now })
@@ -271,7 +288,7 @@ async function finishRound(
         and(
           eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
           isNull(teamsUsers.removedAt),
-          eq(teamsUsers.eligible, true),
+          or(eq(teamsUsers.eligible, true), eq(teamsUsers.ineligibleReason, NO_TEAMS_LICENCE)),
           inArray(sql`lower(${teamsUsers.objectId})`, ids),
         ),
       );
