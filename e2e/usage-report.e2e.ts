@@ -1,6 +1,9 @@
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import pg from "pg";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ensureDatabase } from "../apps/server/src/db/client.js";
 import { launchBrowser } from "./support/browser.js";
 import { onboardEnterprise, onboardPartner, setUpOperator } from "./support/guide-steps.js";
 import { type RunningPortal, startPortal } from "./support/portal.js";
@@ -9,14 +12,21 @@ const STEPS_TIMEOUT = 240_000;
 
 /**
  * The Usage page (issue 15 scope 5): a partner adds a user with a SIP device to its enterprise, opens Usage and
- * sees the enterprise's figures for the current month, then downloads the same figures as CSV.
+ * sees the enterprise's figures for the current month, calls made today counted in the minutes, then downloads
+ * the same figures as CSV. The CDRs are written straight into the SBC database's acc_cdrs as Kamailio writes
+ * them (apps/server/test/call-logs.test.ts proves Kamailio does).
  */
 describe("Usage page", () => {
   let portal: RunningPortal;
   let browser: Browser;
+  let sbcUrl: string;
 
   beforeAll(async () => {
-    [portal, browser] = await Promise.all([startPortal({ M365_EMULATOR: "on" }), launchBrowser()]);
+    sbcUrl = await ensureDatabase(inject("postgresUrl"), `e2e_sbc_${randomBytes(6).toString("hex")}`);
+    [portal, browser] = await Promise.all([
+      startPortal({ M365_EMULATOR: "on", SBC_DATABASE_URL: sbcUrl }),
+      launchBrowser(),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -44,8 +54,41 @@ describe("Usage page", () => {
     await partner.getByTestId("user-row-user1@contoso.example").waitFor();
   }
 
+  /** Two answered calls today, 125 s and 60 s of talk time (3 minutes), and a busy one. */
+  async function seedCallsToday(enterpriseId: string) {
+    const db = new pg.Client({ connectionString: sbcUrl });
+    await db.connect();
+    try {
+      const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) / 1000;
+      for (const [offset, talk, code] of [
+        [1, 125, "200"],
+        [300, 60, "200"],
+        [600, null, "486"],
+      ] as const) {
+        const invited = midnight + offset;
+        await db.query(
+          `insert into acc_cdrs (s2t_direction, s2t_enterprise, s2t_fqdn, s2t_user_number, s2t_from, s2t_to,
+             s2t_call_id, s2t_invited, s2t_answered, s2t_ended, s2t_failed, s2t_code)
+           values ('pbx-to-teams', $1, 'contoso.customers.example.net', '+14255557201', '+14255550100',
+             '+14255557201', $2, $3, $4, $5, $6, $7)`,
+          [
+            enterpriseId,
+            randomUUID(),
+            invited.toFixed(6),
+            talk === null ? null : (invited + 2).toFixed(6),
+            talk === null ? null : (invited + 2 + talk).toFixed(6),
+            talk === null ? (invited + 5).toFixed(6) : null,
+            code,
+          ],
+        );
+      }
+    } finally {
+      await db.end();
+    }
+  }
+
   it(
-    "a partner opens Usage, sees its enterprise's figures and downloads them as CSV",
+    "a partner opens Usage, sees its enterprise's figures and today's call minutes, and downloads them as CSV",
     async () => {
       const operator = await setUpOperator(browser, portal);
       const partner = await onboardPartner(browser, portal, operator);
@@ -66,9 +109,15 @@ describe("Usage page", () => {
       await expect(cell("devices")).resolves.toBe("1");
       // Calling is enabled once Microsoft is connected and provisioning is done; until then it is not counted.
       await expect(cell("calling-end")).resolves.toBe("0");
-      await expect(cell("minutes")).resolves.toBe("not available");
-      await partner.getByText(/Minutes are not available yet/).waitFor();
+      // Reading the report installed the call-log table in the SBC database; no call yet: 0 minutes, measured.
+      await expect(cell("minutes")).resolves.toBe("0");
+      await seedCallsToday(enterpriseId);
+      await partner.reload();
+      await row.waitFor();
+      await expect.poll(() => cell("minutes"), { timeout: 15_000 }).toBe("3");
+      await expect(partner.getByText(/Minutes (are not available|count only)/).count()).resolves.toBe(0);
       const total = partner.getByTestId("usage-total");
+      await expect(total.locator('[data-column="minutes"]').textContent()).resolves.toBe("3");
       await expect(total.locator('[data-column="numbers"]').textContent()).resolves.toBe("1");
       await expect(total.textContent()).resolves.toContain("Telco Partner");
 
@@ -82,8 +131,8 @@ describe("Usage page", () => {
       expect(lines[0]).toBe(
         "Level,Account ID,Account,Parent,Calling enabled (peak),Calling enabled (end of month),Numbers assigned,SIP devices,Minutes",
       );
-      expect(lines).toContain(`enterprise,${enterpriseId},Contoso,Telco Partner,0,0,1,1,`);
-      expect(lines.at(-1)).toMatch(/^total,[0-9a-f-]{36},Telco Partner,,0,0,1,1,$/);
+      expect(lines).toContain(`enterprise,${enterpriseId},Contoso,Telco Partner,0,0,1,1,3`);
+      expect(lines.at(-1)).toMatch(/^total,[0-9a-f-]{36},Telco Partner,,0,0,1,1,3$/);
     },
     STEPS_TIMEOUT,
   );

@@ -48,7 +48,8 @@ export function UsagePage() {
               ? `${monthLabel(data.month)}, from the daily snapshots.`
               : `${monthLabel(data.month)} so far, as of ${data.asOf} (today's figures are live).`}{" "}
             Calling enabled: the peak of any day and the figure at the end of the month; numbers and SIP
-            devices at the end of the month.
+            devices at the end of the month; minutes: the talk time of the answered calls in the SBC's call
+            logs, by the day a call started (UTC).
           </Text>
           {data.minutesNote && <Alert color="blue">{data.minutesNote}</Alert>}
           <Title order={3}>Enterprises</Title>
