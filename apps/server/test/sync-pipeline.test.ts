@@ -1,18 +1,15 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { DEMO_TENANTS, type StartedEmulator } from "@sip2teams/m365-emulator";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/client.js";
 import { SYNC_JOB } from "../src/modules/teams-users/jobs.js";
 import { teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { startAppForWorkerProcesses } from "./support/app-for-worker-processes.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
-import { emulatorEnv, startEmulator } from "./support/onboarding.js";
-import { connectedContoso, pwshStandInPath } from "./support/provisioning.js";
+import { startEmulator } from "./support/onboarding.js";
+import { connectedContoso } from "./support/provisioning.js";
 import { useConnectedContoso } from "./support/teams-users-sync.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import type { TestApp } from "./support/test-app.js";
 import { waitFor } from "./support/wait-for.js";
 import { startWorkerProcess, type WorkerProcess } from "./support/worker-process.js";
 
@@ -171,20 +168,7 @@ describe("Teams users sync, pipelined: a worker killed mid-round", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    const dir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-sync-crash-"));
-    const caFile = path.join(dir, "emulator-ca.pem");
-    await writeFile(caFile, emulator.caCertPem);
-    const env = { ...emulatorEnv(emulator), PWSH_PATH: pwshStandInPath(), TEAMS_USERS_SYNC_MINUTES: "0" };
-    const databaseUrl = await freshDatabaseUrl();
-    // Every job runs in the worker process.
-    t = await startTestApp({ ...env, DATABASE_URL: databaseUrl }, { workers: false });
-    workerEnv = {
-      ...env,
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: t.deps.config.DATA_DIR,
-      PUBLIC_URL: "http://localhost:3000",
-      EXTRA_CA_FILE: caFile,
-    };
+    ({ t, workerEnv } = await startAppForWorkerProcesses(emulator));
     worker = await startWorkerProcess(workerEnv);
     const tree = await createAccountTree(t.deps.db);
     const operatorAdmin = await createSignedInUser(t.deps.db, tree.operator, "Admin");
