@@ -1,4 +1,4 @@
-import type { TeamsUsersFilter } from "./api";
+import type { TeamsUsersFilter } from "./list-query";
 
 /** The Users page's filter choices, in the order the Filter select shows them. */
 export const FILTERS = [

@@ -1,5 +1,6 @@
 import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { accountRoute } from "../../app/shell-routes";
+import { prefetchFirstUsersPage } from "./prefetch";
 
 export const teamsUsersRoutes = [
   createRoute({
@@ -10,6 +11,11 @@ export const teamsUsersRoutes = [
       sync: search.sync === "1" || search.sync === 1 ? "1" : undefined,
       filter: typeof search.filter === "string" ? search.filter : undefined,
     }),
+    loaderDeps: ({ search }) => ({ filter: search.filter }),
+    // Not awaited: the page renders as soon as its code is here; the request only starts earlier.
+    loader: ({ params, deps }) => {
+      void prefetchFirstUsersPage(params.accountId, deps.filter);
+    },
   }),
   createRoute({
     getParentRoute: () => accountRoute,
