@@ -55,7 +55,9 @@ export async function writeDeltaPage(
     let added = 0;
     let updated = 0;
     if (present.length > 0) {
-      const result = await tx.execute<{ inserted: boolean }>(sql`
+      // Counted in the database: one row back instead of one per user.
+      const result = await tx.execute<{ added: number; updated: number }>(sql`
+        with written as (
         insert into teams_users (enterprise_account_id, object_id, user_principal_name, display_name, mail,
           account_enabled, usage_location, has_teams_phone, is_resource_account, eligible, ineligible_reason,
           removed_at, synced_at)
@@ -71,11 +73,11 @@ export async function writeDeltaPage(
           usage_location = excluded.usage_location, has_teams_phone = excluded.has_teams_phone,
           is_resource_account = excluded.is_resource_account, eligible = excluded.eligible,
           ineligible_reason = excluded.ineligible_reason, removed_at = null, synced_at = excluded.synced_at
-        returning (xmax = 0) as inserted`);
-      for (const row of result.rows) {
-        if (row.inserted) added++;
-        else updated++;
-      }
+        returning (xmax = 0) as inserted)
+        select (count(*) filter (where inserted))::int as added, (count(*) filter (where not inserted))::int as updated
+        from written`);
+      added = result.rows[0]?.added ?? 0;
+      updated = result.rows[0]?.updated ?? 0;
     }
     if (removedIds.length > 0) await markRemoved(tx, enterpriseAccountId, removedIds);
     return { added, updated, removed: removedIds.length };
