@@ -8,7 +8,9 @@
 // Prints per shape: wall ÷ (pages × latency) (targets ≤ 1.1 at 100 ms, ≤ 1.3 at 20 ms), wall from the job's start
 // (pg-boss started_on) to the round's end; checks the results (every Graph user stored once with its address, name
 // and eligibility; the round completed with 50,000 seen and added, none removed); and the worker's peak RSS while
-// syncing (VmHWM from /proc/<pid>/status, reset before each sync; target < 250 MB).
+// syncing (VmHWM from /proc/<pid>/status, reset before each sync; target < 250 MB). Also printed, to read a ratio
+// by: the CPU-seconds PostgreSQL, the worker and the emulator (this process) spent, and per page Microsoft's answer
+// time and the worker's turnaround to its next request (the round's critical path).
 // BENCH_USERS sets the size (e.g. 5000 for a quick run), BENCH_LATENCIES the shapes ("100,20").
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
