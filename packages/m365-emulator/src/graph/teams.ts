@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { PLAN } from "../state/catalog.js";
 import { findNumberById, settleOperations, startNumberOperation, updateNumber } from "../state/numbers.js";
 import { findUser, tenantNow } from "../state/users.js";
@@ -26,7 +27,7 @@ import {
 } from "./entities.js";
 import { badRequest, resourceNotFound } from "./errors.js";
 import { compileFilter } from "./odata-filter.js";
-import { encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
+import { decodeToken, encodeToken, nextLink, paginate, parseSelect, project } from "./query.js";
 
 const TNM = "/admin/teams/telephoneNumberManagement";
 const READ_NUMBERS = ["TeamsTelephoneNumber.Read.All", "TeamsTelephoneNumber.ReadWrite.All"];
@@ -158,9 +159,15 @@ function expandUser(call: GraphCall, entity: Record<string, unknown>): Record<st
   return { ...entity, user: u ? project(userEntity(call.tenant, u), null, USER_DEFAULT_SELECT) : null };
 }
 
-function listUserConfigurations(call: GraphCall): GraphResult {
-  requirePermission(call, "TeamsUserConfiguration.Read.All");
-  settleOperations(call.tenant);
+/**
+ * The ids a userConfigurations list matched when its first page was asked for, by snapshot id (named in the
+ * skiptoken): the following pages build only their own entities, not every user's again (a tenant's unlicensed
+ * users can be many pages). The oldest snapshots are dropped; an unknown one is computed afresh.
+ */
+const configSnapshots = new Map<string, string[]>();
+const MAX_CONFIG_SNAPSHOTS = 50;
+
+function matchingConfigurationIds(call: GraphCall): string[] {
   let items = [...call.tenant.users.values()]
     .filter((u) => call.ctx.state.syncedToTeams(call.tenant, u))
     .map((u) => userConfigurationEntity(call.tenant, u));
@@ -175,24 +182,46 @@ function listUserConfigurations(call: GraphCall): GraphResult {
     const sign = dir === "desc" ? -1 : 1;
     items.sort((a, b) => sign * String(a[prop] ?? "").localeCompare(String(b[prop] ?? "")));
   }
+  return items.map((i) => String(i.id));
+}
+
+function listUserConfigurations(call: GraphCall): GraphResult {
+  requirePermission(call, "TeamsUserConfiguration.Read.All");
+  settleOperations(call.tenant);
+  const skiptoken = call.query.get("$skiptoken");
+  const known = skiptoken ? decodeToken<{ snap?: string }>(skiptoken).snap : undefined;
+  const ids = (known && configSnapshots.get(known)) || matchingConfigurationIds(call);
   const select = parseSelect(call.query, CONFIG_PROPERTIES, CONFIG_TYPE);
-  const { page, nextOffset } = paginate(items, call.query, { def: 100, max: 999 });
+  const { page, nextOffset } = paginate(ids, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
-  if (call.query.get("$count") === "true") extra["@odata.count"] = items.length;
+  if (call.query.get("$count") === "true") extra["@odata.count"] = ids.length;
   if (nextOffset !== null) {
+    let snap = known && configSnapshots.has(known) ? known : undefined;
+    if (!snap) {
+      snap = randomUUID();
+      configSnapshots.set(snap, ids);
+      for (const old of configSnapshots.keys()) {
+        if (configSnapshots.size <= MAX_CONFIG_SNAPSHOTS) break;
+        configSnapshots.delete(old);
+      }
+    }
     extra["@odata.nextLink"] = nextLink(
       call.base,
       "/admin/teams/userConfigurations",
       call.query,
-      encodeToken({ o: nextOffset }),
+      encodeToken({ o: nextOffset, snap }),
     );
   }
+  const entities = page.flatMap((id) => {
+    const u = call.tenant.users.get(id);
+    return u ? [userConfigurationEntity(call.tenant, u)] : [];
+  });
   return {
     status: 200,
     body: collection(
       call,
       "admin/teams/userConfigurations",
-      page.map((i) => expandUser(call, project(i, select))),
+      entities.map((i) => expandUser(call, project(i, select))),
       extra,
     ),
   };
