@@ -12,15 +12,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { startPortal } from "./support/portal.mjs";
 import { report, reportFailure } from "./support/report.mjs";
+import { serveOn, serverModules } from "./support/server-modules.mjs";
 
-const dist = (p) => new URL(`../apps/server/dist/${p}`, import.meta.url).href;
-const { startEmbeddedPostgres } = await import(dist("db/embedded-postgres.js"));
-const { connectDatabase } = await import(dist("db/client.js"));
-const { runMigrations } = await import(dist("db/migrate.js"));
-const { accountRepository } = await import(dist("modules/tenancy/repository.js"));
-const { SESSION_COOKIE, sessionStore } = await import(dist("modules/identity/sessions.js"));
+const {
+  startEmbeddedPostgres,
+  connectDatabase,
+  runMigrations,
+  accountRepository,
+  SESSION_COOKIE,
+  sessionStore,
+} = await serverModules();
 
 const USERS = Number(process.env.BENCH_USERS ?? 50_000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 10);
@@ -122,17 +124,7 @@ try {
     admin.rows[0].id,
     {},
   );
-  portal = await startPortal({
-    dataDir: path.join(dir, "portal"),
-    command: [
-      "/usr/bin/env",
-      `DATABASE_URL=${pgHandle.url}`,
-      process.execPath,
-      path.resolve(import.meta.dirname, "../apps/server/bin/sip2teams.js"),
-      "serve",
-    ],
-    env: { RUN_WORKERS: "false" },
-  });
+  portal = await serveOn(pgHandle.url, path.join(dir, "portal"));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,

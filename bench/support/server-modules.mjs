@@ -1,0 +1,31 @@
+// What benchmarks that prepare their own data take from the built server: its modules from tsc's per-file output
+// (apps/server/dist/<path>.js, npm run build), and `sip2teams serve` on a database the benchmark made.
+import path from "node:path";
+import { startPortal } from "./portal.mjs";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const load = (file) => import(new URL(`../../apps/server/dist/${file}`, import.meta.url).href);
+
+/** Embedded PostgreSQL, the database client and migrations, the account repository and the session store. */
+export async function serverModules() {
+  const [postgres, client, migrate, tenancy, sessions] = await Promise.all(
+    [
+      "db/embedded-postgres.js",
+      "db/client.js",
+      "db/migrate.js",
+      "modules/tenancy/repository.js",
+      "modules/identity/sessions.js",
+    ].map(load),
+  );
+  return { ...postgres, ...client, ...migrate, ...tenancy, ...sessions };
+}
+
+/** The built portal without workers (the API and the web app) on `databaseUrl`, its own files under `dataDir`. */
+export function serveOn(databaseUrl, dataDir) {
+  const bin = path.join(root, "apps/server/bin/sip2teams.js");
+  return startPortal({
+    dataDir,
+    command: ["/usr/bin/env", `DATABASE_URL=${databaseUrl}`, process.execPath, bin, "serve"],
+    env: { RUN_WORKERS: "false" },
+  });
+}
