@@ -1,12 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import pg from "pg";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureDatabase } from "../apps/server/src/db/client.js";
-import { launchBrowser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
+import { usePortalWithCallRecords } from "./support/call-records.js";
 import { onboardEnterprise, onboardPartner, setUpOperator } from "./support/guide-steps.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
 
 const STEPS_TIMEOUT = 240_000;
 
@@ -17,61 +12,48 @@ const STEPS_TIMEOUT = 240_000;
  * database's acc_cdrs as Kamailio writes them (apps/server/test/call-logs.test.ts proves Kamailio does).
  */
 describe("Call logs page", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  let sbcUrl: string;
-
-  beforeAll(async () => {
-    sbcUrl = await ensureDatabase(inject("postgresUrl"), `e2e_sbc_${randomBytes(6).toString("hex")}`);
-    [portal, browser] = await Promise.all([
-      startPortal({ M365_EMULATOR: "on", SBC_DATABASE_URL: sbcUrl }),
-      launchBrowser(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalWithCallRecords();
 
   /** 54 answered calls PBX → Teams, one a minute up to ten minutes ago, and one busy call Teams → PBX now. */
   async function seedCalls(enterpriseId: string) {
-    const db = new pg.Client({ connectionString: sbcUrl });
-    await db.connect();
-    try {
-      const now = Date.now() / 1000;
-      for (let i = 0; i < 54; i++) {
+    const now = Date.now() / 1000;
+    const contoso = { enterpriseId, userNumber: "+14255557201" };
+    await suite.insertCalls([
+      ...Array.from({ length: 54 }, (_, i) => {
         const invited = now - 600 - i * 60;
-        await db.query(
-          `insert into acc_cdrs (s2t_direction, s2t_enterprise, s2t_fqdn, s2t_user_number, s2t_from, s2t_to,
-             s2t_call_id, s2t_invited, s2t_answered, s2t_ended, s2t_code, s2t_reason, s2t_proxy)
-           values ('pbx-to-teams', $1, 'contoso.customers.example.net', '+14255557201', '+14255550100',
-             '+14255557201', $2, $3, $4, $5, '200', 'OK', 'sip:sip.pstnhub.microsoft.com:5061')`,
-          [
-            enterpriseId,
-            randomUUID(),
-            invited.toFixed(6),
-            (invited + 2).toFixed(6),
-            (invited + 65).toFixed(6),
-          ],
-        );
-      }
-      await db.query(
-        `insert into acc_cdrs (s2t_direction, s2t_enterprise, s2t_fqdn, s2t_user_number, s2t_from, s2t_to,
-           s2t_call_id, s2t_invited, s2t_failed, s2t_code, s2t_reason, s2t_proxy)
-         values ('teams-to-pbx', $1, 'contoso.customers.example.net', '+14255557201', '+14255557201', '201',
-           'busy-call', $2, $3, '486', 'Busy Here', 'sip:sip2.pstnhub.microsoft.com')`,
-        [enterpriseId, now.toFixed(6), (now + 1).toFixed(6)],
-      );
-    } finally {
-      await db.end();
-    }
+        return {
+          ...contoso,
+          direction: "pbx-to-teams" as const,
+          from: "+14255550100",
+          to: "+14255557201",
+          invited,
+          answered: invited + 2,
+          ended: invited + 65,
+          code: "200",
+          reason: "OK",
+          proxy: "sip:sip.pstnhub.microsoft.com:5061",
+        };
+      }),
+      {
+        ...contoso,
+        direction: "teams-to-pbx",
+        from: "+14255557201",
+        to: "201",
+        callId: "busy-call",
+        invited: now,
+        failed: now + 1,
+        code: "486",
+        reason: "Busy Here",
+        proxy: "sip:sip2.pstnhub.microsoft.com",
+      },
+    ]);
   }
 
   it(
     "a partner sees its enterprise's calls, pages, filters failed calls and exports them; the enterprise sees its own",
     async () => {
-      const operator = await setUpOperator(browser, portal);
-      const partner = await onboardPartner(browser, portal, operator);
+      const operator = await setUpOperator(suite.browser, suite.portal);
+      const partner = await onboardPartner(suite.browser, suite.portal, operator);
       const partnerHome = partner.url();
       const enterpriseUrl = await onboardEnterprise(partner);
       const enterpriseId = enterpriseUrl.split("/")[4]!;

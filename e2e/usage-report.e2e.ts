@@ -1,12 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import pg from "pg";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureDatabase } from "../apps/server/src/db/client.js";
-import { launchBrowser } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { usePortalWithCallRecords } from "./support/call-records.js";
 import { onboardEnterprise, onboardPartner, setUpOperator } from "./support/guide-steps.js";
-import { type RunningPortal, startPortal } from "./support/portal.js";
 
 const STEPS_TIMEOUT = 240_000;
 
@@ -17,21 +13,7 @@ const STEPS_TIMEOUT = 240_000;
  * them (apps/server/test/call-logs.test.ts proves Kamailio does).
  */
 describe("Usage page", () => {
-  let portal: RunningPortal;
-  let browser: Browser;
-  let sbcUrl: string;
-
-  beforeAll(async () => {
-    sbcUrl = await ensureDatabase(inject("postgresUrl"), `e2e_sbc_${randomBytes(6).toString("hex")}`);
-    [portal, browser] = await Promise.all([
-      startPortal({ M365_EMULATOR: "on", SBC_DATABASE_URL: sbcUrl }),
-      launchBrowser(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await portal?.stop();
-  });
+  const suite = usePortalWithCallRecords();
 
   /** Add User before Microsoft consent, by address, with one SIP device: a number and a device, calling pending. */
   async function addUserWithDevice(partner: Page, enterpriseUrl: string) {
@@ -56,42 +38,26 @@ describe("Usage page", () => {
 
   /** Two answered calls today, 125 s and 60 s of talk time (3 minutes), and a busy one. */
   async function seedCallsToday(enterpriseId: string) {
-    const db = new pg.Client({ connectionString: sbcUrl });
-    await db.connect();
-    try {
-      const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) / 1000;
-      for (const [offset, talk, code] of [
-        [1, 125, "200"],
-        [300, 60, "200"],
-        [600, null, "486"],
-      ] as const) {
-        const invited = midnight + offset;
-        await db.query(
-          `insert into acc_cdrs (s2t_direction, s2t_enterprise, s2t_fqdn, s2t_user_number, s2t_from, s2t_to,
-             s2t_call_id, s2t_invited, s2t_answered, s2t_ended, s2t_failed, s2t_code)
-           values ('pbx-to-teams', $1, 'contoso.customers.example.net', '+14255557201', '+14255550100',
-             '+14255557201', $2, $3, $4, $5, $6, $7)`,
-          [
-            enterpriseId,
-            randomUUID(),
-            invited.toFixed(6),
-            talk === null ? null : (invited + 2).toFixed(6),
-            talk === null ? null : (invited + 2 + talk).toFixed(6),
-            talk === null ? (invited + 5).toFixed(6) : null,
-            code,
-          ],
-        );
-      }
-    } finally {
-      await db.end();
-    }
+    const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) / 1000;
+    const call = {
+      direction: "pbx-to-teams",
+      enterpriseId,
+      userNumber: "+14255557201",
+      from: "+14255550100",
+      to: "+14255557201",
+    } as const;
+    await suite.insertCalls([
+      { ...call, invited: midnight + 1, answered: midnight + 3, ended: midnight + 3 + 125, code: "200" },
+      { ...call, invited: midnight + 300, answered: midnight + 302, ended: midnight + 302 + 60, code: "200" },
+      { ...call, invited: midnight + 600, failed: midnight + 605, code: "486" },
+    ]);
   }
 
   it(
     "a partner opens Usage, sees its enterprise's figures and today's call minutes, and downloads them as CSV",
     async () => {
-      const operator = await setUpOperator(browser, portal);
-      const partner = await onboardPartner(browser, portal, operator);
+      const operator = await setUpOperator(suite.browser, suite.portal);
+      const partner = await onboardPartner(suite.browser, suite.portal, operator);
       const partnerHome = partner.url();
       const enterpriseUrl = await onboardEnterprise(partner);
       const enterpriseId = enterpriseUrl.split("/")[4]!;
