@@ -256,7 +256,9 @@ try {
       const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
       console.log(
         `sync-50k [${shape}]: per page, Microsoft (the emulator) answered in ${mean(pageLog.map((r) => r.took)).toFixed(0)} ms; ` +
-          `the worker asked for the next page ${mean(turnaround).toFixed(0)} ms after a page's answer (the longest ${Math.max(0, ...turnaround).toFixed(0)} ms, after page ${turnaround.indexOf(Math.max(...turnaround)) + 1})`,
+          `the worker asked for the next page ${mean(turnaround).toFixed(0)} ms after a page's answer (the longest ${Math.max(0, ...turnaround).toFixed(0)} ms, after page ${turnaround.indexOf(Math.max(...turnaround)) + 1}); ` +
+          `the job's start to the first page's request ${(pageLog[0].end - pageLog[0].took - job.started_on.getTime()).toFixed(0)} ms, ` +
+          `the last page's answer to the round's end ${(state.finished_at.getTime() - pageLog.at(-1).end).toFixed(0)} ms`,
       );
       const target = TARGETS[latencyMs] ?? 1.1;
       report("sync-50k", [
