@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
@@ -275,8 +275,6 @@ async function finishRound(
       );
   }
   const now = new Date();
-  // Lists of flagged ids travel as one JSON parameter (a large tenant flags thousands: one bind parameter each
-  // made the statements slow to send and plan).
   const flagged = [...accountTypes.keys()];
   for (const [type, reason] of Object.entries(UNUSABLE_ACCOUNT_TYPES)) {
     const ids = flagged.filter((id) => accountTypes.get(id) === type);
@@ -291,7 +289,7 @@ async function finishRound(
           eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
           isNull(teamsUsers.removedAt),
           or(eq(teamsUsers.eligible, true), eq(teamsUsers.ineligibleReason, NO_TEAMS_LICENCE)),
-          sql`lower(${teamsUsers.objectId}) in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+          inArray(sql`lower(${teamsUsers.objectId})`, ids),
         ),
       );
   }
@@ -303,9 +301,7 @@ async function finishRound(
         eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
         isNull(teamsUsers.removedAt),
         inArray(teamsUsers.ineligibleReason, [...ACCOUNT_TYPE_REASONS]),
-        flagged.length > 0
-          ? sql`lower(${teamsUsers.objectId}) not in (select jsonb_array_elements_text(${JSON.stringify(flagged)}::jsonb))`
-          : undefined,
+        flagged.length > 0 ? notInArray(sql`lower(${teamsUsers.objectId})`, flagged) : undefined,
       ),
     );
   for (const { objectId } of served) {
