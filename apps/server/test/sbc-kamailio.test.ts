@@ -26,7 +26,7 @@ import {
   createSignedInUser,
   type SignedInUser,
 } from "./support/factories.js";
-import { asKamailioRole, KAMAILIO_DB_PASSWORD } from "./support/sbc.js";
+import { asKamailioRole, KAMAILIO_DB_PASSWORD, kamailioArgs } from "./support/sbc.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
@@ -346,22 +346,7 @@ describe("SBC with Kamailio and SIPp", () => {
         "",
       ].join("\n"),
     );
-    kamailio = run(
-      "/usr/sbin/kamailio",
-      [
-        "-DD",
-        "-E",
-        "-f",
-        path.join(kamDir, "kamailio.cfg"),
-        "-Y",
-        path.join(kamDir, "run"),
-        "-m",
-        "64",
-        "-M",
-        "16",
-      ],
-      kamDir,
-    );
+    kamailio = run("/usr/sbin/kamailio", kamailioArgs(kamDir), kamDir);
     await waitFor(
       "Kamailio JSON-RPC",
       async () => {

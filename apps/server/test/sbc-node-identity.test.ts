@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import {
+  kamailioArgs,
   type Proc,
   runProcess,
   type StandaloneSbc,
@@ -52,22 +53,7 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
       .replaceAll(`:${sbc.ports.rpc}!`, `:${ports.rpc}!`)
       .replace(`!${NODE}!`, `!sbc3.${TEAMS_BASE_DOMAIN}!`);
     await writeFile(path.join(dir, "kamailio-local.cfg"), site);
-    node2 = runProcess(
-      "/usr/sbin/kamailio",
-      [
-        "-DD",
-        "-E",
-        "-f",
-        path.join(dir, "kamailio.cfg"),
-        "-Y",
-        path.join(dir, "run"),
-        "-m",
-        "64",
-        "-M",
-        "16",
-      ],
-      dir,
-    );
+    node2 = runProcess("/usr/sbin/kamailio", kamailioArgs(dir), dir);
     node2Rpc = `http://127.0.0.1:${ports.rpc}/RPC`;
     await waitFor(
       "the second node's JSON-RPC",

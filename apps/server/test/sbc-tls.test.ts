@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { freshDatabaseUrl } from "./support/database.js";
-import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE } from "./support/sbc.js";
+import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE, kamailioArgs } from "./support/sbc.js";
 import { createTestCa, issueCertificate } from "./support/test-ca.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
@@ -136,22 +136,10 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
         "",
       ].join("\n"),
     );
-    kamailio = spawn(
-      "/usr/sbin/kamailio",
-      [
-        "-DD",
-        "-E",
-        "-f",
-        path.join(kamDir, "kamailio.cfg"),
-        "-Y",
-        path.join(kamDir, "run"),
-        "-m",
-        "64",
-        "-M",
-        "16",
-      ],
-      { cwd: kamDir, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    kamailio = spawn("/usr/sbin/kamailio", kamailioArgs(kamDir), {
+      cwd: kamDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     kamailio.stdout!.on("data", (c) => kamailioOutput.push(c.toString()));
     kamailio.stderr!.on("data", (c) => kamailioOutput.push(c.toString()));
     await waitFor("Kamailio JSON-RPC", async () => {

@@ -125,6 +125,22 @@ export interface StandaloneSbc {
 
 const KAMAILIO_TABLES = ["standard", "htable", "domain", "dispatcher", "permissions", "uac"];
 
+/** Kamailio in the foreground, logging to stderr, on the configuration in `dir` (its runtime files in dir/run). */
+export function kamailioArgs(dir: string) {
+  return [
+    "-DD",
+    "-E",
+    "-f",
+    path.join(dir, "kamailio.cfg"),
+    "-Y",
+    path.join(dir, "run"),
+    "-m",
+    "64",
+    "-M",
+    "16",
+  ];
+}
+
 export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise<StandaloneSbc> {
   for (const binary of ["/usr/sbin/kamailio", "/usr/bin/sipp", "/usr/bin/rtpengine"]) {
     if (!existsSync(binary)) throw new Error(`${binary} is missing (see sbc/README.md)`);
@@ -210,22 +226,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
       "",
     ].join("\n"),
   );
-  const kamailio = runProcess(
-    "/usr/sbin/kamailio",
-    [
-      "-DD",
-      "-E",
-      "-f",
-      path.join(kamDir, "kamailio.cfg"),
-      "-Y",
-      path.join(kamDir, "run"),
-      "-m",
-      "64",
-      "-M",
-      "16",
-    ],
-    kamDir,
-  );
+  const kamailio = runProcess("/usr/sbin/kamailio", kamailioArgs(kamDir), kamDir);
   const rpc = async (method: string, params: unknown[] = []) => {
     const response = await fetch(`http://127.0.0.1:${ports.rpc}/RPC`, {
       method: "POST",
