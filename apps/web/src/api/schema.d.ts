@@ -436,6 +436,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The account's portal users by name; cursor paging (docs/api.md, Pagination). */
         get: operations["listUsers"];
         put?: never;
         /** @description Add User: creates an invited user and sends the activation email. */
@@ -504,6 +505,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The partners directly below the account, by name; cursor paging (docs/api.md, Pagination). */
         get: operations["listPartners"];
         put?: never;
         /** @description Creates a partner (or sub-partner) below the account, with its first Admin, who gets the activation email. Needs `manage-users` (Admins), as inviting an Admin does. */
@@ -538,6 +540,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The account's keys, oldest first; cursor paging (docs/api.md, Pagination). */
         get: operations["listApiKeys"];
         put?: never;
         /** @description Creates an API key acting as a portal user of `role` in this account and below. The answer's `key` is shown this once; only its hash is kept. */
@@ -655,6 +658,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The operator's SBC regions by name; cursor paging (docs/api.md, Pagination). */
         get: operations["listSbcRegions"];
         put?: never;
         post: operations["createSbcRegion"];
@@ -752,6 +756,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["getEnterprise"];
+        /** @description Send the ETag of your GET as If-Match (recommended): a change made since is not overwritten (412). */
         put: operations["updateEnterprise"];
         post?: never;
         delete: operations["deleteEnterprise"];
@@ -815,7 +820,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description ETag: the profile's version (absent while there is no profile). */
         get: operations["getTrunkProfile"];
+        /** @description Send the ETag of your GET as If-Match (recommended), or If-None-Match: * when there was no profile: a change made since is not overwritten (412). */
         put: operations["saveTrunkProfile"];
         post?: never;
         delete?: never;
@@ -831,7 +838,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description ETag: the profile's version (absent while there is no profile). */
         get: operations["getTeamsProfile"];
+        /** @description Send the ETag of your GET as If-Match (recommended), or If-None-Match: * when there was no profile: a change made since is not overwritten (412). */
         put: operations["saveTeamsProfile"];
         post?: never;
         delete?: never;
@@ -1168,6 +1177,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["getTeamsUser"];
+        /** @description Send the ETag of your GET as If-Match (recommended): a change made since is not overwritten (412). */
         put: operations["updateTeamsUser"];
         post?: never;
         delete: operations["deleteTeamsUser"];
@@ -1313,6 +1323,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The enterprise's PBX users whose extension or name contains `q`, by extension; cursor paging (docs/api.md, Pagination). */
         get: operations["searchPbxDirectory"];
         /** @description Replaces the enterprise's PBX users, all or nothing: a CSV (`extension,name,default_caller_id` per line, an optional header line) or the PbxDirectoryDocument the HTTP adapter reads. */
         put: operations["importPbxDirectory"];
@@ -1380,6 +1391,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The import and a page of its rows (`rows`, by row number): `cursor`/`limit` as every list (docs/api.md, Pagination), or `page`/`pageSize`. */
         get: operations["getUsersImport"];
         put?: never;
         post?: never;
@@ -1448,6 +1460,40 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["syncSbc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/call-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Calls through the SBC, newest first, one page at a time (`nextCursor`). */
+        get: operations["listCallLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{accountId}/call-logs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every call matching the filters as CSV (header row first, newest first), streamed. */
+        get: operations["exportCallLogs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1528,6 +1574,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description The account's endpoints, oldest first; cursor paging (docs/api.md, Pagination). */
         get: operations["listWebhookEndpoints"];
         put?: never;
         /** @description Adds an endpoint receiving the chosen events of this account and every account below it. The answer's `secret` is shown this once. URLs whose host resolves to a private, loopback, link-local, CGNAT or unique-local address are refused (400) unless the operator allows them (WEBHOOKS_ALLOW_PRIVATE). */
@@ -1578,7 +1625,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The endpoint's delivery log, newest first (at most `limit`, default 50). */
+        /** @description The endpoint's delivery log, newest first; cursor paging (docs/api.md, Pagination). */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -2114,6 +2161,34 @@ export interface components {
             lastSyncCount: number | null;
             lastSyncError: string | null;
         } | null;
+        CallLogInput: {
+            id: number;
+            startedAt: string;
+            answeredAt: string | null;
+            endedAt: string | null;
+            durationSeconds: number;
+            /** @enum {string} */
+            direction: "pbx-to-teams" | "teams-to-pbx";
+            /** @enum {string} */
+            result: "answered" | "missed" | "failed";
+            sipCode: string | null;
+            sipReason: string | null;
+            fromNumber: string;
+            toNumber: string;
+            enterprise: {
+                id: string;
+                name: string;
+            };
+            trunkFqdn: string;
+            teamsUser: {
+                id: string;
+                displayName: string;
+                userPrincipalName: string;
+            } | null;
+            teamsUserNumber: string;
+            microsoftProxy: string | null;
+            callId: string;
+        };
         DashboardInput: {
             account: {
                 /** Format: uuid */
@@ -2871,6 +2946,34 @@ export interface components {
             lastSyncCount: number | null;
             lastSyncError: string | null;
         } | null;
+        CallLog: {
+            id: number;
+            startedAt: string;
+            answeredAt: string | null;
+            endedAt: string | null;
+            durationSeconds: number;
+            /** @enum {string} */
+            direction: "pbx-to-teams" | "teams-to-pbx";
+            /** @enum {string} */
+            result: "answered" | "missed" | "failed";
+            sipCode: string | null;
+            sipReason: string | null;
+            fromNumber: string;
+            toNumber: string;
+            enterprise: {
+                id: string;
+                name: string;
+            };
+            trunkFqdn: string;
+            teamsUser: {
+                id: string;
+                displayName: string;
+                userPrincipalName: string;
+            } | null;
+            teamsUserNumber: string;
+            microsoftProxy: string | null;
+            callId: string;
+        };
         Dashboard: {
             account: {
                 /** Format: uuid */
@@ -3237,7 +3340,10 @@ export interface operations {
     signOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3246,6 +3352,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3255,7 +3363,10 @@ export interface operations {
     signOutEverywhere: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3264,6 +3375,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3333,7 +3446,10 @@ export interface operations {
     endMyOtherSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3342,6 +3458,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3746,7 +3864,10 @@ export interface operations {
     enableMicrosoftSignIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -3757,6 +3878,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3768,6 +3891,8 @@ export interface operations {
             /** @description Default Response */
             403: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3777,6 +3902,8 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3808,7 +3935,10 @@ export interface operations {
     enrolTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3817,6 +3947,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3832,7 +3964,10 @@ export interface operations {
     confirmTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3847,6 +3982,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3858,7 +3995,10 @@ export interface operations {
     regenerateRecoveryCodes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3873,6 +4013,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3884,7 +4026,10 @@ export interface operations {
     disableTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3899,6 +4044,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3907,7 +4054,12 @@ export interface operations {
     };
     listUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 accountId: string;
@@ -3924,7 +4076,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["PortalUser"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3932,7 +4095,10 @@ export interface operations {
     inviteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -3953,6 +4119,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3962,6 +4130,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3971,6 +4141,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3980,6 +4152,8 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4099,7 +4273,10 @@ export interface operations {
     resendInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -4111,6 +4288,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4120,6 +4299,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4129,6 +4310,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4138,6 +4321,8 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4149,7 +4334,10 @@ export interface operations {
     endUserSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -4161,6 +4349,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4170,6 +4360,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4179,6 +4371,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4188,6 +4382,8 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4198,7 +4394,12 @@ export interface operations {
     };
     listPartners: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 accountId: string;
@@ -4222,7 +4423,18 @@ export interface operations {
                             status: "active" | "suspended";
                             createdAt: string;
                         }[];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4230,7 +4442,10 @@ export interface operations {
     createPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4250,6 +4465,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4266,6 +4483,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4275,6 +4494,8 @@ export interface operations {
             /** @description Default Response */
             403: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4284,6 +4505,8 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4342,7 +4565,12 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 accountId: string;
@@ -4359,7 +4587,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ApiKey"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4367,7 +4606,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4388,6 +4630,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4400,6 +4644,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4411,7 +4657,10 @@ export interface operations {
     revokeApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 keyId: string;
@@ -4423,6 +4672,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4432,6 +4683,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4610,7 +4863,10 @@ export interface operations {
     testOperatorDns: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4634,6 +4890,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4644,7 +4902,12 @@ export interface operations {
     };
     listSbcRegions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 accountId: string;
@@ -4661,7 +4924,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["SbcRegion"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4669,7 +4943,10 @@ export interface operations {
     createSbcRegion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4688,6 +4965,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4781,7 +5060,10 @@ export interface operations {
     connectCarrierTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4792,6 +5074,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4805,7 +5089,10 @@ export interface operations {
     reapplyCarrierTrunk: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4816,6 +5103,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4832,6 +5121,10 @@ export interface operations {
                 order?: "asc" | "desc";
                 page?: number;
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200; wins over pageSize. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -4850,6 +5143,8 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseListItem"][];
                         total: number;
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4858,7 +5153,10 @@ export interface operations {
     createEnterprise: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4882,6 +5180,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4904,6 +5204,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4915,7 +5217,10 @@ export interface operations {
     updateEnterprise: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag from your GET (or *): the update is refused with 412 if the resource changed since. Optional; recommended. */
+                "if-match"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4936,10 +5241,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Enterprise"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4972,7 +5288,10 @@ export interface operations {
     suspendEnterprise: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -4983,6 +5302,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4992,7 +5313,10 @@ export interface operations {
     resumeEnterprise: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5003,6 +5327,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5015,6 +5341,10 @@ export interface operations {
                 search?: string;
                 page?: number;
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200; wins over pageSize. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -5061,6 +5391,8 @@ export interface operations {
                             enterpriseName: string;
                         }[];
                         total: number;
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -5080,6 +5412,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5094,7 +5428,12 @@ export interface operations {
     saveTrunkProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag from your GET (or *): the update is refused with 412 if the resource changed since. Optional; recommended. */
+                "if-match"?: string;
+                /** @description *: save only if the resource does not exist yet (412 if someone created it meanwhile). */
+                "if-none-match"?: "*";
+            };
             path: {
                 accountId: string;
             };
@@ -5128,10 +5467,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TrunkProfile"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5150,6 +5500,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5163,7 +5515,12 @@ export interface operations {
     saveTeamsProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag from your GET (or *): the update is refused with 412 if the resource changed since. Optional; recommended. */
+                "if-match"?: string;
+                /** @description *: save only if the resource does not exist yet (412 if someone created it meanwhile). */
+                "if-none-match"?: "*";
+            };
             path: {
                 accountId: string;
             };
@@ -5194,10 +5551,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TeamsProfile"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5229,7 +5597,10 @@ export interface operations {
             query?: {
                 prompt?: "select_account";
             };
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5240,6 +5611,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5251,7 +5624,10 @@ export interface operations {
     replaceMicrosoftTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5262,6 +5638,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5273,7 +5651,10 @@ export interface operations {
     disconnectMicrosoft: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5284,6 +5665,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5293,7 +5676,10 @@ export interface operations {
     sendMicrosoftAuthorizationRequest: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5312,6 +5698,8 @@ export interface operations {
             /** @description Default Response */
             204: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5413,7 +5801,10 @@ export interface operations {
     runDirectRoutingSetup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5424,6 +5815,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5435,7 +5828,10 @@ export interface operations {
     verifyDirectRoutingDns: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5446,6 +5842,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5457,7 +5855,10 @@ export interface operations {
     recheckDirectRoutingSetup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5468,6 +5869,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5479,7 +5882,10 @@ export interface operations {
     checkDirectRoutingSetupNow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5490,6 +5896,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5539,7 +5947,10 @@ export interface operations {
     addTeamsUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5573,6 +5984,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5607,7 +6020,10 @@ export interface operations {
     syncTeamsUsers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5618,6 +6034,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5756,6 +6174,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5767,7 +6187,10 @@ export interface operations {
     updateTeamsUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag from your GET (or *): the update is refused with 412 if the resource changed since. Optional; recommended. */
+                "if-match"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5799,10 +6222,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The version of what an update can change; send it back in If-Match when you update. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProvisionedUser"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5859,7 +6293,10 @@ export interface operations {
     revealDevicePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5872,6 +6309,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5885,7 +6324,10 @@ export interface operations {
     enableCalling: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5897,6 +6339,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5908,7 +6352,10 @@ export interface operations {
     disableCalling: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5920,6 +6367,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5931,7 +6380,10 @@ export interface operations {
     retryProvisioning: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5943,6 +6395,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5954,7 +6408,10 @@ export interface operations {
     checkProvisioningNow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 userId: string;
@@ -5966,6 +6423,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5981,6 +6440,10 @@ export interface operations {
                 state?: "available" | "reserved" | "assigned" | "quarantined";
                 page?: number;
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200; wins over pageSize. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -5998,6 +6461,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         total: number;
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                         items: {
                             number: string;
                             /** @enum {string} */
@@ -6015,7 +6480,10 @@ export interface operations {
     addNumbers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6035,6 +6503,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6049,7 +6519,10 @@ export interface operations {
     allocateNumbers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6069,6 +6542,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6083,6 +6558,10 @@ export interface operations {
     searchPbxDirectory: {
         parameters: {
             query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
                 q?: string;
             };
             header?: never;
@@ -6099,7 +6578,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PbxDirectoryUser"][];
+                    "application/json": {
+                        items: components["schemas"]["PbxDirectoryUser"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6189,7 +6681,10 @@ export interface operations {
     syncPbxDirectory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6200,6 +6695,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6215,7 +6712,10 @@ export interface operations {
             query?: {
                 fileName?: string;
             };
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6226,6 +6726,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6240,6 +6742,10 @@ export interface operations {
                 errorsOnly?: "true" | "false";
                 page?: number;
                 pageSize?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200; wins over pageSize. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -6269,6 +6775,8 @@ export interface operations {
                             }[];
                             outcome: string | null;
                         }[];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -6277,7 +6785,10 @@ export interface operations {
     applyUsersImport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 importId: string;
@@ -6289,6 +6800,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6300,7 +6813,10 @@ export interface operations {
     resumeUsersImport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 importId: string;
@@ -6312,6 +6828,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6345,7 +6863,10 @@ export interface operations {
     syncSbc: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6356,6 +6877,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6363,6 +6886,75 @@ export interface operations {
                         queued: boolean;
                     };
                 };
+            };
+        };
+    };
+    listCallLogs: {
+        parameters: {
+            query?: {
+                /** @description Calls that started at or after (a date: its start, UTC). */
+                from?: string;
+                /** @description Calls that started at or before (a date: its end, UTC). */
+                to?: string;
+                direction?: "pbx-to-teams" | "teams-to-pbx";
+                result?: "answered" | "missed" | "failed";
+                /** @description One provisioned Teams user's calls. */
+                teamsUserId?: string;
+                /** @description Part of the calling or called number. */
+                number?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CallLog"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    exportCallLogs: {
+        parameters: {
+            query?: {
+                /** @description Calls that started at or after (a date: its start, UTC). */
+                from?: string;
+                /** @description Calls that started at or before (a date: its end, UTC). */
+                to?: string;
+                direction?: "pbx-to-teams" | "teams-to-pbx";
+                result?: "answered" | "missed" | "failed";
+                /** @description One provisioned Teams user's calls. */
+                teamsUserId?: string;
+                /** @description Part of the calling or called number. */
+                number?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -6414,6 +7006,7 @@ export interface operations {
                         asOf: string;
                         /** @description False for the current month, whose figures are so far. */
                         complete: boolean;
+                        /** @description Null when every day counted has its minutes; else says that none or only some were measured. */
                         minutesNote: string | null;
                         enterprises: {
                             accountId: string;
@@ -6429,7 +7022,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         }[];
                         partners: {
@@ -6446,7 +7039,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         }[];
                         total: {
@@ -6463,7 +7056,7 @@ export interface operations {
                             numbersAssigned: number;
                             /** @description SIP devices at the end of the month (so far). */
                             sipDevices: number;
-                            /** @description Call minutes; null while call logs do not exist. */
+                            /** @description Answered call minutes (talk time from the SBC's call logs, rounded on the month's sum); a roll-up adds its enterprises'. Null when no day of the month could be measured. */
                             minutes: number | null;
                         };
                     };
@@ -6521,7 +7114,12 @@ export interface operations {
     };
     listWebhookEndpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 accountId: string;
@@ -6538,7 +7136,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["WebhookEndpoint"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6546,7 +7155,10 @@ export interface operations {
     createWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -6568,6 +7180,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6581,6 +7195,8 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6672,7 +7288,10 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 endpointId: string;
@@ -6684,6 +7303,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6697,6 +7318,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6708,6 +7331,9 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -6727,7 +7353,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["WebhookDelivery"][];
+                        /** @description The cursor of the next page; null on the last page. */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Default Response */
@@ -6744,7 +7381,10 @@ export interface operations {
     redeliverWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (e.g. a UUID) that makes this request safe to retry: for 24 h the same key with the same body replays the first answer (2xx or 4xx) instead of running again; with another body it is refused (422); while the first request runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 accountId: string;
                 endpointId: string;
@@ -6757,6 +7397,8 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6770,6 +7412,8 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    /** @description `true` when this is the kept answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
