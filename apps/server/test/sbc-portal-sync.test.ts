@@ -69,6 +69,9 @@ describe("SBC sync of the portal side: transfers per trunk, hard deletes", () =>
     await sync();
     expect(await htable(`ent:${enterpriseId}:refer`)).toBe("strip");
     expect(await htable(`ent:${enterpriseId}:maxcalls`)).toBe("20");
+    // route[TRANSFER_TO_MS] knows a registration trunk's PBX by its dispatcher set.
+    const pbxSet = await htable(`ent:${enterpriseId}:pbxset`);
+    expect(await htable(`pbxset:${pbxSet}`)).toBe(enterpriseId);
 
     const refused = await putTrunk({ transferMode: "blind" });
     expect(refused.statusCode).toBe(400);

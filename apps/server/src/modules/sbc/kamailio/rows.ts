@@ -117,6 +117,8 @@ export async function insertTrunkRows(client: pg.PoolClient, trunk: SbcTrunk, pb
     [`ent:${id}:refer`, trunk.transferMode],
     ...(trunk.codecs.length > 0 ? [[`ent:${id}:codecs`, trunk.codecs.join(",")] as [string, string]] : []),
     [`fqdn:${fqdn}`, id],
+    // A transfer INVITE from a registration trunk's PBX is known by its dispatcher set (route[TRANSFER_TO_MS]).
+    [`pbxset:${pbxSet}`, id],
   ]);
 }
 
@@ -124,9 +126,9 @@ export async function deleteTrunkRows(client: pg.PoolClient, enterpriseId: strin
   await client.query("delete from domain where did = $1", [enterpriseId]);
   await client.query("delete from dispatcher where setid = $1", [state.pbx_set]);
   await client.query("delete from address where tag = $1", [enterpriseId]);
-  await client.query("delete from htable where key_name like $1 or key_name = $2", [
+  await client.query("delete from htable where key_name like $1 or key_name = any($2::text[])", [
     `ent:${enterpriseId}:%`,
-    `fqdn:${state.fqdn}`,
+    [`fqdn:${state.fqdn}`, `pbxset:${state.pbx_set}`],
   ]);
 }
 

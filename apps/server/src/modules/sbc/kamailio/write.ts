@@ -27,6 +27,8 @@ export interface WriteSettings {
   expires: number;
 }
 
+/** Raised when insertTrunkRows writes other rows (2: the pbxset:<set> key), so every trunk is rewritten once. */
+const TRUNK_ROWS_VERSION = 2;
 const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("base64url");
 
 /**
@@ -79,7 +81,7 @@ export async function writeEnterprise(
     } else {
       const { trunk } = desired;
       const pbxSet = state?.pbx_set ?? (await nextPbxSet(client));
-      const trunkDigest = digest({ trunk, pbxSet, expires: settings.expires });
+      const trunkDigest = digest({ trunk, pbxSet, expires: settings.expires, rows: TRUNK_ROWS_VERSION });
       if (!state || state.trunk_digest !== trunkDigest) {
         if (state) await deleteTrunkRows(client, enterpriseId, state);
         await insertTrunkRows(client, trunk, pbxSet);
