@@ -5,7 +5,12 @@
  */
 export { enqueueEnterpriseDeletion, enterpriseDeletionJob } from "./jobs.js";
 export { assertEnterprise, assertManagedFromAbove, assertMayHaveEnterprises } from "./policies.js";
-export { type EnterprisesRepository, enterprisesRepository } from "./repository.js";
+export {
+  type EnterprisesRepository,
+  enterpriseLifecycle,
+  enterprisesChangedSince,
+  enterprisesRepository,
+} from "./repository.js";
 export { type EnterprisesDeps, enterpriseRoutes } from "./routes.js";
 export type { Enterprise } from "./schema.js";
 export {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, ilike, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { afterKeyset, exactTimestamp, keysetOrder } from "../../db/keyset.js";
 import {
@@ -161,3 +161,28 @@ export function enterprisesRepository(db: Executor) {
 }
 
 export type EnterprisesRepository = ReturnType<typeof enterprisesRepository>;
+
+/** The enterprise's lifecycle (the SBC holds nothing while "deleting"); undefined without a profile or outside `scope`. */
+export async function enterpriseLifecycle(
+  scope: TenantScope,
+  enterpriseAccountId: string,
+  tx: Executor,
+): Promise<Enterprise["lifecycle"] | undefined> {
+  const [row] = await tx
+    .select({ lifecycle: enterprises.lifecycle })
+    .from(enterprises)
+    .where(and(eq(enterprises.accountId, enterpriseAccountId), withinScope(scope, enterprises.accountId)));
+  return row?.lifecycle;
+}
+
+/**
+ * Enterprises whose profile changed at or after `since` (all when null). Unscoped: the SBC's change watch,
+ * a platform background loop that only learns ids (each sync then reads within scope).
+ */
+export async function enterprisesChangedSince(db: Executor, since: Date | null): Promise<string[]> {
+  const rows = await db
+    .select({ id: enterprises.accountId })
+    .from(enterprises)
+    .where(since ? gte(enterprises.updatedAt, since) : undefined);
+  return rows.map((row) => row.id);
+}

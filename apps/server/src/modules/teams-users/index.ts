@@ -4,6 +4,7 @@
  */
 export { resumePendingConsent } from "./calling/service.js";
 export { teamsUsersDashboard } from "./dashboard.js";
+export { type SbcDevice, sbcDevices, sipUsersChangedSince } from "./devices/repository.js";
 export type { DeviceSecrets } from "./devices/service.js";
 export { deviceAd, generateDevicePassword, PASSWORD_RULE, PASSWORD_RULE_TEXT } from "./devices/service.js";
 export { csvCell } from "./directory/export.js";

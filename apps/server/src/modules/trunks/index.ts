@@ -4,6 +4,8 @@
  * Onboarding order: it imports operator-settings and enterprises; the Direct Routing setup above it is
  * reached through `TrunksDeps` (passed in by the composition root).
  */
+
+export { type SbcTrunkProfile, sbcTrunkProfile, trunkProfilesChangedSince } from "./repository.js";
 export { type TrunksDeps, trunkRoutes } from "./routes.js";
 export type { TrunkProfile } from "./schema.js";
 export {

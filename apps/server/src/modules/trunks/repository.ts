@@ -1,4 +1,4 @@
-import { and, count, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gte, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { afterKeyset, keysetOrder } from "../../db/keyset.js";
 import { accountRepository, accounts, type TenantScope, withinScope } from "../tenancy/index.js";
@@ -141,3 +141,66 @@ export function trunksRepository(db: Executor) {
 }
 
 export type TrunksRepository = ReturnType<typeof trunksRepository>;
+
+/** What the SBC reads of an enterprise's trunk profile (its sbc module maps it to the SBC's words). */
+export type SbcTrunkProfile = Pick<
+  TrunkProfile,
+  | "fqdn"
+  | "pbxHost"
+  | "pbxPort"
+  | "transport"
+  | "sipDomain"
+  | "pbxRealm"
+  | "outboundProxy"
+  | "mode"
+  | "allowedIps"
+  | "maxConcurrentCalls"
+  | "transferMode"
+  | "codecs"
+  | "status"
+>;
+
+/** The enterprise's trunk profile columns the SBC needs; undefined without a profile or outside `scope`. */
+export async function sbcTrunkProfile(
+  scope: TenantScope,
+  enterpriseAccountId: string,
+  tx: Executor,
+): Promise<SbcTrunkProfile | undefined> {
+  const [row] = await tx
+    .select({
+      fqdn: trunkProfiles.fqdn,
+      pbxHost: trunkProfiles.pbxHost,
+      pbxPort: trunkProfiles.pbxPort,
+      transport: trunkProfiles.transport,
+      sipDomain: trunkProfiles.sipDomain,
+      pbxRealm: trunkProfiles.pbxRealm,
+      outboundProxy: trunkProfiles.outboundProxy,
+      mode: trunkProfiles.mode,
+      allowedIps: trunkProfiles.allowedIps,
+      maxConcurrentCalls: trunkProfiles.maxConcurrentCalls,
+      transferMode: trunkProfiles.transferMode,
+      codecs: trunkProfiles.codecs,
+      status: trunkProfiles.status,
+    })
+    .from(trunkProfiles)
+    .where(
+      and(
+        eq(trunkProfiles.enterpriseAccountId, enterpriseAccountId),
+        withinScope(scope, trunkProfiles.enterpriseAccountId),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/**
+ * Enterprises whose trunk profile changed at or after `since` (all with a profile when null). Unscoped: the
+ * SBC's change watch, a platform background loop that only learns ids (each sync then reads within scope).
+ */
+export async function trunkProfilesChangedSince(db: Executor, since: Date | null): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ id: trunkProfiles.enterpriseAccountId })
+    .from(trunkProfiles)
+    .where(since ? gte(trunkProfiles.updatedAt, since) : undefined);
+  return rows.map((row) => row.id);
+}

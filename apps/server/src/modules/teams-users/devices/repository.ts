@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import { type TenantScope, withinScope } from "../../tenancy/index.js";
 import { provisionedUsers, type SipDevice, sipDevices } from "../schema.js";
@@ -83,3 +83,63 @@ export function devicesRepository(db: Executor) {
 }
 
 export type DevicesRepository = ReturnType<typeof devicesRepository>;
+
+/** A SIP device as the SBC reads it, with its user's SIP user, number and state. */
+export type SbcDevice = {
+  id: string;
+  authId: string;
+  passwordSealed: string;
+  /** md5 of the device id, auth id, sealed password and SIP user: changes with the credentials. */
+  revision: string;
+  sipUser: string;
+  number: string;
+  callingEnabled: boolean;
+  /** The user is being deleted (the SBC drops the device). */
+  deleting: boolean;
+};
+
+/** The SIP devices of the enterprise's users (also those being deleted), oldest first; none outside `scope`. */
+export async function sbcDevices(
+  scope: TenantScope,
+  enterpriseAccountId: string,
+  tx: Executor,
+): Promise<SbcDevice[]> {
+  return tx
+    .select({
+      id: sipDevices.id,
+      authId: sipDevices.authId,
+      passwordSealed: sipDevices.passwordSealed,
+      revision: sql<string>`md5(concat_ws(',', ${sipDevices.id}, ${sipDevices.authId}, ${sipDevices.passwordSealed}, ${provisionedUsers.sipUser}))`,
+      sipUser: provisionedUsers.sipUser,
+      number: provisionedUsers.phoneNumber,
+      callingEnabled: provisionedUsers.callingEnabled,
+      deleting: provisionedUsers.deleting,
+    })
+    .from(sipDevices)
+    .innerJoin(provisionedUsers, eq(provisionedUsers.id, sipDevices.provisionedUserId))
+    .where(
+      and(
+        eq(sipDevices.enterpriseAccountId, enterpriseAccountId),
+        withinScope(scope, sipDevices.enterpriseAccountId),
+      ),
+    )
+    .orderBy(asc(sipDevices.createdAt), asc(sipDevices.id));
+}
+
+/**
+ * Enterprises whose provisioned users or SIP devices changed at or after `since` (all with one when null).
+ * Unscoped: the SBC's change watch, a platform background loop that only learns ids (each sync then reads
+ * within scope).
+ */
+export async function sipUsersChangedSince(db: Executor, since: Date | null): Promise<string[]> {
+  const users = db
+    .selectDistinct({ id: provisionedUsers.enterpriseAccountId })
+    .from(provisionedUsers)
+    .where(since ? gte(provisionedUsers.updatedAt, since) : undefined);
+  const devices = db
+    .selectDistinct({ id: sipDevices.enterpriseAccountId })
+    .from(sipDevices)
+    .where(since ? gte(sipDevices.updatedAt, since) : undefined);
+  const rows = await users.union(devices);
+  return rows.map((row) => row.id);
+}
