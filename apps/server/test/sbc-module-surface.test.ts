@@ -7,12 +7,12 @@ import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
 import { runMigrations } from "../src/db/migrate.js";
 import { enterprises } from "../src/modules/enterprises/schema.js";
 import { changedEnterpriseIds, sbcRepository } from "../src/modules/sbc/repository.js";
-import { teamsUsersRepository } from "../src/modules/teams-users/repository.js";
-import { provisionedUsers, sipDevices, teamsUsers } from "../src/modules/teams-users/schema.js";
+import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.js";
 import { accounts, type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
 import { trunkProfiles } from "../src/modules/trunks/schema.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
+import { seedAcmeTrunkAndDevice } from "./support/sbc-seed.js";
 import { waitFor } from "./support/wait-for.js";
 
 /**
@@ -68,47 +68,7 @@ beforeAll(async () => {
     services: ["teams-direct-routing"],
     userLimit: 10,
   });
-  await db.insert(trunkProfiles).values({
-    enterpriseAccountId: tree.enterprise.id,
-    label: "acme",
-    fqdn: "acme.sbc.example",
-    pbxHost: "pbx.acme.example",
-    pbxPort: 5060,
-    transport: "UDP",
-    sipDomain: "pbx.acme.example",
-    pbxRealm: null,
-    outboundProxy: null,
-    mode: "registration",
-    allowedIps: [],
-    maxConcurrentCalls: 10,
-    codecs: ["PCMU"],
-    status: "active",
-  });
-  await db.insert(teamsUsers).values({
-    enterpriseAccountId: tree.enterprise.id,
-    objectId: "object-ada",
-    userPrincipalName: "ada@contoso.example",
-    displayName: "Ada",
-    eligible: true,
-  });
-  const users = teamsUsersRepository(db);
-  const user = await users.users.insert(own, {
-    teamsUserObjectId: "object-ada",
-    userPrincipalName: "ada@contoso.example",
-    displayName: "Ada",
-    pbxLocation: "HQ",
-    regionId: crypto.randomUUID(),
-    sipUser: "201",
-    phoneNumber: "+14255550101",
-    status: "done",
-  });
-  deviceId = crypto.randomUUID();
-  await users.devices.insert(own, {
-    id: deviceId,
-    provisionedUserId: user.id,
-    authId: "ada-desk",
-    passwordSealed: "s1",
-  });
+  ({ deviceId } = await seedAcmeTrunkAndDevice(db, own, { pbxRealm: null, passwordSealed: "s1" }));
 });
 afterAll(async () => handle?.close());
 

@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
 import { runMigrations } from "../src/db/migrate.js";
 import { sbcRepository } from "../src/modules/sbc/repository.js";
-import { teamsUsersRepository } from "../src/modules/teams-users/repository.js";
-import { teamsUsers } from "../src/modules/teams-users/schema.js";
 import { type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
-import { trunkProfiles } from "../src/modules/trunks/schema.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
+import { seedAcmeTrunkAndDevice } from "./support/sbc-seed.js";
 
 /**
  * Every method of the sbc module's repository, called for enterprise A1 with a foreign scope — a sibling
@@ -32,46 +30,7 @@ beforeAll(async () => {
     "sibling partner": tenantScope(tree.sibling),
   };
 
-  await db.insert(trunkProfiles).values({
-    enterpriseAccountId: tree.enterprise.id,
-    label: "acme",
-    fqdn: "acme.sbc.example",
-    pbxHost: "pbx.acme.example",
-    pbxPort: 5060,
-    transport: "UDP",
-    sipDomain: "pbx.acme.example",
-    pbxRealm: "asterisk",
-    outboundProxy: null,
-    mode: "registration",
-    allowedIps: [],
-    maxConcurrentCalls: 10,
-    codecs: ["PCMU"],
-    status: "active",
-  });
-  await db.insert(teamsUsers).values({
-    enterpriseAccountId: tree.enterprise.id,
-    objectId: "object-ada",
-    userPrincipalName: "ada@contoso.example",
-    displayName: "Ada",
-    eligible: true,
-  });
-  const users = teamsUsersRepository(db);
-  const user = await users.users.insert(own, {
-    teamsUserObjectId: "object-ada",
-    userPrincipalName: "ada@contoso.example",
-    displayName: "Ada",
-    pbxLocation: "HQ",
-    regionId: crypto.randomUUID(),
-    sipUser: "201",
-    phoneNumber: "+14255550101",
-    status: "done",
-  });
-  await users.devices.insert(own, {
-    id: crypto.randomUUID(),
-    provisionedUserId: user.id,
-    authId: "ada-desk",
-    passwordSealed: "sealed",
-  });
+  await seedAcmeTrunkAndDevice(db, own, { pbxRealm: "asterisk", passwordSealed: "sealed" });
 });
 afterAll(async () => handle?.close());
 
