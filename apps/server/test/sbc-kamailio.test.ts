@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../src/db/embedded-postgres.js";
 import { enqueueSbcSync } from "../src/modules/sbc/jobs.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { installKamailioSchema } from "../src/modules/sbc/kamailio/schema.js";
@@ -26,6 +25,7 @@ import {
   createSignedInUser,
   type SignedInUser,
 } from "./support/factories.js";
+import { sipTestPort } from "./support/ports.js";
 import { asKamailioRole, KAMAILIO_DB_PASSWORD, kamailioArgs } from "./support/sbc.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
@@ -225,7 +225,7 @@ describe("SBC with Kamailio and SIPp", () => {
       }
     }
     work = await mkdtemp(path.join(os.tmpdir(), "sip2teams-sbc-"));
-    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await sipTestPort();
 
     t = await startTestApp({
       KAMAILIO_DB_PASSWORD,

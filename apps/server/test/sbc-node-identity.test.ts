@@ -4,8 +4,8 @@ import net from "node:net";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
+import { sipTestPort } from "./support/ports.js";
 import {
   kamailioArgs,
   type Proc,
@@ -45,7 +45,7 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
   async function startSecondNode() {
     const dir = path.join(sbc.work, "node2");
     await cp(path.join(sbc.work, "kamailio"), dir, { recursive: true });
-    const ports = { ms: await freePort(), pbx: await freePort(), rpc: await freePort() };
+    const ports = { ms: await sipTestPort(), pbx: await sipTestPort(), rpc: await sipTestPort() };
     const site = (await readFile(path.join(dir, "kamailio-local.cfg"), "utf8"))
       .replaceAll(`:${sbc.ports.ms}!`, `:${ports.ms}!`)
       .replaceAll(`!${sbc.ports.ms}!`, `!${ports.ms}!`)

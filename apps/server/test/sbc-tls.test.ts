@@ -7,9 +7,9 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../src/db/embedded-postgres.js";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
 import { freshDatabaseUrl } from "./support/database.js";
+import { sipTestPort } from "./support/ports.js";
 import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE, kamailioArgs } from "./support/sbc.js";
 import { createTestCa, issueCertificate } from "./support/test-ca.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
@@ -40,7 +40,7 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), "sip2teams-sbc-tls-"));
-    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await sipTestPort();
 
     // A CA, the SBC's wildcard certificate for the carrier's base domain, and "Microsoft's" certificate.
     createTestCa(work);

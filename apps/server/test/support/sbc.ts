@@ -26,8 +26,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { freePort } from "../../src/db/embedded-postgres.js";
 import { freshDatabaseUrl } from "./database.js";
+import { sipTestPort } from "./ports.js";
 import { waitFor } from "./wait-for.js";
 
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -147,12 +147,12 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
   }
   const work = await mkdtemp(path.join(os.tmpdir(), "sip2teams-sbc-teams-"));
   const ports: SbcPorts = {
-    ms: await freePort(),
-    pbx: await freePort(),
-    rpc: await freePort(),
-    rtpengineNg: await freePort(),
+    ms: await sipTestPort(),
+    pbx: await sipTestPort(),
+    rpc: await sipTestPort(),
+    rtpengineNg: await sipTestPort(),
   };
-  for (const name of options.extraPorts ?? []) ports[name] = await freePort();
+  for (const name of options.extraPorts ?? []) ports[name] = await sipTestPort();
   const dbUrl = await freshDatabaseUrl();
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
@@ -166,7 +166,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
   }
 
   // rtpengine in userspace. Another test file may hold the ports picked here (a media range, or the
-  // NG port between freePort and bind): if it exits, it starts again on other ports.
+  // NG port between choosing it and binding it): if it exits, it starts again on other ports.
   let rtpengine: Proc | undefined;
   for (let attempt = 0; !rtpengine; attempt++) {
     const mediaMin = 40_000 + Math.floor(Math.random() * 200) * 100;
@@ -177,8 +177,8 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
         "--table=-1",
         "--interface=127.0.0.1",
         `--listen-ng=127.0.0.1:${ports.rtpengineNg}`,
-        `--listen-cli=127.0.0.1:${await freePort()}`,
-        `--listen-http=127.0.0.1:${await freePort()}`,
+        `--listen-cli=127.0.0.1:${await sipTestPort()}`,
+        `--listen-http=127.0.0.1:${await sipTestPort()}`,
         `--port-min=${mediaMin}`,
         `--port-max=${mediaMin + 99}`,
         "--delete-delay=0",
@@ -197,7 +197,7 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
     );
     if (state === "listening") rtpengine = proc;
     else if (attempt >= 3) throw new Error(`rtpengine exited:\n${proc.output.join("")}`);
-    else ports.rtpengineNg = await freePort();
+    else ports.rtpengineNg = await sipTestPort();
   }
 
   const tlsConfig = options.prepareTls ? await options.prepareTls(work) : undefined;
@@ -271,10 +271,13 @@ export async function runSipp(
   args: string[],
   started?: (proc: Proc) => void,
 ) {
+  // SIPp's default local port (5060) would be shared by every test file's SIPp running at once.
+  const localPort = args.includes("-p") ? [] : ["-p", String(await sipTestPort())];
   const proc = runProcess(
     "/usr/bin/sipp",
     [
       target,
+      ...localPort,
       "-sf",
       path.join(sbcScenarios, scenario),
       "-m",
