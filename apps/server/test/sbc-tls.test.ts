@@ -12,6 +12,7 @@ import { freshDatabaseUrl } from "./support/database.js";
 import { sipTestPort } from "./support/ports.js";
 import { asKamailioRole, KAMAILIO_DB_PASSWORD, KAMAILIO_DB_ROLE, kamailioArgs } from "./support/sbc.js";
 import { createTestCa, issueCertificate } from "./support/test-ca.js";
+import { buildTlsPurposeShim } from "./support/tls-purpose-shim.js";
 import { waitFor as waitUntil } from "./support/wait-for.js";
 
 /**
@@ -42,13 +43,14 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
     work = await mkdtemp(path.join(os.tmpdir(), "sip2teams-sbc-tls-"));
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await sipTestPort();
 
-    // A CA, the SBC's wildcard certificate for the carrier's base domain, and "Microsoft's" certificate.
+    // A CA, the SBC's wildcard certificate for the carrier's base domain, and "Microsoft's" certificate,
+    // serverAuth only as Microsoft's proxies present from 2026 (also as TLS clients).
     createTestCa(work);
-    for (const [name, cn, san] of [
-      ["sbc", `*.${BASE_DOMAIN}`, `DNS:*.${BASE_DOMAIN},DNS:${BASE_DOMAIN}`],
-      ["ms", "sip.pstnhub.microsoft.com", "DNS:sip.pstnhub.microsoft.com"],
+    for (const [name, cn, san, eku] of [
+      ["sbc", `*.${BASE_DOMAIN}`, `DNS:*.${BASE_DOMAIN},DNS:${BASE_DOMAIN}`, "serverAuth,clientAuth"],
+      ["ms", "sip.pstnhub.microsoft.com", "DNS:sip.pstnhub.microsoft.com", "serverAuth"],
     ] as const) {
-      await issueCertificate(work, name, { cn, san, eku: "serverAuth,clientAuth" });
+      await issueCertificate(work, name, { cn, san, eku });
     }
     const read = (file: string) => readFile(path.join(work, file));
     certs = {
@@ -136,8 +138,10 @@ describe("SBC toward Microsoft over TLS (production transport)", () => {
         "",
       ].join("\n"),
     );
+    // As a site runs it: with the TLS purpose shim preloaded (sbc/README.md, "Inbound TLS").
     kamailio = spawn("/usr/sbin/kamailio", kamailioArgs(kamDir), {
       cwd: kamDir,
+      env: { ...process.env, LD_PRELOAD: await buildTlsPurposeShim(work) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     kamailio.stdout!.on("data", (c) => kamailioOutput.push(c.toString()));

@@ -40,8 +40,12 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-export function runProcess(command: string, args: string[], cwd: string): Proc {
-  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function runProcess(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Proc {
+  const child = spawn(command, args, {
+    cwd,
+    env: env ? { ...process.env, ...env } : process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   child.stdout!.on("data", (chunk) => output.push(chunk.toString()));
   child.stderr!.on("data", (chunk) => output.push(chunk.toString()));
@@ -110,6 +114,8 @@ export interface StandaloneSbcOptions {
    * run's folder and returns the path of the tls.cfg to use.
    */
   prepareTls?: (work: string) => Promise<string>;
+  /** Extra environment for the Kamailio process (e.g. LD_PRELOAD of the TLS purpose shim). */
+  kamailioEnv?: (work: string) => Promise<NodeJS.ProcessEnv>;
 }
 
 export interface StandaloneSbc {
@@ -226,7 +232,12 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
       "",
     ].join("\n"),
   );
-  const kamailio = runProcess("/usr/sbin/kamailio", kamailioArgs(kamDir), kamDir);
+  const kamailio = runProcess(
+    "/usr/sbin/kamailio",
+    kamailioArgs(kamDir),
+    kamDir,
+    await options.kamailioEnv?.(work),
+  );
   const rpc = async (method: string, params: unknown[] = []) => {
     const response = await fetch(`http://127.0.0.1:${ports.rpc}/RPC`, {
       method: "POST",
