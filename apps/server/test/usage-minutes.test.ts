@@ -79,7 +79,8 @@ beforeAll(async () => {
   sbcUrl = await sbcDatabaseUrl(t.deps.config, t.deps.db);
 
   await snapshot(`${PAST}-01`); // the enterprises enter the report on March 1st
-  // A1: 600 s + 125 s, a call that started on March 31st and ended after midnight (300 s), a cancelled call.
+  // A1: 600 s + 125 s, a call that started on March 31st and ended after midnight (300 s: it counts on April
+  // 1st, the day its CDR was written), a cancelled call.
   await seedCall(tree.enterprise, { invited: `${PAST}-01T10:00:00Z`, talkSeconds: 600 });
   await seedCall(tree.enterprise, { invited: `${PAST}-15T08:30:00Z`, talkSeconds: 125 });
   await seedCall(tree.enterprise, { invited: `${PAST}-31T23:59:00Z`, talkSeconds: 300 });
@@ -87,32 +88,33 @@ beforeAll(async () => {
   await seedCall(enterpriseA2, { invited: `${PAST}-10T09:00:00Z`, talkSeconds: 300 });
   await seedCall(tree.siblingEnterprise, { invited: `${PAST}-20T09:00:00Z`, talkSeconds: 60 });
   // Outside the month: the day before and the day after.
-  await seedCall(tree.enterprise, { invited: "2025-02-28T23:00:00Z", talkSeconds: 6000 });
+  await seedCall(tree.enterprise, { invited: "2025-02-28T23:00:00Z", talkSeconds: 600 });
   await seedCall(tree.enterprise, { invited: "2025-04-01T00:01:00Z", talkSeconds: 6000 });
 }, 120_000);
 afterAll(async () => t?.stop());
 
 describe("call minutes in the usage report", () => {
-  it("measures each closed day from the call logs: answered talk time per enterprise, by start day", async () => {
+  it("measures each closed day from the call logs: answered talk time per enterprise, by the day a call ended", async () => {
     // Before the month is closed, its days are not measured: nothing to show for a past month.
     expect((await report(as.partner, tree.partner, PAST)).total.minutes).toBeNull();
 
     // The first run on April 1st measures March 1st–31st for each of the three enterprises.
     expect(await snapshot("2025-04-01")).toEqual({ written: 3 * 31, minutesWritten: 3 * 31 });
     const body = await report(as.partner, tree.partner, PAST);
-    // A1: (600 + 125 + 300) s = 17.1 min; A2: 300 s = 5 min; the cancelled call and other months do not count.
-    expect(minutesOf(body.enterprises)).toEqual({ "Enterprise A1": 17, "Enterprise A2": 5 });
+    // A1: (600 + 125) s = 12.1 min; A2: 300 s = 5 min; the cancelled call, the call that ended on April 1st and
+    // other months do not count.
+    expect(minutesOf(body.enterprises)).toEqual({ "Enterprise A1": 12, "Enterprise A2": 5 });
     expect(body.minutesNote).toBeNull();
   });
 
   it("rolls minutes up per partner and for the operator; another partner sees only its own", async () => {
     const partnerView = await report(as.partner, tree.partner, PAST);
-    expect(partnerView.partners).toEqual([expect.objectContaining({ name: "Partner A", minutes: 22 })]);
-    expect(partnerView.total.minutes).toBe(22);
+    expect(partnerView.partners).toEqual([expect.objectContaining({ name: "Partner A", minutes: 17 })]);
+    expect(partnerView.total.minutes).toBe(17);
 
     const operatorView = await report(as.operator, tree.operator, PAST);
-    expect(minutesOf(operatorView.partners)).toEqual({ "Partner A": 22, "Partner B": 1 });
-    expect(operatorView.total.minutes).toBe(23);
+    expect(minutesOf(operatorView.partners)).toEqual({ "Partner A": 17, "Partner B": 1 });
+    expect(operatorView.total.minutes).toBe(18);
 
     const sibling = await report(as.sibling, tree.sibling, PAST);
     expect(minutesOf(sibling.enterprises)).toEqual({ "Enterprise B1": 1 });
@@ -135,12 +137,12 @@ describe("call minutes in the usage report", () => {
         .map((cells) => [`${cells[0]} ${cells[2]}`, cells[8]]),
     );
     expect(minutes).toEqual({
-      "enterprise Enterprise A1": "17",
+      "enterprise Enterprise A1": "12",
       "enterprise Enterprise A2": "5",
       "enterprise Enterprise B1": "1",
-      "partner Partner A": "22",
+      "partner Partner A": "17",
       "partner Partner B": "1",
-      "total Operator": "23",
+      "total Operator": "18",
     });
   });
 
@@ -149,9 +151,24 @@ describe("call minutes in the usage report", () => {
     await seedCall(tree.enterprise, { invited: "2025-04-02T16:00:00Z", talkSeconds: 240 });
     await seedCall(tree.enterprise, { invited: "2025-04-03T09:00:00Z", talkSeconds: 120 });
     const april = await usageReport(t.deps, tree.partner, "2025-04", new Date("2025-04-03T12:00:00Z"));
-    // A1: April 1st (6,000 s), 2nd (240 s) and 3rd (120 s) live = 106 min.
-    expect(minutesOf(april.enterprises)).toEqual({ "Enterprise A1": 106, "Enterprise A2": 0 });
-    expect(april.total.minutes).toBe(106);
+    // A1: April 1st (6,000 s, and the 300 s of the call that started on March 31st), 2nd (240 s) and 3rd
+    // (120 s) live = 111 min.
+    expect(minutesOf(april.enterprises)).toEqual({ "Enterprise A1": 111, "Enterprise A2": 0 });
+    expect(april.total.minutes).toBe(111);
+  });
+
+  it("counts a call still up when the first run after midnight measured the day it started", async () => {
+    // The run of April 5th, 00:17, measures April 1st–4th. A call from April 4th, 23:50, is still up: its CDR
+    // is written when it hangs up at 00:10:02 + 20 min, after that run.
+    expect(await snapshot("2025-04-05")).toEqual({ written: 3 * 4, minutesWritten: 3 * 4 });
+    await seedCall(tree.enterprise, { invited: "2025-04-04T23:50:00Z", talkSeconds: 1200 });
+    const live = await usageReport(t.deps, tree.partner, "2025-04", new Date("2025-04-05T12:00:00Z"));
+    // 111 min as above + 20 min, read live on April 5th (the day it ended, not measured yet).
+    expect(minutesOf(live.enterprises)).toEqual({ "Enterprise A1": 131, "Enterprise A2": 0 });
+    // The next run measures April 5th with it, once.
+    expect(await snapshot("2025-04-06")).toEqual({ written: 3, minutesWritten: 3 });
+    const measured = await usageReport(t.deps, tree.partner, "2025-04", new Date("2025-04-06T12:00:00Z"));
+    expect(minutesOf(measured.enterprises)).toEqual({ "Enterprise A1": 131, "Enterprise A2": 0 });
   });
 
   it("keeps a past month's minutes when the call logs are purged, and measures a day only once", async () => {

@@ -11,7 +11,7 @@ export interface DailyTalkTime {
 }
 
 /**
- * Answered talk time per enterprise and UTC day (the day a call started) for the days `from`–`to`
+ * Answered talk time per enterprise and UTC day (the day a call ended: its CDR is written then) for the days `from`–`to`
  * (inclusive, YYYY-MM-DD), from the SBC's CDRs: one entry for every enterprise and day asked about, 0 when
  * it had no answered call. The caller passes the enterprise ids it may see (tenancy is its own). Rejects
  * when the SBC database cannot be read (not set up, unreachable): nothing is then known, not zero.

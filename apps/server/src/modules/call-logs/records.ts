@@ -136,17 +136,19 @@ export function callRecordsRepository(records: () => Promise<SbcCallRecords>) {
     },
 
     /**
-     * Talk time of the answered calls (2xx; answer to hang-up) per enterprise and UTC day the call started,
-     * for the days `from`–`to` (inclusive, YYYY-MM-DD). Days without an answered call have no row.
+     * Talk time of the answered calls (2xx; answer to hang-up) per enterprise and UTC day the call ended,
+     * for the days `from`–`to` (inclusive, YYYY-MM-DD). Days without an answered call have no row. By end
+     * day, because a CDR is written at hang-up: a day is complete once it is over, also for the calls that
+     * were still up at midnight (by start day, a call up when its start day was measured was never counted).
      */
     async answeredSecondsByDay(enterpriseIds: readonly string[], from: string, to: string) {
       const rows = await (await records()).query<{ enterprise_id: string; day: string; seconds: number }>(
-        `select s2t_enterprise as enterprise_id, (s2t_started_at at time zone 'UTC')::date::text as day,
+        `select s2t_enterprise as enterprise_id, (s2t_ended_at at time zone 'UTC')::date::text as day,
                 sum(greatest(extract(epoch from (s2t_ended_at - s2t_answered_at)), 0))::float8 as seconds
            from acc_cdrs
           where s2t_enterprise = any($1::text[])
-            and s2t_started_at >= $2::date::timestamp at time zone 'UTC'
-            and s2t_started_at < ($3::date + 1)::timestamp at time zone 'UTC'
+            and s2t_ended_at >= $2::date::timestamp at time zone 'UTC'
+            and s2t_ended_at < ($3::date + 1)::timestamp at time zone 'UTC'
             and s2t_code like '2%' and s2t_answered_at is not null and s2t_ended_at is not null
           group by 1, 2`,
         [enterpriseIds, from, to],

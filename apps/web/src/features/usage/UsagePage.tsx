@@ -49,7 +49,7 @@ export function UsagePage() {
               : `${monthLabel(data.month)} so far, as of ${data.asOf} (today's figures are live).`}{" "}
             Calling enabled: the peak of any day and the figure at the end of the month; numbers and SIP
             devices at the end of the month; minutes: the talk time of the answered calls in the SBC's call
-            logs, by the day a call started (UTC).
+            logs, on the day a call ended (UTC).
           </Text>
           {data.minutesNote && <Alert color="blue">{data.minutesNote}</Alert>}
           <Title order={3}>Enterprises</Title>

@@ -55,6 +55,7 @@ alter table acc_cdrs
           else to_timestamp(nullif(s2t_failed, '')::double precision) end) stored;
 create index if not exists sip2teams_cdr_enterprise_idx on acc_cdrs (s2t_enterprise, s2t_started_at desc, id desc);
 create index if not exists sip2teams_cdr_started_idx on acc_cdrs (s2t_started_at);
+create index if not exists sip2teams_cdr_ended_idx on acc_cdrs (s2t_enterprise, s2t_ended_at);
 `;
 
 /** The tables Kamailio's role may insert into (acc's CDRs and events) with their id sequences. */
