@@ -2,8 +2,10 @@
 // SBC load (issue 11): the shipped Kamailio configuration in test mode (TCP toward "Microsoft",
 // rtpengine in userspace) carries 50 calls/s for 20 s each way: SIPp as the PBX calling a Teams user,
 // then SIPp as Microsoft calling the PBX (with a re-INVITE). Prints failures and INVITE→200
-// p50/p95/p99 per direction; target 0 failures and p95 < 100 ms. Needs kamailio, sipp, rtpengine
-// (sbc/README.md) and the built server (npm run build) for embedded PostgreSQL.
+// p50/p95/p99 per direction; target 0 failures and p95 < 100 ms. Kamailio writes its call logs as in
+// production (acc → acc_cdrs, the schema the portal installs), and the bench checks one answered CDR per
+// successful call in each direction. Needs kamailio, sipp, rtpengine (sbc/README.md) and the built server
+// (npm run build) for embedded PostgreSQL and the schema.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
@@ -30,6 +32,7 @@ const scenarios = path.join(root, "sbc/test");
 const serverDist = (p) => new URL(`../apps/server/dist/${p}`, import.meta.url).href;
 const { startEmbeddedPostgres, freePort } = await import(serverDist("db/embedded-postgres.js"));
 const { ensureDatabase } = await import(serverDist("db/client.js"));
+const { installKamailioSchema } = await import(serverDist("modules/sbc/kamailio/schema.js"));
 
 for (const binary of ["/usr/sbin/kamailio", "/usr/bin/sipp", "/usr/bin/rtpengine"]) {
   if (!existsSync(binary)) {
@@ -64,11 +67,11 @@ try {
   const ports = {};
   for (const name of ["ms", "pbx", "rpc", "ng", "msUas", "pbxUas"]) ports[name] = await freePort();
   const dbUrl = await ensureDatabase(postgres.url, "kamailio_bench");
+  const schemaPool = new pg.Pool({ connectionString: dbUrl, max: 1 });
+  await installKamailioSchema(schemaPool, "/usr/share/kamailio/postgres");
+  await schemaPool.end();
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
-  for (const table of ["standard", "htable", "domain", "dispatcher", "permissions", "uac"]) {
-    await db.query(readFileSync(`/usr/share/kamailio/postgres/${table}-create.sql`, "utf8"));
-  }
   await db.query("insert into domain (domain, did) values ($1, $2)", [FQDN, ENT]);
   await db.query("insert into address (grp, ip_addr, mask, port, tag) values (2, '127.0.0.1', 32, 0, $1)", [
     ENT,
@@ -214,13 +217,14 @@ try {
     const header = stat[0].split(";");
     const last = stat.at(-1).split(";");
     const successful = Number(last[header.indexOf("SuccessfulCall(C)")]);
-    return { total, failures: total - successful, times };
+    return { total, successful, failures: total - successful, times };
   };
   const pct = (xs, p) =>
     xs.length ? xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : Number.NaN;
 
   const results = [
     [
+      "pbx-to-teams",
       "PBX → Teams",
       await direction("pbx-to-teams", "teams-pbx-call.xml", `127.0.0.1:${ports.pbx}`, [
         "-s",
@@ -239,6 +243,7 @@ try {
       ]),
     ],
     [
+      "teams-to-pbx",
       "Teams → PBX",
       await direction("teams-to-pbx", "teams-ms-call.xml", `127.0.0.1:${ports.ms}`, [
         "-t",
@@ -259,7 +264,7 @@ try {
   let worstP95 = 0;
   let failures = 0;
   console.log(`sbc-load: ${RATE} calls/s for ${SECONDS} s each way through Kamailio + rtpengine (loopback)`);
-  for (const [label, r] of results) {
+  for (const [, label, r] of results) {
     const p95 = pct(r.times, 95);
     worstP95 = Math.max(worstP95, Number.isNaN(p95) ? Number.POSITIVE_INFINITY : p95);
     failures += r.failures;
@@ -267,6 +272,31 @@ try {
       `  ${label.padEnd(12)} ${String(r.total).padStart(5)} calls  ${String(r.failures).padStart(4)} failed   INVITE→200 p50 ${pct(r.times, 50).toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   p99 ${pct(r.times, 99).toFixed(1).padStart(6)} ms`,
     );
   }
+  // acc writes a CDR when the dialog ends: the last BYEs may still be in flight when SIPp exits.
+  const answeredCdrs = async () => {
+    const cdrDb = new pg.Client({ connectionString: dbUrl });
+    await cdrDb.connect();
+    try {
+      const { rows } = await cdrDb.query(
+        "select s2t_direction as direction, count(*)::int as calls from acc_cdrs where s2t_code like '2%' group by 1",
+      );
+      return Object.fromEntries(rows.map((row) => [row.direction, row.calls]));
+    } finally {
+      await cdrDb.end();
+    }
+  };
+  const expected = Object.fromEntries(results.map(([direction, , r]) => [direction, r.successful]));
+  const allWritten = (cdrs) => results.every(([direction]) => (cdrs[direction] ?? 0) >= expected[direction]);
+  let cdrs = await answeredCdrs();
+  for (let tries = 0; tries < 50 && !allWritten(cdrs); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cdrs = await answeredCdrs();
+  }
+  const cdrsMatch = results.every(([direction]) => (cdrs[direction] ?? 0) === expected[direction]);
+  const cdrSummary = results
+    .map(([direction, label]) => `${label} ${cdrs[direction] ?? 0}/${expected[direction]}`)
+    .join(", ");
+  console.log(`  call logs (answered CDRs / successful calls): ${cdrSummary}`);
   report("sbc-load", [
     { measure: "calls failed", target: "0", measured: String(failures), pass: failures === 0 },
     {
@@ -274,6 +304,12 @@ try {
       target: `< ${TARGET_MS} ms`,
       measured: `${worstP95.toFixed(1)} ms`,
       pass: worstP95 < TARGET_MS,
+    },
+    {
+      measure: "call logs: answered CDRs / successful calls",
+      target: "one each",
+      measured: cdrSummary,
+      pass: cdrsMatch,
     },
   ]);
 } finally {
