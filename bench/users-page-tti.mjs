@@ -7,7 +7,8 @@
 // performance.now() (from navigation start) at the first animation frame where the table shows a full page of
 // rows and the search box is enabled. Each load is checked: 50 rows, "More than … users match", and a search
 // typed into the box narrows the table to the user it names. p50 and p95 over BENCH_LOADS (10) loads after one
-// warm-up, each against the target ≤ 1 s. BENCH_USERS sets the size; BENCH_TRACE=1 prints each load's requests (start-end ms).
+// warm-up, each against the target ≤ 1 s. BENCH_USERS sets the size; BENCH_TRACE=1 prints each load's requests (start-end ms);
+// BENCH_PROFILE=1 prints where each load's main thread spent its time until interactive (a CPU profile, self time per script).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -55,12 +56,44 @@ async function seedTenant(pool, enterpriseId) {
   await pool.query("analyze");
 }
 
+/** Samples the page's main thread (Chrome DevTools Protocol); `summary()` stops and totals self time per script and function. */
+async function startProfile(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  return {
+    async summary() {
+      const { profile } = await cdp.send("Profiler.stop");
+      const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+      const self = new Map();
+      const add = (key, ms) => self.set(key, (self.get(key) ?? 0) + ms);
+      profile.samples.forEach((id, i) => {
+        const { url, functionName } = byId.get(id).callFrame;
+        const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+        const script = url ? url.replace(/^.*\//, "") : `(${functionName || "native"})`;
+        add(`script ${script}`, ms);
+        add(`function ${functionName || "(anonymous)"} ${script}`, ms);
+      });
+      const top = (prefix, n) =>
+        [...self]
+          .filter(([key]) => key.startsWith(prefix))
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, n)
+          .map(([key, ms]) => `  ${ms.toFixed(1).padStart(7)} ms  ${key.slice(prefix.length)}`)
+          .join("\n");
+      return `main thread, self time per script:\n${top("script ", 12)}\ntop functions:\n${top("function ", 15)}`;
+    },
+  };
+}
+
 /** Opens the Users page in a fresh context; resolves with the time to interactive (ms) after checking it. */
 async function loadUsersPage(browser, base, cookie, url, probeUpn) {
   const context = await browser.newContext({ baseURL: base });
   try {
     await context.addCookies([{ ...cookie, url: base }]);
     const page = await context.newPage();
+    const profiler = process.env.BENCH_PROFILE ? await startProfile(page) : null;
     await page.goto(url, { waitUntil: "commit" });
     const handle = await page.waitForFunction(
       (pageSize) => {
@@ -72,6 +105,7 @@ async function loadUsersPage(browser, base, cookie, url, probeUpn) {
       { polling: "raf", timeout: 60_000 },
     );
     const tti = await handle.jsonValue();
+    if (profiler) console.log(await profiler.summary());
     if (process.env.BENCH_TRACE)
       console.log(
         await page.evaluate(() =>

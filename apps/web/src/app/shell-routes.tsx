@@ -8,6 +8,8 @@ import { ensureSession } from "./session";
  */
 export const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
 
+const appLayout = lazyRouteComponent(() => import("../layout/AppLayout"), "AppLayout");
+
 /**
  * Everything inside the portal lives under /a/{accountId}: the account being acted in.
  * Switching account (the multitenant menu) changes only this segment.
@@ -16,9 +18,11 @@ export const accountRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/a/$accountId",
   beforeLoad: async ({ location }) => {
+    // The shell's code downloads while the session is checked, instead of after.
+    void appLayout.preload?.();
     const session = await ensureSession();
     if (!session) throw redirect({ to: "/sign-in", search: { redirect: location.href } });
     return { session };
   },
-  component: lazyRouteComponent(() => import("../layout/AppLayout"), "AppLayout"),
+  component: appLayout,
 });

@@ -1,6 +1,7 @@
 import { ActionIcon, Anchor, Badge, Menu, Table, Text, Tooltip } from "@mantine/core";
 import { IconDots } from "@tabler/icons-react";
 import { Link } from "@tanstack/react-router";
+import { type ReactNode, useState } from "react";
 import type { TeamsUserRow, UserAction } from "./api";
 
 const statusColor = {
@@ -100,11 +101,11 @@ export function UserRow(props: {
       </Table.Td>
       <Table.Td>
         {p && (
-          <Tooltip label={p.lastError ?? ""} disabled={!p.lastError} multiline w={320}>
+          <WithErrorTooltip error={p.lastError}>
             <Badge color={p.cleanupRequired ? "orange" : statusColor[p.status]} variant="light">
               {p.cleanupRequired ? "Removed in Microsoft 365: remove" : statusLabel[p.status]}
             </Badge>
-          </Tooltip>
+          </WithErrorTooltip>
         )}
         {p?.lastError && (
           <Text size="xs" c="red" lineClamp={2}>
@@ -114,30 +115,65 @@ export function UserRow(props: {
       </Table.Td>
       <Table.Td>
         {p && calling && (
-          <Menu position="bottom-end" withinPortal>
-            <Menu.Target>
-              <ActionIcon variant="subtle" aria-label={`Actions for ${row.userPrincipalName}`}>
-                <IconDots size={16} />
-              </ActionIcon>
-            </Menu.Target>
-            <Menu.Dropdown>
-              {calling.enabled ? (
-                <Menu.Item onClick={() => props.onAction(p.id, "disable")}>Disable Calling</Menu.Item>
-              ) : (
-                <Menu.Item onClick={() => props.onAction(p.id, "enable")} disabled={p.deleting}>
-                  Enable Calling
-                </Menu.Item>
-              )}
-              {p.status === "failed" && (
-                <Menu.Item onClick={() => props.onAction(p.id, "retry")}>Retry</Menu.Item>
-              )}
-              <Menu.Item color="red" onClick={() => props.onAction(p.id, "remove")}>
-                Remove user
+          <RowActionsMenu label={`Actions for ${row.userPrincipalName}`}>
+            {calling.enabled ? (
+              <Menu.Item onClick={() => props.onAction(p.id, "disable")}>Disable Calling</Menu.Item>
+            ) : (
+              <Menu.Item onClick={() => props.onAction(p.id, "enable")} disabled={p.deleting}>
+                Enable Calling
               </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+            )}
+            {p.status === "failed" && (
+              <Menu.Item onClick={() => props.onAction(p.id, "retry")}>Retry</Menu.Item>
+            )}
+            <Menu.Item color="red" onClick={() => props.onAction(p.id, "remove")}>
+              Remove user
+            </Menu.Item>
+          </RowActionsMenu>
         )}
       </Table.Td>
     </Table.Tr>
+  );
+}
+
+/** The provisioning error as a tooltip; no tooltip (and no positioning work) for the rows without one. */
+function WithErrorTooltip({ error, children }: { error: string | null | undefined; children: ReactNode }) {
+  if (!error) return children;
+  return (
+    <Tooltip label={error} multiline w={320}>
+      {children}
+    </Tooltip>
+  );
+}
+
+/**
+ * A row's actions. The menu is mounted on the first click: a page of rows would otherwise set up fifty menus
+ * (each with its floating-ui positioning) before the Users page can be used.
+ */
+function RowActionsMenu({ label, children }: { label: string; children: ReactNode }) {
+  const [opened, setOpened] = useState(false);
+  const [mounted, setMounted] = useState(false);
+  const button = (
+    <ActionIcon
+      variant="subtle"
+      aria-label={label}
+      onClick={
+        mounted
+          ? undefined
+          : () => {
+              setMounted(true);
+              setOpened(true);
+            }
+      }
+    >
+      <IconDots size={16} />
+    </ActionIcon>
+  );
+  if (!mounted) return button;
+  return (
+    <Menu position="bottom-end" withinPortal opened={opened} onChange={setOpened}>
+      <Menu.Target>{button}</Menu.Target>
+      <Menu.Dropdown>{children}</Menu.Dropdown>
+    </Menu>
   );
 }
