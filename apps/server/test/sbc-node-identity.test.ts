@@ -1,21 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { cp, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
-import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kamailioAdapter } from "../src/modules/sbc/kamailio/adapter.js";
-import { sipTestPort } from "./support/ports.js";
 import {
-  kamailioArgs,
-  type Proc,
-  runProcess,
+  type SbcNode,
   type StandaloneSbc,
+  startAnotherSbcNode,
   startStandaloneSbc,
-  stopProcess,
   TEAMS_BASE_DOMAIN,
 } from "./support/sbc.js";
-import { waitFor } from "./support/wait-for.js";
 
 /**
  * Several SBC nodes on one database (issue 11, scope 4): each node answers Microsoft's OPTIONS (and sends
@@ -34,36 +28,11 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
       localCfg: () => [`#!substdef "!SBC_NODE_FQDN!${NODE}!g"`],
     });
   }, 60_000);
-  let node2: Proc | undefined;
-  let node2Rpc: string;
+  let node2: SbcNode | undefined;
   afterAll(async () => {
-    await stopProcess(node2);
+    await node2?.stop();
     await sbc?.stop();
   });
-
-  /** A second Kamailio on the same SBC database: the first node's files, its own ports and node name. */
-  async function startSecondNode() {
-    const dir = path.join(sbc.work, "node2");
-    await cp(path.join(sbc.work, "kamailio"), dir, { recursive: true });
-    const ports = { ms: await sipTestPort(), pbx: await sipTestPort(), rpc: await sipTestPort() };
-    const site = (await readFile(path.join(dir, "kamailio-local.cfg"), "utf8"))
-      .replaceAll(`:${sbc.ports.ms}!`, `:${ports.ms}!`)
-      .replaceAll(`!${sbc.ports.ms}!`, `!${ports.ms}!`)
-      .replaceAll(`:${sbc.ports.pbx}!`, `:${ports.pbx}!`)
-      .replaceAll(`:${sbc.ports.rpc}!`, `:${ports.rpc}!`)
-      .replace(`!${NODE}!`, `!sbc3.${TEAMS_BASE_DOMAIN}!`);
-    await writeFile(path.join(dir, "kamailio-local.cfg"), site);
-    node2 = runProcess("/usr/sbin/kamailio", kamailioArgs(dir), dir);
-    node2Rpc = `http://127.0.0.1:${ports.rpc}/RPC`;
-    await waitFor(
-      "the second node's JSON-RPC",
-      async () => (await rpcOn(node2Rpc, "core.version")) !== undefined,
-      {
-        timeoutMs: 30_000,
-        retryOnError: true,
-      },
-    );
-  }
 
   async function rpcOn(url: string, method: string, params: unknown[] = []) {
     const response = await fetch(url, {
@@ -112,7 +81,10 @@ describe("SBC node identity toward Microsoft (SBC_NODE_FQDN)", () => {
   });
 
   it("a sync reloads every node of the database: the second node routes the new trunk at once", async () => {
-    await startSecondNode();
+    node2 = await startAnotherSbcNode(sbc, "node2", (site) =>
+      site.replace(`!${NODE}!`, `!sbc3.${TEAMS_BASE_DOMAIN}!`),
+    );
+    const node2Rpc = node2.rpcUrl;
     const enterpriseId = randomUUID();
     const fqdn = `nodes.${TEAMS_BASE_DOMAIN}`;
     const adapter = kamailioAdapter({

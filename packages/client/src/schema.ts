@@ -2485,8 +2485,32 @@ export interface components {
             checkedAt: string;
             lines: components["schemas"]["PreflightLineInput"][];
         };
+        SbcNodeStatusInput: {
+            /** @description The node's JSON-RPC host:port. */
+            node: string;
+            reachable: boolean;
+            error: string | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
+        };
         SbcStatusInput: {
             adapter: string;
+            /** @description reachable: at least one SBC node answered; error: why the others did not (null when all did). */
             live: {
                 configured: boolean;
                 reachable: boolean;
@@ -2519,6 +2543,8 @@ export interface components {
                 lastRegisteredAt: string | null;
                 expiresAt: string | null;
             }[];
+            /** @description Each SBC node's own view. The top-level states merge them: the liveliest state any answering node reports. */
+            nodes: components["schemas"]["SbcNodeStatusInput"][];
         };
         Problem: {
             type: string;
@@ -3271,8 +3297,32 @@ export interface components {
             checkedAt: string;
             lines: components["schemas"]["PreflightLine"][];
         };
+        SbcNodeStatus: {
+            /** @description The node's JSON-RPC host:port. */
+            node: string;
+            reachable: boolean;
+            error: string | null;
+            microsoftProxies: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            pbx: {
+                uri: string;
+                /** @enum {string} */
+                state: "reachable" | "unreachable" | "probing" | "disabled" | "unknown";
+            }[];
+            devices: {
+                deviceId: string;
+                /** @enum {string} */
+                state: "registered" | "registering" | "failed" | "disabled" | "unknown";
+                lastRegisteredAt: string | null;
+                expiresAt: string | null;
+            }[];
+        };
         SbcStatus: {
             adapter: string;
+            /** @description reachable: at least one SBC node answered; error: why the others did not (null when all did). */
             live: {
                 configured: boolean;
                 reachable: boolean;
@@ -3305,6 +3355,8 @@ export interface components {
                 lastRegisteredAt: string | null;
                 expiresAt: string | null;
             }[];
+            /** @description Each SBC node's own view. The top-level states merge them: the liveliest state any answering node reports. */
+            nodes: components["schemas"]["SbcNodeStatus"][];
         };
     };
     responses: never;

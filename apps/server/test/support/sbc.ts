@@ -21,7 +21,7 @@ export function asKamailioRole(databaseUrl: string): string {
 import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -272,6 +272,49 @@ export async function startStandaloneSbc(options: StandaloneSbcOptions): Promise
 }
 
 export const TEAMS_BASE_DOMAIN = "customers.sip2teams.test";
+
+export interface SbcNode {
+  proc: Proc;
+  ports: { ms: number; pbx: number; rpc: number };
+  rpcUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Another Kamailio node on the same SBC database (sbc/README.md "Several SBC nodes"): the first node's
+ * files and site settings with its own ms, pbx and JSON-RPC ports (rtpengine shared); `editSite` changes
+ * the rest of its kamailio-local.cfg (e.g. its SBC_NODE_FQDN).
+ */
+export async function startAnotherSbcNode(
+  sbc: StandaloneSbc,
+  name: string,
+  editSite: (site: string) => string = (site) => site,
+): Promise<SbcNode> {
+  const dir = path.join(sbc.work, name);
+  await cp(path.join(sbc.work, "kamailio"), dir, { recursive: true });
+  const ports = { ms: await sipTestPort(), pbx: await sipTestPort(), rpc: await sipTestPort() };
+  const site = (await readFile(path.join(dir, "kamailio-local.cfg"), "utf8"))
+    .replaceAll(`:${sbc.ports.ms}!`, `:${ports.ms}!`)
+    .replaceAll(`!${sbc.ports.ms}!`, `!${ports.ms}!`)
+    .replaceAll(`:${sbc.ports.pbx}!`, `:${ports.pbx}!`)
+    .replaceAll(`:${sbc.ports.rpc}!`, `:${ports.rpc}!`);
+  await writeFile(path.join(dir, "kamailio-local.cfg"), editSite(site));
+  const proc = runProcess("/usr/sbin/kamailio", kamailioArgs(dir), dir);
+  const rpcUrl = `http://127.0.0.1:${ports.rpc}/RPC`;
+  await waitFor(
+    `SBC node ${name}'s JSON-RPC`,
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`kamailio ${name} exited:\n${proc.output.join("")}`);
+      const response = await fetch(rpcUrl, {
+        method: "POST",
+        body: JSON.stringify({ jsonrpc: "2.0", method: "core.version", id: 1 }),
+      });
+      return response.ok;
+    },
+    { timeoutMs: 30_000, retryOnError: true },
+  );
+  return { proc, ports, rpcUrl, stop: () => stopProcess(proc) };
+}
 
 /** Runs a SIPp client scenario to completion; resolves with its exit code (0: every call succeeded). */
 export async function runSipp(

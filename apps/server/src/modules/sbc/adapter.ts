@@ -126,9 +126,29 @@ export interface SbcDestinationStatus {
   state: DestinationState;
 }
 
+/** One SBC node's own view of the enterprise's destinations and registrations. */
+export interface SbcNodeStatus {
+  /** The node's name (Kamailio: its JSON-RPC URL's host:port). */
+  node: string;
+  reachable: boolean;
+  /** Why the node's live state could not be read. */
+  error: string | null;
+  microsoftProxies: SbcDestinationStatus[];
+  pbx: SbcDestinationStatus[];
+  devices: Pick<SbcDeviceStatus, "deviceId" | "state" | "lastRegisteredAt" | "expiresAt">[];
+}
+
+/**
+ * What the SBC holds for an enterprise and its live state. An SBC of several nodes gives each node's view in
+ * `nodes`, and the top-level live fields merge them (`status-merge.ts`): a destination or device is up when
+ * any answering node sees it up.
+ */
 export interface SbcEnterpriseStatus {
   adapter: string;
-  /** Whether live state could be read (Kamailio: JSON-RPC configured and answering). */
+  /**
+   * Whether live state could be read (Kamailio: JSON-RPC configured and answering): `reachable` when at
+   * least one node answered; `error` names the nodes that did not (null when all answered).
+   */
   live: { configured: boolean; reachable: boolean; error: string | null };
   trunk: { fqdn: string; mode: SbcTrunk["mode"]; appliedAt: string; pendingActivation: boolean } | null;
   /** OPTIONS keep-alive state of Microsoft's SIP proxies. */
@@ -136,4 +156,6 @@ export interface SbcEnterpriseStatus {
   /** OPTIONS state of the enterprise's PBX destinations. */
   pbx: SbcDestinationStatus[];
   devices: SbcDeviceStatus[];
+  /** Each node's own view, in configuration order (empty when no node is configured). */
+  nodes: SbcNodeStatus[];
 }

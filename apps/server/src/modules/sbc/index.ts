@@ -12,6 +12,7 @@ export type {
   SbcDeviceStatus,
   SbcEnterpriseConfig,
   SbcEnterpriseStatus,
+  SbcNodeStatus,
   SbcSyncResult,
   SbcTrunk,
 } from "./adapter.js";

@@ -13,10 +13,31 @@ const destination = z.object({
   state: z.enum(["reachable", "unreachable", "probing", "disabled", "unknown"]),
 });
 
+const registration = {
+  state: z.enum(["registered", "registering", "failed", "disabled", "unknown"]),
+  lastRegisteredAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+};
+
+const nodeStatus = z
+  .object({
+    node: z.string().describe("The node's JSON-RPC host:port."),
+    reachable: z.boolean(),
+    error: z.string().nullable(),
+    microsoftProxies: z.array(destination),
+    pbx: z.array(destination),
+    devices: z.array(z.object({ deviceId: z.string(), ...registration })),
+  })
+  .meta({ id: "SbcNodeStatus" });
+
 export const sbcStatusSchema = z
   .object({
     adapter: z.string(),
-    live: z.object({ configured: z.boolean(), reachable: z.boolean(), error: z.string().nullable() }),
+    live: z
+      .object({ configured: z.boolean(), reachable: z.boolean(), error: z.string().nullable() })
+      .describe(
+        "reachable: at least one SBC node answered; error: why the others did not (null when all did).",
+      ),
     trunk: z
       .object({
         fqdn: z.string(),
@@ -33,11 +54,14 @@ export const sbcStatusSchema = z
         sipUser: z.string(),
         authId: z.string(),
         registrar: z.string(),
-        state: z.enum(["registered", "registering", "failed", "disabled", "unknown"]),
-        lastRegisteredAt: z.string().nullable(),
-        expiresAt: z.string().nullable(),
+        ...registration,
       }),
     ),
+    nodes: z
+      .array(nodeStatus)
+      .describe(
+        "Each SBC node's own view. The top-level states merge them: the liveliest state any answering node reports.",
+      ),
   })
   .meta({ id: "SbcStatus" });
 

@@ -21,7 +21,9 @@ function hostOf(uri: string): string {
 /**
  * The PBX trunk's OPTIONS state from the SBC's live status: up when a PBX destination answers, down when
  * every one is unreachable; null when it cannot tell (SBC not reachable, still probing, no trunk), so a
- * gap in monitoring is never reported as the trunk going down.
+ * gap in monitoring is never reported as the trunk going down. With several SBC nodes it reads the merged
+ * states (`status-merge.ts`): up when any answering node sees the PBX answer, down only when every
+ * answering node sees every destination unreachable; a node that does not answer counts for nothing.
  */
 export function trunkStateOf(status: SbcEnterpriseStatus): SeenTrunkState | null {
   if (!status.live.reachable || status.pbx.length === 0) return null;

@@ -5,7 +5,7 @@ import { activatePending } from "./activate.js";
 import type { KamailioRole } from "./role.js";
 import { type KamailioRpc, kamailioRpc } from "./rpc.js";
 import { installKamailioSchema } from "./schema.js";
-import { readStatus } from "./status.js";
+import { readStatus, statusNode } from "./status.js";
 import { writeEnterprise } from "./write.js";
 
 export interface KamailioAdapterOptions {
@@ -15,7 +15,7 @@ export interface KamailioAdapterOptions {
   rpcUrl?: string | undefined;
   /**
    * Further SBC nodes on the same database (their JSON-RPC URLs): every activation (reloads,
-   * registrations) is sent to them too; status is read from `rpcUrl` only.
+   * registrations) is sent to them too, and the status reads each node's live state.
    */
   otherNodeRpcUrls?: string[] | undefined;
   /** Where Kamailio's `*-create.sql` files are (Debian: /usr/share/kamailio/postgres). */
@@ -52,6 +52,10 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
   pool.on("error", () => {});
   const rpc: KamailioRpc | null = options.rpcUrl ? kamailioRpc(options.rpcUrl) : null;
   const otherNodes = (options.otherNodeRpcUrls ?? []).map((url) => kamailioRpc(url));
+  // Status asks each node with a shorter timeout and remembers a node that ran out of time.
+  const statusNodes = options.rpcUrl
+    ? [options.rpcUrl, ...(options.otherNodeRpcUrls ?? [])].map((url) => statusNode(url))
+    : [];
   const settings = {
     microsoftProxies: options.microsoftProxies,
     expires: options.registrationExpires ?? 600,
@@ -96,7 +100,7 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
 
     async status(enterpriseId) {
       await ready();
-      const status = await readStatus(pool, rpc, enterpriseId);
+      const status = await readStatus(pool, statusNodes, enterpriseId);
       if (!rpc && options.notRunning) status.live.error = options.notRunning;
       return status;
     },

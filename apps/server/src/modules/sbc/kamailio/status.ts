@@ -5,10 +5,12 @@ import type {
   SbcDestinationStatus,
   SbcDeviceStatus,
   SbcEnterpriseStatus,
+  SbcNodeStatus,
   SbcTrunk,
 } from "../adapter.js";
+import { mergeNodeViews } from "../status-merge.js";
 import { MICROSOFT_SET, type StateRow } from "./rows.js";
-import { isNotFound, type KamailioRpc } from "./rpc.js";
+import { isNotFound, type KamailioRpc, kamailioRpc } from "./rpc.js";
 
 /** Above this many devices, status reads one uac.reg_dump instead of a uac.reg_info per device. */
 const REG_INFO_LIMIT = 20;
@@ -19,10 +21,43 @@ export const UAC_REG_ONGOING = 2;
 export const UAC_REG_ONLINE = 4;
 const UAC_REG_INIT = 16;
 
-/** What the SBC holds for an enterprise (its tables), with live state over JSON-RPC when configured. */
+/** One SBC node as the status reads it. */
+export interface StatusNode {
+  /** Its JSON-RPC URL's host:port. */
+  name: string;
+  rpc: KamailioRpc;
+  /**
+   * After running out of time the node is not asked again before this (ms since epoch): a node that drops
+   * packets delays one status read, not every enterprise's read of every watch tick.
+   */
+  quietUntil: number;
+  quietReason: string | null;
+}
+
+/** How long one node's live state may take; a node that takes longer is marked unreachable. */
+export const NODE_DEADLINE_MS = 2_000;
+/** How long a node that ran out of time is left alone. */
+const NODE_QUIET_MS = 30_000;
+
+export function statusNode(url: string): StatusNode {
+  return {
+    name: new URL(url).host,
+    rpc: kamailioRpc(url, NODE_DEADLINE_MS),
+    quietUntil: 0,
+    quietReason: null,
+  };
+}
+
+/** What a node is asked about: the destinations and devices the tables hold. */
+type NodeLists = Pick<SbcNodeStatus, "microsoftProxies" | "pbx" | "devices">;
+
+/**
+ * What the SBC holds for an enterprise (its tables), with the live state of every node over JSON-RPC when
+ * configured: the nodes are read in parallel, each within `NODE_DEADLINE_MS`, and merged (`status-merge.ts`).
+ */
 export async function readStatus(
   pool: pg.Pool,
-  rpc: KamailioRpc | null,
+  nodes: StatusNode[],
   enterpriseId: string,
 ): Promise<SbcEnterpriseStatus> {
   const found = await pool.query<StateRow>("select * from sip2teams_sbc_state where enterprise_id = $1", [
@@ -63,7 +98,7 @@ export async function readStatus(
 
   const status: SbcEnterpriseStatus = {
     adapter: "kamailio",
-    live: { configured: Boolean(rpc), reachable: false, error: null },
+    live: { configured: nodes.length > 0, reachable: false, error: null },
     trunk: state
       ? {
           fqdn: state.fqdn,
@@ -83,38 +118,87 @@ export async function readStatus(
       lastRegisteredAt: null,
       expiresAt: null,
     })),
+    nodes: [],
   };
-  if (!rpc) {
+  if (nodes.length === 0) {
     status.live.error = "KAMAILIO_RPC_URL is not set";
     return status;
   }
-  try {
-    const sets = await dispatcherStates(rpc);
-    const stateOf = (list: SbcDestinationStatus[]) => {
-      for (const destination of list) destination.state = sets.get(destination.uri) ?? "unknown";
-    };
-    stateOf(status.microsoftProxies);
-    stateOf(status.pbx);
-    if (status.devices.length > REG_INFO_LIMIT) {
-      // Many devices: one uac.reg_dump instead of a uac.reg_info each.
-      const dump = await rpc<RegInfo[]>("uac.reg_dump");
-      const byId = new Map(dump.map((info) => [info.l_uuid, info]));
-      for (const device of status.devices) {
-        const info = byId.get(device.deviceId);
-        Object.assign(
-          device,
-          info ? registrationFromInfo(info) : { state: "unknown", lastRegisteredAt: null, expiresAt: null },
-        );
-      }
-    } else {
-      for (const device of status.devices)
-        Object.assign(device, await registrationState(rpc, device.deviceId));
-    }
-    status.live.reachable = true;
-  } catch (error) {
-    status.live.error = error instanceof Error ? error.message : String(error);
-  }
+  mergeNodeViews(status, await Promise.all(nodes.map((node) => readNode(node, status))));
   return status;
+}
+
+/** One node's view; a node that fails, or answers nothing within the deadline, is unreachable with why. */
+async function readNode(node: StatusNode, held: NodeLists): Promise<SbcNodeStatus> {
+  const view: SbcNodeStatus = {
+    node: node.name,
+    reachable: false,
+    error: null,
+    microsoftProxies: held.microsoftProxies.map(({ uri }) => ({ uri, state: "unknown" })),
+    pbx: held.pbx.map(({ uri }) => ({ uri, state: "unknown" })),
+    devices: held.devices.map(({ deviceId }) => ({
+      deviceId,
+      state: "unknown",
+      lastRegisteredAt: null,
+      expiresAt: null,
+    })),
+  };
+  const now = Date.now();
+  if (now < node.quietUntil) {
+    view.error = `${node.quietReason} (asked again in ${Math.ceil((node.quietUntil - now) / 1000)} s)`;
+    return view;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NodeTimeout()), NODE_DEADLINE_MS);
+  });
+  try {
+    return { ...view, ...(await Promise.race([liveView(node.rpc, view), deadline])), reachable: true };
+  } catch (error) {
+    if (error instanceof NodeTimeout || (error instanceof Error && error.name === "TimeoutError")) {
+      node.quietUntil = Date.now() + NODE_QUIET_MS;
+      node.quietReason = `no answer within ${NODE_DEADLINE_MS} ms`;
+      return { ...view, error: node.quietReason };
+    }
+    return { ...view, error: describe(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class NodeTimeout extends Error {}
+
+/** A failed fetch says "fetch failed"; its cause says why (e.g. connect ECONNREFUSED 127.0.0.1:5090). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
+/** The node's states, in new lists: a read still running after its deadline changes nothing returned. */
+async function liveView(rpc: KamailioRpc, held: NodeLists): Promise<NodeLists> {
+  const sets = await dispatcherStates(rpc);
+  const statesOf = (list: SbcDestinationStatus[]) =>
+    list.map(({ uri }) => ({ uri, state: sets.get(uri) ?? ("unknown" as const) }));
+  let devices: SbcNodeStatus["devices"];
+  if (held.devices.length > REG_INFO_LIMIT) {
+    // Many devices: one uac.reg_dump instead of a uac.reg_info each.
+    const dump = await rpc<RegInfo[]>("uac.reg_dump");
+    const byId = new Map(dump.map((info) => [info.l_uuid, info]));
+    devices = held.devices.map(({ deviceId }) => {
+      const info = byId.get(deviceId);
+      return {
+        deviceId,
+        ...(info
+          ? registrationFromInfo(info)
+          : { state: "unknown", lastRegisteredAt: null, expiresAt: null }),
+      };
+    });
+  } else {
+    devices = await Promise.all(
+      held.devices.map(async ({ deviceId }) => ({ deviceId, ...(await registrationState(rpc, deviceId)) })),
+    );
+  }
+  return { microsoftProxies: statesOf(held.microsoftProxies), pbx: statesOf(held.pbx), devices };
 }
 
 interface DispatcherList {
