@@ -7,6 +7,7 @@ import { sbcKeys, sbcQueries } from "./api";
 type SbcStatus = components["schemas"]["SbcStatus"];
 type Device = SbcStatus["devices"][number];
 type Destination = SbcStatus["pbx"][number];
+type SbcNode = SbcStatus["nodes"][number];
 
 /** The enterprise's trunk as the SBC sees it, refreshed every 10 s. */
 export function useSbcStatus(enterpriseId: string) {
@@ -75,12 +76,86 @@ function LiveNotice({ status }: { status: SbcStatus }) {
         {status.live.error ?? "Kamailio's JSON-RPC did not answer."}
       </Alert>
     );
+  // Several nodes, some silent: the states below are those of the nodes that answered.
+  if (status.live.error)
+    return (
+      <Alert color="yellow" title="Some SBC nodes not answering">
+        {status.live.error}
+      </Alert>
+    );
   return null;
+}
+
+/** "2/3 up", red when none of several is up. */
+function UpCount({ up, of }: { up: number; of: number }) {
+  if (of === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        —
+      </Text>
+    );
+  return (
+    <Badge color={up === of ? "green" : up === 0 ? "red" : "yellow"} variant="light">
+      {up}/{of} up
+    </Badge>
+  );
+}
+
+/** Each SBC node's own view: a proxy or PBX can be up from one node and down from another. */
+function NodeTable({ nodes }: { nodes: SbcNode[] }) {
+  const up = (list: Destination[]) => list.filter((d) => d.state === "reachable").length;
+  return (
+    <Table aria-label="SBC nodes">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>SBC node</Table.Th>
+          <Table.Th>Microsoft</Table.Th>
+          <Table.Th>PBX</Table.Th>
+          <Table.Th>Registered</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {nodes.map((n) => (
+          <Table.Tr key={n.node}>
+            <Table.Td>
+              <Text size="sm" ff="monospace">
+                {n.node}
+              </Text>
+            </Table.Td>
+            {n.reachable ? (
+              <>
+                <Table.Td>
+                  <UpCount up={up(n.microsoftProxies)} of={n.microsoftProxies.length} />
+                </Table.Td>
+                <Table.Td>
+                  <UpCount up={up(n.pbx)} of={n.pbx.length} />
+                </Table.Td>
+                <Table.Td>
+                  {n.devices.length > 0
+                    ? `${n.devices.filter((d) => d.state === "registered").length}/${n.devices.length}`
+                    : "—"}
+                </Table.Td>
+              </>
+            ) : (
+              <Table.Td colSpan={3}>
+                <Tooltip label={n.error ?? "No answer"}>
+                  <Badge color="red" variant="light">
+                    Not answering
+                  </Badge>
+                </Tooltip>
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
 }
 
 /**
  * Trunk status for an enterprise: provisioned FQDN, OPTIONS reachability of Microsoft's proxies and of
- * the PBX, and the registration of every SIP device. Mount it on the enterprise's trunk view.
+ * the PBX, and the registration of every SIP device (with several SBC nodes: up when any node sees it up,
+ * and a row per node). Mount it on the enterprise's trunk view.
  */
 export function SbcTrunkStatus({ enterpriseId }: { enterpriseId: string }) {
   const status = useSbcStatus(enterpriseId);
@@ -144,6 +219,7 @@ export function SbcTrunkStatus({ enterpriseId }: { enterpriseId: string }) {
           ))}
         </Table.Tbody>
       </Table>
+      {data.nodes.length > 1 && <NodeTable nodes={data.nodes} />}
       {data.devices.length > 0 && <DeviceTable devices={data.devices} />}
     </Stack>
   );
