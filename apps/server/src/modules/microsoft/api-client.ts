@@ -67,6 +67,7 @@ export function createApiClient(options: ApiClientOptions) {
     path: string,
     body?: unknown,
     allow: number[] = [],
+    raw = false,
   ): Promise<ApiResponse<T>> {
     let failures = 0;
     let throttles = 0;
@@ -106,7 +107,7 @@ export function createApiClient(options: ApiClientOptions) {
       const text = await response.text();
       if (response.ok || allow.includes(response.status)) {
         const parsed =
-          text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
+          !raw && text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
         return { status: response.status, body: parsed as T, headers: response.headers };
       }
       if (response.status === 429 || (response.status === 503 && response.headers.get("retry-after"))) {
@@ -142,6 +143,8 @@ export function createApiClient(options: ApiClientOptions) {
   return {
     request,
     get: <T = unknown>(path: string, allow?: number[]) => request<T>("GET", path, undefined, allow),
+    /** GET whose body comes back as text, for a caller that reads it its own way (a large page). */
+    getText: (path: string) => request<string>("GET", path, undefined, [], true),
     post: <T = unknown>(path: string, body: unknown, allow?: number[]) =>
       request<T>("POST", path, body, allow),
     put: <T = unknown>(path: string, body: unknown, allow?: number[]) => request<T>("PUT", path, body, allow),

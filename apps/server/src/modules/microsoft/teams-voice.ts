@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RetryLater } from "../../jobs/define-job.js";
 import { type ApiClient, type ApiClientOptions, createApiClient, MicrosoftApiError } from "./api-client.js";
+import { readDeltaPage } from "./delta-page.js";
 
 /**
  * Teams voice per user on Graph v1.0: the users delta, telephone number assignment (asynchronous operations),
@@ -111,8 +112,8 @@ export function teamsVoice(
     operationTypicalMs: pollMs,
     async deltaPage(link) {
       const path = link ? relative(link) : `/users/delta?$select=${DELTA_SELECT}&$top=999`;
-      const { body } = await delta.get<DeltaPage>(path);
-      return body;
+      const { body } = await delta.getText(path);
+      return readDeltaPage(body);
     },
     async findNumber(number) {
       const { body } = await graph.get<{ value: NumberAssignmentInfo[] }>(

@@ -58,41 +58,45 @@ export async function runSync(
       });
     return { pages: 0, users: 0 };
   }
-  const api =
-    options.api ?? (await deps.microsoft.tenant(connection.tenantId, { signal: options.signal })).graph.voice;
-  let [state] = await db
-    .select()
-    .from(teamsUserSyncs)
-    .where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId));
+  // The first page is asked for as early as possible: the client and the round's state are read together, and
+  // the round's start is stored while the first page is on its way (its rows wait for it, see `write`).
+  const [api, [state]] = await Promise.all([
+    options.api ??
+      deps.microsoft
+        .tenant(connection.tenantId, { signal: options.signal })
+        .then((tenant) => tenant.graph.voice),
+    db.select().from(teamsUserSyncs).where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId)),
+  ]);
   const resuming = state?.status === "running" && Boolean(state.nextLink);
-  if (!resuming) {
-    // The round's start comes from the database clock: a full round ends by removing users it did not see, which
-    // compares it with teams_users.synced_at (also the database's now()).
-    [state] = await db
-      .insert(teamsUserSyncs)
-      .values({ enterpriseAccountId, status: "running", startedAt: sql`now()` })
-      .onConflictDoUpdate({
-        target: teamsUserSyncs.enterpriseAccountId,
-        set: {
-          status: "running",
-          nextLink: null,
-          pages: 0,
-          usersSeen: 0,
-          added: 0,
-          updated: 0,
-          removed: 0,
-          fullSync: sql`${teamsUserSyncs.deltaLink} is null`,
-          lastError: null,
-          startedAt: sql`now()`,
-          finishedAt: null,
-          updatedAt: new Date(),
-        },
-      })
-      .returning();
-  }
+  // The round's start comes from the database clock: a full round ends by removing users it did not see, which
+  // compares it with teams_users.synced_at (also the database's now()), so no page is written before it is stored.
+  const roundStarted = resuming
+    ? Promise.resolve()
+    : db
+        .insert(teamsUserSyncs)
+        .values({ enterpriseAccountId, status: "running", startedAt: sql`now()` })
+        .onConflictDoUpdate({
+          target: teamsUserSyncs.enterpriseAccountId,
+          set: {
+            status: "running",
+            nextLink: null,
+            pages: 0,
+            usersSeen: 0,
+            added: 0,
+            updated: 0,
+            removed: 0,
+            fullSync: sql`${teamsUserSyncs.deltaLink} is null`,
+            lastError: null,
+            startedAt: sql`now()`,
+            finishedAt: null,
+            updatedAt: new Date(),
+          },
+        })
+        .then(() => undefined);
+  roundStarted.catch(() => undefined); // awaited before the first write, and before a failure is recorded
   const link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
-  let pages = state?.pages ?? 0;
-  let users = state?.usersSeen ?? 0;
+  let pages = resuming ? state!.pages : 0;
+  let users = resuming ? state!.usersSeen : 0;
   // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
   // Listed beside the pages (in a tenant with many unlicensed users it is many pages itself); pages written before
   // it is complete judge by the users' own properties, and the round's end (finishRound) marks every listed user.
@@ -116,6 +120,7 @@ export async function runSync(
     } catch (error) {
       if (from && error instanceof MicrosoftApiError && isSyncReset(error)) {
         await drain();
+        await roundStarted;
         await db
           .update(teamsUserSyncs)
           .set({ deltaLink: null, fullSync: true, startedAt: sql`now()`, updatedAt: new Date() })
@@ -129,21 +134,30 @@ export async function runSync(
     await runPagePipeline({
       first: link,
       writers: SYNC_PAGE_WRITERS,
-      // Nothing but the request itself between a page and the next: rows are made by the writer.
+      // Nothing but the request itself between a page and the next: the users are parsed when first read (after
+      // the pipeline asked for the next page, see microsoft/delta-page.ts) and rows are made by the writer.
       async fetch(from, drain) {
         const page = await fetchPage(from, drain);
+        let ids: string[] | undefined;
         return {
-          items: page.value,
-          ids: page.value.map((u) => u.id),
+          get items() {
+            return page.value;
+          },
+          get ids() {
+            ids ??= page.value.map((u) => u.id);
+            return ids;
+          },
           next: page["@odata.nextLink"] ?? null,
           deltaLink: page["@odata.deltaLink"] ?? null,
         };
       },
-      write: (page) =>
-        writeDeltaPage(
-          db,
-          enterpriseAccountId,
-          page.items.map((u) => pageItem(u, accountTypesKnown)),
+      write: async (page) =>
+        roundStarted.then(() =>
+          writeDeltaPage(
+            db,
+            enterpriseAccountId,
+            page.items.map((u) => pageItem(u, accountTypesKnown)),
+          ),
         ),
       async committed({ page, written: counts }) {
         pages++;
@@ -169,6 +183,7 @@ export async function runSync(
       },
     });
   } catch (error) {
+    await roundStarted.catch(() => undefined);
     if (!(error instanceof RetryLater)) {
       await db
         .update(teamsUserSyncs)

@@ -25,7 +25,10 @@ function gate() {
   return { open, opened };
 }
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** Until the pipeline has nothing left to do but wait (it yields once per page to let a request go out). */
+const settle = async () => {
+  for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe("runPagePipeline", () => {
   it("writes pages concurrently but commits them in order, each link saved only after every page before it", async () => {
@@ -107,5 +110,35 @@ describe("runPagePipeline", () => {
     await expect(run).rejects.toThrow("write failed");
     expect(committed).toEqual(["p2"]); // page 1 only: the next worker resumes at page 2
     expect(fetched.length).toBeLessThanOrEqual(4);
+  });
+
+  it("lets the next page's request go out before a page's items are read (they may be parsed only then)", async () => {
+    const events: string[] = [];
+    const pages = ["p1", "p2", "p3"];
+    await runPagePipeline({
+      first: "p1",
+      writers: 2,
+      async fetch(link) {
+        // A request goes out after a few turns of the microtask queue (token, then the socket).
+        for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+        events.push(`request ${link}`);
+        const n = pages.indexOf(link!);
+        return {
+          get items() {
+            return [];
+          },
+          get ids() {
+            events.push(`read ${link}`);
+            return [link!];
+          },
+          next: pages[n + 1] ?? null,
+          deltaLink: pages[n + 1] ? null : "delta",
+        };
+      },
+      write: async () => undefined,
+      committed: async () => undefined,
+    });
+    expect(events.indexOf("request p2")).toBeLessThan(events.indexOf("read p1"));
+    expect(events.indexOf("request p3")).toBeLessThan(events.indexOf("read p2"));
   });
 });

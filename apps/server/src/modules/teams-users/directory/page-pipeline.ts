@@ -1,3 +1,5 @@
+import { setImmediate } from "node:timers/promises";
+
 /**
  * The pages of one sync round, pipelined so that Microsoft's paging is the only limit: the next page is fetched
  * as soon as a page has arrived, and up to `writers` pages are written at once (each in its own transaction),
@@ -12,6 +14,7 @@
  * upserts.
  */
 export interface FetchedPage<Item> {
+  /** Read after the next page was asked for (`next` first), so they may be parsed lazily. */
   items: Item[];
   /** The object ids of the page's items (the per-user ordering key). */
   ids: string[];
@@ -81,6 +84,8 @@ export async function runPagePipeline<Item, Written>(pipeline: PagePipeline<Item
       // Microsoft's paging goes on while this page waits for a writer and is written.
       fetching = page.next ? pipeline.fetch(page.next, drain) : null;
       fetching?.catch(() => undefined); // awaited above on the next turn; a failure then is handled there
+      // The next request goes out before this page's items are read (a fetch may parse them only then).
+      if (fetching) await setImmediate();
       const ids = new Set(page.ids);
       const position = ++number;
       for (;;) {
