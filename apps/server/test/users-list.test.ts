@@ -147,11 +147,11 @@ describe("Users list: cursor paging, counts and index use", () => {
     usersPageSql(tenantScope(large), { filter: "all", page: 1, pageSize: 50, ...query });
 
   it("walks the shown-name index for the first page and for a deep page by cursor", async () => {
-    const first = await plan(pageShape({}).page(false));
+    const first = await plan(pageShape({}).page);
     expect(first).toMatch(/Index Scan using teams_users_shown_name_idx/);
     let cursor: string | null = null;
     for (let i = 0; i < 3; i++) cursor = (await list(large, cursor ? { cursor } : {})).nextCursor;
-    const deep = await plan(pageShape({ cursor: cursor ?? "" }).page(false));
+    const deep = await plan(pageShape({ cursor: cursor ?? "" }).page);
     expect(deep).toMatch(/Index (Only )?Scan using teams_users_shown_name_idx/);
     expect(deep).toMatch(/Index Cond: .*ROW\(lower\(COALESCE/);
   });

@@ -129,8 +129,15 @@ export const countCap = (query: Pick<UserListQuery, "search">) =>
   query.search?.trim() ? SEARCH_COUNT_CAP : LIST_COUNT_CAP;
 
 /**
- * The Users page's SQL: `count` (capped at SEARCH_COUNT_CAP + 1) and, once it is known whether the count
- * passed the cap, the `page` query and the `where` it filters by. Exported so a test can EXPLAIN each shape.
+ * How many users of the list, in its order, a search reads before it asks each matcher's index instead
+ * (`pageRows`): a few ms, and enough for a term about one user in forty matches to fill a page.
+ */
+export const SEARCH_WALK_ROWS = 2000;
+
+/**
+ * The Users page's SQL: `count` (capped at SEARCH_COUNT_CAP + 1), the `where` of the planner's estimate
+ * beyond it, and the page: `page` (the list's index walk, or a search's matcher indexes) and for a search
+ * `walk` (the list's order over SEARCH_WALK_ROWS users). Exported so a test can EXPLAIN each shape.
  */
 export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
@@ -166,22 +173,18 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const count = search
     ? sql`select count(*)::int as n from (${ids}) x`
     : sql`select count(*)::int as n from (select 1 from teams_users t where ${base} limit ${LIST_COUNT_CAP + 1}) x`;
-  /** Above the cap the matched ids are not all known: the page filters by the matchers themselves. */
-  const where = (overCap: boolean) =>
-    !search
-      ? base
-      : overCap
-        ? sql`${base} and (${sql.join(matchers, sql` or `)})`
-        : sql`${base} and t.object_id in (${ids})`;
+  const anyMatcher = search ? sql`(${sql.join(matchers, sql` or `)})` : sql`true`;
+  const where = sql`${base} and ${anyMatcher}`;
   // With a cursor: keyset (an index walk from the cursor). Without: OFFSET on the same index, which only the
   // page-number fallback uses; it costs the rows skipped, so the web and the export follow cursors instead.
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const keyset = after ? sql` and (${SHOWN_NAME}, t.object_id) > (${after[0]}, ${after[1]})` : sql``;
   const offset = after ? 0 : (query.page - 1) * query.pageSize;
-  const page = (overCap: boolean) => sql`
-    with page as (
-      select t.*, ${SHOWN_NAME} as shown from teams_users t where ${where(overCap)}${keyset}
-      order by ${SHOWN_NAME}, t.object_id limit ${query.pageSize + 1} offset ${offset})
+  const rows = query.pageSize + 1;
+  const inOrder = sql`order by ${SHOWN_NAME}, t.object_id`;
+  // `page` CTE: the page's teams_users rows (t.* and `shown`), in the shown order.
+  const withProvisioning = (page: SQL) => sql`
+    with page as (${page})
     select page.object_id, page.user_principal_name, page.display_name, page.eligible, page.ineligible_reason,
       page.removed_at, page.shown, p.id as p_id, p.pbx_location, p.sip_user, p.phone_number, p.region_id,
       r.name as region_name, p.calling_enabled, p.deleting, p.status, p.last_error, p.cleanup_required,
@@ -191,7 +194,67 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
       on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
     left join sbc_regions r on r.id = p.region_id
     order by page.shown, page.object_id`;
-  return { count, where, page, cap: countCap(query) };
+  if (!search) {
+    const page =
+      withProvisioning(sql`select t.*, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset}
+      ${inOrder} limit ${rows} offset ${offset}`);
+    return { count, where, page, walk: null, cap: countCap(query) };
+  }
+  // The walk: the first SEARCH_WALK_ROWS users from the cursor in the list's order (the shown-name index),
+  // filtered by the matchers. Its page is right only when it is full (the window is a prefix of the list).
+  const walk = withProvisioning(sql`select t.* from (
+      select t.*, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} ${inOrder}
+      limit ${SEARCH_WALK_ROWS}) t
+    where ${anyMatcher} order by t.shown, t.object_id limit ${rows} offset ${offset}`);
+  // By the matchers' indexes: each matcher's first `offset + rows` matches in the shown order, merged. The
+  // name's trigram matches are all read (a materialized CTE) and then sorted: given an ORDER BY and LIMIT the
+  // planner walks the shown-name index instead, hoping the matches are spread evenly, and a term whose
+  // matches lie together far down the list ("user 12") or nowhere ("lovelace") then reads most of the list.
+  const [upn, name, ...provisioned] = matchers;
+  const firstMatches = (m: SQL) =>
+    sql`(select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} and ${m}
+      ${inOrder} limit ${offset + rows})`;
+  const hits = sql.join(
+    [
+      firstMatches(upn as SQL),
+      sql`(select * from named order by shown, object_id limit ${offset + rows})`,
+      ...provisioned.map(firstMatches),
+    ],
+    sql` union `,
+  );
+  const page = withProvisioning(sql`
+    with named as materialized (
+      select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} and ${name}),
+    hits as (${hits})
+    select t.*, hits.shown from hits join teams_users t
+      on t.enterprise_account_id = ${scope.accountId} and t.object_id = hits.object_id
+    order by hits.shown, hits.object_id limit ${rows} offset ${offset}`);
+  return { count, where, page, walk, cap: countCap(query) };
+}
+
+type PageRow = UserPageRow & { shown: string };
+
+/**
+ * A search's page, two ways because neither is fast for every term. The matchers' indexes (trigram, prefix,
+ * number) cost what the term matches: nothing for a rare term ("lovelace"), but thousands of rows to read and
+ * sort for a common one. The list's own order with the term as a filter stops after a page of matches, which a
+ * common term spread through the list ("john") finds within a few thousand users, but a rare one would read the
+ * whole list. So when the count passed the cap (each matcher's index would read more than SEARCH_COUNT_CAP
+ * rows) the walk goes first, over at most SEARCH_WALK_ROWS users, and only when they hold less than a full
+ * page do the indexes answer (a common term whose matches lie together far down the list: "user 12"). Both
+ * give the same rows in the same order: the walk's window is a prefix of the list from the cursor.
+ */
+async function pageRows(
+  tx: Executor,
+  q: ReturnType<typeof usersPageSql>,
+  pageSize: number,
+  overCap: boolean,
+) {
+  if (q.walk && overCap) {
+    const walked = await tx.execute<PageRow>(q.walk);
+    if (walked.rows.length > pageSize) return walked.rows;
+  }
+  return (await tx.execute<PageRow>(q.page)).rows;
 }
 
 /** "Teams User" search of Add User: eligible, present, not provisioned; UPN prefix or name contains. */
@@ -236,12 +299,12 @@ export function directoryRepository(db: Executor) {
       const counted = await tx.execute<{ n: number }>(q.count);
       let total = counted.rows[0]?.n ?? 0;
       const totalIsEstimate = total > q.cap;
-      if (totalIsEstimate) total = Math.max(q.cap + 1, await estimatedRows(tx, q.where(true)));
-      const page = await tx.execute<UserPageRow & { shown: string }>(q.page(totalIsEstimate));
-      const rows = page.rows.slice(0, query.pageSize);
+      if (totalIsEstimate) total = Math.max(q.cap + 1, await estimatedRows(tx, q.where));
+      const page = await pageRows(tx, q, query.pageSize, totalIsEstimate);
+      const rows = page.slice(0, query.pageSize);
       const last = rows.at(-1);
       const nextCursor =
-        page.rows.length > query.pageSize && last ? encodeCursor(last.shown, last.object_id) : undefined;
+        page.length > query.pageSize && last ? encodeCursor(last.shown, last.object_id) : undefined;
       return { total, totalIsEstimate, rows, ...(nextCursor ? { nextCursor } : {}) };
     },
 
