@@ -3,7 +3,7 @@ import { DEMO_TENANTS } from "@sip2teams/m365-emulator";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 
-import { teamsUserSyncs } from "../src/modules/teams-users/schema.js";
+import { teamsUserSyncs, teamsUsers } from "../src/modules/teams-users/schema.js";
 import { waitFor } from "./support/provisioning.js";
 import { useConnectedContoso } from "./support/teams-users-sync.js";
 
@@ -113,5 +113,41 @@ describe("Teams users sync: who Teams cannot serve is not eligible, with the rea
       eligible: false,
       ineligibleReason: expect.stringMatching(/accountType ineligibleUser/),
     });
+  }, 120_000);
+
+  it("a delta round marks accountType changes once the list is known, while its pages are still coming", async () => {
+    const moved = teamsPhoneUsers()[3]!;
+    moved.teamsAccountType = "ineligibleUser";
+    // Many new users in small, slow pages: the round lasts at least 12 pages × 150 ms.
+    ctx.emulator.state.generateUsers(CONTOSO.id, 60, 9);
+    ctx.emulator.state.setFaults({ maxPageSize: 5, pageLatencyMs: 150 });
+    try {
+      const run = sync();
+      const seen = await waitFor(
+        "the changed accountType stored",
+        async () => {
+          const [user] = await ctx.t.deps.db
+            .select({ eligible: teamsUsers.eligible, reason: teamsUsers.ineligibleReason })
+            .from(teamsUsers)
+            .where(
+              and(eq(teamsUsers.enterpriseAccountId, ctx.enterpriseId), eq(teamsUsers.objectId, moved.id)),
+            );
+          if (user?.eligible !== false) return null;
+          const [round] = await ctx.t.deps.db
+            .select()
+            .from(teamsUserSyncs)
+            .where(eq(teamsUserSyncs.enterpriseAccountId, ctx.enterpriseId));
+          return { user, round: round! };
+        },
+        { intervalMs: 5 },
+      );
+      // The user is in none of the round's pages (its object did not change): marked while most pages were ahead.
+      expect(seen.user.reason).toMatch(/accountType ineligibleUser/);
+      expect(seen.round.status).toBe("running");
+      expect(seen.round.pages).toBeLessThan(8);
+      await run;
+    } finally {
+      ctx.emulator.state.setFaults({ maxPageSize: 0, pageLatencyMs: 0 });
+    }
   }, 120_000);
 });

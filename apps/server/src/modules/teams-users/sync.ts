@@ -99,12 +99,18 @@ export async function runSync(
   let users = resuming ? state!.usersSeen : 0;
   // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
   // Listed beside the pages (in a tenant with many unlicensed users it is many pages itself); pages written before
-  // it is complete judge by the users' own properties, and the round's end (finishRound) marks every listed user.
+  // it is complete judge by the users' own properties, and markAccountTypes marks every listed user once.
   const accountTypesReady = unusableAccountTypes(api);
   let accountTypesKnown = new Map<string, string>();
+  let typesKnown = false;
+  // That happens as soon as the list is known and the pages written before it are committed, while the later pages
+  // are still coming (at the round's end at the latest).
+  let pagesJudgedWithoutTypes = 0;
+  let accountTypesMarked: number | null = null;
   accountTypesReady.then(
     (types) => {
       accountTypesKnown = types;
+      typesKnown = true;
     },
     () => undefined, // awaited, and so reported, at the round's end
   );
@@ -151,20 +157,25 @@ export async function runSync(
           deltaLink: page["@odata.deltaLink"] ?? null,
         };
       },
-      write: async (page) =>
-        roundStarted.then(() =>
-          writeDeltaPage(
-            db,
-            enterpriseAccountId,
-            page.items.map((u) => pageItem(u, accountTypesKnown)),
-          ),
-        ),
-      async committed({ page, written: counts }) {
+      write: async (page) => {
+        await roundStarted;
+        if (!typesKnown) pagesJudgedWithoutTypes++;
+        return writeDeltaPage(
+          db,
+          enterpriseAccountId,
+          page.items.map((u) => pageItem(u, accountTypesKnown)),
+        );
+      },
+      async committed({ page, written: counts, number }) {
         pages++;
         users += page.items.length;
-        const swept = page.deltaLink
-          ? await finishRound(db, api, enterpriseAccountId, await accountTypesReady)
-          : 0;
+        const swept = page.deltaLink ? await finishRound(db, enterpriseAccountId) : 0;
+        if (
+          accountTypesMarked === null &&
+          (page.deltaLink || (typesKnown && number >= pagesJudgedWithoutTypes))
+        )
+          accountTypesMarked = await markAccountTypes(db, api, enterpriseAccountId, await accountTypesReady);
+        const marked = page.deltaLink ? accountTypesMarked! : 0;
         await db
           .update(teamsUserSyncs)
           .set({
@@ -172,7 +183,7 @@ export async function runSync(
             usersSeen: users,
             added: sql`${teamsUserSyncs.added} + ${counts.added}`,
             updated: sql`${teamsUserSyncs.updated} + ${counts.updated}`,
-            removed: sql`${teamsUserSyncs.removed} + ${counts.removed + swept}`,
+            removed: sql`${teamsUserSyncs.removed} + ${counts.removed + swept + marked}`,
             nextLink: page.next,
             ...(page.deltaLink
               ? { deltaLink: page.deltaLink, status: "completed" as const, finishedAt: new Date() }
@@ -256,16 +267,9 @@ async function unusableAccountTypes(api: VoiceApi): Promise<Map<string, string>>
 
 /**
  * End of a round. A full round saw every user, so those it did not see are gone (after a sync reset, removals
- * from before it are never reported). accountType is not a user property, so its changes never come through
- * delta: users Teams cannot serve are marked here whether or not they changed, and users marked for it before
- * that Teams serves again are read back from Graph and judged afresh.
+ * from before it are never reported).
  */
-async function finishRound(
-  db: Database,
-  api: VoiceApi,
-  enterpriseAccountId: string,
-  accountTypes: Map<string, string>,
-): Promise<number> {
+async function finishRound(db: Database, enterpriseAccountId: string): Promise<number> {
   let swept = 0;
   const [round] = await db
     .select({ fullSync: teamsUserSyncs.fullSync, startedAt: teamsUserSyncs.startedAt })
@@ -289,6 +293,22 @@ async function finishRound(
         unseen.map((u) => u.objectId),
       );
   }
+  return swept;
+}
+
+/**
+ * accountType is not a user property, so its changes never come through delta: users Teams cannot serve are
+ * marked whether or not they changed, and users marked for it before that Teams serves again are read back from
+ * Graph and judged afresh (those gone from Graph are marked removed: the count returned). Once per round, after
+ * every page written without the list; the pages after it are judged with it.
+ */
+async function markAccountTypes(
+  db: Database,
+  api: VoiceApi,
+  enterpriseAccountId: string,
+  accountTypes: Map<string, string>,
+): Promise<number> {
+  let swept = 0;
   const now = new Date();
   const flagged = [...accountTypes.keys()];
   for (const [type, reason] of Object.entries(UNUSABLE_ACCOUNT_TYPES)) {
