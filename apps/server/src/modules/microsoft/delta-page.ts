@@ -9,7 +9,8 @@ const LINK = /"@odata\.(nextLink|deltaLink)"\s*:\s*("(?:[^"\\]|\\.)*")/g;
  * Microsoft documents the delta response) or after it, so only the text outside the `value` array is searched;
  * the full parse checks them, and a page whose links are not found there is parsed at once.
  */
-export function readDeltaPage(text: string): DeltaPage {
+export function readDeltaPage(answer: string): DeltaPage {
+  let text = answer;
   const valueAt = text.indexOf('"value"');
   const arrayEnd = text.lastIndexOf("]");
   const outside =
@@ -24,9 +25,11 @@ export function readDeltaPage(text: string): DeltaPage {
   const page = {
     get value() {
       if (!parsed) {
-        parsed = JSON.parse(text) as DeltaPage;
-        if (parsed["@odata.nextLink"] !== links.nextLink || parsed["@odata.deltaLink"] !== links.deltaLink)
+        const full = JSON.parse(text) as DeltaPage;
+        if (full["@odata.nextLink"] !== links.nextLink || full["@odata.deltaLink"] !== links.deltaLink)
           throw new Error("A Graph delta page's links were read wrongly before it was parsed.");
+        parsed = full;
+        text = ""; // as large as the users: not kept beside them
       }
       return parsed.value;
     },
