@@ -130,15 +130,16 @@ export const countCap = (query: Pick<UserListQuery, "search">) =>
 
 /**
  * How many users of the list, in its order, a search reads before it asks each matcher's index instead
- * (`pageRows`): about 2 ms, and enough for a term one user in twenty matches to fill a page. Such a term has
+ * (`countedPage`): about 2 ms, and enough for a term one user in twenty matches to fill a page. Such a term has
  * 25,000 matches at 500,000 users for the index path to read and sort; a sparser term's are fewer.
  */
 export const SEARCH_WALK_ROWS = 1000;
 
 /**
  * The Users page's SQL: `count` (capped at SEARCH_COUNT_CAP + 1), the `where` of the planner's estimate
- * beyond it, and the page: `page` (the list's index walk, or a search's matcher indexes) and for a search
- * `walk` (the list's order over SEARCH_WALK_ROWS users). Exported so a test can EXPLAIN each shape.
+ * beyond it, and the page: `page` (the list's index walk, or a search's matcher indexes with the count `n`)
+ * and for a search `walk` (the list's order over SEARCH_WALK_ROWS users). Exported so a test can EXPLAIN each
+ * shape.
  */
 export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
@@ -164,13 +165,9 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const base = sql.join(conditions, sql` and `);
   const matchers = search ? searchMatchers(provisionedIn, search) : [];
   // Each matcher is index-driven and capped, so neither a rare nor a very common term scans every user.
-  const ids = sql.join(
-    matchers.map(
-      (m) =>
-        sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`,
-    ),
-    sql` union `,
-  );
+  const capped = (m: SQL) =>
+    sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`;
+  const ids = sql.join(matchers.map(capped), sql` union `);
   const count = search
     ? sql`select count(*)::int as n from (${ids}) x`
     : sql`select count(*)::int as n from (select 1 from teams_users t where ${base} limit ${LIST_COUNT_CAP + 1}) x`;
@@ -207,55 +204,63 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
       select t.*, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} ${inOrder}
       limit ${SEARCH_WALK_ROWS}) t
     where ${anyMatcher} order by t.shown, t.object_id limit ${rows} offset ${offset}`);
-  // By the matchers' indexes: each matcher's first `offset + rows` matches in the shown order, merged. The
-  // name's trigram matches are all read (a materialized CTE) and then sorted: given an ORDER BY and LIMIT the
-  // planner walks the shown-name index instead, hoping the matches are spread evenly, and a term whose
-  // matches lie together far down the list ("user 12") or nowhere ("lovelace") then reads most of the list.
-  const [upn, name, ...provisioned] = matchers;
+  // By the matchers' indexes, with the count: each matcher's first `offset + rows` matches in the shown order,
+  // merged. The name's trigram matches are all read (a materialized CTE, also counted) and then sorted: given an
+  // ORDER BY and LIMIT the planner walks the shown-name index instead, hoping the matches are spread evenly, and
+  // a term whose matches lie together far down the list ("user 12") or nowhere ("lovelace") then reads most of
+  // the list. One row at least: `n` with a null page row when nothing matches.
+  const [upn, name, ...provisioned] = matchers as [SQL, SQL, ...SQL[]];
   const firstMatches = (m: SQL) =>
     sql`(select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} and ${m}
       ${inOrder} limit ${offset + rows})`;
+  const namedAfter = after ? sql`where (named.shown, named.object_id) > (${after[0]}, ${after[1]})` : sql``;
   const hits = sql.join(
     [
-      firstMatches(upn as SQL),
-      sql`(select * from named order by shown, object_id limit ${offset + rows})`,
+      firstMatches(upn),
+      sql`(select * from named ${namedAfter} order by shown, object_id limit ${offset + rows})`,
       ...provisioned.map(firstMatches),
     ],
     sql` union `,
   );
-  const page = withProvisioning(sql`
+  const matched = sql.join(
+    [capped(upn), sql`(select object_id from named)`, ...provisioned.map(capped)],
+    sql` union `,
+  );
+  const page = sql`
     with named as materialized (
-      select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} and ${name}),
-    hits as (${hits})
-    select t.*, hits.shown from hits join teams_users t
+      select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base} and ${name}),
+    hits as (${hits}), matched as (${matched})
+    select c.n, pg.* from (select count(*)::int as n from matched) c
+    left join lateral (${withProvisioning(sql`select t.*, hits.shown from hits join teams_users t
       on t.enterprise_account_id = ${scope.accountId} and t.object_id = hits.object_id
-    order by hits.shown, hits.object_id limit ${rows} offset ${offset}`);
+      order by hits.shown, hits.object_id limit ${rows} offset ${offset}`)}) pg on true
+    order by pg.shown, pg.object_id`;
   return { count, where, page, walk, cap: countCap(query) };
 }
 
 type PageRow = UserPageRow & { shown: string };
 
 /**
- * A search's page, two ways because neither is fast for every term. The matchers' indexes (trigram, prefix,
- * number) cost what the term matches: nothing for a rare term ("lovelace"), but thousands of rows to read and
- * sort for a common one. The list's own order with the term as a filter stops after a page of matches, which a
- * common term spread through the list ("john") finds within a few thousand users, but a rare one would read the
- * whole list. So when the count passed the cap (each matcher's index would read more than SEARCH_COUNT_CAP
- * rows) the walk goes first, over at most SEARCH_WALK_ROWS users, and only when they hold less than a full
- * page do the indexes answer (a common term whose matches lie together far down the list: "user 12"). Both
- * give the same rows in the same order: the walk's window is a prefix of the list from the cursor.
+ * The count and the page. A search's page comes two ways because neither is fast for every term. The matchers'
+ * indexes (trigram, prefix, number) cost what the term matches: nothing for a rare term ("lovelace"), but
+ * thousands of rows to read and sort for a common one. The list's own order with the term as a filter stops
+ * after a page of matches, which a term common throughout the list finds within SEARCH_WALK_ROWS users, but a
+ * rare one would read the whole list. So the bounded walk goes first (about 2 ms), and only when it holds less
+ * than a full page do the indexes answer, counting in the same statement (one trigram scan, not two); a common
+ * term whose matches lie together far down the list ("user 12") goes that way too. Both give the same rows in
+ * the same order: the walk's window is a prefix of the list from the cursor.
  */
-async function pageRows(
+async function countedPage(
   tx: Executor,
   q: ReturnType<typeof usersPageSql>,
   pageSize: number,
-  overCap: boolean,
-) {
-  if (q.walk && overCap) {
-    const walked = await tx.execute<PageRow>(q.walk);
-    if (walked.rows.length > pageSize) return walked.rows;
-  }
-  return (await tx.execute<PageRow>(q.page)).rows;
+): Promise<{ n: number; rows: PageRow[] }> {
+  const count = async () => (await tx.execute<{ n: number }>(q.count)).rows[0]?.n ?? 0;
+  if (!q.walk) return { n: await count(), rows: (await tx.execute<PageRow>(q.page)).rows };
+  const walked = await tx.execute<PageRow>(q.walk);
+  if (walked.rows.length > pageSize) return { n: await count(), rows: walked.rows };
+  const indexed = (await tx.execute<PageRow & { n: number }>(q.page)).rows;
+  return { n: indexed[0]?.n ?? 0, rows: indexed.filter((row) => row.object_id !== null) };
 }
 
 /** "Teams User" search of Add User: eligible, present, not provisioned; UPN prefix or name contains. */
@@ -297,11 +302,9 @@ export function directoryRepository(db: Executor) {
      */
     async usersPage(scope: TenantScope, query: UserListQuery, tx: Executor = db) {
       const q = usersPageSql(scope, query);
-      const counted = await tx.execute<{ n: number }>(q.count);
-      let total = counted.rows[0]?.n ?? 0;
-      const totalIsEstimate = total > q.cap;
-      if (totalIsEstimate) total = Math.max(q.cap + 1, await estimatedRows(tx, q.where));
-      const page = await pageRows(tx, q, query.pageSize, totalIsEstimate);
+      const { n, rows: page } = await countedPage(tx, q, query.pageSize);
+      const totalIsEstimate = n > q.cap;
+      const total = totalIsEstimate ? Math.max(q.cap + 1, await estimatedRows(tx, q.where)) : n;
       const rows = page.slice(0, query.pageSize);
       const last = rows.at(-1);
       const nextCursor =
