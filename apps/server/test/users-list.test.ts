@@ -10,6 +10,7 @@ import {
 import type { Account } from "../src/modules/tenancy/index.js";
 import { tenantScope } from "../src/modules/tenancy/index.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import { listTeamsUsers } from "./support/teams-users-list.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /** The Users list at scale (issue 13, item 1): keyset cursor, exact-or-estimated count, index-driven searches. */
@@ -25,21 +26,8 @@ describe("Users list: cursor paging, counts and index use", () => {
       select ${enterpriseId}::uuid, r->>'id', r->>'upn', r->>'name', true
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r`);
 
-  const list = async (account: Account, query: Record<string, string>) => {
-    const response = await t.app.inject({
-      method: "GET",
-      url: `/api/accounts/${account.id}/teams-users?${new URLSearchParams(query)}`,
-      headers: partner.headers,
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json() as {
-      items: { objectId: string }[];
-      total: number;
-      exact: boolean;
-      exactUpTo: number;
-      nextCursor: string | null;
-    };
-  };
+  const list = (account: Account, query: Record<string, string>) =>
+    listTeamsUsers(t, partner, account, query);
 
   beforeAll(async () => {
     t = await startTestApp();

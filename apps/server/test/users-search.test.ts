@@ -8,6 +8,7 @@ import {
 } from "../src/modules/teams-users/directory/repository.js";
 import { type Account, tenantScope } from "../src/modules/tenancy/index.js";
 import { createAccountTree, createSignedInUser, type SignedInUser } from "./support/factories.js";
+import { listTeamsUsers } from "./support/teams-users-list.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /**
@@ -22,20 +23,7 @@ describe("Users page search: the bounded walk and the index path give the list's
   const USERS = 6000;
   const PAGE = 50;
 
-  const list = async (query: Record<string, string>) => {
-    const response = await t.app.inject({
-      method: "GET",
-      url: `/api/accounts/${enterprise.id}/teams-users?${new URLSearchParams(query)}`,
-      headers: partner.headers,
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json() as {
-      items: { objectId: string }[];
-      total: number;
-      exact: boolean;
-      nextCursor: string | null;
-    };
-  };
+  const list = (query: Record<string, string>) => listTeamsUsers(t, partner, enterprise, query);
 
   /** What the search must return: the list's rows the term matches (name contains, address starts), in order. */
   const expected = async (term: string) =>
