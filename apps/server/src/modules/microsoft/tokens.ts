@@ -68,16 +68,33 @@ export function createTokenProvider(settings: () => Promise<MicrosoftAppSettings
     return found;
   }
 
+  /**
+   * Requests being made, per tenant, audience and refresh: callers that need the same token at once (a sync's
+   * delta pages and its accountType list, a job's first calls) share one request to the identity platform
+   * instead of each making their own (and its OpenID discovery).
+   */
+  const inFlight = new Map<string, Promise<string>>();
+
+  async function acquire(tenantId: string, audience: Audience, forceRefresh: boolean): Promise<string> {
+    const app = await client(tenantId);
+    const result = await app.acquireTokenByClientCredential({
+      scopes: [audience === "graph" ? GRAPH_SCOPE : TEAMS_ADMIN_SCOPE],
+      skipCache: forceRefresh,
+    });
+    if (!result?.accessToken) throw new Error("The Microsoft identity platform returned no access token.");
+    return result.accessToken;
+  }
+
   return {
-    async get(tenantId, audience, options = {}) {
-      const app = await client(tenantId);
-      const forceRefresh = options.forceRefresh || stale.delete(`${tenantId}|${audience}`);
-      const result = await app.acquireTokenByClientCredential({
-        scopes: [audience === "graph" ? GRAPH_SCOPE : TEAMS_ADMIN_SCOPE],
-        skipCache: forceRefresh,
-      });
-      if (!result?.accessToken) throw new Error("The Microsoft identity platform returned no access token.");
-      return result.accessToken;
+    get(tenantId, audience, options = {}) {
+      const forceRefresh = Boolean(options.forceRefresh) || stale.delete(`${tenantId}|${audience}`);
+      const key = `${tenantId}|${audience}|${forceRefresh}`;
+      let request = inFlight.get(key);
+      if (!request) {
+        request = acquire(tenantId, audience, forceRefresh).finally(() => inFlight.delete(key));
+        inFlight.set(key, request);
+      }
+      return request;
     },
     async clientCredential(tokenUrl): Promise<Record<string, string>> {
       const s = await settings();
