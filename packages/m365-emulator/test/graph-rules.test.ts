@@ -113,6 +113,18 @@ describe("users, licences and delta", () => {
     expect(again.status).toBe(200);
   });
 
+  it("sends the paging links before value, as Graph does (a client can read them before the items)", async () => {
+    const list = await g("GET", "/users?$top=2&$select=id");
+    expect(Object.keys(list.body as object)).toEqual(["@odata.context", "@odata.nextLink", "value"]);
+    let page = await g("GET", "/users/delta?$select=id&$top=2");
+    expect(Object.keys(page.body as object)).toEqual(["@odata.context", "@odata.nextLink", "value"]);
+    while ((page.body as Record<string, unknown>)["@odata.nextLink"]) {
+      const next = new URL((page.body as Record<string, string>)["@odata.nextLink"]!);
+      page = await g("GET", `${next.pathname.replace(/^.*\/v1\.0/, "")}${next.search}`);
+    }
+    expect(Object.keys(page.body as object)).toEqual(["@odata.context", "@odata.deltaLink", "value"]);
+  });
+
   it("reports adds, licence changes and deletions through users/delta", async () => {
     let page = await g("GET", "/users/delta?$select=id,userPrincipalName,assignedLicenses");
     let initial = 0;

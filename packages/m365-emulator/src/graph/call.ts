@@ -76,11 +76,14 @@ export function collection(
   value: unknown[],
   extra: Record<string, unknown> = {},
 ) {
+  // Control information before `value`, as Graph sends it ("Paging Microsoft Graph data in your app" and the
+  // "user: delta" examples: @odata.context, @odata.count, @odata.nextLink, then value): a client may read the
+  // next link before the page's items have arrived.
   return {
     "@odata.context": `${call.base}/$metadata#${contextPath}`,
     ...(extra["@odata.count"] !== undefined ? { "@odata.count": extra["@odata.count"] } : {}),
-    value,
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== "@odata.count")),
+    value,
   };
 }
 

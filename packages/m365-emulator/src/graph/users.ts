@@ -391,22 +391,26 @@ function delta(call: GraphCall): GraphResult {
       return { id, "@removed": { reason: removed ?? "deleted" } };
     });
   }
+  // The link before `value`, as in the "user: delta" response examples (see collection()).
+  const link =
+    state.o + size < total
+      ? {
+          "@odata.nextLink": `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size, ...(after === undefined ? {} : { after }) })}`,
+        }
+      : {
+          "@odata.deltaLink": deltaLinkFor(call, {
+            g: generation,
+            s: state.s,
+            sel: state.sel,
+            t: tenantNow(tenant),
+            ids: state.ids,
+          }),
+        };
   const body: Record<string, unknown> = {
     "@odata.context": `${call.base}/$metadata#${contextFor(select)}`,
+    ...link,
     value: items,
   };
-  if (state.o + size < total) {
-    body["@odata.nextLink"] =
-      `${call.base}/users/delta?$skiptoken=${encodeToken({ ...state, o: state.o + size, ...(after === undefined ? {} : { after }) })}`;
-  } else {
-    body["@odata.deltaLink"] = deltaLinkFor(call, {
-      g: generation,
-      s: state.s,
-      sel: state.sel,
-      t: tenantNow(tenant),
-      ids: state.ids,
-    });
-  }
   return { status: 200, body };
 }
 
