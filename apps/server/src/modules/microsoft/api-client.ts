@@ -39,6 +39,9 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
+/** How a successful answer's body is handed back: parsed JSON, its text, or its bytes as they arrive. */
+type BodyReading = "json" | "text" | "stream";
+
 /** Reads `{error:{code,message}}` (Graph), a top-level `Message`, or falls back to the status text. */
 function describeError(status: number, text: string): { code: string; message: string } {
   try {
@@ -67,7 +70,7 @@ export function createApiClient(options: ApiClientOptions) {
     path: string,
     body?: unknown,
     allow: number[] = [],
-    raw = false,
+    reading: BodyReading = "json",
   ): Promise<ApiResponse<T>> {
     let failures = 0;
     let throttles = 0;
@@ -104,10 +107,17 @@ export function createApiClient(options: ApiClientOptions) {
         await sleep(backoffMs * 2 ** (failures - 1), undefined, { signal: options.signal });
         continue;
       }
+      // The status is known from the headers: only a success is streamed, every other answer is read whole below.
+      if (response.ok && reading === "stream") {
+        const stream = response.body ?? new Response("").body!;
+        return { status: response.status, body: stream as T, headers: response.headers };
+      }
       const text = await response.text();
       if (response.ok || allow.includes(response.status)) {
         const parsed =
-          !raw && text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
+          reading === "json" && text && response.headers.get("content-type")?.includes("json")
+            ? JSON.parse(text)
+            : text;
         return { status: response.status, body: parsed as T, headers: response.headers };
       }
       if (response.status === 429 || (response.status === 503 && response.headers.get("retry-after"))) {
@@ -143,8 +153,12 @@ export function createApiClient(options: ApiClientOptions) {
   return {
     request,
     get: <T = unknown>(path: string, allow?: number[]) => request<T>("GET", path, undefined, allow),
-    /** GET whose body comes back as text, for a caller that reads it its own way (a large page). */
-    getText: (path: string) => request<string>("GET", path, undefined, [], true),
+    /**
+     * GET whose successful body comes back as a byte stream while it is still arriving, for a caller that reads a
+     * large page its own way (retries, throttling and the 401 refresh work as for any request: they are decided
+     * by the status, before the body). A failure while the body arrives is the reader's.
+     */
+    getStream: (path: string) => request<ReadableStream<Uint8Array>>("GET", path, undefined, [], "stream"),
     post: <T = unknown>(path: string, body: unknown, allow?: number[]) =>
       request<T>("POST", path, body, allow),
     put: <T = unknown>(path: string, body: unknown, allow?: number[]) => request<T>("PUT", path, body, allow),

@@ -27,10 +27,12 @@ export interface DeltaUser {
   "@removed"?: { reason: string };
 }
 
+/** A delta page, handed back as soon as its links have arrived (delta-page.ts). */
 export interface DeltaPage {
-  value: DeltaUser[];
   "@odata.nextLink"?: string;
   "@odata.deltaLink"?: string;
+  /** The page's users, once its whole answer has arrived; rejects when it did not, or when its links differ. */
+  users(): Promise<DeltaUser[]>;
 }
 
 export interface UserVoiceState {
@@ -112,7 +114,7 @@ export function teamsVoice(
     operationTypicalMs: pollMs,
     async deltaPage(link) {
       const path = link ? relative(link) : `/users/delta?$select=${DELTA_SELECT}&$top=999`;
-      const { body } = await delta.getText(path);
+      const { body } = await delta.getStream(path);
       return readDeltaPage(body);
     },
     async findNumber(number) {

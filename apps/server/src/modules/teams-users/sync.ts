@@ -47,7 +47,12 @@ export async function runSync(
   options: { signal?: AbortSignal; api?: VoiceApi } = {},
 ): Promise<{ pages: number; users: number }> {
   const { db } = deps;
-  const connection = await connectedTenant(db, enterpriseAccountId);
+  // The first page is asked for as early as possible: the connection and the round's state are read together, and
+  // the round's start is stored while the first page is on its way (its rows wait for it, see `write`).
+  const [connection, [state]] = await Promise.all([
+    connectedTenant(db, enterpriseAccountId),
+    db.select().from(teamsUserSyncs).where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId)),
+  ]);
   if (!connection) {
     await db
       .insert(teamsUserSyncs)
@@ -58,15 +63,8 @@ export async function runSync(
       });
     return { pages: 0, users: 0 };
   }
-  // The first page is asked for as early as possible: the client and the round's state are read together, and
-  // the round's start is stored while the first page is on its way (its rows wait for it, see `write`).
-  const [api, [state]] = await Promise.all([
-    options.api ??
-      deps.microsoft
-        .tenant(connection.tenantId, { signal: options.signal })
-        .then((tenant) => tenant.graph.voice),
-    db.select().from(teamsUserSyncs).where(eq(teamsUserSyncs.enterpriseAccountId, enterpriseAccountId)),
-  ]);
+  const api =
+    options.api ?? (await deps.microsoft.tenant(connection.tenantId, { signal: options.signal })).graph.voice;
   const resuming = state?.status === "running" && Boolean(state.nextLink);
   // The round's start comes from the database clock: a full round ends by removing users it did not see, which
   // compares it with teams_users.synced_at (also the database's now()), so no page is written before it is stored.
@@ -140,21 +138,18 @@ export async function runSync(
     await runPagePipeline({
       first: link,
       writers: SYNC_PAGE_WRITERS,
-      // Nothing but the request itself between a page and the next: the users are parsed when first read (after
-      // the pipeline asked for the next page, see microsoft/delta-page.ts) and rows are made by the writer.
+      // Nothing but the request itself between a page and the next: a page is handed over as soon as its links
+      // have arrived (see microsoft/delta-page.ts), its users are read after the pipeline asked for the next page,
+      // and rows are made by the writer.
       async fetch(from, drain) {
         const page = await fetchPage(from, drain);
-        let ids: string[] | undefined;
         return {
-          get items() {
-            return page.value;
-          },
-          get ids() {
-            ids ??= page.value.map((u) => u.id);
-            return ids;
-          },
           next: page["@odata.nextLink"] ?? null,
           deltaLink: page["@odata.deltaLink"] ?? null,
+          async content() {
+            const items = await page.users();
+            return { items, ids: items.map((u) => u.id) };
+          },
         };
       },
       write: async (page) => {

@@ -7,8 +7,7 @@ type Item = { id: string; version: number };
 function round(ids: string[][]) {
   const pages = ids.map(
     (pageIds, n): FetchedPage<Item> => ({
-      items: pageIds.map((id) => ({ id, version: n + 1 })),
-      ids: pageIds,
+      content: async () => ({ items: pageIds.map((id) => ({ id, version: n + 1 })), ids: pageIds }),
       next: n + 1 < ids.length ? `p${n + 2}` : null,
       deltaLink: n + 1 < ids.length ? null : "delta",
     }),
@@ -112,10 +111,12 @@ describe("runPagePipeline", () => {
     expect(fetched.length).toBeLessThanOrEqual(4);
   });
 
-  it("lets the next page's request go out before a page's items are read (they may be parsed only then)", async () => {
+  it("asks for the next page before a page's items have arrived, and writes a page once they have", async () => {
     const events: string[] = [];
     const pages = ["p1", "p2", "p3"];
-    await runPagePipeline({
+    // Each page's items arrive only when the test says so.
+    const arrivals = new Map(pages.map((link) => [link, gate()]));
+    const run = runPagePipeline({
       first: "p1",
       writers: 2,
       async fetch(link) {
@@ -124,21 +125,29 @@ describe("runPagePipeline", () => {
         events.push(`request ${link}`);
         const n = pages.indexOf(link!);
         return {
-          get items() {
-            return [];
-          },
-          get ids() {
+          async content() {
             events.push(`read ${link}`);
-            return [link!];
+            await arrivals.get(link!)!.opened;
+            return { items: [], ids: [link!] };
           },
           next: pages[n + 1] ?? null,
           deltaLink: pages[n + 1] ? null : "delta",
         };
       },
-      write: async () => undefined,
+      async write(page) {
+        events.push(`write ${page.ids[0]}`);
+      },
       committed: async () => undefined,
     });
-    expect(events.indexOf("request p2")).toBeLessThan(events.indexOf("read p1"));
+    await settle();
+    // Page 1's items have not arrived: page 2 was asked for, nothing is written, page 3 waits for page 2's link.
+    expect(events).toEqual(["request p1", "request p2", "read p1"]);
+    arrivals.get("p1")!.open();
+    await settle();
+    expect(events.slice(3)).toEqual(["write p1", "request p3", "read p2"]);
+    arrivals.get("p2")!.open();
+    arrivals.get("p3")!.open();
+    expect(await run).toBe(3);
     expect(events.indexOf("request p3")).toBeLessThan(events.indexOf("read p2"));
   });
 });

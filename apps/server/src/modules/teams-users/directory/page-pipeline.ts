@@ -2,9 +2,9 @@ import { setImmediate } from "node:timers/promises";
 
 /**
  * The pages of one sync round, pipelined so that Microsoft's paging is the only limit: the next page is fetched
- * as soon as a page has arrived, and up to `writers` pages are written at once (each in its own transaction),
- * while pages are still handed out in Microsoft's order. Bounded: at most `writers` pages being written, one
- * waiting for a writer and one being fetched.
+ * as soon as a page's link has arrived (before its items have), and up to `writers` pages are written at once
+ * (each in its own transaction), while pages are still handed out in Microsoft's order. Bounded: at most
+ * `writers` pages being written, one arriving or waiting for a writer, and one being fetched.
  *
  * Order still holds where it matters. A user can come in more than one page of a round (Microsoft's delta may
  * repeat an object, and a user changed, removed or restored mid-round comes again); a page that shares a user
@@ -14,17 +14,30 @@ import { setImmediate } from "node:timers/promises";
  * upserts.
  */
 export interface FetchedPage<Item> {
-  /** Read after the next page was asked for (`next` first), so they may be parsed lazily. */
+  /** Microsoft's link to the next page, or null on the round's last page. */
+  next: string | null;
+  deltaLink: string | null;
+  /**
+   * The page's items, asked for once the next page was asked for: they may still be arriving (Microsoft sends a
+   * page's links before its users) or not yet be parsed.
+   */
+  content(): Promise<PageContent<Item>>;
+}
+
+export interface PageContent<Item> {
   items: Item[];
   /** The object ids of the page's items (the per-user ordering key). */
   ids: string[];
-  /** Microsoft's link to the next page, or null on the round's last page. */
+}
+
+/** A page whose items have arrived: what is written and committed. */
+export interface ArrivedPage<Item> extends PageContent<Item> {
   next: string | null;
   deltaLink: string | null;
 }
 
 export interface PageOutcome<Item, Written> {
-  page: FetchedPage<Item>;
+  page: ArrivedPage<Item>;
   written: Written;
   /** 1-based position of the page in this pipeline. */
   number: number;
@@ -38,7 +51,7 @@ export interface PagePipeline<Item, Written> {
    * round restarts after Microsoft reset its sync state).
    */
   fetch(link: string | null, drain: () => Promise<void>): Promise<FetchedPage<Item>>;
-  write(page: FetchedPage<Item>): Promise<Written>;
+  write(page: ArrivedPage<Item>): Promise<Written>;
   /** Called in page order, once per page, after it and every page before it were written. */
   committed(outcome: PageOutcome<Item, Written>): Promise<void>;
   /** Pages written at once (separate transactions). */
@@ -80,12 +93,17 @@ export async function runPagePipeline<Item, Written>(pipeline: PagePipeline<Item
   let fetching: Promise<FetchedPage<Item>> | null = pipeline.fetch(pipeline.first, drain);
   try {
     while (fetching && !failure) {
-      const page: FetchedPage<Item> = await fetching;
-      // Microsoft's paging goes on while this page waits for a writer and is written.
-      fetching = page.next ? pipeline.fetch(page.next, drain) : null;
+      const fetched: FetchedPage<Item> = await fetching;
+      // Microsoft's paging goes on while this page's items arrive, wait for a writer and are written.
+      fetching = fetched.next ? pipeline.fetch(fetched.next, drain) : null;
       fetching?.catch(() => undefined); // awaited above on the next turn; a failure then is handled there
       // The next request goes out before this page's items are read (a fetch may parse them only then).
       if (fetching) await setImmediate();
+      const page: ArrivedPage<Item> = {
+        ...(await fetched.content()),
+        next: fetched.next,
+        deltaLink: fetched.deltaLink,
+      };
       const ids = new Set(page.ids);
       const position = ++number;
       for (;;) {
