@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
+import { pagePreloads } from "./build/page-preloads";
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
@@ -56,7 +57,7 @@ function vendorChunk(id: string): string | undefined {
 }
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), pagePreloads(), precompress()],
   server: {
     port: 5173,
     proxy: { "/api": api, "/dev": api, "/healthz": api, "/readyz": api },

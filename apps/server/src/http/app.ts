@@ -21,6 +21,7 @@ import { type AccountLookup, type RegisteredRoute, registerAccessControl } from 
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from "./body-limits.js";
 import { documentIdempotency, type IdempotencyStore, registerIdempotency } from "./idempotency.js";
 import { registerInputBoundary } from "./input-boundary.js";
+import { pagePreloader } from "./page-preloads.js";
 import { errorHandler, Problem, sendProblem } from "./problem.js";
 import { type ApiKeyResolver, registerSessionAuth, type SessionResolver } from "./session-auth.js";
 
@@ -148,6 +149,7 @@ export async function buildApp(
   await options.registerRoutes(app);
 
   const hasWeb = existsSync(path.join(webDistFolder, "index.html"));
+  const pageWithPreloads = hasWeb ? pagePreloader(webDistFolder) : () => null;
   if (hasWeb) {
     await app.register(fastifyStatic, {
       root: webDistFolder,
@@ -164,7 +166,11 @@ export async function buildApp(
       request.method === "GET" &&
       !request.url.startsWith("/api/") &&
       request.headers.accept?.includes("text/html");
-    if (hasWeb && wantsPage) return reply.type("text/html").sendFile("index.html");
+    if (hasWeb && wantsPage) {
+      const page = pageWithPreloads(request.url);
+      if (page) return reply.type("text/html").header("cache-control", "no-cache").send(page);
+      return reply.type("text/html").sendFile("index.html");
+    }
     return sendProblem(
       reply,
       request,
