@@ -8,8 +8,12 @@
 // rows and the search box is enabled. Each load is checked: 50 rows, "More than … users match", and a search
 // typed into the box narrows the table to the user it names. p50 and p95 over BENCH_LOADS (10) loads after one
 // warm-up, each against the target ≤ 1 s. BENCH_USERS sets the size; BENCH_TRACE=1 prints each load's requests (start-end ms);
-// BENCH_PROFILE=1 prints where each load's main thread spent its time until interactive (a CPU profile, self time per script).
-import { mkdtempSync, rmSync } from "node:fs";
+// BENCH_PROFILE=1 prints where each load's main thread spent its time until interactive (a CPU profile, self time per script;
+// BENCH_PROFILE_DIR=<dir> also keeps each profile there as a .cpuprofile that DevTools opens);
+// BENCH_CHROME_TRACE=<file> writes a Chrome trace of each load (the last one stays). BENCH_COMPARE_ROOT=<checkout>
+// also serves that checkout's build (built, with node_modules) on the same data, alternating loads between the two
+// so a change can be compared on a machine whose load varies; only this checkout's loads are reported.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -65,6 +69,11 @@ async function startProfile(page) {
   return {
     async summary() {
       const { profile } = await cdp.send("Profiler.stop");
+      if (process.env.BENCH_PROFILE_DIR)
+        writeFileSync(
+          path.join(process.env.BENCH_PROFILE_DIR, `load-${Date.now()}.cpuprofile`),
+          JSON.stringify(profile),
+        );
       const byId = new Map(profile.nodes.map((node) => [node.id, node]));
       const self = new Map();
       const add = (key, ms) => self.set(key, (self.get(key) ?? 0) + ms);
@@ -94,6 +103,8 @@ async function loadUsersPage(browser, base, cookie, url, probeUpn) {
     await context.addCookies([{ ...cookie, url: base }]);
     const page = await context.newPage();
     const profiler = process.env.BENCH_PROFILE ? await startProfile(page) : null;
+    if (process.env.BENCH_CHROME_TRACE)
+      await browser.startTracing(page, { path: process.env.BENCH_CHROME_TRACE });
     await page.goto(url, { waitUntil: "commit" });
     const handle = await page.waitForFunction(
       (pageSize) => {
@@ -105,6 +116,7 @@ async function loadUsersPage(browser, base, cookie, url, probeUpn) {
       { polling: "raf", timeout: 60_000 },
     );
     const tti = await handle.jsonValue();
+    if (process.env.BENCH_CHROME_TRACE) await browser.stopTracing();
     if (profiler) console.log(await profiler.summary());
     if (process.env.BENCH_TRACE)
       console.log(
@@ -141,6 +153,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "sip2teams-bench-users-tti-"));
 const pgHandle = await startEmbeddedPostgres(path.join(dir, "pg"), () => {});
 const database = connectDatabase(pgHandle.url, 4);
 let portal;
+let comparePortal;
 let browser;
 try {
   await runMigrations(database);
@@ -159,6 +172,10 @@ try {
     {},
   );
   portal = await serveOn(pgHandle.url, path.join(dir, "portal"));
+  const compareRoot = process.env.BENCH_COMPARE_ROOT;
+  comparePortal = compareRoot
+    ? await serveOn(pgHandle.url, path.join(dir, "compare"), compareRoot)
+    : undefined;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
@@ -168,12 +185,23 @@ try {
   const url = `/a/${enterprise.id}/users`;
   const probe = (i) => `person${String(1 + ((1234 + i * 997) % USERS)).padStart(6, "0")}`;
   await loadUsersPage(browser, portal.base, cookie, url, probe(0)); // warm-up: the server's caches, not the browser's
+  if (comparePortal) await loadUsersPage(browser, comparePortal.base, cookie, url, probe(0));
   const times = [];
-  for (let i = 1; i <= LOADS; i++)
+  const compared = [];
+  for (let i = 1; i <= LOADS; i++) {
     times.push(await loadUsersPage(browser, portal.base, cookie, url, probe(i)));
+    if (comparePortal) compared.push(await loadUsersPage(browser, comparePortal.base, cookie, url, probe(i)));
+  }
   const sorted = [...times].sort((a, b) => a - b);
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
   console.log(`${BENCH}: ${LOADS} cold loads: ${times.map((t) => Math.round(t)).join(", ")} ms`);
+  if (comparePortal) {
+    const median = (list) => [...list].sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
+    console.log(
+      `${BENCH}: ${process.env.BENCH_COMPARE_ROOT}, alternating: ${compared.map((t) => Math.round(t)).join(", ")} ms; ` +
+        `p50 ${Math.round(median(compared))} ms against this build's ${Math.round(median(times))} ms`,
+    );
+  }
   report(BENCH, [
     {
       measure: MEASURE.replace(", p95", ", p50"),
@@ -193,6 +221,7 @@ try {
 } finally {
   await browser?.close();
   await portal?.stop();
+  await comparePortal?.stop();
   await database.close();
   await pgHandle.stop();
   rmSync(dir, { recursive: true, force: true });

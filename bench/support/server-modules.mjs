@@ -20,9 +20,12 @@ export async function serverModules() {
   return { ...postgres, ...client, ...migrate, ...tenancy, ...sessions };
 }
 
-/** The built portal without workers (the API and the web app) on `databaseUrl`, its own files under `dataDir`. */
-export function serveOn(databaseUrl, dataDir) {
-  const bin = path.join(root, "apps/server/bin/sip2teams.js");
+/**
+ * The built portal without workers (the API and the web app) on `databaseUrl`, its own files under `dataDir`.
+ * `buildRoot`: another checkout's build to serve instead (a benchmark comparing two builds on the same data).
+ */
+export function serveOn(databaseUrl, dataDir, buildRoot = root) {
+  const bin = path.join(buildRoot, "apps/server/bin/sip2teams.js");
   return startPortal({
     dataDir,
     command: ["/usr/bin/env", `DATABASE_URL=${databaseUrl}`, process.execPath, bin, "serve"],
