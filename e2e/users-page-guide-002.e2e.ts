@@ -91,8 +91,7 @@ describe("guide 002: the Users page and Add User's Teams User list", () => {
     await activationRow.getByText(/^Direct Routing activation account/).waitFor();
 
     // Not among the eligible users that are not added yet (the list empties once that query has answered).
-    await customer.getByRole("combobox", { name: "Filter" }).click();
-    await customer.getByRole("option", { name: "Eligible, not added" }).click();
+    await customer.getByRole("combobox", { name: "Filter" }).selectOption({ label: "Eligible, not added" });
     await customer.getByText("No users match.").waitFor();
     await expect(activationRow.count()).resolves.toBe(0);
 

@@ -1,8 +1,9 @@
-import { ActionIcon, Anchor, Badge, Menu, Table, Text, Tooltip } from "@mantine/core";
+import { ActionIcon, Badge, Menu, Tooltip } from "@mantine/core";
 import { IconDots } from "@tabler/icons-react";
 import { Link } from "@tanstack/react-router";
 import { type ReactNode, useState } from "react";
 import type { TeamsUserRow, UserAction } from "./api";
+import classes from "./UsersTable.module.css";
 
 const statusColor = {
   "pending-consent": "yellow",
@@ -39,7 +40,10 @@ function callingOf(p: Provisioned) {
   return { enabled, label };
 }
 
-/** One synced Teams user on the Users page, with its provisioning and row actions. */
+/**
+ * One synced Teams user on the Users page, with its provisioning and row actions. Plain elements styled by
+ * `UsersTable.module.css`, Mantine components only where a row needs one (badges, the actions button).
+ */
 export function UserRow(props: {
   accountId: string;
   row: TeamsUserRow;
@@ -50,56 +54,44 @@ export function UserRow(props: {
   const calling = p ? callingOf(p) : null;
   const name = row.displayName || row.userPrincipalName;
   return (
-    <Table.Tr data-testid={`user-row-${row.userPrincipalName}`}>
-      <Table.Td>
+    <tr className={classes.row} data-testid={`user-row-${row.userPrincipalName}`}>
+      <td className={classes.cell}>
         {p ? (
-          <Anchor
-            size="sm"
-            fw={500}
-            renderRoot={(rootProps) => (
-              <Link
-                {...rootProps}
-                to="/a/$accountId/users/$userId"
-                params={{ accountId: props.accountId, userId: p.id }}
-              />
-            )}
+          <Link
+            className={classes.name}
+            to="/a/$accountId/users/$userId"
+            params={{ accountId: props.accountId, userId: p.id }}
           >
             {name}
-          </Anchor>
+          </Link>
         ) : (
-          <Text size="sm" fw={500}>
-            {name}
-          </Text>
+          <div className={classes.name}>{name}</div>
         )}
-        <Text size="xs" c="dimmed">
-          {row.userPrincipalName}
-        </Text>
+        <div className={classes.address}>{row.userPrincipalName}</div>
         {!row.eligible && (
           <Badge color="gray" variant="light" size="xs">
             {row.ineligibleReason ?? "Not eligible"}
           </Badge>
         )}
-      </Table.Td>
-      <Table.Td>{p?.sipUser ?? ""}</Table.Td>
-      <Table.Td data-testid="phone-number">
+      </td>
+      <td className={classes.cell}>{p?.sipUser ?? ""}</td>
+      <td className={classes.cell} data-testid="phone-number">
         {/* Disable Calling releases the number in Microsoft 365: shown only while calling is on. */}
         {p && (calling?.label === "Enabled" || calling?.label === "Enabling") ? p.phoneNumber : ""}
-      </Table.Td>
-      <Table.Td>{p?.regionName ?? ""}</Table.Td>
-      <Table.Td>
+      </td>
+      <td className={classes.cell}>{p?.regionName ?? ""}</td>
+      <td className={classes.cell}>
         {calling ? (
-          <Text
-            size="sm"
-            fw={600}
-            c={calling.label === "Enabled" ? "green" : "dimmed"}
-            style={{ whiteSpace: "nowrap" }}
+          <div
+            className={classes.calling}
+            data-enabled={calling.label === "Enabled" || undefined}
             title="As read back from Microsoft Teams"
           >
             {calling.label}
-          </Text>
+          </div>
         ) : null}
-      </Table.Td>
-      <Table.Td>
+      </td>
+      <td className={classes.cell}>
         {p && (
           <WithErrorTooltip error={p.lastError}>
             <Badge color={p.cleanupRequired ? "orange" : statusColor[p.status]} variant="light">
@@ -107,13 +99,9 @@ export function UserRow(props: {
             </Badge>
           </WithErrorTooltip>
         )}
-        {p?.lastError && (
-          <Text size="xs" c="red" lineClamp={2}>
-            {p.lastError}
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td>
+        {p?.lastError && <div className={classes.error}>{p.lastError}</div>}
+      </td>
+      <td className={classes.cell}>
         {p && calling && (
           <RowActionsMenu label={`Actions for ${row.userPrincipalName}`}>
             {calling.enabled ? (
@@ -131,8 +119,8 @@ export function UserRow(props: {
             </Menu.Item>
           </RowActionsMenu>
         )}
-      </Table.Td>
-    </Table.Tr>
+      </td>
+    </tr>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Select, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Group, NativeSelect, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -76,15 +76,15 @@ export function UsersPage() {
           w={360}
           aria-label="Search users"
         />
-        <Select
+        {/* The browser's own select: Mantine's Select keeps its dropdown mounted and positioned from the first render. */}
+        <NativeSelect
           data={FILTERS.map((f) => ({ value: f.value, label: f.label }))}
           value={filter}
-          onChange={(v) => {
-            setFilter(filterFrom(v));
+          onChange={(e) => {
+            setFilter(filterFrom(e.currentTarget.value));
             firstPage();
           }}
           aria-label="Filter"
-          allowDeselect={false}
         />
       </Group>
       <UsersTable
