@@ -3,7 +3,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import react from "@vitejs/plugin-react";
-import { defineConfig, type Plugin } from "vite";
+import { build, defineConfig, type Plugin } from "vite";
+import {
+  CHUNK_PLAN_MODE,
+  type ChunkPlan,
+  chunkGroups,
+  recordChunkPlan,
+  vendorChunk,
+} from "./build/chunk-plan";
 import { pagePreloads } from "./build/page-preloads";
 
 const brotli = promisify(brotliCompress);
@@ -47,25 +54,39 @@ function precompress(): Plugin {
 const api = process.env.SIP2TEAMS_API ?? "http://localhost:3000";
 
 /**
- * Libraries every page needs whole, in chunks of their own so a release that changes only our code keeps them
- * cached. Mantine is left to the default splitting: grouped, all of it would load with the sign-in page.
+ * The plan pass (build/chunk-plan.ts): the same build, split the default way and not written, to read which
+ * modules the sign-in page and the shell load.
  */
-function vendorChunk(id: string): string | undefined {
-  if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return "react";
-  if (/node_modules\/@tanstack\//.test(id)) return "tanstack";
-  return undefined;
+async function planChunks(root: string): Promise<ChunkPlan> {
+  let plan: ChunkPlan | null = null;
+  await build({
+    root,
+    configFile: path.join(root, "vite.config.ts"),
+    mode: CHUNK_PLAN_MODE,
+    logLevel: "warn",
+    build: { write: false },
+    plugins: [recordChunkPlan(root, (recorded) => (plan = recorded))],
+  });
+  if (!plan) throw new Error("the chunk plan pass recorded no plan");
+  return plan;
 }
 
-export default defineConfig({
-  plugins: [react(), pagePreloads(), precompress()],
-  server: {
-    port: 5173,
-    proxy: { "/api": api, "/dev": api, "/healthz": api, "/readyz": api },
-  },
-  build: {
-    outDir: "dist",
-    emptyOutDir: true,
-    chunkSizeWarningLimit: 2000,
-    rollupOptions: { output: { manualChunks: vendorChunk } },
-  },
+export default defineConfig(async ({ command, mode }) => {
+  const planPass = mode === CHUNK_PLAN_MODE;
+  const plan = command === "build" && !planPass ? await planChunks(import.meta.dirname) : null;
+  return {
+    plugins: planPass ? [react()] : [react(), pagePreloads(), precompress()],
+    server: {
+      port: 5173,
+      proxy: { "/api": api, "/dev": api, "/healthz": api, "/readyz": api },
+    },
+    build: {
+      outDir: "dist",
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 2000,
+      rolldownOptions: {
+        output: plan ? { codeSplitting: chunkGroups(plan) } : { manualChunks: vendorChunk },
+      },
+    },
+  };
 });

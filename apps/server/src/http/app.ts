@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyHelmet from "@fastify/helmet";
@@ -51,6 +52,19 @@ export const webDistFolder = path.resolve(serverRoot, "../web/dist");
 const webCacheControl = (file: string) =>
   file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache";
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** A page's HTML made per request (index.html with its preloads), compressed as the browser takes it. */
+function sendPage(reply: FastifyReply, acceptEncoding: string | undefined, html: string) {
+  reply.type("text/html").header("cache-control", "no-cache").header("vary", "accept-encoding");
+  const accepts = (encoding: string) => new RegExp(`\\b${encoding}\\b`).test(acceptEncoding ?? "");
+  // Low quality levels: a few kilobytes, made on each request.
+  if (accepts("br"))
+    return reply
+      .header("content-encoding", "br")
+      .send(brotliCompressSync(html, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }));
+  if (accepts("gzip")) return reply.header("content-encoding", "gzip").send(gzipSync(html, { level: 6 }));
+  return reply.send(html);
+}
 
 export async function buildApp(
   options: AppOptions,
@@ -168,7 +182,7 @@ export async function buildApp(
       request.headers.accept?.includes("text/html");
     if (hasWeb && wantsPage) {
       const page = pageWithPreloads(request.url);
-      if (page) return reply.type("text/html").header("cache-control", "no-cache").send(page);
+      if (page) return sendPage(reply, request.headers["accept-encoding"], page);
       return reply.type("text/html").sendFile("index.html");
     }
     return sendProblem(
