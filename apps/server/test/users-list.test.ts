@@ -123,7 +123,8 @@ describe("Users list: cursor paging, counts and index use", () => {
     const searched = await list(large, { search: "user0" });
     expect(searched.exact).toBe(false);
     expect(searched.exactUpTo).toBe(SEARCH_COUNT_CAP);
-    expect(searched.total).toBeGreaterThan(SEARCH_COUNT_CAP);
+    // No planner estimate for a substring search (it can be far off): just more than the cap.
+    expect(searched.total).toBe(SEARCH_COUNT_CAP + 1);
   });
 
   const plan = async (query: SQL) =>

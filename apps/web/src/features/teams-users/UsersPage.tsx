@@ -102,7 +102,10 @@ export function UsersPage() {
           <Text size="sm" c="dimmed">
             {data.exact
               ? `${data.total.toLocaleString()} users`
-              : `More than ${data.exactUpTo.toLocaleString()} users match (about ${data.total.toLocaleString()})`}
+              : `More than ${data.exactUpTo.toLocaleString()} users match${
+                  // A search's total is only "more than"; a list's is the planner's estimate.
+                  data.total > data.exactUpTo + 1 ? ` (about ${data.total.toLocaleString()})` : ""
+                }`}
           </Text>
           <Group gap="xs">
             <Button

@@ -92,7 +92,10 @@ export function registerDirectoryRoutes(app: RouteApp, { deps, services }: Route
           200: z.object({
             items: z.array(userRow),
             total: z.number().int(),
-            /** False when more than `exactUpTo` users match: `total` is then the planner's estimate. */
+            /**
+             * False when more than `exactUpTo` users match. `total` is then the planner's estimate for a list
+             * without a search, and `exactUpTo + 1` for a search (substring matches cannot be estimated well).
+             */
             exact: z.boolean(),
             /** Counts are exact up to this many users (the UI says "more than" this when `exact` is false). */
             exactUpTo: z.number().int(),

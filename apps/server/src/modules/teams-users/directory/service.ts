@@ -28,7 +28,7 @@ export async function listUsers(db: Executor, enterprise: Account, query: UserLi
   const page = await directoryRepository(db).usersPage(tenantScope(enterprise), query);
   return {
     total: page.total,
-    /** False when `total` is the planner's estimate (more than SEARCH_COUNT_CAP matched). */
+    /** False when more than the cap matched: `total` is then an estimate (a search's: the cap + 1). */
     exact: !page.totalIsEstimate,
     /** Counts are exact up to this many (a search's cap is lower than a plain list's). */
     exactUpTo: countCap(query),
