@@ -1,5 +1,5 @@
-import path from "node:path";
 import type { Plugin } from "vite";
+import { outputChunks } from "./output-chunks";
 
 /**
  * Which output file a module goes to. Left to itself, the bundler gives each module that lazy pages share a file
@@ -23,35 +23,14 @@ export function vendorChunk(id: string): string | undefined {
   return undefined;
 }
 
-interface BuiltChunk {
-  type: "chunk";
-  fileName: string;
-  isEntry: boolean;
-  imports: string[];
-  moduleIds: string[];
-}
-
 /** The plan pass's plugin: hands the plan read off the default split to `done`. */
 export function recordChunkPlan(webRoot: string, done: (plan: ChunkPlan) => void): Plugin {
-  const shellModule = path.resolve(webRoot, "src/layout/AppLayout.tsx");
   return {
     name: "sip2teams-chunk-plan",
     apply: "build",
     generateBundle(_options, bundle) {
-      const chunks = Object.values(bundle).filter((file) => file.type === "chunk") as unknown as BuiltChunk[];
-      const byFile = new Map(chunks.map((chunk) => [chunk.fileName, chunk]));
-      const loadedWith = (files: string[], into = new Set<string>()) => {
-        for (const file of files) {
-          if (into.has(file)) continue;
-          into.add(file);
-          loadedWith(byFile.get(file)?.imports ?? [], into);
-        }
-        return into;
-      };
-      const entryFiles = loadedWith(chunks.filter((chunk) => chunk.isEntry).map((chunk) => chunk.fileName));
-      const shellChunk = chunks.find((chunk) => chunk.moduleIds.includes(shellModule));
-      if (!shellChunk) throw new Error("chunk plan: src/layout/AppLayout.tsx is in no chunk");
-      const shellFiles = loadedWith([shellChunk.fileName]);
+      const { chunks, loadedWith, entryFiles, chunkOf } = outputChunks(bundle);
+      const shellFiles = loadedWith([chunkOf(webRoot, "src/layout/AppLayout.tsx").fileName]);
       const plan: ChunkPlan = {};
       for (const chunk of chunks) {
         if (chunk.isEntry) continue; // the entry's own modules stay in the entry file

@@ -1,5 +1,5 @@
-import path from "node:path";
 import type { Plugin } from "vite";
+import { outputChunks } from "./output-chunks";
 
 /**
  * Pages a user often opens cold (a bookmark, a link in a mail, a reload): what each needs before it can show
@@ -42,14 +42,6 @@ export interface PagePreload {
   data: string[];
 }
 
-interface BuiltChunk {
-  type: "chunk";
-  fileName: string;
-  isEntry: boolean;
-  imports: string[];
-  moduleIds: string[];
-}
-
 /** Writes `page-preloads.json` next to index.html: each cold-start page's chunks (not already the entry's). */
 export function pagePreloads(pages: ColdStartPage[] = coldStartPages): Plugin {
   let root = process.cwd();
@@ -60,28 +52,10 @@ export function pagePreloads(pages: ColdStartPage[] = coldStartPages): Plugin {
       root = config.root;
     },
     generateBundle(_options, bundle) {
-      const chunks = Object.values(bundle).filter(
-        (file): file is BuiltChunk & typeof file => file.type === "chunk",
-      );
-      const byFile = new Map(chunks.map((chunk) => [chunk.fileName, chunk]));
-      const closure = (start: string[], into = new Set<string>()) => {
-        for (const file of start) {
-          if (into.has(file)) continue;
-          into.add(file);
-          closure(byFile.get(file)?.imports ?? [], into);
-        }
-        return into;
-      };
-      const entryFiles = closure(chunks.filter((chunk) => chunk.isEntry).map((chunk) => chunk.fileName));
-      const chunkOf = (module: string) => {
-        const id = path.resolve(root, module);
-        const chunk = chunks.find((candidate) => candidate.moduleIds.includes(id));
-        if (!chunk) throw new Error(`page-preloads: ${module} is in no chunk of the build`);
-        return chunk.fileName;
-      };
+      const { loadedWith, entryFiles, chunkOf } = outputChunks(bundle);
       const preloads: PagePreload[] = pages.map((page) => ({
         path: page.path,
-        modules: [...closure(page.modules.map(chunkOf))]
+        modules: [...loadedWith(page.modules.map((module) => chunkOf(root, module).fileName))]
           .filter((file) => !entryFiles.has(file))
           .map((f) => `/${f}`),
         data: page.data,
