@@ -21,6 +21,10 @@ export function connectDatabase(url: string, poolSize = 10): DatabaseHandle {
   pool.on("error", () => {
     // Idle client errors (e.g. the server restarting) are retried by the next query.
   });
+  // The pool listens for errors only on the clients it holds idle. A client handed out (a transaction) whose
+  // server goes away (a restart, pg_terminate_backend) emits 'error' too, and unheard that is an uncaught
+  // exception that ends the process; the transaction's statement fails with the same error anyway.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzle(pool);
   return { db, pool, close: () => pool.end() };
 }
