@@ -73,6 +73,8 @@ describe("the Sessions list on the Security page", () => {
     laptop.once("dialog", (dialog) => void dialog.accept());
     await laptop.getByRole("button", { name: `Actions for ${email}` }).click();
     await laptop.getByRole("menuitem", { name: "End all sessions" }).click();
+    // The sessions are ended once the portal says so, not when the menu closes.
+    await laptop.getByText(/was signed out everywhere/).waitFor();
     await desktop.goto(desktop.url());
     await desktop.waitForURL(/\/sign-in/);
     await laptop.reload();
