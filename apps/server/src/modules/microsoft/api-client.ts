@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RetryLater } from "../../jobs/define-job.js";
+import { keepAliveGet } from "./keep-alive-get.js";
 import type { Audience, TokenProvider } from "./tokens.js";
 
 /** A Microsoft API answered with an error that retrying will not fix (4xx other than 429). */
@@ -79,19 +80,24 @@ export function createApiClient(options: ApiClientOptions) {
       options.signal?.throwIfAborted();
       const token = await options.tokens.get(options.tenantId, options.audience, { forceRefresh: refreshed });
       let response: Response;
+      const url = `${options.baseUrl}${path}`;
+      const headers = {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        "client-request-id": crypto.randomUUID(),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...options.extraHeaders,
+      };
       try {
-        response = await fetch(`${options.baseUrl}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: "application/json",
-            "client-request-id": crypto.randomUUID(),
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
-            ...options.extraHeaders,
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: options.signal,
-        });
+        response =
+          reading === "stream" && method === "GET"
+            ? await keepAliveGet(url, headers, options.signal)
+            : await fetch(url, {
+                method,
+                headers,
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: options.signal,
+              });
       } catch (error) {
         if (options.signal?.aborted) throw error;
         failures++;
