@@ -294,6 +294,26 @@ export function operationEntity(base: string, tenant: Tenant, op: NumberOperatio
 }
 
 export function userConfigurationEntity(tenant: Tenant, u: User): Record<string, unknown> {
+  return {
+    ...userConfigurationScalars(tenant, u),
+    telephoneNumbers: numbersOfUser(tenant, u.id).map((n) => ({
+      telephoneNumber: n.telephoneNumber,
+      assignmentCategory: n.assignmentCategory ?? "primary",
+    })),
+    effectivePolicyAssignments: Object.entries(u.voice.policies).map(([policyType, name]) => ({
+      policyType,
+      policyAssignment: {
+        displayName: name,
+        assignmentType: "direct",
+        policyId: policyId(tenant, policyType, name),
+        groupId: null,
+      },
+    })),
+  };
+}
+
+/** A user's Teams configuration without its collections: enough to filter or order a list by. */
+export function userConfigurationScalars(tenant: Tenant, u: User): Record<string, unknown> {
   const features: string[] = [];
   const plans = [...u.plans.values()]
     .filter((p) => p.capabilityStatus === "Enabled")
@@ -320,19 +340,6 @@ export function userConfigurationEntity(tenant: Tenant, u: User): Record<string,
     accountType,
     isEnterpriseVoiceEnabled: u.voice.enterpriseVoiceEnabled,
     featureTypes: features,
-    telephoneNumbers: numbersOfUser(tenant, u.id).map((n) => ({
-      telephoneNumber: n.telephoneNumber,
-      assignmentCategory: n.assignmentCategory ?? "primary",
-    })),
-    effectivePolicyAssignments: Object.entries(u.voice.policies).map(([policyType, name]) => ({
-      policyType,
-      policyAssignment: {
-        displayName: name,
-        assignmentType: "direct",
-        policyId: policyId(tenant, policyType, name),
-        groupId: null,
-      },
-    })),
   };
 }
 

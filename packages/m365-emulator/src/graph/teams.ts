@@ -23,6 +23,7 @@ import {
   operationEntity,
   USER_DEFAULT_SELECT,
   userConfigurationEntity,
+  userConfigurationScalars,
   userEntity,
 } from "./entities.js";
 import { badRequest, resourceNotFound } from "./errors.js";
@@ -168,10 +169,14 @@ const configSnapshots = new Map<string, string[]>();
 const MAX_CONFIG_SNAPSHOTS = 50;
 
 function matchingConfigurationIds(call: GraphCall): string[] {
+  const f = call.query.get("$filter");
+  // Only the properties the filter can name are built for every user (a tenant's whole list, on one thread).
+  const entityOf = /telephoneNumbers|effectivePolicyAssignments/.test(f ?? "")
+    ? userConfigurationEntity
+    : userConfigurationScalars;
   let items = [...call.tenant.users.values()]
     .filter((u) => call.ctx.state.syncedToTeams(call.tenant, u))
-    .map((u) => userConfigurationEntity(call.tenant, u));
-  const f = call.query.get("$filter");
+    .map((u) => entityOf(call.tenant, u));
   if (f) {
     const compiled = compileFilter(f, CONFIG_TYPE);
     items = items.filter((i) => compiled.test(i));
