@@ -330,7 +330,8 @@ async function followLinks(tenantId) {
   if (code !== 0) throw new Error(`the link follower exited with ${code}`);
   const result = JSON.parse(out);
   const expected = Math.ceil(USERS / PAGE_SIZE);
-  if (result.pages !== expected) throw new Error(`the link follower saw ${result.pages} pages, expected ${expected}`);
+  if (result.pages !== expected)
+    throw new Error(`the link follower saw ${result.pages} pages, expected ${expected}`);
   return result;
 }
 
