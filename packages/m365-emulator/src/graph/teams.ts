@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import { PLAN } from "../state/catalog.js";
 import { findNumberById, settleOperations, startNumberOperation, updateNumber } from "../state/numbers.js";
 import { findUser, tenantNow } from "../state/users.js";
@@ -168,18 +169,30 @@ function expandUser(call: GraphCall, entity: Record<string, unknown>): Record<st
 const configSnapshots = new Map<string, string[]>();
 const MAX_CONFIG_SNAPSHOTS = 50;
 
-function matchingConfigurationIds(call: GraphCall): string[] {
+/** Users judged between two turns of the event loop while a list is matched. */
+const USERS_PER_TURN = 2000;
+
+/**
+ * Microsoft answers other requests while it works out a long list; the emulator is one thread, so it gives them
+ * their turn between chunks of users instead of holding, say, a delta page's answer (or the arrival of the next
+ * page's request) for a whole 50,000-user tenant's list.
+ */
+async function matchingConfigurationIds(call: GraphCall): Promise<string[]> {
   const f = call.query.get("$filter");
-  // Only the properties the filter can name are built for every user (a tenant's whole list, on one thread).
+  const compiled = f ? compileFilter(f, CONFIG_TYPE) : null;
+  // Only the properties the filter can name are built for every user.
   const entityOf = /telephoneNumbers|effectivePolicyAssignments/.test(f ?? "")
     ? userConfigurationEntity
     : userConfigurationScalars;
-  let items = [...call.tenant.users.values()]
-    .filter((u) => call.ctx.state.syncedToTeams(call.tenant, u))
-    .map((u) => entityOf(call.tenant, u));
-  if (f) {
-    const compiled = compileFilter(f, CONFIG_TYPE);
-    items = items.filter((i) => compiled.test(i));
+  const users = [...call.tenant.users.values()];
+  const items: Record<string, unknown>[] = [];
+  for (let from = 0; from < users.length; from += USERS_PER_TURN) {
+    if (from > 0) await setImmediate();
+    for (const u of users.slice(from, from + USERS_PER_TURN)) {
+      if (!call.ctx.state.syncedToTeams(call.tenant, u)) continue;
+      const item = entityOf(call.tenant, u);
+      if (!compiled || compiled.test(item)) items.push(item);
+    }
   }
   const orderby = call.query.get("$orderby");
   if (orderby) {
@@ -190,12 +203,12 @@ function matchingConfigurationIds(call: GraphCall): string[] {
   return items.map((i) => String(i.id));
 }
 
-function listUserConfigurations(call: GraphCall): GraphResult {
+async function listUserConfigurations(call: GraphCall): Promise<GraphResult> {
   requirePermission(call, "TeamsUserConfiguration.Read.All");
   settleOperations(call.tenant);
   const skiptoken = call.query.get("$skiptoken");
   const known = skiptoken ? decodeToken<{ snap?: string }>(skiptoken).snap : undefined;
-  const ids = (known && configSnapshots.get(known)) || matchingConfigurationIds(call);
+  const ids = (known && configSnapshots.get(known)) || (await matchingConfigurationIds(call));
   const select = parseSelect(call.query, CONFIG_PROPERTIES, CONFIG_TYPE);
   const { page, nextOffset } = paginate(ids, call.query, { def: 100, max: 999 });
   const extra: Record<string, unknown> = {};
