@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
@@ -319,7 +319,9 @@ async function markAccountTypes(
           eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
           isNull(teamsUsers.removedAt),
           or(eq(teamsUsers.eligible, true), eq(teamsUsers.ineligibleReason, NO_TEAMS_LICENCE)),
-          inArray(sql`lower(${teamsUsers.objectId})`, ids),
+          // One array parameter: a tenant can flag thousands of users, and a parameter per id costs the worker's
+          // CPU (and PostgreSQL's) mid-round.
+          sql`lower(${teamsUsers.objectId}) = any(${sql.param(ids)}::text[])`,
         ),
       );
   }
@@ -331,7 +333,9 @@ async function markAccountTypes(
         eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
         isNull(teamsUsers.removedAt),
         inArray(teamsUsers.ineligibleReason, [...ACCOUNT_TYPE_REASONS]),
-        flagged.length > 0 ? notInArray(sql`lower(${teamsUsers.objectId})`, flagged) : undefined,
+        flagged.length > 0
+          ? sql`not (lower(${teamsUsers.objectId}) = any(${sql.param(flagged)}::text[]))`
+          : undefined,
       ),
     );
   for (const { objectId } of served) {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../../db/client.js";
 import { provisionedUsers, teamsUsers } from "../schema.js";
 
@@ -84,7 +84,10 @@ export async function writeDeltaPage(
   });
 }
 
-/** Marks users gone from Microsoft 365 (never deleted) and flags their provisioning for cleanup. */
+/**
+ * Marks users gone from Microsoft 365 (never deleted) and flags their provisioning for cleanup. The ids go as one
+ * array parameter: a round's end can sweep thousands.
+ */
 export async function markRemoved(
   db: Executor,
   enterpriseAccountId: string,
@@ -97,7 +100,7 @@ export async function markRemoved(
     .where(
       and(
         eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-        inArray(teamsUsers.objectId, objectIds),
+        sql`${teamsUsers.objectId} = any(${sql.param(objectIds)}::text[])`,
         isNull(teamsUsers.removedAt),
       ),
     )
@@ -112,7 +115,7 @@ export async function markRemoved(
     .where(
       and(
         eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-        inArray(provisionedUsers.teamsUserObjectId, objectIds),
+        sql`${provisionedUsers.teamsUserObjectId} = any(${sql.param(objectIds)}::text[])`,
       ),
     );
   return removed.length;
