@@ -15,7 +15,7 @@ const NO_BODY = new Set([204, 205, 304]);
  * A GET over Node's own HTTP client on kept-alive connections, answered as a fetch Response whose body streams.
  * For Graph's large pages followed one after another (users/delta): fetch (undici) writes a request 5–10 ms after
  * the call while the previous answer is still streaming in, node:https in about 1 ms (measured against the
- * emulator at 999 users a page; docs/operations.md, First sync), and each page's request waits on that.
+ * emulator at 999 users a page; docs/operations.md, Benchmarks, sync-50k), and each page's request waits on that.
  */
 export function keepAliveGet(
   url: string,
