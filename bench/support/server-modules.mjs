@@ -6,18 +6,30 @@ import { startPortal } from "./portal.mjs";
 const root = path.resolve(import.meta.dirname, "../..");
 const load = (file) => import(new URL(`../../apps/server/dist/${file}`, import.meta.url).href);
 
-/** Embedded PostgreSQL, the database client and migrations, the account repository and the session store. */
+/**
+ * Embedded PostgreSQL, the database client and migrations, the account repository, the session store, and what
+ * a sync round does to the tables after writing them (`settleSearchIndex`: a benchmark that seeds users in SQL
+ * leaves them as a sync would).
+ */
 export async function serverModules() {
-  const [postgres, client, migrate, tenancy, sessions] = await Promise.all(
+  const [postgres, client, migrate, tenancy, sessions, deltaWrites] = await Promise.all(
     [
       "db/embedded-postgres.js",
       "db/client.js",
       "db/migrate.js",
       "modules/tenancy/repository.js",
       "modules/identity/sessions.js",
+      "modules/teams-users/directory/delta-writes.js",
     ].map(load),
   );
-  return { ...postgres, ...client, ...migrate, ...tenancy, ...sessions };
+  return {
+    ...postgres,
+    ...client,
+    ...migrate,
+    ...tenancy,
+    ...sessions,
+    settleSearchIndex: deltaWrites.settleSearchIndex,
+  };
 }
 
 /**

@@ -8,7 +8,13 @@ import {
   type MicrosoftDeps,
   type VoiceApi,
 } from "../microsoft/index.js";
-import { type DeltaItem, markRemoved, SYNC_PAGE_WRITERS, writeDeltaPage } from "./directory/delta-writes.js";
+import {
+  type DeltaItem,
+  markRemoved,
+  SYNC_PAGE_WRITERS,
+  settleSearchIndex,
+  writeDeltaPage,
+} from "./directory/delta-writes.js";
 import { runPagePipeline } from "./directory/page-pipeline.js";
 import {
   ACCOUNT_TYPE_REASONS,
@@ -20,6 +26,16 @@ import { teamsUserSyncs, teamsUsers } from "./schema.js";
 
 export interface SyncDeps extends MicrosoftDeps {
   db: Database;
+}
+
+/** What a round did, kept as the job's output. */
+export interface SyncOutcome {
+  pages: number;
+  users: number;
+  /** Rows the round added, updated or marked removed. */
+  changed: number;
+  /** The name search index after the round (see settleSearchIndex). */
+  searchIndex: "unchanged" | "settled" | `not settled: ${string}`;
 }
 
 /** Marks a sync as queued (the button / schedule), creating the state row on first use. */
@@ -45,7 +61,7 @@ export async function runSync(
   deps: SyncDeps,
   enterpriseAccountId: string,
   options: { signal?: AbortSignal; api?: VoiceApi } = {},
-): Promise<{ pages: number; users: number }> {
+): Promise<SyncOutcome> {
   const { db } = deps;
   // The first page is asked for as early as possible: the connection and the round's state are read together, and
   // the round's start is stored while the first page is on its way (its rows wait for it, see `write`).
@@ -61,7 +77,7 @@ export async function runSync(
         target: teamsUserSyncs.enterpriseAccountId,
         set: { status: "failed", lastError: "Connect to Microsoft Teams first.", updatedAt: new Date() },
       });
-    return { pages: 0, users: 0 };
+    return { pages: 0, users: 0, changed: 0, searchIndex: "unchanged" };
   }
   const api =
     options.api ?? (await deps.microsoft.tenant(connection.tenantId, { signal: options.signal })).graph.voice;
@@ -95,6 +111,7 @@ export async function runSync(
   const link: string | null = resuming ? state!.nextLink : (state?.deltaLink ?? null);
   let pages = resuming ? state!.pages : 0;
   let users = resuming ? state!.usersSeen : 0;
+  let changed = 0;
   // Teams' own view of who it serves (accountType) is not part of the user object, so delta never reports it.
   // Listed beside the pages (in a tenant with many unlicensed users it is many pages itself); pages written before
   // it is complete judge by the users' own properties, and markAccountTypes marks every listed user once.
@@ -171,6 +188,7 @@ export async function runSync(
         )
           accountTypesMarked = await markAccountTypes(db, api, enterpriseAccountId, await accountTypesReady);
         const marked = page.deltaLink ? accountTypesMarked! : 0;
+        changed += counts.added + counts.updated + counts.removed + swept + marked;
         await db
           .update(teamsUserSyncs)
           .set({
@@ -203,7 +221,15 @@ export async function runSync(
     }
     throw error;
   }
-  return { pages, users };
+  // The round is complete and shown so; a failure here leaves the index to autovacuum and is the job's output.
+  const searchIndex: SyncOutcome["searchIndex"] =
+    changed === 0
+      ? "unchanged"
+      : await settleSearchIndex(db).then(
+          () => "settled" as const,
+          (error: Error) => `not settled: ${error.message}` as const,
+        );
+  return { pages, users, changed, searchIndex };
 }
 
 /** What a page item becomes: the row kept for a present user, or the object id of a removed one. */
