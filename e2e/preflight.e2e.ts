@@ -5,6 +5,7 @@ import {
   onboardEnterprise,
   onboardPartner,
   setUpOperator,
+  waitForSetupCompleted,
 } from "./support/guide-steps.js";
 import { usePortalAndBrowser, withEmulator } from "./support/suite.js";
 
@@ -37,12 +38,7 @@ describe("Preflight page of a set-up enterprise", () => {
     const enterpriseUrl = await onboardEnterprise(partner);
     await connectMicrosoft365(suite.browser, suite.portal);
 
-    await partner.goto(enterpriseUrl);
-    await partner.waitForFunction(
-      () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
-      undefined,
-      { timeout: 60_000 },
-    );
+    await waitForSetupCompleted(partner, enterpriseUrl);
 
     await partner.getByRole("link", { name: "Preflight" }).click();
     await partner.getByRole("heading", { name: "Preflight" }).waitFor();

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../apps/server/src/db/embedded-postgres.js";
 import { launchBrowser } from "./support/browser.js";
-import { onboardPartner, setUpOperator } from "./support/guide-steps.js";
+import { onboardPartner, setUpOperator, waitForSetupCompleted } from "./support/guide-steps.js";
 import {
   completeActivation,
   freshPage,
@@ -130,12 +130,7 @@ describe("guide 002: add users in both portals, sync, and calling enabled", () =
     await customer.getByRole("button", { name: "Close" }).click();
     await customer.waitForURL(/\/a\/[0-9a-f-]{36}\/dashboard$/);
 
-    await partner.goto(enterpriseUrl);
-    await partner.waitForFunction(
-      () => document.querySelector('[data-testid="setup-status"]')?.textContent === "completed",
-      undefined,
-      { timeout: 60_000 },
-    );
+    await waitForSetupCompleted(partner, enterpriseUrl);
   });
 
   /** Steps 3-5 (customer) and 2-4 (partner): the Add User form, field by field. */
