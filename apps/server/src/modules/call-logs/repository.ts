@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
+import { isAnyOf } from "../../db/text-sets.js";
 import { accounts, type TenantScope, withinScope } from "../tenancy/index.js";
 
 export interface CallLogEnterprise {
@@ -55,7 +56,7 @@ export function callLogsRepository(db: Executor) {
           from provisioned_users pu
           join ${accounts} on ${accounts.id} = pu.enterprise_account_id
          where ${withinScope(scope, accounts.id)}
-           and pu.phone_number = any(${sql.param([...numbers])}::text[])`);
+           and ${isAnyOf(sql`pu.phone_number`, numbers)}`);
       return result.rows.map(toUser);
     },
 

@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, not, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
+import { isAnyOf } from "../../db/text-sets.js";
 import { RetryLater } from "../../jobs/define-job.js";
 import {
   connectedTenant,
@@ -345,9 +346,8 @@ async function markAccountTypes(
           eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
           isNull(teamsUsers.removedAt),
           or(eq(teamsUsers.eligible, true), eq(teamsUsers.ineligibleReason, NO_TEAMS_LICENCE)),
-          // One array parameter: a tenant can flag thousands of users, and a parameter per id costs the worker's
-          // CPU (and PostgreSQL's) mid-round.
-          sql`lower(${teamsUsers.objectId}) = any(${sql.param(ids)}::text[])`,
+          // One array parameter: a tenant can flag thousands of users (mid-round).
+          isAnyOf(sql`lower(${teamsUsers.objectId})`, ids),
         ),
       );
   }
@@ -359,9 +359,7 @@ async function markAccountTypes(
         eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
         isNull(teamsUsers.removedAt),
         inArray(teamsUsers.ineligibleReason, [...ACCOUNT_TYPE_REASONS]),
-        flagged.length > 0
-          ? sql`not (lower(${teamsUsers.objectId}) = any(${sql.param(flagged)}::text[]))`
-          : undefined,
+        flagged.length > 0 ? not(isAnyOf(sql`lower(${teamsUsers.objectId})`, flagged)) : undefined,
       ),
     );
   for (const { objectId } of served) {

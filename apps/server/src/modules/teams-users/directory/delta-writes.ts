@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../../db/client.js";
+import { isAnyOf } from "../../../db/text-sets.js";
 import { provisionedUsers, teamsUsers } from "../schema.js";
 
 /**
@@ -100,7 +101,7 @@ export async function markRemoved(
     .where(
       and(
         eq(teamsUsers.enterpriseAccountId, enterpriseAccountId),
-        sql`${teamsUsers.objectId} = any(${sql.param(objectIds)}::text[])`,
+        isAnyOf(teamsUsers.objectId, objectIds),
         isNull(teamsUsers.removedAt),
       ),
     )
@@ -115,7 +116,7 @@ export async function markRemoved(
     .where(
       and(
         eq(provisionedUsers.enterpriseAccountId, enterpriseAccountId),
-        sql`${provisionedUsers.teamsUserObjectId} = any(${sql.param(objectIds)}::text[])`,
+        isAnyOf(provisionedUsers.teamsUserObjectId, objectIds),
       ),
     );
   return removed.length;
