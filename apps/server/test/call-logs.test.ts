@@ -276,6 +276,9 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
         "-key",
         "fqdn",
         fqdn,
+        // Half a second of talk time: an answered call's CDR has a duration.
+        "-d",
+        "500",
       ]);
     const fromTeams = await teamsCall("ms-call", ALICE.number, acmeFqdn);
     expect(fromTeams.code, fromTeams.messages).toBe(0);
@@ -319,7 +322,7 @@ describe("Call logs from the SBC (Kamailio acc → portal)", () => {
       trunkFqdn: acmeFqdn,
     });
     expect(inbound!.microsoftProxy).toMatch(/^sip:127\.0\.0\.1:\d+$/);
-    expect(inbound!.durationSeconds).toBeGreaterThan(0);
+    expect(inbound!.durationSeconds).toBeGreaterThan(0.25);
 
     // Beta's busy call: failed with the PBX's answer, no talk time; only Beta's side of the tree sees it.
     const betaCalls = await waitFor(
