@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
 import { runMigrations } from "../src/db/migrate.js";
 import { portalUsers } from "../src/modules/identity/schema.js";
-import { tenantScope, withinScope } from "../src/modules/tenancy/index.js";
+import { scopeAccountWithin, tenantScope, withinScope } from "../src/modules/tenancy/index.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
 import { freshDatabaseUrl } from "./support/database.js";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
@@ -72,5 +72,25 @@ describe("withinScope", () => {
       .from(accounts)
       .where(withinScope({ accountId: crypto.randomUUID(), path: "/%" }, accounts.id));
     expect(rows).toEqual([]);
+  });
+});
+
+describe("scopeAccountWithin", () => {
+  it("holds for a scope whose own account lies in its path, and for no forged scope", async () => {
+    const { db } = handle;
+    const tree = await createAccountTree(db);
+    const holds = async (scope: { accountId: string; path: string }) =>
+      (
+        await db
+          .select({ id: accounts.id })
+          .from(accounts)
+          .where(and(eq(accounts.id, scope.accountId), scopeAccountWithin(scope)))
+      ).length === 1;
+
+    expect(await holds(tenantScope(tree.enterprise))).toBe(true);
+    expect(await holds(tenantScope(tree.partner))).toBe(true);
+    // A scope naming an account outside its path (a sibling's enterprise under the partner's path) fails.
+    expect(await holds({ accountId: tree.siblingEnterprise.id, path: tree.partner.path })).toBe(false);
+    expect(await holds({ accountId: tree.enterprise.id, path: "/%" })).toBe(false);
   });
 });

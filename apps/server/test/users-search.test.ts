@@ -107,6 +107,9 @@ describe("Users page search: the bounded walk and the index path give the list's
     expect((await expected("mixed")).length).toBeGreaterThan(SEARCH_COUNT_CAP);
     expect(mixed.exact).toBe(false);
     expect(mixed.total).toBe(SEARCH_COUNT_CAP + 1);
+    // The index path counts too: "farend" (2,000 matches, none in the walk's window) is past the cap by its name alone.
+    expect(await walkRows("farend")).toBe(0);
+    expect(await list({ search: "farend" })).toMatchObject({ total: SEARCH_COUNT_CAP + 1, exact: false });
     const lovelace = await list({ search: "lovelace" });
     expect(lovelace).toMatchObject({ total: 3, exact: true, nextCursor: null });
   });

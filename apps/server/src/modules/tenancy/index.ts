@@ -12,7 +12,7 @@ export { tenancyRoutes } from "./routes.js";
  * `withinScope`, never by hand.
  */
 export { type Account, accounts } from "./schema.js";
-export { type TenantScope, tenantScope, withinScope } from "./scope.js";
+export { scopeAccountWithin, type TenantScope, tenantScope, withinScope } from "./scope.js";
 export {
   decodeSwitchableCursor,
   type SwitchableQuery,

@@ -1,7 +1,6 @@
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../../../db/client.js";
-import { type TenantScope, withinScope } from "../../tenancy/index.js";
+import { scopeAccountWithin, type TenantScope, withinScope } from "../../tenancy/index.js";
 import { type ProvisionedUser, provisionedUsers, teamsUserSyncs, teamsUsers } from "../schema.js";
 
 export type UserFilter =
@@ -56,9 +55,6 @@ export const LIST_COUNT_CAP = 10_000;
 
 export const escapeLike = (value: string) => value.replace(/[%_\\]/g, (c) => `\\${c}`);
 
-const t = alias(teamsUsers, "t");
-const p = alias(provisionedUsers, "p");
-
 /** Conditions on provisioned users, evaluated once as a hashed subquery (never per synced user). */
 function provisionedCondition(filter: UserFilter): SQL | null {
   switch (filter) {
@@ -101,19 +97,25 @@ export function decodeCursor(cursor: string): [string, string] | null {
   }
 }
 
-/** The search's shapes, each index-driven: UPN prefix (btree text_pattern_ops), name (trigram), SIP user, number (trigram). */
-export function searchMatchers(provisionedIn: SQL, search: string): SQL[] {
+/**
+ * The search's shapes, each index-driven: UPN prefix (btree text_pattern_ops) and name (trigram) on the synced
+ * user; SIP user (btree) and number (trigram) on its provisioning, as `called`: the matching users' object ids.
+ */
+export function searchMatchers(provisionedIn: SQL, search: string) {
   const digits = search.replace(/[^\d+]/g, "");
-  const matchers = [
-    sql`lower(t.user_principal_name) like ${`${escapeLike(search)}%`}`,
-    sql`lower(t.display_name) like ${`%${escapeLike(search)}%`}`,
-    sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
-      where ${provisionedIn} and p.sip_user = ${search})`,
-  ];
-  if (digits.length >= 3)
-    matchers.push(sql`t.object_id in (select p.teams_user_object_id from provisioned_users p
-      where ${provisionedIn} and p.phone_number like ${`%${escapeLike(digits)}%`})`);
-  return matchers;
+  const provisioned = [sql`p.sip_user = ${search}`];
+  if (digits.length >= 3) provisioned.push(sql`p.phone_number like ${`%${escapeLike(digits)}%`}`);
+  return {
+    upn: sql`lower(t.user_principal_name) like ${`${escapeLike(search)}%`}`,
+    name: sql`lower(t.display_name) like ${`%${escapeLike(search)}%`}`,
+    called: sql.join(
+      provisioned.map(
+        (m) =>
+          sql`(select p.teams_user_object_id as object_id from provisioned_users p where ${provisionedIn} and ${m})`,
+      ),
+      sql` union `,
+    ),
+  };
 }
 
 /** The planner's row estimate for `select … where`, without running it (a count beyond the exact limit). */
@@ -145,11 +147,10 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
   // The list is one enterprise's directory (the scope's own account): the equality lets the planner walk the
   // (enterprise, …) indexes in order; withinScope stays as the tenancy guard.
-  const provisionedIn = sql`p.enterprise_account_id = ${scope.accountId} and ${withinScope(scope, p.enterpriseAccountId)}`;
-  const conditions: SQL[] = [
-    sql`t.enterprise_account_id = ${scope.accountId}`,
-    withinScope(scope, t.enterpriseAccountId),
-  ];
+  // Both tables are pinned to that account, so the tenancy guard is checked once per statement.
+  const guard = scopeAccountWithin(scope);
+  const provisionedIn = sql`p.enterprise_account_id = ${scope.accountId} and ${guard}`;
+  const conditions: SQL[] = [sql`t.enterprise_account_id = ${scope.accountId}`, guard];
   if (query.filter === "eligible") conditions.push(sql`t.eligible and t.removed_at is null`);
   if (query.filter === "ineligible") conditions.push(sql`not t.eligible`);
   if (query.filter === "removed") conditions.push(sql`t.removed_at is not null`);
@@ -163,15 +164,20 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
       sql`t.object_id in (select p.teams_user_object_id from provisioned_users p where ${provisionedIn} and ${pCondition})`,
     );
   const base = sql.join(conditions, sql` and `);
-  const matchers = search ? searchMatchers(provisionedIn, search) : [];
+  const matchers = search ? searchMatchers(provisionedIn, search) : null;
   // Each matcher is index-driven and capped, so neither a rare nor a very common term scans every user.
   const capped = (m: SQL) =>
     sql`(select t.object_id from teams_users t where ${base} and ${m} limit ${SEARCH_COUNT_CAP + 1})`;
-  const ids = sql.join(matchers.map(capped), sql` union `);
-  const count = search
-    ? sql`select count(*)::int as n from (${ids}) x`
+  const isCalledBy = (called: SQL) => sql`t.object_id in (${called})`;
+  const count = matchers
+    ? sql`select count(*)::int as n from (${sql.join(
+        [matchers.upn, matchers.name, isCalledBy(matchers.called)].map(capped),
+        sql` union `,
+      )}) x`
     : sql`select count(*)::int as n from (select 1 from teams_users t where ${base} limit ${LIST_COUNT_CAP + 1}) x`;
-  const anyMatcher = search ? sql`(${sql.join(matchers, sql` or `)})` : sql`true`;
+  const anyMatcher = matchers
+    ? sql`(${matchers.upn} or ${matchers.name} or ${isCalledBy(matchers.called)})`
+    : sql`true`;
   const where = sql`${base} and ${anyMatcher}`;
   // With a cursor: keyset (an index walk from the cursor). Without: OFFSET on the same index, which only the
   // page-number fallback uses; it costs the rows skipped, so the web and the export follow cursors instead.
@@ -192,7 +198,7 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
       on p.enterprise_account_id = page.enterprise_account_id and p.teams_user_object_id = page.object_id
     left join sbc_regions r on r.id = p.region_id
     order by page.shown, page.object_id`;
-  if (!search) {
+  if (!matchers) {
     const page =
       withProvisioning(sql`select t.*, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset}
       ${inOrder} limit ${rows} offset ${offset}`);
@@ -208,8 +214,10 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   // merged. The name's trigram matches are all read (a materialized CTE, also counted) and then sorted: given an
   // ORDER BY and LIMIT the planner walks the shown-name index instead, hoping the matches are spread evenly, and
   // a term whose matches lie together far down the list ("user 12") or nowhere ("lovelace") then reads most of
-  // the list. One row at least: `n` with a null page row when nothing matches.
-  const [upn, name, ...provisioned] = matchers as [SQL, SQL, ...SQL[]];
+  // the list. The provisioned matches (`called`) are read once too. The count stops at the cap: when the name
+  // alone matches more, the merge is not counted. One row at least: `n` with a null page row when nothing matches.
+  const { upn, name } = matchers;
+  const isCalled = isCalledBy(sql`select object_id from called`);
   const firstMatches = (m: SQL) =>
     sql`(select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base}${keyset} and ${m}
       ${inOrder} limit ${offset + rows})`;
@@ -218,19 +226,18 @@ export function usersPageSql(scope: TenantScope, query: UserListQuery) {
     [
       firstMatches(upn),
       sql`(select * from named ${namedAfter} order by shown, object_id limit ${offset + rows})`,
-      ...provisioned.map(firstMatches),
+      firstMatches(isCalled),
     ],
     sql` union `,
   );
-  const matched = sql.join(
-    [capped(upn), sql`(select object_id from named)`, ...provisioned.map(capped)],
-    sql` union `,
-  );
+  const matched = sql.join([capped(upn), sql`(select object_id from named)`, capped(isCalled)], sql` union `);
   const page = sql`
     with named as materialized (
       select t.object_id, ${SHOWN_NAME} as shown from teams_users t where ${base} and ${name}),
+    called as materialized (${matchers.called}),
     hits as (${hits}), matched as (${matched})
-    select c.n, pg.* from (select count(*)::int as n from matched) c
+    select c.n, pg.* from (select case when (select count(*) from named) > ${SEARCH_COUNT_CAP} then ${SEARCH_COUNT_CAP + 1}
+      else (select count(*) from matched) end::int as n) c
     left join lateral (${withProvisioning(sql`select t.*, hits.shown from hits join teams_users t
       on t.enterprise_account_id = ${scope.accountId} and t.object_id = hits.object_id
       order by hits.shown, hits.object_id limit ${rows} offset ${offset}`)}) pg on true
