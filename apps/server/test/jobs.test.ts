@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineJob, RetryLater } from "../src/jobs/define-job.js";
 import { createJobQueue, type JobQueue } from "../src/jobs/job-queue.js";
+import { CREW_POLL_SECONDS } from "../src/jobs/worker-crew.js";
 import { freshDatabaseUrl } from "./support/database.js";
 
 const log = pino({ level: "silent" });
@@ -51,6 +52,48 @@ describe("job queue", () => {
     expect(failures).toBe(2);
     expect(waits).toBe(2);
     await expect(queue.enqueue(job, { who: 42 } as never)).rejects.toThrow();
+  });
+
+  it("polls an idle queue with one worker, and a backlog wakes the rest of the crew at once", async () => {
+    let running = 0;
+    let finished = 0;
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const job = defineJob({
+      name: "test.crew",
+      payload: z.object({ n: z.number() }),
+      concurrency: 4,
+      async handle() {
+        running++;
+        await gate;
+        running--;
+        finished++;
+      },
+    });
+    const queue = await createJobQueue({ databaseUrl: url, log, definitions: () => [job] });
+    queues.push(queue);
+    await queue.startWorkers();
+    const fetchedOn = () =>
+      queue.boss
+        .getWipData()
+        .filter((w) => w.name === job.name)
+        .map((w) => w.lastFetchedOn ?? 0);
+    // Idle: the scout fetches every half second; the crew, after its first fetch, sleeps CREW_POLL_SECONDS.
+    await waitFor(() => fetchedOn().every((on) => on > 0));
+    const before = fetchedOn();
+    await waitFor(() => fetchedOn().filter((on, i) => on > (before[i] ?? 0)).length >= 1);
+    const scoutAgain = fetchedOn();
+    await waitFor(() => (fetchedOn()[0] ?? 0) > (scoutAgain[0] ?? 0));
+    expect(fetchedOn().filter((on, i) => on > (before[i] ?? 0))).toHaveLength(1);
+
+    // A backlog: the four run together well before the crew's own poll would have found them.
+    for (let n = 0; n < 6; n++) await queue.enqueue(job, { n });
+    await waitFor(() => running === 4, (CREW_POLL_SECONDS - 3) * 1000);
+    openGate();
+    await waitFor(() => finished === 6);
+    expect(running).toBe(0);
   });
 
   it("queues one waiting job per key on a deduplicating queue", async () => {

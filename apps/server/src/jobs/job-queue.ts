@@ -2,6 +2,7 @@ import { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { type JobDefinition, type JobRef, RetryLater } from "./define-job.js";
 import { reclaimJobsOfGoneProcesses, recordHolder } from "./job-holder.js";
+import { workWithCrew } from "./worker-crew.js";
 
 export interface EnqueueOptions {
   /** On a `deduplicate: "perKey"` queue, a job whose key already waits is not queued again. */
@@ -56,6 +57,8 @@ export async function createJobQueue(options: {
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
   let working = false;
+  /** This process's workers by queue, when it runs them: a job queued here wakes one at once. */
+  const crews = new Map<string, { wake: () => void }>();
   const queue: JobQueue = {
     boss,
     async enqueue(ref, payload, enqueueOptions = {}) {
@@ -63,10 +66,12 @@ export async function createJobQueue(options: {
         throw new Error(`${ref.name} deduplicates per key: enqueue it with a singletonKey`);
       }
       const data = ref.payload.parse(payload) as object;
-      return boss.send(ref.name, data, {
+      const id = await boss.send(ref.name, data, {
         ...(enqueueOptions.singletonKey ? { singletonKey: enqueueOptions.singletonKey } : {}),
         ...(enqueueOptions.startAfterSeconds ? { startAfter: enqueueOptions.startAfterSeconds } : {}),
       });
+      if (id && !enqueueOptions.startAfterSeconds) crews.get(ref.name)?.wake();
+      return id;
     },
 
     async runNow(ref, payload, runOptions) {
@@ -78,23 +83,19 @@ export async function createJobQueue(options: {
           [ref.name, runOptions.singletonKey],
         );
       if (moved.rows.length === 0) await queue.enqueue(ref, payload, runOptions);
+      else crews.get(ref.name)?.wake();
     },
 
     async startWorkers() {
       await assertEveryQueueHasHandler(boss, byName);
       await reclaimJobsOfGoneProcesses(boss, PGBOSS_SCHEMA, [...byName.keys()], log);
       for (const definition of definitions) {
-        await boss.work(
+        const crew = await workWithCrew(
+          boss,
           definition.name,
-          {
-            batchSize: 1,
-            includeMetadata: true,
-            localConcurrency: definition.concurrency ?? 2,
-            pollingIntervalSeconds: 0.5,
-            heartbeatRefreshSeconds: HEARTBEAT_REFRESH_SECONDS,
-          },
-          async ([job]) => {
-            if (!job) return;
+          definition.concurrency ?? 2,
+          HEARTBEAT_REFRESH_SECONDS,
+          async (job) => {
             const jobLog = log.child({ job: definition.name, jobId: job.id });
             await recordHolder(boss, PGBOSS_SCHEMA, job.id);
             const payload = definition.payload.parse(job.data);
@@ -119,6 +120,7 @@ export async function createJobQueue(options: {
             }
           },
         );
+        crews.set(definition.name, crew);
       }
       working = true;
       // Stale heartbeats are failed now rather than at the supervisor's first tick.
