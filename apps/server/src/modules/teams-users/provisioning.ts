@@ -86,6 +86,8 @@ interface StepOutcome {
 }
 
 interface StepContext {
+  /** The customer's Microsoft 365 tenant, as connected when the job started (its PowerShell session's). */
+  tenantId: string;
   policyName: string | null;
   dialPlanName: string | null;
   steps: ProvisioningStep[];
@@ -143,6 +145,7 @@ export async function runProvisioning(
     options.signal?.throwIfAborted();
     try {
       const outcome = await runStep(deps, api, user, step, {
+        tenantId: connection.tenantId,
         policyName: profile && region ? voiceRoutingPolicyName(profile.pstnUsage, region.name) : null,
         dialPlanName: profile?.dialPlanName ?? null,
         steps,
@@ -314,9 +317,7 @@ async function runStep(
       return { status: "done", completes: keys.slice(1) };
     }
     case "disable-voicemail": {
-      const connection = await connectedTenant(deps.db, user.enterpriseAccountId);
-      if (!connection) throw new RetryLater(60, "Waiting for consent.");
-      const { teamsPowerShell } = await deps.microsoft.tenant(connection.tenantId);
+      const { teamsPowerShell } = await deps.microsoft.tenant(ctx.tenantId);
       await teamsPowerShell.run("Set-CsOnlineVoicemailUserSettings", {
         Identity: userId,
         VoicemailEnabled: false,

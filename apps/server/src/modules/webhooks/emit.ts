@@ -20,14 +20,15 @@ export async function emitEvent<T extends WebhookEventType>(
   tx: Executor,
   event: WebhookEventInput<T>,
 ): Promise<void> {
-  const [row] = await tx
-    .insert(webhookEvents)
-    .values({ accountId: event.accountId, type: event.type, data: event.data })
-    .returning({ id: webhookEvents.id });
+  // One statement (the event, then its deliveries): every provisioning ends with one, inside its transaction.
   await tx.execute(sql`
+    with event as (
+      insert into ${webhookEvents} (account_id, type, data)
+      values (${event.accountId}, ${event.type}, ${JSON.stringify(event.data)}::jsonb)
+      returning id)
     insert into ${webhookDeliveries} (event_id, endpoint_id, account_id)
-    select ${row!.id}, e.id, e.account_id
-      from ${webhookEndpoints} e
+    select event.id, e.id, e.account_id
+      from event, ${webhookEndpoints} e
       join ${accounts} owner on owner.id = e.account_id
       join ${accounts} origin on origin.id = ${event.accountId}
      where e.enabled and ${event.type} = any(e.event_types) and starts_with(origin.path, owner.path)`);
