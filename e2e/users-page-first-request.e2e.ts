@@ -56,6 +56,7 @@ describe("the Users page's first request", () => {
   const ENTRY_CODE = /\/assets\/index-[^/]+\.js$/;
   const USERS_PAGE_CODE = /\/assets\/UsersPage-[^/]+\.js$/;
   const USERS_LIST = /\/api\/accounts\/[^/]+\/teams-users\?/;
+  const USERS_PAGE_STYLES = /\/assets\/UsersPage-[^/]+\.css$/;
 
   it("starts before the Users page's code has arrived", async () => {
     const { context, usersUrl } = await coldSignedInContext();
@@ -67,18 +68,27 @@ describe("the Users page's first request", () => {
     await context.close();
   });
 
-  it("asks for the Users page's first page of users and its code with the HTML, once each", async () => {
+  it("asks for the Users page's first page of users, its code and its CSS with the HTML, once each", async () => {
     const { context, usersUrl } = await coldSignedInContext();
     const page = await context.newPage();
     const listRequests = requestsTo(page, USERS_LIST);
+    const styleRequests = requestsTo(page, USERS_PAGE_STYLES);
     await page.goto(usersUrl);
     await page.getByLabel("Search users").waitFor();
-    const times = await resourceTimes(page, { entry: ENTRY_CODE, code: USERS_PAGE_CODE, list: USERS_LIST });
-    // Named in the HTML: both start before the app's own code has even arrived, let alone run its router.
+    const times = await resourceTimes(page, {
+      entry: ENTRY_CODE,
+      code: USERS_PAGE_CODE,
+      styles: USERS_PAGE_STYLES,
+      list: USERS_LIST,
+    });
+    // Named in the HTML: all start before the app's own code has even arrived, let alone run its router.
     expect(times.list.started).toBeLessThan(times.entry.arrived);
     expect(times.code.started).toBeLessThan(times.entry.arrived);
+    expect(times.styles.started).toBeLessThan(times.entry.arrived);
     // The page's own query took the preloaded answer: the exact URL it asks for is the one the HTML named.
     expect(listRequests).toHaveLength(1);
+    // And the page's chunk found its stylesheet in place instead of loading it again.
+    expect(styleRequests).toHaveLength(1);
     await context.close();
   });
 

@@ -7,6 +7,8 @@ export interface BuiltChunk {
   /** Files this one imports statically: loaded with it. */
   imports: string[];
   moduleIds: string[];
+  /** Vite's: the CSS files this chunk's modules import (loaded before the chunk's dynamic import resolves). */
+  viteMetadata?: { importedCss: Set<string> };
 }
 
 /** A build's output chunks, and what loading some of them loads (their static imports, transitively). */
@@ -26,6 +28,9 @@ export function outputChunks(bundle: Record<string, { type: string }>) {
     loadedWith,
     /** Every file the entry (the sign-in page) loads. */
     entryFiles: loadedWith(chunks.filter((chunk) => chunk.isEntry).map((chunk) => chunk.fileName)),
+    /** The CSS files of these chunks. */
+    stylesOf: (files: Iterable<string>): Set<string> =>
+      new Set([...files].flatMap((file) => [...(byFile.get(file)?.viteMetadata?.importedCss ?? [])])),
     /** The chunk that holds a source module (a path from the web app's root). */
     chunkOf(webRoot: string, module: string): BuiltChunk {
       const id = path.resolve(webRoot, module);

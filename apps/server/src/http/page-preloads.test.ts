@@ -21,6 +21,7 @@ writeFileSync(
     {
       path: "/a/:accountId/users",
       modules: ["/assets/shell-1.js", "/assets/UsersPage-2.js"],
+      styles: ["/assets/UsersPage-3.css"],
       data: ["/api/accounts/:accountId/teams-users?filter=all&pageSize=50"],
     },
     { path: "/a/:accountId/*", modules: ["/assets/shell-1.js"], data: [] },
@@ -36,6 +37,7 @@ describe("pagePreloader", () => {
       `<link rel="preload" as="fetch" crossorigin="anonymous" href="/api/accounts/${ACCOUNT}/teams-users?filter=all&pageSize=50" />`,
     );
     expect(html).toContain('<link rel="modulepreload" crossorigin href="/assets/UsersPage-2.js" />');
+    expect(html).toContain('<link rel="preload" as="style" crossorigin href="/assets/UsersPage-3.css" />');
     expect(html!.indexOf("modulepreload")).toBeLessThan(html!.indexOf("</head>"));
     expect(html!.replace(/\s*<link [^>]*\/>/g, "")).toBe(INDEX.replace(/\s*<\/head>/, "\n  </head>"));
   });

@@ -5,6 +5,8 @@ import path from "node:path";
 interface PagePreload {
   path: string;
   modules: string[];
+  /** The chunks' CSS (absent from an older build's list). */
+  styles?: string[];
   data: string[];
 }
 
@@ -31,7 +33,7 @@ const fill = (template: string, params: Record<string, string>) =>
   template.replace(/:([A-Za-z]+)/g, (whole, name: string) => params[name] ?? whole);
 
 /**
- * The web app's index.html for a page URL, with that page's chunks and first API answers named in its head,
+ * The web app's index.html for a page URL, with that page's chunks, their CSS and first API answers named in its head,
  * so the browser fetches them with the HTML instead of one after the other as the router finds them. Null when
  * the build lists nothing for the page (index.html is sent as it is). The data preloads need the exact URLs the
  * page will ask for, so they are only named for a page URL without a query string.
@@ -52,6 +54,8 @@ export function pagePreloader(webDistFolder: string): (url: string) => string | 
         ...(query === undefined ? page.data : []).map(
           (data) => `<link rel="preload" as="fetch" crossorigin="anonymous" href="${fill(data, params)}" />`,
         ),
+        // A preload, not a stylesheet: a stylesheet in the head would hold the app's module scripts until it came.
+        ...(page.styles ?? []).map((file) => `<link rel="preload" as="style" crossorigin href="${file}" />`),
         ...page.modules.map((file) => `<link rel="modulepreload" crossorigin href="${file}" />`),
       ];
       return `${index.slice(0, headEnd)}${links.join("\n    ")}\n  ${index.slice(headEnd)}`;
