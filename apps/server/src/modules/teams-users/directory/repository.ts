@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import { scopeAccountWithin, type TenantScope, withinScope } from "../../tenancy/index.js";
-import { type ProvisionedUser, provisionedUsers, teamsUserSyncs, teamsUsers } from "../schema.js";
+import { type ProvisionedUser, teamsUserSyncs, teamsUsers } from "../schema.js";
 
 export type UserFilter =
   | "all"
@@ -146,8 +146,8 @@ export const SEARCH_WALK_ROWS = 1000;
 export function usersPageSql(scope: TenantScope, query: UserListQuery) {
   const search = query.search?.trim().toLowerCase();
   // The list is one enterprise's directory (the scope's own account): the equality lets the planner walk the
-  // (enterprise, …) indexes in order; withinScope stays as the tenancy guard.
-  // Both tables are pinned to that account, so the tenancy guard is checked once per statement.
+  // (enterprise, …) indexes in order. Both tables are pinned to that account, so the tenancy guard
+  // (scopeAccountWithin) is checked once per statement.
   const guard = scopeAccountWithin(scope);
   const provisionedIn = sql`p.enterprise_account_id = ${scope.accountId} and ${guard}`;
   const conditions: SQL[] = [sql`t.enterprise_account_id = ${scope.accountId}`, guard];
