@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineJob, RetryLater } from "../src/jobs/define-job.js";
 import { createJobQueue, type JobQueue } from "../src/jobs/job-queue.js";
-import { CREW_POLL_SECONDS } from "../src/jobs/worker-crew.js";
 import { freshDatabaseUrl } from "./support/database.js";
 
 const log = pino({ level: "silent" });
@@ -72,7 +71,13 @@ describe("job queue", () => {
         finished++;
       },
     });
-    const queue = await createJobQueue({ databaseUrl: url, log, definitions: () => [job] });
+    // The crew's own poll is set beyond the test's length: whatever it fetches, a wake-up asked for.
+    const queue = await createJobQueue({
+      databaseUrl: url,
+      log,
+      definitions: () => [job],
+      crewPollSeconds: 3600,
+    });
     queues.push(queue);
     await queue.startWorkers();
     const fetchedOn = () =>
@@ -80,7 +85,7 @@ describe("job queue", () => {
         .getWipData()
         .filter((w) => w.name === job.name)
         .map((w) => w.lastFetchedOn ?? 0);
-    // Idle: the scout fetches every half second; the crew, after its first fetch, sleeps CREW_POLL_SECONDS.
+    // Idle: the scout fetches every half second; the crew, after its first fetch, sleeps.
     await waitFor(() => fetchedOn().every((on) => on > 0));
     const before = fetchedOn();
     await waitFor(() => fetchedOn().filter((on, i) => on > (before[i] ?? 0)).length >= 1);
@@ -88,9 +93,12 @@ describe("job queue", () => {
     await waitFor(() => (fetchedOn()[0] ?? 0) > (scoutAgain[0] ?? 0));
     expect(fetchedOn().filter((on, i) => on > (before[i] ?? 0))).toHaveLength(1);
 
-    // A backlog: the four run together well before the crew's own poll would have found them.
-    for (let n = 0; n < 6; n++) await queue.enqueue(job, { n });
-    await waitFor(() => running === 4, (CREW_POLL_SECONDS - 3) * 1000);
+    // A backlog queued by another process (a `serve`: no wake-up from enqueue): the scout's poll finds the first
+    // job, and the four run together, the crew woken by the job starts (its own poll is an hour away).
+    const producer = await createJobQueue({ databaseUrl: url, log, definitions: () => [job] });
+    queues.push(producer);
+    for (let n = 0; n < 6; n++) await producer.enqueue(job, { n });
+    await waitFor(() => running === 4);
     openGate();
     await waitFor(() => finished === 6);
     expect(running).toBe(0);

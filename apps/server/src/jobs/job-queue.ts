@@ -42,6 +42,8 @@ export async function createJobQueue(options: {
   /** Every handler, built with the queue itself so handlers can queue follow-up work. */
   definitions: (jobs: JobQueue) => JobDefinition<any>[];
   poolSize?: number;
+  /** The crew's backstop poll (worker-crew.ts); a test sets it beyond its own length to see only the wake-ups. */
+  crewPollSeconds?: number;
 }): Promise<JobQueue> {
   const { log } = options;
   let definitions: JobDefinition<any>[] = [];
@@ -119,6 +121,7 @@ export async function createJobQueue(options: {
               throw error;
             }
           },
+          options.crewPollSeconds,
         );
         crews.set(definition.name, crew);
       }

@@ -23,6 +23,7 @@ export async function workWithCrew(
   concurrency: number,
   heartbeatRefreshSeconds: number,
   handler: (job: JobWithMetadata<unknown>) => Promise<unknown>,
+  crewPollSeconds = CREW_POLL_SECONDS,
 ): Promise<{ wake: () => void }> {
   const members: string[] = [];
   const busy = new Set<string>();
@@ -39,7 +40,7 @@ export async function workWithCrew(
         batchSize: 1,
         includeMetadata: true,
         localConcurrency: 1,
-        pollingIntervalSeconds: i === 0 ? SCOUT_POLL_SECONDS : CREW_POLL_SECONDS,
+        pollingIntervalSeconds: i === 0 ? SCOUT_POLL_SECONDS : crewPollSeconds,
         heartbeatRefreshSeconds,
       },
       async ([job]) => {
