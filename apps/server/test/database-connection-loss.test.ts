@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
+import { connectDatabase, type DatabaseHandle, hearConnectionLoss } from "../src/db/client.js";
 import { freshDatabaseUrl } from "./support/database.js";
 
 /**
@@ -20,6 +21,27 @@ describe("database connection lost during a transaction", () => {
   afterAll(async () => {
     await database?.close();
     await admin?.close();
+  });
+
+  it("a handed-out client of any pool (the SBC's Kamailio pool too) fails its statement, nothing uncaught", async () => {
+    const pool = hearConnectionLoss(new pg.Pool({ connectionString: await freshDatabaseUrl(), max: 1 }));
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+      await client.query("begin");
+      const pid = rows[0]!.pid;
+      await admin.pool.query("select pg_terminate_backend($1)", [pid]);
+      for (;;) {
+        const gone = await admin.pool.query("select 1 from pg_stat_activity where pid = $1", [pid]);
+        if (gone.rows.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(client.query("select 1")).rejects.toThrow();
+    } finally {
+      client.release(true);
+      await pool.end();
+    }
   });
 
   it("rejects the transaction, raises nothing uncaught, and the pool serves the next query", async () => {

@@ -17,16 +17,23 @@ export interface DatabaseHandle {
 
 export function connectDatabase(url: string, poolSize = 10): DatabaseHandle {
   // A database that does not answer fails requests after a bounded wait (503) instead of holding them forever.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-  pool.on("error", () => {
-    // Idle client errors (e.g. the server restarting) are retried by the next query.
-  });
-  // The pool listens for errors only on the clients it holds idle. A client handed out (a transaction) whose
-  // server goes away (a restart, pg_terminate_backend) emits 'error' too, and unheard that is an uncaught
-  // exception that ends the process; the transaction's statement fails with the same error anyway.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  const pool = hearConnectionLoss(
+    new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 }),
+  );
   const db = drizzle(pool);
   return { db, pool, close: () => pool.end() };
+}
+
+/**
+ * A pool whose lost connections fail only what used them. Idle client errors (e.g. the server restarting) are
+ * retried by the next query. The pool listens for errors only on the clients it holds idle: a client handed out
+ * (a transaction) whose server goes away (a restart, pg_terminate_backend) emits 'error' too, and unheard that is
+ * an uncaught exception that ends the process; the transaction's statement fails with the same error anyway.
+ */
+export function hearConnectionLoss(pool: pg.Pool): pg.Pool {
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 /** Creates `name` on the server of `url` if it does not exist yet and returns its URL. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
+import { hearConnectionLoss } from "../../db/client.js";
 import { freePort } from "../../db/embedded-postgres.js";
 import { kamailioRpc } from "./kamailio/rpc.js";
 import { installKamailioSchema } from "./kamailio/schema.js";
@@ -156,8 +157,7 @@ function shippedConfigDir(): string | null {
 
 /** Kamailio's schema and its read-only role (with this run's password) in the SBC database. */
 async function prepareDatabase(options: SbcDemoOptions, password: string) {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 1 });
-  pool.on("error", () => {});
+  const pool = hearConnectionLoss(new pg.Pool({ connectionString: options.databaseUrl, max: 1 }));
   try {
     await installKamailioSchema(pool, options.config.KAMAILIO_SCHEMA_DIR, {
       name: options.config.KAMAILIO_DB_ROLE,

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import { hearConnectionLoss } from "../../../db/client.js";
 import type { SbcAdapter } from "../adapter.js";
 import { activatePending } from "./activate.js";
 import type { KamailioRole } from "./role.js";
@@ -43,13 +44,14 @@ export function kamailioAdapter(options: KamailioAdapterOptions): SbcAdapter & {
   pool: pg.Pool;
   ready(): Promise<void>;
 } {
-  const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
-    max: 4,
-    idleTimeoutMillis: 5_000,
-    allowExitOnIdle: true,
-  });
-  pool.on("error", () => {});
+  const pool = hearConnectionLoss(
+    new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 4,
+      idleTimeoutMillis: 5_000,
+      allowExitOnIdle: true,
+    }),
+  );
   const rpc: KamailioRpc | null = options.rpcUrl ? kamailioRpc(options.rpcUrl) : null;
   const otherNodes = (options.otherNodeRpcUrls ?? []).map((url) => kamailioRpc(url));
   // Status asks each node with a shorter timeout and remembers a node that ran out of time.
