@@ -20,7 +20,8 @@ export function startBackgroundLoops(deps: AppDeps): () => Promise<void> {
     startWebhookRelay(deps),
     startIdempotencyPurgeSchedule(deps),
   ];
+  // Each loop's stop waits for its pass in flight: the job queue is stopped after them.
   return async () => {
-    for (const stop of stops) stop();
+    await Promise.all(stops.map((stop) => stop()));
   };
 }

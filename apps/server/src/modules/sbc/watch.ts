@@ -1,3 +1,4 @@
+import { startPeriodic } from "../../jobs/periodic.js";
 import type { SbcDeps } from "./deps.js";
 import { enqueueSbcSync } from "./jobs.js";
 import { changedEnterpriseIds } from "./repository.js";
@@ -27,39 +28,36 @@ export async function changedEnterprises(deps: Deps, since: Date | null): Promis
  * and now and then for all. Modules that change SBC-relevant data should also call enqueueSbcSync
  * right away; this loop makes the SBC converge even when one does not, or a job was lost.
  */
-export function startSbcWatch(deps: Deps): () => void {
+export function startSbcWatch(deps: Deps): () => Promise<void> {
   let lastCheck: Date | null = null;
   let lastFull = 0;
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    const startedAt = new Date();
-    try {
-      const full = Date.now() - lastFull >= SBC_FULL_SYNC_SECONDS * 1000;
-      const since = full || !lastCheck ? null : new Date(lastCheck.getTime() - LOOK_BACK_MS);
-      const ids = await changedEnterprises(deps, since);
-      for (const id of ids) await enqueueSbcSync(deps.jobs, id);
-      if (full) lastFull = Date.now();
-      lastCheck = startedAt;
-    } catch (error) {
-      deps.log.warn({ err: error }, "SBC change watch failed");
-    }
-    try {
-      // Trunk up/down: each tick reads the SBC's OPTIONS state and reports changes as webhook events.
-      await checkTrunkStates(deps, await deps.sbc.get());
-    } catch (error) {
-      deps.log.warn({ err: error }, "SBC trunk state check failed");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(tick, SBC_WATCH_SECONDS * 1000);
-  timer.unref();
-  const first = setTimeout(tick, 1_000);
-  first.unref();
-  return () => {
-    clearInterval(timer);
-    clearTimeout(first);
-  };
+  return startPeriodic({
+    name: "SBC change watch",
+    firstAfterMs: 1_000,
+    everyMs: SBC_WATCH_SECONDS * 1000,
+    log: deps.log,
+    async pass(stopping) {
+      const startedAt = new Date();
+      try {
+        const full = Date.now() - lastFull >= SBC_FULL_SYNC_SECONDS * 1000;
+        const since = full || !lastCheck ? null : new Date(lastCheck.getTime() - LOOK_BACK_MS);
+        const ids = await changedEnterprises(deps, since);
+        for (const id of ids) {
+          if (stopping.aborted) return;
+          await enqueueSbcSync(deps.jobs, id);
+        }
+        if (full) lastFull = Date.now();
+        lastCheck = startedAt;
+      } catch (error) {
+        deps.log.warn({ err: error }, "SBC change watch failed");
+      }
+      if (stopping.aborted) return;
+      try {
+        // Trunk up/down: each pass reads the SBC's OPTIONS state and reports changes as webhook events.
+        await checkTrunkStates(deps, await deps.sbc.get());
+      } catch (error) {
+        deps.log.warn({ err: error }, "SBC trunk state check failed");
+      }
+    },
+  });
 }

@@ -5,6 +5,7 @@ import type { Config } from "../../config/config.js";
 import type { Database } from "../../db/client.js";
 import { defineJob, type JobDefinition, jobRef } from "../../jobs/define-job.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
+import { startPeriodic } from "../../jobs/periodic.js";
 import { endQuarantines } from "../numbers/index.js";
 import { type ProvisioningDeps, runProvisioning } from "./provisioning.js";
 import { teamsUserSyncs } from "./schema.js";
@@ -119,17 +120,15 @@ export async function tick(deps: ScheduleDeps) {
   return { resumed };
 }
 
-/** Runs `tick` a few seconds after start and then every minute, until the returned function is called. */
-export function startTeamsUsersSchedule(deps: ScheduleDeps & { log: Logger }): () => void {
-  const run = () => tick(deps).catch((error) => deps.log.warn({ err: error }, "teams users tick failed"));
-  const timer = setInterval(run, 60_000);
-  timer.unref();
-  const first = setTimeout(run, 2_000);
-  first.unref();
-  return () => {
-    clearInterval(timer);
-    clearTimeout(first);
-  };
+/** Runs `tick` a few seconds after start and then a minute after each tick, until the returned function is called. */
+export function startTeamsUsersSchedule(deps: ScheduleDeps & { log: Logger }): () => Promise<void> {
+  return startPeriodic({
+    name: "teams users tick",
+    firstAfterMs: 2_000,
+    everyMs: 60_000,
+    log: deps.log,
+    pass: () => tick(deps),
+  });
 }
 
 export async function isSyncActive(deps: { db: Database }, enterpriseAccountId: string) {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Database } from "../../db/client.js";
 import type { JobQueue } from "../../jobs/job-queue.js";
+import { startPeriodic } from "../../jobs/periodic.js";
 import { webhookDeliveryJobRef } from "./delivery.js";
 import { webhookRepository } from "./repository.js";
 
@@ -12,24 +13,18 @@ const RELAY_INTERVAL_MS = 1000;
  */
 export function startWebhookRelay(deps: { db: Database; jobs: Pick<JobQueue, "enqueue">; log: Logger }) {
   const repository = webhookRepository(deps.db);
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const pass = async () => {
-    try {
-      while (!stopped) {
+  return startPeriodic({
+    name: "webhook relay pass",
+    firstAfterMs: 0,
+    everyMs: RELAY_INTERVAL_MS,
+    log: deps.log,
+    async pass(stopping) {
+      while (!stopping.aborted) {
         const queued = await repository.claimUnqueued(100, async (ids) => {
           for (const deliveryId of ids) await deps.jobs.enqueue(webhookDeliveryJobRef, { deliveryId });
         });
         if (queued === 0) break;
       }
-    } catch (error) {
-      deps.log.warn({ err: error }, "webhook relay pass failed");
-    }
-    if (!stopped) timer = setTimeout(pass, RELAY_INTERVAL_MS);
-  };
-  timer = setTimeout(pass, 0);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+    },
+  });
 }
