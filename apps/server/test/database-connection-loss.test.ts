@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type DatabaseHandle, hearConnectionLoss } from "../src/db/client.js";
 import { freshDatabaseUrl } from "./support/database.js";
+import { waitFor } from "./support/wait-for.js";
 
 /**
  * A connection lost inside a transaction (PostgreSQL restarting, an administrator ending the backend) fails
@@ -23,6 +24,23 @@ describe("database connection lost during a transaction", () => {
     await admin?.close();
   });
 
+  /**
+   * Ends a backend and waits until its process has exited (it leaves the server's list), then one turn of the
+   * event loop, so the client has read the termination.
+   */
+  const terminateBackend = async (pid: number) => {
+    await admin.pool.query("select pg_terminate_backend($1)", [pid]);
+    await waitFor(
+      `backend ${pid} gone`,
+      async () => {
+        const { rows } = await admin.pool.query("select 1 from pg_stat_activity where pid = $1", [pid]);
+        return rows.length === 0;
+      },
+      { intervalMs: 20 },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
   it("a handed-out client of any pool (the SBC's Kamailio pool too) fails its statement, nothing uncaught", async () => {
     const pool = hearConnectionLoss(new pg.Pool({ connectionString: await freshDatabaseUrl(), max: 1 }));
     const client = await pool.connect();
@@ -30,13 +48,7 @@ describe("database connection lost during a transaction", () => {
       const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
       await client.query("begin");
       const pid = rows[0]!.pid;
-      await admin.pool.query("select pg_terminate_backend($1)", [pid]);
-      for (;;) {
-        const gone = await admin.pool.query("select 1 from pg_stat_activity where pid = $1", [pid]);
-        if (gone.rows.length === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await new Promise((resolve) => setImmediate(resolve));
+      await terminateBackend(pid);
       await expect(client.query("select 1")).rejects.toThrow();
     } finally {
       client.release(true);
@@ -65,14 +77,7 @@ describe("database connection lost during a transaction", () => {
       (error: Error) => error.message,
     );
     const pid = await backendPid;
-    await admin.pool.query("select pg_terminate_backend($1)", [pid]);
-    // The terminated backend is gone from the server's list once its process has exited.
-    for (;;) {
-      const { rows } = await admin.pool.query("select 1 from pg_stat_activity where pid = $1", [pid]);
-      if (rows.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await new Promise((resolve) => setImmediate(resolve));
+    await terminateBackend(pid);
     terminated();
     expect(await outcome).not.toBe("committed");
     const { rows } = await database.pool.query("select 1 as ok");
