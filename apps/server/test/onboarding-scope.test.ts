@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { enterpriseProgressReader } from "../src/modules/direct-routing-setup/dashboard.js";
 import { setupRepository } from "../src/modules/direct-routing-setup/repository.js";
 import { directRoutingSetupSteps, directRoutingSetups } from "../src/modules/direct-routing-setup/schema.js";
@@ -15,7 +14,7 @@ import { type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
 import { trunksRepository } from "../src/modules/trunks/repository.js";
 import { trunkProfiles } from "../src/modules/trunks/schema.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
 
 /**
@@ -53,8 +52,7 @@ const teamsValues = {
 };
 
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
   const { db } = handle;
   tree = await createAccountTree(db);
   own = tenantScope(tree.enterprise);

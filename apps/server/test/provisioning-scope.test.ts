@@ -1,7 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { bulkImportRepository } from "../src/modules/bulk-import/repository.js";
 import { bulkImportRows, bulkImports } from "../src/modules/bulk-import/schema.js";
 import { numbersRepository } from "../src/modules/numbers/repository.js";
@@ -18,7 +17,7 @@ import {
   teamsUsers,
 } from "../src/modules/teams-users/schema.js";
 import { type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
 
 /**
@@ -37,8 +36,7 @@ const ids = { user: "", device: "", import: "" };
 const upn = "ada@contoso.example";
 
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
   const { db } = handle;
   tree = await createAccountTree(db);
   own = tenantScope(tree.enterprise);

@@ -3,14 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { enterprises } from "../src/modules/enterprises/schema.js";
 import { changedEnterpriseIds, sbcRepository } from "../src/modules/sbc/repository.js";
 import { provisionedUsers, sipDevices } from "../src/modules/teams-users/schema.js";
 import { accounts, type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
 import { trunkProfiles } from "../src/modules/trunks/schema.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
 import { seedAcmeTrunkAndDevice } from "./support/sbc-seed.js";
 import { waitFor } from "./support/wait-for.js";
@@ -55,8 +54,7 @@ let own: TenantScope;
 let deviceId: string;
 
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
   const { db } = handle;
   tree = await createAccountTree(db);
   own = tenantScope(tree.enterprise);

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { sbcRepository } from "../src/modules/sbc/repository.js";
 import { type TenantScope, tenantScope } from "../src/modules/tenancy/index.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree } from "./support/factories.js";
 import { seedAcmeTrunkAndDevice } from "./support/sbc-seed.js";
 
@@ -19,8 +18,7 @@ let parent: TenantScope;
 let foreign: Record<string, TenantScope>;
 
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
   const { db } = handle;
   tree = await createAccountTree(db);
   own = tenantScope(tree.enterprise);

@@ -1,17 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { portalUsers } from "../src/modules/identity/schema.js";
 import { scopeAccountWithin, tenantScope, withinScope } from "../src/modules/tenancy/index.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
 
 let handle: DatabaseHandle;
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
 });
 afterAll(async () => handle?.close());
 

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type DatabaseHandle } from "../src/db/client.js";
-import { runMigrations } from "../src/db/migrate.js";
+import type { DatabaseHandle } from "../src/db/client.js";
 import { auditRepository, recordAudit } from "../src/modules/audit/index.js";
 import { userRepository } from "../src/modules/identity/repository.js";
 import { portalUsers, sessions } from "../src/modules/identity/schema.js";
@@ -12,7 +11,7 @@ import {
   tenantScope,
 } from "../src/modules/tenancy/index.js";
 import { accounts } from "../src/modules/tenancy/schema.js";
-import { freshDatabaseUrl } from "./support/database.js";
+import { migratedDatabase } from "./support/database.js";
 import { createAccountTree, createSignedInUser } from "./support/factories.js";
 
 /**
@@ -27,8 +26,7 @@ let foreign: TenantScope;
 let userId: string;
 
 beforeAll(async () => {
-  handle = connectDatabase(await freshDatabaseUrl(), 2);
-  await runMigrations(handle);
+  handle = await migratedDatabase();
   tree = await createAccountTree(handle.db);
   own = tenantScope(tree.partner);
   foreign = tenantScope(tree.sibling);
