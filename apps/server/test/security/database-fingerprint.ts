@@ -9,7 +9,10 @@ const TOUCHED_BY_EVERY_REQUEST: Record<string, string[]> = {
   sessions: ["last_seen_at", "expires_at", "ip", "user_agent"],
 };
 
-/** Where the statement triggers note a table a statement wrote to; `__` keeps it out of the portal's tables. */
+/**
+ * Where the statement triggers note a table a statement wrote to; `__` keeps it out of the portal's tables. No key:
+ * concurrent transactions noting the same tables never wait on each other.
+ */
 const TOUCHED_LOG = "__touched_tables";
 
 /** The portal's own tables (not the job queue's schema). */
@@ -49,10 +52,10 @@ export interface WriteWatch {
 export async function watchWrites(db: Database): Promise<WriteWatch> {
   const tables = await portalTables(db);
   await db.execute(
-    sql.raw(`create unlogged table if not exists ${TOUCHED_LOG} (table_name text primary key);
+    sql.raw(`create unlogged table if not exists ${TOUCHED_LOG} (table_name text);
       create or replace function __note_touched_table() returns trigger language plpgsql as $$
       begin
-        insert into ${TOUCHED_LOG} values (tg_table_name) on conflict do nothing;
+        insert into ${TOUCHED_LOG} values (tg_table_name);
         return null;
       end $$;
       ${tables
@@ -68,10 +71,7 @@ export async function watchWrites(db: Database): Promise<WriteWatch> {
       const touched = await db.execute<{ table_name: string }>(
         sql.raw(`delete from ${TOUCHED_LOG} returning table_name`),
       );
-      const now = await fingerprintsOf(
-        db,
-        touched.rows.map((row) => row.table_name),
-      );
+      const now = await fingerprintsOf(db, [...new Set(touched.rows.map((row) => row.table_name))]);
       const changed = [...now].filter(([table, fingerprint]) => known.get(table) !== fingerprint);
       for (const [table, fingerprint] of changed) known.set(table, fingerprint);
       return changed.map(([table]) => table).sort();
