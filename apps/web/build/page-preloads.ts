@@ -10,7 +10,7 @@ import { outputChunks } from "./output-chunks";
  * when the router imports the chunk, and holds the import until it arrives: one more round trip at the end.
  *
  * `data` must be the exact URL the page's first query asks for (openapi-fetch's serialisation), or the preload
- * is wasted and the page asks again: `e2e/page-preloads.e2e.ts` fails then. Data is preloaded only for a page
+ * is wasted and the page asks again: `e2e/users-page-first-request.e2e.ts` fails then. Data is preloaded only for a page
  * URL without a query string (the defaults below).
  */
 export const coldStartPages: ColdStartPage[] = [
