@@ -42,7 +42,7 @@ export const teamsUsers = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.enterpriseAccountId, table.objectId] }),
-    index("teams_users_order_idx").on(table.enterpriseAccountId, sql`lower(${table.userPrincipalName})`),
+    /** Address lookups, prefix search and the address order (`using ~<~`, the index's own byte order). */
     index("teams_users_upn_idx").using(
       "btree",
       table.enterpriseAccountId,

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import { scopeAccountWithin, type TenantScope, withinScope } from "../../tenancy/index.js";
 import { type ProvisionedUser, teamsUserSyncs, teamsUsers } from "../schema.js";
@@ -270,7 +270,10 @@ async function countedPage(
   return { n: indexed[0]?.n ?? 0, rows: indexed.filter((row) => row.object_id !== null) };
 }
 
-/** "Teams User" search of Add User: eligible, present, not provisioned; UPN prefix or name contains. */
+/**
+ * "Teams User" search of Add User: eligible, present, not provisioned; UPN prefix or name contains. Listed in the
+ * order of teams_users_upn_idx (text_pattern_ops, so `using ~<~`): the walk reads the index and stops at the limit.
+ */
 export function searchEligibleQuery(scope: TenantScope, search: string, limit: number, tx: Executor) {
   const term = escapeLike(search.trim().toLowerCase());
   return tx
@@ -296,7 +299,7 @@ export function searchEligibleQuery(scope: TenantScope, search: string, limit: n
           : undefined,
       ),
     )
-    .orderBy(asc(sql`lower(${teamsUsers.userPrincipalName})`))
+    .orderBy(sql`lower(${teamsUsers.userPrincipalName}) using ~<~`)
     .limit(limit);
 }
 
