@@ -42,7 +42,10 @@ export const teamsUsers = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.enterpriseAccountId, table.objectId] }),
-    /** Address lookups, prefix search and the address order (`using ~<~`, the index's own byte order). */
+    /**
+     * Address lookups, prefix search and the address order (`using ~<~`, the index's own byte order). A UPN is
+     * ASCII ("A - Z, a - z, 0 - 9, ' . - _ ! # ^ ~", Graph's user resource), so byte order is alphabetical.
+     */
     index("teams_users_upn_idx").using(
       "btree",
       table.enterpriseAccountId,
