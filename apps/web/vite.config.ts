@@ -10,8 +10,8 @@ import {
   chunkGroups,
   recordChunkPlan,
   vendorChunk,
-} from "./build/chunk-plan";
-import { pagePreloads } from "./build/page-preloads";
+} from "./build/chunk-plan.ts";
+import { pagePreloads } from "./build/page-preloads.ts";
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);

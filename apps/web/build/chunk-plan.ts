@@ -1,5 +1,5 @@
 import type { Plugin } from "vite";
-import { outputChunks } from "./output-chunks";
+import { outputChunks } from "./output-chunks.ts";
 
 /**
  * Which output file a module goes to. Left to itself, the bundler gives each module that lazy pages share a file

@@ -1,5 +1,5 @@
 import type { Plugin } from "vite";
-import { outputChunks } from "./output-chunks";
+import { outputChunks } from "./output-chunks.ts";
 
 /**
  * Pages a user often opens cold (a bookmark, a link in a mail, a reload): what each needs before it can show
