@@ -40,14 +40,14 @@ export async function createJobQueue(options: {
   databaseUrl: string;
   log: Logger;
   /** Every handler, built with the queue itself so handlers can queue follow-up work. */
-  definitions: (jobs: JobQueue) => JobDefinition<any>[];
+  definitions: (jobs: JobQueue) => JobDefinition[];
   poolSize?: number;
   /** The crew's backstop poll (worker-crew.ts); a test sets it beyond its own length to see only the wake-ups. */
   crewPollSeconds?: number;
 }): Promise<JobQueue> {
   const { log } = options;
-  let definitions: JobDefinition<any>[] = [];
-  const byName = new Map<string, JobDefinition<any>>();
+  let definitions: JobDefinition[] = [];
+  const byName = new Map<string, JobDefinition>();
 
   const boss = new PgBoss({
     connectionString: options.databaseUrl,

@@ -16,7 +16,7 @@ import { webhookDeliveryJob } from "../modules/webhooks/index.js";
 import type { AppDeps } from "./app-deps.js";
 
 /** Every job handler of every module, wired to its dependencies. Workers refuse jobs not listed here. */
-export function jobDefinitions(deps: AppDeps): JobDefinition<any>[] {
+export function jobDefinitions(deps: AppDeps): JobDefinition[] {
   return [
     directRoutingSetupJob(deps),
     enterpriseDeleteJob(deps),

@@ -22,7 +22,7 @@ export interface BulkImportJobDeps {
   jobs: JobQueue;
 }
 
-export function bulkImportJobs(deps: BulkImportJobDeps): JobDefinition<any>[] {
+export function bulkImportJobs(deps: BulkImportJobDeps): JobDefinition[] {
   return [
     defineJob({
       name: APPLY_JOB,

@@ -33,7 +33,7 @@ export const provisionJobRef = jobRef({
   deduplicate: "perKey",
 });
 
-export function teamsUsersJobs(deps: TeamsUsersJobDeps): JobDefinition<any>[] {
+export function teamsUsersJobs(deps: TeamsUsersJobDeps): JobDefinition[] {
   return [
     defineJob({
       name: SYNC_JOB,
