@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,21 +24,32 @@ function postgresProcessesUsing(dataDir: string): string[] {
 }
 
 describe("item 4: restart after the all-in-one process was killed", () => {
-  let dataDir = "";
+  const dataDirs: string[] = [];
   const children: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of children)
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     // Whatever went wrong, leave no PostgreSQL of this test running.
-    if (!dataDir) return;
-    for (const line of postgresProcessesUsing(dataDir))
-      process.kill(Number(line.trim().split(/\s+/)[0]), "SIGINT");
-    await waitFor("the test's PostgreSQL to stop", async () => postgresProcessesUsing(dataDir).length === 0);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    for (const dataDir of dataDirs) {
+      for (const line of postgresProcessesUsing(dataDir))
+        process.kill(Number(line.trim().split(/\s+/)[0]), "SIGINT");
+      await waitFor(
+        "the test's PostgreSQL to stop",
+        async () => postgresProcessesUsing(dataDir).length === 0,
+      );
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
+  const newDataDir = async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-crash-"));
+    dataDirs.push(dataDir);
+    return dataDir;
+  };
+  const postmasterPid = async (dataDir: string) =>
+    Number((await readFile(path.join(dataDir, "postgres", "postmaster.pid"), "utf8")).split("\n")[0]);
 
   it("stops the PostgreSQL left behind by a SIGKILLed run, says so in one line, and serves", async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), "sip2teams-crash-"));
+    const dataDir = await newDataDir();
     const first = await start(dataDir);
     children.push(first.child);
     const killed = new Promise((resolve) => first.child.once("exit", resolve));
@@ -60,5 +71,26 @@ describe("item 4: restart after the all-in-one process was killed", () => {
     second.child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  }, 300_000);
+
+  it("refuses a second start on the data folder of a running one, which keeps its database and serves", async () => {
+    const dataDir = await newDataDir();
+    const first = await start(dataDir);
+    children.push(first.child);
+    const postmaster = await postmasterPid(dataDir);
+
+    const second = start(dataDir);
+    await expect(second).rejects.toThrow(
+      new RegExp(
+        `PostgreSQL \\(.*pid ${postmaster}\\) belongs to a process that is running: pid ${first.child.pid} `,
+      ),
+    );
+    expect(await postmasterPid(dataDir)).toBe(postmaster);
+    expect(first.output.join("")).not.toMatch(/exited unexpectedly|left running by a previous run/);
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+
+    const exited = new Promise((resolve) => first.child.once("exit", (code) => resolve(code)));
+    first.child.kill("SIGINT");
+    expect(await exited).toBe(0);
   }, 300_000);
 });

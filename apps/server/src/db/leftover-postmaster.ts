@@ -25,6 +25,28 @@ function commandLine(pid: number): string | null {
   }
 }
 
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Node process that started this postmaster and still runs it, or null when the postmaster was orphaned
+ * (its parent died and it was handed to init or a subreaper) or is this process's own. Embedded PostgreSQL is
+ * only ever started by a Node process (sip2teams, a test, a benchmark), so any other parent means a leftover.
+ */
+function liveOwner(postmasterPid: number): { pid: number; command: string } | null {
+  const parent = parentOf(postmasterPid);
+  if (parent === null || parent <= 1 || parent === process.pid || !isRunning(parent)) return null;
+  const command = commandLine(parent);
+  const program = path.basename(command?.split(" ")[0] ?? "");
+  return command !== null && /^node(js)?$/.test(program) ? { pid: parent, command: command.trim() } : null;
+}
+
 async function exited(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isRunning(pid)) {
@@ -38,7 +60,9 @@ async function exited(pid: number, timeoutMs: number): Promise<boolean> {
  * A previous run that was killed (SIGKILL, OOM, power loss of the parent only) leaves its postmaster running
  * on the cluster, holding `postmaster.pid`, and a new postmaster refuses to start. This stops such a leftover
  * cleanly (fast shutdown: open transactions roll back) and returns the one line that says so, or null when
- * there was nothing to do. A lock file naming a process that is not PostgreSQL is removed.
+ * there was nothing to do. A lock file naming a process that is not PostgreSQL is removed. A postmaster whose
+ * process still runs it is not a leftover: a second sip2teams on the same data folder is refused, and the
+ * running one keeps its database.
  */
 export async function stopLeftoverPostmaster(databaseDir: string): Promise<string | null> {
   const lockFile = path.join(databaseDir, "postmaster.pid");
@@ -52,6 +76,12 @@ export async function stopLeftoverPostmaster(databaseDir: string): Promise<strin
     await unlink(lockFile).catch(() => {});
     return `Removed a stale ${lockFile}: its process ${pid} is not PostgreSQL.`;
   }
+  const owner = liveOwner(pid);
+  if (owner)
+    throw new Error(
+      `The data folder's PostgreSQL (${databaseDir}, pid ${pid}) belongs to a process that is running: pid ` +
+        `${owner.pid} (${owner.command.slice(0, 200)}). Stop that one first, or give this one its own DATA_DIR.`,
+    );
   process.kill(pid, "SIGINT");
   if (!(await exited(pid, 30_000))) {
     // Immediate shutdown; PostgreSQL recovers from its WAL on the next start.
