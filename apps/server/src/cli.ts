@@ -50,6 +50,10 @@ async function listenOrStop(runtime: Runtime, config: Config) {
     await runtime.app!.listen({ host: config.HOST, port: config.PORT });
   } catch (error) {
     await runtime.stop();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(
+        `port ${config.PORT} on ${config.HOST} is in use by another program: stop it, or set PORT to a free port.`,
+      );
     throw error;
   }
 }

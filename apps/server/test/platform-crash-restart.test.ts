@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,10 +10,11 @@ import { waitFor } from "./support/wait-for.js";
 const serverDir = path.resolve(import.meta.dirname, "..");
 
 /** The real `sip2teams start` (from source, through tsx) with embedded PostgreSQL under `dataDir`. */
-function start(dataDir: string): Promise<Started> {
+function start(dataDir: string, port?: number): Promise<Started> {
   return startAllInOne(dataDir, {
     cwd: serverDir,
     args: ["--conditions=source", "--import", "tsx", "src/cli.ts"],
+    port,
   });
 }
 
@@ -23,7 +25,7 @@ function postgresProcessesUsing(dataDir: string): string[] {
     .filter((line) => line.includes(dataDir) && line.includes("postgres") && !/^\s*\d+\s+Z/.test(line));
 }
 
-describe("item 4: restart after the all-in-one process was killed", () => {
+describe("sip2teams start on a data folder and a port: a killed run's leftover, a running one, a taken port", () => {
   const dataDirs: string[] = [];
   const children: ChildProcess[] = [];
   afterAll(async () => {
@@ -92,5 +94,20 @@ describe("item 4: restart after the all-in-one process was killed", () => {
     const exited = new Promise((resolve) => first.child.once("exit", (code) => resolve(code)));
     first.child.kill("SIGINT");
     expect(await exited).toBe(0);
+  }, 300_000);
+
+  it("says which port is taken when another program holds it, and leaves no PostgreSQL running", async () => {
+    const dataDir = await newDataDir();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (holder.address() as AddressInfo).port;
+      await expect(start(dataDir, port)).rejects.toThrow(
+        `sip2teams start failed: port ${port} on 127.0.0.1 is in use by another program: stop it, or set PORT`,
+      );
+      expect(postgresProcessesUsing(dataDir)).toEqual([]);
+    } finally {
+      holder.close();
+    }
   }, 300_000);
 });

@@ -15,9 +15,9 @@ export interface Started {
  */
 export async function startAllInOne(
   dataDir: string,
-  command: { cwd: string; args: string[] },
+  command: { cwd: string; args: string[]; port?: number },
 ): Promise<Started> {
-  const port = await freePort();
+  const port = command.port ?? (await freePort());
   const url = `http://localhost:${port}`;
   const output: string[] = [];
   const env: NodeJS.ProcessEnv = {
