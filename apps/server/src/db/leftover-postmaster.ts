@@ -2,6 +2,16 @@ import { readFileSync } from "node:fs";
 import { readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 
+/** The fields of /proc/<pid>/stat after the command name (state, parent pid, …), or null when unreadable. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
 /** A process is gone when signalling it fails with ESRCH, or when it is only a zombie nobody reaped. */
 function isRunning(pid: number): boolean {
   try {
@@ -9,26 +19,12 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
+  return statFields(pid)?.[0] !== "Z";
 }
 
 function commandLine(pid: number): string | null {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return null;
-  }
-}
-
-function parentOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
   } catch {
     return null;
   }
@@ -40,8 +36,8 @@ function parentOf(pid: number): number | null {
  * only ever started by a Node process (sip2teams, a test, a benchmark), so any other parent means a leftover.
  */
 function liveOwner(postmasterPid: number): { pid: number; command: string } | null {
-  const parent = parentOf(postmasterPid);
-  if (parent === null || parent <= 1 || parent === process.pid || !isRunning(parent)) return null;
+  const parent = Number(statFields(postmasterPid)?.[1] ?? 0);
+  if (parent <= 1 || parent === process.pid || !isRunning(parent)) return null;
   const command = commandLine(parent);
   const program = path.basename(command?.split(" ")[0] ?? "");
   return command !== null && /^node(js)?$/.test(program) ? { pid: parent, command: command.trim() } : null;
